@@ -1,0 +1,452 @@
+//! The embedded catalogs (`catalog/*.toml`): detectors (which dependency or import means
+//! which framework), artifacts (which file means which tool or deployment descriptor),
+//! CI step classes, and documentation roles, sections and warnings. Loaded and compiled
+//! once; their validity is guarded by tests, so a broken catalog is a defect in
+//! greenlight, never in the audited repository.
+
+use std::sync::LazyLock;
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+
+/// What a detector recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DetectorKind {
+    AppServer,
+    AsyncRuntime,
+    Benchmark,
+    Caching,
+    CliFramework,
+    CloudSdk,
+    Config,
+    Database,
+    E2eTesting,
+    ErrorTracking,
+    HttpClient,
+    LlmProvider,
+    LoadTesting,
+    Logging,
+    Messaging,
+    Metrics,
+    Migrations,
+    Orm,
+    StructuredLogging,
+    TaskQueue,
+    TerminalUi,
+    TestFramework,
+    Tracing,
+    UiFramework,
+    Validation,
+    WebFramework,
+}
+
+/// A package ecosystem, which decides manifest formats and source languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ecosystem {
+    Python,
+    Rust,
+    Npm,
+    Go,
+}
+
+impl Ecosystem {
+    /// The ecosystem whose code a file in language `lang` (an id) is.
+    pub fn of_language(lang: &str) -> Option<Ecosystem> {
+        match lang {
+            "python" => Some(Ecosystem::Python),
+            "rust" => Some(Ecosystem::Rust),
+            "javascript" | "typescript" | "vue" | "svelte" => Some(Ecosystem::Npm),
+            "go" => Some(Ecosystem::Go),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Ecosystem::Python => "Python",
+            Ecosystem::Rust => "Rust",
+            Ecosystem::Npm => "JavaScript/TypeScript",
+            Ecosystem::Go => "Go",
+        }
+    }
+
+    /// Normalises a package name the way the ecosystem compares them.
+    pub fn normalize(self, name: &str) -> String {
+        match self {
+            // PEP 503: runs of `-`, `_`, `.` are equivalent, case-insensitive.
+            Ecosystem::Python => {
+                let mut out = String::with_capacity(name.len());
+                let mut last_sep = false;
+                for c in name.trim().chars() {
+                    if matches!(c, '-' | '_' | '.') {
+                        if !last_sep {
+                            out.push('-');
+                        }
+                        last_sep = true;
+                    } else {
+                        out.push(c.to_ascii_lowercase());
+                        last_sep = false;
+                    }
+                }
+                out
+            }
+            // Cargo treats `-` and `_` as the same crate name.
+            Ecosystem::Rust => name.trim().replace('_', "-").to_ascii_lowercase(),
+            Ecosystem::Npm => name.trim().to_ascii_lowercase(),
+            Ecosystem::Go => name.trim().to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Detector {
+    pub id: String,
+    pub name: String,
+    pub kind: DetectorKind,
+    pub ecosystem: Ecosystem,
+    #[serde(default)]
+    pub packages: Vec<String>,
+    #[serde(default)]
+    pub imports: Vec<String>,
+    #[serde(default)]
+    pub patterns: Vec<String>,
+}
+
+impl Detector {
+    /// True when a declared dependency (already normalised) is one of this detector's.
+    pub fn matches_package(&self, normalized: &str) -> bool {
+        self.packages.iter().any(|p| {
+            if let Some(prefix) = p.strip_suffix('*') {
+                normalized.starts_with(&self.ecosystem.normalize(prefix))
+            } else if self.ecosystem == Ecosystem::Go {
+                path_prefix(normalized, p)
+            } else {
+                normalized == self.ecosystem.normalize(p)
+            }
+        })
+    }
+
+    /// True when an imported module is one of this detector's.
+    pub fn matches_import(&self, module: &str) -> bool {
+        self.imports.iter().any(|i| match self.ecosystem {
+            Ecosystem::Python => module == i || module.strip_prefix(i.as_str()).is_some_and(|r| r.starts_with('.')),
+            Ecosystem::Rust => module == i,
+            Ecosystem::Npm | Ecosystem::Go => path_prefix(module, i),
+        })
+    }
+}
+
+/// `a/b` is a path prefix of `a/b` and `a/b/c`, not of `a/bc`.
+fn path_prefix(path: &str, prefix: &str) -> bool {
+    path == prefix || path.strip_prefix(prefix).is_some_and(|r| r.starts_with('/'))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    Benchmark,
+    Container,
+    Coverage,
+    DependencyUpdates,
+    E2e,
+    Environments,
+    Formatter,
+    Iac,
+    Linter,
+    LoadTest,
+    Migrations,
+    Orchestration,
+    Platform,
+    PreCommit,
+    TestRunner,
+    TypeChecker,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Artifact {
+    pub id: String,
+    pub name: String,
+    pub kind: ArtifactKind,
+    #[serde(default)]
+    pub globs: Vec<String>,
+    #[serde(default)]
+    pub toml_tables: Vec<String>,
+    #[serde(default)]
+    pub ini_sections: Vec<String>,
+    #[serde(default)]
+    pub package_keys: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CiClassDef {
+    pub id: String,
+    pub name: String,
+    pub patterns: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocRole {
+    pub id: String,
+    pub name: String,
+    pub globs: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadmeSection {
+    pub id: String,
+    pub name: String,
+    pub words: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WarningStrength {
+    Strong,
+    Mild,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarningDef {
+    pub strength: WarningStrength,
+    pub pattern: String,
+}
+
+#[derive(Deserialize)]
+struct DetectorFile {
+    detector: Vec<Detector>,
+}
+#[derive(Deserialize)]
+struct ArtifactFile {
+    artifact: Vec<Artifact>,
+}
+#[derive(Deserialize)]
+struct CiFile {
+    class: Vec<CiClassDef>,
+}
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicDef {
+    pub id: String,
+    pub pattern: String,
+}
+
+#[derive(Deserialize)]
+struct DocsFile {
+    role: Vec<DocRole>,
+    section: Vec<ReadmeSection>,
+    warning: Vec<WarningDef>,
+    topic: Vec<TopicDef>,
+}
+
+pub const DETECTORS: &str = include_str!("catalog/detectors.toml");
+pub const ARTIFACTS: &str = include_str!("catalog/artifacts.toml");
+pub const CI: &str = include_str!("catalog/ci.toml");
+pub const DOCS: &str = include_str!("catalog/docs.toml");
+
+/// All catalogs, compiled.
+pub struct Catalog {
+    pub detectors: Vec<Detector>,
+    /// Per detector, its compiled code patterns.
+    pub detector_patterns: Vec<Vec<Regex>>,
+    pub artifacts: Vec<Artifact>,
+    /// Per artifact, its compiled globs.
+    pub artifact_globs: Vec<GlobSet>,
+    pub ci_classes: Vec<CiClassDef>,
+    pub ci_patterns: Vec<Vec<Regex>>,
+    pub doc_roles: Vec<DocRole>,
+    pub doc_role_globs: Vec<GlobSet>,
+    pub sections: Vec<ReadmeSection>,
+    pub warnings: Vec<(WarningStrength, Regex)>,
+    pub topics: Vec<(String, Regex)>,
+}
+
+/// Why an embedded catalog failed to load.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{file}:{line}: {message}")]
+    Toml {
+        file: &'static str,
+        line: usize,
+        message: String,
+    },
+    #[error("{0}")]
+    Regex(#[from] regex::Error),
+    #[error("{0}")]
+    Glob(#[from] globset::Error),
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(file: &'static str, text: &str) -> Result<T, CatalogError> {
+    toml::from_str(text).map_err(|e| CatalogError::Toml {
+        file,
+        line: e
+            .span()
+            .map(|s| text.get(..s.start).unwrap_or("").lines().count())
+            .unwrap_or(0),
+        message: e.message().to_string(),
+    })
+}
+
+fn glob_set(globs: &[String], case_insensitive: bool) -> Result<GlobSet, CatalogError> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        let glob: Glob = GlobBuilder::new(g)
+            .case_insensitive(case_insensitive)
+            .literal_separator(true)
+            .build()?;
+        b.add(glob);
+    }
+    Ok(b.build()?)
+}
+
+fn regex(p: &str, case_insensitive: bool) -> Result<Regex, CatalogError> {
+    Ok(RegexBuilder::new(p)
+        .case_insensitive(case_insensitive)
+        .multi_line(true)
+        .size_limit(1 << 22)
+        .build()?)
+}
+
+/// Loads and compiles every catalog.
+pub fn load() -> Result<Catalog, CatalogError> {
+    let detectors: DetectorFile = parse("detectors.toml", DETECTORS)?;
+    let artifacts: ArtifactFile = parse("artifacts.toml", ARTIFACTS)?;
+    let ci: CiFile = parse("ci.toml", CI)?;
+    let docs: DocsFile = parse("docs.toml", DOCS)?;
+    let detector_patterns = detectors
+        .detector
+        .iter()
+        .map(|d| d.patterns.iter().map(|p| regex(p, false)).collect())
+        .collect::<Result<Vec<Vec<Regex>>, _>>()?;
+    let artifact_globs = artifacts
+        .artifact
+        .iter()
+        .map(|a| glob_set(&a.globs, false))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ci_patterns = ci
+        .class
+        .iter()
+        .map(|c| c.patterns.iter().map(|p| regex(p, false)).collect())
+        .collect::<Result<Vec<Vec<Regex>>, _>>()?;
+    let doc_role_globs = docs
+        .role
+        .iter()
+        .map(|r| glob_set(&r.globs, true))
+        .collect::<Result<Vec<_>, _>>()?;
+    let warnings = docs
+        .warning
+        .iter()
+        .map(|w| Ok((w.strength, regex(&w.pattern, true)?)))
+        .collect::<Result<Vec<_>, CatalogError>>()?;
+    let topics = docs
+        .topic
+        .iter()
+        .map(|t| Ok((t.id.clone(), regex(&t.pattern, true)?)))
+        .collect::<Result<Vec<_>, CatalogError>>()?;
+    Ok(Catalog {
+        detectors: detectors.detector,
+        detector_patterns,
+        artifacts: artifacts.artifact,
+        artifact_globs,
+        ci_classes: ci.class,
+        ci_patterns,
+        doc_roles: docs.role,
+        doc_role_globs,
+        sections: docs.section,
+        warnings,
+        topics,
+    })
+}
+
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+    load().unwrap_or_else(|_| Catalog {
+        detectors: Vec::new(),
+        detector_patterns: Vec::new(),
+        artifacts: Vec::new(),
+        artifact_globs: Vec::new(),
+        ci_classes: Vec::new(),
+        ci_patterns: Vec::new(),
+        doc_roles: Vec::new(),
+        doc_role_globs: Vec::new(),
+        sections: Vec::new(),
+        warnings: Vec::new(),
+        topics: Vec::new(),
+    })
+});
+
+/// The compiled catalogs.
+pub fn catalog() -> &'static Catalog {
+    &CATALOG
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn catalogs_load() {
+        load().unwrap();
+    }
+
+    #[test]
+    fn ids_are_unique_and_sorted_within_blocks() {
+        let c = load().unwrap();
+        let mut seen = HashSet::new();
+        for d in &c.detectors {
+            assert!(seen.insert(d.id.clone()), "duplicate detector {}", d.id);
+            assert!(
+                !(d.packages.is_empty() && d.imports.is_empty() && d.patterns.is_empty()),
+                "detector {} matches nothing",
+                d.id
+            );
+        }
+        for eco in [Ecosystem::Python, Ecosystem::Rust, Ecosystem::Npm, Ecosystem::Go] {
+            let ids: Vec<&str> = c
+                .detectors
+                .iter()
+                .filter(|d| d.ecosystem == eco)
+                .map(|d| d.id.as_str())
+                .collect();
+            let mut sorted = ids.clone();
+            sorted.sort_unstable();
+            assert_eq!(ids, sorted, "detectors of {eco:?} must be sorted by id");
+        }
+        let mut seen = HashSet::new();
+        for a in &c.artifacts {
+            assert!(seen.insert(a.id.clone()), "duplicate artifact {}", a.id);
+        }
+        let ci: Vec<&str> = c.ci_classes.iter().map(|x| x.id.as_str()).collect();
+        let mut sorted = ci.clone();
+        sorted.sort_unstable();
+        assert_eq!(ci, sorted, "CI classes must be sorted by id");
+    }
+
+    #[test]
+    fn normalizes_package_names() {
+        assert_eq!(Ecosystem::Python.normalize("Python_Dotenv"), "python-dotenv");
+        assert_eq!(Ecosystem::Python.normalize("zope.interface"), "zope-interface");
+        assert_eq!(Ecosystem::Rust.normalize("assert_cmd"), "assert-cmd");
+    }
+
+    #[test]
+    fn matches_packages_and_imports() {
+        let c = load().unwrap();
+        let find = |id: &str| c.detectors.iter().find(|d| d.id == id).unwrap();
+        assert!(find("py-google-cloud").matches_package("google-cloud-storage"));
+        assert!(find("py-fastapi").matches_import("fastapi.responses"));
+        assert!(!find("py-fastapi").matches_import("fastapix"));
+        assert!(find("go-echo").matches_package("github.com/labstack/echo/v4"));
+        assert!(find("go-echo").matches_import("github.com/labstack/echo/v4/middleware"));
+        assert!(find("js-sentry").matches_package("@sentry/node"));
+        assert!(find("rs-assert-cmd").matches_package("assert-cmd"));
+    }
+}

@@ -1,0 +1,446 @@
+//! CI configuration: which system, which jobs, and what each job does (lint, type
+//! check, test, coverage gate, secret scan, dependency audit, SAST, build, release),
+//! each classification with the line that shows it. The same classifier reads local
+//! task runners (pre-commit, Makefile, tox, nox, package.json scripts): configured, but
+//! not enforced.
+
+use serde::Serialize;
+
+use super::Problem;
+use super::catalog::catalog;
+use crate::repo::{FileKind, Inventory, RepoFile};
+
+/// A CI system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CiSystem {
+    #[serde(rename = "GitHub Actions")]
+    GitHubActions,
+    #[serde(rename = "GitLab CI")]
+    GitLab,
+    CircleCI,
+    #[serde(rename = "Travis CI")]
+    Travis,
+    #[serde(rename = "Azure Pipelines")]
+    Azure,
+    Jenkins,
+    #[serde(rename = "Bitbucket Pipelines")]
+    Bitbucket,
+    Buildkite,
+    Drone,
+    AppVeyor,
+    #[serde(rename = "Cloud Build")]
+    CloudBuild,
+}
+
+impl CiSystem {
+    pub fn name(self) -> &'static str {
+        match self {
+            CiSystem::GitHubActions => "GitHub Actions",
+            CiSystem::GitLab => "GitLab CI",
+            CiSystem::CircleCI => "CircleCI",
+            CiSystem::Travis => "Travis CI",
+            CiSystem::Azure => "Azure Pipelines",
+            CiSystem::Jenkins => "Jenkins",
+            CiSystem::Bitbucket => "Bitbucket Pipelines",
+            CiSystem::Buildkite => "Buildkite",
+            CiSystem::Drone => "Drone",
+            CiSystem::AppVeyor => "AppVeyor",
+            CiSystem::CloudBuild => "Cloud Build",
+        }
+    }
+
+    fn of_path(path: &str) -> Option<CiSystem> {
+        let yaml = path.ends_with(".yml") || path.ends_with(".yaml");
+        if path.starts_with(".github/workflows/") && yaml {
+            return Some(CiSystem::GitHubActions);
+        }
+        match path {
+            ".gitlab-ci.yml" => Some(CiSystem::GitLab),
+            ".travis.yml" => Some(CiSystem::Travis),
+            "azure-pipelines.yml" => Some(CiSystem::Azure),
+            "Jenkinsfile" => Some(CiSystem::Jenkins),
+            "bitbucket-pipelines.yml" => Some(CiSystem::Bitbucket),
+            ".drone.yml" => Some(CiSystem::Drone),
+            "appveyor.yml" => Some(CiSystem::AppVeyor),
+            "cloudbuild.yaml" => Some(CiSystem::CloudBuild),
+            _ if path.starts_with(".circleci/") && yaml => Some(CiSystem::CircleCI),
+            _ if path.starts_with(".buildkite/") && yaml => Some(CiSystem::Buildkite),
+            _ if path.starts_with(".gitlab/ci/") && yaml => Some(CiSystem::GitLab),
+            _ => None,
+        }
+    }
+}
+
+/// A line that shows what a job (or local task) does.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    /// CI class id from the catalog (`test`, `lint`, …).
+    pub class: String,
+    pub line: u32,
+    pub text: String,
+}
+
+/// One job of a pipeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    pub id: String,
+    pub line: u32,
+    pub end_line: u32,
+    pub steps: Vec<Step>,
+    /// Deployment environment named by the job (`environment: production`).
+    pub environment: Option<(String, u32)>,
+}
+
+impl Job {
+    pub fn has(&self, class: &str) -> bool {
+        self.steps.iter().any(|s| s.class == class)
+    }
+}
+
+/// One CI configuration file.
+#[derive(Debug, Clone, Serialize)]
+pub struct CiFile {
+    pub path: String,
+    pub system: CiSystem,
+    pub name: Option<String>,
+    /// Events that start it (GitHub Actions `on:`), with the line of `on:`.
+    pub triggers: Vec<String>,
+    pub triggers_line: Option<u32>,
+    pub jobs: Vec<Job>,
+    /// True when the YAML did not parse (its jobs are still read from the text).
+    pub malformed: bool,
+}
+
+/// A classified line in a local task runner.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalTask {
+    pub path: String,
+    pub step: Step,
+}
+
+/// Everything about CI.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CiFacts {
+    pub files: Vec<CiFile>,
+    pub local: Vec<LocalTask>,
+}
+
+/// A place where the CI does something: file, job and the line.
+#[derive(Debug, Clone)]
+pub struct StepRef<'a> {
+    pub file: &'a CiFile,
+    pub job: &'a Job,
+    pub step: &'a Step,
+}
+
+impl CiFacts {
+    /// Every step of a class across all CI files, in file order.
+    pub fn steps(&self, class: &str) -> Vec<StepRef<'_>> {
+        let mut out = Vec::new();
+        for file in &self.files {
+            for job in &file.jobs {
+                for step in job.steps.iter().filter(|s| s.class == class) {
+                    out.push(StepRef { file, job, step });
+                }
+            }
+        }
+        out
+    }
+
+    /// Local (not CI) tasks of a class.
+    pub fn local(&self, class: &str) -> Vec<&LocalTask> {
+        self.local.iter().filter(|t| t.step.class == class).collect()
+    }
+}
+
+fn is_install_line(line: &str) -> bool {
+    const INSTALLS: &[&str] = &[
+        "pip install", "pip3 install", "uv pip install", "uv add", "uv tool install", "pipx install",
+        "poetry add", "npm install", "npm i ", "npm ci", "yarn add", "pnpm add", "cargo install",
+        "cargo binstall", "go install", "apt-get install", "apt install", "brew install", "gem install",
+        "uv sync", "poetry install", "pdm install",
+    ];
+    let l = line.to_ascii_lowercase();
+    INSTALLS.iter().any(|i| l.contains(i))
+}
+
+/// Lines kept per class and job: enough to show every tool a job runs.
+const MAX_STEPS_PER_CLASS: usize = 5;
+
+/// Classifies the lines `from..=to` (1-based) of a file.
+fn classify_lines(file: &RepoFile, from: u32, to: u32) -> Vec<Step> {
+    let cat = catalog();
+    let mut steps: Vec<Step> = Vec::new();
+    for line_no in from..=to {
+        let line = file.line(line_no);
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("//") {
+            continue;
+        }
+        let uses_action = trimmed.contains("uses:");
+        if !uses_action && is_install_line(trimmed) {
+            continue;
+        }
+        for (class, patterns) in cat.ci_classes.iter().zip(&cat.ci_patterns) {
+            let seen = steps.iter().filter(|s| s.class == class.id).count();
+            if seen >= MAX_STEPS_PER_CLASS {
+                continue;
+            }
+            if patterns.iter().any(|re| re.is_match(trimmed)) {
+                steps.push(Step {
+                    class: class.id.clone(),
+                    line: line_no,
+                    text: trimmed.to_string(),
+                });
+            }
+        }
+    }
+    steps
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+fn key_of(line: &str) -> Option<&str> {
+    let t = line.trim();
+    if t.starts_with('#') || t.starts_with('-') {
+        return None;
+    }
+    let (k, _) = t.split_once(':')?;
+    let k = k.trim().trim_matches(['"', '\'']);
+    (!k.is_empty() && !k.contains(' ')).then_some(k)
+}
+
+/// Jobs under a `jobs:` key (GitHub Actions, CircleCI, Azure): the keys one level
+/// below it, each running until the next such key or the end of the block.
+fn jobs_under_key(file: &RepoFile, text: &str) -> Vec<(String, u32, u32)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines
+        .iter()
+        .position(|l| indent(l) == 0 && key_of(l) == Some("jobs"))
+    else {
+        return Vec::new();
+    };
+    let mut jobs: Vec<(String, u32, u32)> = Vec::new();
+    let mut job_indent: Option<usize> = None;
+    let mut end = lines.len();
+    for (i, l) in lines.iter().enumerate().skip(start + 1) {
+        if l.trim().is_empty() || l.trim_start().starts_with('#') {
+            continue;
+        }
+        let ind = indent(l);
+        if ind == 0 {
+            end = i;
+            break;
+        }
+        let level = *job_indent.get_or_insert(ind);
+        if ind == level {
+            if let Some(k) = key_of(l) {
+                let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                if let Some(last) = jobs.last_mut() {
+                    last.2 = line.saturating_sub(1);
+                }
+                jobs.push((k.to_string(), line, line));
+            }
+        }
+    }
+    let end_line = u32::try_from(end).unwrap_or(u32::MAX);
+    if let Some(last) = jobs.last_mut() {
+        last.2 = end_line;
+    }
+    let _ = file;
+    jobs
+}
+
+/// GitLab: top-level keys that are not reserved words are jobs.
+fn gitlab_jobs(text: &str) -> Vec<(String, u32, u32)> {
+    const RESERVED: &[&str] = &[
+        "stages", "variables", "include", "default", "workflow", "image", "services",
+        "before_script", "after_script", "cache", "types",
+    ];
+    let lines: Vec<&str> = text.lines().collect();
+    let mut jobs: Vec<(String, u32, u32)> = Vec::new();
+    let mut in_job = false;
+    for (i, l) in lines.iter().enumerate() {
+        if indent(l) != 0 || l.trim().is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        if in_job {
+            if let Some(last) = jobs.last_mut() {
+                last.2 = line.saturating_sub(1);
+            }
+        }
+        match key_of(l) {
+            Some(k) if !RESERVED.contains(&k) => {
+                jobs.push((k.to_string(), line, line));
+                in_job = true;
+            }
+            _ => in_job = false,
+        }
+    }
+    if in_job {
+        if let Some(last) = jobs.last_mut() {
+            last.2 = u32::try_from(lines.len()).unwrap_or(u32::MAX);
+        }
+    }
+    jobs
+}
+
+fn environment_of(file: &RepoFile, from: u32, to: u32) -> Option<(String, u32)> {
+    for n in from..=to {
+        let l = file.line(n).trim();
+        if let Some(rest) = l.strip_prefix("environment:") {
+            let v = rest.trim().trim_matches(['"', '\'']);
+            let name = if v.is_empty() {
+                // `environment:` followed by `name: x` on the next line.
+                file.line(n + 1)
+                    .trim()
+                    .strip_prefix("name:")
+                    .map(|s| s.trim().trim_matches(['"', '\'']).to_string())
+                    .unwrap_or_default()
+            } else {
+                v.to_string()
+            };
+            return Some((name, n));
+        }
+    }
+    None
+}
+
+fn triggers(doc: &serde_json::Value) -> Vec<String> {
+    let on = doc.get("on").or_else(|| doc.get("true"));
+    match on {
+        Some(serde_json::Value::String(s)) => vec![s.clone()],
+        Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Largest CI file parsed as YAML.
+const MAX_YAML_BYTES: usize = 512 * 1024;
+
+fn yaml_problem(path: &str, err: &serde_saphyr::Error) -> Problem {
+    let text = err.to_string();
+    let first = text.lines().next().unwrap_or("invalid YAML").trim().to_string();
+    let line = err
+        .location()
+        .map(|l| u32::try_from(l.line()).unwrap_or(1))
+        .unwrap_or(1)
+        .max(1);
+    Problem {
+        path: path.to_string(),
+        line,
+        message: format!("not valid YAML: {first}"),
+    }
+}
+
+/// Reads every CI file and local task runner in the inventory.
+pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
+    let mut facts = CiFacts::default();
+    for file in &inventory.files {
+        let Some(text) = file.text() else { continue };
+        if let Some(system) = CiSystem::of_path(&file.path) {
+            let mut ci = CiFile {
+                path: file.path.clone(),
+                system,
+                name: None,
+                triggers: Vec::new(),
+                triggers_line: None,
+                jobs: Vec::new(),
+                malformed: false,
+            };
+            let is_yaml = file.path.ends_with(".yml") || file.path.ends_with(".yaml");
+            if is_yaml && text.len() <= MAX_YAML_BYTES {
+                match serde_saphyr::from_str::<serde_json::Value>(text) {
+                    Ok(doc) => {
+                        ci.name = doc.get("name").and_then(|v| v.as_str()).map(str::to_string);
+                        ci.triggers = triggers(&doc);
+                        ci.triggers_line = super::manifest::find_line(text, 1, |l| {
+                            let t = l.trim_end();
+                            ["on:", "\"on\":", "'on':", "true:"].iter().any(|p| t.starts_with(p))
+                        });
+                    }
+                    Err(e) => {
+                        ci.malformed = true;
+                        problems.push(yaml_problem(&file.path, &e));
+                    }
+                }
+            }
+            let total = u32::try_from(file.index.len()).unwrap_or(u32::MAX);
+            let ranges = match system {
+                CiSystem::GitHubActions | CiSystem::CircleCI | CiSystem::Azure => jobs_under_key(file, text),
+                CiSystem::GitLab => gitlab_jobs(text),
+                _ => Vec::new(),
+            };
+            let ranges = if ranges.is_empty() {
+                vec![("pipeline".to_string(), 1, total.max(1))]
+            } else {
+                ranges
+            };
+            for (id, from, to) in ranges {
+                ci.jobs.push(Job {
+                    steps: classify_lines(file, from, to),
+                    environment: environment_of(file, from, to),
+                    id,
+                    line: from,
+                    end_line: to,
+                });
+            }
+            facts.files.push(ci);
+            continue;
+        }
+        let local = matches!(
+            file.name(),
+            ".pre-commit-config.yaml" | ".pre-commit-config.yml" | "Makefile" | "makefile"
+                | "GNUmakefile" | "justfile" | "Justfile" | "tox.ini" | "noxfile.py"
+                | "Taskfile.yml" | "lefthook.yml"
+        ) || file.path.starts_with(".husky/")
+            || (file.name() == "package.json" && file.kind != FileKind::Fixture);
+        if local && file.kind != FileKind::Fixture {
+            let total = u32::try_from(file.index.len()).unwrap_or(u32::MAX);
+            for step in classify_lines(file, 1, total) {
+                facts.local.push(LocalTask {
+                    path: file.path.clone(),
+                    step,
+                });
+            }
+        }
+    }
+    facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::source::test_support::file;
+
+    #[test]
+    fn splits_github_jobs_and_classifies_steps() {
+        let text = "name: CI\non:\n  push:\n  pull_request:\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pip install ruff\n      - run: ruff check .\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest --cov=app --cov-fail-under=80\n";
+        let f = file(".github/workflows/ci.yml", text);
+        let jobs = jobs_under_key(&f, text);
+        assert_eq!(
+            jobs,
+            vec![("lint".to_string(), 6, 10), ("test".to_string(), 11, 14)]
+        );
+        let lint = classify_lines(&f, 6, 10);
+        assert_eq!(lint.len(), 1);
+        assert_eq!((lint[0].class.as_str(), lint[0].line), ("lint", 10));
+        let test = classify_lines(&f, 11, 14);
+        let classes: Vec<&str> = test.iter().map(|s| s.class.as_str()).collect();
+        assert_eq!(classes, vec!["coverage-gate", "test"]);
+    }
+
+    #[test]
+    fn finds_gitlab_jobs() {
+        let text = "stages: [test]\nvariables:\n  X: 1\nunit:\n  script:\n    - cargo test\nrelease:\n  script:\n    - cargo publish\n";
+        let jobs = gitlab_jobs(text);
+        assert_eq!(
+            jobs,
+            vec![("unit".to_string(), 4, 6), ("release".to_string(), 7, 9)]
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! Manifests: pyproject.toml (PEP 621 and Poetry), requirements*.txt, setup.cfg,
+//! setup.py, Pipfile, Cargo.toml, package.json and go.mod, parsed into declared
+//! dependencies, entry points, language-version requirements and configuration keys.
+//! A manifest that does not parse becomes a [`Problem`], never an error.
+
+mod cargo;
+mod gomod;
+pub mod ini;
+mod npm;
+mod python;
+
+use serde::Serialize;
+
+use super::catalog::Ecosystem;
+use super::Problem;
+use crate::repo::{Inventory, RepoFile};
+
+/// How a dependency is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DepKind {
+    Runtime,
+    Dev,
+    Build,
+    Optional,
+    /// Go's `// indirect` requirements.
+    Indirect,
+}
+
+/// One declared dependency.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dependency {
+    /// As written.
+    pub name: String,
+    /// Normalised for comparison within its ecosystem.
+    #[serde(skip)]
+    pub normalized: String,
+    /// Version requirement as written (`>=1.2`, `^4`, `v1.9.0`), empty when none.
+    pub spec: String,
+    pub kind: DepKind,
+    pub line: u32,
+}
+
+/// A command the package installs (`[project.scripts]`, `bin`, `[[bin]]`).
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryPoint {
+    pub name: String,
+    pub target: String,
+    pub line: u32,
+}
+
+/// A requirement on the language version (`requires-python`, `rust-version`,
+/// `engines.node`, `go` directive).
+#[derive(Debug, Clone, Serialize)]
+pub struct LanguageVersion {
+    pub spec: String,
+    pub line: u32,
+}
+
+/// A parsed manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub path: String,
+    pub ecosystem: Ecosystem,
+    /// `pyproject.toml`, `requirements.txt`, `Cargo.toml`, ….
+    pub format: &'static str,
+    pub name: Option<String>,
+    pub version: Option<(String, u32)>,
+    pub language_version: Option<LanguageVersion>,
+    pub dependencies: Vec<Dependency>,
+    pub entry_points: Vec<EntryPoint>,
+    /// package.json `scripts`, with lines.
+    pub scripts: Vec<(String, String, u32)>,
+    /// Configuration keys present (dotted TOML table paths, INI sections, package.json
+    /// keys), with the line that opens them.
+    pub config_keys: Vec<(String, u32)>,
+    /// Declared licence (SPDX or text), with its line.
+    pub license: Option<(String, u32)>,
+    /// True when this manifest describes a workspace of packages.
+    pub workspace: bool,
+    /// True when it declares something importable (a library target, `main`/`exports`).
+    pub library: bool,
+}
+
+impl Manifest {
+    fn new(path: &str, ecosystem: Ecosystem, format: &'static str) -> Manifest {
+        Manifest {
+            path: path.to_string(),
+            ecosystem,
+            format,
+            name: None,
+            version: None,
+            language_version: None,
+            dependencies: Vec::new(),
+            entry_points: Vec::new(),
+            scripts: Vec::new(),
+            config_keys: Vec::new(),
+            license: None,
+            workspace: false,
+            library: false,
+        }
+    }
+
+    fn add_dep(&mut self, name: &str, spec: &str, kind: DepKind, line: u32) {
+        let name = name.trim();
+        if name.is_empty() {
+            return;
+        }
+        self.dependencies.push(Dependency {
+            name: name.to_string(),
+            normalized: self.ecosystem.normalize(name),
+            spec: spec.trim().to_string(),
+            kind,
+            line,
+        });
+    }
+
+    /// The manifest's directory (`""` at the root).
+    pub fn dir(&self) -> &str {
+        self.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+    }
+}
+
+/// Lock files present, by ecosystem.
+#[derive(Debug, Clone, Serialize)]
+pub struct LockFile {
+    pub path: String,
+    pub ecosystem: Ecosystem,
+}
+
+const LOCK_FILES: &[(&str, Ecosystem)] = &[
+    ("Cargo.lock", Ecosystem::Rust),
+    ("Pipfile.lock", Ecosystem::Python),
+    ("bun.lockb", Ecosystem::Npm),
+    ("go.sum", Ecosystem::Go),
+    ("package-lock.json", Ecosystem::Npm),
+    ("pdm.lock", Ecosystem::Python),
+    ("pnpm-lock.yaml", Ecosystem::Npm),
+    ("poetry.lock", Ecosystem::Python),
+    ("uv.lock", Ecosystem::Python),
+    ("yarn.lock", Ecosystem::Npm),
+];
+
+/// True when a file is one this module parses.
+pub fn is_manifest(file: &RepoFile) -> bool {
+    let name = file.name();
+    matches!(
+        name,
+        "pyproject.toml" | "setup.cfg" | "setup.py" | "Pipfile" | "Cargo.toml" | "package.json" | "go.mod"
+    ) || python::is_requirements(&file.path)
+}
+
+/// Parses every manifest in the inventory (fixtures, examples and vendored copies are
+/// left out: they describe other projects).
+pub fn parse_all(inventory: &Inventory, problems: &mut Vec<Problem>) -> (Vec<Manifest>, Vec<LockFile>) {
+    let mut manifests = Vec::new();
+    let mut locks = Vec::new();
+    for file in &inventory.files {
+        if matches!(
+            file.kind,
+            crate::repo::FileKind::Fixture | crate::repo::FileKind::Vendored
+        ) {
+            continue;
+        }
+        if let Some((_, eco)) = LOCK_FILES.iter().find(|(n, _)| *n == file.name()) {
+            locks.push(LockFile {
+                path: file.path.clone(),
+                ecosystem: *eco,
+            });
+            continue;
+        }
+        if !is_manifest(file) {
+            continue;
+        }
+        let Some(text) = file.text() else { continue };
+        let parsed = match file.name() {
+            "pyproject.toml" => python::pyproject(&file.path, text),
+            "setup.cfg" => python::setup_cfg(&file.path, text),
+            "setup.py" => Ok(python::setup_py(&file.path, text)),
+            "Pipfile" => python::pipfile(&file.path, text),
+            "Cargo.toml" => cargo::parse(&file.path, text, inventory),
+            "package.json" => npm::parse(&file.path, text),
+            "go.mod" => Ok(gomod::parse(&file.path, text)),
+            _ => Ok(python::requirements(&file.path, text)),
+        };
+        match parsed {
+            Ok(m) => manifests.push(m),
+            Err(p) => problems.push(p),
+        }
+    }
+    (manifests, locks)
+}
+
+/// 1-based line of the first line at or after `from` (1-based) whose text satisfies
+/// `pred`; `None` when there is none.
+pub(crate) fn find_line(text: &str, from: u32, pred: impl Fn(&str) -> bool) -> Option<u32> {
+    text.lines()
+        .enumerate()
+        .skip(usize::try_from(from.saturating_sub(1)).unwrap_or(0))
+        .find(|(_, l)| pred(l))
+        .and_then(|(i, _)| u32::try_from(i + 1).ok())
+}
+
+/// Line of a TOML table header `[a.b]` or `[[a.b]]` (also with quoted parts).
+pub(crate) fn toml_table_line(text: &str, dotted: &str) -> Option<u32> {
+    find_line(text, 1, |l| {
+        let t = l.trim();
+        let inner = t.trim_start_matches('[').trim_end_matches(']');
+        t.starts_with('[') && inner.replace(['"', '\''], "").trim() == dotted
+    })
+}
+
+/// Line of `key =` at or after line `from`, stopping at the next table header.
+pub(crate) fn toml_key_line(text: &str, from: u32, key: &str) -> Option<u32> {
+    for (i, l) in text.lines().enumerate().skip(usize::try_from(from).unwrap_or(0)) {
+        let t = l.trim_start();
+        if t.starts_with('[') && !t.starts_with("[\"") {
+            break;
+        }
+        let k = t.split('=').next().unwrap_or("").trim().trim_matches(['"', '\'']);
+        if t.contains('=') && k == key {
+            return u32::try_from(i + 1).ok();
+        }
+    }
+    None
+}
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_at(text: &str, offset: usize) -> u32 {
+    let upto = text.get(..offset.min(text.len())).unwrap_or(text);
+    u32::try_from(upto.bytes().filter(|&b| b == b'\n').count() + 1).unwrap_or(u32::MAX)
+}
+
+/// A TOML parse failure as a problem with its line.
+pub(crate) fn toml_problem(path: &str, text: &str, err: &toml::de::Error) -> Problem {
+    let line = err.span().map(|s| line_at(text, s.start)).unwrap_or(1);
+    Problem {
+        path: path.to_string(),
+        line,
+        message: format!("not valid TOML: {}", err.message().trim()),
+    }
+}
+
+/// Dotted paths of every table in a TOML document (to depth 4), for tool detection.
+pub(crate) fn toml_tables(text: &str, table: &toml::Table) -> Vec<(String, u32)> {
+    fn walk(prefix: &str, t: &toml::Table, depth: usize, text: &str, out: &mut Vec<(String, u32)>) {
+        if depth > 4 {
+            return;
+        }
+        for (k, v) in t {
+            if let toml::Value::Table(inner) = v {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                let line = toml_table_line(text, &path).unwrap_or(1);
+                out.push((path.clone(), line));
+                walk(&path, inner, depth + 1, text, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk("", table, 0, text, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_table_and_key_lines() {
+        let text = "[project]\nname = \"x\"\n\n[tool.ruff]\nline-length = 100\n";
+        assert_eq!(toml_table_line(text, "tool.ruff"), Some(4));
+        assert_eq!(toml_key_line(text, 1, "name"), Some(2));
+        assert_eq!(toml_key_line(text, 1, "line-length"), None);
+        assert_eq!(line_at(text, 0), 1);
+        assert_eq!(line_at(text, 10), 2);
+    }
+}

@@ -1,0 +1,534 @@
+//! Python manifests: pyproject.toml (PEP 621, PEP 735, Poetry, PDM, uv), requirements
+//! files, setup.cfg, setup.py (read as text, never run) and Pipfile.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{
+    DepKind, EntryPoint, LanguageVersion, Manifest, find_line, ini, toml_key_line, toml_problem,
+    toml_table_line, toml_tables,
+};
+use crate::analyze::Problem;
+use crate::analyze::catalog::Ecosystem;
+
+/// Optional-dependency and group names that mean "for developers".
+const DEV_GROUPS: &[&str] = &[
+    "dev", "develop", "development", "test", "tests", "testing", "lint", "linting", "docs", "doc",
+    "typing", "types", "ci", "coverage", "style", "check", "mypy", "format", "benchmark", "bench",
+];
+
+fn group_kind(group: &str) -> DepKind {
+    let g = group.to_ascii_lowercase();
+    if DEV_GROUPS.iter().any(|d| g == *d || g.starts_with(&format!("{d}-")) || g.ends_with(&format!("-{d}"))) {
+        DepKind::Dev
+    } else {
+        DepKind::Optional
+    }
+}
+
+/// True for `requirements.txt`, `requirements-dev.txt`, `requirements/base.txt`,
+/// `dev-requirements.in`, ….
+pub fn is_requirements(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let in_dir = path.contains("requirements/");
+    let ext_ok = name.ends_with(".txt") || name.ends_with(".in");
+    ext_ok && (name.contains("requirements") || (in_dir && !name.starts_with('.')))
+}
+
+static PEP508: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)$").ok()
+});
+
+/// Splits a PEP 508 requirement into (name, version spec without markers).
+pub fn split_requirement(req: &str) -> Option<(String, String)> {
+    let re = PEP508.as_ref()?;
+    let caps = re.captures(req)?;
+    let name = caps.get(1)?.as_str().to_string();
+    let rest = caps.get(2).map(|m| m.as_str()).unwrap_or("");
+    let spec = rest.split(';').next().unwrap_or("").trim();
+    let spec = spec.trim_start_matches('(').trim_end_matches(')').trim();
+    Some((name, spec.to_string()))
+}
+
+fn line_of_item(text: &str, from: u32, item: &str) -> u32 {
+    find_line(text, from, |l| l.contains(item)).unwrap_or(from.max(1))
+}
+
+fn str_array<'a>(v: Option<&'a toml::Value>) -> Vec<&'a str> {
+    v.and_then(toml::Value::as_array)
+        .map(|a| a.iter().filter_map(toml::Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
+    let doc: toml::Table = text.parse().map_err(|e| toml_problem(path, text, &e))?;
+    let mut m = Manifest::new(path, Ecosystem::Python, "pyproject.toml");
+    m.config_keys = toml_tables(text, &doc);
+
+    if let Some(project) = doc.get("project").and_then(toml::Value::as_table) {
+        let header = toml_table_line(text, "project").unwrap_or(1);
+        m.library = true;
+        m.name = project.get("name").and_then(toml::Value::as_str).map(str::to_string);
+        if let Some(v) = project.get("version").and_then(toml::Value::as_str) {
+            m.version = Some((v.to_string(), toml_key_line(text, header, "version").unwrap_or(header)));
+        }
+        if let Some(rp) = project.get("requires-python").and_then(toml::Value::as_str) {
+            m.language_version = Some(LanguageVersion {
+                spec: rp.to_string(),
+                line: toml_key_line(text, header, "requires-python").unwrap_or(header),
+            });
+        }
+        let license = match project.get("license") {
+            Some(toml::Value::String(s)) => Some(s.clone()),
+            Some(toml::Value::Table(t)) => t
+                .get("text")
+                .or_else(|| t.get("file"))
+                .and_then(toml::Value::as_str)
+                .map(str::to_string),
+            _ => None,
+        };
+        if let Some(l) = license {
+            m.license = Some((l, toml_key_line(text, header, "license").unwrap_or(header)));
+        }
+        for req in str_array(project.get("dependencies")) {
+            if let Some((name, spec)) = split_requirement(req) {
+                let line = line_of_item(text, header, req);
+                m.add_dep(&name, &spec, DepKind::Runtime, line);
+            }
+        }
+        if let Some(opt) = project.get("optional-dependencies").and_then(toml::Value::as_table) {
+            let at = toml_table_line(text, "project.optional-dependencies").unwrap_or(header);
+            for (group, reqs) in opt {
+                let kind = group_kind(group);
+                for req in str_array(Some(reqs)) {
+                    if let Some((name, spec)) = split_requirement(req) {
+                        let line = line_of_item(text, at, req);
+                        m.add_dep(&name, &spec, kind, line);
+                    }
+                }
+            }
+        }
+        for key in ["scripts", "gui-scripts"] {
+            if let Some(scripts) = project.get(key).and_then(toml::Value::as_table) {
+                let at = toml_table_line(text, &format!("project.{key}")).unwrap_or(header);
+                for (name, target) in scripts {
+                    let target = target.as_str().unwrap_or("").to_string();
+                    let line = toml_key_line(text, at, name).unwrap_or(at);
+                    m.entry_points.push(EntryPoint {
+                        name: name.clone(),
+                        target,
+                        line,
+                    });
+                }
+            }
+        }
+    }
+
+    if let Some(groups) = doc.get("dependency-groups").and_then(toml::Value::as_table) {
+        let at = toml_table_line(text, "dependency-groups").unwrap_or(1);
+        for reqs in groups.values() {
+            for req in str_array(Some(reqs)) {
+                if let Some((name, spec)) = split_requirement(req) {
+                    let line = line_of_item(text, at, req);
+                    m.add_dep(&name, &spec, DepKind::Dev, line);
+                }
+            }
+        }
+    }
+
+    let tool = doc.get("tool").and_then(toml::Value::as_table);
+    if let Some(poetry) = tool.and_then(|t| t.get("poetry")).and_then(toml::Value::as_table) {
+        poetry_section(text, poetry, &mut m);
+    }
+    for (tool_name, key) in [("pdm", "dev-dependencies"), ("uv", "dev-dependencies")] {
+        let Some(section) = tool
+            .and_then(|t| t.get(tool_name))
+            .and_then(|t| t.get(key))
+        else {
+            continue;
+        };
+        let at = toml_table_line(text, &format!("tool.{tool_name}")).unwrap_or(1);
+        let mut reqs: Vec<&str> = str_array(Some(section));
+        if let Some(groups) = section.as_table() {
+            for v in groups.values() {
+                reqs.extend(str_array(Some(v)));
+            }
+        }
+        for req in reqs {
+            if let Some((name, spec)) = split_requirement(req) {
+                let line = line_of_item(text, at, req);
+                m.add_dep(&name, &spec, DepKind::Dev, line);
+            }
+        }
+    }
+    if let Some(build) = doc.get("build-system").and_then(toml::Value::as_table) {
+        let at = toml_table_line(text, "build-system").unwrap_or(1);
+        for req in str_array(build.get("requires")) {
+            if let Some((name, spec)) = split_requirement(req) {
+                let line = line_of_item(text, at, req);
+                m.add_dep(&name, &spec, DepKind::Build, line);
+            }
+        }
+    }
+    Ok(m)
+}
+
+fn poetry_deps(text: &str, table_path: &str, deps: &toml::Table, kind: DepKind, m: &mut Manifest) {
+    let at = toml_table_line(text, table_path).unwrap_or(1);
+    for (name, spec) in deps {
+        let line = toml_key_line(text, at, name).unwrap_or(at);
+        let spec_text = match spec {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Table(t) => t
+                .get("version")
+                .and_then(toml::Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    if t.contains_key("git") {
+                        "git".to_string()
+                    } else if t.contains_key("path") {
+                        "path".to_string()
+                    } else {
+                        String::new()
+                    }
+                }),
+            _ => String::new(),
+        };
+        if name == "python" {
+            if m.language_version.is_none() {
+                m.language_version = Some(LanguageVersion {
+                    spec: spec_text,
+                    line,
+                });
+            }
+            continue;
+        }
+        let optional = spec
+            .as_table()
+            .and_then(|t| t.get("optional"))
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false);
+        let kind = if optional && kind == DepKind::Runtime {
+            DepKind::Optional
+        } else {
+            kind
+        };
+        m.add_dep(name, &spec_text, kind, line);
+    }
+}
+
+fn poetry_section(text: &str, poetry: &toml::Table, m: &mut Manifest) {
+    let header = toml_table_line(text, "tool.poetry").unwrap_or(1);
+    m.library = true;
+    if m.name.is_none() {
+        m.name = poetry.get("name").and_then(toml::Value::as_str).map(str::to_string);
+    }
+    if m.version.is_none() {
+        if let Some(v) = poetry.get("version").and_then(toml::Value::as_str) {
+            m.version = Some((v.to_string(), toml_key_line(text, header, "version").unwrap_or(header)));
+        }
+    }
+    if m.license.is_none() {
+        if let Some(l) = poetry.get("license").and_then(toml::Value::as_str) {
+            m.license = Some((l.to_string(), toml_key_line(text, header, "license").unwrap_or(header)));
+        }
+    }
+    if let Some(d) = poetry.get("dependencies").and_then(toml::Value::as_table) {
+        poetry_deps(text, "tool.poetry.dependencies", d, DepKind::Runtime, m);
+    }
+    if let Some(d) = poetry.get("dev-dependencies").and_then(toml::Value::as_table) {
+        poetry_deps(text, "tool.poetry.dev-dependencies", d, DepKind::Dev, m);
+    }
+    if let Some(groups) = poetry.get("group").and_then(toml::Value::as_table) {
+        for (group, body) in groups {
+            if let Some(d) = body.get("dependencies").and_then(toml::Value::as_table) {
+                let kind = if group == "main" { DepKind::Runtime } else { DepKind::Dev };
+                poetry_deps(text, &format!("tool.poetry.group.{group}.dependencies"), d, kind, m);
+            }
+        }
+    }
+    if let Some(scripts) = poetry.get("scripts").and_then(toml::Value::as_table) {
+        let at = toml_table_line(text, "tool.poetry.scripts").unwrap_or(header);
+        for (name, target) in scripts {
+            let target = match target {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Table(t) => t
+                    .get("reference")
+                    .and_then(toml::Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                _ => String::new(),
+            };
+            m.entry_points.push(EntryPoint {
+                name: name.clone(),
+                target,
+                line: toml_key_line(text, at, name).unwrap_or(at),
+            });
+        }
+    }
+}
+
+pub fn requirements(path: &str, text: &str) -> Manifest {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let dev = ["dev", "test", "lint", "doc", "ci", "type", "check", "bench"]
+        .iter()
+        .any(|w| name.contains(w) || path.to_ascii_lowercase().contains(&format!("requirements/{w}")));
+    let kind = if dev { DepKind::Dev } else { DepKind::Runtime };
+    let mut m = Manifest::new(path, Ecosystem::Python, "requirements");
+    for (i, raw) in text.lines().enumerate() {
+        let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let content = raw.split(" #").next().unwrap_or("").trim();
+        if content.is_empty() || content.starts_with('#') || content.starts_with('-') {
+            continue;
+        }
+        if content.contains("://") && !content.contains(" @ ") {
+            // A bare URL or VCS reference names no package reliably.
+            continue;
+        }
+        if let Some((dep, spec)) = split_requirement(content) {
+            m.add_dep(&dep, &spec, kind, line);
+        }
+    }
+    m
+}
+
+pub fn setup_cfg(path: &str, text: &str) -> Result<Manifest, Problem> {
+    let sections = ini::parse(text);
+    let mut m = Manifest::new(path, Ecosystem::Python, "setup.cfg");
+    for s in &sections {
+        m.config_keys.push((s.name.clone(), s.line));
+    }
+    if let Some(meta) = sections.iter().find(|s| s.name == "metadata") {
+        m.library = true;
+        m.name = meta.get("name").map(|e| e.value.clone());
+        m.version = meta.get("version").map(|e| (e.value.clone(), e.line));
+        m.license = meta.get("license").map(|e| (e.value.clone(), e.line));
+    }
+    if let Some(opts) = sections.iter().find(|s| s.name == "options") {
+        if let Some(e) = opts.get("python_requires") {
+            m.language_version = Some(LanguageVersion {
+                spec: e.value.clone(),
+                line: e.line,
+            });
+        }
+        for key in ["install_requires", "setup_requires", "tests_require"] {
+            let kind = match key {
+                "install_requires" => DepKind::Runtime,
+                "setup_requires" => DepKind::Build,
+                _ => DepKind::Dev,
+            };
+            if let Some(e) = opts.get(key) {
+                for (line, v) in e.values() {
+                    if let Some((dep, spec)) = split_requirement(v) {
+                        m.add_dep(&dep, &spec, kind, line);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(extras) = sections.iter().find(|s| s.name == "options.extras_require") {
+        for e in &extras.entries {
+            let kind = group_kind(&e.key);
+            for (line, v) in e.values() {
+                if let Some((dep, spec)) = split_requirement(v) {
+                    m.add_dep(&dep, &spec, kind, line);
+                }
+            }
+        }
+    }
+    if let Some(eps) = sections.iter().find(|s| s.name == "options.entry_points") {
+        if let Some(e) = eps.get("console_scripts") {
+            for (line, v) in e.values() {
+                if let Some((name, target)) = v.split_once('=') {
+                    m.entry_points.push(EntryPoint {
+                        name: name.trim().to_string(),
+                        target: target.trim().to_string(),
+                        line,
+                    });
+                }
+            }
+        }
+    }
+    Ok(m)
+}
+
+static SETUP_LIST: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?s)\b(install_requires|tests_require|setup_requires)\s*=\s*\[(.*?)\]").ok()
+});
+static QUOTED: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"["']([^"'\n]+)["']"#).ok());
+static SETUP_SCALAR: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"\b(name|version|python_requires|license)\s*=\s*["']([^"'\n]+)["']"#).ok()
+});
+static CONSOLE_SCRIPT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"["']\s*([A-Za-z0-9_.-]+)\s*=\s*([A-Za-z0-9_.]+:[A-Za-z0-9_.]+)\s*["']"#).ok()
+});
+
+/// Reads what it can of a setup.py as text. It is never executed.
+pub fn setup_py(path: &str, text: &str) -> Manifest {
+    let mut m = Manifest::new(path, Ecosystem::Python, "setup.py");
+    m.library = true;
+    let line = |offset: usize| super::line_at(text, offset);
+    if let (Some(list), Some(quoted)) = (SETUP_LIST.as_ref(), QUOTED.as_ref()) {
+        for caps in list.captures_iter(text) {
+            let (Some(key), Some(body)) = (caps.get(1), caps.get(2)) else {
+                continue;
+            };
+            let kind = match key.as_str() {
+                "install_requires" => DepKind::Runtime,
+                "setup_requires" => DepKind::Build,
+                _ => DepKind::Dev,
+            };
+            for q in quoted.captures_iter(body.as_str()) {
+                let Some(item) = q.get(1) else { continue };
+                if let Some((dep, spec)) = split_requirement(item.as_str()) {
+                    m.add_dep(&dep, &spec, kind, line(body.start() + item.start()));
+                }
+            }
+        }
+    }
+    if let Some(re) = SETUP_SCALAR.as_ref() {
+        for caps in re.captures_iter(text) {
+            let (Some(k), Some(v)) = (caps.get(1), caps.get(2)) else {
+                continue;
+            };
+            let value = (v.as_str().to_string(), line(k.start()));
+            match k.as_str() {
+                "name" if m.name.is_none() => m.name = Some(value.0),
+                "version" if m.version.is_none() => m.version = Some(value),
+                "license" if m.license.is_none() => m.license = Some(value),
+                "python_requires" if m.language_version.is_none() => {
+                    m.language_version = Some(LanguageVersion {
+                        spec: value.0,
+                        line: value.1,
+                    })
+                }
+                _ => {}
+            }
+        }
+    }
+    if let (Some(at), Some(re)) = (text.find("console_scripts"), CONSOLE_SCRIPT.as_ref()) {
+        let tail = text.get(at..).unwrap_or("");
+        let end = tail.find(']').unwrap_or(tail.len());
+        for caps in re.captures_iter(tail.get(..end).unwrap_or("")) {
+            let (Some(n), Some(t)) = (caps.get(1), caps.get(2)) else {
+                continue;
+            };
+            m.entry_points.push(EntryPoint {
+                name: n.as_str().to_string(),
+                target: t.as_str().to_string(),
+                line: line(at + n.start()),
+            });
+        }
+    }
+    m
+}
+
+pub fn pipfile(path: &str, text: &str) -> Result<Manifest, Problem> {
+    let doc: toml::Table = text.parse().map_err(|e| toml_problem(path, text, &e))?;
+    let mut m = Manifest::new(path, Ecosystem::Python, "Pipfile");
+    for (section, kind) in [("packages", DepKind::Runtime), ("dev-packages", DepKind::Dev)] {
+        let Some(deps) = doc.get(section).and_then(toml::Value::as_table) else {
+            continue;
+        };
+        let at = toml_table_line(text, section).unwrap_or(1);
+        for (name, spec) in deps {
+            let spec = match spec {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Table(t) => t
+                    .get("version")
+                    .and_then(toml::Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                _ => String::new(),
+            };
+            m.add_dep(name, &spec, kind, toml_key_line(text, at, name).unwrap_or(at));
+        }
+    }
+    if let Some(req) = doc.get("requires").and_then(toml::Value::as_table) {
+        let at = toml_table_line(text, "requires").unwrap_or(1);
+        if let Some(v) = req.get("python_version").and_then(toml::Value::as_str) {
+            m.language_version = Some(LanguageVersion {
+                spec: v.to_string(),
+                line: toml_key_line(text, at, "python_version").unwrap_or(at),
+            });
+        }
+    }
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_requirements() {
+        assert_eq!(
+            split_requirement("requests[socks] >=2.31 ; python_version<'3.12'"),
+            Some(("requests".into(), ">=2.31".into()))
+        );
+        assert_eq!(split_requirement("click"), Some(("click".into(), "".into())));
+        assert_eq!(split_requirement("  "), None);
+    }
+
+    #[test]
+    fn reads_pep621_and_poetry() {
+        let text = r#"[project]
+name = "demo"
+version = "1.2.0"
+requires-python = ">=3.10"
+dependencies = [
+    "requests>=2",
+    "click",
+]
+
+[project.optional-dependencies]
+dev = ["pytest>=8"]
+
+[project.scripts]
+demo = "demo.cli:main"
+
+[tool.poetry.group.dev.dependencies]
+ruff = "^0.5"
+"#;
+        let m = pyproject("pyproject.toml", text).unwrap();
+        assert_eq!(m.name.as_deref(), Some("demo"));
+        assert_eq!(m.language_version.as_ref().unwrap().line, 4);
+        let deps: Vec<(&str, DepKind, u32)> = m
+            .dependencies
+            .iter()
+            .map(|d| (d.name.as_str(), d.kind, d.line))
+            .collect();
+        assert!(deps.contains(&("requests", DepKind::Runtime, 6)));
+        assert!(deps.contains(&("click", DepKind::Runtime, 7)));
+        assert!(deps.contains(&("pytest", DepKind::Dev, 11)));
+        assert!(deps.contains(&("ruff", DepKind::Dev, 17)));
+        assert_eq!(m.entry_points[0].name, "demo");
+        assert_eq!(m.entry_points[0].line, 14);
+    }
+
+    #[test]
+    fn malformed_pyproject_is_a_problem_with_a_line() {
+        let p = pyproject("pyproject.toml", "[project]\nname = \n").unwrap_err();
+        assert_eq!(p.line, 2);
+        assert!(p.message.contains("TOML"));
+    }
+
+    #[test]
+    fn reads_requirements_and_setup_py() {
+        let m = requirements("requirements-dev.txt", "# c\npytest==8.0  # pinned\n-r base.txt\n");
+        assert_eq!(m.dependencies.len(), 1);
+        assert_eq!(m.dependencies[0].kind, DepKind::Dev);
+        assert_eq!(m.dependencies[0].line, 2);
+        let s = setup_py(
+            "setup.py",
+            "setup(\n  name='x',\n  install_requires=[\n    'numpy>=1',\n  ],\n  entry_points={'console_scripts': ['x = x.cli:main']},\n)\n",
+        );
+        assert_eq!(s.dependencies[0].name, "numpy");
+        assert_eq!(s.dependencies[0].line, 4);
+        assert_eq!(s.entry_points[0].name, "x");
+        assert!(is_requirements("requirements/base.txt"));
+        assert!(!is_requirements("notes.txt"));
+    }
+}

@@ -1,0 +1,263 @@
+//! Stage 2 — static facts. Reads the inventory (never the disk) and produces
+//! [`Facts`]: manifests and dependencies, per-file source facts (scanned in parallel,
+//! one pass per file), CI jobs, containers, documentation, the test inventory, tool and
+//! deployment artifacts, catalog detections, the stack table and the project kind.
+//! Facts are neutral: they say what is there, never whether it is good.
+
+pub mod catalog;
+pub mod ci;
+pub mod container;
+pub mod docs;
+pub mod manifest;
+pub mod source;
+pub mod stack;
+pub mod tests;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::Policy;
+use crate::model::Evidence;
+use crate::repo::{FileKind, Inventory};
+use catalog::{Artifact, ArtifactKind, DetectorKind, catalog};
+
+pub use ci::CiFacts;
+pub use container::ContainerFacts;
+pub use docs::DocFacts;
+pub use manifest::{LockFile, Manifest};
+pub use source::SourceFacts;
+pub use stack::{Detection, Stack};
+pub use tests::TestInventory;
+
+/// Something in the repository that could not be read as what it claims to be (a
+/// malformed manifest or workflow), with the line the parser stopped at.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub path: String,
+    pub line: u32,
+    pub message: String,
+}
+
+/// An artifact of the catalog found in the repository.
+#[derive(Debug, Clone)]
+pub struct ArtifactHit {
+    pub artifact: &'static Artifact,
+    /// Where (first few places).
+    pub evidence: Vec<Evidence>,
+    /// How many places in all.
+    pub count: usize,
+}
+
+/// A committed environment file and the variable names it sets (values are never
+/// kept).
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvFile {
+    pub path: String,
+    pub kind: FileKind,
+    /// (name, line, has a non-empty value)
+    pub keys: Vec<(String, u32, bool)>,
+}
+
+/// Everything the static analysis found.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub sources: Vec<SourceFacts>,
+    pub manifests: Vec<Manifest>,
+    pub lockfiles: Vec<LockFile>,
+    pub ci: CiFacts,
+    pub containers: ContainerFacts,
+    pub docs: DocFacts,
+    pub tests: TestInventory,
+    pub artifacts: Vec<ArtifactHit>,
+    pub detections: Vec<Detection>,
+    pub stack: Stack,
+    pub env_files: Vec<EnvFile>,
+    pub problems: Vec<Problem>,
+}
+
+impl Facts {
+    /// Detections of a kind.
+    pub fn detected(&self, kind: DetectorKind) -> impl Iterator<Item = &Detection> {
+        self.detections.iter().filter(move |d| d.kind == kind)
+    }
+
+    /// Artifacts of a kind.
+    pub fn artifacts_of(&self, kind: ArtifactKind) -> impl Iterator<Item = &ArtifactHit> {
+        self.artifacts.iter().filter(move |a| a.artifact.kind == kind)
+    }
+
+    /// Source facts of the file at `path`.
+    pub fn source_of<'a>(&'a self, inventory: &Inventory, path: &str) -> Option<&'a SourceFacts> {
+        self.sources
+            .iter()
+            .find(|s| inventory.files.get(s.file).is_some_and(|f| f.path == path))
+    }
+}
+
+/// Evidence kept per artifact.
+const MAX_ARTIFACT_EVIDENCE: usize = 5;
+
+fn find_artifacts(inventory: &Inventory, manifests: &[Manifest]) -> Vec<ArtifactHit> {
+    let cat = catalog();
+    let tox_sections: Vec<(String, u32, String)> = inventory
+        .files
+        .iter()
+        .filter(|f| f.name() == "tox.ini" && f.kind != FileKind::Fixture)
+        .filter_map(|f| f.text().map(|t| (f, t)))
+        .flat_map(|(f, t)| {
+            manifest::ini::parse(t)
+                .into_iter()
+                .map(|s| (s.name, s.line, f.path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut hits = Vec::new();
+    for (artifact, globs) in cat.artifacts.iter().zip(&cat.artifact_globs) {
+        let mut evidence = Vec::new();
+        let mut count = 0usize;
+        let mut add = |e: Evidence| {
+            count += 1;
+            if evidence.len() < MAX_ARTIFACT_EVIDENCE {
+                evidence.push(e);
+            }
+        };
+        if !artifact.globs.is_empty() {
+            for f in &inventory.files {
+                if matches!(f.kind, FileKind::Fixture | FileKind::Vendored) {
+                    continue;
+                }
+                if globs.is_match(&f.path) {
+                    add(Evidence::at(f.path.clone(), 1, ""));
+                }
+            }
+        }
+        for m in manifests {
+            let keys = match m.format {
+                "pyproject.toml" | "Cargo.toml" => &artifact.toml_tables,
+                "setup.cfg" => &artifact.ini_sections,
+                "package.json" => &artifact.package_keys,
+                _ => continue,
+            };
+            for (key, line) in &m.config_keys {
+                if keys.iter().any(|k| key == k) {
+                    let snippet = inventory.file(&m.path).map(|f| f.line(*line)).unwrap_or("");
+                    add(Evidence::at(m.path.clone(), *line, snippet));
+                }
+            }
+        }
+        for (section, line, path) in &tox_sections {
+            if artifact.ini_sections.iter().any(|s| s == section) {
+                add(Evidence::at(path.clone(), *line, &format!("[{section}]")));
+            }
+        }
+        if count > 0 {
+            hits.push(ArtifactHit {
+                artifact,
+                evidence,
+                count,
+            });
+        }
+    }
+    hits
+}
+
+fn is_env_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let example = ["example", "sample", "template", "dist", "defaults", "default", "tpl", "schema"]
+        .iter()
+        .any(|w| lower.contains(w));
+    !example && (lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env"))
+}
+
+fn env_files(inventory: &Inventory) -> Vec<EnvFile> {
+    let mut out = Vec::new();
+    for f in &inventory.files {
+        if !is_env_file(f.name()) {
+            continue;
+        }
+        let Some(text) = f.text() else { continue };
+        let mut keys = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            let t = raw.trim();
+            let t = t.strip_prefix("export ").unwrap_or(t);
+            if t.starts_with('#') {
+                continue;
+            }
+            let Some((k, v)) = t.split_once('=') else { continue };
+            let k = k.trim();
+            if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
+            }
+            let v = v.trim().trim_matches(['"', '\'']);
+            keys.push((
+                k.to_string(),
+                u32::try_from(i + 1).unwrap_or(u32::MAX),
+                !v.is_empty(),
+            ));
+        }
+        out.push(EnvFile {
+            path: f.path.clone(),
+            kind: f.kind,
+            keys,
+        });
+    }
+    out
+}
+
+/// Runs every analyzer over the inventory.
+pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
+    let mut problems = Vec::new();
+    let sources: Vec<SourceFacts> = inventory
+        .files
+        .par_iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            f.text().is_some()
+                && matches!(f.kind, FileKind::Source | FileKind::Test | FileKind::Fixture)
+                && f.language
+                    .and_then(|l| l.get())
+                    .is_some_and(|l| l.kind == crate::repo::language::LanguageType::Programming)
+        })
+        .filter_map(|(i, f)| source::scan(i, f))
+        .collect();
+    let (manifests, lockfiles) = manifest::parse_all(inventory, &mut problems);
+    let ci = ci::analyze(inventory, &mut problems);
+    let containers = container::analyze(inventory, &mut problems);
+    let docs = docs::analyze(inventory);
+    let tests = tests::build(inventory, &sources);
+    let artifacts = find_artifacts(inventory, &manifests);
+    let internal = stack::InternalNames::new(inventory, &manifests);
+    let detections = stack::detect(inventory, &manifests, &sources, &internal);
+    let stack = stack::build(inventory, &manifests, &sources, &detections, &containers, policy);
+    let env_files = env_files(inventory);
+    problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+    Facts {
+        sources,
+        manifests,
+        lockfiles,
+        ci,
+        containers,
+        docs,
+        tests,
+        artifacts,
+        detections,
+        stack,
+        env_files,
+        problems,
+    }
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    #[test]
+    fn env_file_names() {
+        assert!(is_env_file(".env"));
+        assert!(is_env_file(".env.production"));
+        assert!(is_env_file("prod.env"));
+        assert!(!is_env_file(".env.example"));
+        assert!(!is_env_file(".env.sample"));
+        assert!(!is_env_file("environment.py"));
+    }
+}

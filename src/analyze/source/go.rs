@@ -1,0 +1,154 @@
+//! Go source rules.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Import, Route, Scan, rule, with};
+use crate::repo::RepoFile;
+
+struct Rules {
+    import_single: Option<Regex>,
+    import_block: Option<Regex>,
+    quoted: Option<Regex>,
+    env: Option<Regex>,
+    test: Option<Regex>,
+    bench: Option<Regex>,
+    route: Option<Regex>,
+    package_main: Option<Regex>,
+    func_main: Option<Regex>,
+    server: Option<Regex>,
+}
+
+static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
+    import_single: rule(r#"(?m)^import[ \t]+(?:[\w.]+[ \t]+)?"([^"\n]+)""#),
+    import_block: rule(r"(?ms)^import[ \t]*\((.*?)^\)"),
+    quoted: rule(r#""([^"\n]+)""#),
+    env: rule(r#"\bos\.(?:Getenv|LookupEnv)\(\s*"([A-Za-z_][A-Za-z0-9_]*)""#),
+    test: rule(r"(?m)^func[ \t]+((?:Test|Fuzz)\w*)[ \t]*\([ \t]*\w+[ \t]+\*testing\.[TF][ \t]*\)"),
+    bench: rule(r"(?m)^func[ \t]+(Benchmark\w*)[ \t]*\([ \t]*\w+[ \t]+\*testing\.B[ \t]*\)"),
+    route: rule(
+        r#"\.(?:HandleFunc|Handle|GET|POST|PUT|DELETE|PATCH|Get|Post|Put|Delete|Patch|Any|Group|Route)\(\s*"((?:(?:GET|POST|PUT|DELETE|PATCH|HEAD)\s+)?/[^"\n]*)""#,
+    ),
+    package_main: rule(r"(?m)^package[ \t]+main\b"),
+    func_main: rule(r"(?m)^func[ \t]+main[ \t]*\([ \t]*\)"),
+    server: rule(
+        r#"\bListenAndServe(?:TLS)?\(|\bgrpc\.NewServer\(|\.Run\(\s*":|\.Start\(\s*":|\bapp\.Listen\(|\.Serve\(\s*\w*[Ll]is"#,
+    ),
+});
+
+pub(super) fn scan(_file: &RepoFile, s: &mut Scan<'_>) {
+    let r = &*RULES;
+    let mut imports = Vec::new();
+    with(&r.import_single, |re| {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1) {
+                imports.push(Import {
+                    module: m.as_str().to_string(),
+                    line,
+                });
+            }
+        })
+    });
+    if let (Some(block), Some(quoted)) = (&r.import_block, &r.quoted) {
+        for caps in block.captures_iter(s.text) {
+            let Some(body) = caps.get(1) else { continue };
+            for q in quoted.captures_iter(body.as_str()) {
+                let Some(m) = q.get(1) else { continue };
+                let at = body.start() + m.start();
+                if s.index.in_code(at) {
+                    imports.push(Import {
+                        module: m.as_str().to_string(),
+                        line: s.index.line_of(at),
+                    });
+                }
+            }
+        }
+    }
+    imports.sort_by_key(|i| i.line);
+    s.facts.imports = imports;
+
+    let mut env = Vec::new();
+    with(&r.env, |re| {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1) {
+                env.push((m.as_str().to_string(), line));
+            }
+        })
+    });
+    s.facts.env_reads = env;
+
+    let mut tests = Vec::new();
+    with(&r.test, |re| {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1) {
+                tests.push((m.as_str().to_string(), line));
+            }
+        })
+    });
+    s.facts.tests = tests;
+    let mut benches = Vec::new();
+    with(&r.bench, |re| {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1) {
+                benches.push((m.as_str().to_string(), line));
+            }
+        })
+    });
+    s.facts.benchmarks = benches;
+
+    let mut routes = Vec::new();
+    with(&r.route, |re| {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1) {
+                routes.push(Route {
+                    path: m.as_str().to_string(),
+                    line,
+                });
+            }
+        })
+    });
+    s.facts.routes = routes;
+
+    let mut is_main = false;
+    with(&r.package_main, |re| s.each(re, |_, _| is_main = true));
+    if is_main {
+        let mut main = None;
+        with(&r.func_main, |re| {
+            s.each(re, |_, line| {
+                main.get_or_insert(line);
+            })
+        });
+        s.facts.main_entry = main;
+    }
+    let mut servers = Vec::new();
+    with(&r.server, |re| s.each(re, |_, line| servers.push(line)));
+    s.facts.server_starts = servers;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::scan;
+    use super::super::test_support::file;
+
+    #[test]
+    fn finds_imports_main_and_routes() {
+        let text = "package main\n\nimport (\n\t\"fmt\"\n\tgin \"github.com/gin-gonic/gin\"\n)\n\nfunc main() {\n\tr := gin.Default()\n\tr.GET(\"/healthz\", h)\n\t_ = os.Getenv(\"DB_PASSWORD\")\n\tr.Run(\":8080\")\n}\n";
+        let s = scan(0, &file("cmd/api/main.go", text)).unwrap();
+        let mods: Vec<&str> = s.imports.iter().map(|i| i.module.as_str()).collect();
+        assert_eq!(mods, vec!["fmt", "github.com/gin-gonic/gin"]);
+        assert_eq!(s.imports[1].line, 5);
+        assert_eq!(s.main_entry, Some(8));
+        assert_eq!(s.routes[0].path, "/healthz");
+        assert_eq!(s.env_reads, vec![("DB_PASSWORD".to_string(), 11)]);
+        assert_eq!(s.server_starts, vec![12]);
+    }
+
+    #[test]
+    fn counts_tests_and_benchmarks() {
+        let text = "package x\n\nfunc TestA(t *testing.T) {}\nfunc BenchmarkB(b *testing.B) {}\nfunc helper() {}\n";
+        let s = scan(0, &file("x_test.go", text)).unwrap();
+        assert_eq!(s.tests.len(), 1);
+        assert_eq!(s.benchmarks.len(), 1);
+    }
+}

@@ -1,0 +1,147 @@
+//! JavaScript and TypeScript source rules.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Import, Route, Scan, rule, with};
+use crate::repo::{FileKind, RepoFile};
+
+struct Rules {
+    imports: Vec<Option<Regex>>,
+    env: Option<Regex>,
+    test: Option<Regex>,
+    bench: Option<Regex>,
+    route: Option<Regex>,
+    file_route: Option<Regex>,
+    server: Option<Regex>,
+}
+
+static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
+    imports: vec![
+        rule(r#"(?m)^[ \t]*import[ \t]+(?:type[ \t]+)?(?:[\w*{}\s,$]+?\s+from\s+)?["']([^"'\n]+)["']"#),
+        rule(r#"(?m)^[ \t]*export[ \t]+(?:type[ \t]+)?[\w*{}\s,$]+?\s+from\s+["']([^"'\n]+)["']"#),
+        rule(r#"\brequire\(\s*["']([^"'\n]+)["']\s*\)"#),
+        rule(r#"\bimport\(\s*["']([^"'\n]+)["']\s*\)"#),
+    ],
+    env: rule(
+        r#"\bprocess\.env\.([A-Za-z_][A-Za-z0-9_]*)|\bprocess\.env\[\s*["'`]([A-Za-z_][A-Za-z0-9_]*)["'`]\s*\]|\bimport\.meta\.env\.([A-Za-z_][A-Za-z0-9_]*)|\bDeno\.env\.get\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']"#,
+    ),
+    test: rule(
+        r#"(?m)^[ \t]*(?:it|test|Deno\.test)(?:\.(?:only|skip|concurrent|todo|failing|each\s*\([^)]*\)|each`[^`]*`))?\s*\(\s*["'`]([^"'`\n]*)["'`]"#,
+    ),
+    bench: rule(r#"(?m)^[ \t]*(?:bench|suite\.add)\(\s*["'`]([^"'`\n]*)["'`]"#),
+    route: rule(
+        r#"\b(?:app|router|server|api|fastify|routes?)\.(?:get|post|put|delete|patch|all|head|options)\(\s*["'`](/[^"'`\n]*)["'`]"#,
+    ),
+    file_route: rule(
+        r"(?:^|/)(?:pages/api|app/api|src/pages/api|src/app/api)/(.+?)(?:/route)?\.(?:js|jsx|ts|tsx|mjs)$",
+    ),
+    server: rule(
+        r"\.listen\(\s*(?:\d|PORT\b|port\b|process\.env)|\bcreateServer\(|\bexpress\(\)|\bnew Hono\(|\bFastify\(|\bfastify\(\s*[{)]|\bNestFactory\.create\(|\bserve\(\s*\{[^}]*fetch",
+    ),
+});
+
+pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
+    let r = &*RULES;
+    let mut imports = Vec::new();
+    for re in r.imports.iter().flatten() {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1) {
+                imports.push(Import {
+                    module: m.as_str().to_string(),
+                    line,
+                });
+            }
+        });
+    }
+    imports.sort_by_key(|i| i.line);
+    s.facts.imports = imports;
+
+    let mut env = Vec::new();
+    with(&r.env, |re| {
+        s.each(re, |caps, line| {
+            let name = (1..=4).find_map(|g| caps.get(g));
+            if let Some(m) = name {
+                env.push((m.as_str().to_string(), line));
+            }
+        })
+    });
+    s.facts.env_reads = env;
+
+    if file.kind == FileKind::Test {
+        let mut tests = Vec::new();
+        with(&r.test, |re| {
+            s.each(re, |caps, line| {
+                if let Some(m) = caps.get(1) {
+                    tests.push((m.as_str().to_string(), line));
+                }
+            })
+        });
+        s.facts.tests = tests;
+    }
+    let mut benches = Vec::new();
+    with(&r.bench, |re| {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1) {
+                benches.push((m.as_str().to_string(), line));
+            }
+        })
+    });
+    s.facts.benchmarks = benches;
+
+    let mut routes = Vec::new();
+    with(&r.route, |re| {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1) {
+                routes.push(Route {
+                    path: m.as_str().to_string(),
+                    line,
+                });
+            }
+        })
+    });
+    if let Some(re) = &r.file_route {
+        if let Some(m) = re.captures(&file.path).and_then(|c| c.get(1)) {
+            let path = m.as_str().trim_end_matches("/index");
+            routes.push(Route {
+                path: format!("/api/{path}"),
+                line: 1,
+            });
+        }
+    }
+    s.facts.routes = routes;
+
+    let mut servers = Vec::new();
+    with(&r.server, |re| s.each(re, |_, line| servers.push(line)));
+    s.facts.server_starts = servers;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::scan;
+    use super::super::test_support::file;
+
+    #[test]
+    fn finds_imports_env_routes() {
+        let text = "import express from 'express';\nimport { a,\n  b } from \"./lib\";\nconst pg = require('pg');\nconst key = process.env.STRIPE_KEY;\nconst app = express();\napp.get('/health', (req, res) => res.send('ok'));\napp.listen(PORT);\n";
+        let s = scan(0, &file("src/server.js", text)).unwrap();
+        let mods: Vec<&str> = s.imports.iter().map(|i| i.module.as_str()).collect();
+        assert_eq!(mods, vec!["express", "./lib", "pg"]);
+        assert_eq!(s.env_reads, vec![("STRIPE_KEY".to_string(), 5)]);
+        assert_eq!(s.routes[0].path, "/health");
+        assert_eq!(s.server_starts, vec![6, 8]);
+    }
+
+    #[test]
+    fn counts_jest_cases_and_next_routes() {
+        let s = scan(
+            0,
+            &file("src/a.test.ts", "describe('x', () => {\n  it('works', () => {});\n  test.each([1])('n %i', () => {});\n});\n"),
+        )
+        .unwrap();
+        assert_eq!(s.tests.len(), 2);
+        let r = scan(0, &file("pages/api/health.ts", "export default function h() {}\n")).unwrap();
+        assert_eq!(r.routes[0].path, "/api/health");
+    }
+}

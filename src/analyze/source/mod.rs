@@ -1,0 +1,249 @@
+//! Per-file source facts, gathered in one pass over each file's text: imports,
+//! environment variables read, URL hosts, TODO-style markers, test cases, benchmarks,
+//! routes, entry points, server start-up, and the catalog's code patterns. Matches in
+//! comments are ignored (markers are only taken from comments).
+//!
+//! These scanners are line-aware regular expressions, not parsers; each language's
+//! rules live in its own file.
+
+mod go;
+mod javascript;
+mod python;
+mod rust;
+
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+use serde::Serialize;
+
+use super::catalog::{Ecosystem, catalog};
+use crate::repo::{LineIndex, RepoFile};
+
+/// An import of a module or package.
+#[derive(Debug, Clone, Serialize)]
+pub struct Import {
+    /// As written, without aliases (`os.path`, `@scope/pkg/sub`, `github.com/x/y`,
+    /// `serde`); relative Python imports keep their leading dots.
+    pub module: String,
+    pub line: u32,
+}
+
+/// A TODO / FIXME / HACK / XXX comment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Marker {
+    pub tag: &'static str,
+    pub line: u32,
+}
+
+/// An HTTP route a framework registers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Route {
+    pub path: String,
+    pub line: u32,
+}
+
+/// Everything one file's scan found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SourceFacts {
+    /// Index of the file in `Inventory::files`.
+    pub file: usize,
+    pub imports: Vec<Import>,
+    /// Environment variable names read, with lines.
+    pub env_reads: Vec<(String, u32)>,
+    /// Hosts of URL literals, with lines.
+    pub urls: Vec<(String, u32)>,
+    pub markers: Vec<Marker>,
+    /// Test cases (function or case names), with lines.
+    pub tests: Vec<(String, u32)>,
+    /// Benchmarks, with lines.
+    pub benchmarks: Vec<(String, u32)>,
+    pub routes: Vec<Route>,
+    /// Line of a program entry point (`if __name__ == "__main__"`, `fn main`,
+    /// `func main` in package main).
+    pub main_entry: Option<u32>,
+    /// Lines where a server is created or started.
+    pub server_starts: Vec<u32>,
+    /// Catalog code patterns matched: (detector index, line).
+    pub detector_hits: Vec<(usize, u32)>,
+    /// Rust: line of `#[cfg(test)]`, where inline tests begin.
+    pub inline_tests_from: Option<u32>,
+}
+
+impl SourceFacts {
+    /// True when `line` is test code inside a production file (Rust's inline
+    /// `#[cfg(test)]` module, which by convention runs to the end of the file).
+    pub fn is_inline_test(&self, line: u32) -> bool {
+        self.inline_tests_from.is_some_and(|from| line >= from)
+    }
+}
+
+/// A scan in progress over one file.
+pub(crate) struct Scan<'a> {
+    pub text: &'a str,
+    pub index: &'a LineIndex,
+    pub facts: SourceFacts,
+}
+
+impl<'a> Scan<'a> {
+    /// Calls `f` with the captures and line of every match of `re` that starts in code.
+    pub fn each(&self, re: &Regex, mut f: impl FnMut(&Captures<'a>, u32)) {
+        for caps in re.captures_iter(self.text) {
+            let Some(m) = caps.get(0) else { continue };
+            // Patterns may start with line-leading whitespace; judge at the first
+            // non-space character.
+            let lead = m.as_str().len() - m.as_str().trim_start().len();
+            let at = m.start() + lead;
+            if self.index.in_code(at) {
+                f(&caps, self.index.line_of(at));
+            }
+        }
+    }
+}
+
+/// Compiles a rule; a broken built-in pattern is a defect caught by tests, and is
+/// skipped (never panics) at run time.
+pub(crate) fn rule(pattern: &str) -> Option<Regex> {
+    Regex::new(pattern).ok()
+}
+
+/// Runs `f` for each rule that compiled.
+pub(crate) fn with<'r>(re: &'r Option<Regex>, f: impl FnOnce(&'r Regex)) {
+    if let Some(r) = re {
+        f(r);
+    }
+}
+
+struct Common {
+    marker: Option<Regex>,
+    url: Option<Regex>,
+}
+
+static COMMON: LazyLock<Common> = LazyLock::new(|| Common {
+    marker: rule(r"\b(TODO|FIXME|HACK|XXX)\b"),
+    url: rule(
+        r#"["'`](?:https?|wss?)://([A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+)"#,
+    ),
+});
+
+/// Host names that are placeholders, loopback or XML namespaces, not services.
+fn is_placeholder_host(host: &str) -> bool {
+    let h = host.to_ascii_lowercase();
+    const EXACT: &[&str] = &[
+        "localhost", "0.0.0.0", "example.com", "example.org", "example.net", "www.example.com",
+        "www.w3.org", "w3.org", "json-schema.org", "purl.org", "xmlns.com", "schema.org",
+        "schemas.xmlsoap.org", "schemas.microsoft.com", "ns.adobe.com", "host", "hostname",
+        "domain.com", "yourdomain.com", "your-domain.com", "foo.com", "bar.com", "test.com",
+    ];
+    EXACT.contains(&h.as_str())
+        || h.starts_with("127.")
+        || h.starts_with("192.168.")
+        || h.starts_with("10.")
+        || [".example", ".example.com", ".example.org", ".test", ".local", ".localhost", ".invalid", ".internal"]
+            .iter()
+            .any(|s| h.ends_with(s))
+}
+
+/// Scans one file. `file_index` is its position in the inventory.
+pub fn scan(file_index: usize, file: &RepoFile) -> Option<SourceFacts> {
+    let text = file.text()?;
+    let mut scan = Scan {
+        text,
+        index: &file.index,
+        facts: SourceFacts {
+            file: file_index,
+            ..SourceFacts::default()
+        },
+    };
+    let common = &*COMMON;
+    if let Some(re) = &common.marker {
+        for m in re.find_iter(text) {
+            if file.index.in_comment(m.start()) {
+                let tag = match m.as_str() {
+                    "TODO" => "TODO",
+                    "FIXME" => "FIXME",
+                    "HACK" => "HACK",
+                    _ => "XXX",
+                };
+                scan.facts.markers.push(Marker {
+                    tag,
+                    line: file.index.line_of(m.start()),
+                });
+            }
+        }
+    }
+    let lang = file.lang();
+    let Some(eco) = Ecosystem::of_language(lang) else {
+        return Some(scan.facts);
+    };
+    if let Some(re) = &common.url {
+        let mut urls = Vec::new();
+        scan.each(re, |caps, line| {
+            if let Some(host) = caps.get(1) {
+                if !is_placeholder_host(host.as_str()) {
+                    urls.push((host.as_str().to_ascii_lowercase(), line));
+                }
+            }
+        });
+        scan.facts.urls = urls;
+    }
+    match eco {
+        Ecosystem::Python => python::scan(file, &mut scan),
+        Ecosystem::Rust => rust::scan(file, &mut scan),
+        Ecosystem::Npm => javascript::scan(file, &mut scan),
+        Ecosystem::Go => go::scan(file, &mut scan),
+    }
+    let cat = catalog();
+    for (i, d) in cat.detectors.iter().enumerate() {
+        if d.ecosystem != eco {
+            continue;
+        }
+        let Some(patterns) = cat.detector_patterns.get(i) else {
+            continue;
+        };
+        for re in patterns {
+            if let Some(m) = re.find_iter(text).find(|m| file.index.in_code(m.start())) {
+                scan.facts.detector_hits.push((i, file.index.line_of(m.start())));
+                break;
+            }
+        }
+    }
+    Some(scan.facts)
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::repo::RepoFile;
+
+    /// A repo file built from text, as the walk would classify it.
+    pub fn file(path: &str, text: &str) -> RepoFile {
+        let dir = tempfile::tempdir().unwrap();
+        let full = dir.path().join("f");
+        std::fs::write(&full, text).unwrap();
+        crate::repo::read_file(&full, path.to_string(), 1 << 20)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::file;
+    use super::*;
+
+    #[test]
+    fn markers_only_in_comments_and_urls_only_in_code() {
+        let f = file(
+            "app.py",
+            "# TODO: fix\nx = 'TODO not a marker'\nURL = \"https://api.crossref.org/works\"\n# see https://docs.example.com\ny = 'http://localhost:8000'\n",
+        );
+        let facts = scan(0, &f).unwrap();
+        assert_eq!(facts.markers.len(), 1);
+        assert_eq!(facts.markers[0].line, 1);
+        assert_eq!(facts.urls, vec![("api.crossref.org".to_string(), 3)]);
+    }
+
+    #[test]
+    fn placeholder_hosts_are_not_services() {
+        assert!(is_placeholder_host("api.example.com"));
+        assert!(is_placeholder_host("127.0.0.1"));
+        assert!(!is_placeholder_host("api.openai.com"));
+    }
+}

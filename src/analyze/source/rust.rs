@@ -1,0 +1,154 @@
+//! Rust source rules.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Import, Route, Scan, rule, with};
+use crate::repo::RepoFile;
+
+struct Rules {
+    use_decl: Option<Regex>,
+    extern_crate: Option<Regex>,
+    attr_path: Option<Regex>,
+    env: Option<Regex>,
+    test: Option<Regex>,
+    bench: Option<Regex>,
+    route: Option<Regex>,
+    main: Option<Regex>,
+    cfg_test: Option<Regex>,
+    server: Option<Regex>,
+}
+
+static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
+    use_decl: rule(
+        r"(?m)^[ \t]*(?:pub(?:\([^)\n]*\))?[ \t]+)?use[ \t]+(?:::)?([A-Za-z_][A-Za-z0-9_]*)",
+    ),
+    extern_crate: rule(r"(?m)^[ \t]*extern[ \t]+crate[ \t]+([A-Za-z_][A-Za-z0-9_]*)"),
+    attr_path: rule(r"#\[([a-z_][a-z0-9_]*)::"),
+    env: rule(
+        r#"(?:\benv::var(?:_os)?\(\s*|\benv\s*=\s*)"([A-Za-z_][A-Za-z0-9_]*)""#,
+    ),
+    test: rule(
+        r"#\[(?:[a-z_]+::)?(?:test|rstest|quickcheck|test_case)\b[^\]\n]*\](?:\s*#\[[^\]]*\])*\s*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+([A-Za-z_][A-Za-z0-9_]*)",
+    ),
+    bench: rule(
+        r"#\[(?:divan::)?bench\b[^\]\n]*\](?:\s*#\[[^\]]*\])*\s*(?:pub\s+)?fn\s+([A-Za-z_][A-Za-z0-9_]*)|\bcriterion_group!\s*\(\s*(?:name\s*=\s*)?([A-Za-z_][A-Za-z0-9_]*)",
+    ),
+    route: rule(
+        r#"\.route\(\s*"([^"\n]+)"|#\[(?:get|post|put|delete|patch|head|route)\(\s*"([^"\n]+)"|\bpath!\(\s*"([^"\n]+)""#,
+    ),
+    main: rule(r"(?m)^[ \t]*(?:pub[ \t]+)?(?:async[ \t]+)?fn[ \t]+main[ \t]*\("),
+    cfg_test: rule(r"(?m)^[ \t]*#\[cfg\(test\)\]"),
+    server: rule(
+        r"\baxum::serve\(|\bHttpServer::new\(|\brocket::build\(|#\[launch\]|\bwarp::serve\(|\bServer::bind\(|\bServer::builder\(",
+    ),
+});
+
+const NOT_CRATES: &[&str] = &["crate", "self", "super", "std", "core", "alloc", "proc_macro", "test"];
+
+pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
+    let r = &*RULES;
+    let mut imports = Vec::new();
+    for re in [&r.use_decl, &r.extern_crate, &r.attr_path].into_iter().flatten() {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1) {
+                if !NOT_CRATES.contains(&m.as_str()) {
+                    imports.push(Import {
+                        module: m.as_str().to_string(),
+                        line,
+                    });
+                }
+            }
+        });
+    }
+    imports.sort_by_key(|i| i.line);
+    s.facts.imports = imports;
+
+    let mut env = Vec::new();
+    with(&r.env, |re| {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1) {
+                env.push((m.as_str().to_string(), line));
+            }
+        })
+    });
+    s.facts.env_reads = env;
+
+    let mut tests = Vec::new();
+    with(&r.test, |re| {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1) {
+                tests.push((m.as_str().to_string(), line));
+            }
+        })
+    });
+    s.facts.tests = tests;
+
+    let mut benches = Vec::new();
+    with(&r.bench, |re| {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1).or_else(|| caps.get(2)) {
+                benches.push((m.as_str().to_string(), line));
+            }
+        })
+    });
+    s.facts.benchmarks = benches;
+
+    let mut routes = Vec::new();
+    with(&r.route, |re| {
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1).or_else(|| caps.get(2)).or_else(|| caps.get(3)) {
+                routes.push(Route {
+                    path: m.as_str().to_string(),
+                    line,
+                });
+            }
+        })
+    });
+    s.facts.routes = routes;
+
+    let is_bin = file.path.ends_with("src/main.rs") || file.path.contains("src/bin/");
+    if is_bin {
+        let mut main = None;
+        with(&r.main, |re| {
+            s.each(re, |_, line| {
+                main.get_or_insert(line);
+            })
+        });
+        s.facts.main_entry = main;
+    }
+    let mut cfg_test = None;
+    with(&r.cfg_test, |re| {
+        s.each(re, |_, line| {
+            cfg_test.get_or_insert(line);
+        })
+    });
+    s.facts.inline_tests_from = cfg_test;
+
+    let mut servers = Vec::new();
+    with(&r.server, |re| s.each(re, |_, line| servers.push(line)));
+    s.facts.server_starts = servers;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::scan;
+    use super::super::test_support::file;
+
+    #[test]
+    fn finds_crates_tests_env_and_routes() {
+        let text = "use std::env;\nuse serde::Deserialize;\nuse crate::x;\n\n#[tokio::main]\nasync fn main() {\n    let k = env::var(\"API_TOKEN\");\n    let app = Router::new().route(\"/healthz\", get(h));\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {}\n    #[tokio::test]\n    async fn runs() {}\n}\n";
+        let s = scan(0, &file("src/main.rs", text)).unwrap();
+        let mods: Vec<&str> = s.imports.iter().map(|i| i.module.as_str()).collect();
+        assert_eq!(mods, vec!["serde", "tokio", "tokio"]);
+        assert_eq!(s.env_reads, vec![("API_TOKEN".to_string(), 7)]);
+        assert_eq!(s.routes[0].path, "/healthz");
+        assert_eq!(s.main_entry, Some(6));
+        assert_eq!(
+            s.tests,
+            vec![("adds".to_string(), 13), ("runs".to_string(), 15)]
+        );
+        assert_eq!(s.inline_tests_from, Some(11));
+    }
+}

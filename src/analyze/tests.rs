@@ -1,0 +1,204 @@
+//! The test inventory: test files and cases per language, each file classified as unit,
+//! integration, end-to-end, security or performance, plus benchmarks and the lines of
+//! test code against production code.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::catalog::{DetectorKind, Ecosystem, catalog};
+use super::source::SourceFacts;
+use crate::repo::{FileKind, Inventory};
+
+/// What a test file exercises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestKind {
+    Unit,
+    Integration,
+    E2e,
+    Security,
+    Performance,
+}
+
+impl TestKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            TestKind::Unit => "unit",
+            TestKind::Integration => "integration",
+            TestKind::E2e => "end-to-end",
+            TestKind::Security => "security",
+            TestKind::Performance => "performance",
+        }
+    }
+}
+
+/// A file that holds tests.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestFile {
+    pub path: String,
+    pub language: &'static str,
+    pub kind: TestKind,
+    pub cases: usize,
+    /// Line of the first test case.
+    pub first_line: u32,
+    /// Why it got its kind, for the report.
+    pub reason: String,
+    pub lines: usize,
+}
+
+/// Totals for one language.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LanguageTests {
+    pub files: usize,
+    pub cases: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TestInventory {
+    pub files: Vec<TestFile>,
+    pub by_language: BTreeMap<&'static str, LanguageTests>,
+    /// Benchmarks found: (path, line, name).
+    pub benchmarks: Vec<(String, u32, String)>,
+    /// Lines of test code (test files plus Rust inline test modules).
+    pub test_code_lines: usize,
+    /// Lines of production code (source files, minus inline test modules).
+    pub production_code_lines: usize,
+}
+
+impl TestInventory {
+    pub fn cases(&self) -> usize {
+        self.files.iter().map(|f| f.cases).sum()
+    }
+
+    pub fn of_kind(&self, kind: TestKind) -> impl Iterator<Item = &TestFile> {
+        self.files.iter().filter(move |f| f.kind == kind)
+    }
+}
+
+fn tokens(path: &str) -> Vec<String> {
+    path.to_ascii_lowercase()
+        .split(['/', '_', '-', '.'])
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Kind from path words; `None` when the path says nothing special.
+fn kind_from_path(path: &str) -> Option<(TestKind, &'static str)> {
+    let toks = tokens(path);
+    let has = |words: &[&str]| toks.iter().any(|t| words.contains(&t.as_str()));
+    if has(&["e2e", "end2end", "endtoend", "acceptance", "playwright", "cypress", "selenium", "browser", "ui"])
+        || path.to_ascii_lowercase().contains("end-to-end")
+        || path.to_ascii_lowercase().contains("end_to_end")
+    {
+        return Some((TestKind::E2e, "end-to-end path"));
+    }
+    if has(&["security", "sec", "pentest", "fuzz", "fuzzing"]) {
+        return Some((TestKind::Security, "security path"));
+    }
+    if has(&["perf", "performance", "load", "loadtest", "stress", "bench", "benchmark", "benchmarks"]) {
+        return Some((TestKind::Performance, "performance path"));
+    }
+    if has(&["integration", "integ", "functional", "system", "contract", "it"]) {
+        return Some((TestKind::Integration, "integration path"));
+    }
+    None
+}
+
+/// Rust: files directly in a crate's `tests/` directory are integration tests.
+fn rust_integration(path: &str) -> bool {
+    path.ends_with(".rs") && (path.starts_with("tests/") || path.contains("/tests/"))
+}
+
+pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
+    let cat = catalog();
+    let mut inv = TestInventory::default();
+    for s in sources {
+        let Some(file) = inventory.files.get(s.file) else { continue };
+        let lang = file.language.map(|l| l.name()).unwrap_or("");
+        let inline_test_lines = s
+            .inline_tests_from
+            .map(|from| file.index.len().saturating_sub(usize::try_from(from).unwrap_or(0)) + 1)
+            .unwrap_or(0);
+        match file.kind {
+            FileKind::Source => {
+                inv.production_code_lines += file.lines.code.saturating_sub(inline_test_lines);
+                inv.test_code_lines += inline_test_lines.min(file.lines.code);
+            }
+            FileKind::Test => inv.test_code_lines += file.lines.code,
+            _ => {}
+        }
+        for (name, line) in &s.benchmarks {
+            inv.benchmarks.push((file.path.clone(), *line, name.clone()));
+        }
+        if s.tests.is_empty() || !matches!(file.kind, FileKind::Test | FileKind::Source) {
+            continue;
+        }
+        let eco = Ecosystem::of_language(file.lang());
+        let uses = |kind: DetectorKind| {
+            s.imports.iter().any(|i| {
+                cat.detectors
+                    .iter()
+                    .filter(|d| d.kind == kind && Some(d.ecosystem) == eco)
+                    .any(|d| d.matches_import(&i.module))
+            })
+        };
+        let (kind, reason) = if let Some((k, why)) = kind_from_path(&file.path) {
+            (k, why.to_string())
+        } else if uses(DetectorKind::E2eTesting) {
+            let is_browser = s.imports.iter().any(|i| {
+                let m = i.module.to_ascii_lowercase();
+                ["playwright", "selenium", "cypress", "puppeteer", "webdriver", "chromedp", "assert_cmd", "trycmd", "snapbox"]
+                    .iter()
+                    .any(|b| m.contains(b))
+            });
+            if is_browser {
+                (TestKind::E2e, "drives a browser or the built program".to_string())
+            } else {
+                (TestKind::Integration, "uses an HTTP test client".to_string())
+            }
+        } else if uses(DetectorKind::LoadTesting) || uses(DetectorKind::Benchmark) {
+            (TestKind::Performance, "uses a load or benchmark tool".to_string())
+        } else if file.lang() == "rust" && file.kind == FileKind::Test && rust_integration(&file.path) {
+            (TestKind::Integration, "Rust integration test (tests/ directory)".to_string())
+        } else {
+            (TestKind::Unit, "default".to_string())
+        };
+        let first_line = s.tests.first().map(|(_, l)| *l).unwrap_or(1);
+        inv.files.push(TestFile {
+            path: file.path.clone(),
+            language: lang,
+            kind,
+            cases: s.tests.len(),
+            first_line,
+            reason,
+            lines: file.lines.code,
+        });
+        let t = inv.by_language.entry(lang).or_default();
+        t.files += 1;
+        t.cases += s.tests.len();
+    }
+    inv.files.sort_by(|a, b| a.path.cmp(&b.path));
+    inv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_path_words() {
+        assert_eq!(kind_from_path("tests/e2e/test_flow.py").map(|k| k.0), Some(TestKind::E2e));
+        assert_eq!(
+            kind_from_path("tests/test_security_webdev_p0.py").map(|k| k.0),
+            Some(TestKind::Security)
+        );
+        assert_eq!(
+            kind_from_path("tests/integration/api_test.go").map(|k| k.0),
+            Some(TestKind::Integration)
+        );
+        assert_eq!(kind_from_path("tests/test_units.py"), None);
+        assert_eq!(kind_from_path("tests/test_build.py"), None);
+    }
+}

@@ -1,0 +1,90 @@
+//! Judges whether production source files stay under the policy's size limit.
+
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Evidence, Severity, group_digits, plural};
+use crate::repo::language::LanguageType;
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "architecture.god-files",
+        category: Category::Architecture,
+        title: "No god files",
+        summary: "Production source files stay under the line limit (default 1,000 lines).",
+        weight: 1.0,
+        severity: Severity::P2,
+        effort: Effort::M,
+        rationale: "A source file of thousands of lines usually holds several responsibilities at once: it is hard to review, every change to it risks unrelated behaviour, and it becomes the merge-conflict hotspot of the team. Reviewers single such files out because they concentrate risk.",
+        remediation: "Split each oversized file along its responsibilities into modules of a few hundred lines, moving one cohesive group of functions or classes at a time behind the same public interface. Raise `thresholds.max_file_lines` in greenlight.toml only for files that are generated or intentionally flat (tables, fixtures).",
+        action: "Break up the largest source files into cohesive modules",
+        risk: "Maintainability",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    let limit = cx.policy.thresholds.max_file_lines;
+    let sources: Vec<_> = cx
+        .inventory
+        .sources()
+        .filter(|f| {
+            f.language
+                .and_then(|l| l.get())
+                .is_some_and(|l| l.kind == LanguageType::Programming)
+        })
+        .collect();
+    if sources.is_empty() {
+        return Outcome::not_applicable("no production source files");
+    }
+    let mut big: Vec<_> = sources.iter().filter(|f| f.lines.total() > limit).collect();
+    big.sort_by(|a, b| b.lines.total().cmp(&a.lines.total()).then(a.path.cmp(&b.path)));
+    let largest = sources
+        .iter()
+        .max_by(|a, b| a.lines.total().cmp(&b.lines.total()).then(b.path.cmp(&a.path)));
+    if big.is_empty() {
+        let detail = largest
+            .map(|f| format!("largest is {} with {} lines", f.path, group_digits(f.lines.total())))
+            .unwrap_or_default();
+        return Outcome::pass(format!(
+            "no source file over {} lines; {detail}",
+            group_digits(limit)
+        ));
+    }
+    let fraction = big.len() as f64 / sources.len() as f64;
+    let mut outcome = Outcome::scored(
+        1.0 - (fraction * 10.0).min(1.0),
+        format!(
+            "{} of {} over {} lines",
+            plural(big.len(), "source file", "source files"),
+            group_digits(sources.len()),
+            group_digits(limit)
+        ),
+    );
+    for f in big.iter().take(10) {
+        let text = format!(
+            "{} lines ({} code)",
+            group_digits(f.lines.total()),
+            group_digits(f.lines.code)
+        );
+        outcome = outcome.concern(
+            def,
+            format!("{} has {} lines", f.path, group_digits(f.lines.total())),
+            format!(
+                "{} is {} lines long, over the limit of {}.",
+                f.path,
+                group_digits(f.lines.total()),
+                group_digits(limit)
+            ),
+            vec![Evidence::At(crate::model::Location::span(
+                f.path.clone(),
+                1,
+                u32::try_from(f.lines.total()).unwrap_or(u32::MAX),
+                &text,
+            ))],
+        );
+    }
+    if big.len() > 10 {
+        outcome.summary.push_str(&format!(" (10 largest listed, {} more)", big.len() - 10));
+    }
+    outcome
+}

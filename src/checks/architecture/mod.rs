@@ -1,0 +1,4 @@
+//! Architecture clarity: god files and architecture documentation.
+
+pub mod architecture_docs;
+pub mod god_files;

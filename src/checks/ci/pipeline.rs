@@ -1,0 +1,76 @@
+//! Judges whether a CI pipeline exists and lists what its jobs do.
+
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Evidence, Severity, plural};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "ci.pipeline",
+        category: Category::Ci,
+        title: "CI pipeline exists",
+        summary: "A CI configuration (GitHub Actions, GitLab CI, CircleCI, …) exists; each job is classified (lint, type check, test, coverage gate, scans, build, release).",
+        weight: 2.0,
+        severity: Severity::P1,
+        effort: Effort::S,
+        rationale: "Without CI, nothing guarantees that what is merged builds and passes its tests; every quality gate in this review depends on a pipeline that enforces it on every change.",
+        remediation: "Add a CI workflow (e.g. .github/workflows/ci.yml) that runs on pull requests and pushes to the main branch: install, lint, type-check, test with coverage, and the security scans.",
+        action: "Set up a CI pipeline that runs on every pull request",
+        risk: "Regression risk",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    let ci = &cx.facts.ci;
+    if ci.files.is_empty() {
+        return Outcome::fail("no CI configuration").concern(
+            def,
+            "No CI pipeline",
+            "No continuous-integration configuration was found, so nothing runs the tests or checks on each change.",
+            vec![Evidence::absent(
+                ".github/workflows/*.yml, .gitlab-ci.yml, .circleci/config.yml, azure-pipelines.yml, Jenkinsfile, .travis.yml, bitbucket-pipelines.yml, .buildkite/",
+                cx.scope(),
+            )],
+        );
+    }
+    let cat = crate::analyze::catalog::catalog();
+    let mut outcome = Outcome::pass("");
+    let mut jobs = 0usize;
+    for file in &ci.files {
+        jobs += file.jobs.len();
+        for job in &file.jobs {
+            if job.steps.is_empty() {
+                continue;
+            }
+            let classes: Vec<&str> = job
+                .steps
+                .iter()
+                .filter_map(|s| cat.ci_classes.iter().find(|c| c.id == s.class).map(|c| c.name.as_str()))
+                .collect();
+            let evidence = job
+                .steps
+                .iter()
+                .map(|s| Evidence::at(file.path.clone(), s.line, &s.text))
+                .collect();
+            outcome = outcome.strength(
+                def,
+                format!("CI job `{}`: {}", job.id, classes.join(", ")),
+                format!("{} ({})", file.path, file.system.name()),
+                evidence,
+            );
+        }
+    }
+    let systems: Vec<&str> = {
+        let mut s: Vec<&str> = ci.files.iter().map(|f| f.system.name()).collect();
+        s.dedup();
+        s
+    };
+    outcome.summary = format!(
+        "{} with {} ({})",
+        plural(ci.files.len(), "CI file", "CI files"),
+        plural(jobs, "job", "jobs"),
+        systems.join(", ")
+    );
+    outcome
+}

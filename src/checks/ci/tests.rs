@@ -1,0 +1,51 @@
+//! Judges whether CI runs the test suite.
+
+use super::step_evidence;
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Evidence, Severity, plural};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "ci.tests",
+        category: Category::Ci,
+        title: "CI runs the tests",
+        summary: "A CI job runs the test suite (pytest, cargo test, npm test, go test, …).",
+        weight: 2.0,
+        severity: Severity::P1,
+        effort: Effort::S,
+        rationale: "Tests that only run on a developer's machine, when remembered, do not prevent regressions. The suite has to run on every change before merge.",
+        remediation: "Add a test job to CI that installs the project with its test dependencies and runs the suite on every pull request, failing the build on any failure.",
+        action: "Run the test suite in CI on every pull request",
+        risk: "Regression risk",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    if cx.facts.ci.files.is_empty() {
+        return Outcome::fail("no CI configuration").concern(
+            def,
+            "Tests are not run in CI",
+            "There is no CI pipeline, so no job runs the tests.",
+            vec![Evidence::absent("a CI configuration", cx.scope())],
+        );
+    }
+    let steps = cx.facts.ci.steps("test");
+    if steps.is_empty() {
+        let local = cx.facts.ci.local("test");
+        let mut evidence = vec![Evidence::absent(
+            "test commands (pytest, tox, cargo test, npm test, go test, …) in CI jobs",
+            plural(cx.facts.ci.files.len(), "CI file", "CI files"),
+        )];
+        evidence.extend(local.iter().take(3).map(|t| Evidence::at(t.path.clone(), t.step.line, &t.step.text)));
+        return Outcome::fail("no CI job runs the tests").concern(
+            def,
+            "Tests are not run in CI",
+            "The CI configuration has no step that runs the test suite.",
+            evidence,
+        );
+    }
+    let summary = format!("tests run in {}", plural(steps.len(), "CI job", "CI jobs"));
+    Outcome::pass(summary.clone()).strength(def, "CI runs the tests", summary, step_evidence(cx, &steps, 5))
+}

@@ -1,0 +1,7 @@
+//! Code quality & static analysis: readable sources, configs that parse, linters
+//! configured, TODO density.
+
+pub mod analysable;
+pub mod config_valid;
+pub mod linters;
+pub mod todo_density;

@@ -1,0 +1,49 @@
+//! Judges whether a runnable project has a container build.
+
+use crate::checks::{Check, CheckDef, Context, Outcome, Presence, by_kind};
+use crate::model::{Category, Effort, ProjectKind, Severity};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "deployment.container",
+        category: Category::Deployment,
+        title: "Container build",
+        summary: "A service (or CLI) has a Dockerfile/Containerfile, so it builds into the same image everywhere; not expected of libraries.",
+        weight: 1.0,
+        severity: Severity::P1,
+        effort: Effort::S,
+        rationale: "A container image pins the runtime, system libraries and dependencies the code was tested with, and is the unit every modern platform deploys and rolls back. Without one, each deployment rebuilds an environment by hand.",
+        remediation: "Add a Dockerfile: a pinned slim base image, a multi-stage build that leaves compilers out of the final image, a non-root USER, and a HEALTHCHECK; build it in CI.",
+        action: "Create a Dockerfile and build the image in CI",
+        risk: "Deployment",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    if cx.kind == ProjectKind::Library {
+        return Outcome::not_applicable("libraries are not deployed as containers");
+    }
+    let found = cx
+        .facts
+        .containers
+        .dockerfiles
+        .iter()
+        .take(5)
+        .map(|d| cx.at(&d.path, d.stages.first().map(|s| s.line).unwrap_or(1)))
+        .collect();
+    Presence {
+        def: &CHECK.def,
+        found,
+        found_title: format!("Container build present ({} Dockerfile(s))", cx.facts.containers.dockerfiles.len()),
+        missing_title: "No container build".into(),
+        missing_message: format!(
+            "There is no Dockerfile, so the {} has no reproducible deployment artifact.",
+            cx.kind
+        ),
+        looked_for: "Dockerfile, Dockerfile.*, *.Dockerfile, Containerfile".into(),
+        scope: cx.scope(),
+        severity: by_kind(cx.kind, Severity::P1, Severity::P3, Severity::P3),
+    }
+    .judge()
+}

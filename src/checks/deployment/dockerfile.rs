@@ -1,0 +1,102 @@
+//! Judges Dockerfile quality: non-root user, health check, pinned base images,
+//! multi-stage build.
+
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Evidence, Severity};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "deployment.dockerfile",
+        category: Category::Deployment,
+        title: "Dockerfile quality",
+        summary: "Each Dockerfile runs as a non-root USER, pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build.",
+        weight: 1.0,
+        severity: Severity::P2,
+        effort: Effort::S,
+        rationale: "A container running as root turns any code-execution bug into root in the container; an unpinned base image changes under you between builds; without a HEALTHCHECK a hung process is never restarted; single-stage images ship compilers and caches that enlarge the attack surface.",
+        remediation: "Add `USER` with a non-root account in the final stage, pin `FROM` images to a version tag or `@sha256:` digest, add `HEALTHCHECK CMD` probing the health endpoint, and build in a separate stage (`FROM … AS build`) copying only the artefacts into a slim final image.",
+        action: "Harden the Dockerfile (non-root USER, pinned base, HEALTHCHECK, multi-stage)",
+        risk: "Deployment",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    let files = &cx.facts.containers.dockerfiles;
+    if files.is_empty() {
+        return Outcome::not_applicable("no Dockerfile");
+    }
+    let service = cx.kind.is_service();
+    let mut good = 0usize;
+    let mut total = 0usize;
+    let mut concerns: Vec<(Severity, String, String, Evidence)> = Vec::new();
+    for df in files {
+        let Some(last) = df.stages.last() else { continue };
+        total += 1;
+        if df.runs_as_root() {
+            let (line, snippet) = match &df.user {
+                Some((u, l)) => (*l, format!("USER {u}")),
+                None => (last.line, cx.line(&df.path, last.line)),
+            };
+            concerns.push((
+                if service { Severity::P1 } else { Severity::P2 },
+                format!("{} runs as root", df.path),
+                "The final stage sets no non-root USER, so the process runs as root.".into(),
+                Evidence::at(df.path.clone(), line, &snippet),
+            ));
+        } else {
+            good += 1;
+        }
+        total += 1;
+        match df.stages.iter().find(|s| s.unpinned()) {
+            Some(s) => concerns.push((
+                Severity::P2,
+                format!("{} uses an unpinned base image", df.path),
+                format!("`{}` has no version tag or digest (or uses `latest`), so builds are not reproducible.", s.image),
+                cx.at(&df.path, s.line),
+            )),
+            None => good += 1,
+        }
+        if service {
+            total += 1;
+            match df.healthcheck {
+                Some(_) => good += 1,
+                None => concerns.push((
+                    Severity::P2,
+                    format!("{} has no HEALTHCHECK", df.path),
+                    "The image declares no HEALTHCHECK, so a hung process is not detected by the runtime.".into(),
+                    Evidence::absent("HEALTHCHECK in the final stage", df.path.clone()),
+                )),
+            }
+        }
+        total += 1;
+        if df.stages.len() > 1 {
+            good += 1;
+        } else {
+            concerns.push((
+                Severity::P3,
+                format!("{} is a single-stage build", df.path),
+                "Build tools and caches end up in the final image.".into(),
+                cx.at(&df.path, last.line),
+            ));
+        }
+    }
+    if total == 0 {
+        return Outcome::not_applicable("no FROM instruction in any Dockerfile");
+    }
+    let score = good as f64 / total as f64;
+    let mut outcome = Outcome::scored(score, format!("{good} of {total} Dockerfile practices followed"));
+    if concerns.is_empty() {
+        outcome = outcome.strength(
+            def,
+            "Dockerfiles follow good practice",
+            "non-root, pinned, health-checked where relevant, multi-stage",
+            files.iter().map(|d| cx.at(&d.path, 1)).take(3).collect(),
+        );
+    }
+    for (sev, title, message, ev) in concerns {
+        outcome = outcome.concern_at(def, sev, title, message, vec![ev]);
+    }
+    outcome
+}

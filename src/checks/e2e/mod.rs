@@ -1,0 +1,3 @@
+//! End-to-end & integration testing.
+
+pub mod suite;

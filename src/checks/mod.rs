@@ -1,0 +1,418 @@
+//! Stage 4 — judgments. Each check is one file: a [`CheckDef`] (id, category, title,
+//! weight, rationale, remediation, default severity and effort) and one `evaluate`
+//! function from facts to an [`Outcome`]. Checks never fail: what cannot be determined
+//! is `Unknown`, what does not apply is `NotApplicable`. The registry lists them all,
+//! sorted by id; `greenlight checks`, `greenlight explain` and `docs/checks.md` are
+//! generated from it.
+
+mod architecture;
+mod ci;
+mod code_quality;
+mod deployment;
+mod documentation;
+mod e2e;
+mod observability;
+mod performance;
+mod security;
+mod tests;
+
+use crate::analyze::Facts;
+use crate::config::Policy;
+use crate::model::{
+    Category, Effort, Evidence, Finding, FindingKind, ProjectKind, Severity, Status,
+};
+use crate::repo::Inventory;
+
+/// What a check is, as data.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckDef {
+    /// Stable id: `<category>.<name>`.
+    pub id: &'static str,
+    pub category: Category,
+    pub title: &'static str,
+    /// One line for `greenlight checks`.
+    pub summary: &'static str,
+    /// Relative weight within its category.
+    pub weight: f64,
+    /// Severity of its concerns unless the check or the policy says otherwise.
+    pub severity: Severity,
+    pub effort: Effort,
+    /// Why it matters.
+    pub rationale: &'static str,
+    /// How to fix, in full.
+    pub remediation: &'static str,
+    /// The short action for the prioritized list.
+    pub action: &'static str,
+    /// The risk the action addresses.
+    pub risk: &'static str,
+}
+
+/// A registered check.
+#[derive(Clone, Copy)]
+pub struct Check {
+    pub def: CheckDef,
+    pub evaluate: fn(&Context<'_>) -> Outcome,
+}
+
+/// What checks read.
+pub struct Context<'a> {
+    pub inventory: &'a Inventory,
+    pub facts: &'a Facts,
+    pub policy: &'a Policy,
+    pub kind: ProjectKind,
+}
+
+impl Context<'_> {
+    /// Lines of production source code.
+    pub fn production_lines(&self) -> usize {
+        self.facts.tests.production_code_lines
+    }
+
+    /// The text of a line, for snippets.
+    pub fn line(&self, path: &str, line: u32) -> String {
+        self.inventory
+            .file(path)
+            .map(|f| f.line(line).to_string())
+            .unwrap_or_default()
+    }
+
+    /// Evidence at a file line, with the line's text as snippet.
+    pub fn at(&self, path: &str, line: u32) -> Evidence {
+        Evidence::at(path, line, &self.line(path, line))
+    }
+
+    /// How many files were searched, for absence evidence.
+    pub fn scope(&self) -> String {
+        crate::model::plural(self.inventory.files.len(), "file", "files")
+    }
+}
+
+/// What a check concluded.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: Status,
+    /// 0–1; `None` for unknown and not applicable.
+    pub score: Option<f64>,
+    /// What was found, in one line.
+    pub summary: String,
+    pub findings: Vec<Finding>,
+}
+
+impl Outcome {
+    pub fn pass(summary: impl Into<String>) -> Outcome {
+        Outcome {
+            status: Status::Pass,
+            score: Some(1.0),
+            summary: summary.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn partial(score: f64, summary: impl Into<String>) -> Outcome {
+        Outcome {
+            status: Status::Partial,
+            score: Some(score.clamp(0.0, 1.0)),
+            summary: summary.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn fail(summary: impl Into<String>) -> Outcome {
+        Outcome {
+            status: Status::Fail,
+            score: Some(0.0),
+            summary: summary.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn unknown(summary: impl Into<String>) -> Outcome {
+        Outcome {
+            status: Status::Unknown,
+            score: None,
+            summary: summary.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn not_applicable(summary: impl Into<String>) -> Outcome {
+        Outcome {
+            status: Status::NotApplicable,
+            score: None,
+            summary: summary.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Status from a 0–1 score: 1 passes, ≥ 0.5 is partial, below fails.
+    pub fn scored(score: f64, summary: impl Into<String>) -> Outcome {
+        let score = score.clamp(0.0, 1.0);
+        let status = if score >= 0.999 {
+            Status::Pass
+        } else if score >= 0.5 {
+            Status::Partial
+        } else {
+            Status::Fail
+        };
+        Outcome {
+            status,
+            score: Some(score),
+            summary: summary.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Adds a strength.
+    pub fn strength(
+        mut self,
+        def: &CheckDef,
+        title: impl Into<String>,
+        message: impl Into<String>,
+        evidence: Vec<Evidence>,
+    ) -> Outcome {
+        self.findings.push(Finding {
+            check: def.id,
+            category: def.category,
+            kind: FindingKind::Strength,
+            severity: None,
+            title: title.into(),
+            message: message.into(),
+            evidence,
+            action: None,
+            effort: None,
+        });
+        self
+    }
+
+    /// Adds a concern with the check's default severity and action.
+    pub fn concern(
+        self,
+        def: &CheckDef,
+        title: impl Into<String>,
+        message: impl Into<String>,
+        evidence: Vec<Evidence>,
+    ) -> Outcome {
+        self.concern_at(def, def.severity, title, message, evidence)
+    }
+
+    /// Adds a concern with an explicit severity.
+    pub fn concern_at(
+        mut self,
+        def: &CheckDef,
+        severity: Severity,
+        title: impl Into<String>,
+        message: impl Into<String>,
+        evidence: Vec<Evidence>,
+    ) -> Outcome {
+        self.findings.push(Finding {
+            check: def.id,
+            category: def.category,
+            kind: FindingKind::Concern,
+            severity: Some(severity),
+            title: title.into(),
+            message: message.into(),
+            evidence,
+            action: Some(def.action.to_string()),
+            effort: Some(def.effort),
+        });
+        self
+    }
+}
+
+/// Severity that depends on the project kind: (service, cli, library).
+pub fn by_kind(kind: ProjectKind, service: Severity, cli: Severity, library: Severity) -> Severity {
+    match kind {
+        ProjectKind::Service | ProjectKind::Mixed => service,
+        ProjectKind::Cli => cli,
+        ProjectKind::Library => library,
+    }
+}
+
+/// Every check, sorted by id.
+pub static CHECKS: &[Check] = &[
+    architecture::architecture_docs::CHECK,
+    architecture::god_files::CHECK,
+    ci::coverage_gate::CHECK,
+    ci::lint::CHECK,
+    ci::pipeline::CHECK,
+    ci::tests::CHECK,
+    code_quality::analysable::CHECK,
+    code_quality::config_valid::CHECK,
+    code_quality::linters::CHECK,
+    code_quality::todo_density::CHECK,
+    deployment::container::CHECK,
+    deployment::dockerfile::CHECK,
+    deployment::environments::CHECK,
+    deployment::migrations::CHECK,
+    deployment::orchestration::CHECK,
+    deployment::release::CHECK,
+    deployment::rollback::CHECK,
+    deployment::versioning::CHECK,
+    documentation::adr::CHECK,
+    documentation::changelog::CHECK,
+    documentation::codeowners::CHECK,
+    documentation::contributing::CHECK,
+    documentation::license::CHECK,
+    documentation::maintainer_warnings::CHECK,
+    documentation::readme::CHECK,
+    documentation::runbook::CHECK,
+    documentation::troubleshooting::CHECK,
+    e2e::suite::CHECK,
+    observability::error_tracking::CHECK,
+    observability::health::CHECK,
+    observability::logging::CHECK,
+    observability::metrics::CHECK,
+    observability::structured_logging::CHECK,
+    observability::tracing::CHECK,
+    performance::benchmarks::CHECK,
+    performance::caching::CHECK,
+    performance::load_tests::CHECK,
+    security::dependency_audit::CHECK,
+    security::env_files::CHECK,
+    security::policy::CHECK,
+    security::sast::CHECK,
+    security::secret_scanning::CHECK,
+    tests::coverage::CHECK,
+    tests::ratio::CHECK,
+    tests::runner::CHECK,
+    tests::suite::CHECK,
+];
+
+/// Looks a check up by id.
+pub fn find(id: &str) -> Option<&'static Check> {
+    CHECKS.iter().find(|c| c.def.id == id)
+}
+
+/// Every check id.
+pub fn ids() -> Vec<&'static str> {
+    CHECKS.iter().map(|c| c.def.id).collect()
+}
+
+/// One check's result.
+#[derive(Debug, Clone)]
+pub struct CheckResult {
+    pub def: CheckDef,
+    pub outcome: Outcome,
+}
+
+/// Runs every check the policy leaves on.
+pub fn run(cx: &Context<'_>) -> Vec<CheckResult> {
+    CHECKS
+        .iter()
+        .map(|c| {
+            let outcome = if cx.policy.enabled(c.def.id) {
+                (c.evaluate)(cx)
+            } else {
+                Outcome::not_applicable("turned off by the policy")
+            };
+            CheckResult { def: c.def, outcome }
+        })
+        .collect()
+}
+
+/// The full documentation of a check, as `greenlight explain` prints it (Markdown).
+pub fn explain(def: &CheckDef) -> String {
+    format!(
+        "## {id} — {title}\n\n{summary}\n\n- Category: {cat} ({cat_title})\n- Weight: {weight}\n- Default severity: {sev}\n- Effort to fix: {effort}\n\n### Why it matters\n\n{why}\n\n### How to fix\n\n{fix}\n",
+        id = def.id,
+        title = def.title,
+        summary = def.summary,
+        cat = def.category.id(),
+        cat_title = def.category.title(),
+        weight = def.weight,
+        sev = def.severity,
+        effort = def.effort.describe(),
+        why = def.rationale,
+        fix = def.remediation,
+    )
+}
+
+/// `docs/checks.md`, generated from the registry.
+pub fn reference_doc() -> String {
+    let mut out = String::from(
+        "# greenlight checks\n\nGenerated from the check registry by `greenlight checks --markdown`; a test keeps it\ncurrent. `greenlight explain ID` prints one entry.\n\n",
+    );
+    for cat in Category::ALL {
+        out.push_str(&format!("# {}\n\n", cat.title()));
+        for c in CHECKS.iter().filter(|c| c.def.category == cat) {
+            out.push_str(&explain(&c.def));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_unique_and_ids_follow_the_convention() {
+        let ids = ids();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(ids, sorted, "CHECKS must be sorted by id without duplicates");
+        for c in CHECKS {
+            let (cat, name) = c.def.id.split_once('.').unwrap();
+            assert_eq!(cat, c.def.category.id(), "{} is filed under the wrong category", c.def.id);
+            assert!(
+                name.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                "{} must be kebab-case",
+                c.def.id
+            );
+            for (field, text) in [
+                ("title", c.def.title),
+                ("summary", c.def.summary),
+                ("rationale", c.def.rationale),
+                ("remediation", c.def.remediation),
+                ("action", c.def.action),
+                ("risk", c.def.risk),
+            ] {
+                assert!(!text.trim().is_empty(), "{} has an empty {field}", c.def.id);
+            }
+            assert!(c.def.weight > 0.0);
+        }
+    }
+
+    #[test]
+    fn every_category_has_checks() {
+        for cat in Category::ALL {
+            assert!(CHECKS.iter().any(|c| c.def.category == cat), "{cat} has no checks");
+        }
+    }
+}
+
+/// A "is X there?" judgment: a strength with the evidence when found, else one
+/// concern whose evidence records what was searched for.
+pub struct Presence<'a> {
+    pub def: &'a CheckDef,
+    pub found: Vec<Evidence>,
+    /// Strength title and summary when found (`"Dockerfile present"`).
+    pub found_title: String,
+    /// Concern title when missing (`"No Dockerfile"`).
+    pub missing_title: String,
+    /// Why the absence matters, for the concern's message.
+    pub missing_message: String,
+    /// What was looked for (`"Dockerfile, Containerfile"`).
+    pub looked_for: String,
+    pub scope: String,
+    pub severity: Severity,
+}
+
+impl Presence<'_> {
+    pub fn judge(self) -> Outcome {
+        if self.found.is_empty() {
+            Outcome::fail(self.missing_title.clone()).concern_at(
+                self.def,
+                self.severity,
+                self.missing_title,
+                self.missing_message,
+                vec![Evidence::absent(self.looked_for, self.scope)],
+            )
+        } else {
+            let title = self.found_title.clone();
+            Outcome::pass(self.found_title).strength(self.def, title, String::new(), self.found)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Judges whether unhandled errors are reported to an error tracker.
+
+use crate::analyze::catalog::DetectorKind;
+use crate::checks::{Check, CheckDef, Context, Outcome, by_kind};
+use crate::model::{Category, Effort, ProjectKind, Severity};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "observability.error-tracking",
+        category: Category::Observability,
+        title: "Error tracking",
+        summary: "Unhandled errors are reported to an error tracker (Sentry, Rollbar, Bugsnag, Honeybadger).",
+        weight: 0.75,
+        severity: Severity::P2,
+        effort: Effort::S,
+        rationale: "An exception in production that only reaches a log file is found when someone goes looking. An error tracker groups, counts and alerts on it, with the stack trace and context.",
+        remediation: "Initialise Sentry (or an equivalent) at start-up with the release version and environment, and make sure unhandled exceptions and error-level logs reach it.",
+        action: "Report unhandled errors to an error tracker (e.g. Sentry)",
+        risk: "Operational blindness",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    if cx.production_lines() == 0 {
+        return Outcome::not_applicable("no production source code");
+    }
+    if cx.kind == ProjectKind::Library {
+        return Outcome::not_applicable("libraries leave error reporting to the application");
+    }
+    super::library_in_use(
+        cx,
+        &CHECK.def,
+        &[DetectorKind::ErrorTracking],
+        "error tracking",
+        "sentry_sdk, @sentry/*, sentry crate, sentry-go, rollbar, bugsnag, honeybadger",
+        by_kind(cx.kind, Severity::P2, Severity::P3, Severity::P3),
+    )
+}

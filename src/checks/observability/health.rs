@@ -1,0 +1,94 @@
+//! Judges whether a service exposes health / readiness endpoints.
+
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Evidence, Severity};
+use crate::repo::FileKind;
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "observability.health-endpoints",
+        category: Category::Observability,
+        title: "Health and readiness endpoints",
+        summary: "A service exposes a health, liveness or readiness route (/health, /healthz, /ready, /live, /ping, /status).",
+        weight: 1.0,
+        severity: Severity::P1,
+        effort: Effort::S,
+        rationale: "Load balancers, orchestrators and monitors decide whether to send traffic to an instance, or restart it, by probing a health endpoint. Without one, a hung instance keeps receiving traffic.",
+        remediation: "Add `/healthz` (process alive) and `/readyz` (dependencies reachable: database, caches, downstream APIs) routes, and point the container HEALTHCHECK or Kubernetes probes at them.",
+        action: "Add health and readiness endpoints",
+        risk: "Availability",
+    },
+    evaluate,
+};
+
+const HEALTH_WORDS: &[&str] = &["health", "healthz", "healthcheck", "ready", "readyz", "readiness", "live", "livez", "liveness", "ping", "status", "heartbeat"];
+
+fn is_health(path: &str) -> bool {
+    path.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|seg| HEALTH_WORDS.contains(&seg))
+}
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    if !cx.kind.is_service() {
+        return Outcome::not_applicable(format!("a {} serves no HTTP traffic", cx.kind));
+    }
+    let mut routes = 0usize;
+    let mut found = Vec::new();
+    for s in &cx.facts.sources {
+        let Some(f) = cx.inventory.files.get(s.file) else { continue };
+        if f.kind != FileKind::Source {
+            continue;
+        }
+        let live: Vec<_> = s.routes.iter().filter(|r| !s.is_inline_test(r.line)).collect();
+        routes += live.len();
+        for r in live.into_iter().filter(|r| is_health(&r.path)) {
+            found.push(cx.at(&f.path, r.line));
+        }
+    }
+    if !found.is_empty() {
+        return Outcome::pass(format!("{} health route(s)", found.len())).strength(def, "Health endpoint present", "", found);
+    }
+    let probes: Vec<Evidence> = cx
+        .facts
+        .containers
+        .dockerfiles
+        .iter()
+        .filter_map(|d| d.healthcheck.map(|l| cx.at(&d.path, l)))
+        .collect();
+    let absent = Evidence::absent(
+        "routes named /health, /healthz, /ready, /readyz, /live, /ping, /status",
+        format!("{routes} HTTP routes in production code"),
+    );
+    if !probes.is_empty() {
+        let mut ev = vec![absent];
+        ev.extend(probes);
+        return Outcome::partial(0.5, "container HEALTHCHECK only; no health route").concern(
+            def,
+            "No health endpoint in the application",
+            "The container has a HEALTHCHECK, but the application exposes no health or readiness route for it to probe.",
+            ev,
+        );
+    }
+    Outcome::fail("no health or readiness endpoint").concern(
+        def,
+        "No health or readiness endpoint",
+        "Nothing lets a load balancer or orchestrator tell whether an instance is alive and ready.",
+        vec![absent],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_health;
+
+    #[test]
+    fn recognises_health_paths() {
+        assert!(is_health("/healthz"));
+        assert!(is_health("/api/v1/health"));
+        assert!(is_health("GET /readyz"));
+        assert!(!is_health("/users/statuses"));
+        assert!(!is_health("/healthy-recipes"));
+    }
+}

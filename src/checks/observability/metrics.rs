@@ -1,0 +1,39 @@
+//! Judges whether the application exports metrics.
+
+use crate::analyze::catalog::DetectorKind;
+use crate::checks::{Check, CheckDef, Context, Outcome, by_kind};
+use crate::model::{Category, Effort, ProjectKind, Severity};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "observability.metrics",
+        category: Category::Observability,
+        title: "Metrics exported",
+        summary: "The application records metrics (Prometheus client, StatsD, OpenTelemetry metrics, Datadog).",
+        weight: 1.0,
+        severity: Severity::P2,
+        effort: Effort::M,
+        rationale: "Metrics answer 'is it healthy right now' — request rates, error rates, latencies, queue depths — and drive alerts. Without them an outage is noticed by users first.",
+        remediation: "Instrument request count, error count and latency (the RED metrics) plus key business counters with prometheus_client / prom-client / the metrics crate / client_golang or OpenTelemetry, and expose or push them to your monitoring system.",
+        action: "Add metrics instrumentation (rates, errors, latency)",
+        risk: "Operational blindness",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    if cx.production_lines() == 0 {
+        return Outcome::not_applicable("no production source code");
+    }
+    if cx.kind == ProjectKind::Library {
+        return Outcome::not_applicable("libraries do not export metrics themselves");
+    }
+    super::library_in_use(
+        cx,
+        &CHECK.def,
+        &[DetectorKind::Metrics],
+        "metrics",
+        "prometheus_client, statsd, datadog, OpenTelemetry metrics, prom-client, metrics/prometheus crates, client_golang",
+        by_kind(cx.kind, Severity::P2, Severity::P3, Severity::P3),
+    )
+}

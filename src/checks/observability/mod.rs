@@ -1,0 +1,57 @@
+//! Observability: logging, structured logging, metrics, tracing, error tracking, health
+//! endpoints.
+
+pub mod error_tracking;
+pub mod health;
+pub mod logging;
+pub mod metrics;
+pub mod structured_logging;
+pub mod tracing;
+
+use crate::analyze::catalog::DetectorKind;
+use crate::checks::{CheckDef, Context, Outcome};
+use crate::model::{Evidence, Severity};
+
+/// Judges whether production code uses a library of one of `kinds`: a strength when it
+/// does, partial when the library is only declared, a concern at `severity` otherwise.
+pub(crate) fn library_in_use(
+    cx: &Context<'_>,
+    def: &CheckDef,
+    kinds: &[DetectorKind],
+    what: &str,
+    looked_for: &str,
+    severity: Severity,
+) -> Outcome {
+    let dets: Vec<_> = cx
+        .facts
+        .detections
+        .iter()
+        .filter(|d| kinds.contains(&d.kind))
+        .collect();
+    let used: Vec<_> = dets.iter().filter(|d| !d.used.is_empty()).collect();
+    if !used.is_empty() {
+        let names: Vec<&str> = used.iter().map(|d| d.name).collect();
+        let evidence: Vec<Evidence> = used.iter().flat_map(|d| d.used.iter().take(2).cloned()).take(5).collect();
+        let summary = format!("{what}: {}", names.join(", "));
+        return Outcome::pass(summary.clone()).strength(def, summary, "", evidence);
+    }
+    let declared: Vec<_> = dets.iter().filter(|d| !d.declared.is_empty()).collect();
+    if !declared.is_empty() {
+        let names: Vec<&str> = declared.iter().map(|d| d.name).collect();
+        let evidence: Vec<Evidence> = declared.iter().flat_map(|d| d.declared.iter().take(1).cloned()).collect();
+        return Outcome::partial(0.5, format!("{} declared but not used in production code", names.join(", "))).concern_at(
+            def,
+            severity,
+            format!("{what} declared but not wired in"),
+            format!("{} is a dependency, but no production code imports it.", names.join(", ")),
+            evidence,
+        );
+    }
+    Outcome::fail(format!("no {what}")).concern_at(
+        def,
+        severity,
+        format!("No {what}"),
+        format!("No production code uses a {what} library."),
+        vec![Evidence::absent(looked_for, cx.scope())],
+    )
+}

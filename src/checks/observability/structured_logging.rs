@@ -1,0 +1,39 @@
+//! Judges whether logs are structured (JSON or key-value), so they can be queried.
+
+use crate::analyze::catalog::DetectorKind;
+use crate::checks::{Check, CheckDef, Context, Outcome, by_kind};
+use crate::model::{Category, Effort, ProjectKind, Severity};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "observability.structured-logging",
+        category: Category::Observability,
+        title: "Structured logging",
+        summary: "Logs are emitted as structured records (structlog, python-json-logger, pino, bunyan, slog, zap, zerolog, tracing-subscriber JSON).",
+        weight: 1.0,
+        severity: Severity::P1,
+        effort: Effort::S,
+        rationale: "Plain-text logs can be read but not queried: in production, finding every failed request of one user across instances needs fields (request id, user, latency) that log aggregation can index.",
+        remediation: "Emit JSON logs with consistent fields: structlog or python-json-logger for Python, pino for Node, slog/zap for Go, tracing-subscriber's JSON formatter for Rust; add a request or correlation id to every record.",
+        action: "Emit structured (JSON) logs with correlation ids",
+        risk: "Operational blindness",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    if cx.production_lines() == 0 {
+        return Outcome::not_applicable("no production source code");
+    }
+    if cx.kind == ProjectKind::Library {
+        return Outcome::not_applicable("libraries leave log formatting to the application");
+    }
+    super::library_in_use(
+        cx,
+        &CHECK.def,
+        &[DetectorKind::StructuredLogging],
+        "structured logging",
+        "structlog, python-json-logger, loguru serialize=True, pino, bunyan, winston format.json(), slog, zap, zerolog, tracing-subscriber .json()",
+        by_kind(cx.kind, Severity::P1, Severity::P2, Severity::P3),
+    )
+}

@@ -1,0 +1,39 @@
+//! Judges whether requests are traced (distributed tracing / APM).
+
+use crate::analyze::catalog::DetectorKind;
+use crate::checks::{Check, CheckDef, Context, Outcome, by_kind};
+use crate::model::{Category, Effort, ProjectKind, Severity};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "observability.tracing",
+        category: Category::Observability,
+        title: "Tracing",
+        summary: "Requests are traced with OpenTelemetry or an APM agent (Datadog, Elastic APM, New Relic).",
+        weight: 0.75,
+        severity: Severity::P2,
+        effort: Effort::M,
+        rationale: "When a request crosses services, queues and third-party APIs, only a trace shows where its time went and which hop failed.",
+        remediation: "Add OpenTelemetry (SDK plus auto-instrumentation for the web framework, HTTP clients and database drivers) and export to your tracing backend; propagate trace context on outgoing calls.",
+        action: "Add distributed tracing (OpenTelemetry)",
+        risk: "Operational blindness",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    if cx.production_lines() == 0 {
+        return Outcome::not_applicable("no production source code");
+    }
+    if cx.kind == ProjectKind::Library {
+        return Outcome::not_applicable("libraries are traced by the application using them");
+    }
+    super::library_in_use(
+        cx,
+        &CHECK.def,
+        &[DetectorKind::Tracing],
+        "tracing",
+        "OpenTelemetry, ddtrace/dd-trace, Elastic APM, New Relic, Jaeger, tracing-opentelemetry",
+        by_kind(cx.kind, Severity::P2, Severity::P3, Severity::P3),
+    )
+}

@@ -1,0 +1,5 @@
+//! Performance & scalability: load tests, benchmarks, caching.
+
+pub mod benchmarks;
+pub mod caching;
+pub mod load_tests;

@@ -1,0 +1,44 @@
+//! Judges whether dependencies are audited for known vulnerabilities, and whether CI
+//! enforces it.
+
+use crate::analyze::catalog::ArtifactKind;
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Evidence, Severity};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "security.dependency-audit",
+        category: Category::Security,
+        title: "Dependency audit enforced",
+        summary: "A known-vulnerability audit of dependencies (pip-audit, cargo audit/deny, npm audit, govulncheck, OSV-Scanner, Trivy) runs in CI; update bots count as configured.",
+        weight: 1.0,
+        severity: Severity::P2,
+        effort: Effort::S,
+        rationale: "Most vulnerable code in production is in dependencies, not in the project's own code. An audit in CI reports a published advisory on the next build instead of after an incident.",
+        remediation: "Add the ecosystem's audit to CI (`pip-audit`, `cargo audit` or `cargo deny check advisories`, `npm audit --audit-level=high`, `govulncheck ./...`) and enable Dependabot or Renovate to propose the upgrades.",
+        action: "Audit dependencies for known vulnerabilities in CI",
+        risk: "Vulnerable dependencies",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let has_deps = cx.facts.manifests.iter().any(|m| !m.dependencies.is_empty());
+    if !has_deps {
+        return Outcome::not_applicable("no declared dependencies");
+    }
+    let bots: Vec<Evidence> = cx
+        .facts
+        .artifacts_of(ArtifactKind::DependencyUpdates)
+        .filter_map(|a| a.evidence.first().cloned())
+        .collect();
+    super::enforced(
+        cx,
+        &CHECK.def,
+        "dependency-audit",
+        "dependency audit",
+        "pip-audit, safety, cargo audit/deny, npm audit, govulncheck, osv-scanner, trivy, dependency-review in CI; Dependabot or Renovate",
+        bots,
+        CHECK.def.severity,
+    )
+}

@@ -1,0 +1,68 @@
+//! Judges whether environment files with values are committed.
+
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Evidence, Severity, plural};
+use crate::repo::FileKind;
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "security.env-files",
+        category: Category::Security,
+        title: "No committed .env files",
+        summary: "No `.env`-style file with values is committed (examples such as .env.example are fine). Values are never printed.",
+        weight: 1.5,
+        severity: Severity::P1,
+        effort: Effort::S,
+        rationale: "`.env` files hold the credentials and connection strings of a real environment. Committed, they are readable by everyone with access to the repository and its history, and must be treated as leaked.",
+        remediation: "Remove the file from the repository (`git rm --cached .env`), add `.env` to .gitignore, rotate every credential it held, and commit a `.env.example` with placeholder values instead. Purge it from history if the repository is public.",
+        action: "Remove committed .env files, rotate their credentials, add .env to .gitignore",
+        risk: "Credential leak",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    let with_values: Vec<_> = cx
+        .facts
+        .env_files
+        .iter()
+        .filter(|f| f.keys.iter().any(|(_, _, v)| *v))
+        .collect();
+    if with_values.is_empty() {
+        return Outcome::pass("no environment file with values committed");
+    }
+    let (prod, test): (Vec<&crate::analyze::EnvFile>, Vec<&crate::analyze::EnvFile>) = with_values
+        .iter()
+        .partition(|f| !matches!(f.kind, FileKind::Test | FileKind::Fixture));
+    let evidence_of = |f: &crate::analyze::EnvFile| -> Evidence {
+        let names: Vec<&str> = f.keys.iter().filter(|(_, _, v)| *v).map(|(k, _, _)| k.as_str()).take(6).collect();
+        let line = f.keys.iter().find(|(_, _, v)| *v).map(|(_, l, _)| *l).unwrap_or(1);
+        // Never the values: only the variable names.
+        Evidence::at(f.path.clone(), line, &format!("sets {} (values redacted)", names.join(", ")))
+    };
+    let mut outcome = if prod.is_empty() {
+        Outcome::partial(0.75, format!("{} in tests or fixtures", plural(test.len(), "environment file", "environment files")))
+    } else {
+        Outcome::fail(format!("{} committed", plural(prod.len(), "environment file", "environment files")))
+    };
+    for f in &prod {
+        let n = f.keys.iter().filter(|(_, _, v)| *v).count();
+        outcome = outcome.concern(
+            def,
+            format!("{} is committed with {}", f.path, plural(n, "value", "values")),
+            format!("{} sets {} and is part of the repository; treat them as leaked.", f.path, plural(n, "variable", "variables")),
+            vec![evidence_of(f)],
+        );
+    }
+    for f in &test {
+        outcome = outcome.concern_at(
+            def,
+            Severity::P3,
+            format!("{} ({}) is committed with values", f.path, f.kind.label()),
+            "An environment file in tests or fixtures; make sure it holds no real credentials.",
+            vec![evidence_of(f)],
+        );
+    }
+    outcome
+}

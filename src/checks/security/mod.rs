@@ -1,0 +1,58 @@
+//! Security: security policy, secret scanning, dependency audit, SAST, committed
+//! environment files.
+
+pub mod dependency_audit;
+pub mod env_files;
+pub mod policy;
+pub mod sast;
+pub mod secret_scanning;
+
+use crate::analyze::ci::LocalTask;
+use crate::checks::ci::step_evidence;
+use crate::checks::{CheckDef, Context, Outcome};
+use crate::model::{Evidence, Severity};
+
+/// Judges a security tool class as enforced (in CI), configured (locally only) or
+/// absent. `extra` adds configured-but-not-CI evidence (e.g. Dependabot).
+pub(crate) fn enforced(
+    cx: &Context<'_>,
+    def: &CheckDef,
+    class: &str,
+    what: &str,
+    looked_for: &str,
+    extra: Vec<Evidence>,
+    severity: Severity,
+) -> Outcome {
+    let steps = cx.facts.ci.steps(class);
+    if !steps.is_empty() {
+        return Outcome::pass(format!("{what} runs in CI")).strength(
+            def,
+            format!("{what} enforced in CI"),
+            "",
+            step_evidence(cx, &steps, 3),
+        );
+    }
+    let local: Vec<&LocalTask> = cx.facts.ci.local(class);
+    let mut configured: Vec<Evidence> = local
+        .iter()
+        .take(3)
+        .map(|t| Evidence::at(t.path.clone(), t.step.line, &t.step.text))
+        .collect();
+    configured.extend(extra);
+    if !configured.is_empty() {
+        return Outcome::partial(0.5, format!("{what} configured but not run in CI")).concern_at(
+            def,
+            severity,
+            format!("{what} configured but not enforced"),
+            format!("{what} is configured outside CI (pre-commit, Makefile, bots), so a pull request can merge without it."),
+            configured,
+        );
+    }
+    Outcome::fail(format!("no {what}")).concern_at(
+        def,
+        severity,
+        format!("No {what}"),
+        format!("Nothing runs {what} on this repository."),
+        vec![Evidence::absent(looked_for, cx.scope())],
+    )
+}

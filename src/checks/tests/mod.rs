@@ -1,0 +1,7 @@
+//! Tests & coverage: a test suite exists, its size relative to the code, a runner is
+//! configured, and coverage.
+
+pub mod coverage;
+pub mod ratio;
+pub mod runner;
+pub mod suite;

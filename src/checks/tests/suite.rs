@@ -1,0 +1,76 @@
+//! Judges whether the project has automated tests at all, and counts them.
+
+use crate::analyze::tests::TestKind;
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Evidence, Severity, group_digits, plural};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "tests.suite",
+        category: Category::Tests,
+        title: "Automated tests exist",
+        summary: "Test files and test cases are counted per language (pytest/unittest, #[test], it()/test(), func TestX).",
+        weight: 1.5,
+        severity: Severity::P0,
+        effort: Effort::L,
+        rationale: "Without automated tests nothing shows that the code does what it claims, and every change is a regression risk. No reviewer signs off production readiness for untested code.",
+        remediation: "Add a test suite with the ecosystem's standard runner (pytest, cargo test, Jest/Vitest, go test), starting with the critical paths: the main entry points, error handling, and code that talks to external services. Run it in CI on every pull request.",
+        action: "Write automated tests for the critical paths",
+        risk: "Functional bugs",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let t = &cx.facts.tests;
+    if cx.production_lines() == 0 && t.files.is_empty() {
+        return Outcome::not_applicable("no production source code");
+    }
+    if t.files.is_empty() {
+        return Outcome::fail("no test cases found").concern(
+            &CHECK.def,
+            "No automated tests",
+            format!(
+                "No test cases were found for {} lines of production code.",
+                group_digits(cx.production_lines())
+            ),
+            vec![Evidence::absent(
+                "test functions (def test_*, #[test], it()/test(), func TestX) in test files",
+                cx.scope(),
+            )],
+        );
+    }
+    let per_lang: Vec<String> = t
+        .by_language
+        .iter()
+        .map(|(lang, n)| format!("{lang}: {} in {}", plural(n.cases, "case", "cases"), plural(n.files, "file", "files")))
+        .collect();
+    let mut kinds: Vec<String> = Vec::new();
+    for kind in [TestKind::Unit, TestKind::Integration, TestKind::E2e, TestKind::Security, TestKind::Performance] {
+        let n = t.of_kind(kind).count();
+        if n > 0 {
+            kinds.push(format!("{} {}", n, kind.label()));
+        }
+    }
+    let summary = format!(
+        "{} in {} ({}); files by kind: {}",
+        plural(t.cases(), "test case", "test cases"),
+        plural(t.files.len(), "file", "files"),
+        per_lang.join("; "),
+        kinds.join(", ")
+    );
+    let mut largest: Vec<_> = t.files.iter().collect();
+    largest.sort_by(|a, b| b.cases.cmp(&a.cases).then(a.path.cmp(&b.path)));
+    let evidence = largest
+        .iter()
+        .take(5)
+        .map(|f| {
+            Evidence::at(
+                f.path.clone(),
+                f.first_line,
+                &format!("{} ({})", plural(f.cases, "test", "tests"), f.kind.label()),
+            )
+        })
+        .collect();
+    Outcome::pass(summary.clone()).strength(&CHECK.def, "Automated tests present", summary, evidence)
+}

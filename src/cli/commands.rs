@@ -1,0 +1,161 @@
+//! What each command does.
+
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use super::args::{AuditArgs, Cli, Command, FailOn};
+use super::EXIT_GATE;
+use greenlight::report::{Format, terminal};
+use greenlight::review::Verdict;
+use greenlight::{AuditOptions, checks, config};
+
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Audit(a) => audit(a),
+        Command::Checks { markdown } => {
+            list_checks(markdown);
+            Ok(0)
+        }
+        Command::Explain { id } => explain(&id),
+        Command::Init { dir } => init(&dir),
+    }
+}
+
+fn audit(args: AuditArgs) -> Result<u8> {
+    // Validate every output before spending time on the audit.
+    let mut outputs: Vec<(PathBuf, Format)> = Vec::new();
+    for path in &args.out {
+        let Some(format) = Format::from_path(path) else {
+            bail!(
+                "cannot tell the report format of {}: use a .md or .json extension",
+                path.display()
+            );
+        };
+        outputs.push((path.clone(), format));
+    }
+    let options = AuditOptions {
+        policy: args.policy.clone(),
+        jobs: args.jobs,
+    };
+    let review = greenlight::audit(&args.path, &options)?;
+    for (path, format) in &outputs {
+        write_atomically(path, &format.render(&review))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if !args.quiet {
+        let color = !args.no_color
+            && std::env::var_os("NO_COLOR").is_none()
+            && std::io::stdout().is_terminal();
+        let mut out = terminal::render(&review, color);
+        if !outputs.is_empty() {
+            let names: Vec<String> = outputs.iter().map(|(p, _)| p.display().to_string()).collect();
+            out.push_str(&format!("\nReports: {}\n", names.join(", ")));
+        }
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe (`| head`) is not an error worth reporting.
+        let _ = stdout.write_all(out.as_bytes());
+    }
+    if let Some(level) = args.fail_on {
+        let threshold = match level {
+            FailOn::NotReady => Verdict::NotReady,
+            FailOn::StagingOnly => Verdict::StagingOnly,
+        };
+        if review.verdict <= threshold {
+            eprintln!(
+                "greenlight: gate failed: the verdict is {} (--fail-on {})",
+                review.verdict.label(),
+                match level {
+                    FailOn::NotReady => "not-ready",
+                    FailOn::StagingOnly => "staging-only",
+                }
+            );
+            return Ok(EXIT_GATE);
+        }
+    }
+    Ok(0)
+}
+
+/// Writes through a temporary file in the same directory, so a reader never sees half
+/// a report and an interrupted run leaves the previous one intact.
+fn write_atomically(path: &Path, content: &str) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    if path.is_dir() {
+        bail!("{} is a directory", path.display());
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    fs::write(&tmp, content)?;
+    if let Err(e) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+fn list_checks(markdown: bool) {
+    if markdown {
+        print!("{}", checks::reference_doc());
+        return;
+    }
+    let width = checks::CHECKS.iter().map(|c| c.def.id.len()).max().unwrap_or(20);
+    println!("{:<width$}  {:<14}  {:>6}  DESCRIPTION", "ID", "CATEGORY", "WEIGHT");
+    for c in checks::CHECKS {
+        println!(
+            "{:<width$}  {:<14}  {:>6}  {}",
+            c.def.id,
+            c.def.category.id(),
+            c.def.weight,
+            c.def.summary
+        );
+    }
+}
+
+fn explain(id: &str) -> Result<u8> {
+    match checks::find(id) {
+        Some(c) => {
+            print!("{}", checks::explain(&c.def));
+            Ok(0)
+        }
+        None => {
+            let close: Vec<&str> = checks::ids()
+                .into_iter()
+                .filter(|k| {
+                    let name = id.rsplit('.').next().unwrap_or(id);
+                    k.contains(name) || name.contains(k.rsplit('.').next().unwrap_or(k))
+                })
+                .collect();
+            if close.is_empty() {
+                bail!("unknown check `{id}`; `greenlight checks` lists them all");
+            }
+            bail!("unknown check `{id}`; did you mean {}?", close.join(", "));
+        }
+    }
+}
+
+fn init(dir: &Path) -> Result<u8> {
+    if !dir.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    let path = dir.join(config::FILE_NAME);
+    let mut file = match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            bail!("{} already exists; not overwriting it", path.display())
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
+    };
+    file.write_all(config::STARTER.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    println!("Wrote {}; edit it and run `greenlight audit`.", path.display());
+    Ok(0)
+}

@@ -1,0 +1,393 @@
+//! The policy: built-in defaults layered under `greenlight.toml` (what the file says is
+//! [`PolicyFile`]; the resolved, validated form is [`Policy`]). Checks read thresholds
+//! from it; the review applies its weights, overrides and suppressions centrally.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::model::{Category, ProjectKind, Severity};
+
+/// The commented starter file `greenlight init` writes.
+pub const STARTER: &str = include_str!("starter.toml");
+
+/// Default file name looked up in the audited directory.
+pub const FILE_NAME: &str = "greenlight.toml";
+
+/// A policy that could not be used, with where.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct PolicyError {
+    pub path: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdsFile {
+    coverage: Option<f64>,
+    critical_coverage: Option<f64>,
+    static_analysis_errors: Option<u32>,
+    e2e_passing: Option<u32>,
+    max_file_lines: Option<usize>,
+    max_file_bytes: Option<u64>,
+    todo_per_kloc: Option<f64>,
+    test_ratio: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckFile {
+    enabled: Option<bool>,
+    severity: Option<Severity>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuppressFile {
+    check: String,
+    path: Option<String>,
+    reason: String,
+}
+
+/// `greenlight.toml` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    project_kind: Option<ProjectKind>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    critical: Vec<String>,
+    #[serde(default)]
+    thresholds: ThresholdsFile,
+    #[serde(default)]
+    weights: BTreeMap<String, f64>,
+    #[serde(default)]
+    checks: BTreeMap<String, CheckFile>,
+    #[serde(default)]
+    suppress: Vec<SuppressFile>,
+}
+
+/// Resolved thresholds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds {
+    pub coverage: f64,
+    pub critical_coverage: f64,
+    pub static_analysis_errors: u32,
+    pub e2e_passing: u32,
+    pub max_file_lines: usize,
+    pub max_file_bytes: u64,
+    pub todo_per_kloc: f64,
+    pub test_ratio: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            coverage: 80.0,
+            critical_coverage: 90.0,
+            static_analysis_errors: 0,
+            e2e_passing: 1,
+            max_file_lines: 1000,
+            max_file_bytes: 1024 * 1024,
+            todo_per_kloc: 5.0,
+            test_ratio: 0.3,
+        }
+    }
+}
+
+/// A per-check override.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckOverride {
+    pub enabled: bool,
+    pub severity: Option<Severity>,
+}
+
+/// An accepted finding.
+#[derive(Debug, Clone)]
+pub struct Suppression {
+    pub check: String,
+    pub path: Option<String>,
+    matcher: Option<GlobMatcher>,
+    pub reason: String,
+}
+
+impl Suppression {
+    /// True when it covers a finding of `check` with evidence at `paths`.
+    pub fn covers(&self, check: &str, paths: &[&str]) -> bool {
+        if self.check != check {
+            return false;
+        }
+        match &self.matcher {
+            None => true,
+            Some(m) => !paths.is_empty() && paths.iter().all(|p| m.is_match(p)),
+        }
+    }
+}
+
+/// The resolved policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub project_kind: Option<ProjectKind>,
+    pub project_kind_line: Option<u32>,
+    pub ignore: Vec<String>,
+    pub ignore_set: GlobSet,
+    pub critical: Vec<String>,
+    pub thresholds: Thresholds,
+    weights: BTreeMap<Category, f64>,
+    pub checks: BTreeMap<String, CheckOverride>,
+    pub suppressions: Vec<Suppression>,
+    /// The file it was read from; `None` for built-in defaults.
+    pub source: Option<PathBuf>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            project_kind: None,
+            project_kind_line: None,
+            ignore: Vec::new(),
+            ignore_set: GlobSet::empty(),
+            critical: Vec::new(),
+            thresholds: Thresholds::default(),
+            weights: BTreeMap::new(),
+            checks: BTreeMap::new(),
+            suppressions: Vec::new(),
+            source: None,
+        }
+    }
+}
+
+fn glob(path: &str, pattern: &str) -> Result<Glob, PolicyError> {
+    Glob::new(pattern).map_err(|e| PolicyError {
+        path: path.to_string(),
+        line: None,
+        message: format!("invalid glob `{pattern}`: {}", e.kind()),
+    })
+}
+
+impl Policy {
+    /// Weight of a category in the overall score.
+    pub fn weight(&self, category: Category) -> f64 {
+        self.weights.get(&category).copied().unwrap_or(1.0)
+    }
+
+    /// True unless the policy turned the check off.
+    pub fn enabled(&self, check: &str) -> bool {
+        self.checks.get(check).is_none_or(|o| o.enabled)
+    }
+
+    /// The severity the policy forces on a check's concerns, if any.
+    pub fn severity(&self, check: &str) -> Option<Severity> {
+        self.checks.get(check).and_then(|o| o.severity)
+    }
+
+    /// How reports name the policy's origin.
+    pub fn source_display(&self) -> String {
+        match &self.source {
+            Some(p) => p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| p.display().to_string()),
+            None => "built-in defaults".to_string(),
+        }
+    }
+
+    /// Parses policy text; `path` names it in errors.
+    pub fn parse(path: &str, text: &str) -> Result<Policy, PolicyError> {
+        let file: PolicyFile = toml::from_str(text).map_err(|e| PolicyError {
+            path: path.to_string(),
+            line: e.span().map(|s| line_at(text, s.start)),
+            message: e.message().trim().to_string(),
+        })?;
+        let mut policy = Policy {
+            project_kind: file.project_kind,
+            project_kind_line: text
+                .lines()
+                .position(|l| l.trim_start().starts_with("project_kind"))
+                .and_then(|i| u32::try_from(i + 1).ok()),
+            ..Policy::default()
+        };
+        let t = file.thresholds;
+        let d = Thresholds::default();
+        policy.thresholds = Thresholds {
+            coverage: t.coverage.unwrap_or(d.coverage),
+            critical_coverage: t.critical_coverage.unwrap_or(d.critical_coverage),
+            static_analysis_errors: t.static_analysis_errors.unwrap_or(d.static_analysis_errors),
+            e2e_passing: t.e2e_passing.unwrap_or(d.e2e_passing),
+            max_file_lines: t.max_file_lines.unwrap_or(d.max_file_lines),
+            max_file_bytes: t.max_file_bytes.unwrap_or(d.max_file_bytes),
+            todo_per_kloc: t.todo_per_kloc.unwrap_or(d.todo_per_kloc),
+            test_ratio: t.test_ratio.unwrap_or(d.test_ratio),
+        };
+        for (name, value) in [
+            ("coverage", policy.thresholds.coverage),
+            ("critical_coverage", policy.thresholds.critical_coverage),
+        ] {
+            if !(0.0..=100.0).contains(&value) {
+                return Err(PolicyError {
+                    path: path.into(),
+                    line: None,
+                    message: format!("thresholds.{name} must be between 0 and 100, not {value}"),
+                });
+            }
+        }
+        if !(policy.thresholds.todo_per_kloc >= 0.0 && policy.thresholds.test_ratio >= 0.0) {
+            return Err(PolicyError {
+                path: path.into(),
+                line: None,
+                message: "thresholds.todo_per_kloc and thresholds.test_ratio must not be negative".into(),
+            });
+        }
+        let mut ignore = GlobSetBuilder::new();
+        for g in &file.ignore {
+            ignore.add(glob(path, g)?);
+        }
+        policy.ignore_set = ignore.build().map_err(|e| PolicyError {
+            path: path.into(),
+            line: None,
+            message: e.to_string(),
+        })?;
+        policy.ignore = file.ignore;
+        for g in &file.critical {
+            glob(path, g)?;
+        }
+        policy.critical = file.critical;
+        for (id, w) in file.weights {
+            let Some(cat) = Category::from_id(&id) else {
+                let ids: Vec<&str> = Category::ALL.iter().map(|c| c.id()).collect();
+                return Err(PolicyError {
+                    path: path.into(),
+                    line: None,
+                    message: format!("unknown category `{id}` in [weights]; categories are {}", ids.join(", ")),
+                });
+            };
+            if !(w >= 0.0 && w.is_finite()) {
+                return Err(PolicyError {
+                    path: path.into(),
+                    line: None,
+                    message: format!("weight of `{id}` must be a non-negative number"),
+                });
+            }
+            policy.weights.insert(cat, w);
+        }
+        for (id, c) in file.checks {
+            policy.checks.insert(
+                id,
+                CheckOverride {
+                    enabled: c.enabled.unwrap_or(true),
+                    severity: c.severity,
+                },
+            );
+        }
+        for s in file.suppress {
+            if s.reason.trim().is_empty() {
+                return Err(PolicyError {
+                    path: path.into(),
+                    line: None,
+                    message: format!("suppression of `{}` needs a non-empty reason", s.check),
+                });
+            }
+            let matcher = match &s.path {
+                Some(p) => Some(glob(path, p)?.compile_matcher()),
+                None => None,
+            };
+            policy.suppressions.push(Suppression {
+                check: s.check,
+                path: s.path,
+                matcher,
+                reason: s.reason,
+            });
+        }
+        Ok(policy)
+    }
+
+    /// Reads a policy file.
+    pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+        let shown = path.display().to_string();
+        let text = fs::read_to_string(path).map_err(|e| PolicyError {
+            path: shown.clone(),
+            line: None,
+            message: format!("cannot read the policy file: {e}"),
+        })?;
+        let mut policy = Policy::parse(&shown, &text)?;
+        policy.source = Some(path.to_path_buf());
+        Ok(policy)
+    }
+
+    /// Fails on check ids the registry does not know (in `[checks]` and suppressions).
+    pub fn validate_check_ids(&self, known: &[&str]) -> Result<(), PolicyError> {
+        let unknown = self
+            .checks
+            .keys()
+            .map(String::as_str)
+            .chain(self.suppressions.iter().map(|s| s.check.as_str()))
+            .find(|id| !known.contains(id));
+        match unknown {
+            Some(id) => Err(PolicyError {
+                path: self
+                    .source
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| FILE_NAME.to_string()),
+                line: None,
+                message: format!("unknown check `{id}`; `greenlight checks` lists the ids"),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+fn line_at(text: &str, offset: usize) -> u32 {
+    let upto = text.get(..offset.min(text.len())).unwrap_or(text);
+    u32::try_from(upto.bytes().filter(|&b| b == b'\n').count() + 1).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starter_parses_to_the_defaults() {
+        let p = Policy::parse("greenlight.toml", STARTER).unwrap();
+        assert_eq!(p.thresholds, Thresholds::default());
+        assert!(p.project_kind.is_none());
+        assert!(p.checks.is_empty());
+    }
+
+    #[test]
+    fn reads_overrides() {
+        let p = Policy::parse(
+            "g.toml",
+            "project_kind = \"cli\"\nignore = [\"docs/**\"]\n[thresholds]\ncoverage = 70\n[weights]\nsecurity = 2\n[checks.\"documentation.adr\"]\nenabled = false\n[[suppress]]\ncheck = \"security.env-files\"\npath = \"tests/**\"\nreason = \"fixtures\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.project_kind, Some(ProjectKind::Cli));
+        assert_eq!(p.project_kind_line, Some(1));
+        assert!(p.ignore_set.is_match("docs/a.md"));
+        assert_eq!(p.thresholds.coverage, 70.0);
+        assert_eq!(p.weight(Category::Security), 2.0);
+        assert_eq!(p.weight(Category::Tests), 1.0);
+        assert!(!p.enabled("documentation.adr"));
+        assert!(p.suppressions[0].covers("security.env-files", &["tests/x/.env"]));
+        assert!(!p.suppressions[0].covers("security.env-files", &[".env"]));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors_with_lines() {
+        let e = Policy::parse("g.toml", "[thresholds]\ncoverge = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.to_string().starts_with("g.toml:2: unknown field `coverge`"));
+        let e = Policy::parse("g.toml", "[thresholds]\ncoverage = 120\n").unwrap_err();
+        assert!(e.message.contains("between 0 and 100"));
+        let e = Policy::parse("g.toml", "[weights]\nsecurty = 1\n").unwrap_err();
+        assert!(e.message.contains("unknown category"));
+        let e = Policy::parse("g.toml", "[[suppress]]\ncheck = \"x\"\nreason = \" \"\n").unwrap_err();
+        assert!(e.message.contains("reason"));
+    }
+}

@@ -1,0 +1,84 @@
+//! greenlight: an automated production readiness review of a source repository.
+//!
+//! The pipeline, one stage per module, data flowing one way:
+//! [`repo`] (walk + inventory) → [`analyze`] (static facts) → [`checks`] (judgments)
+//! → [`review`] (policy, scores, verdict) → [`report`] (renderers). [`model`] is the
+//! shared vocabulary and [`config`] the policy. [`audit`] runs the whole pipeline.
+
+pub mod analyze;
+pub mod checks;
+pub mod config;
+mod error;
+pub mod model;
+pub mod report;
+pub mod repo;
+pub mod review;
+
+use std::path::{Path, PathBuf};
+
+pub use error::Error;
+use config::Policy;
+use review::Review;
+
+/// How to run an audit.
+#[derive(Debug, Clone, Default)]
+pub struct AuditOptions {
+    /// Policy file; `None` uses `greenlight.toml` in the root when present.
+    pub policy: Option<PathBuf>,
+    /// Worker threads; 0 picks one per core.
+    pub jobs: usize,
+}
+
+/// Loads the policy: the given file, else `greenlight.toml` in `root`, else defaults.
+pub fn load_policy(root: &Path, explicit: Option<&Path>) -> Result<Policy, Error> {
+    let policy = match explicit {
+        Some(p) => Policy::load(p)?,
+        None => {
+            let default = root.join(config::FILE_NAME);
+            if default.is_file() {
+                Policy::load(&default)?
+            } else {
+                Policy::default()
+            }
+        }
+    };
+    policy.validate_check_ids(&checks::ids())?;
+    Ok(policy)
+}
+
+/// Audits the repository at `root`.
+pub fn audit(root: &Path, options: &AuditOptions) -> Result<Review, Error> {
+    let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::RootNotFound(root.to_path_buf()),
+        _ => Error::RootUnreadable(root.to_path_buf(), e),
+    })?;
+    if !meta.is_dir() {
+        return Err(Error::RootNotDirectory(root.to_path_buf()));
+    }
+    std::fs::read_dir(root).map_err(|e| Error::RootUnreadable(root.to_path_buf(), e))?;
+    let policy = load_policy(root, options.policy.as_deref())?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs)
+        .build()
+        .map_err(|e| Error::Threads(e.to_string()))?;
+    Ok(pool.install(|| audit_with(root, &policy, options.jobs)))
+}
+
+/// The pipeline itself, with a resolved policy.
+pub fn audit_with(root: &Path, policy: &Policy, jobs: usize) -> Review {
+    let walk_options = repo::WalkOptions {
+        max_file_bytes: policy.thresholds.max_file_bytes,
+        jobs,
+        ignore: policy.ignore_set.clone(),
+    };
+    let inventory = repo::walk(root, &walk_options);
+    let facts = analyze::analyze(&inventory, policy);
+    let cx = checks::Context {
+        inventory: &inventory,
+        facts: &facts,
+        policy,
+        kind: facts.stack.project_kind,
+    };
+    let results = checks::run(&cx);
+    review::review(&inventory, &facts, policy, results)
+}

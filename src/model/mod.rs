@@ -1,0 +1,382 @@
+//! The shared vocabulary of every stage: categories, statuses, severities, efforts,
+//! evidence and findings. Nothing here knows how facts are gathered or judged.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// One of the ten areas a production readiness review covers, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Architecture,
+    CodeQuality,
+    Tests,
+    E2e,
+    Ci,
+    Security,
+    Observability,
+    Performance,
+    Deployment,
+    Documentation,
+}
+
+impl Category {
+    /// Every category, in the order reports list them.
+    pub const ALL: [Category; 10] = [
+        Category::Architecture,
+        Category::CodeQuality,
+        Category::Tests,
+        Category::E2e,
+        Category::Ci,
+        Category::Security,
+        Category::Observability,
+        Category::Performance,
+        Category::Deployment,
+        Category::Documentation,
+    ];
+
+    /// The stable id used in JSON and in `greenlight.toml`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Category::Architecture => "architecture",
+            Category::CodeQuality => "code-quality",
+            Category::Tests => "tests",
+            Category::E2e => "e2e",
+            Category::Ci => "ci",
+            Category::Security => "security",
+            Category::Observability => "observability",
+            Category::Performance => "performance",
+            Category::Deployment => "deployment",
+            Category::Documentation => "documentation",
+        }
+    }
+
+    /// The heading a reader sees.
+    pub fn title(self) -> &'static str {
+        match self {
+            Category::Architecture => "Architecture clarity",
+            Category::CodeQuality => "Code quality & static analysis",
+            Category::Tests => "Tests & coverage",
+            Category::E2e => "End-to-end & integration testing",
+            Category::Ci => "CI/CD",
+            Category::Security => "Security",
+            Category::Observability => "Observability",
+            Category::Performance => "Performance & scalability",
+            Category::Deployment => "Deployment & rollback",
+            Category::Documentation => "Documentation & runbooks",
+        }
+    }
+
+    /// Looks a category up by its id.
+    pub fn from_id(id: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.id() == id)
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// What a check concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Partial,
+    Fail,
+    /// Could not be determined; shown as pending, never as a pass.
+    Unknown,
+    /// Makes no sense for this kind of project.
+    NotApplicable,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Partial => "partial",
+            Status::Fail => "fail",
+            Status::Unknown => "unknown",
+            Status::NotApplicable => "not applicable",
+        }
+    }
+}
+
+/// How urgent a concern is: P0 blocks production, P3 is housekeeping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+pub enum Severity {
+    P0,
+    P1,
+    P2,
+    P3,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::P0 => "P0",
+            Severity::P1 => "P1",
+            Severity::P2 => "P2",
+            Severity::P3 => "P3",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Size of the work that fixes a concern: S ≤ 1 day, M ≤ 1 week, L > 1 week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Effort {
+    S,
+    M,
+    L,
+}
+
+impl Effort {
+    pub fn label(self) -> &'static str {
+        match self {
+            Effort::S => "S",
+            Effort::M => "M",
+            Effort::L => "L",
+        }
+    }
+
+    /// The effort spelled out for readers of the report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Effort::S => "S (≤ 1 day)",
+            Effort::M => "M (≤ 1 week)",
+            Effort::L => "L (> 1 week)",
+        }
+    }
+}
+
+/// What the audited project is, which decides which checks apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectKind {
+    Library,
+    Cli,
+    Service,
+    Mixed,
+}
+
+impl ProjectKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            ProjectKind::Library => "library",
+            ProjectKind::Cli => "cli",
+            ProjectKind::Service => "service",
+            ProjectKind::Mixed => "mixed",
+        }
+    }
+
+    /// True when the project runs as a long-lived network service.
+    pub fn is_service(self) -> bool {
+        matches!(self, ProjectKind::Service | ProjectKind::Mixed)
+    }
+
+    /// True when the project ships something that is run (a CLI or a service).
+    pub fn is_runnable(self) -> bool {
+        !matches!(self, ProjectKind::Library)
+    }
+}
+
+impl fmt::Display for ProjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// A place in the repository: path relative to the root with `/` separators,
+/// 1-based lines, and a short snippet (already redacted where it may hold a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: u32,
+    pub end_line: u32,
+    pub snippet: String,
+}
+
+/// Longest snippet kept in evidence, in characters.
+pub const SNIPPET_MAX_CHARS: usize = 160;
+
+impl Location {
+    /// A single-line location; the snippet is trimmed and shortened.
+    pub fn new(path: impl Into<String>, line: u32, snippet: &str) -> Location {
+        Location {
+            path: path.into(),
+            line,
+            end_line: line,
+            snippet: shorten(snippet.trim(), SNIPPET_MAX_CHARS),
+        }
+    }
+
+    /// A location spanning `line..=end_line`.
+    pub fn span(path: impl Into<String>, line: u32, end_line: u32, snippet: &str) -> Location {
+        Location {
+            end_line: end_line.max(line),
+            ..Location::new(path, line, snippet)
+        }
+    }
+
+    /// `path:line` or `path:line-end`.
+    pub fn display(&self) -> String {
+        if self.end_line > self.line {
+            format!("{}:{}-{}", self.path, self.line, self.end_line)
+        } else {
+            format!("{}:{}", self.path, self.line)
+        }
+    }
+}
+
+/// Why a claim is made: a place in the repository, or a record of what was looked for
+/// and not found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evidence {
+    At(Location),
+    Absent { looked_for: String, scope: String },
+}
+
+impl Evidence {
+    pub fn at(path: impl Into<String>, line: u32, snippet: &str) -> Evidence {
+        Evidence::At(Location::new(path, line, snippet))
+    }
+
+    pub fn absent(looked_for: impl Into<String>, scope: impl Into<String>) -> Evidence {
+        Evidence::Absent {
+            looked_for: looked_for.into(),
+            scope: scope.into(),
+        }
+    }
+
+    /// One line for a reader: `path:12 — snippet` or `not found: ... (searched ...)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Evidence::At(loc) if loc.snippet.is_empty() => loc.display(),
+            Evidence::At(loc) => format!("{} — {}", loc.display(), loc.snippet),
+            Evidence::Absent { looked_for, scope } => {
+                format!("not found: {looked_for} (searched {scope})")
+            }
+        }
+    }
+
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Evidence::At(loc) => Some(loc),
+            Evidence::Absent { .. } => None,
+        }
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            Evidence::At(loc) => loc.serialize(serializer),
+            Evidence::Absent { looked_for, scope } => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("absent", looked_for)?;
+                map.serialize_entry("scope", scope)?;
+                map.end()
+            }
+        }
+    }
+}
+
+/// Whether a finding is something to fix or something done well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingKind {
+    Concern,
+    Strength,
+}
+
+/// One concern or strength, with the evidence behind it. Concerns also carry the
+/// severity, the action that fixes them and its effort.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub check: &'static str,
+    pub category: Category,
+    pub kind: FindingKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    pub title: String,
+    pub message: String,
+    pub evidence: Vec<Evidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effort: Option<Effort>,
+}
+
+impl Finding {
+    pub fn is_concern(&self) -> bool {
+        self.kind == FindingKind::Concern
+    }
+}
+
+/// Cuts `text` to at most `max` characters, marking the cut with `…`.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// `n` followed by the singular or plural noun: `1 file`, `3 files`.
+pub fn plural(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{} {plural}", group_digits(n))
+    }
+}
+
+/// `12345` → `12,345`.
+pub fn group_digits(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn category_ids_round_trip() {
+        for c in Category::ALL {
+            assert_eq!(Category::from_id(c.id()), Some(c));
+        }
+    }
+
+    #[test]
+    fn shorten_marks_the_cut() {
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("abc", 4), "abc");
+    }
+
+    #[test]
+    fn digits_are_grouped() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1000), "1,000");
+        assert_eq!(group_digits(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,142 @@
+//! Git facts read straight from the `.git` directory (never by running `git`, whose
+//! configuration in a hostile repository can run commands): the commit HEAD points at,
+//! the branch, and the tag names.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// What the repository's git metadata says.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GitInfo {
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// Largest git metadata file read (HEAD, a ref, packed-refs).
+const MAX_META_BYTES: u64 = 8 * 1024 * 1024;
+/// Most tags listed from `refs/tags`.
+const MAX_TAGS: usize = 10_000;
+
+fn read_small(path: &Path) -> Option<String> {
+    let file = fs::File::open(path).ok()?;
+    let mut text = String::new();
+    file.take(MAX_META_BYTES).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// Finds the git directory of `root`: `.git/` or the directory a `.git` file points to.
+fn git_dir(root: &Path) -> Option<PathBuf> {
+    let dot_git = root.join(".git");
+    let meta = fs::symlink_metadata(&dot_git).ok()?;
+    if meta.is_dir() {
+        return Some(dot_git);
+    }
+    if meta.is_file() {
+        let text = read_small(&dot_git)?;
+        let target = text.trim().strip_prefix("gitdir:")?.trim();
+        let path = Path::new(target);
+        return Some(if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            root.join(path)
+        });
+    }
+    None
+}
+
+fn is_object_id(s: &str) -> bool {
+    (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Reads git facts for `root`; `None` when it is not a git checkout.
+pub fn read(root: &Path) -> Option<GitInfo> {
+    let dir = git_dir(root)?;
+    let head = read_small(&dir.join("HEAD"))?;
+    let head = head.trim();
+    // Worktrees keep refs in the common directory.
+    let common = read_small(&dir.join("commondir"))
+        .map(|c| dir.join(c.trim()))
+        .unwrap_or_else(|| dir.clone());
+    let packed = read_small(&common.join("packed-refs")).unwrap_or_default();
+    let mut info = GitInfo::default();
+    if let Some(reference) = head.strip_prefix("ref:") {
+        let reference = reference.trim();
+        info.branch = reference.strip_prefix("refs/heads/").map(str::to_string);
+        // Refuse anything that would climb out of the git directory.
+        if !reference.contains("..") {
+            info.commit = read_small(&dir.join(reference))
+                .or_else(|| read_small(&common.join(reference)))
+                .map(|s| s.trim().to_string())
+                .filter(|s| is_object_id(s))
+                .or_else(|| {
+                    packed.lines().find_map(|l| {
+                        let (id, name) = l.split_once(' ')?;
+                        (name.trim() == reference && is_object_id(id)).then(|| id.to_string())
+                    })
+                });
+        }
+    } else if is_object_id(head) {
+        info.commit = Some(head.to_string());
+    }
+    let mut tags: Vec<String> = packed
+        .lines()
+        .filter_map(|l| l.split_once(' ')?.1.trim().strip_prefix("refs/tags/"))
+        .map(str::to_string)
+        .collect();
+    collect_loose_tags(&common.join("refs/tags"), "", &mut tags, 0);
+    tags.sort();
+    tags.dedup();
+    tags.truncate(MAX_TAGS);
+    info.tags = tags;
+    Some(info)
+}
+
+fn collect_loose_tags(dir: &Path, prefix: &str, out: &mut Vec<String>, depth: usize) {
+    if depth > 8 || out.len() >= MAX_TAGS {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(ft) = entry.file_type() else { continue };
+        if ft.is_dir() {
+            collect_loose_tags(&entry.path(), &format!("{prefix}{name}/"), out, depth + 1);
+        } else if ft.is_file() {
+            out.push(format!("{prefix}{name}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_head_branch_and_tags() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = dir.path().join(".git");
+        fs::create_dir_all(git.join("refs/heads")).unwrap();
+        fs::create_dir_all(git.join("refs/tags")).unwrap();
+        let id = "a".repeat(40);
+        fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        fs::write(git.join("refs/heads/main"), format!("{id}\n")).unwrap();
+        fs::write(git.join("refs/tags/v1.0.0"), format!("{id}\n")).unwrap();
+        fs::write(git.join("packed-refs"), format!("{id} refs/tags/v0.9.0\n")).unwrap();
+        let info = read(dir.path()).unwrap();
+        assert_eq!(info.commit.as_deref(), Some(id.as_str()));
+        assert_eq!(info.branch.as_deref(), Some("main"));
+        assert_eq!(info.tags, vec!["v0.9.0", "v1.0.0"]);
+    }
+
+    #[test]
+    fn no_git_dir_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read(dir.path()).is_none());
+    }
+}

@@ -1,0 +1,341 @@
+//! The parallel walk: one pass that reads and classifies every file, and one cheap
+//! pass (directory listings only) that counts what the first one left out.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use globset::GlobSet;
+use ignore::{WalkBuilder, WalkState};
+
+use super::kind::{self, FileKind};
+use super::language::{LangId, languages};
+use super::lines;
+use super::{Content, Inventory, RepoFile, Skipped, SkippedDir, git};
+
+/// How the walk behaves.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Files larger than this are counted but not read.
+    pub max_file_bytes: u64,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Paths (relative globs) the policy excludes.
+    pub ignore: GlobSet,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            max_file_bytes: 1024 * 1024,
+            jobs: 0,
+            ignore: GlobSet::empty(),
+        }
+    }
+}
+
+/// Deepest directory nesting the walk descends into.
+const MAX_DEPTH: usize = 64;
+/// Files counted in skipped and ignored directories before counting stops.
+const MAX_COUNTED: usize = 200_000;
+/// Bytes inspected for NUL to call a file binary.
+const BINARY_PROBE: usize = 8000;
+
+enum Visit {
+    File(RepoFile),
+    Symlink,
+    PolicyIgnored,
+    Error(String, String),
+}
+
+/// Walks `root` and builds the inventory. The root must be an existing directory.
+pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
+    let root = root.to_path_buf();
+    let (tx, rx) = mpsc::channel::<Visit>();
+    let mut builder = WalkBuilder::new(&root);
+    builder
+        .hidden(false)
+        .parents(false)
+        .git_global(false)
+        .require_git(false)
+        .follow_links(false)
+        .max_depth(Some(MAX_DEPTH))
+        .threads(options.jobs)
+        .filter_entry(|entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            entry.depth() == 0
+                || !is_dir
+                || kind::rules()
+                    .skip_reason(&entry.file_name().to_string_lossy())
+                    .is_none()
+        });
+    let walker = builder.build_parallel();
+    walker.run(|| {
+        let tx = tx.clone();
+        let root = root.clone();
+        let options = options.clone();
+        Box::new(move |result| {
+            let visit = match result {
+                Ok(entry) => visit_entry(&root, &entry, &options),
+                Err(err) => Some(walk_error(&root, &err)),
+            };
+            if let Some(v) = visit {
+                // The receiver outlives the walk; a send error cannot happen here.
+                let _ = tx.send(v);
+            }
+            WalkState::Continue
+        })
+    });
+    drop(tx);
+
+    let mut files = Vec::new();
+    let mut skipped = Skipped::default();
+    for visit in rx {
+        match visit {
+            Visit::File(f) => files.push(f),
+            Visit::Symlink => skipped.symlinks += 1,
+            Visit::PolicyIgnored => skipped.ignored_by_policy += 1,
+            Visit::Error(path, msg) => skipped.errors.push((path, msg)),
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.errors.sort();
+
+    let counted = count_unfiltered(&root, options.jobs);
+    let mut dirs: Vec<SkippedDir> = counted
+        .by_dir
+        .into_iter()
+        .map(|(path, (reason, files))| SkippedDir {
+            path,
+            reason,
+            files,
+        })
+        .collect();
+    dirs.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.dirs = dirs;
+    let seen = files.len() + skipped.ignored_by_policy;
+    skipped.ignored_by_rules = counted.elsewhere.saturating_sub(seen);
+    skipped.count_capped = counted.capped;
+
+    let name = root
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| root.to_string_lossy().into_owned());
+    let git = git::read(&root);
+    Inventory {
+        root,
+        name,
+        files,
+        skipped,
+        git,
+        max_file_bytes: options.max_file_bytes,
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+fn walk_error(root: &Path, err: &ignore::Error) -> Visit {
+    let path = match err {
+        ignore::Error::WithPath { path, .. } => relative(root, path),
+        ignore::Error::WithDepth { err, .. } => match err.as_ref() {
+            ignore::Error::WithPath { path, .. } => relative(root, path),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    };
+    Visit::Error(path, err.to_string())
+}
+
+fn visit_entry(root: &Path, entry: &ignore::DirEntry, options: &WalkOptions) -> Option<Visit> {
+    let file_type = entry.file_type()?;
+    if file_type.is_dir() {
+        return None;
+    }
+    let path = relative(root, entry.path());
+    if path.is_empty() {
+        return None;
+    }
+    if file_type.is_symlink() {
+        return Some(Visit::Symlink);
+    }
+    if !file_type.is_file() {
+        return None;
+    }
+    if options.ignore.is_match(&path) {
+        return Some(Visit::PolicyIgnored);
+    }
+    Some(Visit::File(read_file(entry.path(), path, options.max_file_bytes)))
+}
+
+/// Reads and classifies one file. Never fails: trouble becomes [`Content::Unreadable`].
+pub fn read_file(full: &Path, path: String, max_bytes: u64) -> RepoFile {
+    let name = path.rsplit('/').next().unwrap_or(&path).to_string();
+    let mut language = languages().detect_by_name(&name);
+    let mut file = RepoFile {
+        path,
+        language,
+        kind: FileKind::Other,
+        bytes: 0,
+        content: Content::Binary,
+        lossy: false,
+        lines: Default::default(),
+        index: Default::default(),
+    };
+    let content = match read_capped(full, max_bytes) {
+        Err(e) => Content::Unreadable(e.to_string()),
+        Ok((_, true, size)) => {
+            file.bytes = size;
+            Content::TooLarge
+        }
+        Ok((bytes, false, size)) => {
+            file.bytes = size;
+            let probe = bytes.get(..BINARY_PROBE.min(bytes.len())).unwrap_or_default();
+            if probe.contains(&0) {
+                Content::Binary
+            } else {
+                let text = match String::from_utf8(bytes) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        file.lossy = true;
+                        String::from_utf8_lossy(e.as_bytes()).into_owned()
+                    }
+                };
+                Content::Text(text)
+            }
+        }
+    };
+    let lang_type = |l: Option<LangId>| l.and_then(LangId::get).map(|l| l.kind);
+    if let Content::Text(text) = &content {
+        if language.is_none() {
+            let first = text.lines().next().unwrap_or("");
+            language = languages().detect_by_shebang(first);
+            file.language = language;
+        }
+        let head = text.get(..text.len().min(2048)).unwrap_or("");
+        let head = if head.is_empty() && !text.is_empty() {
+            // The 2 KiB cut fell inside a character; look at the whole file instead.
+            text.as_str()
+        } else {
+            head
+        };
+        file.kind = if kind::looks_generated(head) {
+            FileKind::Generated
+        } else {
+            kind::rules().classify(&file.path, lang_type(language))
+        };
+        file.index = lines::index(text, language.and_then(LangId::get));
+        file.lines = file.index.counts();
+    } else {
+        file.kind = kind::rules().classify(&file.path, lang_type(language));
+    }
+    file.content = content;
+    file
+}
+
+/// Reads at most `max` bytes; returns (bytes, too_large, size on disk).
+fn read_capped(path: &Path, max: u64) -> std::io::Result<(Vec<u8>, bool, u64)> {
+    let file = fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > max {
+        return Ok((Vec::new(), true, size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // The file may grow between stat and read; never read past the cap.
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if len > max {
+        return Ok((Vec::new(), true, len));
+    }
+    Ok((bytes, false, len))
+}
+
+struct Counted {
+    /// Skipped directory → (reason, files beneath it).
+    by_dir: HashMap<String, (String, usize)>,
+    /// Files outside skipped directories, ignore rules not applied.
+    elsewhere: usize,
+    capped: bool,
+}
+
+/// Counts files without honouring ignore rules, attributing those under skipped
+/// directories to the outermost such directory. Lists directories, reads no file.
+fn count_unfiltered(root: &Path, jobs: usize) -> Counted {
+    let by_dir: Arc<Mutex<HashMap<String, (String, usize)>>> = Arc::default();
+    let elsewhere = Arc::new(AtomicUsize::new(0));
+    let total = Arc::new(AtomicUsize::new(0));
+    let capped = Arc::new(AtomicBool::new(false));
+    let root_buf: PathBuf = root.to_path_buf();
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .standard_filters(false)
+        .hidden(false)
+        .follow_links(false)
+        .max_depth(Some(MAX_DEPTH))
+        .threads(jobs)
+        .filter_entry(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            !(entry.depth() > 0 && matches!(name.as_ref(), ".git" | ".hg" | ".svn"))
+        });
+    builder.build_parallel().run(|| {
+        let by_dir = Arc::clone(&by_dir);
+        let elsewhere = Arc::clone(&elsewhere);
+        let total = Arc::clone(&total);
+        let capped = Arc::clone(&capped);
+        let root = root_buf.clone();
+        Box::new(move |result| {
+            let Ok(entry) = result else {
+                return WalkState::Continue;
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                return WalkState::Continue;
+            }
+            if total.fetch_add(1, Ordering::Relaxed) >= MAX_COUNTED {
+                capped.store(true, Ordering::Relaxed);
+                return WalkState::Quit;
+            }
+            let rel = relative(&root, entry.path());
+            let mut prefix = String::new();
+            let mut parts = rel.split('/').peekable();
+            while let Some(part) = parts.next() {
+                if parts.peek().is_none() {
+                    break;
+                }
+                if !prefix.is_empty() {
+                    prefix.push('/');
+                }
+                prefix.push_str(part);
+                if let Some(reason) = kind::rules().skip_reason(part) {
+                    if let Ok(mut map) = by_dir.lock() {
+                        map.entry(prefix.clone())
+                            .or_insert_with(|| (reason.to_string(), 0))
+                            .1 += 1;
+                    }
+                    return WalkState::Continue;
+                }
+            }
+            elsewhere.fetch_add(1, Ordering::Relaxed);
+            WalkState::Continue
+        })
+    });
+    let by_dir = Arc::try_unwrap(by_dir)
+        .ok()
+        .and_then(|m| m.into_inner().ok())
+        .unwrap_or_default();
+    Counted {
+        by_dir,
+        elsewhere: elsewhere.load(Ordering::Relaxed),
+        capped: capped.load(Ordering::Relaxed),
+    }
+}

@@ -1,0 +1,114 @@
+//! The JSON report. Field names follow the contract in DESIGN.md (schema_version 1);
+//! fields may be added, never renamed without bumping the version.
+
+use serde::Serialize;
+
+use crate::analyze::stack::Stack;
+use crate::analyze::tests::TestInventory;
+use crate::model::{Finding, ProjectKind};
+use crate::review::{
+    Action, CategoryScore, CheckSummary, Criterion, InventorySummary, Level, RepositoryInfo,
+    Review, Risk, Suppressed, Verdict,
+};
+
+/// The contract's version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Repository<'a> {
+    root: &'a str,
+    name: &'a str,
+    commit: Option<&'a str>,
+    branch: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Tests<'a> {
+    #[serde(flatten)]
+    inventory: &'a TestInventory,
+    cases: usize,
+    /// Results of running the tests; `null` when they were not run.
+    run: Option<()>,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    tool: Tool,
+    repository: Repository<'a>,
+    date: &'a str,
+    policy: &'a str,
+    verdict: Verdict,
+    verdict_rule: &'a str,
+    deployment_risk: Level,
+    project_kind: ProjectKind,
+    overall_score: Option<f64>,
+    summary: &'a str,
+    categories: &'a [CategoryScore],
+    checks: &'a [CheckSummary],
+    findings: &'a [Finding],
+    suppressed: &'a [Suppressed],
+    criteria: &'a [Criterion],
+    risks: &'a [Risk],
+    actions: &'a [Action],
+    stack: &'a Stack,
+    tests: Tests<'a>,
+    inventory: &'a InventorySummary,
+}
+
+/// Renders the review as pretty-printed JSON.
+pub fn render(r: &Review) -> String {
+    let RepositoryInfo {
+        root,
+        name,
+        commit,
+        branch,
+    } = &r.repository;
+    let doc = Document {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "greenlight",
+            version: r.tool_version,
+        },
+        repository: Repository {
+            root,
+            name,
+            commit: commit.as_deref(),
+            branch: branch.as_deref(),
+        },
+        date: &r.date,
+        policy: &r.policy_source,
+        verdict: r.verdict,
+        verdict_rule: &r.verdict_rule,
+        deployment_risk: r.deployment_risk,
+        project_kind: r.project_kind,
+        overall_score: r.overall_score,
+        summary: &r.summary,
+        categories: &r.categories,
+        checks: &r.checks,
+        findings: &r.findings,
+        suppressed: &r.suppressed,
+        criteria: &r.criteria,
+        risks: &r.risks,
+        actions: &r.actions,
+        stack: &r.stack,
+        tests: Tests {
+            inventory: &r.tests,
+            cases: r.tests.cases(),
+            run: None,
+        },
+        inventory: &r.inventory,
+    };
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| {
+        // Serialising plain data cannot fail; keep the contract even if it did.
+        format!("{{\"schema_version\":{SCHEMA_VERSION},\"error\":\"{e}\"}}")
+    });
+    out.push('\n');
+    out
+}

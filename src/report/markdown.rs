@@ -1,0 +1,618 @@
+//! The Markdown report: every section of a hand-written production readiness review
+//! that the facts support, each claim with its evidence.
+
+use std::fmt::Write;
+
+use crate::analyze::catalog::catalog;
+use crate::analyze::tests::TestKind;
+use crate::model::{Category, Evidence, Finding, FindingKind, Severity, Status, group_digits, plural};
+use crate::review::{Level, Rag, Review, Verdict};
+
+/// Escapes text for a Markdown table cell or paragraph.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '*' | '_' | '[' | ']' | '`' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Inline code that survives backticks and pipes in the text.
+fn code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ").replace('|', "\\|");
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
+}
+
+fn evidence_line(e: &Evidence) -> String {
+    match e {
+        Evidence::At(loc) if loc.snippet.is_empty() => format!("`{}`", loc.display()),
+        Evidence::At(loc) => format!("`{}` — {}", loc.display(), code(&loc.snippet)),
+        Evidence::Absent { looked_for, scope } => {
+            format!("not found: {} (searched {})", esc(looked_for), esc(scope))
+        }
+    }
+}
+
+fn rag_icon(r: Rag) -> &'static str {
+    match r {
+        Rag::Green => "🟢 Green",
+        Rag::Yellow => "🟡 Yellow",
+        Rag::Red => "🔴 Red",
+        Rag::Unknown => "⏸️ Unknown",
+    }
+}
+
+fn status_icon(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "✅ pass",
+        Status::Partial => "⚠️ partial",
+        Status::Fail => "❌ fail",
+        Status::Unknown => "⏸️ unknown",
+        Status::NotApplicable => "➖ n/a",
+    }
+}
+
+fn verdict_icon(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Ready => "✅",
+        Verdict::StagingOnly => "⚠️",
+        Verdict::NotReady => "❌",
+    }
+}
+
+fn score(s: Option<f64>) -> String {
+    s.map(|s| format!("{s:.1}/10")).unwrap_or_else(|| "n/a".into())
+}
+
+fn first_loc(f: &Finding) -> String {
+    crate::review::first_location(f)
+        .map(|l| format!("`{l}`"))
+        .unwrap_or_else(|| "absence recorded".into())
+}
+
+/// Renders the whole review.
+pub fn render(r: &Review) -> String {
+    let mut o = String::new();
+    header(&mut o, r);
+    executive_summary(&mut o, r);
+    stack(&mut o, r);
+    checklist(&mut o, r);
+    details(&mut o, r);
+    tests(&mut o, r);
+    risk(&mut o, r);
+    recommendation(&mut o, r);
+    criteria(&mut o, r);
+    actions(&mut o, r);
+    strengths_and_concerns(&mut o, r);
+    suppressed(&mut o, r);
+    appendix(&mut o, r);
+    o
+}
+
+fn header(o: &mut String, r: &Review) {
+    let _ = writeln!(o, "# Production Readiness Review: {}\n", esc(&r.repository.name));
+    let _ = writeln!(o, "**Date:** {}  ", r.date);
+    let commit = match (&r.repository.commit, &r.repository.branch) {
+        (Some(c), Some(b)) => format!("`{}` on `{}`", c.get(..12).unwrap_or(c), esc(b)),
+        (Some(c), None) => format!("`{}`", c.get(..12).unwrap_or(c)),
+        _ => "not a git checkout".into(),
+    };
+    let _ = writeln!(o, "**Commit:** {commit}  ");
+    let _ = writeln!(
+        o,
+        "**Project kind:** {} ({})  ",
+        r.project_kind,
+        if r.stack.kind_source == "policy" { "set by the policy" } else { "inferred" }
+    );
+    let _ = writeln!(o, "**Policy:** {}  ", esc(&r.policy_source));
+    let _ = writeln!(o, "**Reviewer:** greenlight {} (automated, static analysis; tests not run)\n", r.tool_version);
+    let _ = writeln!(o, "---\n");
+}
+
+fn executive_summary(o: &mut String, r: &Review) {
+    let _ = writeln!(o, "## Executive Summary\n");
+    let _ = writeln!(
+        o,
+        "### Verdict: {} **{}** — deployment risk **{}**\n",
+        verdict_icon(r.verdict),
+        r.verdict.label(),
+        r.deployment_risk.label()
+    );
+    let _ = writeln!(o, "{}\n", esc(&r.summary));
+    let _ = writeln!(o, "> **Rule applied:** {}\n", esc(&r.verdict_rule));
+    let _ = writeln!(o, "### Critical Findings\n");
+    let _ = writeln!(o, "| Category | Status | Score | Notes |");
+    let _ = writeln!(o, "|----------|--------|-------|-------|");
+    for c in &r.categories {
+        let worst = r
+            .concerns()
+            .filter(|f| f.category == c.category)
+            .min_by_key(|f| f.severity);
+        let best = r.strengths().find(|f| f.category == c.category);
+        let note = match (worst, best) {
+            (Some(w), _) => format!("{}: {}", w.severity.map(|s| s.label()).unwrap_or(""), esc(&w.title)),
+            (None, Some(b)) => esc(&b.title),
+            (None, None) if c.score.is_none() => "nothing could be determined statically".into(),
+            (None, None) => "no concerns".into(),
+        };
+        let _ = writeln!(o, "| **{}** | {} | {} | {} |", c.title, rag_icon(c.status), score(c.score), note);
+    }
+    let _ = writeln!(o, "\n**Overall score:** {}\n\n---\n", score(r.overall_score));
+}
+
+fn stack(o: &mut String, r: &Review) {
+    let s = &r.stack;
+    let _ = writeln!(o, "## 1. Architecture & Stack\n");
+    let _ = writeln!(o, "| Component | Technology | Evidence |");
+    let _ = writeln!(o, "|-----------|------------|----------|");
+    for l in &s.languages {
+        let version = l.version.as_ref().map(|(v, _)| format!(" {}", esc(v))).unwrap_or_default();
+        let ev = l.version.as_ref().map(|(_, e)| evidence_line(e)).unwrap_or_else(|| "no version requirement declared".into());
+        let _ = writeln!(
+            o,
+            "| Language | {}{} — {} in {} | {} |",
+            l.name,
+            version,
+            plural(l.code_lines, "code line", "code lines"),
+            plural(l.files, "file", "files"),
+            ev
+        );
+    }
+    for row in &s.rows {
+        let names: Vec<String> = row.items.iter().map(|(n, _)| esc(n)).collect();
+        let ev = row.items.first().map(|(_, e)| evidence_line(e)).unwrap_or_default();
+        let _ = writeln!(o, "| {} | {} | {} |", row.component, names.join(", "), ev);
+    }
+    if !s.services.is_empty() {
+        let hosts: Vec<String> = s.services.iter().take(8).map(|(h, n, _)| format!("{} ({n})", esc(h))).collect();
+        let ev = s.services.first().map(|(_, _, e)| evidence_line(e)).unwrap_or_default();
+        let _ = writeln!(o, "| External services | {} | {} |", hosts.join(", "), ev);
+    }
+    if !s.credentials.is_empty() {
+        let names: Vec<String> = s.credentials.iter().take(10).map(|(n, _)| format!("`{n}`")).collect();
+        let ev = s.credentials.first().map(|(_, e)| evidence_line(e)).unwrap_or_default();
+        let _ = writeln!(o, "| Credentials from environment | {} | {} |", names.join(", "), ev);
+    }
+    if !s.env_vars.is_empty() {
+        let names: Vec<String> = s.env_vars.iter().take(10).map(|(n, _)| format!("`{n}`")).collect();
+        let more = if s.env_vars.len() > 10 { format!(" and {} more", s.env_vars.len() - 10) } else { String::new() };
+        let ev = s.env_vars.first().map(|(_, e)| evidence_line(e)).unwrap_or_default();
+        let _ = writeln!(o, "| Other environment variables | {}{more} | {} |", names.join(", "), ev);
+    }
+    let _ = writeln!(o);
+    let why: Vec<String> = s
+        .kind_evidence
+        .iter()
+        .take(4)
+        .map(|(reason, e)| format!("{} ({})", esc(reason), evidence_line(e)))
+        .collect();
+    let _ = writeln!(o, "**Project kind:** {} — {}\n", r.project_kind, why.join("; "));
+    let deploy = deployment_model(r);
+    let _ = writeln!(o, "**Deployment model:** {deploy}\n\n---\n");
+}
+
+fn deployment_model(r: &Review) -> String {
+    let check = |id: &str| r.checks.iter().find(|c| c.id == id);
+    let mut parts = Vec::new();
+    match check("deployment.container").map(|c| c.status) {
+        Some(Status::Pass) => parts.push("container image built from a Dockerfile".to_string()),
+        Some(Status::NotApplicable) => parts.push("distributed as a package (no container expected)".to_string()),
+        _ => parts.push("no containerisation".to_string()),
+    }
+    match check("deployment.orchestration").map(|c| c.status) {
+        Some(Status::Pass) => parts.push("deployment described as code".into()),
+        Some(Status::NotApplicable) => {}
+        _ => parts.push("no deployment descriptors (compose, Kubernetes, Terraform)".into()),
+    }
+    match check("deployment.release-pipeline").map(|c| c.status) {
+        Some(Status::Pass) => parts.push("releases automated in CI".into()),
+        _ => parts.push("no automated release".into()),
+    }
+    let mut s = parts.join("; ");
+    s.push('.');
+    s
+}
+
+fn checklist(o: &mut String, r: &Review) {
+    let _ = writeln!(o, "## 2. Scored Checklist\n");
+    let _ = writeln!(o, "| Category | Status | Score | Evidence | Risks | Actions Required |");
+    let _ = writeln!(o, "|----------|--------|-------|----------|-------|------------------|");
+    for c in &r.categories {
+        let strengths: Vec<String> = r
+            .strengths()
+            .filter(|f| f.category == c.category)
+            .take(3)
+            .map(|f| {
+                let loc = crate::review::first_location(f).map(|l| format!(" (`{l}`)")).unwrap_or_default();
+                format!("{}{loc}", esc(&f.title))
+            })
+            .collect();
+        let mut concerns: Vec<&Finding> = r.concerns().filter(|f| f.category == c.category).collect();
+        concerns.sort_by_key(|f| f.severity);
+        let risks: Vec<String> = concerns.iter().take(3).map(|f| esc(&f.title)).collect();
+        let mut acts: Vec<String> = r
+            .actions
+            .iter()
+            .filter(|a| a.check.starts_with(&format!("{}.", c.id)))
+            .take(3)
+            .map(|a| format!("{} {}", a.priority, esc(&a.action)))
+            .collect();
+        acts.dedup();
+        let none = |v: &Vec<String>, empty: &str| if v.is_empty() { empty.to_string() } else { v.join("; ") };
+        let _ = writeln!(
+            o,
+            "| **{}** | {} | {} | {} | {} | {} |",
+            c.title,
+            rag_icon(c.status),
+            score(c.score),
+            none(&strengths, "—"),
+            none(&risks, "none found"),
+            none(&acts, "—")
+        );
+    }
+    let _ = writeln!(o, "\n---\n");
+}
+
+fn finding_block(o: &mut String, f: &Finding) {
+    let head = match (f.kind, f.severity) {
+        (FindingKind::Concern, Some(sev)) => format!("**{sev}** {}", esc(&f.title)),
+        (FindingKind::Concern, None) => esc(&f.title),
+        (FindingKind::Strength, _) => format!("✅ {}", esc(&f.title)),
+    };
+    let _ = write!(o, "- {head}");
+    if !f.message.is_empty() && f.message != f.title {
+        let _ = write!(o, " — {}", esc(&f.message));
+    }
+    let _ = writeln!(o);
+    for e in f.evidence.iter().take(8) {
+        let _ = writeln!(o, "  - {}", evidence_line(e));
+    }
+    if f.evidence.len() > 8 {
+        let _ = writeln!(o, "  - … and {} more", f.evidence.len() - 8);
+    }
+    if let (Some(action), Some(effort)) = (&f.action, f.effort) {
+        let _ = writeln!(o, "  - *Action:* {} (effort {})", esc(action), effort.describe());
+    }
+}
+
+fn details(o: &mut String, r: &Review) {
+    let _ = writeln!(o, "## 3. Detailed Findings\n");
+    for (i, c) in r.categories.iter().enumerate() {
+        let _ = writeln!(o, "### 3.{} {} ({}, {})\n", i + 1, c.title, rag_icon(c.status), score(c.score));
+        for check in r.checks.iter().filter(|k| k.category == c.id) {
+            let _ = writeln!(
+                o,
+                "**{}** `{}` — {} — {}\n",
+                esc(check.title),
+                check.id,
+                status_icon(check.status),
+                esc(&check.summary)
+            );
+            let mut items: Vec<&Finding> = check.findings.iter().filter_map(|&i| r.findings.get(i)).collect();
+            items.sort_by_key(|f| (f.kind == FindingKind::Strength, f.severity));
+            for f in items {
+                finding_block(o, f);
+            }
+            if !check.findings.is_empty() {
+                let _ = writeln!(o);
+            }
+        }
+    }
+    let _ = writeln!(o, "---\n");
+}
+
+fn tests(o: &mut String, r: &Review) {
+    let t = &r.tests;
+    let _ = writeln!(o, "## 4. Tests & Coverage\n");
+    let _ = writeln!(o, "**Test run:** not run — greenlight reviewed the code statically; coverage is pending.\n");
+    if t.files.is_empty() {
+        let _ = writeln!(o, "No test cases were found.\n\n---\n");
+        return;
+    }
+    let _ = writeln!(o, "| Language | Test files | Test cases |");
+    let _ = writeln!(o, "|----------|-----------:|-----------:|");
+    for (lang, n) in &t.by_language {
+        let _ = writeln!(o, "| {lang} | {} | {} |", n.files, n.cases);
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "| Kind | Files | Cases |");
+    let _ = writeln!(o, "|------|------:|------:|");
+    for kind in [TestKind::Unit, TestKind::Integration, TestKind::E2e, TestKind::Security, TestKind::Performance] {
+        let files: Vec<_> = t.of_kind(kind).collect();
+        let cases: usize = files.iter().map(|f| f.cases).sum();
+        let _ = writeln!(o, "| {} | {} | {} |", kind.label(), files.len(), cases);
+    }
+    let _ = writeln!(
+        o,
+        "\nTest code: {} lines; production code: {} lines.\n",
+        group_digits(t.test_code_lines),
+        group_digits(t.production_code_lines)
+    );
+    let mut files: Vec<_> = t.files.iter().collect();
+    files.sort_by(|a, b| b.cases.cmp(&a.cases).then(a.path.cmp(&b.path)));
+    let _ = writeln!(o, "| Test file | Kind | Cases |");
+    let _ = writeln!(o, "|-----------|------|------:|");
+    for f in files.iter().take(25) {
+        let _ = writeln!(o, "| `{}` | {} | {} |", f.path, f.kind.label(), f.cases);
+    }
+    if files.len() > 25 {
+        let _ = writeln!(o, "| … {} more | | |", files.len() - 25);
+    }
+    let _ = writeln!(o, "\n---\n");
+}
+
+fn risk(o: &mut String, r: &Review) {
+    let _ = writeln!(o, "## 5. Risk Assessment\n");
+    let _ = writeln!(o, "### Production Deployment Risk: **{}**\n", r.deployment_risk.label());
+    let _ = writeln!(o, "| Risk Factor | Level | Why | Mitigation |");
+    let _ = writeln!(o, "|-------------|-------|-----|------------|");
+    for k in &r.risks {
+        let level = match k.level {
+            Level::High => "🔴 HIGH",
+            Level::Medium => "🟡 MEDIUM",
+            Level::Low => "🟢 LOW",
+            Level::Unknown => "⏸️ UNKNOWN",
+        };
+        let _ = writeln!(o, "| **{}** | {} | {} | {} |", k.factor, level, esc(&k.reason), esc(&k.mitigation));
+    }
+    let _ = writeln!(o, "\n---\n");
+}
+
+fn recommendation(o: &mut String, r: &Review) {
+    let _ = writeln!(o, "## 6. Deployment Recommendation\n");
+    let blocking: Vec<_> = r
+        .actions
+        .iter()
+        .filter(|a| matches!(a.priority, Severity::P0 | Severity::P1))
+        .collect();
+    match r.verdict {
+        Verdict::Ready => {
+            let _ = writeln!(o, "**✅ CAN DEPLOY TO PRODUCTION.** Remaining work is listed under Prioritized Actions.\n");
+        }
+        Verdict::StagingOnly | Verdict::NotReady => {
+            let _ = writeln!(o, "**❌ DO NOT DEPLOY TO PRODUCTION WITHOUT:**\n");
+            let unmet: Vec<_> = r.criteria.iter().filter(|c| c.met != Some(true)).collect();
+            let mut n = 0;
+            for a in &blocking {
+                n += 1;
+                let _ = writeln!(o, "{n}. {} ({}, effort {})", esc(&a.action), a.priority, a.effort.label());
+            }
+            for c in &unmet {
+                n += 1;
+                let _ = writeln!(o, "{n}. {} — currently {}", esc(&c.requirement), esc(&c.actual));
+            }
+            if n == 0 {
+                let _ = writeln!(o, "1. {}", esc(&r.verdict_rule));
+            }
+            let _ = writeln!(o);
+            if r.verdict == Verdict::StagingOnly {
+                let _ = writeln!(o, "**✅ CAN DEPLOY TO STAGING** to:\n");
+                let pending: Vec<_> = r.criteria.iter().filter(|c| c.met.is_none()).collect();
+                for c in pending {
+                    let _ = writeln!(o, "- verify: {}", esc(&c.requirement));
+                }
+                if r.category(Category::E2e).is_some_and(|c| c.status != Rag::Green) {
+                    let _ = writeln!(o, "- test the end-to-end flows manually until automated end-to-end tests exist");
+                }
+                if r.category(Category::Performance).is_some_and(|c| c.status != Rag::Green) {
+                    let _ = writeln!(o, "- collect a performance baseline");
+                }
+                if r.category(Category::Observability).is_some_and(|c| c.status != Rag::Green) {
+                    let _ = writeln!(o, "- find out which logs and signals are missing to operate it");
+                }
+                let _ = writeln!(o);
+            }
+        }
+    }
+    let _ = writeln!(o, "---\n");
+}
+
+fn criteria(o: &mut String, r: &Review) {
+    let _ = writeln!(o, "## 7. Acceptance Criteria Status\n");
+    let _ = writeln!(o, "| Criterion | Requirement | Actual | Status | Gap |");
+    let _ = writeln!(o, "|-----------|-------------|--------|--------|-----|");
+    for c in &r.criteria {
+        let status = match c.met {
+            Some(true) => "✅ met",
+            Some(false) => "❌ not met",
+            None => "⏸️ pending",
+        };
+        let _ = writeln!(
+            o,
+            "| **{}** | {} | {} | {} | {} |",
+            c.id,
+            esc(&c.requirement),
+            esc(&c.actual),
+            status,
+            esc(c.gap.as_deref().unwrap_or("—"))
+        );
+    }
+    let overall = if r.criteria.iter().any(|c| c.met == Some(false)) {
+        "❌ **DOES NOT MEET ACCEPTANCE CRITERIA**"
+    } else if r.criteria.iter().any(|c| c.met.is_none()) {
+        "⏸️ **ACCEPTANCE CRITERIA PENDING** (not verifiable without running the tests)"
+    } else {
+        "✅ **MEETS ACCEPTANCE CRITERIA**"
+    };
+    let _ = writeln!(o, "\n**Overall status:** {overall}\n\n---\n");
+}
+
+fn actions(o: &mut String, r: &Review) {
+    let _ = writeln!(o, "## 8. Prioritized Actions\n");
+    if r.actions.is_empty() {
+        let _ = writeln!(o, "No actions: no concerns were found.\n\n---\n");
+        return;
+    }
+    let _ = writeln!(o, "| # | Priority | Action | Effort | Risk Addressed | Evidence |");
+    let _ = writeln!(o, "|---|----------|--------|--------|----------------|----------|");
+    for (i, a) in r.actions.iter().enumerate() {
+        let ev = a
+            .findings
+            .first()
+            .and_then(|&i| r.findings.get(i))
+            .map(first_loc)
+            .unwrap_or_default();
+        let more = if a.findings.len() > 1 { format!(" (+{} more)", a.findings.len() - 1) } else { String::new() };
+        let _ = writeln!(
+            o,
+            "| {} | **{}** | {} | {} | {} | {ev}{more} |",
+            i + 1,
+            a.priority,
+            esc(&a.action),
+            a.effort.describe(),
+            a.risk
+        );
+    }
+    let _ = writeln!(o, "\n---\n");
+}
+
+fn strengths_and_concerns(o: &mut String, r: &Review) {
+    let _ = writeln!(o, "## 9. Conclusion\n");
+    let _ = writeln!(o, "### What's Good ✅\n");
+    let strengths: Vec<&Finding> = r.strengths().collect();
+    if strengths.is_empty() {
+        let _ = writeln!(o, "No strengths were found.");
+    }
+    for (i, f) in strengths.iter().take(15).enumerate() {
+        let loc = crate::review::first_location(f).map(|l| format!(" (`{l}`)")).unwrap_or_default();
+        let _ = writeln!(o, "{}. {}{loc}", i + 1, esc(&f.title));
+    }
+    let _ = writeln!(o, "\n### What's Concerning ❌\n");
+    let mut concerns: Vec<&Finding> = r.concerns().collect();
+    concerns.sort_by_key(|f| f.severity);
+    if concerns.is_empty() {
+        let _ = writeln!(o, "No concerns were found.");
+    }
+    for (i, f) in concerns.iter().take(15).enumerate() {
+        let _ = writeln!(
+            o,
+            "{}. **{}** {} ({})",
+            i + 1,
+            f.severity.map(|s| s.label()).unwrap_or(""),
+            esc(&f.title),
+            first_loc(f)
+        );
+    }
+    if concerns.len() > 15 {
+        let _ = writeln!(o, "\n… and {} more in the detailed findings.", concerns.len() - 15);
+    }
+    let _ = writeln!(
+        o,
+        "\n### Final Verdict: {} **{}**\n\n{}\n\n---\n",
+        verdict_icon(r.verdict),
+        r.verdict.label(),
+        esc(&r.verdict_rule)
+    );
+}
+
+fn suppressed(o: &mut String, r: &Review) {
+    if r.suppressed.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "## Suppressed Findings\n");
+    for s in &r.suppressed {
+        let _ = writeln!(
+            o,
+            "- `{}` {} — suppressed: {}",
+            s.finding.check,
+            esc(&s.finding.title),
+            esc(&s.reason)
+        );
+    }
+    let _ = writeln!(o, "\n---\n");
+}
+
+fn appendix(o: &mut String, r: &Review) {
+    let i = &r.inventory;
+    let _ = writeln!(o, "## Appendix: Files Reviewed\n");
+    let _ = writeln!(
+        o,
+        "{} reviewed ({} text, {} binary, {} over the {}-byte cap, {} unreadable, {} not UTF-8); {} lines ({} code, {} comment, {} blank).\n",
+        plural(i.files, "file", "files"),
+        group_digits(i.text_files),
+        i.binary_files,
+        i.too_large,
+        group_digits(usize::try_from(i.max_file_bytes).unwrap_or(usize::MAX)),
+        i.unreadable,
+        i.not_utf8,
+        group_digits(i.lines.total()),
+        group_digits(i.lines.code),
+        group_digits(i.lines.comment),
+        group_digits(i.lines.blank),
+    );
+    if !i.by_language.is_empty() {
+        let _ = writeln!(o, "| Language | Files | Code | Comments | Blank |");
+        let _ = writeln!(o, "|----------|------:|-----:|---------:|------:|");
+        for l in i.by_language.iter().take(15) {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} |",
+                l.language,
+                l.files,
+                group_digits(l.lines.code),
+                group_digits(l.lines.comment),
+                group_digits(l.lines.blank)
+            );
+        }
+        let _ = writeln!(o);
+    }
+    let kinds: Vec<String> = i.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let _ = writeln!(o, "Files by kind: {}.\n", kinds.join(", "));
+    for (title, files) in [
+        ("Core application files (largest first)", &i.source_files),
+        ("Test files (largest first)", &i.test_files),
+        ("Configuration, build and CI", &i.config_files),
+        ("Documentation", &i.doc_files),
+    ] {
+        if files.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "### {title}\n");
+        for f in files {
+            let _ = writeln!(o, "- `{}` ({} lines)", f.path, group_digits(f.lines));
+        }
+        let _ = writeln!(o);
+    }
+    let _ = writeln!(o, "### Not reviewed\n");
+    let mut any = false;
+    let at_least = if i.count_capped { "at least " } else { "" };
+    for d in &i.skipped_dirs {
+        any = true;
+        let _ = writeln!(o, "- `{}/` — {} ({at_least}{})", d.path, d.reason, plural(d.files, "file", "files"));
+    }
+    if i.ignored_by_rules > 0 {
+        any = true;
+        let _ = writeln!(o, "- {at_least}{} excluded by .gitignore/.ignore rules", plural(i.ignored_by_rules, "file", "files"));
+    }
+    if i.ignored_by_policy > 0 {
+        any = true;
+        let _ = writeln!(o, "- {} excluded by the policy's `ignore` globs", plural(i.ignored_by_policy, "file", "files"));
+    }
+    if i.symlinks > 0 {
+        any = true;
+        let _ = writeln!(o, "- {} (symbolic links are never followed)", plural(i.symlinks, "symbolic link", "symbolic links"));
+    }
+    for (path, err) in i.walk_errors.iter().take(10) {
+        any = true;
+        let _ = writeln!(o, "- `{}` could not be read: {}", if path.is_empty() { "." } else { path }, esc(err));
+    }
+    if !any {
+        let _ = writeln!(o, "Nothing was skipped.");
+    }
+    let _ = writeln!(o, "\n---\n\n*Generated by greenlight {}. Each claim above cites the file and line it rests on; `greenlight explain <check-id>` documents every check.*", r.tool_version);
+    let _ = catalog();
+}

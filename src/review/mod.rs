@@ -1,0 +1,763 @@
+//! Stage 5 — policy and scoring. Applies the policy centrally (severity overrides,
+//! suppressions), scores the ten categories, reaches the verdict by explicit rules
+//! (stated in the report), fills the acceptance criteria, the risk table and the
+//! prioritized actions. Produces [`Review`], the one input of every renderer.
+
+mod date;
+mod inventory;
+
+use serde::Serialize;
+
+use crate::analyze::Facts;
+use crate::analyze::stack::Stack;
+use crate::analyze::tests::{TestInventory, TestKind};
+use crate::checks::CheckResult;
+use crate::config::Policy;
+use crate::model::{
+    Category, Effort, Evidence, Finding, FindingKind, ProjectKind, Severity, Status, plural,
+};
+use crate::repo::Inventory;
+
+pub use inventory::InventorySummary;
+
+/// The overall decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    NotReady,
+    StagingOnly,
+    Ready,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::NotReady => "NOT READY",
+            Verdict::StagingOnly => "STAGING ONLY",
+            Verdict::Ready => "READY",
+        }
+    }
+}
+
+/// Low / medium / high.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Level {
+    Low,
+    Medium,
+    High,
+    Unknown,
+}
+
+impl Level {
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Low => "LOW",
+            Level::Medium => "MEDIUM",
+            Level::High => "HIGH",
+            Level::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// Traffic-light status of a category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rag {
+    Green,
+    Yellow,
+    Red,
+    Unknown,
+}
+
+impl Rag {
+    pub fn label(self) -> &'static str {
+        match self {
+            Rag::Green => "green",
+            Rag::Yellow => "yellow",
+            Rag::Red => "red",
+            Rag::Unknown => "unknown",
+        }
+    }
+
+    fn of(score: Option<f64>) -> Rag {
+        match score {
+            None => Rag::Unknown,
+            Some(s) if s >= GREEN_FROM => Rag::Green,
+            Some(s) if s >= YELLOW_FROM => Rag::Yellow,
+            Some(_) => Rag::Red,
+        }
+    }
+}
+
+/// Category scores (0–10) from which a category is green / yellow.
+pub const GREEN_FROM: f64 = 7.5;
+pub const YELLOW_FROM: f64 = 5.0;
+/// Red categories from which the verdict is NOT READY.
+const RED_CATEGORIES_NOT_READY: usize = 3;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryScore {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// 0–10, one decimal; `None` when nothing could be determined.
+    pub score: Option<f64>,
+    pub status: Rag,
+    #[serde(skip)]
+    pub category: Category,
+    /// Checks determined / total.
+    pub determined: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckSummary {
+    pub id: &'static str,
+    pub category: &'static str,
+    pub title: &'static str,
+    pub status: Status,
+    pub score: Option<f64>,
+    pub summary: String,
+    /// Indices into `Review::findings`.
+    pub findings: Vec<usize>,
+    #[serde(skip)]
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Criterion {
+    pub id: String,
+    pub requirement: String,
+    pub actual: String,
+    pub met: Option<bool>,
+    pub gap: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Risk {
+    pub factor: &'static str,
+    pub level: Level,
+    pub categories: Vec<&'static str>,
+    /// Why this level.
+    pub reason: String,
+    /// What already mitigates it (strengths), or the action that would.
+    pub mitigation: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    pub priority: Severity,
+    pub action: String,
+    pub effort: Effort,
+    pub risk: &'static str,
+    pub check: &'static str,
+    pub findings: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RepositoryInfo {
+    pub root: String,
+    pub name: String,
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+}
+
+/// The complete review.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub tool_version: &'static str,
+    pub date: String,
+    pub repository: RepositoryInfo,
+    pub policy_source: String,
+    pub verdict: Verdict,
+    pub verdict_rule: String,
+    pub deployment_risk: Level,
+    pub project_kind: ProjectKind,
+    pub overall_score: Option<f64>,
+    pub summary: String,
+    pub categories: Vec<CategoryScore>,
+    pub checks: Vec<CheckSummary>,
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<Suppressed>,
+    pub criteria: Vec<Criterion>,
+    pub risks: Vec<Risk>,
+    pub actions: Vec<Action>,
+    pub stack: Stack,
+    pub tests: TestInventory,
+    pub inventory: InventorySummary,
+}
+
+impl Review {
+    pub fn concerns(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.is_concern())
+    }
+
+    pub fn strengths(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.kind == FindingKind::Strength)
+    }
+
+    /// Concerns of a severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.concerns().filter(|f| f.severity == Some(severity)).count()
+    }
+
+    pub fn category(&self, c: Category) -> Option<&CategoryScore> {
+        self.categories.iter().find(|s| s.category == c)
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Builds the review from check results.
+pub fn review(
+    inventory: &Inventory,
+    facts: &Facts,
+    policy: &Policy,
+    results: Vec<CheckResult>,
+) -> Review {
+    // Central policy application: severity overrides, then suppressions.
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut suppressed: Vec<Suppressed> = Vec::new();
+    let mut checks: Vec<CheckSummary> = Vec::new();
+    for r in results {
+        let mut outcome = r.outcome;
+        let mut indices = Vec::new();
+        let mut concerns_left = 0usize;
+        let mut concerns_suppressed = 0usize;
+        for mut f in outcome.findings.drain(..) {
+            if f.is_concern() {
+                if let Some(sev) = policy.severity(r.def.id) {
+                    f.severity = Some(sev);
+                }
+                let paths: Vec<&str> = f
+                    .evidence
+                    .iter()
+                    .filter_map(|e| e.location().map(|l| l.path.as_str()))
+                    .collect();
+                if let Some(s) = policy.suppressions.iter().find(|s| s.covers(r.def.id, &paths)) {
+                    concerns_suppressed += 1;
+                    suppressed.push(Suppressed {
+                        finding: f,
+                        reason: s.reason.clone(),
+                    });
+                    continue;
+                }
+                concerns_left += 1;
+            }
+            indices.push(findings.len());
+            findings.push(f);
+        }
+        if concerns_suppressed > 0 && concerns_left == 0 {
+            outcome.status = Status::Pass;
+            outcome.score = Some(1.0);
+            outcome.summary = format!(
+                "{} ({} suppressed by the policy)",
+                outcome.summary,
+                plural(concerns_suppressed, "concern", "concerns")
+            );
+        }
+        checks.push(CheckSummary {
+            id: r.def.id,
+            category: r.def.category.id(),
+            title: r.def.title,
+            status: outcome.status,
+            score: outcome.score,
+            summary: outcome.summary,
+            findings: indices,
+            weight: r.def.weight,
+        });
+    }
+
+    let categories = score_categories(&checks);
+    let overall_score = {
+        let (mut sum, mut weight) = (0.0, 0.0);
+        for c in &categories {
+            if let Some(s) = c.score {
+                let w = policy.weight(c.category);
+                sum += s * w;
+                weight += w;
+            }
+        }
+        (weight > 0.0).then(|| round1(sum / weight))
+    };
+
+    let criteria = criteria(inventory, facts, policy, &findings);
+    let risks = risks(&categories, &findings, &checks);
+    let actions = actions(&checks, &findings);
+    let nothing_to_ship = facts.tests.production_code_lines == 0;
+    let (verdict, verdict_rule) = verdict(nothing_to_ship, &findings, &categories, &criteria);
+    let deployment_risk = deployment_risk(verdict, &findings, &risks);
+    let inventory_summary = inventory::summarize(inventory, facts);
+
+    let mut review = Review {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        date: date::today(),
+        repository: RepositoryInfo {
+            root: inventory.root.display().to_string(),
+            name: inventory.name.clone(),
+            commit: inventory.git.as_ref().and_then(|g| g.commit.clone()),
+            branch: inventory.git.as_ref().and_then(|g| g.branch.clone()),
+        },
+        policy_source: policy.source_display(),
+        verdict,
+        verdict_rule,
+        deployment_risk,
+        project_kind: facts.stack.project_kind,
+        overall_score,
+        summary: String::new(),
+        categories,
+        checks,
+        findings,
+        suppressed,
+        criteria,
+        risks,
+        actions,
+        stack: facts.stack.clone(),
+        tests: facts.tests.clone(),
+        inventory: inventory_summary,
+    };
+    review.summary = executive_summary(&review);
+    review
+}
+
+fn score_categories(checks: &[CheckSummary]) -> Vec<CategoryScore> {
+    Category::ALL
+        .iter()
+        .map(|&cat| {
+            let of_cat: Vec<_> = checks.iter().filter(|c| c.category == cat.id()).collect();
+            let (mut sum, mut weight) = (0.0, 0.0);
+            let mut determined = 0;
+            for c in &of_cat {
+                if let Some(s) = c.score {
+                    sum += s * c.weight;
+                    weight += c.weight;
+                    determined += 1;
+                }
+            }
+            let score = (weight > 0.0).then(|| round1(10.0 * sum / weight));
+            CategoryScore {
+                id: cat.id(),
+                title: cat.title(),
+                score,
+                status: Rag::of(score),
+                category: cat,
+                determined,
+                total: of_cat.len(),
+            }
+        })
+        .collect()
+}
+
+fn criteria(inventory: &Inventory, facts: &Facts, policy: &Policy, findings: &[Finding]) -> Vec<Criterion> {
+    let t = &policy.thresholds;
+    let mut out = Vec::new();
+    let not_run = "not measured: tests were not run".to_string();
+    if t.coverage > 0.0 {
+        out.push(Criterion {
+            id: "global-coverage".into(),
+            requirement: format!("Line coverage ≥ {}%", t.coverage),
+            actual: not_run.clone(),
+            met: None,
+            gap: Some("pending: run the tests with coverage".into()),
+        });
+    }
+    if t.critical_coverage > 0.0 {
+        let modules = critical_modules(inventory, policy);
+        let requirement = format!("Critical-module coverage ≥ {}%", t.critical_coverage);
+        let actual = if modules.is_empty() {
+            not_run.clone()
+        } else {
+            format!("{not_run} (critical: {})", modules.join(", "))
+        };
+        out.push(Criterion {
+            id: "critical-coverage".into(),
+            requirement,
+            actual,
+            met: None,
+            gap: Some("pending: run the tests with coverage".into()),
+        });
+    }
+    let static_errors: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| {
+            f.is_concern()
+                && f.category == Category::CodeQuality
+                && matches!(f.severity, Some(Severity::P0) | Some(Severity::P1))
+        })
+        .collect();
+    let allowed = usize::try_from(t.static_analysis_errors).unwrap_or(usize::MAX);
+    out.push(if static_errors.len() > allowed {
+        Criterion {
+            id: "static-analysis".into(),
+            requirement: format!("Static-analysis errors ≤ {}", t.static_analysis_errors),
+            actual: plural(static_errors.len(), "error", "errors"),
+            met: Some(false),
+            gap: Some(format!("{} over the limit", static_errors.len() - allowed)),
+        }
+    } else {
+        Criterion {
+            id: "static-analysis".into(),
+            requirement: format!("Static-analysis errors ≤ {}", t.static_analysis_errors),
+            actual: "not run: no external linter or type checker results".into(),
+            met: None,
+            gap: Some("pending: run the linters and type checker".into()),
+        }
+    });
+    if t.e2e_passing > 0 {
+        // A library's end-to-end tests are its integration tests through the public API.
+        let library = facts.stack.project_kind == ProjectKind::Library;
+        let e2e: Vec<_> = facts
+            .tests
+            .files
+            .iter()
+            .filter(|f| f.kind == TestKind::E2e || (library && f.kind == TestKind::Integration))
+            .collect();
+        let cases: usize = e2e.iter().map(|f| f.cases).sum();
+        let requirement = format!("Passing end-to-end tests ≥ {}", t.e2e_passing);
+        out.push(if cases == 0 {
+            Criterion {
+                id: "e2e-passing".into(),
+                requirement,
+                actual: "0 end-to-end tests exist".into(),
+                met: Some(false),
+                gap: Some(format!("{} missing", t.e2e_passing)),
+            }
+        } else {
+            Criterion {
+                id: "e2e-passing".into(),
+                requirement,
+                actual: format!("{} found, not run", plural(cases, "end-to-end test", "end-to-end tests")),
+                met: None,
+                gap: Some("pending: run the end-to-end tests".into()),
+            }
+        });
+    }
+    out
+}
+
+/// Critical modules: the policy's globs, else the largest production files.
+pub fn critical_modules(inventory: &Inventory, policy: &Policy) -> Vec<String> {
+    if !policy.critical.is_empty() {
+        let set = {
+            let mut b = globset::GlobSetBuilder::new();
+            for g in &policy.critical {
+                if let Ok(glob) = globset::Glob::new(g) {
+                    b.add(glob);
+                }
+            }
+            b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+        };
+        return inventory
+            .sources()
+            .filter(|f| set.is_match(&f.path))
+            .map(|f| f.path.clone())
+            .take(10)
+            .collect();
+    }
+    let mut files: Vec<_> = inventory.sources().filter(|f| f.lines.code > 0).collect();
+    files.sort_by(|a, b| b.lines.code.cmp(&a.lines.code).then(a.path.cmp(&b.path)));
+    files.into_iter().take(4).map(|f| f.path.clone()).collect()
+}
+
+/// Risk factors and the categories that speak to them.
+const FACTORS: &[(&str, &[Category])] = &[
+    ("Security vulnerabilities", &[Category::Security]),
+    ("Functional bugs", &[Category::Tests, Category::CodeQuality]),
+    ("Integration failures", &[Category::E2e]),
+    ("Regressions", &[Category::Ci]),
+    ("Performance under load", &[Category::Performance]),
+    ("Undetected incidents", &[Category::Observability]),
+    ("Failed deployment / rollback", &[Category::Deployment]),
+    ("Slow incident response", &[Category::Documentation, Category::Architecture]),
+];
+
+fn risks(categories: &[CategoryScore], findings: &[Finding], checks: &[CheckSummary]) -> Vec<Risk> {
+    FACTORS
+        .iter()
+        .map(|(factor, cats)| {
+            let scores: Vec<&CategoryScore> = categories.iter().filter(|c| cats.contains(&c.category)).collect();
+            let concerns: Vec<&Finding> = findings
+                .iter()
+                .filter(|f| f.is_concern() && cats.contains(&f.category))
+                .collect();
+            let worst_sev = concerns.iter().filter_map(|f| f.severity).min();
+            let worst_rag = scores
+                .iter()
+                .map(|c| c.status)
+                .filter(|s| *s != Rag::Unknown)
+                .max_by_key(|s| match s {
+                    Rag::Red => 2,
+                    Rag::Yellow => 1,
+                    _ => 0,
+                });
+            let level = match (worst_rag, worst_sev) {
+                (None, None) => Level::Unknown,
+                (Some(Rag::Red), _) | (_, Some(Severity::P0)) | (_, Some(Severity::P1)) => Level::High,
+                (Some(Rag::Yellow), _) | (_, Some(Severity::P2)) => Level::Medium,
+                _ => Level::Low,
+            };
+            let reason = {
+                let parts: Vec<String> = scores
+                    .iter()
+                    .map(|c| match c.score {
+                        Some(s) => format!("{} {s:.1}/10", c.title),
+                        None => format!("{} not determined", c.title),
+                    })
+                    .collect();
+                let mut r = parts.join("; ");
+                if let Some(top) = concerns.iter().min_by_key(|f| f.severity) {
+                    r.push_str(&format!(
+                        "; worst: {} ({})",
+                        top.title,
+                        top.severity.map(|s| s.label()).unwrap_or("")
+                    ));
+                }
+                r
+            };
+            let strengths: Vec<&str> = findings
+                .iter()
+                .filter(|f| f.kind == FindingKind::Strength && cats.contains(&f.category))
+                .map(|f| f.title.as_str())
+                .take(2)
+                .collect();
+            let mitigation = if strengths.is_empty() {
+                let fix = concerns
+                    .iter()
+                    .min_by_key(|f| f.severity)
+                    .and_then(|f| f.action.clone())
+                    .unwrap_or_else(|| "none needed".to_string());
+                format!("none in place; {fix}")
+            } else {
+                strengths.join("; ")
+            };
+            let _ = checks;
+            Risk {
+                factor,
+                level,
+                categories: cats.iter().map(|c| c.id()).collect(),
+                reason,
+                mitigation,
+            }
+        })
+        .collect()
+}
+
+fn actions(checks: &[CheckSummary], findings: &[Finding]) -> Vec<Action> {
+    let mut out: Vec<Action> = Vec::new();
+    for c in checks {
+        let concerns: Vec<usize> = c
+            .findings
+            .iter()
+            .copied()
+            .filter(|&i| findings.get(i).is_some_and(Finding::is_concern))
+            .collect();
+        let Some(first) = concerns.first().and_then(|&i| findings.get(i)) else {
+            continue;
+        };
+        let Some(def) = crate::checks::find(c.id).map(|k| k.def) else {
+            continue;
+        };
+        let priority = concerns
+            .iter()
+            .filter_map(|&i| findings.get(i).and_then(|f| f.severity))
+            .min()
+            .unwrap_or(def.severity);
+        out.push(Action {
+            priority,
+            action: first.action.clone().unwrap_or_else(|| def.action.to_string()),
+            effort: def.effort,
+            risk: def.risk,
+            check: def.id,
+            findings: concerns,
+        });
+    }
+    let order = |id: &str| Category::ALL.iter().position(|c| id.starts_with(c.id())).unwrap_or(99);
+    out.sort_by(|a, b| {
+        a.priority
+            .cmp(&b.priority)
+            .then(order(a.check).cmp(&order(b.check)))
+            .then(a.check.cmp(b.check))
+    });
+    out
+}
+
+fn verdict(
+    nothing_to_ship: bool,
+    findings: &[Finding],
+    categories: &[CategoryScore],
+    criteria: &[Criterion],
+) -> (Verdict, String) {
+    if nothing_to_ship {
+        return (
+            Verdict::NotReady,
+            "Nothing to ship: no production source code was found.".into(),
+        );
+    }
+    let titles = |sev: Severity| -> Vec<String> {
+        findings
+            .iter()
+            .filter(|f| f.is_concern() && f.severity == Some(sev))
+            .map(|f| f.title.clone())
+            .collect()
+    };
+    let p0 = titles(Severity::P0);
+    if !p0.is_empty() {
+        return (
+            Verdict::NotReady,
+            format!(
+                "NOT READY because {} must be fixed before production: {}.",
+                plural(p0.len(), "P0 concern", "P0 concerns"),
+                list(&p0, 3)
+            ),
+        );
+    }
+    let red: Vec<String> = categories
+        .iter()
+        .filter(|c| c.status == Rag::Red)
+        .map(|c| c.title.to_string())
+        .collect();
+    if red.len() >= RED_CATEGORIES_NOT_READY {
+        return (
+            Verdict::NotReady,
+            format!("NOT READY because {} categories are red: {}.", red.len(), list(&red, 5)),
+        );
+    }
+    let p1 = titles(Severity::P1);
+    if !p1.is_empty() {
+        return (
+            Verdict::StagingOnly,
+            format!(
+                "STAGING ONLY because {} must be fixed before production: {}.",
+                plural(p1.len(), "P1 concern", "P1 concerns"),
+                list(&p1, 3)
+            ),
+        );
+    }
+    if !red.is_empty() {
+        return (
+            Verdict::StagingOnly,
+            format!("STAGING ONLY because {} red: {}.", if red.len() == 1 { "one category is" } else { "categories are" }, list(&red, 3)),
+        );
+    }
+    let unmet: Vec<String> = criteria
+        .iter()
+        .filter(|c| c.met == Some(false))
+        .map(|c| c.requirement.clone())
+        .collect();
+    if !unmet.is_empty() {
+        return (
+            Verdict::StagingOnly,
+            format!("STAGING ONLY because acceptance criteria are not met: {}.", list(&unmet, 4)),
+        );
+    }
+    let pending: Vec<String> = criteria
+        .iter()
+        .filter(|c| c.met.is_none())
+        .map(|c| c.requirement.clone())
+        .collect();
+    if !pending.is_empty() {
+        return (
+            Verdict::StagingOnly,
+            format!(
+                "STAGING ONLY because READY needs every acceptance criterion verified and {} pending: {}.",
+                if pending.len() == 1 { "one is" } else { "some are" },
+                list(&pending, 4)
+            ),
+        );
+    }
+    (
+        Verdict::Ready,
+        "READY: no P0 or P1 concern, no red category, every acceptance criterion met.".into(),
+    )
+}
+
+fn list(items: &[String], max: usize) -> String {
+    let shown: Vec<&str> = items.iter().take(max).map(String::as_str).collect();
+    let mut s = shown.join("; ");
+    if items.len() > max {
+        s.push_str(&format!("; and {} more", items.len() - max));
+    }
+    s
+}
+
+fn deployment_risk(verdict: Verdict, findings: &[Finding], risks: &[Risk]) -> Level {
+    let high = risks.iter().filter(|r| r.level == Level::High).count();
+    let p0 = findings.iter().any(|f| f.is_concern() && f.severity == Some(Severity::P0));
+    let p1 = findings.iter().any(|f| f.is_concern() && f.severity == Some(Severity::P1));
+    if p0 || high >= 2 || verdict == Verdict::NotReady {
+        Level::High
+    } else if high == 1 || p1 || verdict == Verdict::StagingOnly {
+        Level::Medium
+    } else {
+        Level::Low
+    }
+}
+
+fn executive_summary(r: &Review) -> String {
+    let inv = &r.inventory;
+    let langs: Vec<String> = r
+        .stack
+        .languages
+        .iter()
+        .take(3)
+        .map(|l| format!("{} ({} lines)", l.name, crate::model::group_digits(l.code_lines)))
+        .collect();
+    let mut s = format!(
+        "greenlight reviewed {} as a {} ({}): {} of production code in {}.",
+        r.repository.name,
+        r.project_kind,
+        if r.stack.kind_source == "policy" { "set by the policy" } else { "inferred" },
+        plural(r.tests.production_code_lines, "line", "lines"),
+        if langs.is_empty() { plural(inv.files, "file", "files") } else { langs.join(", ") },
+    );
+    s.push_str(&format!(" Verdict: {}. {}", r.verdict.label(), r.verdict_rule));
+    let scored: Vec<&CategoryScore> = r.categories.iter().filter(|c| c.score.is_some()).collect();
+    if let (Some(best), Some(worst)) = (
+        scored.iter().max_by(|a, b| a.score.partial_cmp(&b.score).unwrap_or(std::cmp::Ordering::Equal)),
+        scored.iter().min_by(|a, b| a.score.partial_cmp(&b.score).unwrap_or(std::cmp::Ordering::Equal)),
+    ) {
+        if let (Some(overall), Some(b), Some(w)) = (r.overall_score, best.score, worst.score) {
+            s.push_str(&format!(
+                " Overall score {overall:.1}/10; strongest: {} ({b:.1}), weakest: {} ({w:.1}).",
+                best.title, worst.title
+            ));
+        }
+    }
+    let counts: Vec<String> = [Severity::P0, Severity::P1, Severity::P2, Severity::P3]
+        .iter()
+        .map(|&sev| (sev, r.count(sev)))
+        .filter(|(_, n)| *n > 0)
+        .map(|(sev, n)| format!("{n} {sev}"))
+        .collect();
+    if counts.is_empty() {
+        s.push_str(" No concerns were found.");
+    } else {
+        s.push_str(&format!(
+            " Concerns: {}; {}.",
+            counts.join(", "),
+            plural(r.strengths().count(), "strength", "strengths")
+        ));
+    }
+    let pending = r.criteria.iter().filter(|c| c.met.is_none()).count();
+    if pending > 0 {
+        s.push_str(&format!(
+            " {} could not be verified statically and {} pending.",
+            plural(pending, "acceptance criterion", "acceptance criteria"),
+            if pending == 1 { "is" } else { "are" }
+        ));
+    }
+    s
+}
+
+/// Evidence helper for renderers: the first location of a finding, as `path:line`.
+pub fn first_location(f: &Finding) -> Option<String> {
+    f.evidence.iter().find_map(Evidence::location).map(|l| l.display())
+}

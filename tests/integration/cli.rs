@@ -1,0 +1,158 @@
+//! The command line as a user runs it: commands, options, exit codes, messages.
+
+use std::fs;
+
+use crate::support::{audit_json, fixtures, greenlight, run, stderr, stdout};
+
+fn poor() -> std::path::PathBuf {
+    fixtures().join("repos/python-cli-poor")
+}
+
+fn good() -> std::path::PathBuf {
+    fixtures().join("repos/python-service-good")
+}
+
+#[test]
+fn audit_prints_the_verdict_and_categories() {
+    let out = run(&["audit", poor().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Verdict: NOT READY"), "{text}");
+    assert!(text.contains("Observability"));
+    assert!(text.contains("Top actions:"));
+    assert!(!text.contains('\x1b'), "no colour when not a terminal");
+}
+
+#[test]
+fn audit_defaults_to_the_current_directory() {
+    let out = greenlight().current_dir(good()).args(["audit", "--quiet", "--out"]).arg(tempfile::tempdir().unwrap().path().join("r.json")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = greenlight().current_dir(good()).arg("audit").output().unwrap();
+    assert!(stdout(&out).contains("python-service-good"));
+}
+
+#[test]
+fn out_writes_markdown_and_json_by_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("nested/review.md");
+    let json = dir.path().join("review.json");
+    let out = run(&["audit", poor().to_str().unwrap(), "--out", md.to_str().unwrap(), "--out", json.to_str().unwrap(), "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "--quiet prints nothing");
+    let md_text = fs::read_to_string(&md).unwrap();
+    assert!(md_text.starts_with("# Production Readiness Review: python-cli-poor"));
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    // No temporary files are left beside the reports.
+    let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".tmp")).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn unknown_report_extension_is_a_usage_error_before_auditing() {
+    let out = run(&["audit", poor().to_str().unwrap(), "--out", "review.pdf"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("review.pdf") && err.contains(".md or .json"), "{err}");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn fail_on_gates_by_verdict() {
+    let out = run(&["audit", poor().to_str().unwrap(), "-q", "--fail-on", "not-ready"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("gate failed: the verdict is NOT READY"));
+    // The well-prepared service is STAGING ONLY until its tests are run.
+    let out = run(&["audit", good().to_str().unwrap(), "-q", "--fail-on", "not-ready"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&["audit", good().to_str().unwrap(), "-q", "--fail-on", "staging-only"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(&["audit", good().to_str().unwrap(), "-q", "--fail-on", "sometimes"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn missing_or_non_directory_paths_are_errors() {
+    let out = run(&["audit", "/nonexistent/greenlight/path"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).trim(), "greenlight: error: /nonexistent/greenlight/path does not exist");
+    let file = poor().join("README.md");
+    let out = run(&["audit", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is not a directory"));
+}
+
+#[test]
+fn checks_lists_every_check_and_explain_documents_one() {
+    let out = run(&["checks"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for id in greenlight::checks::ids() {
+        assert!(text.contains(id), "{id} not listed");
+    }
+    let out = run(&["explain", "observability.health-endpoints"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("### Why it matters") && text.contains("### How to fix"));
+    assert!(text.contains("Default severity: P1"));
+}
+
+#[test]
+fn explain_unknown_check_suggests_close_ids() {
+    let out = run(&["explain", "health-endpoints"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("did you mean observability.health-endpoints"), "{}", stderr(&out));
+    let out = run(&["explain", "zzz"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`greenlight checks` lists them all"));
+}
+
+#[test]
+fn init_writes_a_starter_policy_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["init", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = fs::read_to_string(dir.path().join("greenlight.toml")).unwrap();
+    assert_eq!(written, greenlight::config::STARTER);
+    let out = run(&["init", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already exists; not overwriting it"));
+    assert_eq!(fs::read_to_string(dir.path().join("greenlight.toml")).unwrap(), written);
+    // The starter is a valid policy for an audit.
+    let out = run(&["audit", dir.path().to_str().unwrap(), "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn invalid_policy_is_one_clear_sentence_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("greenlight.toml"), "[thresholds]\ncoverge = 70\n").unwrap();
+    let out = run(&["audit", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("greenlight.toml:2: unknown field `coverge`"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    fs::write(dir.path().join("greenlight.toml"), "[checks.\"nope.nothing\"]\nenabled = false\n").unwrap();
+    let out = run(&["audit", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown check `nope.nothing`"));
+    let out = run(&["audit", dir.path().to_str().unwrap(), "--policy", "/nonexistent/policy.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read the policy file"));
+}
+
+#[test]
+fn jobs_do_not_change_the_result() {
+    let (one, _) = audit_json(&poor(), &["--jobs", "1"]);
+    let (many, _) = audit_json(&poor(), &["--jobs", "4"]);
+    assert_eq!(one, many);
+}
+
+#[test]
+fn help_describes_exit_codes() {
+    let out = run(&["--help"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("Exit codes: 0 done, 1 the --fail-on gate failed, 2 usage or I/O error"));
+    let out = run(&["audit", "--help"]);
+    assert!(stdout(&out).contains("--fail-on"));
+}

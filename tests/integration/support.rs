@@ -1,0 +1,87 @@
+//! Helpers shared by the integration tests.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use greenlight::review::Review;
+
+/// The fixtures directory.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Writes `files` (path → content) into a fresh temporary directory.
+pub fn materialize(files: &BTreeMap<String, String>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let full = dir.path().join(path);
+        if let Some(parent) = full.parent() {
+            fs::create_dir_all(parent).unwrap();
+        }
+        fs::write(&full, content).unwrap();
+    }
+    dir
+}
+
+/// Creates minimal git metadata: a HEAD on `main` and the given tags.
+pub fn fake_git(root: &Path, tags: &[String]) {
+    let git = root.join(".git");
+    fs::create_dir_all(git.join("refs/heads")).unwrap();
+    fs::create_dir_all(git.join("refs/tags")).unwrap();
+    let id = "0123456789abcdef0123456789abcdef01234567";
+    fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+    fs::write(git.join("refs/heads/main"), format!("{id}\n")).unwrap();
+    for t in tags {
+        fs::write(git.join("refs/tags").join(t), format!("{id}\n")).unwrap();
+    }
+}
+
+/// Audits a directory through the library with its own greenlight.toml (if any).
+pub fn audit(root: &Path) -> Review {
+    greenlight::audit(root, &greenlight::AuditOptions::default()).unwrap()
+}
+
+/// The built binary, with a fixed date so reports are reproducible.
+pub fn greenlight() -> Command {
+    let mut cmd = Command::cargo_bin("greenlight").unwrap();
+    cmd.env("SOURCE_DATE_EPOCH", "1767225600").env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs the binary and returns its output (no assertion on the status).
+pub fn run(args: &[&str]) -> Output {
+    greenlight().args(args).output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs `greenlight audit ROOT --out review.json` and parses the JSON.
+pub fn audit_json(root: &Path, extra: &[&str]) -> (serde_json::Value, Output) {
+    let out_dir = tempfile::tempdir().unwrap();
+    let json = out_dir.path().join("review.json");
+    let mut args = vec!["audit", root.to_str().unwrap(), "--out", json.to_str().unwrap(), "--quiet"];
+    args.extend_from_slice(extra);
+    let output = run(&args);
+    let text = fs::read_to_string(&json).unwrap_or_else(|_| panic!("no JSON written; stderr: {}", stderr(&output)));
+    (serde_json::from_str(&text).unwrap(), output)
+}
+
+/// `path:line` of every location in the findings of one check.
+pub fn check_locations(review: &Review, check: &str) -> Vec<String> {
+    let summary = review.checks.iter().find(|c| c.id == check).unwrap();
+    summary
+        .findings
+        .iter()
+        .flat_map(|&i| review.findings[i].evidence.iter())
+        .filter_map(|e| e.location().map(|l| format!("{}:{}", l.path, l.line)))
+        .collect()
+}
