@@ -218,6 +218,23 @@ pub enum WarningStrength {
 pub struct WarningDef {
     pub strength: WarningStrength,
     pub pattern: String,
+    /// The line must name the project (or start with the warning).
+    #[serde(default)]
+    pub subject: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectDef {
+    pub pattern: String,
+}
+
+/// A compiled maintainer-warning pattern.
+#[derive(Debug)]
+pub struct WarningRule {
+    pub strength: WarningStrength,
+    pub regex: Regex,
+    pub subject: bool,
 }
 
 #[derive(Deserialize)]
@@ -243,6 +260,7 @@ pub struct TopicDef {
 struct DocsFile {
     role: Vec<DocRole>,
     section: Vec<ReadmeSection>,
+    warning_subject: SubjectDef,
     warning: Vec<WarningDef>,
     topic: Vec<TopicDef>,
 }
@@ -265,7 +283,9 @@ pub struct Catalog {
     pub doc_roles: Vec<DocRole>,
     pub doc_role_globs: Vec<GlobSet>,
     pub sections: Vec<ReadmeSection>,
-    pub warnings: Vec<(WarningStrength, Regex)>,
+    pub warnings: Vec<WarningRule>,
+    /// What names the project itself in a warning's line.
+    pub warning_subject: Option<Regex>,
     pub topics: Vec<(String, Regex)>,
 }
 
@@ -344,8 +364,15 @@ pub fn load() -> Result<Catalog, CatalogError> {
     let warnings = docs
         .warning
         .iter()
-        .map(|w| Ok((w.strength, regex(&w.pattern, true)?)))
+        .map(|w| {
+            Ok(WarningRule {
+                strength: w.strength,
+                regex: regex(&w.pattern, true)?,
+                subject: w.subject,
+            })
+        })
         .collect::<Result<Vec<_>, CatalogError>>()?;
+    let warning_subject = Some(regex(&docs.warning_subject.pattern, true)?);
     let topics = docs
         .topic
         .iter()
@@ -362,6 +389,7 @@ pub fn load() -> Result<Catalog, CatalogError> {
         doc_role_globs,
         sections: docs.section,
         warnings,
+        warning_subject,
         topics,
     })
 }
@@ -378,6 +406,7 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
         doc_role_globs: Vec::new(),
         sections: Vec::new(),
         warnings: Vec::new(),
+        warning_subject: None,
         topics: Vec::new(),
     })
 });

@@ -31,6 +31,9 @@ impl Readme {
     }
 }
 
+/// A mention of a topic: (path, line, the line's text).
+pub type Mention = (String, u32, String);
+
 /// A sentence in which the maintainers warn about their own software.
 #[derive(Debug, Clone, Serialize)]
 pub struct Warning {
@@ -47,7 +50,7 @@ pub struct DocFacts {
     pub roles: Vec<(String, Vec<String>)>,
     pub warnings: Vec<Warning>,
     /// Topic id → mentions (path, line, text), first few per topic.
-    pub topics: Vec<(String, Vec<(String, u32, String)>)>,
+    pub topics: Vec<(String, Vec<Mention>)>,
     /// Documentation files and their lines.
     pub doc_files: usize,
     pub doc_lines: usize,
@@ -55,7 +58,7 @@ pub struct DocFacts {
 
 impl DocFacts {
     /// Mentions of a topic (path, line, text).
-    pub fn topic(&self, id: &str) -> &[(String, u32, String)] {
+    pub fn topic(&self, id: &str) -> &[Mention] {
         self.topics
             .iter()
             .find(|(t, _)| t == id)
@@ -178,7 +181,67 @@ fn readme_facts(file: &RepoFile, text: &str) -> Readme {
     }
 }
 
-pub fn analyze(inventory: &Inventory) -> DocFacts {
+/// Documents whose warnings speak for the whole project: the root README and the top
+/// level of docs/ (deeper pages document components, whose caveats are not the
+/// project's).
+fn speaks_for_the_project(file: &RepoFile) -> bool {
+    if !is_prose(file) || matches!(file.kind, FileKind::Fixture | FileKind::Vendored) {
+        return false;
+    }
+    let depth = file.path.matches('/').count();
+    (depth == 0 && is_readme(file.name()))
+        || (depth == 1 && (file.path.starts_with("docs/") || file.path.starts_with("doc/")))
+}
+
+/// Strips Markdown emphasis, quote and list markers and a leading "Note:"-style label.
+fn clean_line(line: &str) -> String {
+    let mut s = line.replace("**", "").replace("__", "").replace('`', "");
+    s = s
+        .trim()
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .to_string();
+    for label in ["note", "warning", "caution", "important", "attention", "disclaimer", "heads up"] {
+        let lower = s.to_ascii_lowercase();
+        if let Some(rest) = lower.strip_prefix(label) {
+            if rest.starts_with([':', ' ', '!']) {
+                let cut = s.len() - rest.len();
+                s = s
+                    .get(cut..)
+                    .unwrap_or("")
+                    .trim_start_matches(|c: char| !c.is_alphanumeric())
+                    .to_string();
+                break;
+            }
+        }
+    }
+    s.trim().to_string()
+}
+
+/// The warning a line makes about the project, if any: (strength, cleaned text).
+pub fn project_warning(line: &str, project_names: &[String]) -> Option<(WarningStrength, String)> {
+    let cat = catalog();
+    let cleaned = clean_line(line);
+    if cleaned.is_empty() {
+        return None;
+    }
+    let lower = cleaned.to_ascii_lowercase();
+    for rule in &cat.warnings {
+        let Some(m) = rule.regex.find(&cleaned) else {
+            continue;
+        };
+        if rule.subject && m.start() > 0 {
+            let named = cat.warning_subject.as_ref().is_some_and(|re| re.is_match(&cleaned))
+                || project_names.iter().any(|n| has_words(&lower, &n.to_ascii_lowercase()));
+            if !named {
+                continue;
+            }
+        }
+        return Some((rule.strength, cleaned));
+    }
+    None
+}
+
+pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
     let cat = catalog();
     let mut facts = DocFacts::default();
     let readme = inventory
@@ -223,8 +286,7 @@ pub fn analyze(inventory: &Inventory) -> DocFacts {
         if facts.warnings.len() >= MAX_WARNINGS {
             break;
         }
-        let top_doc = file.kind == FileKind::Docs || (is_readme(file.name()) && !file.path.contains('/'));
-        if !top_doc || !is_prose(file) || changelogs.contains(&file.path) {
+        if !speaks_for_the_project(file) || changelogs.contains(&file.path) {
             continue;
         }
         let Some(text) = file.text() else { continue };
@@ -237,12 +299,12 @@ pub fn analyze(inventory: &Inventory) -> DocFacts {
             if in_fence {
                 continue;
             }
-            if let Some((strength, _)) = cat.warnings.iter().find(|(_, re)| re.is_match(line)) {
+            if let Some((strength, text)) = project_warning(line, project_names) {
                 facts.warnings.push(Warning {
                     path: file.path.clone(),
                     line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                    text: line.trim().trim_start_matches(['>', '*', '-', '#', ' ']).trim().to_string(),
-                    strength: *strength,
+                    text,
+                    strength,
                 });
                 if facts.warnings.len() >= MAX_WARNINGS {
                     break;
@@ -250,7 +312,7 @@ pub fn analyze(inventory: &Inventory) -> DocFacts {
             }
         }
     }
-    let mut topics: Vec<(String, Vec<(String, u32, String)>)> =
+    let mut topics: Vec<(String, Vec<Mention>)> =
         cat.topics.iter().map(|(id, _)| (id.clone(), Vec::new())).collect();
     for file in &inventory.files {
         let top_doc = file.kind == FileKind::Docs || (is_readme(file.name()) && !file.path.contains('/'));
@@ -303,17 +365,27 @@ mod tests {
 
     #[test]
     fn warnings_match_maintainer_language() {
-        let cat = catalog();
-        let hit = |s: &str| cat.warnings.iter().find(|(_, re)| re.is_match(s)).map(|(st, _)| *st);
+        let names = vec!["quantgen".to_string()];
+        let hit = |s: &str| project_warning(s, &names).map(|(st, _)| st);
         assert_eq!(
             hit("This version (v2.0.0) has not been systematically tested yet."),
             Some(WarningStrength::Strong)
         );
-        assert_eq!(hit("Do not use this in production."), Some(WarningStrength::Strong));
+        assert_eq!(hit("> **Note:** Do not use this in production."), Some(WarningStrength::Strong));
+        assert_eq!(hit("quantgen is not production-ready."), Some(WarningStrength::Strong));
         assert_eq!(hit("This project is experimental."), Some(WarningStrength::Mild));
         assert_eq!(hit("WIP: new parser"), Some(WarningStrength::Mild));
         assert_eq!(hit("We enable experimental features with a flag."), None);
         assert_eq!(hit("The wip branch"), None);
         assert_eq!(hit("All code is tested in CI."), None);
+        // Component caveats are not project warnings.
+        assert_eq!(hit("lightweight development server, which is not suitable for production."), None);
+        assert_eq!(hit("runserver should never be used in production"), None);
+    }
+
+    #[test]
+    fn cleans_markdown_labels() {
+        assert_eq!(clean_line("> **Warning:** Not production ready"), "Not production ready");
+        assert_eq!(clean_line("- ⚠️ Note: beta"), "beta");
     }
 }

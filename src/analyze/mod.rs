@@ -223,7 +223,10 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
     let (manifests, lockfiles) = manifest::parse_all(inventory, &mut problems);
     let ci = ci::analyze(inventory, &mut problems);
     let containers = container::analyze(inventory, &mut problems);
-    let docs = docs::analyze(inventory);
+    let mut names: Vec<String> = manifests.iter().filter_map(|m| m.name.clone()).collect();
+    names.push(inventory.name.clone());
+    names.retain(|n| n.len() >= 3);
+    let docs = docs::analyze(inventory, &names);
     let tests = tests::build(inventory, &sources);
     let artifacts = find_artifacts(inventory, &manifests);
     let internal = stack::InternalNames::new(inventory, &manifests);

@@ -375,7 +375,7 @@ pub fn build(
             version,
         });
     }
-    languages.sort_by(|a, b| b.code_lines.cmp(&a.code_lines));
+    languages.sort_by_key(|l| std::cmp::Reverse(l.code_lines));
 
     let mut rows = Vec::new();
     for (component, kinds) in ROWS {

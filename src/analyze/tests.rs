@@ -184,7 +184,7 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
 }
 
 #[cfg(test)]
-mod tests {
+mod unit {
     use super::*;
 
     #[test]

@@ -342,6 +342,40 @@ pub fn reference_doc() -> String {
     out
 }
 
+/// A "is X there?" judgment: a strength with the evidence when found, else one
+/// concern whose evidence records what was searched for.
+pub struct Presence<'a> {
+    pub def: &'a CheckDef,
+    pub found: Vec<Evidence>,
+    /// Strength title and summary when found (`"Dockerfile present"`).
+    pub found_title: String,
+    /// Concern title when missing (`"No Dockerfile"`).
+    pub missing_title: String,
+    /// Why the absence matters, for the concern's message.
+    pub missing_message: String,
+    /// What was looked for (`"Dockerfile, Containerfile"`).
+    pub looked_for: String,
+    pub scope: String,
+    pub severity: Severity,
+}
+
+impl Presence<'_> {
+    pub fn judge(self) -> Outcome {
+        if self.found.is_empty() {
+            Outcome::fail(self.missing_title.clone()).concern_at(
+                self.def,
+                self.severity,
+                self.missing_title,
+                self.missing_message,
+                vec![Evidence::absent(self.looked_for, self.scope)],
+            )
+        } else {
+            let title = self.found_title.clone();
+            Outcome::pass(self.found_title).strength(self.def, title, String::new(), self.found)
+        }
+    }
+}
+
 #[cfg(test)]
 mod registry_tests {
     use super::*;
@@ -379,40 +413,6 @@ mod registry_tests {
     fn every_category_has_checks() {
         for cat in Category::ALL {
             assert!(CHECKS.iter().any(|c| c.def.category == cat), "{cat} has no checks");
-        }
-    }
-}
-
-/// A "is X there?" judgment: a strength with the evidence when found, else one
-/// concern whose evidence records what was searched for.
-pub struct Presence<'a> {
-    pub def: &'a CheckDef,
-    pub found: Vec<Evidence>,
-    /// Strength title and summary when found (`"Dockerfile present"`).
-    pub found_title: String,
-    /// Concern title when missing (`"No Dockerfile"`).
-    pub missing_title: String,
-    /// Why the absence matters, for the concern's message.
-    pub missing_message: String,
-    /// What was looked for (`"Dockerfile, Containerfile"`).
-    pub looked_for: String,
-    pub scope: String,
-    pub severity: Severity,
-}
-
-impl Presence<'_> {
-    pub fn judge(self) -> Outcome {
-        if self.found.is_empty() {
-            Outcome::fail(self.missing_title.clone()).concern_at(
-                self.def,
-                self.severity,
-                self.missing_title,
-                self.missing_message,
-                vec![Evidence::absent(self.looked_for, self.scope)],
-            )
-        } else {
-            let title = self.found_title.clone();
-            Outcome::pass(self.found_title).strength(self.def, title, String::new(), self.found)
         }
     }
 }

@@ -16,7 +16,6 @@ fn esc(s: &str) -> String {
             '|' => out.push_str("\\|"),
             '\n' | '\r' => out.push(' '),
             '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
             '*' | '_' | '[' | ']' | '`' | '#' => {
                 out.push('\\');
                 out.push(c);
@@ -143,12 +142,21 @@ fn executive_summary(o: &mut String, r: &Review) {
             .filter(|f| f.category == c.category)
             .min_by_key(|f| f.severity);
         let best = r.strengths().find(|f| f.category == c.category);
-        let note = match (worst, best) {
+        let mut note = match (worst, best) {
             (Some(w), _) => format!("{}: {}", w.severity.map(|s| s.label()).unwrap_or(""), esc(&w.title)),
             (None, Some(b)) => esc(&b.title),
             (None, None) if c.score.is_none() => "nothing could be determined statically".into(),
             (None, None) => "no concerns".into(),
         };
+        let pending: Vec<&str> = r
+            .checks
+            .iter()
+            .filter(|k| k.category == c.id && k.status == Status::Unknown)
+            .map(|k| k.title)
+            .collect();
+        if !pending.is_empty() {
+            note.push_str(&format!("; pending: {}", esc(&pending.join(", "))));
+        }
         let _ = writeln!(o, "| **{}** | {} | {} | {} |", c.title, rag_icon(c.status), score(c.score), note);
     }
     let _ = writeln!(o, "\n**Overall score:** {}\n\n---\n", score(r.overall_score));
@@ -583,7 +591,7 @@ fn appendix(o: &mut String, r: &Review) {
         }
         let _ = writeln!(o, "### {title}\n");
         for f in files {
-            let _ = writeln!(o, "- `{}` ({} lines)", f.path, group_digits(f.lines));
+            let _ = writeln!(o, "- `{}` ({})", f.path, plural(f.lines, "line", "lines"));
         }
         let _ = writeln!(o);
     }

@@ -370,7 +370,7 @@ fn criteria(inventory: &Inventory, facts: &Facts, policy: &Policy, findings: &[F
         });
     }
     if t.critical_coverage > 0.0 {
-        let modules = critical_modules(inventory, policy);
+        let modules = critical_modules(inventory, facts, policy);
         let requirement = format!("Critical-module coverage ≥ {}%", t.critical_coverage);
         let actual = if modules.is_empty() {
             not_run.clone()
@@ -444,7 +444,7 @@ fn criteria(inventory: &Inventory, facts: &Facts, policy: &Policy, findings: &[F
 }
 
 /// Critical modules: the policy's globs, else the largest production files.
-pub fn critical_modules(inventory: &Inventory, policy: &Policy) -> Vec<String> {
+pub fn critical_modules(inventory: &Inventory, facts: &Facts, policy: &Policy) -> Vec<String> {
     if !policy.critical.is_empty() {
         let set = {
             let mut b = globset::GlobSetBuilder::new();
@@ -462,7 +462,15 @@ pub fn critical_modules(inventory: &Inventory, policy: &Policy) -> Vec<String> {
             .take(10)
             .collect();
     }
-    let mut files: Vec<_> = inventory.sources().filter(|f| f.lines.code > 0).collect();
+    // Migrations are production code but not where behaviour lives.
+    let migrations: Vec<&str> = facts
+        .artifacts_of(crate::analyze::catalog::ArtifactKind::Migrations)
+        .flat_map(|a| a.evidence.iter().filter_map(|e| e.location().map(|l| l.path.as_str())))
+        .collect();
+    let mut files: Vec<_> = inventory
+        .sources()
+        .filter(|f| f.lines.code > 0 && !migrations.contains(&f.path.as_str()) && !f.path.contains("/migrations/"))
+        .collect();
     files.sort_by(|a, b| b.lines.code.cmp(&a.lines.code).then(a.path.cmp(&b.path)));
     files.into_iter().take(4).map(|f| f.path.clone()).collect()
 }

@@ -184,7 +184,16 @@ pub fn parse_all(inventory: &Inventory, problems: &mut Vec<Problem>) -> (Vec<Man
             _ => Ok(python::requirements(&file.path, text)),
         };
         match parsed {
-            Ok(m) => manifests.push(m),
+            Ok(mut m) => {
+                // A manifest under tests/ declares what the tests need, not what ships.
+                if file.kind == crate::repo::FileKind::Test {
+                    for d in &mut m.dependencies {
+                        d.kind = DepKind::Dev;
+                    }
+                    m.entry_points.clear();
+                }
+                manifests.push(m)
+            }
             Err(p) => problems.push(p),
         }
     }
@@ -254,7 +263,14 @@ pub(crate) fn toml_tables(text: &str, table: &toml::Table) -> Vec<(String, u32)>
                 } else {
                     format!("{prefix}.{k}")
                 };
-                let line = toml_table_line(text, &path).unwrap_or(1);
+                // An implicit parent table (`[tool.coverage.report]` alone) has no header
+                // of its own: point at its first sub-table.
+                let line = toml_table_line(text, &path)
+                    .or_else(|| {
+                        let prefix = format!("[{path}.");
+                        find_line(text, 1, |l| l.trim_start().starts_with(&prefix))
+                    })
+                    .unwrap_or(1);
                 out.push((path.clone(), line));
                 walk(&path, inner, depth + 1, text, out);
             }

@@ -55,7 +55,7 @@ fn line_of_item(text: &str, from: u32, item: &str) -> u32 {
     find_line(text, from, |l| l.contains(item)).unwrap_or(from.max(1))
 }
 
-fn str_array<'a>(v: Option<&'a toml::Value>) -> Vec<&'a str> {
+fn str_array(v: Option<&toml::Value>) -> Vec<&str> {
     v.and_then(toml::Value::as_array)
         .map(|a| a.iter().filter_map(toml::Value::as_str).collect())
         .unwrap_or_default()

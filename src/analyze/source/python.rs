@@ -33,7 +33,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     django_path: rule(r#"\b(?:re_)?path\(\s*r?["']\^?([^"'\n]*)["']"#),
     main: rule(r#"(?m)^if[ \t]+__name__[ \t]*==[ \t]*["']__main__["'][ \t]*:"#),
     server: rule(
-        r"\b(?:FastAPI|Flask|Starlette|Quart|Sanic|Litestar|Falcon|App)\(|\buvicorn\.run\(|\bweb\.run_app\(|\bget_(?:wsgi|asgi)_application\(|\bserve_forever\(|\bHTTPServer\(",
+        r"\b(?:FastAPI|Flask|Starlette|Quart|Sanic|Litestar)\(|\buvicorn\.run\(|\bweb\.run_app\(|\bget_(?:wsgi|asgi)_application\(|\bserve_forever\(|\bHTTPServer\(",
     ),
 });
 
@@ -126,7 +126,15 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
     s.facts.main_entry = main;
 
     let mut servers = Vec::new();
-    with(&r.server, |re| s.each(re, |_, line| servers.push(line)));
+    with(&r.server, |re| {
+        s.each(re, |_, line| {
+            // A definition (`def get_asgi_application(`) is not a start-up.
+            let text = file.line(line).trim_start();
+            if !text.starts_with("def ") && !text.starts_with("async def ") && !text.starts_with("class ") {
+                servers.push(line);
+            }
+        })
+    });
     s.facts.server_starts = servers;
 }
 

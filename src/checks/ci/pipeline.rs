@@ -43,11 +43,16 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             if job.steps.is_empty() {
                 continue;
             }
-            let classes: Vec<&str> = job
+            let mut classes: Vec<&str> = Vec::new();
+            for name in job
                 .steps
                 .iter()
                 .filter_map(|s| cat.ci_classes.iter().find(|c| c.id == s.class).map(|c| c.name.as_str()))
-                .collect();
+            {
+                if !classes.contains(&name) {
+                    classes.push(name);
+                }
+            }
             let evidence = job
                 .steps
                 .iter()

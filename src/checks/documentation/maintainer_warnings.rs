@@ -31,7 +31,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let strong: Vec<_> = warnings.iter().filter(|w| w.strength == WarningStrength::Strong).collect();
     let mild: Vec<_> = warnings.iter().filter(|w| w.strength == WarningStrength::Mild).collect();
     let mut outcome = if strong.is_empty() {
-        Outcome::partial(0.6, format!("{}", plural(mild.len(), "mild warning", "mild warnings")))
+        Outcome::partial(0.6, plural(mild.len(), "mild warning", "mild warnings"))
     } else {
         Outcome::fail(format!(
             "{} that the software is not ready",
