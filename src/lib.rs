@@ -10,14 +10,14 @@ pub mod checks;
 pub mod config;
 mod error;
 pub mod model;
-pub mod report;
 pub mod repo;
+pub mod report;
 pub mod review;
 
 use std::path::{Path, PathBuf};
 
-pub use error::Error;
 use config::Policy;
+pub use error::Error;
 use review::Review;
 
 /// How to run an audit.

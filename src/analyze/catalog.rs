@@ -43,7 +43,9 @@ pub enum DetectorKind {
 }
 
 /// A package ecosystem, which decides manifest formats and source languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Ecosystem {
     Python,
@@ -114,9 +116,17 @@ pub struct Detector {
     pub imports: Vec<String>,
     #[serde(default)]
     pub patterns: Vec<String>,
+    /// Further kinds it counts as.
+    #[serde(default)]
+    pub also: Vec<DetectorKind>,
 }
 
 impl Detector {
+    /// True when it is of `kind`, as its main kind or one it also counts as.
+    pub fn is(&self, kind: DetectorKind) -> bool {
+        self.kind == kind || self.also.contains(&kind)
+    }
+
     /// True when a declared dependency (already normalised) is one of this detector's.
     pub fn matches_package(&self, normalized: &str) -> bool {
         self.packages.iter().any(|p| {
@@ -132,17 +142,30 @@ impl Detector {
 
     /// True when an imported module is one of this detector's.
     pub fn matches_import(&self, module: &str) -> bool {
-        self.imports.iter().any(|i| match self.ecosystem {
-            Ecosystem::Python => module == i || module.strip_prefix(i.as_str()).is_some_and(|r| r.starts_with('.')),
-            Ecosystem::Rust => module == i,
-            Ecosystem::Npm | Ecosystem::Go => path_prefix(module, i),
+        self.imports.iter().any(|i| {
+            if let Some(exact) = i.strip_suffix('$') {
+                return module == exact;
+            }
+            match self.ecosystem {
+                Ecosystem::Python => {
+                    module == i
+                        || module
+                            .strip_prefix(i.as_str())
+                            .is_some_and(|r| r.starts_with('.'))
+                }
+                Ecosystem::Rust => module == i,
+                Ecosystem::Npm | Ecosystem::Go => path_prefix(module, i),
+            }
         })
     }
 }
 
 /// `a/b` is a path prefix of `a/b` and `a/b/c`, not of `a/bc`.
 fn path_prefix(path: &str, prefix: &str) -> bool {
-    path == prefix || path.strip_prefix(prefix).is_some_and(|r| r.starts_with('/'))
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|r| r.starts_with('/'))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
@@ -188,6 +211,9 @@ pub struct CiClassDef {
     pub id: String,
     pub name: String,
     pub patterns: Vec<String>,
+    /// A line matching one of these never counts for the class.
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -280,6 +306,7 @@ pub struct Catalog {
     pub artifact_globs: Vec<GlobSet>,
     pub ci_classes: Vec<CiClassDef>,
     pub ci_patterns: Vec<Vec<Regex>>,
+    pub ci_excludes: Vec<Vec<Regex>>,
     pub doc_roles: Vec<DocRole>,
     pub doc_role_globs: Vec<GlobSet>,
     pub sections: Vec<ReadmeSection>,
@@ -356,6 +383,11 @@ pub fn load() -> Result<Catalog, CatalogError> {
         .iter()
         .map(|c| c.patterns.iter().map(|p| regex(p, false)).collect())
         .collect::<Result<Vec<Vec<Regex>>, _>>()?;
+    let ci_excludes = ci
+        .class
+        .iter()
+        .map(|c| c.exclude.iter().map(|p| regex(p, false)).collect())
+        .collect::<Result<Vec<Vec<Regex>>, _>>()?;
     let doc_role_globs = docs
         .role
         .iter()
@@ -385,6 +417,7 @@ pub fn load() -> Result<Catalog, CatalogError> {
         artifact_globs,
         ci_classes: ci.class,
         ci_patterns,
+        ci_excludes,
         doc_roles: docs.role,
         doc_role_globs,
         sections: docs.section,
@@ -402,6 +435,7 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
         artifact_globs: Vec::new(),
         ci_classes: Vec::new(),
         ci_patterns: Vec::new(),
+        ci_excludes: Vec::new(),
         doc_roles: Vec::new(),
         doc_role_globs: Vec::new(),
         sections: Vec::new(),
@@ -438,7 +472,12 @@ mod tests {
                 d.id
             );
         }
-        for eco in [Ecosystem::Python, Ecosystem::Rust, Ecosystem::Npm, Ecosystem::Go] {
+        for eco in [
+            Ecosystem::Python,
+            Ecosystem::Rust,
+            Ecosystem::Npm,
+            Ecosystem::Go,
+        ] {
             let ids: Vec<&str> = c
                 .detectors
                 .iter()
@@ -461,8 +500,14 @@ mod tests {
 
     #[test]
     fn normalizes_package_names() {
-        assert_eq!(Ecosystem::Python.normalize("Python_Dotenv"), "python-dotenv");
-        assert_eq!(Ecosystem::Python.normalize("zope.interface"), "zope-interface");
+        assert_eq!(
+            Ecosystem::Python.normalize("Python_Dotenv"),
+            "python-dotenv"
+        );
+        assert_eq!(
+            Ecosystem::Python.normalize("zope.interface"),
+            "zope-interface"
+        );
         assert_eq!(Ecosystem::Rust.normalize("assert_cmd"), "assert-cmd");
     }
 

@@ -109,6 +109,9 @@ pub struct CiFile {
     pub jobs: Vec<Job>,
     /// True when the YAML did not parse (its jobs are still read from the text).
     pub malformed: bool,
+    /// True when it runs on pushes or pull requests (not only on a schedule, by hand
+    /// or on other events). Assumed for systems whose triggers are not read.
+    pub on_changes: bool,
 }
 
 /// A classified line in a local task runner.
@@ -134,10 +137,27 @@ pub struct StepRef<'a> {
 }
 
 impl CiFacts {
-    /// Every step of a class across all CI files, in file order.
+    /// Every step of a class in CI files that run on changes, in file order.
     pub fn steps(&self, class: &str) -> Vec<StepRef<'_>> {
+        self.steps_where(class, true)
+    }
+
+    /// Steps of a class in any CI file, whatever triggers it (releases and rollbacks
+    /// are often started by hand or by a release event).
+    pub fn all_steps(&self, class: &str) -> Vec<StepRef<'_>> {
+        let mut out = self.steps_where(class, true);
+        out.extend(self.steps_where(class, false));
+        out
+    }
+
+    /// Steps of a class in CI files that never run on changes (schedule, manual).
+    pub fn off_change_steps(&self, class: &str) -> Vec<StepRef<'_>> {
+        self.steps_where(class, false)
+    }
+
+    fn steps_where(&self, class: &str, on_changes: bool) -> Vec<StepRef<'_>> {
         let mut out = Vec::new();
-        for file in &self.files {
+        for file in self.files.iter().filter(|f| f.on_changes == on_changes) {
             for job in &file.jobs {
                 for step in job.steps.iter().filter(|s| s.class == class) {
                     out.push(StepRef { file, job, step });
@@ -149,19 +169,85 @@ impl CiFacts {
 
     /// Local (not CI) tasks of a class.
     pub fn local(&self, class: &str) -> Vec<&LocalTask> {
-        self.local.iter().filter(|t| t.step.class == class).collect()
+        self.local
+            .iter()
+            .filter(|t| t.step.class == class)
+            .collect()
     }
 }
 
-fn is_install_line(line: &str) -> bool {
+fn is_install(segment: &str) -> bool {
     const INSTALLS: &[&str] = &[
-        "pip install", "pip3 install", "uv pip install", "uv add", "uv tool install", "pipx install",
-        "poetry add", "npm install", "npm i ", "npm ci", "yarn add", "pnpm add", "cargo install",
-        "cargo binstall", "go install", "apt-get install", "apt install", "brew install", "gem install",
-        "uv sync", "poetry install", "pdm install",
+        "pip install",
+        "pip3 install",
+        "uv pip install",
+        "uv add",
+        "uv tool install",
+        "pipx install",
+        "poetry add",
+        "npm install",
+        "npm i ",
+        "npm ci",
+        "yarn add",
+        "pnpm add",
+        "cargo install",
+        "cargo binstall",
+        "go install",
+        "apt-get install",
+        "apt install",
+        "brew install",
+        "gem install",
+        "uv sync",
+        "poetry install",
+        "pdm install",
+        "go get ",
     ];
-    let l = line.to_ascii_lowercase();
+    let l = segment.to_ascii_lowercase();
     INSTALLS.iter().any(|i| l.contains(i))
+}
+
+/// The classes one line shows. Installing a tool is not running it: install commands
+/// chained with `&&` or `;` are dropped before matching.
+fn classes_of(line: &str) -> Vec<&'static str> {
+    let cat = catalog();
+    let trimmed = line.trim();
+    if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("//") {
+        return Vec::new();
+    }
+    // A step's display name says what someone hoped it does, not what runs.
+    let unlisted = trimmed.trim_start_matches("- ").trim_start();
+    if unlisted.starts_with("name:") || unlisted.starts_with("description:") {
+        return Vec::new();
+    }
+    let uses_action = trimmed.contains("uses:");
+    let segments: Vec<&str> = if uses_action {
+        vec![trimmed]
+    } else {
+        trimmed
+            .split("&&")
+            .flat_map(|s| s.split(';'))
+            .flat_map(|s| s.split("||"))
+            .filter(|s| !is_install(s))
+            .collect()
+    };
+    let mut out = Vec::new();
+    for ((class, patterns), excludes) in cat
+        .ci_classes
+        .iter()
+        .zip(&cat.ci_patterns)
+        .zip(&cat.ci_excludes)
+    {
+        if excludes.iter().any(|re| re.is_match(trimmed)) {
+            continue;
+        }
+        if segments
+            .iter()
+            .any(|seg| patterns.iter().any(|re| re.is_match(seg)))
+        {
+            out.push(class.id.as_str());
+        }
+    }
+    out
 }
 
 /// Lines kept per class and job: enough to show every tool a job runs.
@@ -169,28 +255,15 @@ const MAX_STEPS_PER_CLASS: usize = 5;
 
 /// Classifies the lines `from..=to` (1-based) of a file.
 fn classify_lines(file: &RepoFile, from: u32, to: u32) -> Vec<Step> {
-    let cat = catalog();
     let mut steps: Vec<Step> = Vec::new();
     for line_no in from..=to {
         let line = file.line(line_no);
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("//") {
-            continue;
-        }
-        let uses_action = trimmed.contains("uses:");
-        if !uses_action && is_install_line(trimmed) {
-            continue;
-        }
-        for (class, patterns) in cat.ci_classes.iter().zip(&cat.ci_patterns) {
-            let seen = steps.iter().filter(|s| s.class == class.id).count();
-            if seen >= MAX_STEPS_PER_CLASS {
-                continue;
-            }
-            if patterns.iter().any(|re| re.is_match(trimmed)) {
+        for class in classes_of(line) {
+            if steps.iter().filter(|s| s.class == class).count() < MAX_STEPS_PER_CLASS {
                 steps.push(Step {
-                    class: class.id.clone(),
+                    class: class.to_string(),
                     line: line_no,
-                    text: trimmed.to_string(),
+                    text: line.trim().to_string(),
                 });
             }
         }
@@ -256,8 +329,17 @@ fn jobs_under_key(file: &RepoFile, text: &str) -> Vec<(String, u32, u32)> {
 /// GitLab: top-level keys that are not reserved words are jobs.
 fn gitlab_jobs(text: &str) -> Vec<(String, u32, u32)> {
     const RESERVED: &[&str] = &[
-        "stages", "variables", "include", "default", "workflow", "image", "services",
-        "before_script", "after_script", "cache", "types",
+        "stages",
+        "variables",
+        "include",
+        "default",
+        "workflow",
+        "image",
+        "services",
+        "before_script",
+        "after_script",
+        "cache",
+        "types",
     ];
     let lines: Vec<&str> = text.lines().collect();
     let mut jobs: Vec<(String, u32, u32)> = Vec::new();
@@ -313,7 +395,10 @@ fn triggers(doc: &serde_json::Value) -> Vec<String> {
     let on = doc.get("on").or_else(|| doc.get("true"));
     match on {
         Some(serde_json::Value::String(s)) => vec![s.clone()],
-        Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(serde_json::Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         Some(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
         _ => Vec::new(),
     }
@@ -324,7 +409,12 @@ const MAX_YAML_BYTES: usize = 512 * 1024;
 
 fn yaml_problem(path: &str, err: &serde_saphyr::Error) -> Problem {
     let text = err.to_string();
-    let first = text.lines().next().unwrap_or("invalid YAML").trim().to_string();
+    let first = text
+        .lines()
+        .next()
+        .unwrap_or("invalid YAML")
+        .trim()
+        .to_string();
     let line = err
         .location()
         .map(|l| u32::try_from(l.line()).unwrap_or(1))
@@ -338,76 +428,296 @@ fn yaml_problem(path: &str, err: &serde_saphyr::Error) -> Problem {
 }
 
 /// Reads every CI file and local task runner in the inventory.
-pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
-    let mut facts = CiFacts::default();
-    for file in &inventory.files {
-        let Some(text) = file.text() else { continue };
-        if let Some(system) = CiSystem::of_path(&file.path) {
-            let mut ci = CiFile {
-                path: file.path.clone(),
-                system,
-                name: None,
-                triggers: Vec::new(),
-                triggers_line: None,
-                jobs: Vec::new(),
-                malformed: false,
-            };
-            let is_yaml = file.path.ends_with(".yml") || file.path.ends_with(".yaml");
-            if is_yaml && text.len() <= MAX_YAML_BYTES {
-                match serde_saphyr::from_str::<serde_json::Value>(text) {
-                    Ok(doc) => {
-                        ci.name = doc.get("name").and_then(|v| v.as_str()).map(str::to_string);
-                        ci.triggers = triggers(&doc);
-                        ci.triggers_line = super::manifest::find_line(text, 1, |l| {
-                            let t = l.trim_end();
-                            ["on:", "\"on\":", "'on':", "true:"].iter().any(|p| t.starts_with(p))
-                        });
-                    }
-                    Err(e) => {
-                        ci.malformed = true;
-                        problems.push(yaml_problem(&file.path, &e));
+/// Files whose lines are classified as local (configured, not CI-enforced) tasks.
+fn is_local_task_file(file: &RepoFile) -> bool {
+    let name = file.name();
+    let root = !file.path.contains('/');
+    matches!(
+        name,
+        ".pre-commit-config.yaml"
+            | ".pre-commit-config.yml"
+            | "Makefile"
+            | "makefile"
+            | "GNUmakefile"
+            | "justfile"
+            | "Justfile"
+            | "tox.ini"
+            | "noxfile.py"
+            | "Taskfile.yml"
+            | "lefthook.yml"
+            | "package.json"
+            | ".coveragerc"
+            | "codecov.yml"
+            | ".codecov.yml"
+            | "ruff.toml"
+            | ".ruff.toml"
+    ) || file.path.starts_with(".husky/")
+        || (root && matches!(name, "pyproject.toml" | "setup.cfg"))
+        || name.starts_with("jest.config.")
+        || name.starts_with("vitest.config.")
+}
+
+/// True when GitHub Actions triggers include a push or a pull request.
+fn runs_on_changes(system: CiSystem, triggers: &[String], parsed: bool) -> bool {
+    if system != CiSystem::GitHubActions || !parsed {
+        return true;
+    }
+    triggers.iter().any(|t| {
+        matches!(
+            t.as_str(),
+            "push" | "pull_request" | "pull_request_target" | "merge_group" | "workflow_call"
+        )
+    })
+}
+
+/// Line ranges (1-based, inclusive) of a Makefile or justfile recipe and of the recipes
+/// it depends on.
+fn recipe_lines(text: &str, target: &str, depth: usize) -> Vec<(u32, u32)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(at) = lines.iter().position(|l| {
+        let head = l.split(':').next().unwrap_or("");
+        !l.starts_with([' ', '\t'])
+            && l.contains(':')
+            && !l.contains(":=")
+            && head.split_whitespace().any(|t| t == target)
+    }) else {
+        return Vec::new();
+    };
+    let mut end = at;
+    for (i, l) in lines.iter().enumerate().skip(at + 1) {
+        if l.trim().is_empty() || l.starts_with([' ', '\t']) {
+            end = i;
+        } else {
+            break;
+        }
+    }
+    let n = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
+    let mut out = vec![(n(at), n(end))];
+    if depth < 3 {
+        let deps = lines
+            .get(at)
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, d)| d.to_string())
+            .unwrap_or_default();
+        for dep in deps.split_whitespace().filter(|d| *d != target) {
+            out.extend(recipe_lines(text, dep, depth + 1));
+        }
+    }
+    out
+}
+
+/// Local tasks a CI line runs through a task runner: `make T`, `just T`, pre-commit,
+/// tox, nox, `npm run T`, and ruff reading its rules from configuration.
+fn invoked_tasks<'a>(
+    line: &str,
+    inventory: &Inventory,
+    local: &'a [LocalTask],
+) -> Vec<&'a LocalTask> {
+    let words: Vec<&str> = line
+        .trim()
+        .trim_start_matches("- ")
+        .trim_start_matches("run:")
+        .split_whitespace()
+        .collect();
+    let mut ranges: Vec<(String, u32, u32)> = Vec::new();
+    let mut whole: Vec<&str> = Vec::new();
+    let after = |cmd: &str| -> Vec<String> {
+        words
+            .iter()
+            .position(|w| *w == cmd)
+            .map(|i| {
+                words
+                    .iter()
+                    .skip(i + 1)
+                    .take_while(|w| !w.starts_with("&&") && !w.starts_with(';'))
+                    .filter(|w| !w.starts_with('-') && !w.contains('='))
+                    .map(|w| w.to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (runner, files) in [
+        ("make", &["Makefile", "makefile", "GNUmakefile"][..]),
+        ("just", &["justfile", "Justfile"][..]),
+    ] {
+        for target in after(runner) {
+            for name in files {
+                if let Some(text) = inventory.file(name).and_then(|f| f.text()) {
+                    for (from, to) in recipe_lines(text, &target, 0) {
+                        ranges.push((name.to_string(), from, to));
                     }
                 }
             }
-            let total = u32::try_from(file.index.len()).unwrap_or(u32::MAX);
-            let ranges = match system {
-                CiSystem::GitHubActions | CiSystem::CircleCI | CiSystem::Azure => jobs_under_key(file, text),
-                CiSystem::GitLab => gitlab_jobs(text),
-                _ => Vec::new(),
-            };
-            let ranges = if ranges.is_empty() {
-                vec![("pipeline".to_string(), 1, total.max(1))]
-            } else {
-                ranges
-            };
-            for (id, from, to) in ranges {
-                ci.jobs.push(Job {
-                    steps: classify_lines(file, from, to),
-                    environment: environment_of(file, from, to),
-                    id,
-                    line: from,
-                    end_line: to,
-                });
+        }
+    }
+    if line.contains("pre-commit run") || line.contains("pre-commit/action") {
+        whole.extend([".pre-commit-config.yaml", ".pre-commit-config.yml"]);
+    }
+    if words.first() == Some(&"tox") || words.contains(&"tox") {
+        whole.push("tox.ini");
+    }
+    if words.contains(&"nox") {
+        whole.push("noxfile.py");
+    }
+    if words.contains(&"ruff") {
+        whole.extend(["ruff.toml", ".ruff.toml"]);
+        if let Some(text) = inventory.file("pyproject.toml").and_then(|f| f.text()) {
+            // Only the [tool.ruff…] tables of pyproject.toml configure ruff.
+            let mut from = None;
+            for (i, l) in text.lines().enumerate() {
+                let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                if l.trim_start().starts_with('[') {
+                    if let Some(f) = from.take() {
+                        ranges.push(("pyproject.toml".into(), f, n.saturating_sub(1)));
+                    }
+                    if l.trim_start().starts_with("[tool.ruff") {
+                        from = Some(n);
+                    }
+                }
             }
-            facts.files.push(ci);
+            if let Some(f) = from {
+                ranges.push(("pyproject.toml".into(), f, u32::MAX));
+            }
+        }
+    }
+    for (runner, sub) in [("npm", "run"), ("yarn", ""), ("pnpm", "")] {
+        let args = after(runner);
+        let script = match (args.first(), args.get(1)) {
+            (Some(first), Some(second)) if first == sub => Some(second.clone()),
+            (Some(first), _) if first == "test" || first == "t" => Some("test".to_string()),
+            (Some(first), _) if sub.is_empty() && first != "install" && first != "add" => {
+                Some(first.clone())
+            }
+            _ => None,
+        };
+        if let Some(script) = script {
+            if let Some(text) = inventory.file("package.json").and_then(|f| f.text()) {
+                let needle = format!("\"{script}\"");
+                if let Some(n) =
+                    super::manifest::find_line(text, 1, |l| l.trim_start().starts_with(&needle))
+                {
+                    ranges.push(("package.json".into(), n, n));
+                }
+            }
+        }
+    }
+    local
+        .iter()
+        .filter(|t| {
+            whole.contains(&t.path.as_str())
+                || ranges
+                    .iter()
+                    .any(|(p, from, to)| *p == t.path && t.step.line >= *from && t.step.line <= *to)
+        })
+        .collect()
+}
+
+/// Reads every CI file and local task runner in the inventory.
+pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
+    let mut facts = CiFacts::default();
+    for file in &inventory.files {
+        if file.kind == FileKind::Fixture
+            || CiSystem::of_path(&file.path).is_some()
+            || !is_local_task_file(file)
+        {
             continue;
         }
-        let local = matches!(
-            file.name(),
-            ".pre-commit-config.yaml" | ".pre-commit-config.yml" | "Makefile" | "makefile"
-                | "GNUmakefile" | "justfile" | "Justfile" | "tox.ini" | "noxfile.py"
-                | "Taskfile.yml" | "lefthook.yml"
-        ) || file.path.starts_with(".husky/")
-            || (file.name() == "package.json" && file.kind != FileKind::Fixture);
-        if local && file.kind != FileKind::Fixture {
-            let total = u32::try_from(file.index.len()).unwrap_or(u32::MAX);
-            for step in classify_lines(file, 1, total) {
-                facts.local.push(LocalTask {
-                    path: file.path.clone(),
-                    step,
-                });
+        let total = u32::try_from(file.index.len()).unwrap_or(u32::MAX);
+        for step in classify_lines(file, 1, total) {
+            facts.local.push(LocalTask {
+                path: file.path.clone(),
+                step,
+            });
+        }
+    }
+    for file in &inventory.files {
+        let Some(text) = file.text() else { continue };
+        let Some(system) = CiSystem::of_path(&file.path) else {
+            continue;
+        };
+        let mut ci = CiFile {
+            path: file.path.clone(),
+            system,
+            name: None,
+            triggers: Vec::new(),
+            triggers_line: None,
+            jobs: Vec::new(),
+            malformed: false,
+            on_changes: true,
+        };
+        let is_yaml = file.path.ends_with(".yml") || file.path.ends_with(".yaml");
+        let mut parsed = false;
+        if is_yaml && text.len() <= MAX_YAML_BYTES {
+            match serde_saphyr::from_str::<serde_json::Value>(text) {
+                Ok(doc) => {
+                    parsed = true;
+                    ci.name = doc.get("name").and_then(|v| v.as_str()).map(str::to_string);
+                    ci.triggers = triggers(&doc);
+                    ci.triggers_line = super::manifest::find_line(text, 1, |l| {
+                        let t = l.trim_end();
+                        ["on:", "\"on\":", "'on':", "true:"]
+                            .iter()
+                            .any(|p| t.starts_with(p))
+                    });
+                }
+                Err(e) => {
+                    ci.malformed = true;
+                    problems.push(yaml_problem(&file.path, &e));
+                }
             }
         }
+        ci.on_changes = runs_on_changes(system, &ci.triggers, parsed);
+        let total = u32::try_from(file.index.len()).unwrap_or(u32::MAX);
+        let ranges = match system {
+            CiSystem::GitHubActions | CiSystem::CircleCI | CiSystem::Azure => {
+                jobs_under_key(file, text)
+            }
+            CiSystem::GitLab => gitlab_jobs(text),
+            _ => Vec::new(),
+        };
+        // A job's own key line names the job; it runs nothing.
+        let ranges: Vec<(String, u32, u32, u32)> = if ranges.is_empty() {
+            vec![("pipeline".to_string(), 1, 1, total.max(1))]
+        } else {
+            ranges
+                .into_iter()
+                .map(|(id, from, to)| (id, from, from + 1, to))
+                .collect()
+        };
+        for (id, line, from, to) in ranges {
+            let mut steps = classify_lines(file, from, to);
+            // Tools a CI line runs through a task runner count as run by CI.
+            for n in from..=to {
+                let text = file.line(n);
+                for task in invoked_tasks(text, inventory, &facts.local) {
+                    let already = steps
+                        .iter()
+                        .any(|s| s.class == task.step.class && s.line == n);
+                    if !already {
+                        steps.push(Step {
+                            class: task.step.class.clone(),
+                            line: n,
+                            text: format!(
+                                "{} → {}:{}: {}",
+                                text.trim(),
+                                task.path,
+                                task.step.line,
+                                task.step.text
+                            ),
+                        });
+                    }
+                }
+            }
+            steps.sort_by_key(|s| s.line);
+            ci.jobs.push(Job {
+                steps,
+                environment: environment_of(file, from, to),
+                id,
+                line,
+                end_line: to,
+            });
+        }
+        facts.files.push(ci);
     }
     facts
 }
@@ -426,12 +736,39 @@ mod tests {
             jobs,
             vec![("lint".to_string(), 6, 10), ("test".to_string(), 11, 14)]
         );
-        let lint = classify_lines(&f, 6, 10);
+        let lint = classify_lines(&f, 7, 10);
         assert_eq!(lint.len(), 1);
         assert_eq!((lint[0].class.as_str(), lint[0].line), ("lint", 10));
-        let test = classify_lines(&f, 11, 14);
+        let test = classify_lines(&f, 12, 14);
         let classes: Vec<&str> = test.iter().map(|s| s.class.as_str()).collect();
         assert_eq!(classes, vec!["coverage-gate", "test"]);
+    }
+
+    #[test]
+    fn installs_chained_with_a_run_still_count_and_names_do_not() {
+        assert_eq!(
+            classes_of("- run: pip install pip-audit && pip-audit -r requirements.txt"),
+            vec!["dependency-audit"]
+        );
+        assert!(classes_of("- run: pip install pytest").is_empty());
+        assert!(classes_of("- name: Run gitleaks").is_empty());
+        assert!(classes_of("- run: cargo publish --dry-run").is_empty());
+        assert_eq!(classes_of("- run: cargo fmt --check"), vec!["format"]);
+    }
+
+    #[test]
+    fn finds_make_recipes_and_their_prerequisites() {
+        let text = "check: lint vuln
+
+lint:
+	ruff check .
+
+vuln:
+	pip-audit
+	echo done
+";
+        assert_eq!(recipe_lines(text, "vuln", 0), vec![(6, 8)]);
+        assert_eq!(recipe_lines(text, "check", 0), vec![(1, 2), (3, 5), (6, 8)]);
     }
 
     #[test]

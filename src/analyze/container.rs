@@ -43,7 +43,13 @@ impl Dockerfile {
     /// True when the final stage runs as root (no USER, or USER root/0).
     pub fn runs_as_root(&self) -> bool {
         match &self.user {
-            None => true,
+            // Images built to run unprivileged (distroless `:nonroot`, `-nonroot` tags)
+            // set their own non-root user.
+            None => !self
+                .stages
+                .last()
+                .and_then(|s| s.tag.as_deref())
+                .is_some_and(|t| t.contains("nonroot")),
             Some((u, _)) => {
                 let name = u.split(':').next().unwrap_or("");
                 name == "root" || name == "0"
@@ -131,10 +137,18 @@ pub fn parse_dockerfile(path: &str, text: &str) -> Dockerfile {
         let args: Vec<&str> = words.collect();
         match op.to_ascii_uppercase().as_str() {
             "FROM" => {
-                let rest: Vec<&str> = args.iter().copied().filter(|a| !a.starts_with("--")).collect();
-                let Some(image_ref) = rest.first() else { continue };
+                let rest: Vec<&str> = args
+                    .iter()
+                    .copied()
+                    .filter(|a| !a.starts_with("--"))
+                    .collect();
+                let Some(image_ref) = rest.first() else {
+                    continue;
+                };
                 let alias = match (rest.get(1), rest.get(2)) {
-                    (Some(kw), Some(name)) if kw.eq_ignore_ascii_case("as") => Some(name.to_string()),
+                    (Some(kw), Some(name)) if kw.eq_ignore_ascii_case("as") => {
+                        Some(name.to_string())
+                    }
                     _ => None,
                 };
                 let (no_digest, digest) = match image_ref.split_once('@') {
@@ -152,10 +166,11 @@ pub fn parse_dockerfile(path: &str, text: &str) -> Dockerfile {
                     None => (no_digest.to_string(), None),
                 };
                 let internal = image == "scratch"
-                    || df
-                        .stages
-                        .iter()
-                        .any(|s| s.alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&image)));
+                    || df.stages.iter().any(|s| {
+                        s.alias
+                            .as_deref()
+                            .is_some_and(|a| a.eq_ignore_ascii_case(&image))
+                    });
                 df.stages.push(Stage {
                     image,
                     tag,
@@ -224,7 +239,9 @@ fn k8s_resources(file: &RepoFile, text: &str, out: &mut Vec<K8sResource>) {
         return;
     }
     for (i, l) in text.lines().enumerate() {
-        let Some(kind) = l.strip_prefix("kind:") else { continue };
+        let Some(kind) = l.strip_prefix("kind:") else {
+            continue;
+        };
         let kind = kind.trim().trim_matches(['"', '\'']);
         if kind.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
             out.push(K8sResource {
@@ -239,7 +256,14 @@ fn k8s_resources(file: &RepoFile, text: &str, out: &mut Vec<K8sResource>) {
 pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerFacts {
     let mut facts = ContainerFacts::default();
     for file in &inventory.files {
-        if matches!(file.kind, FileKind::Fixture | FileKind::Vendored | FileKind::Ci) {
+        // Fixtures, tests (a compose file for test databases) and editor dev containers
+        // describe no deployment.
+        if matches!(
+            file.kind,
+            FileKind::Fixture | FileKind::Vendored | FileKind::Ci | FileKind::Test
+        ) || file.path.starts_with(".devcontainer/")
+            || file.path.contains("/.devcontainer/")
+        {
             continue;
         }
         let Some(text) = file.text() else { continue };
@@ -247,8 +271,12 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
         if is_dockerfile(name) {
             facts.dockerfiles.push(parse_dockerfile(&file.path, text));
         } else if is_compose(name) {
-            facts.compose.push(compose_services(&file.path, text, problems));
-        } else if (name.ends_with(".yaml") || name.ends_with(".yml")) && !file.path.contains("templates/") {
+            facts
+                .compose
+                .push(compose_services(&file.path, text, problems));
+        } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
+            && !file.path.contains("templates/")
+        {
             k8s_resources(file, text, &mut facts.kubernetes);
         } else if file.path.contains("templates/") && name.ends_with(".yaml") {
             // Helm templates are not valid YAML before rendering; read kinds as text.
@@ -278,7 +306,10 @@ mod tests {
 
     #[test]
     fn latest_and_untagged_are_unpinned_and_user_resets_per_stage() {
-        let df = parse_dockerfile("Dockerfile", "FROM node AS a\nUSER app\nFROM a\nFROM ubuntu:latest\n");
+        let df = parse_dockerfile(
+            "Dockerfile",
+            "FROM node AS a\nUSER app\nFROM a\nFROM ubuntu:latest\n",
+        );
         assert!(df.stages[0].unpinned());
         assert!(!df.stages[1].unpinned());
         assert!(df.stages[2].unpinned());

@@ -85,8 +85,21 @@ fn is_readme(name: &str) -> bool {
     upper == "README" || upper.starts_with("README.")
 }
 
+/// True when a file has a line that is neither blank nor a comment or heading (`#`).
+fn has_content(file: &RepoFile) -> bool {
+    file.text().is_some_and(|t| {
+        t.lines().any(|l| {
+            let l = l.trim();
+            !l.is_empty() && !l.starts_with('#')
+        })
+    })
+}
+
 fn is_prose(file: &RepoFile) -> bool {
-    matches!(file.lang(), "markdown" | "restructuredtext" | "asciidoc" | "text")
+    matches!(
+        file.lang(),
+        "markdown" | "restructuredtext" | "asciidoc" | "text"
+    )
 }
 
 /// Headings of a Markdown, reStructuredText or AsciiDoc document.
@@ -126,12 +139,15 @@ pub fn headings(text: &str) -> Vec<Heading> {
             let n = next.trim_end();
             let title = t.trim();
             let underline = !n.is_empty()
-                && n.chars().all(|c| matches!(c, '=' | '-' | '~' | '^' | '"' | '\'' | '*'))
+                && n.chars()
+                    .all(|c| matches!(c, '=' | '-' | '~' | '^' | '"' | '\'' | '*'))
                 && n.chars().collect::<std::collections::HashSet<_>>().len() == 1
                 && n.chars().count() >= title.chars().count().min(3);
             let plain = !title.is_empty()
                 && !title.starts_with(['#', '-', '*', '|', '>', '.', ':'])
-                && !title.chars().all(|c| matches!(c, '=' | '-' | '~' | '^' | '"' | '\'' | '*'));
+                && !title
+                    .chars()
+                    .all(|c| matches!(c, '=' | '-' | '~' | '^' | '"' | '\'' | '*'));
             if underline && plain && n.chars().count() >= 3 {
                 let level = if n.starts_with('=') { 1 } else { 2 };
                 out.push(Heading {
@@ -200,7 +216,15 @@ fn clean_line(line: &str) -> String {
         .trim()
         .trim_start_matches(|c: char| !c.is_alphanumeric())
         .to_string();
-    for label in ["note", "warning", "caution", "important", "attention", "disclaimer", "heads up"] {
+    for label in [
+        "note",
+        "warning",
+        "caution",
+        "important",
+        "attention",
+        "disclaimer",
+        "heads up",
+    ] {
         let lower = s.to_ascii_lowercase();
         if let Some(rest) = lower.strip_prefix(label) {
             if rest.starts_with([':', ' ', '!']) {
@@ -217,6 +241,20 @@ fn clean_line(line: &str) -> String {
     s.trim().to_string()
 }
 
+/// Byte offset where the last clause of `text` begins: after the last `;`, `!`, `?`, or
+/// `.`/`:` followed by a space (so `v2.0.0` does not split).
+fn clause_start(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let next_space = bytes.get(i + 1).is_some_and(|n| n.is_ascii_whitespace());
+        if matches!(b, b';' | b'!' | b'?') || (matches!(b, b'.' | b':') && next_space) {
+            start = i + 1;
+        }
+    }
+    start
+}
+
 /// The warning a line makes about the project, if any: (strength, cleaned text).
 pub fn project_warning(line: &str, project_names: &[String]) -> Option<(WarningStrength, String)> {
     let cat = catalog();
@@ -230,8 +268,19 @@ pub fn project_warning(line: &str, project_names: &[String]) -> Option<(WarningS
             continue;
         };
         if rule.subject && m.start() > 0 {
-            let named = cat.warning_subject.as_ref().is_some_and(|re| re.is_match(&cleaned))
-                || project_names.iter().any(|n| has_words(&lower, &n.to_ascii_lowercase()));
+            // The subject must come before the warning in the same clause: in "the dev
+            // server is not intended for production; run the app with gunicorn", the
+            // app is not what is warned about.
+            let clause_start = clause_start(cleaned.get(..m.start()).unwrap_or(""));
+            let before = cleaned.get(clause_start..m.start()).unwrap_or("");
+            let before_lower = lower.get(clause_start..m.start()).unwrap_or("");
+            let named = cat
+                .warning_subject
+                .as_ref()
+                .is_some_and(|re| re.is_match(before))
+                || project_names
+                    .iter()
+                    .any(|n| has_words(before_lower, &n.to_ascii_lowercase()));
             if !named {
                 continue;
             }
@@ -263,7 +312,10 @@ pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
         .map(|r| (r.id.clone(), Vec::new()))
         .collect();
     for file in &inventory.files {
-        if matches!(file.kind, FileKind::Fixture | FileKind::Vendored | FileKind::Generated) {
+        if matches!(
+            file.kind,
+            FileKind::Fixture | FileKind::Vendored | FileKind::Generated
+        ) {
             continue;
         }
         if file.kind == FileKind::Docs {
@@ -271,10 +323,13 @@ pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
             facts.doc_lines += file.lines.total();
         }
         for (i, set) in cat.doc_role_globs.iter().enumerate() {
-            let Some((role_id, files)) = roles.get_mut(i) else { continue };
-            // Only documents and CODEOWNERS-style files play roles; code does not.
-            let document = is_prose(file) || file.language.is_none() || role_id == "license";
-            if document && set.is_match(&file.path) {
+            let Some((_, files)) = roles.get_mut(i) else {
+                continue;
+            };
+            // Only documents and CODEOWNERS-style files play roles; code does not, and
+            // an empty or heading-only file plays none.
+            let document = is_prose(file) || file.language.is_none();
+            if document && set.is_match(&file.path) && has_content(file) {
                 files.push(file.path.clone());
             }
         }
@@ -312,10 +367,14 @@ pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
             }
         }
     }
-    let mut topics: Vec<(String, Vec<Mention>)> =
-        cat.topics.iter().map(|(id, _)| (id.clone(), Vec::new())).collect();
+    let mut topics: Vec<(String, Vec<Mention>)> = cat
+        .topics
+        .iter()
+        .map(|(id, _)| (id.clone(), Vec::new()))
+        .collect();
     for file in &inventory.files {
-        let top_doc = file.kind == FileKind::Docs || (is_readme(file.name()) && !file.path.contains('/'));
+        let top_doc =
+            file.kind == FileKind::Docs || (is_readme(file.name()) && !file.path.contains('/'));
         if !top_doc || !is_prose(file) || changelogs.contains(&file.path) {
             continue;
         }
@@ -352,7 +411,12 @@ mod tests {
         let titles: Vec<(&str, u32)> = hs.iter().map(|h| (h.title.as_str(), h.line)).collect();
         assert_eq!(
             titles,
-            vec![("Demo", 1), ("Installation", 5), ("Usage", 10), ("Config", 13)]
+            vec![
+                ("Demo", 1),
+                ("Installation", 5),
+                ("Usage", 10),
+                ("Config", 13)
+            ]
         );
     }
 
@@ -371,21 +435,46 @@ mod tests {
             hit("This version (v2.0.0) has not been systematically tested yet."),
             Some(WarningStrength::Strong)
         );
-        assert_eq!(hit("> **Note:** Do not use this in production."), Some(WarningStrength::Strong));
-        assert_eq!(hit("quantgen is not production-ready."), Some(WarningStrength::Strong));
-        assert_eq!(hit("This project is experimental."), Some(WarningStrength::Mild));
+        assert_eq!(
+            hit("> **Note:** Do not use this in production."),
+            Some(WarningStrength::Strong)
+        );
+        assert_eq!(
+            hit("quantgen is not production-ready."),
+            Some(WarningStrength::Strong)
+        );
+        assert_eq!(
+            hit("This project is experimental."),
+            Some(WarningStrength::Mild)
+        );
         assert_eq!(hit("WIP: new parser"), Some(WarningStrength::Mild));
         assert_eq!(hit("We enable experimental features with a flag."), None);
         assert_eq!(hit("The wip branch"), None);
         assert_eq!(hit("All code is tested in CI."), None);
         // Component caveats are not project warnings.
-        assert_eq!(hit("lightweight development server, which is not suitable for production."), None);
+        assert_eq!(
+            hit("lightweight development server, which is not suitable for production."),
+            None
+        );
         assert_eq!(hit("runserver should never be used in production"), None);
+        assert_eq!(
+            hit("Do not use SQLite in production; set DATABASE_URL."),
+            None
+        );
+        assert_eq!(
+            hit(
+                "The built-in development server is not intended for production use; run the app with gunicorn."
+            ),
+            None
+        );
     }
 
     #[test]
     fn cleans_markdown_labels() {
-        assert_eq!(clean_line("> **Warning:** Not production ready"), "Not production ready");
+        assert_eq!(
+            clean_line("> **Warning:** Not production ready"),
+            "Not production ready"
+        );
         assert_eq!(clean_line("- ⚠️ Note: beta"), "beta");
     }
 }

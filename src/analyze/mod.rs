@@ -78,12 +78,14 @@ pub struct Facts {
 impl Facts {
     /// Detections of a kind.
     pub fn detected(&self, kind: DetectorKind) -> impl Iterator<Item = &Detection> {
-        self.detections.iter().filter(move |d| d.kind == kind)
+        self.detections.iter().filter(move |d| d.is(kind))
     }
 
     /// Artifacts of a kind.
     pub fn artifacts_of(&self, kind: ArtifactKind) -> impl Iterator<Item = &ArtifactHit> {
-        self.artifacts.iter().filter(move |a| a.artifact.kind == kind)
+        self.artifacts
+            .iter()
+            .filter(move |a| a.artifact.kind == kind)
     }
 
     /// Source facts of the file at `path`.
@@ -121,9 +123,32 @@ fn find_artifacts(inventory: &Inventory, manifests: &[Manifest]) -> Vec<Artifact
                 evidence.push(e);
             }
         };
+        let deployment = matches!(
+            artifact.kind,
+            ArtifactKind::Container
+                | ArtifactKind::Orchestration
+                | ArtifactKind::Iac
+                | ArtifactKind::Platform
+                | ArtifactKind::Environments
+        );
+        let suite = matches!(
+            artifact.kind,
+            ArtifactKind::Benchmark | ArtifactKind::LoadTest | ArtifactKind::E2e
+        );
         if !artifact.globs.is_empty() {
             for f in &inventory.files {
                 if matches!(f.kind, FileKind::Fixture | FileKind::Vendored) {
+                    continue;
+                }
+                // Test infrastructure and dev containers are not deployment; prose in a
+                // benchmarks/ folder is not a benchmark.
+                if deployment && (f.kind == FileKind::Test || f.path.contains(".devcontainer/")) {
+                    continue;
+                }
+                if suite
+                    && (f.kind == FileKind::Docs
+                        || matches!(f.lang(), "markdown" | "restructuredtext" | "text"))
+                {
                     continue;
                 }
                 if globs.is_match(&f.path) {
@@ -163,9 +188,11 @@ fn find_artifacts(inventory: &Inventory, manifests: &[Manifest]) -> Vec<Artifact
 
 fn is_env_file(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    let example = ["example", "sample", "template", "dist", "defaults", "default", "tpl", "schema"]
-        .iter()
-        .any(|w| lower.contains(w));
+    let example = [
+        "example", "sample", "template", "dist", "defaults", "default", "tpl", "schema",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
     !example && (lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env"))
 }
 
@@ -183,7 +210,9 @@ fn env_files(inventory: &Inventory) -> Vec<EnvFile> {
             if t.starts_with('#') {
                 continue;
             }
-            let Some((k, v)) = t.split_once('=') else { continue };
+            let Some((k, v)) = t.split_once('=') else {
+                continue;
+            };
             let k = k.trim();
             if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 continue;
@@ -213,7 +242,10 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
         .enumerate()
         .filter(|(_, f)| {
             f.text().is_some()
-                && matches!(f.kind, FileKind::Source | FileKind::Test | FileKind::Fixture)
+                && matches!(
+                    f.kind,
+                    FileKind::Source | FileKind::Test | FileKind::Fixture
+                )
                 && f.language
                     .and_then(|l| l.get())
                     .is_some_and(|l| l.kind == crate::repo::language::LanguageType::Programming)
@@ -231,7 +263,14 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
     let artifacts = find_artifacts(inventory, &manifests);
     let internal = stack::InternalNames::new(inventory, &manifests);
     let detections = stack::detect(inventory, &manifests, &sources, &internal);
-    let stack = stack::build(inventory, &manifests, &sources, &detections, &containers, policy);
+    let stack = stack::build(
+        inventory,
+        &manifests,
+        &sources,
+        &detections,
+        &containers,
+        policy,
+    );
     let env_files = env_files(inventory);
     problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
     Facts {

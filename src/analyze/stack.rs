@@ -24,6 +24,8 @@ pub struct Detection {
     pub name: &'static str,
     #[serde(skip)]
     pub kind: DetectorKind,
+    #[serde(skip)]
+    pub also: &'static [DetectorKind],
     pub ecosystem: Ecosystem,
     /// Manifest lines declaring it.
     pub declared: Vec<Evidence>,
@@ -37,6 +39,11 @@ pub struct Detection {
 }
 
 impl Detection {
+    /// True when it counts as `kind` (its main kind or one it also counts as).
+    pub fn is(&self, kind: DetectorKind) -> bool {
+        self.kind == kind || self.also.contains(&kind)
+    }
+
     /// Part of what ships: declared for runtime or used by production code.
     pub fn in_production(&self) -> bool {
         self.declared_runtime || !self.used.is_empty()
@@ -95,20 +102,29 @@ const ROWS: &[(&str, &[DetectorKind])] = &[
     ("Async runtime", &[DetectorKind::AsyncRuntime]),
     ("Persistence", &[DetectorKind::Database, DetectorKind::Orm]),
     ("Migrations", &[DetectorKind::Migrations]),
-    ("Queues & messaging", &[DetectorKind::TaskQueue, DetectorKind::Messaging]),
+    (
+        "Queues & messaging",
+        &[DetectorKind::TaskQueue, DetectorKind::Messaging],
+    ),
     ("LLM providers", &[DetectorKind::LlmProvider]),
     ("HTTP clients", &[DetectorKind::HttpClient]),
     ("Cloud SDKs", &[DetectorKind::CloudSdk]),
     ("Validation", &[DetectorKind::Validation]),
     ("Configuration", &[DetectorKind::Config]),
-    ("Logging", &[DetectorKind::Logging, DetectorKind::StructuredLogging]),
+    (
+        "Logging",
+        &[DetectorKind::Logging, DetectorKind::StructuredLogging],
+    ),
     ("Metrics", &[DetectorKind::Metrics]),
     ("Tracing / APM", &[DetectorKind::Tracing]),
     ("Error tracking", &[DetectorKind::ErrorTracking]),
     ("Caching", &[DetectorKind::Caching]),
     ("Test frameworks", &[DetectorKind::TestFramework]),
     ("End-to-end testing", &[DetectorKind::E2eTesting]),
-    ("Load testing & benchmarks", &[DetectorKind::LoadTesting, DetectorKind::Benchmark]),
+    (
+        "Load testing & benchmarks",
+        &[DetectorKind::LoadTesting, DetectorKind::Benchmark],
+    ),
 ];
 
 /// Names the repository itself provides, per ecosystem: imports of these are internal.
@@ -133,17 +149,28 @@ impl InternalNames {
                 python.insert(name.to_string());
             }
         }
+        let declared_crates: HashSet<String> = manifests
+            .iter()
+            .filter(|m| m.ecosystem == Ecosystem::Rust)
+            .flat_map(|m| m.dependencies.iter().map(|d| d.name.replace('-', "_")))
+            .collect();
         let mut rust = HashSet::new();
         // Module files and directories of Rust crates: `use config::X` inside the crate
-        // names its own module, not the `config` crate.
+        // names its own module, not the `config` crate — unless a crate of that name is
+        // declared, which Rust resolves first outside the crate root.
         for f in &inventory.files {
             if f.lang() != "rust" {
                 continue;
             }
-            let Some((_, after_src)) = f.path.split_once("src/") else { continue };
+            let Some((_, after_src)) = f.path.split_once("src/") else {
+                continue;
+            };
             for part in after_src.split('/') {
                 let name = part.strip_suffix(".rs").unwrap_or(part);
-                if !matches!(name, "lib" | "main" | "mod" | "bin") && !name.is_empty() {
+                if !matches!(name, "lib" | "main" | "mod" | "bin")
+                    && !name.is_empty()
+                    && !declared_crates.contains(name)
+                {
                     rust.insert(name.to_string());
                 }
             }
@@ -165,20 +192,29 @@ impl InternalNames {
                 }
             }
         }
-        InternalNames { python, rust, npm, go }
+        InternalNames {
+            python,
+            rust,
+            npm,
+            go,
+        }
     }
 
     /// True when `module` (as imported in `eco` code) is the repository's own.
     pub fn is_internal(&self, eco: Ecosystem, module: &str) -> bool {
         match eco {
             Ecosystem::Python => {
-                module.starts_with('.') || self.python.contains(module.split('.').next().unwrap_or(""))
+                module.starts_with('.')
+                    || self.python.contains(module.split('.').next().unwrap_or(""))
             }
             Ecosystem::Rust => self.rust.contains(module),
             Ecosystem::Npm => {
                 module.starts_with('.')
                     || module.starts_with('/')
-                    || self.npm.iter().any(|n| module == n || module.starts_with(&format!("{n}/")))
+                    || self
+                        .npm
+                        .iter()
+                        .any(|n| module == n || module.starts_with(&format!("{n}/")))
             }
             Ecosystem::Go => self
                 .go
@@ -212,7 +248,10 @@ pub fn detect(
                         &format!("{} {}", dep.name, dep.spec),
                     ));
                 }
-                if matches!(dep.kind, DepKind::Runtime | DepKind::Optional | DepKind::Indirect) {
+                if matches!(
+                    dep.kind,
+                    DepKind::Runtime | DepKind::Optional | DepKind::Indirect
+                ) {
                     det.declared_runtime = true;
                 }
             }
@@ -222,12 +261,19 @@ pub fn detect(
     let mut by_head: BTreeMap<(Ecosystem, String), Vec<usize>> = BTreeMap::new();
     for (i, d) in cat.detectors.iter().enumerate() {
         for imp in &d.imports {
-            by_head.entry((d.ecosystem, head(d.ecosystem, imp))).or_default().push(i);
+            by_head
+                .entry((d.ecosystem, head(d.ecosystem, imp.trim_end_matches('$'))))
+                .or_default()
+                .push(i);
         }
     }
     for s in sources {
-        let Some(file) = inventory.files.get(s.file) else { continue };
-        let Some(eco) = Ecosystem::of_language(file.lang()) else { continue };
+        let Some(file) = inventory.files.get(s.file) else {
+            continue;
+        };
+        let Some(eco) = Ecosystem::of_language(file.lang()) else {
+            continue;
+        };
         let source = file.kind == FileKind::Source;
         if !source && file.kind != FileKind::Test {
             continue;
@@ -240,20 +286,48 @@ pub fn detect(
             let Some(candidates) = by_head.get(&(eco, head(eco, &imp.module))) else {
                 continue;
             };
+            // `from a import b` may import the submodule `a.b`.
+            let qualified: Vec<String> = imp
+                .names
+                .iter()
+                .map(|n| format!("{}.{n}", imp.module))
+                .collect();
             for &i in candidates {
-                let Some(d) = cat.detectors.get(i) else { continue };
-                if !d.matches_import(&imp.module) || !seen_here.insert(i) {
+                let Some(d) = cat.detectors.get(i) else {
+                    continue;
+                };
+                let hit =
+                    d.matches_import(&imp.module) || qualified.iter().any(|q| d.matches_import(q));
+                if !hit || !seen_here.insert(i) {
                     continue;
                 }
                 let production = source && !s.is_inline_test(imp.line);
-                record(&mut out, i, d, file.path.as_str(), imp.line, file.line(imp.line), production);
+                record(
+                    &mut out,
+                    i,
+                    d,
+                    file.path.as_str(),
+                    imp.line,
+                    file.line(imp.line),
+                    production,
+                );
             }
         }
         for &(i, line) in &s.detector_hits {
-            let Some(d) = cat.detectors.get(i) else { continue };
+            let Some(d) = cat.detectors.get(i) else {
+                continue;
+            };
             if seen_here.insert(i) {
                 let production = source && !s.is_inline_test(line);
-                record(&mut out, i, d, file.path.as_str(), line, file.line(line), production);
+                record(
+                    &mut out,
+                    i,
+                    d,
+                    file.path.as_str(),
+                    line,
+                    file.line(line),
+                    production,
+                );
             }
         }
     }
@@ -265,6 +339,7 @@ fn new_detection(d: &'static Detector) -> Detection {
         id: d.id.as_str(),
         name: d.name.as_str(),
         kind: d.kind,
+        also: d.also.as_slice(),
         ecosystem: d.ecosystem,
         declared: Vec::new(),
         declared_runtime: false,
@@ -322,16 +397,33 @@ fn head(eco: Ecosystem, name: &str) -> String {
 fn is_test_tooling(kind: DetectorKind) -> bool {
     matches!(
         kind,
-        DetectorKind::TestFramework | DetectorKind::E2eTesting | DetectorKind::LoadTesting | DetectorKind::Benchmark
+        DetectorKind::TestFramework
+            | DetectorKind::E2eTesting
+            | DetectorKind::LoadTesting
+            | DetectorKind::Benchmark
     )
 }
 
 /// Environment variable names that look like credentials.
 pub fn looks_like_credential(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
-    ["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASS", "CREDENTIAL", "AUTH", "PRIVATE", "DSN", "DATABASE_URL", "API_KEY", "CERT"]
-        .iter()
-        .any(|w| n.split('_').any(|part| part == *w) || n.ends_with(w))
+    [
+        "KEY",
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "PASS",
+        "CREDENTIAL",
+        "AUTH",
+        "PRIVATE",
+        "DSN",
+        "DATABASE_URL",
+        "API_KEY",
+        "CERT",
+    ]
+    .iter()
+    .any(|w| n.split('_').any(|part| part == *w) || n.ends_with(w))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -364,7 +456,10 @@ pub fn build(
                             .file(&m.path)
                             .map(|f| f.line(v.line).to_string())
                             .unwrap_or_default();
-                        (v.spec.clone(), Evidence::at(m.path.clone(), v.line, &snippet))
+                        (
+                            v.spec.clone(),
+                            Evidence::at(m.path.clone(), v.line, &snippet),
+                        )
                     })
                 })
         });
@@ -382,9 +477,26 @@ pub fn build(
         let items: Vec<(String, Evidence)> = detections
             .iter()
             .filter(|d| kinds.contains(&d.kind))
-            // Outside test tooling, a library seen only in tests is not part of the stack.
-            .filter(|d| !d.declared.is_empty() || !d.used.is_empty() || is_test_tooling(d.kind))
-            .filter_map(|d| d.evidence().map(|e| (d.name.to_string(), e.clone())))
+            // Outside test tooling, a library seen only in tests is not part of the stack;
+            // test tooling is shown when declared or used by tests.
+            .filter(|d| {
+                if is_test_tooling(d.kind) {
+                    !d.declared.is_empty() || !d.in_tests.is_empty()
+                } else {
+                    !d.declared.is_empty() || !d.used.is_empty()
+                }
+            })
+            .filter_map(|d| {
+                let e = if is_test_tooling(d.kind) {
+                    d.in_tests
+                        .first()
+                        .or_else(|| d.declared.first())
+                        .or_else(|| d.used.first())
+                } else {
+                    d.evidence()
+                };
+                e.map(|e| (d.name.to_string(), e.clone()))
+            })
             .collect();
         if !items.is_empty() {
             rows.push(StackRow { component, items });
@@ -396,7 +508,9 @@ pub fn build(
     let mut creds: BTreeMap<String, Evidence> = BTreeMap::new();
     let mut env: BTreeMap<String, Evidence> = BTreeMap::new();
     for s in sources {
-        let Some(file) = inventory.files.get(s.file) else { continue };
+        let Some(file) = inventory.files.get(s.file) else {
+            continue;
+        };
         if file.kind != FileKind::Source {
             continue;
         }
@@ -407,7 +521,11 @@ pub fn build(
             e.0 += 1;
         }
         for (name, line) in s.env_reads.iter().filter(|(_, l)| !s.is_inline_test(*l)) {
-            let target = if looks_like_credential(name) { &mut creds } else { &mut env };
+            let target = if looks_like_credential(name) {
+                &mut creds
+            } else {
+                &mut env
+            };
             target
                 .entry(name.clone())
                 .or_insert_with(|| Evidence::at(file.path.clone(), *line, file.line(*line)));
@@ -423,7 +541,11 @@ pub fn build(
             "policy",
             vec![(
                 format!("project_kind = \"{}\"", k.id()),
-                Evidence::at(policy.source_display(), policy.project_kind_line.unwrap_or(1), ""),
+                Evidence::at(
+                    policy.source_display(),
+                    policy.project_kind_line.unwrap_or(1),
+                    "",
+                ),
             )],
         ),
         None => {
@@ -457,9 +579,11 @@ fn infer_kind(
 
     let web_framework = detections
         .iter()
-        .find(|d| d.kind == DetectorKind::WebFramework && d.in_production());
+        .find(|d| d.is(DetectorKind::WebFramework) && d.in_production());
     for s in sources {
-        let Some(file) = inventory.files.get(s.file) else { continue };
+        let Some(file) = inventory.files.get(s.file) else {
+            continue;
+        };
         if file.kind != FileKind::Source {
             continue;
         }
@@ -472,36 +596,66 @@ fn infer_kind(
             }
         }
         if let Some(&line) = s.server_starts.iter().find(|l| !s.is_inline_test(**l)) {
-            if web_framework.is_some() || file.lang() == "go" || file.lang() == "javascript" || file.lang() == "typescript" {
-                service.push(("server start-up".into(), Evidence::at(file.path.clone(), line, file.line(line))));
+            if web_framework.is_some()
+                || file.lang() == "go"
+                || file.lang() == "javascript"
+                || file.lang() == "typescript"
+            {
+                service.push((
+                    "server start-up".into(),
+                    Evidence::at(file.path.clone(), line, file.line(line)),
+                ));
             }
         }
         if let Some(line) = s.main_entry {
-            cli.push(("program entry point".into(), Evidence::at(file.path.clone(), line, file.line(line))));
+            cli.push((
+                "program entry point".into(),
+                Evidence::at(file.path.clone(), line, file.line(line)),
+            ));
         }
     }
-    for d in detections.iter().filter(|d| d.kind == DetectorKind::AppServer && d.declared_runtime) {
+    for d in detections
+        .iter()
+        .filter(|d| d.kind == DetectorKind::AppServer && d.declared_runtime)
+    {
         if let Some(e) = d.evidence() {
             service.push((format!("application server {}", d.name), e.clone()));
         }
     }
     for df in &containers.dockerfiles {
         if let Some((port, line)) = df.expose.first() {
-            service.push((format!("container exposes port {port}"), Evidence::at(df.path.clone(), *line, &format!("EXPOSE {port}"))));
+            service.push((
+                format!("container exposes port {port}"),
+                Evidence::at(df.path.clone(), *line, &format!("EXPOSE {port}")),
+            ));
         }
     }
-    for r in containers.kubernetes.iter().filter(|r| matches!(r.kind.as_str(), "Deployment" | "Service" | "StatefulSet")) {
-        service.push((format!("Kubernetes {}", r.kind), Evidence::at(r.path.clone(), r.line, &format!("kind: {}", r.kind))));
+    for r in containers
+        .kubernetes
+        .iter()
+        .filter(|r| matches!(r.kind.as_str(), "Deployment" | "Service" | "StatefulSet"))
+    {
+        service.push((
+            format!("Kubernetes {}", r.kind),
+            Evidence::at(r.path.clone(), r.line, &format!("kind: {}", r.kind)),
+        ));
     }
     for m in manifests {
         for ep in &m.entry_points {
             cli.push((
                 format!("installs command `{}`", ep.name),
-                Evidence::at(m.path.clone(), ep.line, &format!("{} = {}", ep.name, ep.target)),
+                Evidence::at(
+                    m.path.clone(),
+                    ep.line,
+                    &format!("{} = {}", ep.name, ep.target),
+                ),
             ));
         }
     }
-    for d in detections.iter().filter(|d| d.kind == DetectorKind::CliFramework && !d.used.is_empty()) {
+    for d in detections
+        .iter()
+        .filter(|d| d.kind == DetectorKind::CliFramework && !d.used.is_empty())
+    {
         if let Some(e) = d.used.first() {
             cli.push((format!("uses {}", d.name), e.clone()));
         }
@@ -545,7 +699,10 @@ mod tests {
 
     #[test]
     fn go_heads_use_host_and_owner() {
-        assert_eq!(head(Ecosystem::Go, "github.com/gin-gonic/gin/binding"), "github.com/gin-gonic");
+        assert_eq!(
+            head(Ecosystem::Go, "github.com/gin-gonic/gin/binding"),
+            "github.com/gin-gonic"
+        );
         assert_eq!(head(Ecosystem::Go, "net/http"), "net");
         assert_eq!(head(Ecosystem::Npm, "@sentry/node"), "@sentry");
     }

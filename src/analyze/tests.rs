@@ -87,20 +87,48 @@ fn tokens(path: &str) -> Vec<String> {
 /// Kind from path words; `None` when the path says nothing special.
 fn kind_from_path(path: &str) -> Option<(TestKind, &'static str)> {
     let toks = tokens(path);
+    let lower = path.to_ascii_lowercase();
     let has = |words: &[&str]| toks.iter().any(|t| words.contains(&t.as_str()));
-    if has(&["e2e", "end2end", "endtoend", "acceptance", "playwright", "cypress", "selenium", "browser", "ui"])
-        || path.to_ascii_lowercase().contains("end-to-end")
-        || path.to_ascii_lowercase().contains("end_to_end")
+    let phrase = |phrases: &[&str]| phrases.iter().any(|p| lower.contains(p));
+    if has(&[
+        "e2e",
+        "end2end",
+        "endtoend",
+        "acceptance",
+        "playwright",
+        "cypress",
+        "selenium",
+        "browser",
+    ]) || phrase(&["end-to-end", "end_to_end"])
     {
         return Some((TestKind::E2e, "end-to-end path"));
     }
-    if has(&["security", "sec", "pentest", "fuzz", "fuzzing"]) {
+    if has(&["security", "pentest", "fuzz", "fuzzing"]) {
         return Some((TestKind::Security, "security path"));
     }
-    if has(&["perf", "performance", "load", "loadtest", "stress", "bench", "benchmark", "benchmarks"]) {
+    // "load" alone names functions as often as load tests: only the phrases count.
+    if has(&[
+        "perf",
+        "performance",
+        "loadtest",
+        "loadtests",
+        "locustfile",
+        "stress",
+        "bench",
+        "benchmark",
+        "benchmarks",
+    ]) || phrase(&["load_test", "load-test", "load/test"])
+    {
         return Some((TestKind::Performance, "performance path"));
     }
-    if has(&["integration", "integ", "functional", "system", "contract", "it"]) {
+    if has(&[
+        "integration",
+        "integ",
+        "functional",
+        "system",
+        "contract",
+        "it",
+    ]) {
         return Some((TestKind::Integration, "integration path"));
     }
     None
@@ -115,11 +143,23 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
     let cat = catalog();
     let mut inv = TestInventory::default();
     for s in sources {
-        let Some(file) = inventory.files.get(s.file) else { continue };
+        let Some(file) = inventory.files.get(s.file) else {
+            continue;
+        };
         let lang = file.language.map(|l| l.name()).unwrap_or("");
+        // Code lines (not blanks or comments) of an inline test module.
         let inline_test_lines = s
             .inline_tests_from
-            .map(|from| file.index.len().saturating_sub(usize::try_from(from).unwrap_or(0)) + 1)
+            .map(|from| {
+                let total = u32::try_from(file.index.len()).unwrap_or(u32::MAX);
+                (from..=total)
+                    .filter(|&l| {
+                        file.index
+                            .info(l)
+                            .is_some_and(|i| i.kind == crate::repo::lines::LineKind::Code)
+                    })
+                    .count()
+            })
             .unwrap_or(0);
         match file.kind {
             FileKind::Source => {
@@ -130,7 +170,8 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
             _ => {}
         }
         for (name, line) in &s.benchmarks {
-            inv.benchmarks.push((file.path.clone(), *line, name.clone()));
+            inv.benchmarks
+                .push((file.path.clone(), *line, name.clone()));
         }
         if s.tests.is_empty() || !matches!(file.kind, FileKind::Test | FileKind::Source) {
             continue;
@@ -147,21 +188,54 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
         let (kind, reason) = if let Some((k, why)) = kind_from_path(&file.path) {
             (k, why.to_string())
         } else if uses(DetectorKind::E2eTesting) {
+            // Browser drivers and tools that run the built program are end to end; an
+            // HTTP test client calling handlers in-process is integration.
             let is_browser = s.imports.iter().any(|i| {
                 let m = i.module.to_ascii_lowercase();
-                ["playwright", "selenium", "cypress", "puppeteer", "webdriver", "chromedp", "assert_cmd", "trycmd", "snapbox"]
-                    .iter()
-                    .any(|b| m.contains(b))
+                [
+                    "playwright",
+                    "selenium",
+                    "cypress",
+                    "puppeteer",
+                    "webdriver",
+                    "chromedp",
+                    "assert_cmd",
+                    "trycmd",
+                    "snapbox",
+                    "subprocess",
+                    "child_process",
+                    "execa",
+                    "click.testing",
+                    "typer.testing",
+                    "os/exec",
+                ]
+                .iter()
+                .any(|b| m.contains(b))
             });
             if is_browser {
-                (TestKind::E2e, "drives a browser or the built program".to_string())
+                (
+                    TestKind::E2e,
+                    "drives a browser or the built program".to_string(),
+                )
             } else {
-                (TestKind::Integration, "uses an HTTP test client".to_string())
+                (
+                    TestKind::Integration,
+                    "uses an HTTP test client".to_string(),
+                )
             }
         } else if uses(DetectorKind::LoadTesting) || uses(DetectorKind::Benchmark) {
-            (TestKind::Performance, "uses a load or benchmark tool".to_string())
-        } else if file.lang() == "rust" && file.kind == FileKind::Test && rust_integration(&file.path) {
-            (TestKind::Integration, "Rust integration test (tests/ directory)".to_string())
+            (
+                TestKind::Performance,
+                "uses a load or benchmark tool".to_string(),
+            )
+        } else if file.lang() == "rust"
+            && file.kind == FileKind::Test
+            && rust_integration(&file.path)
+        {
+            (
+                TestKind::Integration,
+                "Rust integration test (tests/ directory)".to_string(),
+            )
         } else {
             (TestKind::Unit, "default".to_string())
         };
@@ -189,7 +263,10 @@ mod unit {
 
     #[test]
     fn classifies_by_path_words() {
-        assert_eq!(kind_from_path("tests/e2e/test_flow.py").map(|k| k.0), Some(TestKind::E2e));
+        assert_eq!(
+            kind_from_path("tests/e2e/test_flow.py").map(|k| k.0),
+            Some(TestKind::E2e)
+        );
         assert_eq!(
             kind_from_path("tests/test_security_webdev_p0.py").map(|k| k.0),
             Some(TestKind::Security)
@@ -200,5 +277,11 @@ mod unit {
         );
         assert_eq!(kind_from_path("tests/test_units.py"), None);
         assert_eq!(kind_from_path("tests/test_build.py"), None);
+        assert_eq!(kind_from_path("tests/load.rs"), None);
+        assert_eq!(kind_from_path("tests/test_ui.py"), None);
+        assert_eq!(
+            kind_from_path("tests/load_tests/test_api.py").map(|k| k.0),
+            Some(TestKind::Performance)
+        );
     }
 }

@@ -305,7 +305,10 @@ pub fn run(cx: &Context<'_>) -> Vec<CheckResult> {
             } else {
                 Outcome::not_applicable("turned off by the policy")
             };
-            CheckResult { def: c.def, outcome }
+            CheckResult {
+                def: c.def,
+                outcome,
+            }
         })
         .collect()
 }
@@ -360,7 +363,16 @@ pub struct Presence<'a> {
 }
 
 impl Presence<'_> {
-    pub fn judge(self) -> Outcome {
+    pub fn judge(mut self) -> Outcome {
+        // One piece of evidence per place.
+        let mut seen = std::collections::HashSet::new();
+        self.found.retain(|e| {
+            seen.insert(
+                e.location()
+                    .map(|l| l.display())
+                    .unwrap_or_else(|| e.describe()),
+            )
+        });
         if self.found.is_empty() {
             Outcome::fail(self.missing_title.clone()).concern_at(
                 self.def,
@@ -386,10 +398,18 @@ mod registry_tests {
         let mut sorted = ids.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(ids, sorted, "CHECKS must be sorted by id without duplicates");
+        assert_eq!(
+            ids, sorted,
+            "CHECKS must be sorted by id without duplicates"
+        );
         for c in CHECKS {
             let (cat, name) = c.def.id.split_once('.').unwrap();
-            assert_eq!(cat, c.def.category.id(), "{} is filed under the wrong category", c.def.id);
+            assert_eq!(
+                cat,
+                c.def.category.id(),
+                "{} is filed under the wrong category",
+                c.def.id
+            );
             assert!(
                 name.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
                 "{} must be kebab-case",
@@ -412,7 +432,10 @@ mod registry_tests {
     #[test]
     fn every_category_has_checks() {
         for cat in Category::ALL {
-            assert!(CHECKS.iter().any(|c| c.def.category == cat), "{cat} has no checks");
+            assert!(
+                CHECKS.iter().any(|c| c.def.category == cat),
+                "{cat} has no checks"
+            );
         }
     }
 }

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use super::args::{AuditArgs, Cli, Command, FailOn};
 use super::EXIT_GATE;
+use super::args::{AuditArgs, Cli, Command, FailOn};
 use greenlight::report::{Format, terminal};
 use greenlight::review::Verdict;
 use greenlight::{AuditOptions, checks, config};
@@ -51,7 +51,10 @@ fn audit(args: AuditArgs) -> Result<u8> {
             && std::io::stdout().is_terminal();
         let mut out = terminal::render(&review, color);
         if !outputs.is_empty() {
-            let names: Vec<String> = outputs.iter().map(|(p, _)| p.display().to_string()).collect();
+            let names: Vec<String> = outputs
+                .iter()
+                .map(|(p, _)| p.display().to_string())
+                .collect();
             out.push_str(&format!("\nReports: {}\n", names.join(", ")));
         }
         let mut stdout = std::io::stdout().lock();
@@ -107,8 +110,15 @@ fn list_checks(markdown: bool) {
         print!("{}", checks::reference_doc());
         return;
     }
-    let width = checks::CHECKS.iter().map(|c| c.def.id.len()).max().unwrap_or(20);
-    println!("{:<width$}  {:<14}  {:>6}  DESCRIPTION", "ID", "CATEGORY", "WEIGHT");
+    let width = checks::CHECKS
+        .iter()
+        .map(|c| c.def.id.len())
+        .max()
+        .unwrap_or(20);
+    println!(
+        "{:<width$}  {:<14}  {:>6}  DESCRIPTION",
+        "ID", "CATEGORY", "WEIGHT"
+    );
     for c in checks::CHECKS {
         println!(
             "{:<width$}  {:<14}  {:>6}  {}",
@@ -147,7 +157,11 @@ fn init(dir: &Path) -> Result<u8> {
         bail!("{} is not a directory", dir.display());
     }
     let path = dir.join(config::FILE_NAME);
-    let mut file = match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+    let mut file = match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+    {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             bail!("{} already exists; not overwriting it", path.display())
@@ -156,6 +170,9 @@ fn init(dir: &Path) -> Result<u8> {
     };
     file.write_all(config::STARTER.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
-    println!("Wrote {}; edit it and run `greenlight audit`.", path.display());
+    println!(
+        "Wrote {}; edit it and run `greenlight audit`.",
+        path.display()
+    );
     Ok(0)
 }

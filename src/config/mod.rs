@@ -241,7 +241,8 @@ impl Policy {
             return Err(PolicyError {
                 path: path.into(),
                 line: None,
-                message: "thresholds.todo_per_kloc and thresholds.test_ratio must not be negative".into(),
+                message: "thresholds.todo_per_kloc and thresholds.test_ratio must not be negative"
+                    .into(),
             });
         }
         let mut ignore = GlobSetBuilder::new();
@@ -264,7 +265,10 @@ impl Policy {
                 return Err(PolicyError {
                     path: path.into(),
                     line: None,
-                    message: format!("unknown category `{id}` in [weights]; categories are {}", ids.join(", ")),
+                    message: format!(
+                        "unknown category `{id}` in [weights]; categories are {}",
+                        ids.join(", ")
+                    ),
                 });
             };
             if !(w >= 0.0 && w.is_finite()) {
@@ -382,12 +386,16 @@ mod tests {
     fn unknown_keys_and_bad_values_are_errors_with_lines() {
         let e = Policy::parse("g.toml", "[thresholds]\ncoverge = 1\n").unwrap_err();
         assert_eq!(e.line, Some(2));
-        assert!(e.to_string().starts_with("g.toml:2: unknown field `coverge`"));
+        assert!(
+            e.to_string()
+                .starts_with("g.toml:2: unknown field `coverge`")
+        );
         let e = Policy::parse("g.toml", "[thresholds]\ncoverage = 120\n").unwrap_err();
         assert!(e.message.contains("between 0 and 100"));
         let e = Policy::parse("g.toml", "[weights]\nsecurty = 1\n").unwrap_err();
         assert!(e.message.contains("unknown category"));
-        let e = Policy::parse("g.toml", "[[suppress]]\ncheck = \"x\"\nreason = \" \"\n").unwrap_err();
+        let e =
+            Policy::parse("g.toml", "[[suppress]]\ncheck = \"x\"\nreason = \" \"\n").unwrap_err();
         assert!(e.message.contains("reason"));
     }
 }

@@ -106,7 +106,9 @@ impl Status {
 }
 
 /// How urgent a concern is: P0 blocks production, P3 is housekeeping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     P0,
     P1,

@@ -171,14 +171,23 @@ mod tests {
         let mut sorted = ids.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(ids, sorted, "languages.toml must be sorted by id, ids unique");
+        assert_eq!(
+            ids, sorted,
+            "languages.toml must be sorted by id, ids unique"
+        );
         let mut seen = std::collections::HashSet::new();
         for lang in &table.all {
             for ext in &lang.extensions {
-                assert!(seen.insert(format!("ext:{ext}")), "extension {ext} claimed twice");
+                assert!(
+                    seen.insert(format!("ext:{ext}")),
+                    "extension {ext} claimed twice"
+                );
             }
             for name in &lang.filenames {
-                assert!(seen.insert(format!("name:{name}")), "file name {name} claimed twice");
+                assert!(
+                    seen.insert(format!("name:{name}")),
+                    "file name {name} claimed twice"
+                );
             }
         }
     }
@@ -188,14 +197,24 @@ mod tests {
         let l = languages();
         assert_eq!(l.detect_by_name("app.py").map(LangId::id), Some("python"));
         assert_eq!(l.detect_by_name("lib.RS").map(LangId::id), Some("rust"));
-        assert_eq!(l.detect_by_name("Dockerfile").map(LangId::id), Some("dockerfile"));
-        assert_eq!(l.detect_by_name("Dockerfile.prod").map(LangId::id), Some("dockerfile"));
+        assert_eq!(
+            l.detect_by_name("Dockerfile").map(LangId::id),
+            Some("dockerfile")
+        );
+        assert_eq!(
+            l.detect_by_name("Dockerfile.prod").map(LangId::id),
+            Some("dockerfile")
+        );
         assert_eq!(l.detect_by_name("noext"), None);
         assert_eq!(
-            l.detect_by_shebang("#!/usr/bin/env python3.11").map(LangId::id),
+            l.detect_by_shebang("#!/usr/bin/env python3.11")
+                .map(LangId::id),
             Some("python")
         );
-        assert_eq!(l.detect_by_shebang("#!/bin/bash -e").map(LangId::id), Some("shell"));
+        assert_eq!(
+            l.detect_by_shebang("#!/bin/bash -e").map(LangId::id),
+            Some("shell")
+        );
         assert_eq!(l.detect_by_shebang("#!").map(LangId::id), None);
     }
 }

@@ -195,7 +195,11 @@ impl<'l> Scanner<'l> {
             if let Some((pair, depth)) = self.open {
                 let (opener, closer) = self.blocks.get(pair).copied().unwrap_or(("", ""));
                 if !closer.is_empty() && rest.starts_with(closer.as_bytes()) {
-                    self.open = if depth > 1 { Some((pair, depth - 1)) } else { None };
+                    self.open = if depth > 1 {
+                        Some((pair, depth - 1))
+                    } else {
+                        None
+                    };
                     i += closer.len();
                 } else if self.nested && !opener.is_empty() && rest.starts_with(opener.as_bytes()) {
                     self.open = Some((pair, depth + 1));

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use globset::GlobSet;
 use ignore::{WalkBuilder, WalkState};
@@ -176,7 +176,11 @@ fn visit_entry(root: &Path, entry: &ignore::DirEntry, options: &WalkOptions) -> 
     if options.ignore.is_match(&path) {
         return Some(Visit::PolicyIgnored);
     }
-    Some(Visit::File(read_file(entry.path(), path, options.max_file_bytes)))
+    Some(Visit::File(read_file(
+        entry.path(),
+        path,
+        options.max_file_bytes,
+    )))
 }
 
 /// Reads and classifies one file. Never fails: trouble becomes [`Content::Unreadable`].
@@ -201,7 +205,9 @@ pub fn read_file(full: &Path, path: String, max_bytes: u64) -> RepoFile {
         }
         Ok((bytes, false, size)) => {
             file.bytes = size;
-            let probe = bytes.get(..BINARY_PROBE.min(bytes.len())).unwrap_or_default();
+            let probe = bytes
+                .get(..BINARY_PROBE.min(bytes.len()))
+                .unwrap_or_default();
             if probe.contains(&0) {
                 Content::Binary
             } else {

@@ -5,7 +5,9 @@ use std::fmt::Write;
 
 use crate::analyze::catalog::catalog;
 use crate::analyze::tests::TestKind;
-use crate::model::{Category, Evidence, Finding, FindingKind, Severity, Status, group_digits, plural};
+use crate::model::{
+    Category, Evidence, Finding, FindingKind, Severity, Status, group_digits, plural,
+};
 use crate::review::{Level, Rag, Review, Verdict};
 
 /// Escapes text for a Markdown table cell or paragraph.
@@ -74,7 +76,8 @@ fn verdict_icon(v: Verdict) -> &'static str {
 }
 
 fn score(s: Option<f64>) -> String {
-    s.map(|s| format!("{s:.1}/10")).unwrap_or_else(|| "n/a".into())
+    s.map(|s| format!("{s:.1}/10"))
+        .unwrap_or_else(|| "n/a".into())
 }
 
 fn first_loc(f: &Finding) -> String {
@@ -103,7 +106,11 @@ pub fn render(r: &Review) -> String {
 }
 
 fn header(o: &mut String, r: &Review) {
-    let _ = writeln!(o, "# Production Readiness Review: {}\n", esc(&r.repository.name));
+    let _ = writeln!(
+        o,
+        "# Production Readiness Review: {}\n",
+        esc(&r.repository.name)
+    );
     let _ = writeln!(o, "**Date:** {}  ", r.date);
     let commit = match (&r.repository.commit, &r.repository.branch) {
         (Some(c), Some(b)) => format!("`{}` on `{}`", c.get(..12).unwrap_or(c), esc(b)),
@@ -115,10 +122,18 @@ fn header(o: &mut String, r: &Review) {
         o,
         "**Project kind:** {} ({})  ",
         r.project_kind,
-        if r.stack.kind_source == "policy" { "set by the policy" } else { "inferred" }
+        if r.stack.kind_source == "policy" {
+            "set by the policy"
+        } else {
+            "inferred"
+        }
     );
     let _ = writeln!(o, "**Policy:** {}  ", esc(&r.policy_source));
-    let _ = writeln!(o, "**Reviewer:** greenlight {} (automated, static analysis; tests not run)\n", r.tool_version);
+    let _ = writeln!(
+        o,
+        "**Reviewer:** greenlight {} (automated, static analysis; tests not run)\n",
+        r.tool_version
+    );
     let _ = writeln!(o, "---\n");
 }
 
@@ -143,7 +158,11 @@ fn executive_summary(o: &mut String, r: &Review) {
             .min_by_key(|f| f.severity);
         let best = r.strengths().find(|f| f.category == c.category);
         let mut note = match (worst, best) {
-            (Some(w), _) => format!("{}: {}", w.severity.map(|s| s.label()).unwrap_or(""), esc(&w.title)),
+            (Some(w), _) => format!(
+                "{}: {}",
+                w.severity.map(|s| s.label()).unwrap_or(""),
+                esc(&w.title)
+            ),
             (None, Some(b)) => esc(&b.title),
             (None, None) if c.score.is_none() => "nothing could be determined statically".into(),
             (None, None) => "no concerns".into(),
@@ -157,9 +176,20 @@ fn executive_summary(o: &mut String, r: &Review) {
         if !pending.is_empty() {
             note.push_str(&format!("; pending: {}", esc(&pending.join(", "))));
         }
-        let _ = writeln!(o, "| **{}** | {} | {} | {} |", c.title, rag_icon(c.status), score(c.score), note);
+        let _ = writeln!(
+            o,
+            "| **{}** | {} | {} | {} |",
+            c.title,
+            rag_icon(c.status),
+            score(c.score),
+            note
+        );
     }
-    let _ = writeln!(o, "\n**Overall score:** {}\n\n---\n", score(r.overall_score));
+    let _ = writeln!(
+        o,
+        "\n**Overall score:** {}\n\n---\n",
+        score(r.overall_score)
+    );
 }
 
 fn stack(o: &mut String, r: &Review) {
@@ -168,8 +198,16 @@ fn stack(o: &mut String, r: &Review) {
     let _ = writeln!(o, "| Component | Technology | Evidence |");
     let _ = writeln!(o, "|-----------|------------|----------|");
     for l in &s.languages {
-        let version = l.version.as_ref().map(|(v, _)| format!(" {}", esc(v))).unwrap_or_default();
-        let ev = l.version.as_ref().map(|(_, e)| evidence_line(e)).unwrap_or_else(|| "no version requirement declared".into());
+        let version = l
+            .version
+            .as_ref()
+            .map(|(v, _)| format!(" {}", esc(v)))
+            .unwrap_or_default();
+        let ev = l
+            .version
+            .as_ref()
+            .map(|(_, e)| evidence_line(e))
+            .unwrap_or_else(|| "no version requirement declared".into());
         let _ = writeln!(
             o,
             "| Language | {}{} — {} in {} | {} |",
@@ -182,24 +220,69 @@ fn stack(o: &mut String, r: &Review) {
     }
     for row in &s.rows {
         let names: Vec<String> = row.items.iter().map(|(n, _)| esc(n)).collect();
-        let ev = row.items.first().map(|(_, e)| evidence_line(e)).unwrap_or_default();
+        let ev = row
+            .items
+            .first()
+            .map(|(_, e)| evidence_line(e))
+            .unwrap_or_default();
         let _ = writeln!(o, "| {} | {} | {} |", row.component, names.join(", "), ev);
     }
     if !s.services.is_empty() {
-        let hosts: Vec<String> = s.services.iter().take(8).map(|(h, n, _)| format!("{} ({n})", esc(h))).collect();
-        let ev = s.services.first().map(|(_, _, e)| evidence_line(e)).unwrap_or_default();
+        let hosts: Vec<String> = s
+            .services
+            .iter()
+            .take(8)
+            .map(|(h, n, _)| format!("{} ({n})", esc(h)))
+            .collect();
+        let ev = s
+            .services
+            .first()
+            .map(|(_, _, e)| evidence_line(e))
+            .unwrap_or_default();
         let _ = writeln!(o, "| External services | {} | {} |", hosts.join(", "), ev);
     }
     if !s.credentials.is_empty() {
-        let names: Vec<String> = s.credentials.iter().take(10).map(|(n, _)| format!("`{n}`")).collect();
-        let ev = s.credentials.first().map(|(_, e)| evidence_line(e)).unwrap_or_default();
-        let _ = writeln!(o, "| Credentials from environment | {} | {} |", names.join(", "), ev);
+        let names: Vec<String> = s
+            .credentials
+            .iter()
+            .take(10)
+            .map(|(n, _)| format!("`{n}`"))
+            .collect();
+        let ev = s
+            .credentials
+            .first()
+            .map(|(_, e)| evidence_line(e))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "| Credentials from environment | {} | {} |",
+            names.join(", "),
+            ev
+        );
     }
     if !s.env_vars.is_empty() {
-        let names: Vec<String> = s.env_vars.iter().take(10).map(|(n, _)| format!("`{n}`")).collect();
-        let more = if s.env_vars.len() > 10 { format!(" and {} more", s.env_vars.len() - 10) } else { String::new() };
-        let ev = s.env_vars.first().map(|(_, e)| evidence_line(e)).unwrap_or_default();
-        let _ = writeln!(o, "| Other environment variables | {}{more} | {} |", names.join(", "), ev);
+        let names: Vec<String> = s
+            .env_vars
+            .iter()
+            .take(10)
+            .map(|(n, _)| format!("`{n}`"))
+            .collect();
+        let more = if s.env_vars.len() > 10 {
+            format!(" and {} more", s.env_vars.len() - 10)
+        } else {
+            String::new()
+        };
+        let ev = s
+            .env_vars
+            .first()
+            .map(|(_, e)| evidence_line(e))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "| Other environment variables | {}{more} | {} |",
+            names.join(", "),
+            ev
+        );
     }
     let _ = writeln!(o);
     let why: Vec<String> = s
@@ -208,7 +291,12 @@ fn stack(o: &mut String, r: &Review) {
         .take(4)
         .map(|(reason, e)| format!("{} ({})", esc(reason), evidence_line(e)))
         .collect();
-    let _ = writeln!(o, "**Project kind:** {} — {}\n", r.project_kind, why.join("; "));
+    let _ = writeln!(
+        o,
+        "**Project kind:** {} — {}\n",
+        r.project_kind,
+        why.join("; ")
+    );
     let deploy = deployment_model(r);
     let _ = writeln!(o, "**Deployment model:** {deploy}\n\n---\n");
 }
@@ -218,7 +306,9 @@ fn deployment_model(r: &Review) -> String {
     let mut parts = Vec::new();
     match check("deployment.container").map(|c| c.status) {
         Some(Status::Pass) => parts.push("container image built from a Dockerfile".to_string()),
-        Some(Status::NotApplicable) => parts.push("distributed as a package (no container expected)".to_string()),
+        Some(Status::NotApplicable) => {
+            parts.push("distributed as a package (no container expected)".to_string())
+        }
         _ => parts.push("no containerisation".to_string()),
     }
     match check("deployment.orchestration").map(|c| c.status) {
@@ -237,19 +327,28 @@ fn deployment_model(r: &Review) -> String {
 
 fn checklist(o: &mut String, r: &Review) {
     let _ = writeln!(o, "## 2. Scored Checklist\n");
-    let _ = writeln!(o, "| Category | Status | Score | Evidence | Risks | Actions Required |");
-    let _ = writeln!(o, "|----------|--------|-------|----------|-------|------------------|");
+    let _ = writeln!(
+        o,
+        "| Category | Status | Score | Evidence | Risks | Actions Required |"
+    );
+    let _ = writeln!(
+        o,
+        "|----------|--------|-------|----------|-------|------------------|"
+    );
     for c in &r.categories {
         let strengths: Vec<String> = r
             .strengths()
             .filter(|f| f.category == c.category)
             .take(3)
             .map(|f| {
-                let loc = crate::review::first_location(f).map(|l| format!(" (`{l}`)")).unwrap_or_default();
+                let loc = crate::review::first_location(f)
+                    .map(|l| format!(" (`{l}`)"))
+                    .unwrap_or_default();
                 format!("{}{loc}", esc(&f.title))
             })
             .collect();
-        let mut concerns: Vec<&Finding> = r.concerns().filter(|f| f.category == c.category).collect();
+        let mut concerns: Vec<&Finding> =
+            r.concerns().filter(|f| f.category == c.category).collect();
         concerns.sort_by_key(|f| f.severity);
         let risks: Vec<String> = concerns.iter().take(3).map(|f| esc(&f.title)).collect();
         let mut acts: Vec<String> = r
@@ -260,7 +359,13 @@ fn checklist(o: &mut String, r: &Review) {
             .map(|a| format!("{} {}", a.priority, esc(&a.action)))
             .collect();
         acts.dedup();
-        let none = |v: &Vec<String>, empty: &str| if v.is_empty() { empty.to_string() } else { v.join("; ") };
+        let none = |v: &Vec<String>, empty: &str| {
+            if v.is_empty() {
+                empty.to_string()
+            } else {
+                v.join("; ")
+            }
+        };
         let _ = writeln!(
             o,
             "| **{}** | {} | {} | {} | {} | {} |",
@@ -293,14 +398,26 @@ fn finding_block(o: &mut String, f: &Finding) {
         let _ = writeln!(o, "  - … and {} more", f.evidence.len() - 8);
     }
     if let (Some(action), Some(effort)) = (&f.action, f.effort) {
-        let _ = writeln!(o, "  - *Action:* {} (effort {})", esc(action), effort.describe());
+        let _ = writeln!(
+            o,
+            "  - *Action:* {} (effort {})",
+            esc(action),
+            effort.describe()
+        );
     }
 }
 
 fn details(o: &mut String, r: &Review) {
     let _ = writeln!(o, "## 3. Detailed Findings\n");
     for (i, c) in r.categories.iter().enumerate() {
-        let _ = writeln!(o, "### 3.{} {} ({}, {})\n", i + 1, c.title, rag_icon(c.status), score(c.score));
+        let _ = writeln!(
+            o,
+            "### 3.{} {} ({}, {})\n",
+            i + 1,
+            c.title,
+            rag_icon(c.status),
+            score(c.score)
+        );
         for check in r.checks.iter().filter(|k| k.category == c.id) {
             let _ = writeln!(
                 o,
@@ -310,7 +427,11 @@ fn details(o: &mut String, r: &Review) {
                 status_icon(check.status),
                 esc(&check.summary)
             );
-            let mut items: Vec<&Finding> = check.findings.iter().filter_map(|&i| r.findings.get(i)).collect();
+            let mut items: Vec<&Finding> = check
+                .findings
+                .iter()
+                .filter_map(|&i| r.findings.get(i))
+                .collect();
             items.sort_by_key(|f| (f.kind == FindingKind::Strength, f.severity));
             for f in items {
                 finding_block(o, f);
@@ -326,7 +447,10 @@ fn details(o: &mut String, r: &Review) {
 fn tests(o: &mut String, r: &Review) {
     let t = &r.tests;
     let _ = writeln!(o, "## 4. Tests & Coverage\n");
-    let _ = writeln!(o, "**Test run:** not run — greenlight reviewed the code statically; coverage is pending.\n");
+    let _ = writeln!(
+        o,
+        "**Test run:** not run — greenlight reviewed the code statically; coverage is pending.\n"
+    );
     if t.files.is_empty() {
         let _ = writeln!(o, "No test cases were found.\n\n---\n");
         return;
@@ -339,7 +463,13 @@ fn tests(o: &mut String, r: &Review) {
     let _ = writeln!(o);
     let _ = writeln!(o, "| Kind | Files | Cases |");
     let _ = writeln!(o, "|------|------:|------:|");
-    for kind in [TestKind::Unit, TestKind::Integration, TestKind::E2e, TestKind::Security, TestKind::Performance] {
+    for kind in [
+        TestKind::Unit,
+        TestKind::Integration,
+        TestKind::E2e,
+        TestKind::Security,
+        TestKind::Performance,
+    ] {
         let files: Vec<_> = t.of_kind(kind).collect();
         let cases: usize = files.iter().map(|f| f.cases).sum();
         let _ = writeln!(o, "| {} | {} | {} |", kind.label(), files.len(), cases);
@@ -365,7 +495,11 @@ fn tests(o: &mut String, r: &Review) {
 
 fn risk(o: &mut String, r: &Review) {
     let _ = writeln!(o, "## 5. Risk Assessment\n");
-    let _ = writeln!(o, "### Production Deployment Risk: **{}**\n", r.deployment_risk.label());
+    let _ = writeln!(
+        o,
+        "### Production Deployment Risk: **{}**\n",
+        r.deployment_risk.label()
+    );
     let _ = writeln!(o, "| Risk Factor | Level | Why | Mitigation |");
     let _ = writeln!(o, "|-------------|-------|-----|------------|");
     for k in &r.risks {
@@ -375,7 +509,14 @@ fn risk(o: &mut String, r: &Review) {
             Level::Low => "🟢 LOW",
             Level::Unknown => "⏸️ UNKNOWN",
         };
-        let _ = writeln!(o, "| **{}** | {} | {} | {} |", k.factor, level, esc(&k.reason), esc(&k.mitigation));
+        let _ = writeln!(
+            o,
+            "| **{}** | {} | {} | {} |",
+            k.factor,
+            level,
+            esc(&k.reason),
+            esc(&k.mitigation)
+        );
     }
     let _ = writeln!(o, "\n---\n");
 }
@@ -389,7 +530,10 @@ fn recommendation(o: &mut String, r: &Review) {
         .collect();
     match r.verdict {
         Verdict::Ready => {
-            let _ = writeln!(o, "**✅ CAN DEPLOY TO PRODUCTION.** Remaining work is listed under Prioritized Actions.\n");
+            let _ = writeln!(
+                o,
+                "**✅ CAN DEPLOY TO PRODUCTION.** Remaining work is listed under Prioritized Actions.\n"
+            );
         }
         Verdict::StagingOnly | Verdict::NotReady => {
             let _ = writeln!(o, "**❌ DO NOT DEPLOY TO PRODUCTION WITHOUT:**\n");
@@ -397,11 +541,22 @@ fn recommendation(o: &mut String, r: &Review) {
             let mut n = 0;
             for a in &blocking {
                 n += 1;
-                let _ = writeln!(o, "{n}. {} ({}, effort {})", esc(&a.action), a.priority, a.effort.label());
+                let _ = writeln!(
+                    o,
+                    "{n}. {} ({}, effort {})",
+                    esc(&a.action),
+                    a.priority,
+                    a.effort.label()
+                );
             }
             for c in &unmet {
                 n += 1;
-                let _ = writeln!(o, "{n}. {} — currently {}", esc(&c.requirement), esc(&c.actual));
+                let _ = writeln!(
+                    o,
+                    "{n}. {} — currently {}",
+                    esc(&c.requirement),
+                    esc(&c.actual)
+                );
             }
             if n == 0 {
                 let _ = writeln!(o, "1. {}", esc(&r.verdict_rule));
@@ -413,14 +568,26 @@ fn recommendation(o: &mut String, r: &Review) {
                 for c in pending {
                     let _ = writeln!(o, "- verify: {}", esc(&c.requirement));
                 }
-                if r.category(Category::E2e).is_some_and(|c| c.status != Rag::Green) {
-                    let _ = writeln!(o, "- test the end-to-end flows manually until automated end-to-end tests exist");
+                if r.category(Category::E2e)
+                    .is_some_and(|c| c.status != Rag::Green)
+                {
+                    let _ = writeln!(
+                        o,
+                        "- test the end-to-end flows manually until automated end-to-end tests exist"
+                    );
                 }
-                if r.category(Category::Performance).is_some_and(|c| c.status != Rag::Green) {
+                if r.category(Category::Performance)
+                    .is_some_and(|c| c.status != Rag::Green)
+                {
                     let _ = writeln!(o, "- collect a performance baseline");
                 }
-                if r.category(Category::Observability).is_some_and(|c| c.status != Rag::Green) {
-                    let _ = writeln!(o, "- find out which logs and signals are missing to operate it");
+                if r.category(Category::Observability)
+                    .is_some_and(|c| c.status != Rag::Green)
+                {
+                    let _ = writeln!(
+                        o,
+                        "- find out which logs and signals are missing to operate it"
+                    );
                 }
                 let _ = writeln!(o);
             }
@@ -465,8 +632,14 @@ fn actions(o: &mut String, r: &Review) {
         let _ = writeln!(o, "No actions: no concerns were found.\n\n---\n");
         return;
     }
-    let _ = writeln!(o, "| # | Priority | Action | Effort | Risk Addressed | Evidence |");
-    let _ = writeln!(o, "|---|----------|--------|--------|----------------|----------|");
+    let _ = writeln!(
+        o,
+        "| # | Priority | Action | Effort | Risk Addressed | Evidence |"
+    );
+    let _ = writeln!(
+        o,
+        "|---|----------|--------|--------|----------------|----------|"
+    );
     for (i, a) in r.actions.iter().enumerate() {
         let ev = a
             .findings
@@ -474,7 +647,11 @@ fn actions(o: &mut String, r: &Review) {
             .and_then(|&i| r.findings.get(i))
             .map(first_loc)
             .unwrap_or_default();
-        let more = if a.findings.len() > 1 { format!(" (+{} more)", a.findings.len() - 1) } else { String::new() };
+        let more = if a.findings.len() > 1 {
+            format!(" (+{} more)", a.findings.len() - 1)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             o,
             "| {} | **{}** | {} | {} | {} | {ev}{more} |",
@@ -496,7 +673,9 @@ fn strengths_and_concerns(o: &mut String, r: &Review) {
         let _ = writeln!(o, "No strengths were found.");
     }
     for (i, f) in strengths.iter().take(15).enumerate() {
-        let loc = crate::review::first_location(f).map(|l| format!(" (`{l}`)")).unwrap_or_default();
+        let loc = crate::review::first_location(f)
+            .map(|l| format!(" (`{l}`)"))
+            .unwrap_or_default();
         let _ = writeln!(o, "{}. {}{loc}", i + 1, esc(&f.title));
     }
     let _ = writeln!(o, "\n### What's Concerning ❌\n");
@@ -516,7 +695,11 @@ fn strengths_and_concerns(o: &mut String, r: &Review) {
         );
     }
     if concerns.len() > 15 {
-        let _ = writeln!(o, "\n… and {} more in the detailed findings.", concerns.len() - 15);
+        let _ = writeln!(
+            o,
+            "\n… and {} more in the detailed findings.",
+            concerns.len() - 15
+        );
     }
     let _ = writeln!(
         o,
@@ -600,27 +783,54 @@ fn appendix(o: &mut String, r: &Review) {
     let at_least = if i.count_capped { "at least " } else { "" };
     for d in &i.skipped_dirs {
         any = true;
-        let _ = writeln!(o, "- `{}/` — {} ({at_least}{})", d.path, d.reason, plural(d.files, "file", "files"));
+        let _ = writeln!(
+            o,
+            "- `{}/` — {} ({at_least}{})",
+            d.path,
+            d.reason,
+            plural(d.files, "file", "files")
+        );
     }
     if i.ignored_by_rules > 0 {
         any = true;
-        let _ = writeln!(o, "- {at_least}{} excluded by .gitignore/.ignore rules", plural(i.ignored_by_rules, "file", "files"));
+        let _ = writeln!(
+            o,
+            "- {at_least}{} excluded by .gitignore/.ignore rules",
+            plural(i.ignored_by_rules, "file", "files")
+        );
     }
     if i.ignored_by_policy > 0 {
         any = true;
-        let _ = writeln!(o, "- {} excluded by the policy's `ignore` globs", plural(i.ignored_by_policy, "file", "files"));
+        let _ = writeln!(
+            o,
+            "- {} excluded by the policy's `ignore` globs",
+            plural(i.ignored_by_policy, "file", "files")
+        );
     }
     if i.symlinks > 0 {
         any = true;
-        let _ = writeln!(o, "- {} (symbolic links are never followed)", plural(i.symlinks, "symbolic link", "symbolic links"));
+        let _ = writeln!(
+            o,
+            "- {} (symbolic links are never followed)",
+            plural(i.symlinks, "symbolic link", "symbolic links")
+        );
     }
     for (path, err) in i.walk_errors.iter().take(10) {
         any = true;
-        let _ = writeln!(o, "- `{}` could not be read: {}", if path.is_empty() { "." } else { path }, esc(err));
+        let _ = writeln!(
+            o,
+            "- `{}` could not be read: {}",
+            if path.is_empty() { "." } else { path },
+            esc(err)
+        );
     }
     if !any {
         let _ = writeln!(o, "Nothing was skipped.");
     }
-    let _ = writeln!(o, "\n---\n\n*Generated by greenlight {}. Each claim above cites the file and line it rests on; `greenlight explain <check-id>` documents every check.*", r.tool_version);
+    let _ = writeln!(
+        o,
+        "\n---\n\n*Generated by greenlight {}. Each claim above cites the file and line it rests on; `greenlight explain <check-id>` documents every check.*",
+        r.tool_version
+    );
     let _ = catalog();
 }

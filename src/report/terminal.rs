@@ -56,7 +56,10 @@ pub fn render(r: &Review, color: bool) -> String {
         Verdict::StagingOnly => p.yellow(r.verdict.label()),
         Verdict::NotReady => p.red(r.verdict.label()),
     };
-    let score = r.overall_score.map(|s| format!("{s:.1}/10")).unwrap_or_else(|| "n/a".into());
+    let score = r
+        .overall_score
+        .map(|s| format!("{s:.1}/10"))
+        .unwrap_or_else(|| "n/a".into());
     let _ = writeln!(
         o,
         "\nVerdict: {verdict}   Deployment risk: {}   Score: {score}",
@@ -70,7 +73,10 @@ pub fn render(r: &Review, color: bool) -> String {
             Rag::Red => p.red("red   "),
             Rag::Unknown => p.dim("n/a   "),
         };
-        let s = c.score.map(|s| format!("{s:>4.1}")).unwrap_or_else(|| " n/a".into());
+        let s = c
+            .score
+            .map(|s| format!("{s:>4.1}"))
+            .unwrap_or_else(|| " n/a".into());
         let _ = writeln!(o, "  {:<34} {s}  {status}", c.title);
     }
     let counts: Vec<String> = [Severity::P0, Severity::P1, Severity::P2, Severity::P3]
@@ -98,7 +104,12 @@ pub fn render(r: &Review, color: bool) -> String {
                 Severity::P1 => p.yellow("P1"),
                 s => s.label().to_string(),
             };
-            let _ = writeln!(o, "  {pri} [{}] {}{loc}", a.effort.label(), clean(&a.action));
+            let _ = writeln!(
+                o,
+                "  {pri} [{}] {}{loc}",
+                a.effort.label(),
+                clean(&a.action)
+            );
         }
     }
     o

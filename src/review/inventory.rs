@@ -50,7 +50,11 @@ pub struct InventorySummary {
 /// Files listed per group in the appendix.
 const LISTED: usize = 25;
 
-fn listed(inventory: &Inventory, pred: impl Fn(&crate::repo::RepoFile) -> bool, by_size: bool) -> Vec<FileLine> {
+fn listed(
+    inventory: &Inventory,
+    pred: impl Fn(&crate::repo::RepoFile) -> bool,
+    by_size: bool,
+) -> Vec<FileLine> {
     let mut files: Vec<FileLine> = inventory
         .files
         .iter()
@@ -96,7 +100,12 @@ pub fn summarize(inventory: &Inventory, facts: &Facts) -> InventorySummary {
         }
     }
     let mut by_language: Vec<LanguageRow> = langs.into_values().collect();
-    by_language.sort_by(|a, b| b.lines.code.cmp(&a.lines.code).then(a.language.cmp(b.language)));
+    by_language.sort_by(|a, b| {
+        b.lines
+            .code
+            .cmp(&a.lines.code)
+            .then(a.language.cmp(b.language))
+    });
     let manifests: Vec<&str> = facts.manifests.iter().map(|m| m.path.as_str()).collect();
     InventorySummary {
         files: inventory.files.len(),
@@ -108,14 +117,29 @@ pub fn summarize(inventory: &Inventory, facts: &Facts) -> InventorySummary {
         lines,
         by_language,
         by_kind,
-        source_files: listed(inventory, |f| f.kind == FileKind::Source && f.language.is_some(), true),
-        test_files: listed(inventory, |f| f.kind == FileKind::Test && f.language.is_some(), true),
+        source_files: listed(
+            inventory,
+            |f| f.kind == FileKind::Source && f.language.is_some(),
+            true,
+        ),
+        test_files: listed(
+            inventory,
+            |f| f.kind == FileKind::Test && f.language.is_some(),
+            true,
+        ),
         config_files: listed(
             inventory,
-            |f| matches!(f.kind, FileKind::Ci | FileKind::Build) || manifests.contains(&f.path.as_str()),
+            |f| {
+                matches!(f.kind, FileKind::Ci | FileKind::Build)
+                    || manifests.contains(&f.path.as_str())
+            },
             false,
         ),
-        doc_files: listed(inventory, |f| f.kind == FileKind::Docs || (!f.path.contains('/') && f.lang() == "markdown"), true),
+        doc_files: listed(
+            inventory,
+            |f| f.kind == FileKind::Docs || (!f.path.contains('/') && f.lang() == "markdown"),
+            true,
+        ),
         skipped_dirs: inventory.skipped.dirs.clone(),
         ignored_by_rules: inventory.skipped.ignored_by_rules,
         ignored_by_policy: inventory.skipped.ignored_by_policy,

@@ -199,12 +199,16 @@ impl Review {
     }
 
     pub fn strengths(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.kind == FindingKind::Strength)
+        self.findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Strength)
     }
 
     /// Concerns of a severity.
     pub fn count(&self, severity: Severity) -> usize {
-        self.concerns().filter(|f| f.severity == Some(severity)).count()
+        self.concerns()
+            .filter(|f| f.severity == Some(severity))
+            .count()
     }
 
     pub fn category(&self, c: Category) -> Option<&CategoryScore> {
@@ -242,7 +246,11 @@ pub fn review(
                     .iter()
                     .filter_map(|e| e.location().map(|l| l.path.as_str()))
                     .collect();
-                if let Some(s) = policy.suppressions.iter().find(|s| s.covers(r.def.id, &paths)) {
+                if let Some(s) = policy
+                    .suppressions
+                    .iter()
+                    .find(|s| s.covers(r.def.id, &paths))
+                {
                     concerns_suppressed += 1;
                     suppressed.push(Suppressed {
                         finding: f,
@@ -356,7 +364,12 @@ fn score_categories(checks: &[CheckSummary]) -> Vec<CategoryScore> {
         .collect()
 }
 
-fn criteria(inventory: &Inventory, facts: &Facts, policy: &Policy, findings: &[Finding]) -> Vec<Criterion> {
+fn criteria(
+    inventory: &Inventory,
+    facts: &Facts,
+    policy: &Policy,
+    findings: &[Finding],
+) -> Vec<Criterion> {
     let t = &policy.thresholds;
     let mut out = Vec::new();
     let not_run = "not measured: tests were not run".to_string();
@@ -434,7 +447,10 @@ fn criteria(inventory: &Inventory, facts: &Facts, policy: &Policy, findings: &[F
             Criterion {
                 id: "e2e-passing".into(),
                 requirement,
-                actual: format!("{} found, not run", plural(cases, "end-to-end test", "end-to-end tests")),
+                actual: format!(
+                    "{} found, not run",
+                    plural(cases, "end-to-end test", "end-to-end tests")
+                ),
                 met: None,
                 gap: Some("pending: run the end-to-end tests".into()),
             }
@@ -465,11 +481,19 @@ pub fn critical_modules(inventory: &Inventory, facts: &Facts, policy: &Policy) -
     // Migrations are production code but not where behaviour lives.
     let migrations: Vec<&str> = facts
         .artifacts_of(crate::analyze::catalog::ArtifactKind::Migrations)
-        .flat_map(|a| a.evidence.iter().filter_map(|e| e.location().map(|l| l.path.as_str())))
+        .flat_map(|a| {
+            a.evidence
+                .iter()
+                .filter_map(|e| e.location().map(|l| l.path.as_str()))
+        })
         .collect();
     let mut files: Vec<_> = inventory
         .sources()
-        .filter(|f| f.lines.code > 0 && !migrations.contains(&f.path.as_str()) && !f.path.contains("/migrations/"))
+        .filter(|f| {
+            f.lines.code > 0
+                && !migrations.contains(&f.path.as_str())
+                && !f.path.contains("/migrations/")
+        })
         .collect();
     files.sort_by(|a, b| b.lines.code.cmp(&a.lines.code).then(a.path.cmp(&b.path)));
     files.into_iter().take(4).map(|f| f.path.clone()).collect()
@@ -484,14 +508,20 @@ const FACTORS: &[(&str, &[Category])] = &[
     ("Performance under load", &[Category::Performance]),
     ("Undetected incidents", &[Category::Observability]),
     ("Failed deployment / rollback", &[Category::Deployment]),
-    ("Slow incident response", &[Category::Documentation, Category::Architecture]),
+    (
+        "Slow incident response",
+        &[Category::Documentation, Category::Architecture],
+    ),
 ];
 
 fn risks(categories: &[CategoryScore], findings: &[Finding], checks: &[CheckSummary]) -> Vec<Risk> {
     FACTORS
         .iter()
         .map(|(factor, cats)| {
-            let scores: Vec<&CategoryScore> = categories.iter().filter(|c| cats.contains(&c.category)).collect();
+            let scores: Vec<&CategoryScore> = categories
+                .iter()
+                .filter(|c| cats.contains(&c.category))
+                .collect();
             let concerns: Vec<&Finding> = findings
                 .iter()
                 .filter(|f| f.is_concern() && cats.contains(&f.category))
@@ -508,7 +538,9 @@ fn risks(categories: &[CategoryScore], findings: &[Finding], checks: &[CheckSumm
                 });
             let level = match (worst_rag, worst_sev) {
                 (None, None) => Level::Unknown,
-                (Some(Rag::Red), _) | (_, Some(Severity::P0)) | (_, Some(Severity::P1)) => Level::High,
+                (Some(Rag::Red), _) | (_, Some(Severity::P0)) | (_, Some(Severity::P1)) => {
+                    Level::High
+                }
                 (Some(Rag::Yellow), _) | (_, Some(Severity::P2)) => Level::Medium,
                 _ => Level::Low,
             };
@@ -580,14 +612,22 @@ fn actions(checks: &[CheckSummary], findings: &[Finding]) -> Vec<Action> {
             .unwrap_or(def.severity);
         out.push(Action {
             priority,
-            action: first.action.clone().unwrap_or_else(|| def.action.to_string()),
+            action: first
+                .action
+                .clone()
+                .unwrap_or_else(|| def.action.to_string()),
             effort: def.effort,
             risk: def.risk,
             check: def.id,
             findings: concerns,
         });
     }
-    let order = |id: &str| Category::ALL.iter().position(|c| id.starts_with(c.id())).unwrap_or(99);
+    let order = |id: &str| {
+        Category::ALL
+            .iter()
+            .position(|c| id.starts_with(c.id()))
+            .unwrap_or(99)
+    };
     out.sort_by(|a, b| {
         a.priority
             .cmp(&b.priority)
@@ -635,7 +675,11 @@ fn verdict(
     if red.len() >= RED_CATEGORIES_NOT_READY {
         return (
             Verdict::NotReady,
-            format!("NOT READY because {} categories are red: {}.", red.len(), list(&red, 5)),
+            format!(
+                "NOT READY because {} categories are red: {}.",
+                red.len(),
+                list(&red, 5)
+            ),
         );
     }
     let p1 = titles(Severity::P1);
@@ -652,7 +696,15 @@ fn verdict(
     if !red.is_empty() {
         return (
             Verdict::StagingOnly,
-            format!("STAGING ONLY because {} red: {}.", if red.len() == 1 { "one category is" } else { "categories are" }, list(&red, 3)),
+            format!(
+                "STAGING ONLY because {} red: {}.",
+                if red.len() == 1 {
+                    "one category is"
+                } else {
+                    "categories are"
+                },
+                list(&red, 3)
+            ),
         );
     }
     let unmet: Vec<String> = criteria
@@ -663,7 +715,10 @@ fn verdict(
     if !unmet.is_empty() {
         return (
             Verdict::StagingOnly,
-            format!("STAGING ONLY because acceptance criteria are not met: {}.", list(&unmet, 4)),
+            format!(
+                "STAGING ONLY because acceptance criteria are not met: {}.",
+                list(&unmet, 4)
+            ),
         );
     }
     let pending: Vec<String> = criteria
@@ -676,7 +731,11 @@ fn verdict(
             Verdict::StagingOnly,
             format!(
                 "STAGING ONLY because READY needs every acceptance criterion verified and {} pending: {}.",
-                if pending.len() == 1 { "one is" } else { "some are" },
+                if pending.len() == 1 {
+                    "one is"
+                } else {
+                    "some are"
+                },
                 list(&pending, 4)
             ),
         );
@@ -698,8 +757,12 @@ fn list(items: &[String], max: usize) -> String {
 
 fn deployment_risk(verdict: Verdict, findings: &[Finding], risks: &[Risk]) -> Level {
     let high = risks.iter().filter(|r| r.level == Level::High).count();
-    let p0 = findings.iter().any(|f| f.is_concern() && f.severity == Some(Severity::P0));
-    let p1 = findings.iter().any(|f| f.is_concern() && f.severity == Some(Severity::P1));
+    let p0 = findings
+        .iter()
+        .any(|f| f.is_concern() && f.severity == Some(Severity::P0));
+    let p1 = findings
+        .iter()
+        .any(|f| f.is_concern() && f.severity == Some(Severity::P1));
     if p0 || high >= 2 || verdict == Verdict::NotReady {
         Level::High
     } else if high == 1 || p1 || verdict == Verdict::StagingOnly {
@@ -716,21 +779,47 @@ fn executive_summary(r: &Review) -> String {
         .languages
         .iter()
         .take(3)
-        .map(|l| format!("{} ({} lines)", l.name, crate::model::group_digits(l.code_lines)))
+        .map(|l| {
+            format!(
+                "{} ({} lines)",
+                l.name,
+                crate::model::group_digits(l.code_lines)
+            )
+        })
         .collect();
     let mut s = format!(
         "greenlight reviewed {} as a {} ({}): {} of production code in {}.",
         r.repository.name,
         r.project_kind,
-        if r.stack.kind_source == "policy" { "set by the policy" } else { "inferred" },
+        if r.stack.kind_source == "policy" {
+            "set by the policy"
+        } else {
+            "inferred"
+        },
         plural(r.tests.production_code_lines, "line", "lines"),
-        if langs.is_empty() { plural(inv.files, "file", "files") } else { langs.join(", ") },
+        if langs.is_empty() {
+            plural(inv.files, "file", "files")
+        } else {
+            langs.join(", ")
+        },
     );
-    s.push_str(&format!(" Verdict: {}. {}", r.verdict.label(), r.verdict_rule));
+    s.push_str(&format!(
+        " Verdict: {}. {}",
+        r.verdict.label(),
+        r.verdict_rule
+    ));
     let scored: Vec<&CategoryScore> = r.categories.iter().filter(|c| c.score.is_some()).collect();
     if let (Some(best), Some(worst)) = (
-        scored.iter().max_by(|a, b| a.score.partial_cmp(&b.score).unwrap_or(std::cmp::Ordering::Equal)),
-        scored.iter().min_by(|a, b| a.score.partial_cmp(&b.score).unwrap_or(std::cmp::Ordering::Equal)),
+        scored.iter().max_by(|a, b| {
+            a.score
+                .partial_cmp(&b.score)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        }),
+        scored.iter().min_by(|a, b| {
+            a.score
+                .partial_cmp(&b.score)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        }),
     ) {
         if let (Some(overall), Some(b), Some(w)) = (r.overall_score, best.score, worst.score) {
             s.push_str(&format!(
@@ -767,5 +856,8 @@ fn executive_summary(r: &Review) -> String {
 
 /// Evidence helper for renderers: the first location of a finding, as `path:line`.
 pub fn first_location(f: &Finding) -> Option<String> {
-    f.evidence.iter().find_map(Evidence::location).map(|l| l.display())
+    f.evidence
+        .iter()
+        .find_map(Evidence::location)
+        .map(|l| l.display())
 }

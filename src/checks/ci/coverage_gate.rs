@@ -46,11 +46,21 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         // A threshold in the coverage configuration is enforced whenever the tests run
         // with coverage; CI running the tests makes that likely but not certain.
         let (score, message) = if runs_tests {
-            (0.75, "A coverage threshold is configured and CI runs the tests, but no CI step visibly enforces the threshold.")
+            (
+                0.75,
+                "A coverage threshold is configured and CI runs the tests, but no CI step visibly enforces the threshold.",
+            )
         } else {
-            (0.4, "A coverage threshold is configured but CI does not run the tests, so nothing enforces it.")
+            (
+                0.4,
+                "A coverage threshold is configured but CI does not run the tests, so nothing enforces it.",
+            )
         };
-        return Outcome::scored(score, "coverage threshold configured, not visibly enforced in CI").concern(
+        return Outcome::scored(
+            score,
+            "coverage threshold configured, not visibly enforced in CI",
+        )
+        .concern(
             def,
             "Coverage threshold not enforced in CI",
             message,

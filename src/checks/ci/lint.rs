@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "ci.lint",
         category: Category::Ci,
         title: "CI runs linters and type checks",
-        summary: "A CI job runs a linter (and a type checker for Python/TypeScript); tools only in pre-commit or a Makefile count as configured, not enforced.",
+        summary: "A CI job runs a linter (and a type checker for Python/TypeScript); formatting checks are not linting, and tools only in pre-commit or a Makefile count as configured, not enforced.",
         weight: 1.0,
         severity: Severity::P2,
         effort: Effort::S,
@@ -46,35 +46,71 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut evidence = step_evidence(cx, &lint, 3);
     evidence.extend(step_evidence(cx, &types, 3));
     match (lint_ok, types_ok) {
-        (true, true) => Outcome::pass("CI lints and type-checks").strength(def, "CI runs static analysis", "", evidence),
+        (true, true) => {
+            let summary = if needs_types {
+                "CI lints and type-checks"
+            } else {
+                "CI lints (the compiler checks types)"
+            };
+            Outcome::pass(summary).strength(def, "CI runs static analysis", "", evidence)
+        }
         (true, false) => {
-            let mut ev = vec![Evidence::absent("mypy, pyright, tsc --noEmit in CI jobs", "CI configuration")];
+            let mut ev = vec![Evidence::absent(
+                "mypy, pyright, tsc --noEmit in CI jobs",
+                "CI configuration",
+            )];
             ev.extend(local_evidence(&local_types));
             Outcome::partial(0.6, "CI lints but does not type-check")
                 .strength(def, "CI runs linters", "", evidence)
-                .concern(def, "CI does not type-check", "The CI pipeline runs linters but no type checker.", ev)
+                .concern(
+                    def,
+                    "CI does not type-check",
+                    "The CI pipeline runs linters but no type checker.",
+                    ev,
+                )
         }
         (false, true) if needs_types => {
-            let mut ev = vec![Evidence::absent("ruff, flake8, pylint, eslint, clippy, golangci-lint in CI jobs", "CI configuration")];
+            let mut ev = vec![Evidence::absent(
+                "ruff, flake8, pylint, eslint, clippy, golangci-lint in CI jobs",
+                "CI configuration",
+            )];
             ev.extend(local_evidence(&local_lint));
             Outcome::partial(0.5, "CI type-checks but runs no linter")
                 .strength(def, "CI type-checks", "", evidence)
-                .concern(def, "CI runs no linter", "The CI pipeline type-checks but runs no linter.", ev)
+                .concern(
+                    def,
+                    "CI runs no linter",
+                    "The CI pipeline type-checks but runs no linter.",
+                    ev,
+                )
         }
         _ => {
             let mut ev = vec![Evidence::absent(
                 "ruff, flake8, pylint, mypy, eslint, tsc, clippy, golangci-lint, pre-commit in CI jobs",
-                if cx.facts.ci.files.is_empty() { "no CI configuration exists".to_string() } else { "CI configuration".to_string() },
+                if cx.facts.ci.files.is_empty() {
+                    "no CI configuration exists".to_string()
+                } else {
+                    "CI configuration".to_string()
+                },
             )];
             let local: Vec<_> = local_lint.iter().chain(&local_types).copied().collect();
             ev.extend(local_evidence(&local));
-            let message = if local.is_empty() {
+            let format_only = cx.facts.ci.steps("format");
+            ev.extend(step_evidence(cx, &format_only, 2));
+            let message = if !format_only.is_empty() && local.is_empty() {
+                "CI only checks formatting; no linter or type checker runs."
+            } else if local.is_empty() {
                 "No CI job runs static analysis."
             } else {
                 "Static analysis is configured locally (pre-commit, Makefile, scripts) but no CI job enforces it."
             };
             let score = if local.is_empty() { 0.0 } else { 0.25 };
-            Outcome::scored(score, "static analysis not run in CI").concern(def, "CI runs no static analysis", message, ev)
+            Outcome::scored(score, "static analysis not run in CI").concern(
+                def,
+                "CI runs no static analysis",
+                message,
+                ev,
+            )
         }
     }
 }

@@ -35,7 +35,25 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         );
     }
     let cat = crate::analyze::catalog::catalog();
-    let mut outcome = Outcome::pass("");
+    let mut outcome = if ci.files.iter().any(|f| f.on_changes) {
+        Outcome::pass("")
+    } else {
+        let mut evidence = vec![Evidence::absent(
+            "a workflow triggered by push, pull_request or merge_group",
+            plural(ci.files.len(), "CI file", "CI files"),
+        )];
+        evidence.extend(ci.files.iter().map(|f| {
+            let line = f.triggers_line.unwrap_or(1);
+            let snippet = format!("on: {}", f.triggers.join(", "));
+            Evidence::at(f.path.clone(), line, &snippet)
+        }));
+        Outcome::scored(0.2, "").concern(
+            def,
+            "CI never runs on changes",
+            "The CI configuration only runs on a schedule, by hand or on other events; no workflow runs on pushes or pull requests.",
+            evidence,
+        )
+    };
     let mut jobs = 0usize;
     for file in &ci.files {
         jobs += file.jobs.len();
@@ -44,11 +62,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 continue;
             }
             let mut classes: Vec<&str> = Vec::new();
-            for name in job
-                .steps
-                .iter()
-                .filter_map(|s| cat.ci_classes.iter().find(|c| c.id == s.class).map(|c| c.name.as_str()))
-            {
+            for name in job.steps.iter().filter_map(|s| {
+                cat.ci_classes
+                    .iter()
+                    .find(|c| c.id == s.class)
+                    .map(|c| c.name.as_str())
+            }) {
                 if !classes.contains(&name) {
                     classes.push(name);
                 }
@@ -71,9 +90,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         s.dedup();
         s
     };
+    let on_changes = ci.files.iter().filter(|f| f.on_changes).count();
     outcome.summary = format!(
-        "{} with {} ({})",
+        "{} ({} on pushes or pull requests) with {} ({})",
         plural(ci.files.len(), "CI file", "CI files"),
+        on_changes,
         plural(jobs, "job", "jobs"),
         systems.join(", ")
     );

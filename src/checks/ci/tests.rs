@@ -23,6 +23,9 @@ pub const CHECK: Check = Check {
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
+    if cx.production_lines() == 0 && cx.facts.tests.files.is_empty() {
+        return Outcome::not_applicable("no code and no tests");
+    }
     if cx.facts.ci.files.is_empty() {
         return Outcome::fail("no CI configuration").concern(
             def,
@@ -38,7 +41,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             "test commands (pytest, tox, cargo test, npm test, go test, …) in CI jobs",
             plural(cx.facts.ci.files.len(), "CI file", "CI files"),
         )];
-        evidence.extend(local.iter().take(3).map(|t| Evidence::at(t.path.clone(), t.step.line, &t.step.text)));
+        evidence.extend(
+            local
+                .iter()
+                .take(3)
+                .map(|t| Evidence::at(t.path.clone(), t.step.line, &t.step.text)),
+        );
         return Outcome::fail("no CI job runs the tests").concern(
             def,
             "Tests are not run in CI",
@@ -47,5 +55,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         );
     }
     let summary = format!("tests run in {}", plural(steps.len(), "CI job", "CI jobs"));
-    Outcome::pass(summary.clone()).strength(def, "CI runs the tests", summary, step_evidence(cx, &steps, 5))
+    Outcome::pass(summary.clone()).strength(
+        def,
+        "CI runs the tests",
+        summary,
+        step_evidence(cx, &steps, 5),
+    )
 }

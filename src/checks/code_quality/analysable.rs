@@ -38,7 +38,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         let why = match &f.content {
             Content::TooLarge => {
                 large += 1;
-                format!("{} bytes, over the {}-byte cap: not analysed", f.bytes, cx.inventory.max_file_bytes)
+                format!(
+                    "{} bytes, over the {}-byte cap: not analysed",
+                    f.bytes, cx.inventory.max_file_bytes
+                )
             }
             Content::Unreadable(e) => {
                 unreadable += 1;
@@ -48,6 +51,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 lossy += 1;
                 "not valid UTF-8; read with replacement characters".to_string()
             }
+            Content::Binary => {
+                unreadable += 1;
+                "contains NUL bytes (UTF-16 or binary): not analysed".to_string()
+            }
             _ => continue,
         };
         if evidence.len() < 10 {
@@ -56,7 +63,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     }
     let bad = lossy + unreadable + large;
     if bad == 0 {
-        return Outcome::pass(format!("all {} read as UTF-8 text", plural(relevant.len(), "source file", "source files")));
+        return Outcome::pass(format!(
+            "all {} read as UTF-8 text",
+            plural(relevant.len(), "source file", "source files")
+        ));
     }
     let score = 1.0 - (bad as f64 / relevant.len() as f64).min(1.0);
     let mut parts = Vec::new();
@@ -64,15 +74,24 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         parts.push(format!("{lossy} not UTF-8"));
     }
     if unreadable > 0 {
-        parts.push(format!("{unreadable} unreadable"));
+        parts.push(format!("{unreadable} unreadable or binary"));
     }
     if large > 0 {
         parts.push(format!("{large} over the size cap"));
     }
-    let summary = format!("{} of {} source files: {}", bad, relevant.len(), parts.join(", "));
-    Outcome::scored(score.max(0.5), summary.clone()).concern(
+    let summary = format!(
+        "{} of {} source files: {}",
+        bad,
+        relevant.len(),
+        parts.join(", ")
+    );
+    // Any file left out keeps the check from passing.
+    Outcome::scored(score.min(0.95), summary.clone()).concern(
         def,
-        format!("{} could not be fully analysed", plural(bad, "source file", "source files")),
+        format!(
+            "{} could not be fully analysed",
+            plural(bad, "source file", "source files")
+        ),
         summary,
         evidence,
     )

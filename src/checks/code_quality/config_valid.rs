@@ -21,13 +21,17 @@ pub const CHECK: Check = Check {
 };
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
-    let parsed = cx.facts.manifests.len() + cx.facts.ci.files.len() + cx.facts.containers.compose.len();
+    let parsed =
+        cx.facts.manifests.len() + cx.facts.ci.files.len() + cx.facts.containers.compose.len();
     let problems = &cx.facts.problems;
     if problems.is_empty() {
         if parsed == 0 {
             return Outcome::not_applicable("no manifests, workflows or compose files");
         }
-        return Outcome::pass(format!("{} parsed", plural(parsed, "configuration file", "configuration files")));
+        return Outcome::pass(format!(
+            "{} parsed",
+            plural(parsed, "configuration file", "configuration files")
+        ));
     }
     let mut outcome = Outcome::fail(format!(
         "{} could not be parsed",

@@ -36,22 +36,40 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let evidence_of = |kind: ArtifactKind| -> Vec<(String, Evidence)> {
         cx.facts
             .artifacts_of(kind)
-            .filter_map(|a| a.evidence.first().map(|e| (a.artifact.name.clone(), e.clone())))
+            .filter_map(|a| {
+                a.evidence
+                    .first()
+                    .map(|e| (a.artifact.name.clone(), e.clone()))
+            })
             .collect()
     };
     let mut linters = evidence_of(ArtifactKind::Linter);
     // Rust and Go ship their own linters; running them in CI counts as configured.
     for s in cx.facts.ci.steps("lint") {
         if s.step.text.contains("clippy") || s.step.text.contains("go vet") {
-            let name = if s.step.text.contains("clippy") { "Clippy (in CI)" } else { "go vet (in CI)" };
+            let name = if s.step.text.contains("clippy") {
+                "Clippy (in CI)"
+            } else {
+                "go vet (in CI)"
+            };
             linters.push((name.to_string(), cx.at(&s.file.path, s.step.line)));
         }
     }
-    let needs_types = uses(cx, Ecosystem::Python)
-        || cx
-            .inventory
-            .sources()
-            .any(|f| f.lang() == "typescript");
+    for t in cx.facts.ci.local("lint") {
+        if t.step.text.contains("clippy")
+            || t.step.text.contains("go vet")
+            || t.step.text.contains("golangci-lint")
+        {
+            let name = if t.step.text.contains("clippy") {
+                "Clippy"
+            } else {
+                "go vet / golangci-lint"
+            };
+            linters.push((name.to_string(), cx.at(&t.path, t.step.line)));
+        }
+    }
+    let needs_types =
+        uses(cx, Ecosystem::Python) || cx.inventory.sources().any(|f| f.lang() == "typescript");
     let types = evidence_of(ArtifactKind::TypeChecker);
     let type_ok = !needs_types || !types.is_empty();
     let names = |v: &[(String, Evidence)]| {
@@ -59,7 +77,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         n.dedup();
         n.join(", ")
     };
-    let mut found: Vec<Evidence> = linters.iter().chain(&types).map(|(_, e)| e.clone()).collect();
+    let mut found: Vec<Evidence> = linters
+        .iter()
+        .chain(&types)
+        .map(|(_, e)| e.clone())
+        .collect();
     found.dedup();
     match (linters.is_empty(), type_ok) {
         (false, true) => {

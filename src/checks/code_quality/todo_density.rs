@@ -1,7 +1,7 @@
 //! Judges how many TODO / FIXME / HACK / XXX markers production code carries.
 
 use crate::checks::{Check, CheckDef, Context, Outcome};
-use crate::model::{Category, Effort, Evidence, Severity, group_digits, plural};
+use crate::model::{Category, Effort, Evidence, Severity, plural};
 use crate::repo::FileKind;
 
 pub const CHECK: Check = Check {
@@ -28,20 +28,22 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     }
     let mut markers: Vec<(String, u32, &str)> = Vec::new();
     for s in &cx.facts.sources {
-        let Some(f) = cx.inventory.files.get(s.file) else { continue };
+        let Some(f) = cx.inventory.files.get(s.file) else {
+            continue;
+        };
         if f.kind != FileKind::Source {
             continue;
         }
-        for m in &s.markers {
+        for m in s.markers.iter().filter(|m| !s.is_inline_test(m.line)) {
             markers.push((f.path.clone(), m.line, m.tag));
         }
     }
     let limit = cx.policy.thresholds.todo_per_kloc;
     let density = markers.len() as f64 / kloc;
     let summary = format!(
-        "{} in {} lines of code ({density:.1} per 1,000; limit {limit})",
+        "{} in {} of code ({density:.1} per 1,000; limit {limit})",
         plural(markers.len(), "marker", "markers"),
-        group_digits(cx.production_lines())
+        plural(cx.production_lines(), "line", "lines")
     );
     if density <= limit {
         return Outcome::pass(summary);
@@ -59,7 +61,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .collect();
     Outcome::scored(score, summary.clone()).concern(
         &CHECK.def,
-        format!("{} in production code", plural(markers.len(), "TODO/FIXME marker", "TODO/FIXME markers")),
+        format!(
+            "{} in production code",
+            plural(markers.len(), "TODO/FIXME marker", "TODO/FIXME markers")
+        ),
         summary,
         evidence,
     )

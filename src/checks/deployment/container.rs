@@ -35,7 +35,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     Presence {
         def: &CHECK.def,
         found,
-        found_title: format!("Container build present ({} Dockerfile(s))", cx.facts.containers.dockerfiles.len()),
+        found_title: format!(
+            "Container build present ({} Dockerfile(s))",
+            cx.facts.containers.dockerfiles.len()
+        ),
         missing_title: "No container build".into(),
         missing_message: format!(
             "There is no Dockerfile, so the {} has no reproducible deployment artifact.",

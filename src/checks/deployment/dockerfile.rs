@@ -32,7 +32,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut total = 0usize;
     let mut concerns: Vec<(Severity, String, String, Evidence)> = Vec::new();
     for df in files {
-        let Some(last) = df.stages.last() else { continue };
+        let Some(last) = df.stages.last() else {
+            continue;
+        };
         total += 1;
         if df.runs_as_root() {
             let (line, snippet) = match &df.user {
@@ -86,7 +88,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         return Outcome::not_applicable("no FROM instruction in any Dockerfile");
     }
     let score = good as f64 / total as f64;
-    let mut outcome = Outcome::scored(score, format!("{good} of {total} Dockerfile practices followed"));
+    let mut outcome = Outcome::scored(
+        score,
+        format!("{good} of {total} Dockerfile practices followed"),
+    );
     if concerns.is_empty() {
         outcome = outcome.strength(
             def,

@@ -33,7 +33,15 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     for f in &cx.facts.ci.files {
         for j in &f.jobs {
             if let Some((name, line)) = &j.environment {
-                found.push(Evidence::at(f.path.clone(), *line, &format!("environment: {name}")));
+                // Publishing the documentation site is not a deployment environment.
+                if name == "github-pages" {
+                    continue;
+                }
+                found.push(Evidence::at(
+                    f.path.clone(),
+                    *line,
+                    &format!("environment: {name}"),
+                ));
             }
         }
     }

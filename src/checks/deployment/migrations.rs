@@ -26,11 +26,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .facts
         .detections
         .iter()
-        .filter(|d| matches!(d.kind, DetectorKind::Database | DetectorKind::Orm) && !d.used.is_empty())
-        .filter(|d| !d.name.contains("Redis") && !d.name.contains("Elasticsearch"))
+        .filter(|d| (d.is(DetectorKind::Database) || d.is(DetectorKind::Orm)) && !d.used.is_empty())
+        // A cache or a search index has no schema to migrate.
+        .filter(|d| !d.is(DetectorKind::Caching) && !d.name.contains("Elasticsearch"))
         .collect();
     if dbs.is_empty() {
-        return Outcome::not_applicable("no relational or document database used in production code");
+        return Outcome::not_applicable(
+            "no relational or document database used in production code",
+        );
     }
     let mut found: Vec<Evidence> = cx
         .facts
@@ -57,7 +60,8 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     .judge();
     if let Some(f) = outcome.findings.first_mut() {
         if f.is_concern() {
-            f.evidence.extend(dbs.iter().filter_map(|d| d.used.first().cloned()).take(3));
+            f.evidence
+                .extend(dbs.iter().filter_map(|d| d.used.first().cloned()).take(3));
         }
     }
     outcome

@@ -27,7 +27,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         return Outcome::not_applicable(format!("a {} is not deployed as a service", cx.kind));
     }
     let mut found: Vec<Evidence> = Vec::new();
-    for kind in [ArtifactKind::Orchestration, ArtifactKind::Iac, ArtifactKind::Platform] {
+    for kind in [
+        ArtifactKind::Orchestration,
+        ArtifactKind::Iac,
+        ArtifactKind::Platform,
+    ] {
         for a in cx.facts.artifacts_of(kind) {
             found.extend(a.evidence.iter().take(2).cloned());
         }

@@ -26,10 +26,18 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if cx.production_lines() == 0 {
         return Outcome::not_applicable("no production source code");
     }
-    let steps = cx.facts.ci.steps("release");
+    let steps = cx.facts.ci.all_steps("release");
     if !steps.is_empty() {
-        return Outcome::pass(format!("releases from {}", plural(steps.len(), "CI step", "CI steps")))
-            .strength(def, "Automated release in CI", "", step_evidence(cx, &steps, 3));
+        return Outcome::pass(format!(
+            "releases from {}",
+            plural(steps.len(), "CI step", "CI steps")
+        ))
+        .strength(
+            def,
+            "Automated release in CI",
+            "",
+            step_evidence(cx, &steps, 3),
+        );
     }
     let local = cx.facts.ci.local("release");
     let mut evidence = vec![Evidence::absent(
@@ -40,11 +48,27 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             plural(cx.facts.ci.files.len(), "CI file", "CI files")
         },
     )];
-    evidence.extend(local.iter().take(3).map(|t| Evidence::at(t.path.clone(), t.step.line, &t.step.text)));
+    evidence.extend(
+        local
+            .iter()
+            .take(3)
+            .map(|t| Evidence::at(t.path.clone(), t.step.line, &t.step.text)),
+    );
     let (score, message) = if local.is_empty() {
-        (0.0, "No CI job publishes or deploys a release; releases are manual.")
+        (
+            0.0,
+            "No CI job publishes or deploys a release; releases are manual.",
+        )
     } else {
-        (0.25, "Release commands exist in local scripts, but no CI job runs them.")
+        (
+            0.25,
+            "Release commands exist in local scripts, but no CI job runs them.",
+        )
     };
-    Outcome::scored(score, "no release automation in CI").concern(def, "No automated release pipeline", message, evidence)
+    Outcome::scored(score, "no release automation in CI").concern(
+        def,
+        "No automated release pipeline",
+        message,
+        evidence,
+    )
 }

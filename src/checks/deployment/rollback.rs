@@ -23,9 +23,12 @@ pub const CHECK: Check = Check {
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
     if !cx.kind.is_service() {
-        return Outcome::not_applicable(format!("a {} is rolled back by installing an earlier version", cx.kind));
+        return Outcome::not_applicable(format!(
+            "a {} is rolled back by installing an earlier version",
+            cx.kind
+        ));
     }
-    let mut found: Vec<Evidence> = step_evidence(cx, &cx.facts.ci.steps("rollback"), 3);
+    let mut found: Vec<Evidence> = step_evidence(cx, &cx.facts.ci.all_steps("rollback"), 3);
     found.extend(
         cx.facts
             .docs

@@ -24,8 +24,24 @@ fn is_version_tag(tag: &str) -> bool {
     let t = tag.rsplit('/').next().unwrap_or(tag);
     let t = t.trim_start_matches(['v', 'V']);
     let mut parts = t.split('.');
-    parts.next().is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-        && parts.next().is_some_and(|p| p.chars().next().is_some_and(|c| c.is_ascii_digit()))
+    parts
+        .next()
+        .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts
+            .next()
+            .is_some_and(|p| p.chars().next().is_some_and(|c| c.is_ascii_digit()))
+}
+
+/// Numeric parts of a version tag, for ordering (`v1.10.0` after `v1.9.0`).
+fn version_key(tag: &str) -> Vec<u64> {
+    tag.rsplit('/')
+        .next()
+        .unwrap_or(tag)
+        .trim_start_matches(['v', 'V'])
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
 }
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
@@ -47,28 +63,55 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .map(|g| g.tags.iter().filter(|t| is_version_tag(t)).collect());
     match (version_ev, tags) {
         (Some(ev), Some(tags)) if !tags.is_empty() => {
-            let latest = tags.last().map(|t| t.as_str()).unwrap_or("");
-            Outcome::pass(format!("version declared; {} (latest {latest})", plural(tags.len(), "version tag", "version tags")))
-                .strength(def, "Versioned releases", format!("{} version tags", tags.len()), vec![ev])
+            let latest = tags
+                .iter()
+                .max_by(|a, b| version_key(a).cmp(&version_key(b)))
+                .map(|t| t.as_str())
+                .unwrap_or("");
+            Outcome::pass(format!(
+                "version declared; {} (latest {latest})",
+                plural(tags.len(), "version tag", "version tags")
+            ))
+            .strength(
+                def,
+                "Versioned releases",
+                format!("{} version tags", tags.len()),
+                vec![ev],
+            )
         }
-        (Some(ev), Some(_)) => Outcome::partial(0.5, "version declared but no version tags in git").concern(
-            def,
-            "No version tags",
-            "The manifest declares a version, but no git tag marks a released version.",
-            vec![ev, Evidence::absent("tags like v1.2.3 or 1.2.3", "git refs (refs/tags, packed-refs)")],
-        ),
-        (Some(ev), None) => Outcome::partial(0.75, "version declared; tags unknown (no git metadata)").concern_at(
-            def,
-            Severity::P3,
-            "Version tags could not be checked",
-            "The directory is not a git checkout, so release tags could not be verified.",
-            vec![ev, Evidence::absent("a .git directory", "the audited directory")],
-        ),
+        (Some(ev), Some(_)) => Outcome::partial(0.5, "version declared but no version tags in git")
+            .concern(
+                def,
+                "No version tags",
+                "The manifest declares a version, but no git tag marks a released version.",
+                vec![
+                    ev,
+                    Evidence::absent(
+                        "tags like v1.2.3 or 1.2.3",
+                        "git refs (refs/tags, packed-refs)",
+                    ),
+                ],
+            ),
+        (Some(ev), None) => {
+            Outcome::partial(0.75, "version declared; tags unknown (no git metadata)").concern_at(
+                def,
+                Severity::P3,
+                "Version tags could not be checked",
+                "The directory is not a git checkout, so release tags could not be verified.",
+                vec![
+                    ev,
+                    Evidence::absent("a .git directory", "the audited directory"),
+                ],
+            )
+        }
         (None, _) => Outcome::fail("no version declared").concern(
             def,
             "No version declared",
             "No manifest declares a version.",
-            vec![Evidence::absent("version in pyproject.toml, setup.cfg, Cargo.toml, package.json", plural(cx.facts.manifests.len(), "manifest", "manifests"))],
+            vec![Evidence::absent(
+                "version in pyproject.toml, setup.cfg, Cargo.toml, package.json",
+                plural(cx.facts.manifests.len(), "manifest", "manifests"),
+            )],
         ),
     }
 }
@@ -84,5 +127,6 @@ mod tests {
         assert!(is_version_tag("release/v3.1.0"));
         assert!(!is_version_tag("latest"));
         assert!(!is_version_tag("v"));
+        assert!(super::version_key("v1.10.0") > super::version_key("v1.9.0"));
     }
 }

@@ -28,8 +28,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if warnings.is_empty() {
         return Outcome::pass("no warnings in README or docs");
     }
-    let strong: Vec<_> = warnings.iter().filter(|w| w.strength == WarningStrength::Strong).collect();
-    let mild: Vec<_> = warnings.iter().filter(|w| w.strength == WarningStrength::Mild).collect();
+    let strong: Vec<_> = warnings
+        .iter()
+        .filter(|w| w.strength == WarningStrength::Strong)
+        .collect();
+    let mild: Vec<_> = warnings
+        .iter()
+        .filter(|w| w.strength == WarningStrength::Mild)
+        .collect();
     let mut outcome = if strong.is_empty() {
         Outcome::partial(0.6, plural(mild.len(), "mild warning", "mild warnings"))
     } else {
@@ -41,13 +47,20 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     for w in strong.iter().take(5) {
         outcome = outcome.concern(
             def,
-            format!("Maintainers warn: \"{}\"", crate::model::shorten(&w.text, 90)),
+            format!(
+                "Maintainers warn: \"{}\"",
+                crate::model::shorten(&w.text, 90)
+            ),
             format!("{}:{} says: \"{}\"", w.path, w.line, w.text),
             vec![Evidence::at(w.path.clone(), w.line, &w.text)],
         );
     }
     if !mild.is_empty() {
-        let evidence = mild.iter().take(5).map(|w| Evidence::at(w.path.clone(), w.line, &w.text)).collect();
+        let evidence = mild
+            .iter()
+            .take(5)
+            .map(|w| Evidence::at(w.path.clone(), w.line, &w.text))
+            .collect();
         outcome = outcome.concern_at(
             def,
             Severity::P3,

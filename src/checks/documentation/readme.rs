@@ -35,7 +35,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             Severity::P1,
             "No README",
             "The repository has no README at its root.",
-            vec![Evidence::absent("README, README.md, README.rst, README.txt at the root", cx.scope())],
+            vec![Evidence::absent(
+                "README, README.md, README.rst, README.txt at the root",
+                cx.scope(),
+            )],
         );
     };
     let mut present = Vec::new();
@@ -64,8 +67,17 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         );
     }
     if !missing.is_empty() {
-        let headings: Vec<&str> = readme.headings.iter().map(|h| h.title.as_str()).take(12).collect();
-        let severity = if missing.len() >= 3 { Severity::P2 } else { Severity::P3 };
+        let headings: Vec<&str> = readme
+            .headings
+            .iter()
+            .map(|h| h.title.as_str())
+            .take(12)
+            .collect();
+        let severity = if missing.len() >= 3 {
+            Severity::P2
+        } else {
+            Severity::P3
+        };
         outcome = outcome.concern_at(
             def,
             severity,
@@ -77,7 +89,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     "{} headings in {}: {}",
                     readme.headings.len(),
                     readme.path,
-                    if headings.is_empty() { "none".to_string() } else { headings.join(" | ") }
+                    if headings.is_empty() {
+                        "none".to_string()
+                    } else {
+                        headings.join(" | ")
+                    }
                 ),
             )],
         );

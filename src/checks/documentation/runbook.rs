@@ -29,14 +29,19 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         // Escalation paths written elsewhere are a partial runbook.
         let mentions = cx.facts.docs.topic("escalation");
         if !mentions.is_empty() {
-            let ev = mentions.iter().take(3).map(|(p, l, t)| Evidence::at(p.clone(), *l, t)).collect();
-            return Outcome::partial(0.4, "no runbook; on-call or escalation mentioned in docs").concern_at(
-                &CHECK.def,
-                by_kind(cx.kind, Severity::P2, Severity::P3, Severity::P3),
-                "No runbook",
-                "Documentation mentions on-call or escalation, but there is no runbook.",
-                ev,
-            );
+            let ev = mentions
+                .iter()
+                .take(3)
+                .map(|(p, l, t)| Evidence::at(p.clone(), *l, t))
+                .collect();
+            return Outcome::partial(0.4, "no runbook; on-call or escalation mentioned in docs")
+                .concern_at(
+                    &CHECK.def,
+                    by_kind(cx.kind, Severity::P2, Severity::P3, Severity::P3),
+                    "No runbook",
+                    "Documentation mentions on-call or escalation, but there is no runbook.",
+                    ev,
+                );
         }
     }
     super::role_presence(

@@ -94,7 +94,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     }
     let mut message = String::from("No end-to-end or integration tests were found");
     if !configured.is_empty() {
-        message.push_str("; an end-to-end tool is configured but no test uses it");
+        message.push_str(
+            "; end-to-end configuration or directories exist, but no test case was found there",
+        );
     }
     message.push('.');
     let mut evidence = vec![Evidence::absent(
@@ -103,5 +105,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     )];
     evidence.extend(configured);
     let severity = by_kind(cx.kind, Severity::P1, Severity::P1, Severity::P2);
-    Outcome::fail("no end-to-end or integration tests").concern_at(def, severity, "No end-to-end tests", message, evidence)
+    Outcome::fail("no end-to-end or integration tests").concern_at(
+        def,
+        severity,
+        "No end-to-end tests",
+        message,
+        evidence,
+    )
 }

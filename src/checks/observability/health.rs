@@ -21,7 +21,20 @@ pub const CHECK: Check = Check {
     evaluate,
 };
 
-const HEALTH_WORDS: &[&str] = &["health", "healthz", "healthcheck", "ready", "readyz", "readiness", "live", "livez", "liveness", "ping", "status", "heartbeat"];
+const HEALTH_WORDS: &[&str] = &[
+    "health",
+    "healthz",
+    "healthcheck",
+    "ready",
+    "readyz",
+    "readiness",
+    "live",
+    "livez",
+    "liveness",
+    "ping",
+    "status",
+    "heartbeat",
+];
 
 fn is_health(path: &str) -> bool {
     path.to_ascii_lowercase()
@@ -37,18 +50,29 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut routes = 0usize;
     let mut found = Vec::new();
     for s in &cx.facts.sources {
-        let Some(f) = cx.inventory.files.get(s.file) else { continue };
+        let Some(f) = cx.inventory.files.get(s.file) else {
+            continue;
+        };
         if f.kind != FileKind::Source {
             continue;
         }
-        let live: Vec<_> = s.routes.iter().filter(|r| !s.is_inline_test(r.line)).collect();
+        let live: Vec<_> = s
+            .routes
+            .iter()
+            .filter(|r| !s.is_inline_test(r.line))
+            .collect();
         routes += live.len();
         for r in live.into_iter().filter(|r| is_health(&r.path)) {
             found.push(cx.at(&f.path, r.line));
         }
     }
     if !found.is_empty() {
-        return Outcome::pass(format!("{} health route(s)", found.len())).strength(def, "Health endpoint present", "", found);
+        return Outcome::pass(format!("{} health route(s)", found.len())).strength(
+            def,
+            "Health endpoint present",
+            "",
+            found,
+        );
     }
     let probes: Vec<Evidence> = cx
         .facts

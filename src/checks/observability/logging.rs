@@ -26,7 +26,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         return Outcome::not_applicable("no production source code");
     }
     if cx.kind == ProjectKind::Library {
-        return Outcome::not_applicable("libraries report through their API; logging is the application's choice");
+        return Outcome::not_applicable(
+            "libraries report through their API; logging is the application's choice",
+        );
     }
     super::library_in_use(
         cx,

@@ -26,24 +26,41 @@ pub(crate) fn library_in_use(
         .facts
         .detections
         .iter()
-        .filter(|d| kinds.contains(&d.kind))
+        .filter(|d| kinds.iter().any(|k| d.is(*k)))
         .collect();
     let used: Vec<_> = dets.iter().filter(|d| !d.used.is_empty()).collect();
     if !used.is_empty() {
         let names: Vec<&str> = used.iter().map(|d| d.name).collect();
-        let evidence: Vec<Evidence> = used.iter().flat_map(|d| d.used.iter().take(2).cloned()).take(5).collect();
+        let evidence: Vec<Evidence> = used
+            .iter()
+            .flat_map(|d| d.used.iter().take(2).cloned())
+            .take(5)
+            .collect();
         let summary = format!("{what}: {}", names.join(", "));
         return Outcome::pass(summary.clone()).strength(def, summary, "", evidence);
     }
     let declared: Vec<_> = dets.iter().filter(|d| !d.declared.is_empty()).collect();
     if !declared.is_empty() {
         let names: Vec<&str> = declared.iter().map(|d| d.name).collect();
-        let evidence: Vec<Evidence> = declared.iter().flat_map(|d| d.declared.iter().take(1).cloned()).collect();
-        return Outcome::partial(0.5, format!("{} declared but not used in production code", names.join(", "))).concern_at(
+        let evidence: Vec<Evidence> = declared
+            .iter()
+            .flat_map(|d| d.declared.iter().take(1).cloned())
+            .collect();
+        return Outcome::partial(
+            0.5,
+            format!(
+                "{} declared but not used in production code",
+                names.join(", ")
+            ),
+        )
+        .concern_at(
             def,
             severity,
             format!("{what} declared but not wired in"),
-            format!("{} is a dependency, but no production code imports it.", names.join(", ")),
+            format!(
+                "{} is a dependency, but no production code imports it.",
+                names.join(", ")
+            ),
             evidence,
         );
     }

@@ -38,13 +38,30 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             .artifacts_of(ArtifactKind::Benchmark)
             .flat_map(|a| a.evidence.iter().take(2).cloned()),
     );
+    // A declared benchmark library is intent; code that uses it is a benchmark.
     for d in cx.facts.detected(DetectorKind::Benchmark) {
-        if let Some(e) = d.evidence() {
+        if let Some(e) = d.used.first().or_else(|| d.in_tests.first()) {
             found.push(e.clone());
+            found.extend(d.declared.first().cloned());
         }
     }
-    found.dedup();
     found.truncate(5);
+    if found.is_empty() {
+        let declared: Vec<Evidence> = cx
+            .facts
+            .detected(DetectorKind::Benchmark)
+            .filter_map(|d| d.declared.first().cloned())
+            .collect();
+        if !declared.is_empty() {
+            return Outcome::partial(0.3, "benchmark tooling declared, no benchmark found")
+                .concern(
+                    &CHECK.def,
+                    "Benchmark tooling declared but unused",
+                    "A benchmark library is a dependency, but no benchmark uses it.",
+                    declared,
+                );
+        }
+    }
     Presence {
         def: &CHECK.def,
         found,

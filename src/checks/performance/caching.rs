@@ -29,19 +29,39 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let caches: Vec<_> = cx
         .facts
         .detected(DetectorKind::Caching)
-        .filter(|d| d.in_production())
+        .filter(|d| !d.used.is_empty())
         .collect();
     if !caches.is_empty() {
         let names: Vec<&str> = caches.iter().map(|d| d.name).collect();
-        let evidence = caches.iter().filter_map(|d| d.evidence().cloned()).take(5).collect();
+        let evidence = caches
+            .iter()
+            .filter_map(|d| d.evidence().cloned())
+            .take(5)
+            .collect();
         let summary = format!("caching: {}", names.join(", "));
         return Outcome::pass(summary.clone()).strength(def, summary, "", evidence);
+    }
+    let declared: Vec<Evidence> = cx
+        .facts
+        .detected(DetectorKind::Caching)
+        .filter_map(|d| d.declared.first().cloned())
+        .collect();
+    if !declared.is_empty() {
+        return Outcome::partial(0.5, "caching library declared but not used").concern(
+            def,
+            "Caching library declared but not wired in",
+            "A caching library is a dependency, but no production code imports it.",
+            declared,
+        );
     }
     let callers: Vec<_> = cx
         .facts
         .detections
         .iter()
-        .filter(|d| matches!(d.kind, DetectorKind::HttpClient | DetectorKind::LlmProvider) && !d.used.is_empty())
+        .filter(|d| {
+            matches!(d.kind, DetectorKind::HttpClient | DetectorKind::LlmProvider)
+                && !d.used.is_empty()
+        })
         .collect();
     if !cx.kind.is_service() && callers.is_empty() {
         return Outcome::not_applicable("no external calls or served traffic to cache");
@@ -53,8 +73,16 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut message = String::from("No caching library or memoisation is used in production code");
     if !callers.is_empty() {
         let names: Vec<&str> = callers.iter().map(|d| d.name).collect();
-        message.push_str(&format!(", although it calls external services through {}", names.join(", ")));
-        evidence.extend(callers.iter().filter_map(|d| d.used.first().cloned()).take(3));
+        message.push_str(&format!(
+            ", although it calls external services through {}",
+            names.join(", ")
+        ));
+        evidence.extend(
+            callers
+                .iter()
+                .filter_map(|d| d.used.first().cloned())
+                .take(3),
+        );
     }
     message.push('.');
     Outcome::partial(0.5, "no caching").concern(def, "No caching", message, evidence)

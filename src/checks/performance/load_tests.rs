@@ -31,7 +31,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .flat_map(|a| a.evidence.iter().take(2).cloned())
         .collect();
     for d in cx.facts.detected(DetectorKind::LoadTesting) {
-        if let Some(e) = d.evidence() {
+        if let Some(e) = d.used.first().or_else(|| d.in_tests.first()) {
             found.push(e.clone());
         }
     }

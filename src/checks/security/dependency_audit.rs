@@ -23,7 +23,11 @@ pub const CHECK: Check = Check {
 };
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
-    let has_deps = cx.facts.manifests.iter().any(|m| !m.dependencies.is_empty());
+    let has_deps = cx
+        .facts
+        .manifests
+        .iter()
+        .any(|m| !m.dependencies.is_empty());
     if !has_deps {
         return Outcome::not_applicable("no declared dependencies");
     }

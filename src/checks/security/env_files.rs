@@ -36,22 +36,54 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .iter()
         .partition(|f| !matches!(f.kind, FileKind::Test | FileKind::Fixture));
     let evidence_of = |f: &crate::analyze::EnvFile| -> Evidence {
-        let names: Vec<&str> = f.keys.iter().filter(|(_, _, v)| *v).map(|(k, _, _)| k.as_str()).take(6).collect();
-        let line = f.keys.iter().find(|(_, _, v)| *v).map(|(_, l, _)| *l).unwrap_or(1);
+        let names: Vec<&str> = f
+            .keys
+            .iter()
+            .filter(|(_, _, v)| *v)
+            .map(|(k, _, _)| k.as_str())
+            .take(6)
+            .collect();
+        let line = f
+            .keys
+            .iter()
+            .find(|(_, _, v)| *v)
+            .map(|(_, l, _)| *l)
+            .unwrap_or(1);
         // Never the values: only the variable names.
-        Evidence::at(f.path.clone(), line, &format!("sets {} (values redacted)", names.join(", ")))
+        Evidence::at(
+            f.path.clone(),
+            line,
+            &format!("sets {} (values redacted)", names.join(", ")),
+        )
     };
     let mut outcome = if prod.is_empty() {
-        Outcome::partial(0.75, format!("{} in tests or fixtures", plural(test.len(), "environment file", "environment files")))
+        Outcome::partial(
+            0.75,
+            format!(
+                "{} in tests or fixtures",
+                plural(test.len(), "environment file", "environment files")
+            ),
+        )
     } else {
-        Outcome::fail(format!("{} committed", plural(prod.len(), "environment file", "environment files")))
+        Outcome::fail(format!(
+            "{} committed",
+            plural(prod.len(), "environment file", "environment files")
+        ))
     };
     for f in &prod {
         let n = f.keys.iter().filter(|(_, _, v)| *v).count();
         outcome = outcome.concern(
             def,
-            format!("{} is committed with {}", f.path, plural(n, "value", "values")),
-            format!("{} sets {} and is part of the repository; treat them as leaked.", f.path, plural(n, "variable", "variables")),
+            format!(
+                "{} is committed with {}",
+                f.path,
+                plural(n, "value", "values")
+            ),
+            format!(
+                "{} sets {} and is part of the repository; treat them as leaked.",
+                f.path,
+                plural(n, "variable", "variables")
+            ),
             vec![evidence_of(f)],
         );
     }

@@ -32,6 +32,16 @@ pub(crate) fn enforced(
             step_evidence(cx, &steps, 3),
         );
     }
+    let manual = cx.facts.ci.off_change_steps(class);
+    if !manual.is_empty() {
+        return Outcome::partial(0.5, format!("{what} runs in CI only on a schedule or by hand")).concern_at(
+            def,
+            severity,
+            format!("{what} does not run on pull requests"),
+            format!("{what} runs in a workflow that is not triggered by pushes or pull requests, so changes can merge without it."),
+            step_evidence(cx, &manual, 3),
+        );
+    }
     let local: Vec<&LocalTask> = cx.facts.ci.local(class);
     let mut configured: Vec<Evidence> = local
         .iter()

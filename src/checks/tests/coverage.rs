@@ -29,7 +29,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let tooling: Vec<String> = cx
         .facts
         .artifacts_of(ArtifactKind::Coverage)
-        .filter_map(|a| a.evidence.first().and_then(|e| e.location()).map(|l| format!("{} ({})", a.artifact.name, l.display())))
+        .filter_map(|a| {
+            a.evidence
+                .first()
+                .and_then(|e| e.location())
+                .map(|l| format!("{} ({})", a.artifact.name, l.display()))
+        })
         .collect();
     let configured = if tooling.is_empty() {
         "no coverage tooling configured".to_string()

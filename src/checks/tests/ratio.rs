@@ -44,8 +44,19 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let evidence: Vec<Evidence> = big
         .iter()
         .take(5)
-        .map(|f| Evidence::at(f.path.clone(), 1, &format!("{} code lines", group_digits(f.lines.code))))
+        .map(|f| {
+            Evidence::at(
+                f.path.clone(),
+                1,
+                &format!("{} code lines", group_digits(f.lines.code)),
+            )
+        })
         .collect();
-    outcome = outcome.concern(&CHECK.def, "Little test code for the amount of production code", summary, evidence);
+    outcome = outcome.concern(
+        &CHECK.def,
+        "Little test code for the amount of production code",
+        summary,
+        evidence,
+    );
     outcome
 }

@@ -43,11 +43,18 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             }
         }
     }
+    for t in cx.facts.ci.local("test").into_iter().take(2) {
+        found.push(cx.at(&t.path, t.step.line));
+    }
     // Cargo and go test are built in: a Rust or Go project with tests has a runner.
     for t in &cx.facts.tests.files {
         let eco = Ecosystem::of_language(&t.language.to_ascii_lowercase());
         if matches!(eco, Some(Ecosystem::Rust) | Some(Ecosystem::Go)) {
-            found.push(Evidence::at(t.path.clone(), t.first_line, "built-in test runner (cargo test / go test)"));
+            found.push(Evidence::at(
+                t.path.clone(),
+                t.first_line,
+                "built-in test runner (cargo test / go test)",
+            ));
             break;
         }
     }
@@ -59,7 +66,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         found_title: "Test runner configured".into(),
         missing_title: "No test runner configured".into(),
         missing_message: "Nothing declares how the tests are run.".into(),
-        looked_for: "pytest/tox/nox configuration, test-framework dev dependencies, package.json test script, Jest/Vitest/Mocha config, Rust or Go tests".into(),
+        looked_for: "pytest/tox/nox configuration, test-framework dev dependencies, package.json test script, Jest/Vitest/Mocha config, Makefile/justfile test targets, Rust or Go tests".into(),
         scope: cx.scope(),
         severity: CHECK.def.severity,
     }

@@ -43,10 +43,22 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let per_lang: Vec<String> = t
         .by_language
         .iter()
-        .map(|(lang, n)| format!("{lang}: {} in {}", plural(n.cases, "case", "cases"), plural(n.files, "file", "files")))
+        .map(|(lang, n)| {
+            format!(
+                "{lang}: {} in {}",
+                plural(n.cases, "case", "cases"),
+                plural(n.files, "file", "files")
+            )
+        })
         .collect();
     let mut kinds: Vec<String> = Vec::new();
-    for kind in [TestKind::Unit, TestKind::Integration, TestKind::E2e, TestKind::Security, TestKind::Performance] {
+    for kind in [
+        TestKind::Unit,
+        TestKind::Integration,
+        TestKind::E2e,
+        TestKind::Security,
+        TestKind::Performance,
+    ] {
         let n = t.of_kind(kind).count();
         if n > 0 {
             kinds.push(format!("{} {}", n, kind.label()));
@@ -72,5 +84,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             )
         })
         .collect();
-    Outcome::pass(summary.clone()).strength(&CHECK.def, "Automated tests present", summary, evidence)
+    Outcome::pass(summary.clone()).strength(
+        &CHECK.def,
+        "Automated tests present",
+        summary,
+        evidence,
+    )
 }
