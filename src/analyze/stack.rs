@@ -248,10 +248,7 @@ pub fn detect(
                         &format!("{} {}", dep.name, dep.spec),
                     ));
                 }
-                if matches!(
-                    dep.kind,
-                    DepKind::Runtime | DepKind::Optional | DepKind::Indirect
-                ) {
+                if matches!(dep.kind, DepKind::Runtime | DepKind::Indirect) {
                     det.declared_runtime = true;
                 }
             }
@@ -483,7 +480,7 @@ pub fn build(
                 if is_test_tooling(d.kind) {
                     !d.declared.is_empty() || !d.in_tests.is_empty()
                 } else {
-                    !d.declared.is_empty() || !d.used.is_empty()
+                    d.in_production()
                 }
             })
             .filter_map(|d| {
@@ -577,6 +574,19 @@ fn infer_kind(
     let mut service: Vec<(String, Evidence)> = Vec::new();
     let mut cli: Vec<(String, Evidence)> = Vec::new();
 
+    // A published npm library (main/exports, not private, no start script) that starts
+    // a server is a framework offering one, not a service.
+    let npm: Vec<&Manifest> = manifests
+        .iter()
+        .filter(|m| m.ecosystem == Ecosystem::Npm)
+        .collect();
+    let npm_app = npm.is_empty()
+        || npm.iter().any(|m| {
+            !m.library
+                || m.scripts
+                    .iter()
+                    .any(|(n, _, _)| n == "start" || n == "serve")
+        });
     let web_framework = detections
         .iter()
         .find(|d| d.is(DetectorKind::WebFramework) && d.in_production());
@@ -596,18 +606,23 @@ fn infer_kind(
             }
         }
         if let Some(&line) = s.server_starts.iter().find(|l| !s.is_inline_test(**l)) {
-            if web_framework.is_some()
-                || file.lang() == "go"
-                || file.lang() == "javascript"
-                || file.lang() == "typescript"
-            {
+            let js = matches!(file.lang(), "javascript" | "typescript");
+            if web_framework.is_some() || file.lang() == "go" || (js && npm_app) {
                 service.push((
                     "server start-up".into(),
                     Evidence::at(file.path.clone(), line, file.line(line)),
                 ));
             }
         }
-        if let Some(line) = s.main_entry {
+        // A `__main__` guard in any library module is a convenience, not a program;
+        // it counts in a package's __main__.py, a cli/main module, or a root script.
+        let python_program = file.lang() != "python"
+            || matches!(
+                file.name(),
+                "__main__.py" | "cli.py" | "main.py" | "manage.py"
+            )
+            || !file.path.contains('/');
+        if let (Some(line), true) = (s.main_entry, python_program) {
             cli.push((
                 "program entry point".into(),
                 Evidence::at(file.path.clone(), line, file.line(line)),

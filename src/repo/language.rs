@@ -36,6 +36,8 @@ pub struct Language {
     pub block_comments: Vec<(String, String)>,
     #[serde(default)]
     pub nested_comments: bool,
+    #[serde(default)]
+    pub multiline_strings: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]

@@ -145,8 +145,12 @@ struct Scanner<'l> {
     blocks: Vec<(&'l str, &'l str)>,
     nested: bool,
     quotes: &'static [u8],
+    /// Strings that may span lines (Python's triple quotes).
+    long_strings: Vec<(&'l str, &'l str)>,
     /// Open block comment: which pair and how deep.
     open: Option<(usize, usize)>,
+    /// Open multi-line string: which pair.
+    open_string: Option<usize>,
 }
 
 impl<'l> Scanner<'l> {
@@ -157,7 +161,9 @@ impl<'l> Scanner<'l> {
                 blocks: Vec::new(),
                 nested: false,
                 quotes: b"",
+                long_strings: Vec::new(),
                 open: None,
+                open_string: None,
             };
         };
         // Rust and Go use `'` for characters and lifetimes; treating it as a string
@@ -177,7 +183,13 @@ impl<'l> Scanner<'l> {
                 .collect(),
             nested: lang.nested_comments,
             quotes,
+            long_strings: lang
+                .multiline_strings
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect(),
             open: None,
+            open_string: None,
         }
     }
 
@@ -190,6 +202,24 @@ impl<'l> Scanner<'l> {
         if self.open.is_some() {
             comment_from = Some(0);
         }
+        // Inside a multi-line string: its text is not code.
+        if let Some(pair) = self.open_string {
+            comment_from = Some(0);
+            let closer = self.long_strings.get(pair).map(|(_, c)| *c).unwrap_or("");
+            match find_from(bytes, 0, closer.as_bytes()) {
+                Some(end) => {
+                    self.open_string = None;
+                    i = end + closer.len();
+                }
+                None => {
+                    return LineInfo {
+                        kind: LineKind::Comment,
+                        comment_from,
+                    };
+                }
+            }
+        }
+        let mut first_token = true;
         while i < bytes.len() {
             let rest = bytes.get(i..).unwrap_or_default();
             if let Some((pair, depth)) = self.open {
@@ -214,6 +244,39 @@ impl<'l> Scanner<'l> {
                 i += 1;
                 continue;
             }
+            if let Some(pair) = self
+                .long_strings
+                .iter()
+                .position(|(o, _)| !o.is_empty() && rest.starts_with(o.as_bytes()))
+            {
+                let (opener, closer) = self.long_strings.get(pair).copied().unwrap_or(("", ""));
+                let body = i + opener.len();
+                let standalone = first_token && comment_from.is_none() && !has_code;
+                match find_from(bytes, body, closer.as_bytes()) {
+                    Some(end) => {
+                        // A one-line docstring on its own is documentation.
+                        let after = end + closer.len();
+                        let trailing = bytes.get(after..).unwrap_or_default();
+                        if standalone && trailing.iter().all(|c| c.is_ascii_whitespace()) {
+                            comment_from.get_or_insert(col(i));
+                        } else {
+                            has_code = true;
+                        }
+                        i = after;
+                    }
+                    None => {
+                        self.open_string = Some(pair);
+                        if !standalone {
+                            has_code = true;
+                        }
+                        comment_from.get_or_insert(col(i));
+                        break;
+                    }
+                }
+                first_token = false;
+                continue;
+            }
+            first_token = false;
             if self
                 .line_comments
                 .iter()
@@ -250,6 +313,17 @@ impl<'l> Scanner<'l> {
         };
         LineInfo { kind, comment_from }
     }
+}
+
+/// Index of the first occurrence of `needle` in `bytes` at or after `from`.
+fn find_from(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    let hay = bytes.get(from..)?;
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
 }
 
 /// Index just past the string literal that opens at `start` with `quote`, or the end of
@@ -293,6 +367,22 @@ mod tests {
         let trailing = text.find("trailing").unwrap();
         assert!(idx.in_comment(trailing));
         assert!(!idx.in_comment(text.find("not a comment").unwrap()));
+    }
+
+    #[test]
+    fn python_docstrings_are_not_code() {
+        let text = "def f():\n    \"\"\"Example:\n\n    app = Flask(__name__)\n    \"\"\"\n    x = '''a\n    b'''\n    return 1\n";
+        let idx = index(text, Some(lang("python")));
+        let kinds: Vec<LineKind> = (1..=8).map(|l| idx.info(l).unwrap().kind).collect();
+        use LineKind::*;
+        assert_eq!(
+            kinds,
+            vec![
+                Code, Comment, Comment, Comment, Comment, Code, Comment, Code
+            ]
+        );
+        assert!(!idx.in_code(text.find("Flask").unwrap()));
+        assert!(idx.in_code(text.find("return").unwrap()));
     }
 
     #[test]

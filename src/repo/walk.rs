@@ -236,10 +236,14 @@ pub fn read_file(full: &Path, path: String, max_bytes: u64) -> RepoFile {
         } else {
             head
         };
-        file.kind = if kind::looks_generated(head) {
+        // Where a file lives (fixtures, vendored copies) outranks what its header says.
+        let by_path = kind::rules().classify(&file.path, lang_type(language));
+        file.kind = if !matches!(by_path, FileKind::Fixture | FileKind::Vendored)
+            && kind::looks_generated(head)
+        {
             FileKind::Generated
         } else {
-            kind::rules().classify(&file.path, lang_type(language))
+            by_path
         };
         file.index = lines::index(text, language.and_then(LangId::get));
         file.lines = file.index.counts();

@@ -92,10 +92,9 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, Problem> {
         _ => {}
     }
     m.workspace = obj.contains_key("workspaces");
-    m.library = ["main", "module", "exports", "types"]
-        .iter()
-        .any(|k| obj.contains_key(*k))
-        && obj.get("private").and_then(Value::as_bool) != Some(true);
+    // A named package that is not private can be published and imported (npm defaults
+    // `main` to index.js).
+    m.library = m.name.is_some() && obj.get("private").and_then(Value::as_bool) != Some(true);
     Ok(m)
 }
 

@@ -93,12 +93,39 @@ impl SourceFacts {
 /// A scan in progress over one file.
 pub(crate) struct Scan<'a> {
     pub text: &'a str,
+    /// String delimiters of the language (Rust's `'` marks lifetimes, not strings).
+    pub quotes: &'static [u8],
     pub index: &'a LineIndex,
     pub facts: SourceFacts,
 }
 
 impl<'a> Scan<'a> {
     /// Calls `f` with the captures and line of every match of `re` that starts in code.
+    /// True when `offset` lies inside a string literal opened earlier on its line (an
+    /// odd number of unescaped quotes of one kind before it).
+    pub fn in_string(&self, offset: usize) -> bool {
+        let line = self.index.line_of(offset);
+        let Some(start) = self.index.start_of(line) else {
+            return false;
+        };
+        let before = self.text.get(start..offset).unwrap_or("").as_bytes();
+        let mut open: Option<u8> = None;
+        let mut escaped = false;
+        for &b in before {
+            if escaped {
+                escaped = false;
+                continue;
+            }
+            match (open, b) {
+                (_, b'\\') => escaped = true,
+                (None, q) if self.quotes.contains(&q) => open = Some(q),
+                (Some(q), c) if c == q => open = None,
+                _ => {}
+            }
+        }
+        open.is_some()
+    }
+
     pub fn each(&self, re: &Regex, mut f: impl FnMut(&Captures<'a>, u32)) {
         for caps in re.captures_iter(self.text) {
             let Some(m) = caps.get(0) else { continue };
@@ -106,7 +133,7 @@ impl<'a> Scan<'a> {
             // non-space character.
             let lead = m.as_str().len() - m.as_str().trim_start().len();
             let at = m.start() + lead;
-            if self.index.in_code(at) {
+            if self.index.in_code(at) && !self.in_string(at) {
                 f(&caps, self.index.line_of(at));
             }
         }
@@ -187,8 +214,15 @@ fn is_placeholder_host(host: &str) -> bool {
 /// Scans one file. `file_index` is its position in the inventory.
 pub fn scan(file_index: usize, file: &RepoFile) -> Option<SourceFacts> {
     let text = file.text()?;
+    let quotes: &'static [u8] = match file.lang() {
+        "rust" => b"\"",
+        "go" => b"\"`",
+        "python" => b"\"'",
+        _ => b"\"'`",
+    };
     let mut scan = Scan {
         text,
+        quotes,
         index: &file.index,
         facts: SourceFacts {
             file: file_index,
