@@ -457,6 +457,46 @@ fn is_local_task_file(file: &RepoFile) -> bool {
         || name.starts_with("vitest.config.")
 }
 
+/// Tool configuration files, as opposed to task runners.
+fn is_tool_config(file: &RepoFile) -> bool {
+    let name = file.name();
+    matches!(
+        name,
+        "pyproject.toml"
+            | "setup.cfg"
+            | ".coveragerc"
+            | "codecov.yml"
+            | ".codecov.yml"
+            | "ruff.toml"
+            | ".ruff.toml"
+    ) || name.starts_with("jest.config.")
+        || name.starts_with("vitest.config.")
+}
+
+/// Lines (1-based) that open and close the `"scripts"` object of a package.json.
+fn scripts_block(text: &str) -> Option<(u32, u32)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("\"scripts\""))?;
+    let indent = lines
+        .get(start)
+        .map(|l| l.len() - l.trim_start().len())
+        .unwrap_or(0);
+    if lines.get(start).is_some_and(|l| l.contains('}')) {
+        let n = u32::try_from(start + 1).ok()?;
+        return Some((n.saturating_sub(1), n + 1));
+    }
+    let end = lines
+        .iter()
+        .enumerate()
+        .skip(start + 1)
+        .find(|(_, l)| l.trim_start().starts_with('}') && l.len() - l.trim_start().len() <= indent)
+        .map(|(i, _)| i)
+        .unwrap_or(lines.len());
+    Some((u32::try_from(start + 1).ok()?, u32::try_from(end + 1).ok()?))
+}
+
 /// True when GitHub Actions triggers include a push or a pull request.
 fn runs_on_changes(system: CiSystem, triggers: &[String], parsed: bool) -> bool {
     if system != CiSystem::GitHubActions || !parsed {
@@ -623,7 +663,24 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
             continue;
         }
         let total = u32::try_from(file.index.len()).unwrap_or(u32::MAX);
+        let config_only = is_tool_config(file);
+        let scripts = if file.name() == "package.json" {
+            file.text().and_then(scripts_block)
+        } else {
+            None
+        };
         for step in classify_lines(file, 1, total) {
+            // Configuration files hold settings, not commands: only thresholds and
+            // rule selections count there (a `pytest` dependency line runs nothing).
+            if config_only && !matches!(step.class.as_str(), "coverage-gate" | "sast") {
+                continue;
+            }
+            if let Some((from, to)) = scripts {
+                let in_scripts = step.line > from && step.line < to;
+                if !in_scripts && step.class != "coverage-gate" {
+                    continue;
+                }
+            }
             facts.local.push(LocalTask {
                 path: file.path.clone(),
                 step,

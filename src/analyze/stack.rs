@@ -608,7 +608,8 @@ fn infer_kind(
         if let Some(&line) = s.server_starts.iter().find(|l| !s.is_inline_test(**l)) {
             let js = matches!(file.lang(), "javascript" | "typescript");
             // In Go, only a main package runs a server; a library offers one.
-            let go_program = file.lang() == "go" && (s.main_entry.is_some() || file.path.contains("cmd/"));
+            let go_program =
+                file.lang() == "go" && (s.main_entry.is_some() || file.path.contains("cmd/"));
             if web_framework.is_some() || go_program || (js && npm_app) {
                 service.push((
                     "server start-up".into(),

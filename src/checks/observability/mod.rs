@@ -68,7 +68,7 @@ pub(crate) fn library_in_use(
         def,
         severity,
         format!("No {what}"),
-        format!("No production code uses a {what} library."),
+        format!("No production code uses a library for {what}."),
         vec![Evidence::absent(looked_for, cx.scope())],
     )
 }

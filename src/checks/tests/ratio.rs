@@ -1,7 +1,7 @@
 //! Judges the amount of test code against production code.
 
 use crate::checks::{Check, CheckDef, Context, Outcome};
-use crate::model::{Category, Effort, Evidence, Severity, group_digits};
+use crate::model::{Category, Effort, Evidence, Severity, group_digits, plural};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -48,7 +48,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             Evidence::at(
                 f.path.clone(),
                 1,
-                &format!("{} code lines", group_digits(f.lines.code)),
+                &plural(f.lines.code, "code line", "code lines"),
             )
         })
         .collect();
