@@ -427,7 +427,6 @@ fn yaml_problem(path: &str, err: &serde_saphyr::Error) -> Problem {
     }
 }
 
-/// Reads every CI file and local task runner in the inventory.
 /// Files whose lines are classified as local (configured, not CI-enforced) tasks.
 fn is_local_task_file(file: &RepoFile) -> bool {
     let name = file.name();
@@ -652,6 +651,25 @@ fn invoked_tasks<'a>(
         .collect()
 }
 
+/// Shell scripts of the repository that a CI line runs (`./ci/test.sh`, `bash .ci/run`).
+fn invoked_scripts<'a>(line: &str, inventory: &'a Inventory) -> Vec<&'a RepoFile> {
+    let mut out: Vec<&RepoFile> = Vec::new();
+    for word in line.split_whitespace() {
+        let path = word
+            .trim_matches(['"', '\'', ';', '(', ')'])
+            .trim_start_matches("./");
+        if path.is_empty() || !path.contains(['/', '.']) {
+            continue;
+        }
+        if let Some(f) = inventory.file(path) {
+            if f.lang() == "shell" && !out.iter().any(|o| o.path == f.path) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
 /// Reads every CI file and local task runner in the inventory.
 pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
     let mut facts = CiFacts::default();
@@ -743,9 +761,28 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
         };
         for (id, line, from, to) in ranges {
             let mut steps = classify_lines(file, from, to);
-            // Tools a CI line runs through a task runner count as run by CI.
+            // Tools a CI line runs through a task runner or a script in the repository
+            // count as run by CI.
             for n in from..=to {
                 let text = file.line(n);
+                for script in invoked_scripts(text, inventory) {
+                    let total = u32::try_from(script.index.len()).unwrap_or(u32::MAX);
+                    for step in classify_lines(script, 1, total) {
+                        if !steps.iter().any(|s| s.class == step.class && s.line == n) {
+                            steps.push(Step {
+                                class: step.class.clone(),
+                                line: n,
+                                text: format!(
+                                    "{} → {}:{}: {}",
+                                    text.trim(),
+                                    script.path,
+                                    step.line,
+                                    step.text
+                                ),
+                            });
+                        }
+                    }
+                }
                 for task in invoked_tasks(text, inventory, &facts.local) {
                     let already = steps
                         .iter()
@@ -811,6 +848,34 @@ mod tests {
         assert!(classes_of("- name: Run gitleaks").is_empty());
         assert!(classes_of("- run: cargo publish --dry-run").is_empty());
         assert_eq!(classes_of("- run: cargo fmt --check"), vec!["format"]);
+    }
+
+    #[test]
+    fn a_ci_step_running_a_repository_script_runs_its_commands() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+        std::fs::create_dir_all(dir.path().join("ci")).unwrap();
+        std::fs::write(
+            dir.path().join("ci/check.sh"),
+            "#!/bin/sh\ncargo clippy -- -D warnings\ncargo test\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join(".github/workflows/ci.yml"),
+            "on: [push]\njobs:\n  all:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./ci/check.sh\n",
+        )
+        .unwrap();
+        let inv = crate::repo::walk(dir.path(), &crate::repo::WalkOptions::default());
+        let facts = analyze(&inv, &mut Vec::new());
+        let tests = facts.steps("test");
+        assert_eq!(tests.len(), 1);
+        assert_eq!(tests[0].step.line, 6);
+        assert!(
+            tests[0].step.text.contains("ci/check.sh:3: cargo test"),
+            "{}",
+            tests[0].step.text
+        );
+        assert_eq!(facts.steps("lint").len(), 1);
     }
 
     #[test]

@@ -255,6 +255,21 @@ fn clause_start(text: &str) -> usize {
     start
 }
 
+/// The sentence (lowercase) containing byte `at`: from after the last `.`/`!`/`?` that
+/// is followed by a space.
+fn sentence_of(lower: &str, at: usize) -> &str {
+    let bytes = lower.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate().take(at) {
+        if matches!(b, b'.' | b'!' | b'?')
+            && bytes.get(i + 1).is_some_and(|n| n.is_ascii_whitespace())
+        {
+            start = i + 1;
+        }
+    }
+    lower.get(start..).unwrap_or("").trim_start()
+}
+
 /// The warning a line makes about the project, if any: (strength, cleaned text).
 pub fn project_warning(line: &str, project_names: &[String]) -> Option<(WarningStrength, String)> {
     let cat = catalog();
@@ -267,6 +282,15 @@ pub fn project_warning(line: &str, project_names: &[String]) -> Option<(WarningS
         let Some(m) = rule.regex.find(&cleaned) else {
             continue;
         };
+        // "When/If the maintainers say it is not tested, …" is a hypothesis, not a
+        // warning.
+        let sentence = sentence_of(&lower, m.start());
+        if ["when ", "if ", "whether ", "unless ", "once "]
+            .iter()
+            .any(|w| sentence.starts_with(w))
+        {
+            continue;
+        }
         if rule.subject && m.start() > 0 {
             // The subject must come before the warning in the same clause: in "the dev
             // server is not intended for production; run the app with gunicorn", the

@@ -139,9 +139,44 @@ fn rust_integration(path: &str) -> bool {
     path.ends_with(".rs") && (path.starts_with("tests/") || path.contains("/tests/"))
 }
 
+/// Modules whose import means a test drives a browser or runs the built program (end to
+/// end), as opposed to calling code in-process.
+const PROGRAM_DRIVERS: &[&str] = &[
+    "playwright",
+    "selenium",
+    "cypress",
+    "puppeteer",
+    "webdriver",
+    "chromedp",
+    "assert_cmd",
+    "trycmd",
+    "snapbox",
+    "subprocess",
+    "child_process",
+    "execa",
+    "click.testing",
+    "typer.testing",
+    "os/exec",
+];
+
+fn drives_program(s: &SourceFacts) -> bool {
+    s.imports.iter().any(|i| {
+        let m = i.module.to_ascii_lowercase();
+        PROGRAM_DRIVERS.iter().any(|d| m.contains(d))
+    })
+}
+
 pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
     let cat = catalog();
     let mut inv = TestInventory::default();
+    let drivers_by_dir: std::collections::HashSet<&str> = sources
+        .iter()
+        .filter(|s| drives_program(s))
+        .filter_map(|s| inventory.files.get(s.file))
+        // Files directly in tests/ are separate crates; only tests/<dir>/ shares.
+        .filter(|f| f.lang() == "rust" && rust_integration(&f.path) && !f.dir().ends_with("tests"))
+        .map(|f| f.dir())
+        .collect();
     for s in sources {
         let Some(file) = inventory.files.get(s.file) else {
             continue;
@@ -185,59 +220,37 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
                     .any(|d| d.matches_import(&i.module))
             })
         };
-        let (kind, reason) = if let Some((k, why)) = kind_from_path(&file.path) {
-            (k, why.to_string())
-        } else if uses(DetectorKind::E2eTesting) {
-            // Browser drivers and tools that run the built program are end to end; an
-            // HTTP test client calling handlers in-process is integration.
-            let is_browser = s.imports.iter().any(|i| {
-                let m = i.module.to_ascii_lowercase();
-                [
-                    "playwright",
-                    "selenium",
-                    "cypress",
-                    "puppeteer",
-                    "webdriver",
-                    "chromedp",
-                    "assert_cmd",
-                    "trycmd",
-                    "snapbox",
-                    "subprocess",
-                    "child_process",
-                    "execa",
-                    "click.testing",
-                    "typer.testing",
-                    "os/exec",
-                ]
-                .iter()
-                .any(|b| m.contains(b))
-            });
-            if is_browser {
-                (
-                    TestKind::E2e,
-                    "drives a browser or the built program".to_string(),
-                )
-            } else {
-                (
-                    TestKind::Integration,
-                    "uses an HTTP test client".to_string(),
-                )
-            }
-        } else if uses(DetectorKind::LoadTesting) || uses(DetectorKind::Benchmark) {
-            (
+        // A Rust test crate (tests/<dir>/…) shares its imports: when one module drives
+        // the built program, its sibling test modules do too.
+        let crate_drives = file.lang() == "rust"
+            && rust_integration(&file.path)
+            && drivers_by_dir.contains(file.dir());
+        let path_kind = kind_from_path(&file.path);
+        let (kind, reason) = match path_kind {
+            Some((TestKind::E2e, why)) => (TestKind::E2e, why.to_string()),
+            _ if drives_program(s) || crate_drives => (
+                TestKind::E2e,
+                "drives a browser or the built program".to_string(),
+            ),
+            Some((k, why)) => (k, why.to_string()),
+            None if uses(DetectorKind::E2eTesting) => (
+                TestKind::Integration,
+                "uses an HTTP test client".to_string(),
+            ),
+            None if uses(DetectorKind::LoadTesting) || uses(DetectorKind::Benchmark) => (
                 TestKind::Performance,
                 "uses a load or benchmark tool".to_string(),
-            )
-        } else if file.lang() == "rust"
-            && file.kind == FileKind::Test
-            && rust_integration(&file.path)
-        {
-            (
-                TestKind::Integration,
-                "Rust integration test (tests/ directory)".to_string(),
-            )
-        } else {
-            (TestKind::Unit, "default".to_string())
+            ),
+            None if file.lang() == "rust"
+                && file.kind == FileKind::Test
+                && rust_integration(&file.path) =>
+            {
+                (
+                    TestKind::Integration,
+                    "Rust integration test (tests/ directory)".to_string(),
+                )
+            }
+            None => (TestKind::Unit, "default".to_string()),
         };
         let first_line = s.tests.first().map(|(_, l)| *l).unwrap_or(1);
         inv.files.push(TestFile {
