@@ -58,6 +58,8 @@ pub struct LanguageTests {
 pub struct TestInventory {
     pub files: Vec<TestFile>,
     pub by_language: BTreeMap<&'static str, LanguageTests>,
+    /// Files and cases per kind (unit, integration, e2e, security, performance).
+    pub by_kind: BTreeMap<TestKind, LanguageTests>,
     /// Benchmarks found: (path, line, name).
     pub benchmarks: Vec<(String, u32, String)>,
     /// Lines of test code (test files plus Rust inline test modules).
@@ -265,6 +267,9 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
         let t = inv.by_language.entry(lang).or_default();
         t.files += 1;
         t.cases += s.tests.len();
+        let k = inv.by_kind.entry(kind).or_default();
+        k.files += 1;
+        k.cases += s.tests.len();
     }
     inv.files.sort_by(|a, b| a.path.cmp(&b.path));
     inv
