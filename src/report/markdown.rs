@@ -95,6 +95,7 @@ pub fn render(r: &Review) -> String {
     checklist(&mut o, r);
     details(&mut o, r);
     tests(&mut o, r);
+    static_analysis(&mut o, r);
     risk(&mut o, r);
     recommendation(&mut o, r);
     criteria(&mut o, r);
@@ -493,8 +494,66 @@ fn tests(o: &mut String, r: &Review) {
     let _ = writeln!(o, "\n---\n");
 }
 
+/// Commands that run each language's standard static analysers.
+const ANALYSERS: &[(&str, &[&str])] = &[
+    ("Python", &["ruff check .", "mypy ."]),
+    ("Rust", &["cargo clippy --all-targets -- -D warnings"]),
+    ("JavaScript", &["npx eslint ."]),
+    ("TypeScript", &["npx eslint .", "npx tsc --noEmit"]),
+    ("Go", &["go vet ./...", "golangci-lint run"]),
+];
+
+fn static_analysis(o: &mut String, r: &Review) {
+    let _ = writeln!(
+        o,
+        "## 5. Static Analysis
+"
+    );
+    let summary = |id: &str| {
+        r.checks
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| format!("{} — {}", status_icon(c.status), esc(&c.summary)))
+            .unwrap_or_default()
+    };
+    let _ = writeln!(o, "- **Configured:** {}", summary("code-quality.linters"));
+    let _ = writeln!(o, "- **Enforced in CI:** {}", summary("ci.lint"));
+    let _ = writeln!(
+        o,
+        "- **Configuration files:** {}",
+        summary("code-quality.config-valid")
+    );
+    let _ = writeln!(
+        o,
+        "- **Results:** ⏸️ not run — greenlight did not execute external linters or type checkers on this tree.\n"
+    );
+    let commands: Vec<&str> = r
+        .stack
+        .languages
+        .iter()
+        .filter_map(|l| ANALYSERS.iter().find(|(name, _)| *name == l.name))
+        .flat_map(|(_, cmds)| cmds.iter().copied())
+        .fold(Vec::new(), |mut acc, c| {
+            if !acc.contains(&c) {
+                acc.push(c);
+            }
+            acc
+        });
+    if !commands.is_empty() {
+        let _ = writeln!(
+            o,
+            "Run them to settle the static-analysis criterion:\n\n```bash"
+        );
+        for c in commands {
+            let _ = writeln!(o, "{c}");
+        }
+        let _ = writeln!(o, "```\n");
+    }
+    let _ = writeln!(o, "---\n");
+}
+
 fn risk(o: &mut String, r: &Review) {
-    let _ = writeln!(o, "## 5. Risk Assessment\n");
+    let _ = writeln!(o, "## 6. Risk Assessment\n");
     let _ = writeln!(
         o,
         "### Production Deployment Risk: **{}**\n",
@@ -522,7 +581,7 @@ fn risk(o: &mut String, r: &Review) {
 }
 
 fn recommendation(o: &mut String, r: &Review) {
-    let _ = writeln!(o, "## 6. Deployment Recommendation\n");
+    let _ = writeln!(o, "## 7. Deployment Recommendation\n");
     let blocking: Vec<_> = r
         .actions
         .iter()
@@ -597,7 +656,7 @@ fn recommendation(o: &mut String, r: &Review) {
 }
 
 fn criteria(o: &mut String, r: &Review) {
-    let _ = writeln!(o, "## 7. Acceptance Criteria Status\n");
+    let _ = writeln!(o, "## 8. Acceptance Criteria Status\n");
     let _ = writeln!(o, "| Criterion | Requirement | Actual | Status | Gap |");
     let _ = writeln!(o, "|-----------|-------------|--------|--------|-----|");
     for c in &r.criteria {
@@ -627,7 +686,7 @@ fn criteria(o: &mut String, r: &Review) {
 }
 
 fn actions(o: &mut String, r: &Review) {
-    let _ = writeln!(o, "## 8. Prioritized Actions\n");
+    let _ = writeln!(o, "## 9. Prioritized Actions\n");
     if r.actions.is_empty() {
         let _ = writeln!(o, "No actions: no concerns were found.\n\n---\n");
         return;
@@ -666,7 +725,7 @@ fn actions(o: &mut String, r: &Review) {
 }
 
 fn strengths_and_concerns(o: &mut String, r: &Review) {
-    let _ = writeln!(o, "## 9. Conclusion\n");
+    let _ = writeln!(o, "## 10. Conclusion\n");
     let _ = writeln!(o, "### What's Good ✅\n");
     let strengths: Vec<&Finding> = r.strengths().collect();
     if strengths.is_empty() {

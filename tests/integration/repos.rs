@@ -274,11 +274,12 @@ fn markdown_snapshot_of_the_good_service() {
         "## 2. Scored Checklist",
         "## 3. Detailed Findings",
         "## 4. Tests & Coverage",
-        "## 5. Risk Assessment",
-        "## 6. Deployment Recommendation",
-        "## 7. Acceptance Criteria Status",
-        "## 8. Prioritized Actions",
-        "## 9. Conclusion",
+        "## 5. Static Analysis",
+        "## 6. Risk Assessment",
+        "## 7. Deployment Recommendation",
+        "## 8. Acceptance Criteria Status",
+        "## 9. Prioritized Actions",
+        "## 10. Conclusion",
         "## Appendix: Files Reviewed",
     ] {
         assert!(text.contains(section), "missing {section}");
