@@ -129,7 +129,12 @@ impl Detector {
 
     /// True when a declared dependency (already normalised) is one of this detector's.
     pub fn matches_package(&self, normalized: &str) -> bool {
-        self.packages.iter().any(|p| {
+        self.package_index(normalized).is_some()
+    }
+
+    /// Position in `packages` of the entry a declared dependency matches.
+    pub fn package_index(&self, normalized: &str) -> Option<usize> {
+        self.packages.iter().position(|p| {
             if let Some(prefix) = p.strip_suffix('*') {
                 normalized.starts_with(&self.ecosystem.normalize(prefix))
             } else if self.ecosystem == Ecosystem::Go {
@@ -140,9 +145,44 @@ impl Detector {
         })
     }
 
+    /// The product a matched catalog entry names: the detector's own name for its
+    /// first (primary) entry, else the entry itself (Go paths by their last segment),
+    /// so "Sentry" is never shown for a rollbar-go import.
+    pub fn product(&self, entry: &str, primary: bool) -> String {
+        // Parts of one product (`opentelemetry-sdk` beside `opentelemetry-api`) share
+        // their leading word with the primary entry.
+        let lead = |s: &str| -> String {
+            let last = s.rsplit('/').next().unwrap_or(s);
+            let last = if last.is_empty() { s } else { last };
+            last.trim_start_matches('@')
+                .split(['-', '_', '.'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        };
+        let first = self.packages.first().or_else(|| self.imports.first());
+        let same = first.is_some_and(|f| {
+            let (a, b) = (lead(f), lead(entry));
+            !a.is_empty() && b.starts_with(&a)
+        });
+        if primary || same {
+            return self.name.clone();
+        }
+        let e = entry.trim_end_matches(['$', '*', '/', '-']);
+        match self.ecosystem {
+            Ecosystem::Go => e.rsplit('/').next().unwrap_or(e).to_string(),
+            _ => e.to_string(),
+        }
+    }
+
     /// True when an imported module is one of this detector's.
     pub fn matches_import(&self, module: &str) -> bool {
-        self.imports.iter().any(|i| {
+        self.import_index(module).is_some()
+    }
+
+    /// Position in `imports` of the entry an imported module matches.
+    pub fn import_index(&self, module: &str) -> Option<usize> {
+        self.imports.iter().position(|i| {
             if let Some(exact) = i.strip_suffix('$') {
                 return module == exact;
             }
@@ -230,6 +270,9 @@ pub struct ReadmeSection {
     pub id: String,
     pub name: String,
     pub words: Vec<String>,
+    /// Text patterns that show the section without a heading.
+    #[serde(default)]
+    pub content: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -261,6 +304,14 @@ pub struct WarningRule {
     pub strength: WarningStrength,
     pub regex: Regex,
     pub subject: bool,
+}
+
+/// Hosts that are not services (placeholders, namespaces, reference sites).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hosts {
+    pub exact: Vec<String>,
+    pub suffix: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -295,6 +346,7 @@ pub const DETECTORS: &str = include_str!("catalog/detectors.toml");
 pub const ARTIFACTS: &str = include_str!("catalog/artifacts.toml");
 pub const CI: &str = include_str!("catalog/ci.toml");
 pub const DOCS: &str = include_str!("catalog/docs.toml");
+pub const HOSTS: &str = include_str!("catalog/hosts.toml");
 
 /// All catalogs, compiled.
 pub struct Catalog {
@@ -310,10 +362,12 @@ pub struct Catalog {
     pub doc_roles: Vec<DocRole>,
     pub doc_role_globs: Vec<GlobSet>,
     pub sections: Vec<ReadmeSection>,
+    pub section_content: Vec<Vec<Regex>>,
     pub warnings: Vec<WarningRule>,
     /// What names the project itself in a warning's line.
     pub warning_subject: Option<Regex>,
     pub topics: Vec<(String, Regex)>,
+    pub hosts: Hosts,
 }
 
 /// Why an embedded catalog failed to load.
@@ -368,6 +422,7 @@ pub fn load() -> Result<Catalog, CatalogError> {
     let artifacts: ArtifactFile = parse("artifacts.toml", ARTIFACTS)?;
     let ci: CiFile = parse("ci.toml", CI)?;
     let docs: DocsFile = parse("docs.toml", DOCS)?;
+    let hosts: Hosts = parse("hosts.toml", HOSTS)?;
     let detector_patterns = detectors
         .detector
         .iter()
@@ -387,6 +442,11 @@ pub fn load() -> Result<Catalog, CatalogError> {
         .class
         .iter()
         .map(|c| c.exclude.iter().map(|p| regex(p, false)).collect())
+        .collect::<Result<Vec<Vec<Regex>>, _>>()?;
+    let section_content = docs
+        .section
+        .iter()
+        .map(|s| s.content.iter().map(|p| regex(p, false)).collect())
         .collect::<Result<Vec<Vec<Regex>>, _>>()?;
     let doc_role_globs = docs
         .role
@@ -421,9 +481,11 @@ pub fn load() -> Result<Catalog, CatalogError> {
         doc_roles: docs.role,
         doc_role_globs,
         sections: docs.section,
+        section_content,
         warnings,
         warning_subject,
         topics,
+        hosts,
     })
 }
 
@@ -439,9 +501,11 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
         doc_roles: Vec::new(),
         doc_role_globs: Vec::new(),
         sections: Vec::new(),
+        section_content: Vec::new(),
         warnings: Vec::new(),
         warning_subject: None,
         topics: Vec::new(),
+        hosts: Hosts::default(),
     })
 });
 
@@ -491,6 +555,12 @@ mod tests {
         let mut seen = HashSet::new();
         for a in &c.artifacts {
             assert!(seen.insert(a.id.clone()), "duplicate artifact {}", a.id);
+        }
+        for list in [&c.hosts.exact, &c.hosts.suffix] {
+            let mut sorted = list.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(list, &sorted, "hosts.toml lists must be sorted and unique");
         }
         let ci: Vec<&str> = c.ci_classes.iter().map(|x| x.id.as_str()).collect();
         let mut sorted = ci.clone();

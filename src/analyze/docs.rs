@@ -180,13 +180,30 @@ fn has_words(haystack: &str, words: &str) -> bool {
 
 fn readme_facts(file: &RepoFile, text: &str) -> Readme {
     let hs = headings(text);
+    let cat = catalog();
     let mut sections = Vec::new();
-    for sec in &catalog().sections {
+    for (sec, content) in cat.sections.iter().zip(&cat.section_content) {
         if let Some(h) = hs
             .iter()
             .find(|h| sec.words.iter().any(|w| has_words(&h.title, w)))
         {
             sections.push((sec.id.clone(), h.clone()));
+            continue;
+        }
+        // No heading names it: a telling line of text covers it (level 0 marks that).
+        let found = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| content.iter().any(|re| re.is_match(l)));
+        if let Some((i, line)) = found {
+            sections.push((
+                sec.id.clone(),
+                Heading {
+                    line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    level: 0,
+                    title: crate::model::shorten(line.trim(), 80),
+                },
+            ));
         }
     }
     Readme {

@@ -58,6 +58,51 @@ pub struct EnvFile {
     pub keys: Vec<(String, u32, bool)>,
 }
 
+/// A tree that is a published package (an sdist, a crate package, an npm tarball)
+/// rather than a source repository: CI configuration and often tests are not shipped.
+#[derive(Debug, Clone, Serialize)]
+pub struct Distribution {
+    /// "Python source distribution", "crate package", "npm package".
+    pub kind: &'static str,
+    /// The file that shows it.
+    pub marker: String,
+}
+
+fn distribution(inventory: &Inventory, manifests: &[Manifest]) -> Option<Distribution> {
+    if inventory.git.is_some() {
+        return None;
+    }
+    let has = |p: &str| inventory.file(p).is_some();
+    if has("PKG-INFO") {
+        return Some(Distribution {
+            kind: "Python source distribution",
+            marker: "PKG-INFO".into(),
+        });
+    }
+    for marker in [".cargo_vcs_info.json", "Cargo.toml.orig"] {
+        if has(marker) {
+            return Some(Distribution {
+                kind: "crate package",
+                marker: marker.into(),
+            });
+        }
+    }
+    // `npm pack` keeps only what package.json's "files" lists.
+    let npm_root = manifests.iter().find(|m| m.path == "package.json");
+    if npm_root.is_some_and(|m| m.config_keys.iter().any(|(k, _)| k == "files"))
+        && !has(".npmignore")
+    {
+        let no_ci = !inventory.files.iter().any(|f| f.kind == FileKind::Ci);
+        if no_ci {
+            return Some(Distribution {
+                kind: "npm package",
+                marker: "package.json (\"files\")".into(),
+            });
+        }
+    }
+    None
+}
+
 /// Everything the static analysis found.
 #[derive(Debug, Clone)]
 pub struct Facts {
@@ -73,6 +118,8 @@ pub struct Facts {
     pub stack: Stack,
     pub env_files: Vec<EnvFile>,
     pub problems: Vec<Problem>,
+    /// Set when the tree is a published package, not a repository.
+    pub distribution: Option<Distribution>,
 }
 
 impl Facts {
@@ -272,6 +319,7 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
         policy,
     );
     let env_files = env_files(inventory);
+    let distribution = distribution(inventory, &manifests);
     problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
     Facts {
         sources,
@@ -286,6 +334,7 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
         stack,
         env_files,
         problems,
+        distribution,
     }
 }
 

@@ -36,9 +36,26 @@ pub struct Detection {
     pub used_count: usize,
     /// Imports or pattern matches in tests.
     pub in_tests: Vec<Evidence>,
+    /// The products seen, in order (the detector's name for its primary package).
+    pub products: Vec<String>,
 }
 
 impl Detection {
+    /// What to call it: the products actually seen (`rollbar-go`, not "Sentry").
+    pub fn display(&self) -> String {
+        if self.products.is_empty() {
+            self.name.to_string()
+        } else {
+            self.products.join(", ")
+        }
+    }
+
+    fn saw(&mut self, product: String) {
+        if !self.products.contains(&product) {
+            self.products.push(product);
+        }
+    }
+
     /// True when it counts as `kind` (its main kind or one it also counts as).
     pub fn is(&self, kind: DetectorKind) -> bool {
         self.kind == kind || self.also.contains(&kind)
@@ -237,10 +254,14 @@ pub fn detect(
     for m in manifests {
         for dep in &m.dependencies {
             for (i, d) in cat.detectors.iter().enumerate() {
-                if d.ecosystem != m.ecosystem || !d.matches_package(&dep.normalized) {
+                if d.ecosystem != m.ecosystem {
                     continue;
                 }
+                let Some(which) = d.package_index(&dep.normalized) else {
+                    continue;
+                };
                 let det = out.entry(i).or_insert_with(|| new_detection(d));
+                det.saw(d.product(&dep.name, which == 0));
                 if det.declared.len() < MAX_EVIDENCE {
                     det.declared.push(Evidence::at(
                         m.path.clone(),
@@ -293,11 +314,14 @@ pub fn detect(
                 let Some(d) = cat.detectors.get(i) else {
                     continue;
                 };
-                let hit =
-                    d.matches_import(&imp.module) || qualified.iter().any(|q| d.matches_import(q));
-                if !hit || !seen_here.insert(i) {
+                let which = d
+                    .import_index(&imp.module)
+                    .or_else(|| qualified.iter().find_map(|q| d.import_index(q)));
+                let Some(which) = which else { continue };
+                if !seen_here.insert(i) {
                     continue;
                 }
+                let entry = d.imports.get(which).map(String::as_str).unwrap_or("");
                 let production = source && !s.is_inline_test(imp.line);
                 record(
                     &mut out,
@@ -307,6 +331,7 @@ pub fn detect(
                     imp.line,
                     file.line(imp.line),
                     production,
+                    d.product(entry, which == 0),
                 );
             }
         }
@@ -324,6 +349,7 @@ pub fn detect(
                     line,
                     file.line(line),
                     production,
+                    d.name.clone(),
                 );
             }
         }
@@ -343,9 +369,11 @@ fn new_detection(d: &'static Detector) -> Detection {
         used: Vec::new(),
         used_count: 0,
         in_tests: Vec::new(),
+        products: Vec::new(),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn record(
     out: &mut BTreeMap<usize, Detection>,
     i: usize,
@@ -354,8 +382,10 @@ fn record(
     line: u32,
     snippet: &str,
     production: bool,
+    product: String,
 ) {
     let det = out.entry(i).or_insert_with(|| new_detection(d));
+    det.saw(product);
     if production {
         det.used_count += 1;
         if det.used.len() < MAX_EVIDENCE {
@@ -417,7 +447,6 @@ pub fn looks_like_credential(name: &str) -> bool {
         "DSN",
         "DATABASE_URL",
         "API_KEY",
-        "CERT",
     ]
     .iter()
     .any(|w| n.split('_').any(|part| part == *w) || n.ends_with(w))
@@ -492,7 +521,7 @@ pub fn build(
                 } else {
                     d.evidence()
                 };
-                e.map(|e| (d.name.to_string(), e.clone()))
+                e.map(|e| (d.display(), e.clone()))
             })
             .collect();
         if !items.is_empty() {
@@ -517,7 +546,12 @@ pub fn build(
                 .or_insert_with(|| (0, Evidence::at(file.path.clone(), *line, file.line(*line))));
             e.0 += 1;
         }
-        for (name, line) in s.env_reads.iter().filter(|(_, l)| !s.is_inline_test(*l)) {
+        // A name ending in `_` is a prefix completed at run time, not a variable.
+        for (name, line) in s
+            .env_reads
+            .iter()
+            .filter(|(n, l)| !s.is_inline_test(*l) && !n.ends_with('_'))
+        {
             let target = if looks_like_credential(name) {
                 &mut creds
             } else {
@@ -637,7 +671,7 @@ fn infer_kind(
         .filter(|d| d.kind == DetectorKind::AppServer && d.declared_runtime)
     {
         if let Some(e) = d.evidence() {
-            service.push((format!("application server {}", d.name), e.clone()));
+            service.push((format!("application server {}", d.display()), e.clone()));
         }
     }
     for df in &containers.dockerfiles {
@@ -675,13 +709,14 @@ fn infer_kind(
         .filter(|d| d.kind == DetectorKind::CliFramework && !d.used.is_empty())
     {
         if let Some(e) = d.used.first() {
-            cli.push((format!("uses {}", d.name), e.clone()));
+            cli.push((format!("uses {}", d.display()), e.clone()));
         }
     }
     // A main function in examples/ or tests does not make a CLI; only production entry
     // points were collected above. Keep the evidence short.
-    service.truncate(4);
-    cli.truncate(4);
+    // Show both halves of a mixed project: a few signals of each.
+    service.truncate(3);
+    cli.truncate(3);
     let kind = match (service.is_empty(), cli.is_empty()) {
         (false, false) => ProjectKind::Mixed,
         (false, true) => ProjectKind::Service,

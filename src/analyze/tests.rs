@@ -152,7 +152,6 @@ const PROGRAM_DRIVERS: &[&str] = &[
     "chromedp",
     "assert_cmd",
     "trycmd",
-    "snapbox",
     "subprocess",
     "child_process",
     "execa",
@@ -162,10 +161,18 @@ const PROGRAM_DRIVERS: &[&str] = &[
 ];
 
 fn drives_program(s: &SourceFacts) -> bool {
-    s.imports.iter().any(|i| {
-        let m = i.module.to_ascii_lowercase();
-        PROGRAM_DRIVERS.iter().any(|d| m.contains(d))
-    })
+    let cat = catalog();
+    // Rust tests that run the binary cargo built for them (`CARGO_BIN_EXE_<name>`).
+    let runs_binary = s.detector_hits.iter().any(|(i, _)| {
+        cat.detectors
+            .get(*i)
+            .is_some_and(|d| d.id == "rs-assert-cmd")
+    });
+    runs_binary
+        || s.imports.iter().any(|i| {
+            let m = i.module.to_ascii_lowercase();
+            PROGRAM_DRIVERS.iter().any(|d| m.contains(d))
+        })
 }
 
 pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
@@ -230,7 +237,7 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
         let path_kind = kind_from_path(&file.path);
         let (kind, reason) = match path_kind {
             Some((TestKind::E2e, why)) => (TestKind::E2e, why.to_string()),
-            _ if drives_program(s) || crate_drives => (
+            _ if file.kind == FileKind::Test && (drives_program(s) || crate_drives) => (
                 TestKind::E2e,
                 "drives a browser or the built program".to_string(),
             ),

@@ -76,9 +76,34 @@ impl Context<'_> {
             .unwrap_or_default()
     }
 
+    /// Evidence at a document's first line of text (skipping blank lines and
+    /// reStructuredText over/underlines), for "this file exists" claims.
+    pub fn at_start(&self, path: &str) -> Evidence {
+        let line = self
+            .inventory
+            .file(path)
+            .and_then(|f| {
+                let total = u32::try_from(f.index.len()).unwrap_or(u32::MAX);
+                (1..=total.min(50)).find(|&n| f.line(n).chars().any(char::is_alphanumeric))
+            })
+            .unwrap_or(1);
+        self.at(path, line)
+    }
+
     /// Evidence at a file line, with the line's text as snippet.
     pub fn at(&self, path: &str, line: u32) -> Evidence {
         Evidence::at(path, line, &self.line(path, line))
+    }
+
+    /// When the tree is a published package, what packages leave out (CI, tests) is
+    /// unknown, not absent: this is the outcome to return instead of a failure.
+    pub fn not_shipped(&self, what: &str) -> Option<Outcome> {
+        self.facts.distribution.as_ref().map(|d| {
+            Outcome::unknown(format!(
+                "{what} could not be checked: this tree is a {} ({}), which does not ship it; audit the source repository",
+                d.kind, d.marker
+            ))
+        })
     }
 
     /// How many files were searched, for absence evidence.

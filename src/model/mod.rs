@@ -180,6 +180,16 @@ impl ProjectKind {
         }
     }
 
+    /// The kind as a noun phrase for sentences ("a command-line tool").
+    pub fn noun(self) -> &'static str {
+        match self {
+            ProjectKind::Library => "library",
+            ProjectKind::Cli => "command-line tool",
+            ProjectKind::Service => "service",
+            ProjectKind::Mixed => "service with a command-line interface",
+        }
+    }
+
     /// True when the project runs as a long-lived network service.
     pub fn is_service(self) -> bool {
         matches!(self, ProjectKind::Service | ProjectKind::Mixed)

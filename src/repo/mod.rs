@@ -149,7 +149,8 @@ impl Inventory {
         self.files.iter().filter(move |f| f.kind == kind)
     }
 
-    /// Source and test files in programming languages, per language name.
+    /// Production source files in programming languages, per language name (build
+    /// languages such as Makefile and Dockerfile are not the product's).
     pub fn languages(&self) -> BTreeMap<&'static str, LanguageTotals> {
         let mut out: BTreeMap<&'static str, LanguageTotals> = BTreeMap::new();
         for f in &self.files {
@@ -157,7 +158,8 @@ impl Inventory {
             let programming = lang
                 .get()
                 .is_some_and(|l| l.kind == language::LanguageType::Programming);
-            if !programming || !matches!(f.kind, FileKind::Source | FileKind::Test) {
+            let build_language = matches!(lang.id(), "makefile" | "dockerfile" | "batch");
+            if !programming || build_language || f.kind != FileKind::Source {
                 continue;
             }
             let t = out.entry(lang.name()).or_default();

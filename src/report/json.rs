@@ -26,6 +26,7 @@ struct Repository<'a> {
     name: &'a str,
     commit: Option<&'a str>,
     branch: Option<&'a str>,
+    package: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -60,6 +61,8 @@ struct Document<'a> {
     stack: &'a Stack,
     tests: Tests<'a>,
     inventory: &'a InventorySummary,
+    /// Set when the tree is a published package rather than a repository.
+    distribution: Option<&'a crate::analyze::Distribution>,
 }
 
 /// Renders the review as pretty-printed JSON.
@@ -69,6 +72,7 @@ pub fn render(r: &Review) -> String {
         name,
         commit,
         branch,
+        package,
     } = &r.repository;
     let doc = Document {
         schema_version: SCHEMA_VERSION,
@@ -81,6 +85,7 @@ pub fn render(r: &Review) -> String {
             name,
             commit: commit.as_deref(),
             branch: branch.as_deref(),
+            package: package.as_deref(),
         },
         date: &r.date,
         policy: &r.policy_source,
@@ -104,6 +109,7 @@ pub fn render(r: &Review) -> String {
             run: None,
         },
         inventory: &r.inventory,
+        distribution: r.distribution.as_ref(),
     };
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| {
         // Serialising plain data cannot fail; keep the contract even if it did.

@@ -18,7 +18,7 @@ fn esc(s: &str) -> String {
             '|' => out.push_str("\\|"),
             '\n' | '\r' => out.push(' '),
             '<' => out.push_str("&lt;"),
-            '*' | '_' | '[' | ']' | '`' | '#' => {
+            '*' | '_' | '[' | ']' | '#' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -110,7 +110,7 @@ fn header(o: &mut String, r: &Review) {
     let _ = writeln!(
         o,
         "# Production Readiness Review: {}\n",
-        esc(&r.repository.name)
+        esc(&r.repository.display_name())
     );
     let _ = writeln!(o, "**Date:** {}  ", r.date);
     let commit = match (&r.repository.commit, &r.repository.branch) {
@@ -587,15 +587,30 @@ fn recommendation(o: &mut String, r: &Review) {
         .iter()
         .filter(|a| matches!(a.priority, Severity::P0 | Severity::P1))
         .collect();
+    // A library is released to its users, not deployed.
+    let library = r.project_kind == crate::model::ProjectKind::Library;
+    let (go, hold, trial) = if library {
+        (
+            "CAN RELEASE",
+            "DO NOT PUBLISH A STABLE RELEASE WITHOUT",
+            "CAN PUBLISH A PRE-RELEASE",
+        )
+    } else {
+        (
+            "CAN DEPLOY TO PRODUCTION",
+            "DO NOT DEPLOY TO PRODUCTION WITHOUT",
+            "CAN DEPLOY TO STAGING",
+        )
+    };
     match r.verdict {
         Verdict::Ready => {
             let _ = writeln!(
                 o,
-                "**✅ CAN DEPLOY TO PRODUCTION.** Remaining work is listed under Prioritized Actions.\n"
+                "**✅ {go}.** Remaining work is listed under Prioritized Actions.\n"
             );
         }
         Verdict::StagingOnly | Verdict::NotReady => {
-            let _ = writeln!(o, "**❌ DO NOT DEPLOY TO PRODUCTION WITHOUT:**\n");
+            let _ = writeln!(o, "**❌ {hold}:**\n");
             let unmet: Vec<_> = r.criteria.iter().filter(|c| c.met != Some(true)).collect();
             let mut n = 0;
             for a in &blocking {
@@ -622,7 +637,7 @@ fn recommendation(o: &mut String, r: &Review) {
             }
             let _ = writeln!(o);
             if r.verdict == Verdict::StagingOnly {
-                let _ = writeln!(o, "**✅ CAN DEPLOY TO STAGING** to:\n");
+                let _ = writeln!(o, "**✅ {trial}** to:\n");
                 let pending: Vec<_> = r.criteria.iter().filter(|c| c.met.is_none()).collect();
                 for c in pending {
                     let _ = writeln!(o, "- verify: {}", esc(&c.requirement));

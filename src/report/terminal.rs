@@ -47,7 +47,7 @@ pub fn render(r: &Review, color: bool) -> String {
         o,
         "{} — {} ({}, {} files)",
         p.bold(&format!("greenlight {}", r.tool_version)),
-        clean(&r.repository.name),
+        clean(&r.repository.display_name()),
         r.project_kind,
         r.inventory.files
     );

@@ -166,6 +166,19 @@ pub struct RepositoryInfo {
     pub name: String,
     pub commit: Option<String>,
     pub branch: Option<String>,
+    /// The name the root manifest declares, when there is one.
+    pub package: Option<String>,
+}
+
+impl RepositoryInfo {
+    /// The directory name, with the package's own name when it differs (an npm
+    /// tarball unpacks into `package/`).
+    pub fn display_name(&self) -> String {
+        match &self.package {
+            Some(p) if p != &self.name => format!("{} ({p})", self.name),
+            _ => self.name.clone(),
+        }
+    }
 }
 
 /// The complete review.
@@ -191,6 +204,7 @@ pub struct Review {
     pub stack: Stack,
     pub tests: TestInventory,
     pub inventory: InventorySummary,
+    pub distribution: Option<crate::analyze::Distribution>,
 }
 
 impl Review {
@@ -284,7 +298,7 @@ pub fn review(
         });
     }
 
-    let categories = score_categories(&checks);
+    let categories = score_categories(&checks, &findings);
     let overall_score = {
         let (mut sum, mut weight) = (0.0, 0.0);
         for c in &categories {
@@ -313,6 +327,11 @@ pub fn review(
             name: inventory.name.clone(),
             commit: inventory.git.as_ref().and_then(|g| g.commit.clone()),
             branch: inventory.git.as_ref().and_then(|g| g.branch.clone()),
+            package: facts
+                .manifests
+                .iter()
+                .filter(|m| !m.path.contains('/'))
+                .find_map(|m| m.name.clone()),
         },
         policy_source: policy.source_display(),
         verdict,
@@ -331,12 +350,13 @@ pub fn review(
         stack: facts.stack.clone(),
         tests: facts.tests.clone(),
         inventory: inventory_summary,
+        distribution: facts.distribution.clone(),
     };
     review.summary = executive_summary(&review);
     review
 }
 
-fn score_categories(checks: &[CheckSummary]) -> Vec<CategoryScore> {
+fn score_categories(checks: &[CheckSummary], findings: &[Finding]) -> Vec<CategoryScore> {
     Category::ALL
         .iter()
         .map(|&cat| {
@@ -351,11 +371,19 @@ fn score_categories(checks: &[CheckSummary]) -> Vec<CategoryScore> {
                 }
             }
             let score = (weight > 0.0).then(|| round1(10.0 * sum / weight));
+            // Housekeeping (P3) alone never turns a category red.
+            let serious = findings.iter().any(|f| {
+                f.is_concern() && f.category == cat && f.severity.is_some_and(|s| s <= Severity::P2)
+            });
+            let status = match Rag::of(score) {
+                Rag::Red if !serious => Rag::Yellow,
+                other => other,
+            };
             CategoryScore {
                 id: cat.id(),
                 title: cat.title(),
                 score,
-                status: Rag::of(score),
+                status,
                 category: cat,
                 determined,
                 total: of_cat.len(),
@@ -435,26 +463,36 @@ fn criteria(
             .collect();
         let cases: usize = e2e.iter().map(|f| f.cases).sum();
         let requirement = format!("Passing end-to-end tests ≥ {}", t.e2e_passing);
-        out.push(if cases == 0 {
-            Criterion {
-                id: "e2e-passing".into(),
-                requirement,
-                actual: "0 end-to-end tests exist".into(),
-                met: Some(false),
-                gap: Some(format!("{} missing", t.e2e_passing)),
-            }
-        } else {
-            Criterion {
-                id: "e2e-passing".into(),
-                requirement,
-                actual: format!(
-                    "{} found, not run",
-                    plural(cases, "end-to-end test", "end-to-end tests")
-                ),
-                met: None,
-                gap: Some("pending: run the end-to-end tests".into()),
-            }
-        });
+        out.push(
+            if cases == 0 && facts.distribution.is_some() && facts.tests.files.is_empty() {
+                Criterion {
+                    id: "e2e-passing".into(),
+                    requirement,
+                    actual: "unknown: this published package ships no tests".into(),
+                    met: None,
+                    gap: Some("pending: audit the source repository".into()),
+                }
+            } else if cases == 0 {
+                Criterion {
+                    id: "e2e-passing".into(),
+                    requirement,
+                    actual: "0 end-to-end tests exist".into(),
+                    met: Some(false),
+                    gap: Some(format!("{} missing", t.e2e_passing)),
+                }
+            } else {
+                Criterion {
+                    id: "e2e-passing".into(),
+                    requirement,
+                    actual: format!(
+                        "{} found, not run",
+                        plural(cases, "end-to-end test", "end-to-end tests")
+                    ),
+                    met: None,
+                    gap: Some("pending: run the end-to-end tests".into()),
+                }
+            },
+        );
     }
     out
 }
@@ -699,11 +737,11 @@ fn verdict(
             format!(
                 "STAGING ONLY because {} red: {}.",
                 if red.len() == 1 {
-                    "one category is"
+                    "one category is".to_string()
                 } else {
-                    "categories are"
+                    format!("{} categories are", red.len())
                 },
-                list(&red, 3)
+                list(&red, 5)
             ),
         );
     }
@@ -779,29 +817,24 @@ fn executive_summary(r: &Review) -> String {
         .languages
         .iter()
         .take(3)
-        .map(|l| {
-            format!(
-                "{} ({} lines)",
-                l.name,
-                crate::model::group_digits(l.code_lines)
-            )
-        })
+        .map(|l| format!("{} {}", l.name, crate::model::group_digits(l.code_lines)))
         .collect();
     let mut s = format!(
-        "greenlight reviewed {} as a {} ({}): {} of production code in {}.",
-        r.repository.name,
-        r.project_kind,
+        "greenlight reviewed {} as a {} ({}): {} of production code{}, and {} of tests.",
+        r.repository.display_name(),
+        r.project_kind.noun(),
         if r.stack.kind_source == "policy" {
-            "set by the policy"
+            "as the policy says"
         } else {
             "inferred"
         },
         plural(r.tests.production_code_lines, "line", "lines"),
         if langs.is_empty() {
-            plural(inv.files, "file", "files")
+            format!(" in {}", plural(inv.files, "file", "files"))
         } else {
-            langs.join(", ")
+            format!(" ({})", langs.join(", "))
         },
+        plural(r.tests.test_code_lines, "line", "lines"),
     );
     s.push_str(&format!(
         " Verdict: {}. {}",
@@ -841,6 +874,12 @@ fn executive_summary(r: &Review) -> String {
             " Concerns: {}; {}.",
             counts.join(", "),
             plural(r.strengths().count(), "strength", "strengths")
+        ));
+    }
+    if let Some(d) = &r.distribution {
+        s.push_str(&format!(
+            " This tree is a {} ({}): CI configuration and often tests are not shipped in one, so checks that need them are unknown; audit the source repository for a complete review.",
+            d.kind, d.marker
         ));
     }
     let pending = r.criteria.iter().filter(|c| c.met.is_none()).count();

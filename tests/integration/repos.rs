@@ -43,7 +43,7 @@ fn poorly_prepared_cli_is_not_ready_for_the_right_reasons() {
     );
     // The committed .env, by name only.
     assert_eq!(check_locations(&r, "security.env-files"), vec![".env:1"]);
-    // A god file under the fixture's own policy limit of 120 lines.
+    // A god file under the fixture's own policy limit of 80 code lines.
     assert_eq!(
         check_locations(&r, "architecture.god-files"),
         vec!["stratgen/coordinator.py:1"]

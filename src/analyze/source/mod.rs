@@ -165,50 +165,16 @@ static COMMON: LazyLock<Common> = LazyLock::new(|| Common {
     ),
 });
 
-/// Host names that are placeholders, loopback or XML namespaces, not services.
+/// Host names that are placeholders, loopback, namespaces or reference sites, not
+/// services (the list is data: catalog/hosts.toml).
 fn is_placeholder_host(host: &str) -> bool {
     let h = host.to_ascii_lowercase();
-    const EXACT: &[&str] = &[
-        "localhost",
-        "0.0.0.0",
-        "example.com",
-        "example.org",
-        "example.net",
-        "www.example.com",
-        "www.w3.org",
-        "w3.org",
-        "json-schema.org",
-        "purl.org",
-        "xmlns.com",
-        "schema.org",
-        "schemas.xmlsoap.org",
-        "schemas.microsoft.com",
-        "ns.adobe.com",
-        "host",
-        "hostname",
-        "domain.com",
-        "yourdomain.com",
-        "your-domain.com",
-        "foo.com",
-        "bar.com",
-        "test.com",
-    ];
-    EXACT.contains(&h.as_str())
+    let hosts = &catalog().hosts;
+    hosts.exact.contains(&h)
         || h.starts_with("127.")
         || h.starts_with("192.168.")
         || h.starts_with("10.")
-        || [
-            ".example",
-            ".example.com",
-            ".example.org",
-            ".test",
-            ".local",
-            ".localhost",
-            ".invalid",
-            ".internal",
-        ]
-        .iter()
-        .any(|s| h.ends_with(s))
+        || hosts.suffix.iter().any(|s| h.ends_with(s.as_str()))
 }
 
 /// Scans one file. `file_index` is its position in the inventory.

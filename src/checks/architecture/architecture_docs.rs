@@ -27,7 +27,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .iter()
         .chain(docs.role("adr"))
         .take(8)
-        .map(|p| cx.at(p, 1))
+        .map(|p| cx.at_start(p))
         .collect();
     if found.is_empty() {
         // A README section on the architecture is better than nothing.
@@ -51,7 +51,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     Presence {
         def: &CHECK.def,
         found,
-        found_title: format!("Architecture documentation present ({n} documents)"),
+        found_title: format!(
+            "Architecture documentation present ({})",
+            crate::model::plural(n, "document", "documents")
+        ),
         missing_title: "No architecture documentation".into(),
         missing_message: "Nothing describes the system's components, data flow or design decisions.".into(),
         looked_for: "ARCHITECTURE*, DESIGN.md, docs/architecture*, docs/design*, ADRs (docs/adr/, docs/decisions/), README architecture section".into(),

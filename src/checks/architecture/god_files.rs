@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "architecture.god-files",
         category: Category::Architecture,
         title: "No god files",
-        summary: "Production source files stay under the line limit (default 1,000 lines).",
+        summary: "Production source files stay under the code-line limit (default 1,000 lines of code, comments and docstrings excluded).",
         weight: 1.0,
         severity: Severity::P2,
         effort: Effort::M,
@@ -36,31 +36,24 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if sources.is_empty() {
         return Outcome::not_applicable("no production source files");
     }
-    let mut big: Vec<_> = sources.iter().filter(|f| f.lines.total() > limit).collect();
-    big.sort_by(|a, b| {
-        b.lines
-            .total()
-            .cmp(&a.lines.total())
-            .then(a.path.cmp(&b.path))
-    });
-    let largest = sources.iter().max_by(|a, b| {
-        a.lines
-            .total()
-            .cmp(&b.lines.total())
-            .then(b.path.cmp(&a.path))
-    });
+    // Code lines: a file long with docstrings or comments is not a god file.
+    let mut big: Vec<_> = sources.iter().filter(|f| f.lines.code > limit).collect();
+    big.sort_by(|a, b| b.lines.code.cmp(&a.lines.code).then(a.path.cmp(&b.path)));
+    let largest = sources
+        .iter()
+        .max_by(|a, b| a.lines.code.cmp(&b.lines.code).then(b.path.cmp(&a.path)));
     if big.is_empty() {
         let detail = largest
             .map(|f| {
                 format!(
-                    "largest is {} with {} lines",
+                    "largest is {} with {}",
                     f.path,
-                    group_digits(f.lines.total())
+                    plural(f.lines.code, "code line", "code lines")
                 )
             })
             .unwrap_or_default();
         return Outcome::pass(format!(
-            "no source file over {} lines; {detail}",
+            "no source file over {} code lines; {detail}",
             group_digits(limit)
         ));
     }
@@ -68,7 +61,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut outcome = Outcome::scored(
         1.0 - (fraction * 10.0).min(1.0),
         format!(
-            "{} of {} over {} lines",
+            "{} of {} over {} code lines",
             plural(big.len(), "source file", "source files"),
             group_digits(sources.len()),
             group_digits(limit)
@@ -76,17 +69,17 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     );
     for f in big.iter().take(10) {
         let text = format!(
-            "{} lines ({} code)",
-            group_digits(f.lines.total()),
-            group_digits(f.lines.code)
+            "{} code lines ({} lines in all)",
+            group_digits(f.lines.code),
+            group_digits(f.lines.total())
         );
         outcome = outcome.concern(
             def,
-            format!("{} has {} lines", f.path, group_digits(f.lines.total())),
+            format!("{} has {} code lines", f.path, group_digits(f.lines.code)),
             format!(
-                "{} is {} lines long, over the limit of {}.",
+                "{} holds {} lines of code, over the limit of {}.",
                 f.path,
-                group_digits(f.lines.total()),
+                group_digits(f.lines.code),
                 group_digits(limit)
             ),
             vec![Evidence::At(crate::model::Location::span(

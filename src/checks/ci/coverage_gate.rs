@@ -27,6 +27,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         return Outcome::not_applicable("no production source code");
     }
     let gates = cx.facts.ci.steps("coverage-gate");
+    if gates.is_empty()
+        && cx.facts.ci.files.is_empty()
+        && cx.facts.ci.local("coverage-gate").is_empty()
+    {
+        if let Some(o) = cx.not_shipped("CI configuration") {
+            return o;
+        }
+    }
     if !gates.is_empty() {
         return Outcome::pass("CI enforces a coverage threshold").strength(
             def,

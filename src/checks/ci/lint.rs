@@ -26,6 +26,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if cx.production_lines() == 0 {
         return Outcome::not_applicable("no production source code");
     }
+    if cx.facts.ci.files.is_empty() {
+        if let Some(o) = cx.not_shipped("CI configuration") {
+            return o;
+        }
+    }
     let lint = cx.facts.ci.steps("lint");
     let types = cx.facts.ci.steps("type-check");
     let needs_types = cx
@@ -88,7 +93,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             let mut ev = vec![Evidence::absent(
                 "ruff, flake8, pylint, mypy, eslint, tsc, clippy, golangci-lint, pre-commit in CI jobs",
                 if cx.facts.ci.files.is_empty() {
-                    "no CI configuration exists".to_string()
+                    "CI configuration (none exists)".to_string()
                 } else {
                     "CI configuration".to_string()
                 },

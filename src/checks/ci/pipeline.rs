@@ -24,6 +24,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let ci = &cx.facts.ci;
     if ci.files.is_empty() {
+        if let Some(o) = cx.not_shipped("CI configuration") {
+            return o;
+        }
         return Outcome::fail("no CI configuration").concern(
             def,
             "No CI pipeline",

@@ -27,6 +27,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         return Outcome::not_applicable("no code and no tests");
     }
     if cx.facts.ci.files.is_empty() {
+        if let Some(o) = cx.not_shipped("CI configuration") {
+            return o;
+        }
         return Outcome::fail("no CI configuration").concern(
             def,
             "Tests are not run in CI",

@@ -22,6 +22,20 @@ pub const CHECK: Check = Check {
     evaluate,
 };
 
+/// Linter names, to name what a task runner line runs.
+const LINT_TOOLS: &[&str] = &[
+    "golangci-lint",
+    "staticcheck",
+    "go vet",
+    "clippy",
+    "eslint",
+    "biome",
+    "ruff",
+    "flake8",
+    "pylint",
+    "pre-commit",
+];
+
 fn uses(cx: &Context<'_>, eco: Ecosystem) -> bool {
     cx.inventory
         .sources()
@@ -55,18 +69,19 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             linters.push((name.to_string(), cx.at(&s.file.path, s.step.line)));
         }
     }
-    for t in cx.facts.ci.local("lint") {
-        if t.step.text.contains("clippy")
-            || t.step.text.contains("go vet")
-            || t.step.text.contains("golangci-lint")
-        {
-            let name = if t.step.text.contains("clippy") {
-                "Clippy"
-            } else {
-                "go vet / golangci-lint"
-            };
-            linters.push((name.to_string(), cx.at(&t.path, t.step.line)));
-        }
+    // A linter run by a task runner (tox, package.json scripts, Makefile, pre-commit)
+    // is configured even without a configuration file of its own.
+    for t in cx.facts.ci.local("lint").into_iter().take(3) {
+        let lower = t.step.text.to_ascii_lowercase();
+        let tool = LINT_TOOLS
+            .iter()
+            .find(|n| lower.contains(*n))
+            .copied()
+            .unwrap_or("linter");
+        linters.push((
+            format!("{tool} (via {})", t.path),
+            cx.at(&t.path, t.step.line),
+        ));
     }
     let needs_types =
         uses(cx, Ecosystem::Python) || cx.inventory.sources().any(|f| f.lang() == "typescript");

@@ -1,7 +1,7 @@
 //! Judges whether a runnable project has a container build.
 
 use crate::checks::{Check, CheckDef, Context, Outcome, Presence, by_kind};
-use crate::model::{Category, Effort, ProjectKind, Severity};
+use crate::model::{Category, Effort, ProjectKind, Severity, plural};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -36,13 +36,17 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         def: &CHECK.def,
         found,
         found_title: format!(
-            "Container build present ({} Dockerfile(s))",
-            cx.facts.containers.dockerfiles.len()
+            "Container build present ({})",
+            plural(
+                cx.facts.containers.dockerfiles.len(),
+                "Dockerfile",
+                "Dockerfiles"
+            )
         ),
         missing_title: "No container build".into(),
         missing_message: format!(
             "There is no Dockerfile, so the {} has no reproducible deployment artifact.",
-            cx.kind
+            cx.kind.noun()
         ),
         looked_for: "Dockerfile, Dockerfile.*, *.Dockerfile, Containerfile".into(),
         scope: cx.scope(),

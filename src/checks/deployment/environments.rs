@@ -23,7 +23,10 @@ pub const CHECK: Check = Check {
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
     if !cx.kind.is_service() {
-        return Outcome::not_applicable(format!("a {} has no deployment environments", cx.kind));
+        return Outcome::not_applicable(format!(
+            "a {} has no deployment environments",
+            cx.kind.noun()
+        ));
     }
     let mut found: Vec<Evidence> = cx
         .facts

@@ -46,7 +46,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         }
     }
     found.truncate(5);
-    let names: Vec<&str> = dbs.iter().map(|d| d.name).collect();
+    let names: Vec<String> = dbs.iter().map(|d| d.display()).collect();
     let mut outcome = Presence {
         def: &CHECK.def,
         found,

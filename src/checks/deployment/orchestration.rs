@@ -24,7 +24,10 @@ pub const CHECK: Check = Check {
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
     if !cx.kind.is_service() {
-        return Outcome::not_applicable(format!("a {} is not deployed as a service", cx.kind));
+        return Outcome::not_applicable(format!(
+            "a {} is not deployed as a service",
+            cx.kind.noun()
+        ));
     }
     let mut found: Vec<Evidence> = Vec::new();
     for kind in [

@@ -39,11 +39,53 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             step_evidence(cx, &steps, 3),
         );
     }
+    if cx.facts.ci.files.is_empty() {
+        if let Some(o) = cx.not_shipped("CI configuration") {
+            return o;
+        }
+    }
+    // A Go library is released by pushing a version tag: the module proxy serves it.
+    let go_library = cx.kind == crate::model::ProjectKind::Library
+        && !cx.facts.manifests.is_empty()
+        && cx
+            .facts
+            .manifests
+            .iter()
+            .all(|m| m.ecosystem == crate::analyze::catalog::Ecosystem::Go);
+    if go_library {
+        let tags: Vec<&String> = cx
+            .inventory
+            .git
+            .as_ref()
+            .map(|g| {
+                g.tags
+                    .iter()
+                    .filter(|t| super::versioning::is_version_tag(t))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(latest) = tags.iter().max_by(|a, b| {
+            super::versioning::version_key(a).cmp(&super::versioning::version_key(b))
+        }) {
+            return Outcome::pass(format!(
+                "released as Go module versions by tag (latest {latest})"
+            ))
+            .strength(
+                def,
+                "Released by version tags",
+                format!(
+                    "a Go module is published by pushing a version tag; {}",
+                    plural(tags.len(), "tag", "tags")
+                ),
+                vec![cx.at("go.mod", 1)],
+            );
+        }
+    }
     let local = cx.facts.ci.local("release");
     let mut evidence = vec![Evidence::absent(
         "publish/deploy steps (twine, uv/poetry publish, cargo publish, npm publish, goreleaser, docker push, kubectl, helm, terraform apply)",
         if cx.facts.ci.files.is_empty() {
-            "no CI configuration exists".to_string()
+            "CI configuration (none exists)".to_string()
         } else {
             plural(cx.facts.ci.files.len(), "CI file", "CI files")
         },

@@ -25,7 +25,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if !cx.kind.is_service() {
         return Outcome::not_applicable(format!(
             "a {} is rolled back by installing an earlier version",
-            cx.kind
+            cx.kind.noun()
         ));
     }
     let mut found: Vec<Evidence> = step_evidence(cx, &cx.facts.ci.all_steps("rollback"), 3);

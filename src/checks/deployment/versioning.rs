@@ -20,7 +20,7 @@ pub const CHECK: Check = Check {
     evaluate,
 };
 
-fn is_version_tag(tag: &str) -> bool {
+pub(crate) fn is_version_tag(tag: &str) -> bool {
     let t = tag.rsplit('/').next().unwrap_or(tag);
     let t = t.trim_start_matches(['v', 'V']);
     let mut parts = t.split('.');
@@ -33,7 +33,7 @@ fn is_version_tag(tag: &str) -> bool {
 }
 
 /// Numeric parts of a version tag, for ordering (`v1.10.0` after `v1.9.0`).
-fn version_key(tag: &str) -> Vec<u64> {
+pub(crate) fn version_key(tag: &str) -> Vec<u64> {
     tag.rsplit('/')
         .next()
         .unwrap_or(tag)
@@ -55,7 +55,13 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .iter()
         .filter_map(|m| m.version.as_ref().map(|(v, l)| (m, v, *l)))
         .min_by_key(|(m, _, _)| m.path.matches('/').count());
-    let version_ev = version.map(|(m, _, l)| cx.at(&m.path, l));
+    // A Go module has no version field: its versions are its git tags.
+    let go_module = cx.facts.manifests.iter().find(|m| {
+        m.ecosystem == crate::analyze::catalog::Ecosystem::Go && m.path.matches('/').count() == 0
+    });
+    let version_ev = version
+        .map(|(m, _, l)| cx.at(&m.path, l))
+        .or_else(|| go_module.map(|m| cx.at(&m.path, 1)));
     let tags: Option<Vec<&String>> = cx
         .inventory
         .git

@@ -26,7 +26,7 @@ pub(crate) fn role_presence(
     severity: Severity,
 ) -> Outcome {
     let files = cx.facts.docs.role(role);
-    let found = files.iter().take(5).map(|p| cx.at(p, 1)).collect();
+    let found = files.iter().take(5).map(|p| cx.at_start(p)).collect();
     Presence {
         def,
         found,

@@ -1,7 +1,7 @@
 //! Judges whether a service exposes health / readiness endpoints.
 
 use crate::checks::{Check, CheckDef, Context, Outcome};
-use crate::model::{Category, Effort, Evidence, Severity};
+use crate::model::{Category, Effort, Evidence, Severity, plural};
 use crate::repo::FileKind;
 
 pub const CHECK: Check = Check {
@@ -36,16 +36,20 @@ const HEALTH_WORDS: &[&str] = &[
     "heartbeat",
 ];
 
+/// A health route ends in a health word (`/healthz`, `/api/v1/health`, `GET /readyz`);
+/// `/status/<code>` is an endpoint with a parameter, not a probe.
 fn is_health(path: &str) -> bool {
-    path.to_ascii_lowercase()
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|seg| HEALTH_WORDS.contains(&seg))
+    let lower = path.to_ascii_lowercase();
+    let route = lower.rsplit(' ').next().unwrap_or(&lower);
+    let route = route.trim_start_matches('^').trim_end_matches('$');
+    let last = route.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    HEALTH_WORDS.contains(&last)
 }
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     if !cx.kind.is_service() {
-        return Outcome::not_applicable(format!("a {} serves no HTTP traffic", cx.kind));
+        return Outcome::not_applicable(format!("a {} serves no HTTP traffic", cx.kind.noun()));
     }
     let mut routes = 0usize;
     let mut found = Vec::new();
@@ -67,7 +71,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         }
     }
     if !found.is_empty() {
-        return Outcome::pass(format!("{} health route(s)", found.len())).strength(
+        return Outcome::pass(plural(found.len(), "health route", "health routes")).strength(
             def,
             "Health endpoint present",
             "",
@@ -114,5 +118,8 @@ mod tests {
         assert!(is_health("GET /readyz"));
         assert!(!is_health("/users/statuses"));
         assert!(!is_health("/healthy-recipes"));
+        assert!(!is_health("/status/<codes>"));
+        assert!(is_health("/status"));
+        assert!(is_health("^healthz/$"));
     }
 }

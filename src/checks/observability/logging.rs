@@ -34,7 +34,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         cx,
         &CHECK.def,
         &[DetectorKind::Logging, DetectorKind::StructuredLogging],
-        "logging library",
+        "logging",
         "logging/loguru/structlog imports, log/tracing crates, winston/pino/bunyan, log/slog/zap/zerolog",
         by_kind(cx.kind, Severity::P1, Severity::P2, Severity::P3),
     )

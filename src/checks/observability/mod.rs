@@ -30,7 +30,7 @@ pub(crate) fn library_in_use(
         .collect();
     let used: Vec<_> = dets.iter().filter(|d| !d.used.is_empty()).collect();
     if !used.is_empty() {
-        let names: Vec<&str> = used.iter().map(|d| d.name).collect();
+        let names: Vec<String> = used.iter().map(|d| d.display()).collect();
         let evidence: Vec<Evidence> = used
             .iter()
             .flat_map(|d| d.used.iter().take(2).cloned())
@@ -39,9 +39,10 @@ pub(crate) fn library_in_use(
         let summary = format!("{what}: {}", names.join(", "));
         return Outcome::pass(summary.clone()).strength(def, summary, "", evidence);
     }
-    let declared: Vec<_> = dets.iter().filter(|d| !d.declared.is_empty()).collect();
+    // Only a runtime declaration promises use in production; a test-group one does not.
+    let declared: Vec<_> = dets.iter().filter(|d| d.declared_runtime).collect();
     if !declared.is_empty() {
-        let names: Vec<&str> = declared.iter().map(|d| d.name).collect();
+        let names: Vec<String> = declared.iter().map(|d| d.display()).collect();
         let evidence: Vec<Evidence> = declared
             .iter()
             .flat_map(|d| d.declared.iter().take(1).cloned())

@@ -32,7 +32,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .filter(|d| !d.used.is_empty())
         .collect();
     if !caches.is_empty() {
-        let names: Vec<&str> = caches.iter().map(|d| d.name).collect();
+        let names: Vec<String> = caches.iter().map(|d| d.display()).collect();
         let evidence = caches
             .iter()
             .filter_map(|d| d.evidence().cloned())
@@ -44,6 +44,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let declared: Vec<Evidence> = cx
         .facts
         .detected(DetectorKind::Caching)
+        .filter(|d| d.declared_runtime)
         .filter_map(|d| d.declared.first().cloned())
         .collect();
     if !declared.is_empty() {
@@ -53,6 +54,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             "A caching library is a dependency, but no production code imports it.",
             declared,
         );
+    }
+    if cx.kind == crate::model::ProjectKind::Library {
+        return Outcome::not_applicable("a library leaves caching to the application using it");
     }
     let callers: Vec<_> = cx
         .facts
@@ -72,7 +76,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     )];
     let mut message = String::from("No caching library or memoisation is used in production code");
     if !callers.is_empty() {
-        let names: Vec<&str> = callers.iter().map(|d| d.name).collect();
+        let names: Vec<String> = callers.iter().map(|d| d.display()).collect();
         message.push_str(&format!(
             ", although it calls external services through {}",
             names.join(", ")

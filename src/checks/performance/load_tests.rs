@@ -23,7 +23,7 @@ pub const CHECK: Check = Check {
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
     if !cx.kind.is_service() {
-        return Outcome::not_applicable(format!("a {} takes no network load", cx.kind));
+        return Outcome::not_applicable(format!("a {} takes no network load", cx.kind.noun()));
     }
     let mut found: Vec<Evidence> = cx
         .facts

@@ -49,6 +49,11 @@ pub(crate) fn enforced(
         .map(|t| Evidence::at(t.path.clone(), t.step.line, &t.step.text))
         .collect();
     configured.extend(extra);
+    if configured.is_empty() && cx.facts.ci.files.is_empty() {
+        if let Some(o) = cx.not_shipped("CI configuration") {
+            return o;
+        }
+    }
     if !configured.is_empty() {
         return Outcome::partial(0.5, format!("{what} configured but not run in CI")).concern_at(
             def,

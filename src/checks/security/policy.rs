@@ -27,7 +27,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .role("security-policy")
         .iter()
         .take(3)
-        .map(|p| cx.at(p, 1))
+        .map(|p| cx.at_start(p))
         .collect();
     Presence {
         def: &CHECK.def,

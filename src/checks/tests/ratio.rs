@@ -26,6 +26,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if prod == 0 {
         return Outcome::not_applicable("no production source code");
     }
+    if t.test_code_lines == 0 {
+        if let Some(o) = cx.not_shipped("The test suite") {
+            return o;
+        }
+    }
     let ratio = t.test_code_lines as f64 / prod as f64;
     let min = cx.policy.thresholds.test_ratio;
     let summary = format!(
