@@ -597,6 +597,11 @@ pub fn build(
     }
 }
 
+/// True when the manifest's text declares an optional-dependency group of that name.
+fn optional_group_named(m: &Manifest, group: &str) -> bool {
+    m.optional_groups.iter().any(|g| g == group)
+}
+
 /// Infers library / cli / service / mixed from entry points and server signals.
 fn infer_kind(
     inventory: &Inventory,
@@ -693,6 +698,18 @@ fn infer_kind(
         ));
     }
     for m in manifests {
+        // A command behind an optional extra (`pip install pkg[cli]`) is an add-on to
+        // a library, not what the project is.
+        let optional_cli = m.ecosystem == Ecosystem::Python
+            && m.config_keys
+                .iter()
+                .any(|(k, _)| k == "project.optional-dependencies")
+            && m.dependencies.iter().any(|d| d.kind == DepKind::Optional)
+            && m.library
+            && optional_group_named(m, "cli");
+        if optional_cli {
+            continue;
+        }
         for ep in &m.entry_points {
             cli.push((
                 format!("installs command `{}`", ep.name),
@@ -704,9 +721,13 @@ fn infer_kind(
             ));
         }
     }
+    // With the CLI behind an extra, its framework belongs to the extra too.
+    let cli_is_extra = manifests
+        .iter()
+        .any(|m| m.library && optional_group_named(m, "cli"));
     for d in detections
         .iter()
-        .filter(|d| d.kind == DetectorKind::CliFramework && !d.used.is_empty())
+        .filter(|d| d.kind == DetectorKind::CliFramework && !d.used.is_empty() && !cli_is_extra)
     {
         if let Some(e) = d.used.first() {
             cli.push((format!("uses {}", d.display()), e.clone()));

@@ -239,7 +239,7 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
             Some((TestKind::E2e, why)) => (TestKind::E2e, why.to_string()),
             _ if file.kind == FileKind::Test && (drives_program(s) || crate_drives) => (
                 TestKind::E2e,
-                "drives a browser or the built program".to_string(),
+                "runs the program or drives a browser".to_string(),
             ),
             Some((k, why)) => (k, why.to_string()),
             None if uses(DetectorKind::E2eTesting) => (

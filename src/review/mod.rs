@@ -701,7 +701,7 @@ fn verdict(
             format!(
                 "NOT READY because {} must be fixed before production: {}.",
                 plural(p0.len(), "P0 concern", "P0 concerns"),
-                list(&p0, 3)
+                list(&p0, 5)
             ),
         );
     }
@@ -727,7 +727,7 @@ fn verdict(
             format!(
                 "STAGING ONLY because {} must be fixed before production: {}.",
                 plural(p1.len(), "P1 concern", "P1 concerns"),
-                list(&p1, 3)
+                list(&p1, 5)
             ),
         );
     }

@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod analysis;
 mod bad_input;
 mod checks;
 mod cli;

@@ -80,6 +80,8 @@ pub struct Manifest {
     pub workspace: bool,
     /// True when it declares something importable (a library target, `main`/`exports`).
     pub library: bool,
+    /// Names of optional-dependency groups (extras).
+    pub optional_groups: Vec<String>,
 }
 
 impl Manifest {
@@ -98,6 +100,7 @@ impl Manifest {
             license: None,
             workspace: false,
             library: false,
+            optional_groups: Vec::new(),
         }
     }
 

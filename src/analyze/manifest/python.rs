@@ -136,6 +136,7 @@ pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
         {
             let at = toml_table_line(text, "project.optional-dependencies").unwrap_or(header);
             for (group, reqs) in opt {
+                m.optional_groups.push(group.clone());
                 let kind = group_kind(group);
                 for req in str_array(Some(reqs)) {
                     if let Some((name, spec)) = split_requirement(req) {
