@@ -119,6 +119,9 @@ pub struct Detector {
     /// Further kinds it counts as.
     #[serde(default)]
     pub also: Vec<DetectorKind>,
+    /// `packages`, normalised once at load (prefix entries keep their `*`).
+    #[serde(skip)]
+    normalized: Vec<String>,
 }
 
 impl Detector {
@@ -134,13 +137,13 @@ impl Detector {
 
     /// Position in `packages` of the entry a declared dependency matches.
     pub fn package_index(&self, normalized: &str) -> Option<usize> {
-        self.packages.iter().position(|p| {
+        self.normalized.iter().position(|p| {
             if let Some(prefix) = p.strip_suffix('*') {
-                normalized.starts_with(&self.ecosystem.normalize(prefix))
+                normalized.starts_with(prefix)
             } else if self.ecosystem == Ecosystem::Go {
                 path_prefix(normalized, p)
             } else {
-                normalized == self.ecosystem.normalize(p)
+                normalized == p
             }
         })
     }
@@ -418,7 +421,17 @@ fn regex(p: &str, case_insensitive: bool) -> Result<Regex, CatalogError> {
 
 /// Loads and compiles every catalog.
 pub fn load() -> Result<Catalog, CatalogError> {
-    let detectors: DetectorFile = parse("detectors.toml", DETECTORS)?;
+    let mut detectors: DetectorFile = parse("detectors.toml", DETECTORS)?;
+    for d in &mut detectors.detector {
+        d.normalized = d
+            .packages
+            .iter()
+            .map(|p| match p.strip_suffix('*') {
+                Some(prefix) => format!("{}*", d.ecosystem.normalize(prefix)),
+                None => d.ecosystem.normalize(p),
+            })
+            .collect();
+    }
     let artifacts: ArtifactFile = parse("artifacts.toml", ARTIFACTS)?;
     let ci: CiFile = parse("ci.toml", CI)?;
     let docs: DocsFile = parse("docs.toml", DOCS)?;

@@ -1,9 +1,13 @@
 //! The shared vocabulary of every stage: categories, statuses, severities, efforts,
 //! evidence and findings. Nothing here knows how facts are gathered or judged.
 
+mod redact;
+
 use std::fmt;
 
 use serde::Serialize;
+
+pub use redact::{mask, redact};
 
 /// One of the ten areas a production readiness review covers, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -208,7 +212,7 @@ impl fmt::Display for ProjectKind {
 }
 
 /// A place in the repository: path relative to the root with `/` separators,
-/// 1-based lines, and a short snippet (already redacted where it may hold a secret).
+/// 1-based lines, and a short snippet, redacted by [`redact`] on construction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
     pub path: String,
@@ -227,7 +231,8 @@ impl Location {
             path: path.into(),
             line,
             end_line: line,
-            snippet: shorten(snippet.trim(), SNIPPET_MAX_CHARS),
+            // Redact before shortening, so a cut never exposes the middle of a secret.
+            snippet: shorten(redact(snippet.trim()).trim(), SNIPPET_MAX_CHARS),
         }
     }
 

@@ -1,16 +1,13 @@
 //! Cargo.toml: package metadata, dependencies of every section (including target-
 //! specific and workspace ones), binary and library targets.
 
-use super::{
-    DepKind, EntryPoint, LanguageVersion, Manifest, toml_key_line, toml_problem, toml_table_line,
-    toml_tables,
-};
+use super::{DepKind, EntryPoint, LanguageVersion, Manifest, TomlIndex, toml_problem, toml_tables};
 use crate::analyze::Problem;
 use crate::analyze::catalog::Ecosystem;
 use crate::repo::Inventory;
 
-fn deps(text: &str, table_path: &str, table: &toml::Table, kind: DepKind, m: &mut Manifest) {
-    let at = toml_table_line(text, table_path).unwrap_or(1);
+fn deps(ix: &TomlIndex, table_path: &str, table: &toml::Table, kind: DepKind, m: &mut Manifest) {
+    let at = ix.table(table_path).unwrap_or(1);
     for (key, spec) in table {
         let (name, version) = match spec {
             toml::Value::String(s) => (key.clone(), s.clone()),
@@ -41,15 +38,16 @@ fn deps(text: &str, table_path: &str, table: &toml::Table, kind: DepKind, m: &mu
                 } else {
                     kind
                 };
-                let line = toml_key_line(text, at, key)
-                    .or_else(|| toml_table_line(text, &format!("{table_path}.{key}")))
+                let line = ix
+                    .key(at, key)
+                    .or_else(|| ix.table(&format!("{table_path}.{key}")))
                     .unwrap_or(at);
                 m.add_dep(&name, &version, kind, line);
                 continue;
             }
             _ => (key.clone(), String::new()),
         };
-        let line = toml_key_line(text, at, key).unwrap_or(at);
+        let line = ix.key(at, key).unwrap_or(at);
         m.add_dep(&name, &version, kind, line);
     }
 }
@@ -62,8 +60,9 @@ const SECTIONS: [(&str, DepKind); 3] = [
 
 pub fn parse(path: &str, text: &str, inventory: &Inventory) -> Result<Manifest, Problem> {
     let doc: toml::Table = text.parse().map_err(|e| toml_problem(path, text, &e))?;
+    let ix = TomlIndex::new(text);
     let mut m = Manifest::new(path, Ecosystem::Rust, "Cargo.toml");
-    m.config_keys = toml_tables(text, &doc);
+    m.config_keys = toml_tables(&ix, &doc);
     let dir = m.dir().to_string();
     let rel = |p: &str| {
         if dir.is_empty() {
@@ -74,24 +73,21 @@ pub fn parse(path: &str, text: &str, inventory: &Inventory) -> Result<Manifest, 
     };
 
     if let Some(package) = doc.get("package").and_then(toml::Value::as_table) {
-        let header = toml_table_line(text, "package").unwrap_or(1);
+        let header = ix.table("package").unwrap_or(1);
         m.name = package
             .get("name")
             .and_then(toml::Value::as_str)
             .map(str::to_string);
         match package.get("version") {
             Some(toml::Value::String(v)) => {
-                m.version = Some((
-                    v.clone(),
-                    toml_key_line(text, header, "version").unwrap_or(header),
-                ));
+                m.version = Some((v.clone(), ix.key(header, "version").unwrap_or(header)));
             }
             Some(toml::Value::Table(_)) => {
                 // `version.workspace = true`: the workspace root sets it.
                 m.version = Some((
                     "workspace".to_string(),
-                    toml_key_line(text, header, "version")
-                        .or_else(|| toml_key_line(text, header, "version.workspace"))
+                    ix.key(header, "version")
+                        .or_else(|| ix.key(header, "version.workspace"))
                         .unwrap_or(header),
                 ));
             }
@@ -110,21 +106,18 @@ pub fn parse(path: &str, text: &str, inventory: &Inventory) -> Result<Manifest, 
             };
             m.language_version = Some(LanguageVersion {
                 spec,
-                line: toml_key_line(text, header, key).unwrap_or(header),
+                line: ix.key(header, key).unwrap_or(header),
             });
         }
         if let Some(l) = package.get("license").and_then(toml::Value::as_str) {
-            m.license = Some((
-                l.to_string(),
-                toml_key_line(text, header, "license").unwrap_or(header),
-            ));
+            m.license = Some((l.to_string(), ix.key(header, "license").unwrap_or(header)));
         }
         let bins: Vec<&toml::Table> = doc
             .get("bin")
             .and_then(toml::Value::as_array)
             .map(|a| a.iter().filter_map(toml::Value::as_table).collect())
             .unwrap_or_default();
-        for bin in &bins {
+        for (n, bin) in bins.iter().enumerate() {
             let name = bin
                 .get("name")
                 .and_then(toml::Value::as_str)
@@ -135,8 +128,7 @@ pub fn parse(path: &str, text: &str, inventory: &Inventory) -> Result<Manifest, 
                 .and_then(toml::Value::as_str)
                 .unwrap_or("src/main.rs")
                 .to_string();
-            let line = crate::analyze::manifest::find_line(text, 1, |l| l.trim() == "[[bin]]")
-                .unwrap_or(1);
+            let line = ix.tables("bin").get(n).copied().unwrap_or(1);
             m.entry_points.push(EntryPoint { name, target, line });
         }
         let auto_bins = package.get("autobins").and_then(toml::Value::as_bool) != Some(false);
@@ -170,19 +162,19 @@ pub fn parse(path: &str, text: &str, inventory: &Inventory) -> Result<Manifest, 
     if let Some(ws) = doc.get("workspace").and_then(toml::Value::as_table) {
         m.workspace = true;
         if let Some(d) = ws.get("dependencies").and_then(toml::Value::as_table) {
-            deps(text, "workspace.dependencies", d, DepKind::Runtime, &mut m);
+            deps(&ix, "workspace.dependencies", d, DepKind::Runtime, &mut m);
         }
     }
     for (section, kind) in SECTIONS {
         if let Some(d) = doc.get(section).and_then(toml::Value::as_table) {
-            deps(text, section, d, kind, &mut m);
+            deps(&ix, section, d, kind, &mut m);
         }
     }
     if let Some(targets) = doc.get("target").and_then(toml::Value::as_table) {
         for (cfg, body) in targets {
             for (section, kind) in SECTIONS {
                 if let Some(d) = body.get(section).and_then(toml::Value::as_table) {
-                    deps(text, &format!("target.{cfg}.{section}"), d, kind, &mut m);
+                    deps(&ix, &format!("target.{cfg}.{section}"), d, kind, &mut m);
                 }
             }
         }

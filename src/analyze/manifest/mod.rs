@@ -9,6 +9,8 @@ pub mod ini;
 mod npm;
 mod python;
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::Problem;
@@ -222,37 +224,143 @@ pub(crate) fn find_line(text: &str, from: u32, pred: impl Fn(&str) -> bool) -> O
         .and_then(|(i, _)| u32::try_from(i + 1).ok())
 }
 
-/// Line of a TOML table header `[a.b]` or `[[a.b]]` (also with quoted parts).
-pub(crate) fn toml_table_line(text: &str, dotted: &str) -> Option<u32> {
-    find_line(text, 1, |l| {
-        let t = l.trim();
-        let inner = t.trim_start_matches('[').trim_end_matches(']');
-        t.starts_with('[') && inner.replace(['"', '\''], "").trim() == dotted
-    })
+/// Where things are in a TOML file, read in one pass: table headers, keys per table,
+/// and quoted strings. Every look-up is a map access, so a manifest with tens of
+/// thousands of entries costs linear time, not quadratic.
+pub(crate) struct TomlIndex {
+    /// Dotted table path → lines of its headers (`[[bin]]` repeats).
+    headers: HashMap<String, Vec<u32>>,
+    /// Dotted path → line of the first header beneath it (implicit parent tables).
+    first_child: HashMap<String, u32>,
+    /// Key → (line, line of the header of the table it is in; 0 before any header).
+    keys: HashMap<String, Vec<(u32, u32)>>,
+    /// Quoted string content → lines where it appears.
+    strings: HashMap<String, Vec<u32>>,
 }
 
-/// Line of `key =` at or after line `from`, stopping at the next table header.
-pub(crate) fn toml_key_line(text: &str, from: u32, key: &str) -> Option<u32> {
-    for (i, l) in text
-        .lines()
-        .enumerate()
-        .skip(usize::try_from(from).unwrap_or(0))
-    {
-        let t = l.trim_start();
-        if t.starts_with('[') && !t.starts_with("[\"") {
-            break;
+impl TomlIndex {
+    pub(crate) fn new(text: &str) -> TomlIndex {
+        let mut ix = TomlIndex {
+            headers: HashMap::new(),
+            first_child: HashMap::new(),
+            keys: HashMap::new(),
+            strings: HashMap::new(),
+        };
+        let mut section = 0u32;
+        for (i, l) in text.lines().enumerate() {
+            let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let t = l.trim();
+            if t.starts_with('[') && !t.starts_with("[\"") && !t.starts_with("['") {
+                let inner = t.trim_start_matches('[');
+                let inner = inner.split(']').next().unwrap_or("");
+                let dotted: String = inner.replace(['"', '\''], "").trim().to_string();
+                let mut parent = dotted.as_str();
+                while let Some((p, _)) = parent.rsplit_once('.') {
+                    ix.first_child.entry(p.to_string()).or_insert(n);
+                    parent = p;
+                }
+                ix.headers.entry(dotted).or_default().push(n);
+                section = n;
+                continue;
+            }
+            if let Some((k, _)) = t.split_once('=') {
+                let key = k.trim().trim_matches(['"', '\'']);
+                if !key.is_empty() {
+                    ix.keys
+                        .entry(key.to_string())
+                        .or_default()
+                        .push((n, section));
+                }
+            }
+            for quoted in quoted_strings(l) {
+                let lines = ix.strings.entry(quoted.to_string()).or_default();
+                if lines.last() != Some(&n) {
+                    lines.push(n);
+                }
+            }
         }
-        let k = t
-            .split('=')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .trim_matches(['"', '\'']);
-        if t.contains('=') && k == key {
-            return u32::try_from(i + 1).ok();
+        ix
+    }
+
+    /// Line of a table header `[a.b]` / `[[a.b]]`.
+    pub(crate) fn table(&self, dotted: &str) -> Option<u32> {
+        self.headers.get(dotted).and_then(|v| v.first()).copied()
+    }
+
+    /// Lines of every header of an array of tables (`[[bin]]`), in order.
+    pub(crate) fn tables(&self, dotted: &str) -> &[u32] {
+        self.headers.get(dotted).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Line of a table header, or of the first header beneath an implicit table.
+    pub(crate) fn table_or_child(&self, dotted: &str) -> Option<u32> {
+        self.table(dotted)
+            .or_else(|| self.first_child.get(dotted).copied())
+    }
+
+    /// Line of `key =` after line `from` in the same table (no header in between).
+    pub(crate) fn key(&self, from: u32, key: &str) -> Option<u32> {
+        self.keys
+            .get(key)?
+            .iter()
+            .find(|(line, section)| *line > from && *section <= from)
+            .map(|(line, _)| *line)
+    }
+
+    /// First line at or after `from` where `item` appears as a whole quoted string.
+    pub(crate) fn item(&self, from: u32, item: &str) -> Option<u32> {
+        let lines = self.strings.get(item)?;
+        let i = lines.partition_point(|&l| l < from);
+        lines.get(i).copied()
+    }
+}
+
+/// The contents of the quoted strings on a line (`"…"` and `'…'`, unescaped).
+fn quoted_strings(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\'' {
+            let start = i + 1;
+            let mut j = start;
+            while let Some(&c) = bytes.get(j) {
+                if c == b'\\' {
+                    j += 2;
+                    continue;
+                }
+                if c == b {
+                    break;
+                }
+                j += 1;
+            }
+            if let Some(s) = line.get(start..j.min(line.len())) {
+                out.push(s);
+            }
+            i = j + 1;
+        } else if b == b'#' {
+            break;
+        } else {
+            i += 1;
         }
     }
-    None
+    out
+}
+
+/// Line offsets of a text, for byte offset → line in O(log n).
+pub(crate) struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    pub(crate) fn new(text: &str) -> LineStarts {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineStarts(starts)
+    }
+
+    /// 1-based line of a byte offset.
+    pub(crate) fn line(&self, offset: usize) -> u32 {
+        u32::try_from(self.0.partition_point(|&s| s <= offset).max(1)).unwrap_or(u32::MAX)
+    }
 }
 
 /// 1-based line of a byte offset.
@@ -272,8 +380,14 @@ pub(crate) fn toml_problem(path: &str, text: &str, err: &toml::de::Error) -> Pro
 }
 
 /// Dotted paths of every table in a TOML document (to depth 4), for tool detection.
-pub(crate) fn toml_tables(text: &str, table: &toml::Table) -> Vec<(String, u32)> {
-    fn walk(prefix: &str, t: &toml::Table, depth: usize, text: &str, out: &mut Vec<(String, u32)>) {
+pub(crate) fn toml_tables(ix: &TomlIndex, table: &toml::Table) -> Vec<(String, u32)> {
+    fn walk(
+        prefix: &str,
+        t: &toml::Table,
+        depth: usize,
+        ix: &TomlIndex,
+        out: &mut Vec<(String, u32)>,
+    ) {
         if depth > 4 {
             return;
         }
@@ -286,19 +400,14 @@ pub(crate) fn toml_tables(text: &str, table: &toml::Table) -> Vec<(String, u32)>
                 };
                 // An implicit parent table (`[tool.coverage.report]` alone) has no header
                 // of its own: point at its first sub-table.
-                let line = toml_table_line(text, &path)
-                    .or_else(|| {
-                        let prefix = format!("[{path}.");
-                        find_line(text, 1, |l| l.trim_start().starts_with(&prefix))
-                    })
-                    .unwrap_or(1);
+                let line = ix.table_or_child(&path).unwrap_or(1);
                 out.push((path.clone(), line));
-                walk(&path, inner, depth + 1, text, out);
+                walk(&path, inner, depth + 1, ix, out);
             }
         }
     }
     let mut out = Vec::new();
-    walk("", table, 0, text, &mut out);
+    walk("", table, 0, ix, &mut out);
     out
 }
 
@@ -308,10 +417,17 @@ mod tests {
 
     #[test]
     fn finds_table_and_key_lines() {
-        let text = "[project]\nname = \"x\"\n\n[tool.ruff]\nline-length = 100\n";
-        assert_eq!(toml_table_line(text, "tool.ruff"), Some(4));
-        assert_eq!(toml_key_line(text, 1, "name"), Some(2));
-        assert_eq!(toml_key_line(text, 1, "line-length"), None);
+        let text = "[project]\nname = \"x\"\ndeps = [\"flask-x\", \"flask\"]\n[tool.ruff]\nline-length = 100\n[tool.coverage.report]\n";
+        let ix = TomlIndex::new(text);
+        assert_eq!(ix.table("tool.ruff"), Some(4));
+        assert_eq!(ix.table_or_child("tool.coverage"), Some(6));
+        assert_eq!(ix.key(1, "name"), Some(2));
+        assert_eq!(ix.key(1, "line-length"), None);
+        assert_eq!(ix.key(4, "line-length"), Some(5));
+        assert_eq!(ix.item(1, "flask"), Some(3));
+        assert_eq!(ix.item(1, "x"), Some(2));
+        assert_eq!(ix.item(1, "fla"), None);
+        assert_eq!(LineStarts::new("a\nb\nc").line(2), 2);
         assert_eq!(line_at(text, 0), 1);
         assert_eq!(line_at(text, 10), 2);
     }

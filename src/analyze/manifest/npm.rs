@@ -2,17 +2,42 @@
 
 use serde_json::Value;
 
-use super::{DepKind, EntryPoint, LanguageVersion, Manifest, find_line};
+use std::collections::HashMap;
+
+use super::{DepKind, EntryPoint, LanguageVersion, Manifest};
 use crate::analyze::Problem;
 use crate::analyze::catalog::Ecosystem;
 
+/// Lines of every `"key":` in the file, read once.
+struct Keys(HashMap<String, Vec<u32>>);
+
+impl Keys {
+    fn new(text: &str) -> Keys {
+        let mut map: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, l) in text.lines().enumerate() {
+            let t = l.trim_start();
+            let Some(rest) = t.strip_prefix('"') else {
+                continue;
+            };
+            let Some(end) = rest.find('"') else { continue };
+            let after = rest.get(end + 1..).unwrap_or("");
+            if after.trim_start().starts_with(':') {
+                let key = rest.get(..end).unwrap_or("").to_string();
+                map.entry(key)
+                    .or_default()
+                    .push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+            }
+        }
+        Keys(map)
+    }
+}
+
 /// Line of `"key":` (first occurrence at or after `from`).
-fn key_line(text: &str, from: u32, key: &str) -> u32 {
-    let needle = format!("\"{key}\"");
-    find_line(text, from, |l| {
-        l.trim_start().starts_with(&needle) && l.contains(':')
-    })
-    .unwrap_or(from.max(1))
+fn key_line(keys: &Keys, from: u32, key: &str) -> u32 {
+    keys.0
+        .get(key)
+        .and_then(|lines| lines.get(lines.partition_point(|&l| l < from)).copied())
+        .unwrap_or(from.max(1))
 }
 
 pub fn parse(path: &str, text: &str) -> Result<Manifest, Problem> {
@@ -28,26 +53,27 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, Problem> {
             message: "package.json is not a JSON object".into(),
         });
     };
+    let keys = Keys::new(text);
     let mut m = Manifest::new(path, Ecosystem::Npm, "package.json");
     for key in obj.keys() {
-        m.config_keys.push((key.clone(), key_line(text, 1, key)));
+        m.config_keys.push((key.clone(), key_line(&keys, 1, key)));
     }
     m.name = obj.get("name").and_then(Value::as_str).map(str::to_string);
     if let Some(v) = obj.get("version").and_then(Value::as_str) {
-        m.version = Some((v.to_string(), key_line(text, 1, "version")));
+        m.version = Some((v.to_string(), key_line(&keys, 1, "version")));
     }
     if let Some(l) = obj.get("license").and_then(Value::as_str) {
-        m.license = Some((l.to_string(), key_line(text, 1, "license")));
+        m.license = Some((l.to_string(), key_line(&keys, 1, "license")));
     }
     if let Some(node) = obj
         .get("engines")
         .and_then(|e| e.get("node"))
         .and_then(Value::as_str)
     {
-        let at = key_line(text, 1, "engines");
+        let at = key_line(&keys, 1, "engines");
         m.language_version = Some(LanguageVersion {
             spec: node.to_string(),
-            line: key_line(text, at, "node"),
+            line: key_line(&keys, at, "node"),
         });
     }
     for (section, kind) in [
@@ -59,33 +85,33 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, Problem> {
         let Some(deps) = obj.get(section).and_then(Value::as_object) else {
             continue;
         };
-        let at = key_line(text, 1, section);
+        let at = key_line(&keys, 1, section);
         for (name, spec) in deps {
             let spec = spec.as_str().unwrap_or("");
-            m.add_dep(name, spec, kind, key_line(text, at, name));
+            m.add_dep(name, spec, kind, key_line(&keys, at, name));
         }
     }
     if let Some(scripts) = obj.get("scripts").and_then(Value::as_object) {
-        let at = key_line(text, 1, "scripts");
+        let at = key_line(&keys, 1, "scripts");
         for (name, cmd) in scripts {
             let cmd = cmd.as_str().unwrap_or("").to_string();
             m.scripts
-                .push((name.clone(), cmd, key_line(text, at, name)));
+                .push((name.clone(), cmd, key_line(&keys, at, name)));
         }
     }
     match obj.get("bin") {
         Some(Value::String(target)) => m.entry_points.push(EntryPoint {
             name: m.name.clone().unwrap_or_default(),
             target: target.clone(),
-            line: key_line(text, 1, "bin"),
+            line: key_line(&keys, 1, "bin"),
         }),
         Some(Value::Object(bins)) => {
-            let at = key_line(text, 1, "bin");
+            let at = key_line(&keys, 1, "bin");
             for (name, target) in bins {
                 m.entry_points.push(EntryPoint {
                     name: name.clone(),
                     target: target.as_str().unwrap_or("").to_string(),
-                    line: key_line(text, at, name),
+                    line: key_line(&keys, at, name),
                 });
             }
         }

@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{
-    DepKind, EntryPoint, LanguageVersion, Manifest, find_line, ini, toml_key_line, toml_problem,
-    toml_table_line, toml_tables,
+    DepKind, EntryPoint, LanguageVersion, LineStarts, Manifest, TomlIndex, ini, toml_problem,
+    toml_tables,
 };
 use crate::analyze::Problem;
 use crate::analyze::catalog::Ecosystem;
@@ -72,8 +72,8 @@ pub fn split_requirement(req: &str) -> Option<(String, String)> {
     Some((name, spec.to_string()))
 }
 
-fn line_of_item(text: &str, from: u32, item: &str) -> u32 {
-    find_line(text, from, |l| l.contains(item)).unwrap_or(from.max(1))
+fn line_of_item(ix: &TomlIndex, from: u32, item: &str) -> u32 {
+    ix.item(from, item).unwrap_or(from.max(1))
 }
 
 fn str_array(v: Option<&toml::Value>) -> Vec<&str> {
@@ -84,32 +84,30 @@ fn str_array(v: Option<&toml::Value>) -> Vec<&str> {
 
 pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
     let doc: toml::Table = text.parse().map_err(|e| toml_problem(path, text, &e))?;
+    let ix = TomlIndex::new(text);
     let mut m = Manifest::new(path, Ecosystem::Python, "pyproject.toml");
-    m.config_keys = toml_tables(text, &doc);
+    m.config_keys = toml_tables(&ix, &doc);
 
     if let Some(project) = doc.get("project").and_then(toml::Value::as_table) {
-        let header = toml_table_line(text, "project").unwrap_or(1);
+        let header = ix.table("project").unwrap_or(1);
         m.library = true;
         m.name = project
             .get("name")
             .and_then(toml::Value::as_str)
             .map(str::to_string);
         if let Some(v) = project.get("version").and_then(toml::Value::as_str) {
-            m.version = Some((
-                v.to_string(),
-                toml_key_line(text, header, "version").unwrap_or(header),
-            ));
+            m.version = Some((v.to_string(), ix.key(header, "version").unwrap_or(header)));
         } else if str_array(project.get("dynamic")).contains(&"version") {
             // Derived at build time (setuptools-scm, hatch-vcs, a __version__ attribute).
             m.version = Some((
                 "dynamic".to_string(),
-                toml_key_line(text, header, "dynamic").unwrap_or(header),
+                ix.key(header, "dynamic").unwrap_or(header),
             ));
         }
         if let Some(rp) = project.get("requires-python").and_then(toml::Value::as_str) {
             m.language_version = Some(LanguageVersion {
                 spec: rp.to_string(),
-                line: toml_key_line(text, header, "requires-python").unwrap_or(header),
+                line: ix.key(header, "requires-python").unwrap_or(header),
             });
         }
         let license = match project.get("license") {
@@ -122,11 +120,11 @@ pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
             _ => None,
         };
         if let Some(l) = license {
-            m.license = Some((l, toml_key_line(text, header, "license").unwrap_or(header)));
+            m.license = Some((l, ix.key(header, "license").unwrap_or(header)));
         }
         for req in str_array(project.get("dependencies")) {
             if let Some((name, spec)) = split_requirement(req) {
-                let line = line_of_item(text, header, req);
+                let line = line_of_item(&ix, header, req);
                 m.add_dep(&name, &spec, DepKind::Runtime, line);
             }
         }
@@ -134,13 +132,13 @@ pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
             .get("optional-dependencies")
             .and_then(toml::Value::as_table)
         {
-            let at = toml_table_line(text, "project.optional-dependencies").unwrap_or(header);
+            let at = ix.table("project.optional-dependencies").unwrap_or(header);
             for (group, reqs) in opt {
                 m.optional_groups.push(group.clone());
                 let kind = group_kind(group);
                 for req in str_array(Some(reqs)) {
                     if let Some((name, spec)) = split_requirement(req) {
-                        let line = line_of_item(text, at, req);
+                        let line = line_of_item(&ix, at, req);
                         m.add_dep(&name, &spec, kind, line);
                     }
                 }
@@ -148,10 +146,10 @@ pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
         }
         for key in ["scripts", "gui-scripts"] {
             if let Some(scripts) = project.get(key).and_then(toml::Value::as_table) {
-                let at = toml_table_line(text, &format!("project.{key}")).unwrap_or(header);
+                let at = ix.table(&format!("project.{key}")).unwrap_or(header);
                 for (name, target) in scripts {
                     let target = target.as_str().unwrap_or("").to_string();
-                    let line = toml_key_line(text, at, name).unwrap_or(at);
+                    let line = ix.key(at, name).unwrap_or(at);
                     m.entry_points.push(EntryPoint {
                         name: name.clone(),
                         target,
@@ -163,11 +161,11 @@ pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
     }
 
     if let Some(groups) = doc.get("dependency-groups").and_then(toml::Value::as_table) {
-        let at = toml_table_line(text, "dependency-groups").unwrap_or(1);
+        let at = ix.table("dependency-groups").unwrap_or(1);
         for reqs in groups.values() {
             for req in str_array(Some(reqs)) {
                 if let Some((name, spec)) = split_requirement(req) {
-                    let line = line_of_item(text, at, req);
+                    let line = line_of_item(&ix, at, req);
                     m.add_dep(&name, &spec, DepKind::Dev, line);
                 }
             }
@@ -179,13 +177,13 @@ pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
         .and_then(|t| t.get("poetry"))
         .and_then(toml::Value::as_table)
     {
-        poetry_section(text, poetry, &mut m);
+        poetry_section(&ix, poetry, &mut m);
     }
     for (tool_name, key) in [("pdm", "dev-dependencies"), ("uv", "dev-dependencies")] {
         let Some(section) = tool.and_then(|t| t.get(tool_name)).and_then(|t| t.get(key)) else {
             continue;
         };
-        let at = toml_table_line(text, &format!("tool.{tool_name}")).unwrap_or(1);
+        let at = ix.table(&format!("tool.{tool_name}")).unwrap_or(1);
         let mut reqs: Vec<&str> = str_array(Some(section));
         if let Some(groups) = section.as_table() {
             for v in groups.values() {
@@ -194,16 +192,16 @@ pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
         }
         for req in reqs {
             if let Some((name, spec)) = split_requirement(req) {
-                let line = line_of_item(text, at, req);
+                let line = line_of_item(&ix, at, req);
                 m.add_dep(&name, &spec, DepKind::Dev, line);
             }
         }
     }
     if let Some(build) = doc.get("build-system").and_then(toml::Value::as_table) {
-        let at = toml_table_line(text, "build-system").unwrap_or(1);
+        let at = ix.table("build-system").unwrap_or(1);
         for req in str_array(build.get("requires")) {
             if let Some((name, spec)) = split_requirement(req) {
-                let line = line_of_item(text, at, req);
+                let line = line_of_item(&ix, at, req);
                 m.add_dep(&name, &spec, DepKind::Build, line);
             }
         }
@@ -211,10 +209,16 @@ pub fn pyproject(path: &str, text: &str) -> Result<Manifest, Problem> {
     Ok(m)
 }
 
-fn poetry_deps(text: &str, table_path: &str, deps: &toml::Table, kind: DepKind, m: &mut Manifest) {
-    let at = toml_table_line(text, table_path).unwrap_or(1);
+fn poetry_deps(
+    ix: &TomlIndex,
+    table_path: &str,
+    deps: &toml::Table,
+    kind: DepKind,
+    m: &mut Manifest,
+) {
+    let at = ix.table(table_path).unwrap_or(1);
     for (name, spec) in deps {
-        let line = toml_key_line(text, at, name).unwrap_or(at);
+        let line = ix.key(at, name).unwrap_or(at);
         let spec_text = match spec {
             toml::Value::String(s) => s.clone(),
             toml::Value::Table(t) => t
@@ -255,8 +259,8 @@ fn poetry_deps(text: &str, table_path: &str, deps: &toml::Table, kind: DepKind, 
     }
 }
 
-fn poetry_section(text: &str, poetry: &toml::Table, m: &mut Manifest) {
-    let header = toml_table_line(text, "tool.poetry").unwrap_or(1);
+fn poetry_section(ix: &TomlIndex, poetry: &toml::Table, m: &mut Manifest) {
+    let header = ix.table("tool.poetry").unwrap_or(1);
     m.library = true;
     if m.name.is_none() {
         m.name = poetry
@@ -266,28 +270,22 @@ fn poetry_section(text: &str, poetry: &toml::Table, m: &mut Manifest) {
     }
     if m.version.is_none() {
         if let Some(v) = poetry.get("version").and_then(toml::Value::as_str) {
-            m.version = Some((
-                v.to_string(),
-                toml_key_line(text, header, "version").unwrap_or(header),
-            ));
+            m.version = Some((v.to_string(), ix.key(header, "version").unwrap_or(header)));
         }
     }
     if m.license.is_none() {
         if let Some(l) = poetry.get("license").and_then(toml::Value::as_str) {
-            m.license = Some((
-                l.to_string(),
-                toml_key_line(text, header, "license").unwrap_or(header),
-            ));
+            m.license = Some((l.to_string(), ix.key(header, "license").unwrap_or(header)));
         }
     }
     if let Some(d) = poetry.get("dependencies").and_then(toml::Value::as_table) {
-        poetry_deps(text, "tool.poetry.dependencies", d, DepKind::Runtime, m);
+        poetry_deps(ix, "tool.poetry.dependencies", d, DepKind::Runtime, m);
     }
     if let Some(d) = poetry
         .get("dev-dependencies")
         .and_then(toml::Value::as_table)
     {
-        poetry_deps(text, "tool.poetry.dev-dependencies", d, DepKind::Dev, m);
+        poetry_deps(ix, "tool.poetry.dev-dependencies", d, DepKind::Dev, m);
     }
     if let Some(groups) = poetry.get("group").and_then(toml::Value::as_table) {
         for (group, body) in groups {
@@ -298,7 +296,7 @@ fn poetry_section(text: &str, poetry: &toml::Table, m: &mut Manifest) {
                     DepKind::Dev
                 };
                 poetry_deps(
-                    text,
+                    ix,
                     &format!("tool.poetry.group.{group}.dependencies"),
                     d,
                     kind,
@@ -308,7 +306,7 @@ fn poetry_section(text: &str, poetry: &toml::Table, m: &mut Manifest) {
         }
     }
     if let Some(scripts) = poetry.get("scripts").and_then(toml::Value::as_table) {
-        let at = toml_table_line(text, "tool.poetry.scripts").unwrap_or(header);
+        let at = ix.table("tool.poetry.scripts").unwrap_or(header);
         for (name, target) in scripts {
             let target = match target {
                 toml::Value::String(s) => s.clone(),
@@ -322,7 +320,7 @@ fn poetry_section(text: &str, poetry: &toml::Table, m: &mut Manifest) {
             m.entry_points.push(EntryPoint {
                 name: name.clone(),
                 target,
-                line: toml_key_line(text, at, name).unwrap_or(at),
+                line: ix.key(at, name).unwrap_or(at),
             });
         }
     }
@@ -432,7 +430,8 @@ static CONSOLE_SCRIPT: LazyLock<Option<Regex>> = LazyLock::new(|| {
 pub fn setup_py(path: &str, text: &str) -> Manifest {
     let mut m = Manifest::new(path, Ecosystem::Python, "setup.py");
     m.library = true;
-    let line = |offset: usize| super::line_at(text, offset);
+    let starts = LineStarts::new(text);
+    let line = |offset: usize| starts.line(offset);
     if let (Some(list), Some(quoted)) = (SETUP_LIST.as_ref(), QUOTED.as_ref()) {
         for caps in list.captures_iter(text) {
             let (Some(key), Some(body)) = (caps.get(1), caps.get(2)) else {
@@ -490,6 +489,7 @@ pub fn setup_py(path: &str, text: &str) -> Manifest {
 
 pub fn pipfile(path: &str, text: &str) -> Result<Manifest, Problem> {
     let doc: toml::Table = text.parse().map_err(|e| toml_problem(path, text, &e))?;
+    let ix = TomlIndex::new(text);
     let mut m = Manifest::new(path, Ecosystem::Python, "Pipfile");
     for (section, kind) in [
         ("packages", DepKind::Runtime),
@@ -498,7 +498,7 @@ pub fn pipfile(path: &str, text: &str) -> Result<Manifest, Problem> {
         let Some(deps) = doc.get(section).and_then(toml::Value::as_table) else {
             continue;
         };
-        let at = toml_table_line(text, section).unwrap_or(1);
+        let at = ix.table(section).unwrap_or(1);
         for (name, spec) in deps {
             let spec = match spec {
                 toml::Value::String(s) => s.clone(),
@@ -509,20 +509,15 @@ pub fn pipfile(path: &str, text: &str) -> Result<Manifest, Problem> {
                     .to_string(),
                 _ => String::new(),
             };
-            m.add_dep(
-                name,
-                &spec,
-                kind,
-                toml_key_line(text, at, name).unwrap_or(at),
-            );
+            m.add_dep(name, &spec, kind, ix.key(at, name).unwrap_or(at));
         }
     }
     if let Some(req) = doc.get("requires").and_then(toml::Value::as_table) {
-        let at = toml_table_line(text, "requires").unwrap_or(1);
+        let at = ix.table("requires").unwrap_or(1);
         if let Some(v) = req.get("python_version").and_then(toml::Value::as_str) {
             m.language_version = Some(LanguageVersion {
                 spec: v.to_string(),
-                line: toml_key_line(text, at, "python_version").unwrap_or(at),
+                line: ix.key(at, "python_version").unwrap_or(at),
             });
         }
     }

@@ -22,7 +22,7 @@ struct Rules {
 
 static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     import_single: rule(r#"(?m)^import[ \t]+(?:[\w.]+[ \t]+)?"([^"\n]+)""#),
-    import_block: rule(r"(?ms)^import[ \t]*\((.*?)^\)"),
+    import_block: rule(r"(?m)^import[ \t]*\("),
     quoted: rule(r#""([^"\n]+)""#),
     env: rule(r#"\bos\.(?:Getenv|LookupEnv)\(\s*"([A-Za-z_][A-Za-z0-9_]*)""#),
     test: rule(r"(?m)^func[ \t]+((?:Test|Fuzz)\w*)[ \t]*\([ \t]*\w+[ \t]+\*testing\.[TF][ \t]*\)"),
@@ -37,6 +37,9 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     ),
 });
 
+/// Longest `import ( … )` block read, in bytes.
+const MAX_IMPORT_BLOCK: usize = 16 * 1024;
+
 pub(super) fn scan(_file: &RepoFile, s: &mut Scan<'_>) {
     let r = &*RULES;
     let mut imports = Vec::new();
@@ -48,11 +51,17 @@ pub(super) fn scan(_file: &RepoFile, s: &mut Scan<'_>) {
         })
     });
     if let (Some(block), Some(quoted)) = (&r.import_block, &r.quoted) {
-        for caps in block.captures_iter(s.text) {
-            let Some(body) = caps.get(1) else { continue };
-            for q in quoted.captures_iter(body.as_str()) {
+        for open in block.find_iter(s.text) {
+            // The block runs to the first line that starts with `)`, within a bound.
+            let rest = s.text.get(open.end()..).unwrap_or("");
+            let window = rest.get(..rest.len().min(MAX_IMPORT_BLOCK)).unwrap_or(rest);
+            let body = window
+                .find("\n)")
+                .map(|end| window.get(..end).unwrap_or(""))
+                .unwrap_or("");
+            for q in quoted.captures_iter(body) {
                 let Some(m) = q.get(1) else { continue };
-                let at = body.start() + m.start();
+                let at = open.end() + m.start();
                 if s.index.in_code(at) {
                     imports.push(Import::new(m.as_str().to_string(), s.index.line_of(at)));
                 }

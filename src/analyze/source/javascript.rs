@@ -30,7 +30,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
         r#"\bprocess\.env\.([A-Za-z_][A-Za-z0-9_]*)|\bprocess\.env\[\s*["'`]([A-Za-z_][A-Za-z0-9_]*)["'`]\s*\]|\bimport\.meta\.env\.([A-Za-z_][A-Za-z0-9_]*)|\bDeno\.env\.get\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']"#,
     ),
     test: rule(
-        r#"(?m)^[ \t]*(?:it|test|Deno\.test)(?:\.(?:only|skip|concurrent|todo|failing|each\s*\([^)]*\)|each`[^`]*`))?\s*\(\s*["'`]([^"'`\n]*)["'`]"#,
+        r#"(?m)^[ \t]*(?:it|test|Deno\.test)(?:\.(?:only|skip|concurrent|todo|failing|each\s*\([^)\n]*\)|each`[^`\n]*`))?\s*\(\s*["'`]([^"'`\n]*)["'`]"#,
     ),
     bench: rule(r#"(?m)^[ \t]*(?:bench|suite\.add)\(\s*["'`]([^"'`\n]*)["'`]"#),
     route: rule(

@@ -101,42 +101,60 @@ pub(crate) struct Scan<'a> {
 
 impl<'a> Scan<'a> {
     /// Calls `f` with the captures and line of every match of `re` that starts in code.
-    /// True when `offset` lies inside a string literal opened earlier on its line (an
-    /// odd number of unescaped quotes of one kind before it).
-    pub fn in_string(&self, offset: usize) -> bool {
-        let line = self.index.line_of(offset);
-        let Some(start) = self.index.start_of(line) else {
-            return false;
-        };
-        let before = self.text.get(start..offset).unwrap_or("").as_bytes();
-        let mut open: Option<u8> = None;
-        let mut escaped = false;
-        for &b in before {
-            if escaped {
-                escaped = false;
-                continue;
-            }
-            match (open, b) {
-                (_, b'\\') => escaped = true,
-                (None, q) if self.quotes.contains(&q) => open = Some(q),
-                (Some(q), c) if c == q => open = None,
-                _ => {}
-            }
-        }
-        open.is_some()
-    }
-
     pub fn each(&self, re: &Regex, mut f: impl FnMut(&Captures<'a>, u32)) {
+        let mut strings = StringState::default();
         for caps in re.captures_iter(self.text) {
             let Some(m) = caps.get(0) else { continue };
             // Patterns may start with line-leading whitespace; judge at the first
             // non-space character.
             let lead = m.as_str().len() - m.as_str().trim_start().len();
             let at = m.start() + lead;
-            if self.index.in_code(at) && !self.in_string(at) {
+            if self.index.in_code(at) && !strings.inside(self, at) {
                 f(&caps, self.index.line_of(at));
             }
         }
+    }
+}
+
+/// Whether an offset lies inside a string literal opened earlier on its line (an odd
+/// number of unescaped quotes of one kind before it). Matches arrive in offset order,
+/// so the scan resumes where the previous one stopped: linear in the line, not
+/// quadratic.
+#[derive(Default)]
+struct StringState {
+    line_start: usize,
+    pos: usize,
+    open: Option<u8>,
+    escaped: bool,
+}
+
+impl StringState {
+    fn inside(&mut self, scan: &Scan<'_>, offset: usize) -> bool {
+        let line = scan.index.line_of(offset);
+        let start = scan.index.start_of(line).unwrap_or(0);
+        if start != self.line_start || offset < self.pos {
+            *self = StringState {
+                line_start: start,
+                pos: start,
+                open: None,
+                escaped: false,
+            };
+        }
+        let bytes = scan.text.get(self.pos..offset).unwrap_or("").as_bytes();
+        for &b in bytes {
+            if self.escaped {
+                self.escaped = false;
+                continue;
+            }
+            match (self.open, b) {
+                (_, b'\\') => self.escaped = true,
+                (None, q) if scan.quotes.contains(&q) => self.open = Some(q),
+                (Some(q), c) if c == q => self.open = None,
+                _ => {}
+            }
+        }
+        self.pos = offset.max(self.pos);
+        self.open.is_some()
     }
 }
 

@@ -22,9 +22,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     import: rule(
         r"(?m)^[ \t]*import[ \t]+([A-Za-z_][\w.]*(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*(?:[ \t]+as[ \t]+\w+)?)*)",
     ),
-    from: rule(
-        r"(?m)^[ \t]*from[ \t]+(\.*[A-Za-z_][\w.]*|\.+)[ \t]+import[ \t]*(\([^)]*\)|[^\n#]*)",
-    ),
+    from: rule(r"(?m)^[ \t]*from[ \t]+(\.*[A-Za-z_][\w.]*|\.+)[ \t]+import[ \t]*(\(|[^\n#]*)"),
     env: rule(
         r#"\b(?:environ\s*\[\s*|environ\.(?:get|setdefault|pop)\s*\(\s*|getenv\s*\(\s*)[rbuRBU]?["']([A-Za-z_][A-Za-z0-9_]*)["']"#,
     ),
@@ -39,8 +37,12 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     ),
 });
 
+/// Longest parenthesised `from … import (…)` list read, in bytes.
+const MAX_IMPORT_LIST: usize = 4096;
+
 pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
     let r = &*RULES;
+    let text = s.text;
     let mut imports = Vec::new();
     with(&r.import, |re| {
         s.each(re, |caps, line| {
@@ -58,8 +60,17 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
             if let Some(m) = caps.get(1) {
                 let mut import = Import::new(m.as_str().to_string(), line);
                 if let Some(names) = caps.get(2) {
-                    import.names = names
-                        .as_str()
+                    // A parenthesised list may span lines: read to its `)` by hand,
+                    // within a bound (a regex spanning lines costs quadratic time on a
+                    // file of unclosed parentheses).
+                    let list = if names.as_str() == "(" {
+                        let rest = text.get(names.end()..).unwrap_or("");
+                        let window = rest.get(..rest.len().min(MAX_IMPORT_LIST)).unwrap_or(rest);
+                        window.split(')').next().unwrap_or("")
+                    } else {
+                        names.as_str()
+                    };
+                    import.names = list
                         .trim_matches(['(', ')', ' ', '\t', '\\'])
                         .split(',')
                         .filter_map(|n| n.split_whitespace().next())

@@ -30,10 +30,10 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     path_root: rule(r"(?:^|[^:\w])([a-z_][a-z0-9_]*)::[A-Za-z_{*<]"),
     env: rule(r#"(?:\benv::var(?:_os)?\(\s*|\benv\s*=\s*)"([A-Za-z_][A-Za-z0-9_]*)""#),
     test: rule(
-        r"#\[(?:[a-z_]+::)?(?:test|rstest|quickcheck|test_case)\b[^\]\n]*\](?:\s*#\[[^\]]*\])*\s*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+([A-Za-z_][A-Za-z0-9_]*)",
+        r"#\[(?:[a-z_]+::)?(?:test|rstest|quickcheck|test_case)\b[^\]\n]*\](?:\s*#\[[^\]\n]*\])*\s*(?:pub(?:\([^)\n]*\))?\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+([A-Za-z_][A-Za-z0-9_]*)",
     ),
     bench: rule(
-        r"#\[(?:divan::)?bench\b[^\]\n]*\](?:\s*#\[[^\]]*\])*\s*(?:pub\s+)?fn\s+([A-Za-z_][A-Za-z0-9_]*)|\bcriterion_group!\s*\(\s*(?:name\s*=\s*)?([A-Za-z_][A-Za-z0-9_]*)",
+        r"#\[(?:divan::)?bench\b[^\]\n]*\](?:\s*#\[[^\]\n]*\])*\s*(?:pub\s+)?fn\s+([A-Za-z_][A-Za-z0-9_]*)|\bcriterion_group!\s*\(\s*(?:name\s*=\s*)?([A-Za-z_][A-Za-z0-9_]*)",
     ),
     route: rule(
         r#"\.route\(\s*"([^"\n]+)"|#\[(?:get|post|put|delete|patch|head|route)\(\s*"([^"\n]+)"|\bpath!\(\s*"([^"\n]+)""#,
