@@ -4,6 +4,8 @@
 //! task runners (pre-commit, Makefile, tox, nox, package.json scripts): configured, but
 //! not enforced.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::Problem;
@@ -509,49 +511,139 @@ fn runs_on_changes(system: CiSystem, triggers: &[String], parsed: bool) -> bool 
     })
 }
 
-/// Line ranges (1-based, inclusive) of a Makefile or justfile recipe and of the recipes
-/// it depends on.
-fn recipe_lines(text: &str, target: &str, depth: usize) -> Vec<(u32, u32)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let Some(at) = lines.iter().position(|l| {
-        let head = l.split(':').next().unwrap_or("");
-        !l.starts_with([' ', '\t'])
-            && l.contains(':')
-            && !l.contains(":=")
-            && head.split_whitespace().any(|t| t == target)
-    }) else {
-        return Vec::new();
-    };
-    let mut end = at;
-    for (i, l) in lines.iter().enumerate().skip(at + 1) {
-        if l.trim().is_empty() || l.starts_with([' ', '\t']) {
-            end = i;
-        } else {
-            break;
+/// Recipes of a Makefile or justfile: target → (line range, prerequisites). Read once
+/// per file.
+struct Recipes {
+    by_target: HashMap<String, ((u32, u32), Vec<String>)>,
+}
+
+/// Most recipes followed from one invocation (prerequisites included).
+const MAX_RECIPES: usize = 64;
+
+impl Recipes {
+    fn parse(text: &str) -> Recipes {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut by_target = HashMap::new();
+        let n = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
+        for (at, l) in lines.iter().enumerate() {
+            if l.starts_with([' ', '\t']) || !l.contains(':') || l.contains(":=") {
+                continue;
+            }
+            let Some((head, deps)) = l.split_once(':') else {
+                continue;
+            };
+            let mut end = at;
+            for (i, body) in lines.iter().enumerate().skip(at + 1) {
+                if body.trim().is_empty() || body.starts_with([' ', '\t']) {
+                    end = i;
+                } else {
+                    break;
+                }
+            }
+            let prereqs: Vec<String> = deps.split_whitespace().map(str::to_string).collect();
+            for target in head.split_whitespace() {
+                by_target
+                    .entry(target.to_string())
+                    .or_insert(((n(at), n(end)), prereqs.clone()));
+            }
         }
+        Recipes { by_target }
     }
-    let n = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
-    let mut out = vec![(n(at), n(end))];
-    if depth < 3 {
-        let deps = lines
-            .get(at)
-            .and_then(|l| l.split_once(':'))
-            .map(|(_, d)| d.to_string())
-            .unwrap_or_default();
-        for dep in deps.split_whitespace().filter(|d| *d != target) {
-            out.extend(recipe_lines(text, dep, depth + 1));
+
+    /// Line ranges of `target` and of the recipes it depends on, each once.
+    fn lines(&self, target: &str) -> Vec<(u32, u32)> {
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        let mut todo = vec![target];
+        while let Some(t) = todo.pop() {
+            if out.len() >= MAX_RECIPES || !seen.insert(t) {
+                continue;
+            }
+            if let Some((range, prereqs)) = self.by_target.get(t) {
+                out.push(*range);
+                todo.extend(prereqs.iter().map(String::as_str));
+            }
         }
+        out.sort_unstable();
+        out
     }
-    out
 }
 
 /// Local tasks a CI line runs through a task runner: `make T`, `just T`, pre-commit,
 /// tox, nox, `npm run T`, and ruff reading its rules from configuration.
-fn invoked_tasks<'a>(
-    line: &str,
-    inventory: &Inventory,
-    local: &'a [LocalTask],
-) -> Vec<&'a LocalTask> {
+/// Task runner files of the repository, read once per audit.
+struct Runners {
+    recipes: HashMap<&'static str, Recipes>,
+    /// Line ranges of pyproject.toml's `[tool.ruff…]` tables.
+    ruff_ranges: Vec<(u32, u32)>,
+    /// package.json script name → its line.
+    npm_scripts: HashMap<String, u32>,
+}
+
+impl Runners {
+    fn new(inventory: &Inventory) -> Runners {
+        let mut recipes = HashMap::new();
+        for name in [
+            "Makefile",
+            "makefile",
+            "GNUmakefile",
+            "justfile",
+            "Justfile",
+        ] {
+            if let Some(text) = inventory.file(name).and_then(|f| f.text()) {
+                recipes.insert(name, Recipes::parse(text));
+            }
+        }
+        let mut ruff_ranges = Vec::new();
+        if let Some(text) = inventory.file("pyproject.toml").and_then(|f| f.text()) {
+            let mut from = None;
+            for (i, l) in text.lines().enumerate() {
+                let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                if l.trim_start().starts_with('[') {
+                    if let Some(f) = from.take() {
+                        ruff_ranges.push((f, n.saturating_sub(1)));
+                    }
+                    if l.trim_start().starts_with("[tool.ruff") {
+                        from = Some(n);
+                    }
+                }
+            }
+            if let Some(f) = from {
+                ruff_ranges.push((f, u32::MAX));
+            }
+        }
+        let mut npm_scripts = HashMap::new();
+        if let Some(text) = inventory.file("package.json").and_then(|f| f.text()) {
+            if let Some((from, to)) = scripts_block(text) {
+                for (i, l) in text.lines().enumerate() {
+                    let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                    if n <= from || n >= to {
+                        continue;
+                    }
+                    let t = l.trim_start();
+                    if let Some(rest) = t.strip_prefix('"') {
+                        if let Some(end) = rest.find('"') {
+                            npm_scripts
+                                .entry(rest.get(..end).unwrap_or("").to_string())
+                                .or_insert(n);
+                        }
+                    }
+                }
+            }
+        }
+        Runners {
+            recipes,
+            ruff_ranges,
+            npm_scripts,
+        }
+    }
+
+    fn recipes(&self, name: &str) -> Option<&Recipes> {
+        self.recipes.get(name)
+    }
+}
+
+fn invoked_tasks<'a>(line: &str, runners: &Runners, local: &'a [LocalTask]) -> Vec<&'a LocalTask> {
     let words: Vec<&str> = line
         .trim()
         .trim_start_matches("- ")
@@ -581,8 +673,8 @@ fn invoked_tasks<'a>(
     ] {
         for target in after(runner) {
             for name in files {
-                if let Some(text) = inventory.file(name).and_then(|f| f.text()) {
-                    for (from, to) in recipe_lines(text, &target, 0) {
+                if let Some(recipes) = runners.recipes(name) {
+                    for (from, to) in recipes.lines(&target) {
                         ranges.push((name.to_string(), from, to));
                     }
                 }
@@ -600,23 +692,9 @@ fn invoked_tasks<'a>(
     }
     if words.contains(&"ruff") {
         whole.extend(["ruff.toml", ".ruff.toml"]);
-        if let Some(text) = inventory.file("pyproject.toml").and_then(|f| f.text()) {
-            // Only the [tool.ruff…] tables of pyproject.toml configure ruff.
-            let mut from = None;
-            for (i, l) in text.lines().enumerate() {
-                let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                if l.trim_start().starts_with('[') {
-                    if let Some(f) = from.take() {
-                        ranges.push(("pyproject.toml".into(), f, n.saturating_sub(1)));
-                    }
-                    if l.trim_start().starts_with("[tool.ruff") {
-                        from = Some(n);
-                    }
-                }
-            }
-            if let Some(f) = from {
-                ranges.push(("pyproject.toml".into(), f, u32::MAX));
-            }
+        // Only the [tool.ruff…] tables of pyproject.toml configure ruff.
+        for (from, to) in &runners.ruff_ranges {
+            ranges.push(("pyproject.toml".into(), *from, *to));
         }
     }
     for (runner, sub) in [("npm", "run"), ("yarn", ""), ("pnpm", "")] {
@@ -629,15 +707,8 @@ fn invoked_tasks<'a>(
             }
             _ => None,
         };
-        if let Some(script) = script {
-            if let Some(text) = inventory.file("package.json").and_then(|f| f.text()) {
-                let needle = format!("\"{script}\"");
-                if let Some(n) =
-                    super::manifest::find_line(text, 1, |l| l.trim_start().starts_with(&needle))
-                {
-                    ranges.push(("package.json".into(), n, n));
-                }
-            }
+        if let Some(n) = script.and_then(|s| runners.npm_scripts.get(&s)) {
+            ranges.push(("package.json".into(), *n, *n));
         }
     }
     local
@@ -705,6 +776,9 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
             });
         }
     }
+    let runners = Runners::new(inventory);
+    // Each script is classified once, however many CI lines run it.
+    let mut script_steps: HashMap<String, Vec<Step>> = HashMap::new();
     for file in &inventory.files {
         let Some(text) = file.text() else { continue };
         let Some(system) = CiSystem::of_path(&file.path) else {
@@ -762,44 +836,51 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
         for (id, line, from, to) in ranges {
             let mut steps = classify_lines(file, from, to);
             // Tools a CI line runs through a task runner or a script in the repository
-            // count as run by CI.
+            // count as run by CI (each class at most MAX_STEPS_PER_CLASS times a job).
+            let mut seen: std::collections::HashSet<(String, u32)> =
+                steps.iter().map(|s| (s.class.clone(), s.line)).collect();
+            let mut per_class: HashMap<String, usize> = HashMap::new();
+            for s in &steps {
+                *per_class.entry(s.class.clone()).or_default() += 1;
+            }
+            let mut add = |class: &str, n: u32, text: String, steps: &mut Vec<Step>| {
+                let count = per_class.entry(class.to_string()).or_default();
+                if *count < MAX_STEPS_PER_CLASS && seen.insert((class.to_string(), n)) {
+                    *count += 1;
+                    steps.push(Step {
+                        class: class.to_string(),
+                        line: n,
+                        text,
+                    });
+                }
+            };
             for n in from..=to {
                 let text = file.line(n);
                 for script in invoked_scripts(text, inventory) {
-                    let total = u32::try_from(script.index.len()).unwrap_or(u32::MAX);
-                    for step in classify_lines(script, 1, total) {
-                        if !steps.iter().any(|s| s.class == step.class && s.line == n) {
-                            steps.push(Step {
-                                class: step.class.clone(),
-                                line: n,
-                                text: format!(
-                                    "{} → {}:{}: {}",
-                                    text.trim(),
-                                    script.path,
-                                    step.line,
-                                    step.text
-                                ),
-                            });
-                        }
+                    let classified = script_steps.entry(script.path.clone()).or_insert_with(|| {
+                        let total = u32::try_from(script.index.len()).unwrap_or(u32::MAX);
+                        classify_lines(script, 1, total)
+                    });
+                    for step in classified.iter() {
+                        let shown = format!(
+                            "{} → {}:{}: {}",
+                            text.trim(),
+                            script.path,
+                            step.line,
+                            step.text
+                        );
+                        add(&step.class, n, shown, &mut steps);
                     }
                 }
-                for task in invoked_tasks(text, inventory, &facts.local) {
-                    let already = steps
-                        .iter()
-                        .any(|s| s.class == task.step.class && s.line == n);
-                    if !already {
-                        steps.push(Step {
-                            class: task.step.class.clone(),
-                            line: n,
-                            text: format!(
-                                "{} → {}:{}: {}",
-                                text.trim(),
-                                task.path,
-                                task.step.line,
-                                task.step.text
-                            ),
-                        });
-                    }
+                for task in invoked_tasks(text, &runners, &facts.local) {
+                    let shown = format!(
+                        "{} → {}:{}: {}",
+                        text.trim(),
+                        task.path,
+                        task.step.line,
+                        task.step.text
+                    );
+                    add(&task.step.class, n, shown, &mut steps);
                 }
             }
             steps.sort_by_key(|s| s.line);
@@ -880,17 +961,12 @@ mod tests {
 
     #[test]
     fn finds_make_recipes_and_their_prerequisites() {
-        let text = "check: lint vuln
-
-lint:
-	ruff check .
-
-vuln:
-	pip-audit
-	echo done
-";
-        assert_eq!(recipe_lines(text, "vuln", 0), vec![(6, 8)]);
-        assert_eq!(recipe_lines(text, "check", 0), vec![(1, 2), (3, 5), (6, 8)]);
+        let text = "check: lint vuln\n\nlint:\n\truff check .\n\nvuln:\n\tpip-audit\n\techo done\nloop: loop check\n";
+        let r = Recipes::parse(text);
+        assert_eq!(r.lines("vuln"), vec![(6, 8)]);
+        assert_eq!(r.lines("check"), vec![(1, 2), (3, 5), (6, 8)]);
+        // Cycles and repeated prerequisites are followed once.
+        assert_eq!(r.lines("loop"), vec![(1, 2), (3, 5), (6, 8), (9, 9)]);
     }
 
     #[test]
