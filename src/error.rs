@@ -4,6 +4,12 @@ use std::path::PathBuf;
 
 use crate::config::PolicyError;
 
+impl From<PolicyError> for Error {
+    fn from(e: PolicyError) -> Error {
+        Error::Policy(e)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{} does not exist", .0.display())]
@@ -13,7 +19,7 @@ pub enum Error {
     #[error("cannot read {}: {}", .0.display(), .1)]
     RootUnreadable(PathBuf, std::io::Error),
     #[error("invalid policy {0}")]
-    Policy(#[from] PolicyError),
+    Policy(PolicyError),
     #[error("cannot start worker threads: {0}")]
     Threads(String),
 }

@@ -35,7 +35,10 @@ pub fn load_policy(root: &Path, explicit: Option<&Path>) -> Result<Policy, Error
         Some(p) => Policy::load(p)?,
         None => {
             let default = root.join(config::FILE_NAME);
-            if default.is_file() {
+            // The repository's own policy is read only as a regular file: a symlink
+            // could point anywhere.
+            let regular = std::fs::symlink_metadata(&default).is_ok_and(|m| m.is_file());
+            if regular {
                 Policy::load(&default)?
             } else {
                 Policy::default()
@@ -70,6 +73,7 @@ pub fn audit_with(root: &Path, policy: &Policy, jobs: usize) -> Review {
         max_file_bytes: policy.thresholds.max_file_bytes,
         jobs,
         ignore: policy.ignore_set.clone(),
+        ..repo::WalkOptions::default()
     };
     let inventory = repo::walk(root, &walk_options);
     let facts = analyze::analyze(&inventory, policy);

@@ -208,6 +208,19 @@ fn is_install(segment: &str) -> bool {
     INSTALLS.iter().any(|i| l.contains(i))
 }
 
+/// True when a command only prints (`echo "run pytest"` runs nothing).
+fn is_message(segment: &str) -> bool {
+    let command = segment
+        .trim()
+        .trim_start_matches("- ")
+        .trim_start_matches("run:")
+        .trim_start_matches("script:")
+        .trim_start_matches('-')
+        .trim_start();
+    let first = command.split_whitespace().next().unwrap_or("");
+    matches!(first, "echo" | "printf" | "@echo" | "Write-Host" | "print")
+}
+
 /// The classes one line shows. Installing a tool is not running it: install commands
 /// chained with `&&` or `;` are dropped before matching.
 fn classes_of(line: &str) -> Vec<&'static str> {
@@ -229,7 +242,7 @@ fn classes_of(line: &str) -> Vec<&'static str> {
             .split("&&")
             .flat_map(|s| s.split(';'))
             .flat_map(|s| s.split("||"))
-            .filter(|s| !is_install(s))
+            .filter(|s| !is_install(s) && !is_message(s))
             .collect()
     };
     let mut out = Vec::new();
@@ -929,6 +942,8 @@ mod tests {
         assert!(classes_of("- name: Run gitleaks").is_empty());
         assert!(classes_of("- run: cargo publish --dry-run").is_empty());
         assert_eq!(classes_of("- run: cargo fmt --check"), vec!["format"]);
+        assert!(classes_of("echo \"TODO: run cargo clippy and cargo test\"").is_empty());
+        assert_eq!(classes_of("echo start && cargo test"), vec!["test"]);
     }
 
     #[test]

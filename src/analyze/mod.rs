@@ -240,7 +240,11 @@ fn is_env_file(name: &str) -> bool {
     ]
     .iter()
     .any(|w| lower.contains(w));
-    !example && (lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env"))
+    !example
+        && (lower == ".env"
+            || lower == ".envrc"
+            || lower.starts_with(".env.")
+            || lower.ends_with(".env"))
 }
 
 fn env_files(inventory: &Inventory) -> Vec<EnvFile> {
@@ -346,6 +350,7 @@ mod unit_tests {
     fn env_file_names() {
         assert!(is_env_file(".env"));
         assert!(is_env_file(".env.production"));
+        assert!(is_env_file(".envrc"));
         assert!(is_env_file("prod.env"));
         assert!(!is_env_file(".env.example"));
         assert!(!is_env_file(".env.sample"));

@@ -24,7 +24,12 @@ pub fn main() -> ExitCode {
     match commands::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("greenlight: error: {e:#}");
+            // Repository text can reach the message (a policy key): no control bytes.
+            let message: String = format!("{e:#}")
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect();
+            eprintln!("greenlight: error: {message}");
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -17,6 +17,14 @@ pub const STARTER: &str = include_str!("starter.toml");
 /// Default file name looked up in the audited directory.
 pub const FILE_NAME: &str = "greenlight.toml";
 
+/// Largest policy file read.
+const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+/// Highest per-file analysis cap a policy may set: past it, one file could cost
+/// gigabytes and line offsets would overflow.
+pub const MAX_FILE_BYTES_CEILING: u64 = 64 * 1024 * 1024;
+/// Highest category weight a policy may set.
+const MAX_WEIGHT: f64 = 1000.0;
+
 /// A policy that could not be used, with where.
 #[derive(Debug, thiserror::Error)]
 #[error("{path}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
@@ -237,6 +245,16 @@ impl Policy {
                 });
             }
         }
+        if policy.thresholds.max_file_bytes > MAX_FILE_BYTES_CEILING {
+            return Err(PolicyError {
+                path: path.into(),
+                line: None,
+                message: format!(
+                    "thresholds.max_file_bytes must be at most {MAX_FILE_BYTES_CEILING} (64 MiB), not {}",
+                    policy.thresholds.max_file_bytes
+                ),
+            });
+        }
         if !(policy.thresholds.todo_per_kloc >= 0.0 && policy.thresholds.test_ratio >= 0.0) {
             return Err(PolicyError {
                 path: path.into(),
@@ -271,11 +289,11 @@ impl Policy {
                     ),
                 });
             };
-            if !(w >= 0.0 && w.is_finite()) {
+            if !(0.0..=MAX_WEIGHT).contains(&w) {
                 return Err(PolicyError {
                     path: path.into(),
                     line: None,
-                    message: format!("weight of `{id}` must be a non-negative number"),
+                    message: format!("weight of `{id}` must be between 0 and {MAX_WEIGHT}"),
                 });
             }
             policy.weights.insert(cat, w);
@@ -311,14 +329,26 @@ impl Policy {
         Ok(policy)
     }
 
-    /// Reads a policy file.
+    /// Reads a policy file (at most 1 MiB; a policy is a few dozen lines).
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+        use std::io::Read;
         let shown = path.display().to_string();
-        let text = fs::read_to_string(path).map_err(|e| PolicyError {
+        let fail = |message: String| PolicyError {
             path: shown.clone(),
             line: None,
-            message: format!("cannot read the policy file: {e}"),
-        })?;
+            message,
+        };
+        let file =
+            fs::File::open(path).map_err(|e| fail(format!("cannot read the policy file: {e}")))?;
+        let mut bytes = Vec::new();
+        file.take(MAX_POLICY_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| fail(format!("cannot read the policy file: {e}")))?;
+        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_POLICY_BYTES {
+            return Err(fail("the policy file is larger than 1 MiB".into()));
+        }
+        let text =
+            String::from_utf8(bytes).map_err(|_| fail("the policy file is not UTF-8".into()))?;
         let mut policy = Policy::parse(&shown, &text)?;
         policy.source = Some(path.to_path_buf());
         Ok(policy)
@@ -394,6 +424,14 @@ mod tests {
         assert!(e.message.contains("between 0 and 100"));
         let e = Policy::parse("g.toml", "[weights]\nsecurty = 1\n").unwrap_err();
         assert!(e.message.contains("unknown category"));
+        let e = Policy::parse(
+            "g.toml",
+            "[thresholds]\nmax_file_bytes = 9223372036854775807\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("at most"), "{}", e.message);
+        let e = Policy::parse("g.toml", "[weights]\nsecurity = 1e308\n").unwrap_err();
+        assert!(e.message.contains("between 0 and"), "{}", e.message);
         let e =
             Policy::parse("g.toml", "[[suppress]]\ncheck = \"x\"\nreason = \" \"\n").unwrap_err();
         assert!(e.message.contains("reason"));

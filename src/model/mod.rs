@@ -323,14 +323,14 @@ pub struct Finding {
     pub check: &'static str,
     pub category: Category,
     pub kind: FindingKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `null` for strengths.
     pub severity: Option<Severity>,
     pub title: String,
     pub message: String,
     pub evidence: Vec<Evidence>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `null` for strengths.
     pub action: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `null` for strengths.
     pub effort: Option<Effort>,
 }
 

@@ -22,13 +22,26 @@ const MAX_META_BYTES: u64 = 8 * 1024 * 1024;
 const MAX_TAGS: usize = 10_000;
 
 fn read_small(path: &Path) -> Option<String> {
-    let file = fs::File::open(path).ok()?;
+    // Never follow a symlink, never block on a FIFO.
+    if !fs::symlink_metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let file = super::walk::open_regular(path).ok()?;
     let mut text = String::new();
     file.take(MAX_META_BYTES).read_to_string(&mut text).ok()?;
     Some(text)
 }
 
-/// Finds the git directory of `root`: `.git/` or the directory a `.git` file points to.
+/// `candidate` when it resolves to a place inside `root` (git metadata of a hostile
+/// repository may point anywhere).
+fn inside(root: &Path, candidate: PathBuf) -> Option<PathBuf> {
+    let root = root.canonicalize().ok()?;
+    let resolved = candidate.canonicalize().ok()?;
+    resolved.starts_with(&root).then_some(resolved)
+}
+
+/// Finds the git directory of `root`: `.git/`, or the directory a `.git` file points
+/// to when that stays inside the root.
 fn git_dir(root: &Path) -> Option<PathBuf> {
     let dot_git = root.join(".git");
     let meta = fs::symlink_metadata(&dot_git).ok()?;
@@ -38,12 +51,7 @@ fn git_dir(root: &Path) -> Option<PathBuf> {
     if meta.is_file() {
         let text = read_small(&dot_git)?;
         let target = text.trim().strip_prefix("gitdir:")?.trim();
-        let path = Path::new(target);
-        return Some(if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            root.join(path)
-        });
+        return inside(root, root.join(target));
     }
     None
 }
@@ -57,9 +65,9 @@ pub fn read(root: &Path) -> Option<GitInfo> {
     let dir = git_dir(root)?;
     let head = read_small(&dir.join("HEAD"))?;
     let head = head.trim();
-    // Worktrees keep refs in the common directory.
+    // Worktrees keep refs in the common directory (only when it is inside the root).
     let common = read_small(&dir.join("commondir"))
-        .map(|c| dir.join(c.trim()))
+        .and_then(|c| inside(root, dir.join(c.trim())))
         .unwrap_or_else(|| dir.clone());
     let packed = read_small(&common.join("packed-refs")).unwrap_or_default();
     let mut info = GitInfo::default();
@@ -67,7 +75,7 @@ pub fn read(root: &Path) -> Option<GitInfo> {
         let reference = reference.trim();
         info.branch = reference.strip_prefix("refs/heads/").map(str::to_string);
         // Refuse anything that would climb out of the git directory.
-        if !reference.contains("..") {
+        if !reference.contains("..") && !Path::new(reference).is_absolute() {
             info.commit = read_small(&dir.join(reference))
                 .or_else(|| read_small(&common.join(reference)))
                 .map(|s| s.trim().to_string())
@@ -132,6 +140,21 @@ mod tests {
         assert_eq!(info.commit.as_deref(), Some(id.as_str()));
         assert_eq!(info.branch.as_deref(), Some("main"));
         assert_eq!(info.tags, vec!["v0.9.0", "v1.0.0"]);
+    }
+
+    #[test]
+    fn git_metadata_outside_the_root_is_not_read() {
+        let outside = tempfile::tempdir().unwrap();
+        fs::create_dir_all(outside.path().join("refs/tags")).unwrap();
+        fs::write(outside.path().join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        fs::write(outside.path().join("refs/tags/v9.9.9"), "a\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join(".git"),
+            format!("gitdir: {}\n", outside.path().display()),
+        )
+        .unwrap();
+        assert!(read(dir.path()).is_none());
     }
 
     #[test]

@@ -51,7 +51,10 @@ impl LineCounts {
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {
     starts: Vec<u32>,
-    info: Vec<LineInfo>,
+    /// One byte per line.
+    kinds: Vec<LineKind>,
+    /// (0-based line, comment column) for the few lines holding a comment.
+    comments: Vec<(u32, u32)>,
 }
 
 impl LineIndex {
@@ -90,8 +93,15 @@ impl LineIndex {
 
     /// Classification of a 1-based line.
     pub fn info(&self, line: u32) -> Option<LineInfo> {
-        let i = usize::try_from(line).ok()?.checked_sub(1)?;
-        self.info.get(i).copied()
+        let i = line.checked_sub(1)?;
+        let kind = *self.kinds.get(usize::try_from(i).ok()?)?;
+        let comment_from = self
+            .comments
+            .binary_search_by_key(&i, |(l, _)| *l)
+            .ok()
+            .and_then(|at| self.comments.get(at))
+            .map(|(_, col)| *col);
+        Some(LineInfo { kind, comment_from })
     }
 
     /// True when the byte at `offset` lies inside a comment.
@@ -114,8 +124,8 @@ impl LineIndex {
 
     pub fn counts(&self) -> LineCounts {
         let mut c = LineCounts::default();
-        for i in &self.info {
-            match i.kind {
+        for kind in &self.kinds {
+            match kind {
                 LineKind::Blank => c.blank += 1,
                 LineKind::Code => c.code += 1,
                 LineKind::Comment => c.comment += 1,
@@ -129,15 +139,24 @@ impl LineIndex {
 /// (no language: every non-blank line is code).
 pub fn index(text: &str, language: Option<&Language>) -> LineIndex {
     let mut starts = Vec::with_capacity(text.len() / 32 + 1);
-    let mut info = Vec::with_capacity(text.len() / 32 + 1);
+    let mut kinds = Vec::with_capacity(text.len() / 32 + 1);
+    let mut comments = Vec::new();
     let mut scanner = Scanner::new(language);
     let mut offset = 0usize;
-    for line in text.split_inclusive('\n') {
+    for (n, line) in text.split_inclusive('\n').enumerate() {
         starts.push(u32::try_from(offset).unwrap_or(u32::MAX));
-        info.push(scanner.classify(line.trim_end_matches(['\n', '\r'])));
+        let info = scanner.classify(line.trim_end_matches(['\n', '\r']));
+        kinds.push(info.kind);
+        if let Some(col) = info.comment_from {
+            comments.push((u32::try_from(n).unwrap_or(u32::MAX), col));
+        }
         offset += line.len();
     }
-    LineIndex { starts, info }
+    LineIndex {
+        starts,
+        kinds,
+        comments,
+    }
 }
 
 struct Scanner<'l> {

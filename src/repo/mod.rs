@@ -28,6 +28,8 @@ pub enum Content {
     Binary,
     /// Larger than the analysis cap: counted, not read.
     TooLarge,
+    /// Past the audit's total read budget (bytes or files): counted, not read.
+    OverBudget,
     /// Reading failed; the reason as the OS put it.
     Unreadable(String),
 }
@@ -98,6 +100,10 @@ pub struct Skipped {
     pub ignored_by_policy: usize,
     /// Symbolic links, which are never followed.
     pub symlinks: usize,
+    /// FIFOs, sockets and devices, which are never opened.
+    pub special: usize,
+    /// Files nested deeper than the walk descends.
+    pub too_deep: usize,
     /// Paths the walk could not enter or read, with the reason.
     pub errors: Vec<(String, String)>,
     /// True when counting skipped files stopped at the cap.
@@ -111,6 +117,8 @@ impl Skipped {
             + self.ignored_by_rules
             + self.ignored_by_policy
             + self.symlinks
+            + self.special
+            + self.too_deep
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -26,6 +26,10 @@ pub struct WalkOptions {
     pub jobs: usize,
     /// Paths (relative globs) the policy excludes.
     pub ignore: GlobSet,
+    /// Bytes read in all; files past it are counted, not read.
+    pub max_total_bytes: u64,
+    /// Files visited in all; files past it are counted, not read.
+    pub max_files: usize,
 }
 
 impl Default for WalkOptions {
@@ -34,9 +38,16 @@ impl Default for WalkOptions {
             max_file_bytes: 1024 * 1024,
             jobs: 0,
             ignore: GlobSet::empty(),
+            max_total_bytes: DEFAULT_MAX_TOTAL_BYTES,
+            max_files: DEFAULT_MAX_FILES,
         }
     }
 }
+
+/// Default read budget for one audit: far above any source tree, far below memory.
+pub const DEFAULT_MAX_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
+/// Default cap on files read in one audit.
+pub const DEFAULT_MAX_FILES: usize = 500_000;
 
 /// Deepest directory nesting the walk descends into.
 const MAX_DEPTH: usize = 64;
@@ -48,8 +59,17 @@ const BINARY_PROBE: usize = 8000;
 enum Visit {
     File(RepoFile),
     Symlink,
+    /// A FIFO, socket or device: never opened.
+    Special,
     PolicyIgnored,
     Error(String, String),
+}
+
+/// Budgets shared by the walk's threads.
+#[derive(Default)]
+struct Budget {
+    bytes: AtomicU64,
+    files: AtomicUsize,
 }
 
 /// Walks `root` and builds the inventory. The root must be an existing directory.
@@ -74,13 +94,15 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
                     .is_none()
         });
     let walker = builder.build_parallel();
+    let budget = Arc::new(Budget::default());
     walker.run(|| {
         let tx = tx.clone();
         let root = root.clone();
         let options = options.clone();
+        let budget = Arc::clone(&budget);
         Box::new(move |result| {
             let visit = match result {
-                Ok(entry) => visit_entry(&root, &entry, &options),
+                Ok(entry) => visit_entry(&root, &entry, &options, &budget),
                 Err(err) => Some(walk_error(&root, &err)),
             };
             if let Some(v) = visit {
@@ -98,6 +120,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
         match visit {
             Visit::File(f) => files.push(f),
             Visit::Symlink => skipped.symlinks += 1,
+            Visit::Special => skipped.special += 1,
             Visit::PolicyIgnored => skipped.ignored_by_policy += 1,
             Visit::Error(path, msg) => skipped.errors.push((path, msg)),
         }
@@ -118,6 +141,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
     dirs.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.dirs = dirs;
     let seen = files.len() + skipped.ignored_by_policy;
+    skipped.too_deep = counted.too_deep;
     skipped.ignored_by_rules = counted.elsewhere.saturating_sub(seen);
     skipped.count_capped = counted.capped;
 
@@ -158,7 +182,12 @@ fn walk_error(root: &Path, err: &ignore::Error) -> Visit {
     Visit::Error(path, err.to_string())
 }
 
-fn visit_entry(root: &Path, entry: &ignore::DirEntry, options: &WalkOptions) -> Option<Visit> {
+fn visit_entry(
+    root: &Path,
+    entry: &ignore::DirEntry,
+    options: &WalkOptions,
+    budget: &Budget,
+) -> Option<Visit> {
     let file_type = entry.file_type()?;
     if file_type.is_dir() {
         return None;
@@ -171,16 +200,45 @@ fn visit_entry(root: &Path, entry: &ignore::DirEntry, options: &WalkOptions) -> 
         return Some(Visit::Symlink);
     }
     if !file_type.is_file() {
-        return None;
+        return Some(Visit::Special);
     }
     if options.ignore.is_match(&path) {
         return Some(Visit::PolicyIgnored);
+    }
+    // Budgets bound what a hostile tree (thousands of large files) can make the audit
+    // hold in memory; files past them are listed, not read.
+    let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+    let nth = budget.files.fetch_add(1, Ordering::Relaxed);
+    let used = budget
+        .bytes
+        .fetch_add(size.min(options.max_file_bytes), Ordering::Relaxed);
+    if nth >= options.max_files
+        || used.saturating_add(size.min(options.max_file_bytes)) > options.max_total_bytes
+    {
+        return Some(Visit::File(unread_file(path, size, Content::OverBudget)));
     }
     Some(Visit::File(read_file(
         entry.path(),
         path,
         options.max_file_bytes,
     )))
+}
+
+/// A file listed in the inventory without being read.
+fn unread_file(path: String, bytes: u64, content: Content) -> RepoFile {
+    let name = path.rsplit('/').next().unwrap_or(&path).to_string();
+    let language = languages().detect_by_name(&name);
+    let lang_type = language.and_then(LangId::get).map(|l| l.kind);
+    RepoFile {
+        kind: kind::rules().classify(&path, lang_type),
+        path,
+        language,
+        bytes,
+        content,
+        lossy: false,
+        lines: Default::default(),
+        index: Default::default(),
+    }
 }
 
 /// Reads and classifies one file. Never fails: trouble becomes [`Content::Unreadable`].
@@ -256,7 +314,7 @@ pub fn read_file(full: &Path, path: String, max_bytes: u64) -> RepoFile {
 
 /// Reads at most `max` bytes; returns (bytes, too_large, size on disk).
 fn read_capped(path: &Path, max: u64) -> std::io::Result<(Vec<u8>, bool, u64)> {
-    let file = fs::File::open(path)?;
+    let file = open_regular(path)?;
     let size = file.metadata()?.len();
     if size > max {
         return Ok((Vec::new(), true, size));
@@ -271,11 +329,31 @@ fn read_capped(path: &Path, max: u64) -> std::io::Result<(Vec<u8>, bool, u64)> {
     Ok((bytes, false, len))
 }
 
+/// Opens a file for reading only if it is a regular file. The open does not block:
+/// a file swapped for a FIFO after the walk saw it cannot hang the audit.
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Opening a FIFO with no writer returns at once instead of waiting for one.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
+
 struct Counted {
     /// Skipped directory → (reason, files beneath it).
     by_dir: HashMap<String, (String, usize)>,
     /// Files outside skipped directories, ignore rules not applied.
     elsewhere: usize,
+    /// Files nested deeper than the walk descends.
+    too_deep: usize,
     capped: bool,
 }
 
@@ -284,6 +362,7 @@ struct Counted {
 fn count_unfiltered(root: &Path, jobs: usize) -> Counted {
     let by_dir: Arc<Mutex<HashMap<String, (String, usize)>>> = Arc::default();
     let elsewhere = Arc::new(AtomicUsize::new(0));
+    let too_deep = Arc::new(AtomicUsize::new(0));
     let total = Arc::new(AtomicUsize::new(0));
     let capped = Arc::new(AtomicBool::new(false));
     let root_buf: PathBuf = root.to_path_buf();
@@ -292,7 +371,8 @@ fn count_unfiltered(root: &Path, jobs: usize) -> Counted {
         .standard_filters(false)
         .hidden(false)
         .follow_links(false)
-        .max_depth(Some(MAX_DEPTH))
+        // Deeper than the main walk, to count what it could not reach.
+        .max_depth(Some(MAX_DEPTH + 32))
         .threads(jobs)
         .filter_entry(|entry| {
             let name = entry.file_name().to_string_lossy();
@@ -301,6 +381,7 @@ fn count_unfiltered(root: &Path, jobs: usize) -> Counted {
     builder.build_parallel().run(|| {
         let by_dir = Arc::clone(&by_dir);
         let elsewhere = Arc::clone(&elsewhere);
+        let too_deep = Arc::clone(&too_deep);
         let total = Arc::clone(&total);
         let capped = Arc::clone(&capped);
         let root = root_buf.clone();
@@ -335,7 +416,11 @@ fn count_unfiltered(root: &Path, jobs: usize) -> Counted {
                     return WalkState::Continue;
                 }
             }
-            elsewhere.fetch_add(1, Ordering::Relaxed);
+            if entry.depth() > MAX_DEPTH {
+                too_deep.fetch_add(1, Ordering::Relaxed);
+            } else {
+                elsewhere.fetch_add(1, Ordering::Relaxed);
+            }
             WalkState::Continue
         })
     });
@@ -346,6 +431,7 @@ fn count_unfiltered(root: &Path, jobs: usize) -> Counted {
     Counted {
         by_dir,
         elsewhere: elsewhere.load(Ordering::Relaxed),
+        too_deep: too_deep.load(Ordering::Relaxed),
         capped: capped.load(Ordering::Relaxed),
     }
 }

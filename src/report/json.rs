@@ -5,11 +5,152 @@ use serde::Serialize;
 
 use crate::analyze::stack::Stack;
 use crate::analyze::tests::TestInventory;
-use crate::model::{Finding, ProjectKind};
+use crate::model::{Evidence, Finding, ProjectKind};
 use crate::review::{
     Action, CategoryScore, CheckSummary, Criterion, InventorySummary, Level, RepositoryInfo,
     Review, Risk, Suppressed, Verdict,
 };
+
+/// A named thing with the evidence for it.
+#[derive(Serialize)]
+struct Named<'a> {
+    name: &'a str,
+    evidence: &'a Evidence,
+}
+
+#[derive(Serialize)]
+struct Service<'a> {
+    host: &'a str,
+    uses: usize,
+    evidence: &'a Evidence,
+}
+
+#[derive(Serialize)]
+struct Version<'a> {
+    spec: &'a str,
+    evidence: &'a Evidence,
+}
+
+#[derive(Serialize)]
+struct Language<'a> {
+    name: &'a str,
+    files: usize,
+    code_lines: usize,
+    version: Option<Version<'a>>,
+}
+
+#[derive(Serialize)]
+struct Component<'a> {
+    component: &'a str,
+    items: Vec<Named<'a>>,
+}
+
+#[derive(Serialize)]
+struct Reason<'a> {
+    reason: &'a str,
+    evidence: &'a Evidence,
+}
+
+/// The stack table: the contract's fields (languages, frameworks, external services,
+/// persistence, credentials) plus the whole table by component.
+#[derive(Serialize)]
+struct StackJson<'a> {
+    languages: Vec<Language<'a>>,
+    frameworks: Vec<Named<'a>>,
+    persistence: Vec<Named<'a>>,
+    external_services: Vec<Service<'a>>,
+    credentials: Vec<Named<'a>>,
+    environment_variables: Vec<Named<'a>>,
+    components: Vec<Component<'a>>,
+    project_kind_source: &'a str,
+    project_kind_evidence: Vec<Reason<'a>>,
+}
+
+fn stack_json(s: &Stack) -> StackJson<'_> {
+    let items = |components: &[&str]| -> Vec<Named<'_>> {
+        s.rows
+            .iter()
+            .filter(|r| components.contains(&r.component))
+            .flat_map(|r| {
+                r.items.iter().map(|(n, e)| Named {
+                    name: n,
+                    evidence: e,
+                })
+            })
+            .collect()
+    };
+    StackJson {
+        languages: s
+            .languages
+            .iter()
+            .map(|l| Language {
+                name: l.name,
+                files: l.files,
+                code_lines: l.code_lines,
+                version: l
+                    .version
+                    .as_ref()
+                    .map(|(spec, e)| Version { spec, evidence: e }),
+            })
+            .collect(),
+        frameworks: items(&[
+            "CLI framework",
+            "Web framework",
+            "Application server",
+            "UI framework",
+        ]),
+        persistence: items(&["Persistence", "Migrations"]),
+        external_services: s
+            .services
+            .iter()
+            .map(|(h, n, e)| Service {
+                host: h,
+                uses: *n,
+                evidence: e,
+            })
+            .collect(),
+        credentials: s
+            .credentials
+            .iter()
+            .map(|(n, e)| Named {
+                name: n,
+                evidence: e,
+            })
+            .collect(),
+        environment_variables: s
+            .env_vars
+            .iter()
+            .map(|(n, e)| Named {
+                name: n,
+                evidence: e,
+            })
+            .collect(),
+        components: s
+            .rows
+            .iter()
+            .map(|r| Component {
+                component: r.component,
+                items: r
+                    .items
+                    .iter()
+                    .map(|(n, e)| Named {
+                        name: n,
+                        evidence: e,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        project_kind_source: s.kind_source,
+        project_kind_evidence: s
+            .kind_evidence
+            .iter()
+            .map(|(r, e)| Reason {
+                reason: r,
+                evidence: e,
+            })
+            .collect(),
+    }
+}
 
 /// The contract's version.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -58,7 +199,7 @@ struct Document<'a> {
     criteria: &'a [Criterion],
     risks: &'a [Risk],
     actions: &'a [Action],
-    stack: &'a Stack,
+    stack: StackJson<'a>,
     tests: Tests<'a>,
     inventory: &'a InventorySummary,
     /// Set when the tree is a published package rather than a repository.
@@ -102,7 +243,7 @@ pub fn render(r: &Review) -> String {
         criteria: &r.criteria,
         risks: &r.risks,
         actions: &r.actions,
-        stack: &r.stack,
+        stack: stack_json(&r.stack),
         tests: Tests {
             inventory: &r.tests,
             cases: r.tests.cases(),

@@ -16,7 +16,8 @@ fn esc(s: &str) -> String {
     for c in s.chars() {
         match c {
             '|' => out.push_str("\\|"),
-            '\n' | '\r' => out.push(' '),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
             '<' => out.push_str("&lt;"),
             '*' | '_' | '[' | ']' | '#' => {
                 out.push('\\');
@@ -28,20 +29,42 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// Inline code that survives backticks and pipes in the text.
+/// Inline code that survives backticks, pipes and control characters in the text: the
+/// fence is one backtick longer than the longest run inside.
 fn code(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ").replace('|', "\\|");
-    if s.contains('`') {
-        format!("`` {s} ``")
-    } else {
-        format!("`{s}`")
+    let clean: String = s
+        .chars()
+        .map(|c| {
+            if c == '\n' || c == '\r' || c == '\t' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .replace('|', "\\|");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in clean.chars() {
+        if c == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
     }
+    if longest == 0 {
+        return format!("`{clean}`");
+    }
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {clean} {fence}")
 }
 
 fn evidence_line(e: &Evidence) -> String {
     match e {
-        Evidence::At(loc) if loc.snippet.is_empty() => format!("`{}`", loc.display()),
-        Evidence::At(loc) => format!("`{}` — {}", loc.display(), code(&loc.snippet)),
+        Evidence::At(loc) if loc.snippet.is_empty() => code(&loc.display()),
+        Evidence::At(loc) => format!("{} — {}", code(&loc.display()), code(&loc.snippet)),
         Evidence::Absent { looked_for, scope } => {
             format!("not found: {} (searched {})", esc(looked_for), esc(scope))
         }
@@ -82,7 +105,7 @@ fn score(s: Option<f64>) -> String {
 
 fn first_loc(f: &Finding) -> String {
     crate::review::first_location(f)
-        .map(|l| format!("`{l}`"))
+        .map(|l| code(&l))
         .unwrap_or_else(|| "absence recorded".into())
 }
 
@@ -247,7 +270,7 @@ fn stack(o: &mut String, r: &Review) {
             .credentials
             .iter()
             .take(10)
-            .map(|(n, _)| format!("`{n}`"))
+            .map(|(n, _)| code(n))
             .collect();
         let ev = s
             .credentials
@@ -262,12 +285,7 @@ fn stack(o: &mut String, r: &Review) {
         );
     }
     if !s.env_vars.is_empty() {
-        let names: Vec<String> = s
-            .env_vars
-            .iter()
-            .take(10)
-            .map(|(n, _)| format!("`{n}`"))
-            .collect();
+        let names: Vec<String> = s.env_vars.iter().take(10).map(|(n, _)| code(n)).collect();
         let more = if s.env_vars.len() > 10 {
             format!(" and {} more", s.env_vars.len() - 10)
         } else {
@@ -343,7 +361,7 @@ fn checklist(o: &mut String, r: &Review) {
             .take(3)
             .map(|f| {
                 let loc = crate::review::first_location(f)
-                    .map(|l| format!(" (`{l}`)"))
+                    .map(|l| format!(" ({})", code(&l)))
                     .unwrap_or_default();
                 format!("{}{loc}", esc(&f.title))
             })
@@ -486,7 +504,13 @@ fn tests(o: &mut String, r: &Review) {
     let _ = writeln!(o, "| Test file | Kind | Cases |");
     let _ = writeln!(o, "|-----------|------|------:|");
     for f in files.iter().take(25) {
-        let _ = writeln!(o, "| `{}` | {} | {} |", f.path, f.kind.label(), f.cases);
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} |",
+            code(&f.path),
+            f.kind.label(),
+            f.cases
+        );
     }
     if files.len() > 25 {
         let _ = writeln!(o, "| … {} more | | |", files.len() - 25);
@@ -748,7 +772,7 @@ fn strengths_and_concerns(o: &mut String, r: &Review) {
     }
     for (i, f) in strengths.iter().take(15).enumerate() {
         let loc = crate::review::first_location(f)
-            .map(|l| format!(" (`{l}`)"))
+            .map(|l| format!(" ({})", code(&l)))
             .unwrap_or_default();
         let _ = writeln!(o, "{}. {}{loc}", i + 1, esc(&f.title));
     }
@@ -848,7 +872,12 @@ fn appendix(o: &mut String, r: &Review) {
         }
         let _ = writeln!(o, "### {title}\n");
         for f in files {
-            let _ = writeln!(o, "- `{}` ({})", f.path, plural(f.lines, "line", "lines"));
+            let _ = writeln!(
+                o,
+                "- {} ({})",
+                code(&f.path),
+                plural(f.lines, "line", "lines")
+            );
         }
         let _ = writeln!(o);
     }
@@ -859,8 +888,8 @@ fn appendix(o: &mut String, r: &Review) {
         any = true;
         let _ = writeln!(
             o,
-            "- `{}/` — {} ({at_least}{})",
-            d.path,
+            "- {} — {} ({at_least}{})",
+            code(&format!("{}/", d.path)),
             d.reason,
             plural(d.files, "file", "files")
         );
@@ -881,6 +910,30 @@ fn appendix(o: &mut String, r: &Review) {
             plural(i.ignored_by_policy, "file", "files")
         );
     }
+    if i.over_budget > 0 {
+        any = true;
+        let _ = writeln!(
+            o,
+            "- {} past the audit's read budget (listed, not read)",
+            plural(i.over_budget, "file", "files")
+        );
+    }
+    if i.special > 0 {
+        any = true;
+        let _ = writeln!(
+            o,
+            "- {} (FIFOs, sockets, devices are never opened)",
+            plural(i.special, "special file", "special files")
+        );
+    }
+    if i.too_deep > 0 {
+        any = true;
+        let _ = writeln!(
+            o,
+            "- {} nested more than 64 directories deep",
+            plural(i.too_deep, "file", "files")
+        );
+    }
     if i.symlinks > 0 {
         any = true;
         let _ = writeln!(
@@ -893,8 +946,8 @@ fn appendix(o: &mut String, r: &Review) {
         any = true;
         let _ = writeln!(
             o,
-            "- `{}` could not be read: {}",
-            if path.is_empty() { "." } else { path },
+            "- {} could not be read: {}",
+            code(if path.is_empty() { "." } else { path }),
             esc(err)
         );
     }

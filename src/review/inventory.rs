@@ -28,6 +28,8 @@ pub struct InventorySummary {
     pub text_files: usize,
     pub binary_files: usize,
     pub too_large: usize,
+    /// Files past the audit's read budget, listed but not read.
+    pub over_budget: usize,
     pub unreadable: usize,
     pub not_utf8: usize,
     pub lines: LineCounts,
@@ -42,6 +44,8 @@ pub struct InventorySummary {
     pub ignored_by_rules: usize,
     pub ignored_by_policy: usize,
     pub symlinks: usize,
+    pub special: usize,
+    pub too_deep: usize,
     pub walk_errors: Vec<(String, String)>,
     pub count_capped: bool,
     pub max_file_bytes: u64,
@@ -76,6 +80,7 @@ pub fn summarize(inventory: &Inventory, facts: &Facts) -> InventorySummary {
     let mut lines = LineCounts::default();
     let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
     let (mut text, mut binary, mut large, mut unreadable, mut lossy) = (0, 0, 0, 0, 0);
+    let mut over_budget = 0;
     let mut langs: BTreeMap<&'static str, LanguageRow> = BTreeMap::new();
     for f in &inventory.files {
         lines.add(&f.lines);
@@ -84,6 +89,7 @@ pub fn summarize(inventory: &Inventory, facts: &Facts) -> InventorySummary {
             Content::Text(_) => text += 1,
             Content::Binary => binary += 1,
             Content::TooLarge => large += 1,
+            Content::OverBudget => over_budget += 1,
             Content::Unreadable(_) => unreadable += 1,
         }
         if f.lossy {
@@ -112,6 +118,7 @@ pub fn summarize(inventory: &Inventory, facts: &Facts) -> InventorySummary {
         text_files: text,
         binary_files: binary,
         too_large: large,
+        over_budget,
         unreadable,
         not_utf8: lossy,
         lines,
@@ -144,6 +151,8 @@ pub fn summarize(inventory: &Inventory, facts: &Facts) -> InventorySummary {
         ignored_by_rules: inventory.skipped.ignored_by_rules,
         ignored_by_policy: inventory.skipped.ignored_by_policy,
         symlinks: inventory.skipped.symlinks,
+        special: inventory.skipped.special,
+        too_deep: inventory.skipped.too_deep,
         walk_errors: inventory.skipped.errors.clone(),
         count_capped: inventory.skipped.count_capped,
         max_file_bytes: inventory.max_file_bytes,

@@ -206,3 +206,90 @@ fn hostile_text_does_not_break_the_markdown_report() {
     let text = fs::read_to_string(md).unwrap();
     assert!(!text.contains("<script>"), "HTML must be escaped");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_git_metadata_does_not_block() {
+    let dir = materialize(&files(&[("main.py", "x = 1\n")]));
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    let ok = std::process::Command::new("mkfifo")
+        .arg(dir.path().join(".git/HEAD"))
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        return;
+    }
+    let review = audit(dir.path());
+    assert!(review.repository.commit.is_none());
+}
+
+#[test]
+fn secrets_in_source_never_reach_the_reports_in_full() {
+    let dir = materialize(&files(&[
+        (
+            "app.py",
+            "import os\nKEY = os.getenv(\"OPENAI_API_KEY\", \"sk-proj-HARDCODEDVALUE123456\")\nDB = \"postgres://admin:PGPASSWORDSECRET@db:5432/app\"\n",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            "on: [push]\njobs:\n  t:\n    steps:\n      - run: OPENAI_API_KEY=sk-live-CIVALUE1234567 pytest\n",
+        ),
+        (".env", "API_TOKEN=abcdefghijklmnop123\n"),
+    ]));
+    let out_dir = tempfile::tempdir().unwrap();
+    let md = out_dir.path().join("r.md");
+    let json = out_dir.path().join("r.json");
+    let out = run(&[
+        "audit",
+        dir.path().to_str().unwrap(),
+        "-q",
+        "--out",
+        md.to_str().unwrap(),
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for path in [&md, &json] {
+        let text = fs::read_to_string(path).unwrap();
+        for secret in [
+            "HARDCODEDVALUE123456",
+            "PGPASSWORDSECRET",
+            "CIVALUE1234567",
+            "abcdefghijklmnop123",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{secret} printed in {}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn paths_with_pipes_and_control_characters_do_not_break_the_markdown() {
+    let dir = materialize(&files(&[
+        ("src/a|b.py", "x = 1\n"),
+        ("src/esc\u{1b}[31mred.py", "# TODO fix ``a|b``\ny = 2\n"),
+    ]));
+    let out_dir = tempfile::tempdir().unwrap();
+    let md = out_dir.path().join("r.md");
+    let out = run(&[
+        "audit",
+        dir.path().to_str().unwrap(),
+        "-q",
+        "--out",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = fs::read_to_string(md).unwrap();
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "control characters in the report"
+    );
+    assert!(
+        text.contains("src/a\\|b.py"),
+        "a pipe in a path must be escaped"
+    );
+}

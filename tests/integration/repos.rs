@@ -211,6 +211,12 @@ fn json_report_follows_the_contract() {
     let findings = v["findings"].as_array().unwrap();
     for f in findings {
         assert!(["concern", "strength"].contains(&f["kind"].as_str().unwrap()));
+        for key in [
+            "check", "category", "kind", "severity", "title", "message", "evidence", "action",
+            "effort",
+        ] {
+            assert!(f.get(key).is_some(), "finding field {key}");
+        }
         if f["kind"] == "concern" {
             assert!(["P0", "P1", "P2", "P3"].contains(&f["severity"].as_str().unwrap()));
             assert!(f["action"].is_string());
@@ -240,6 +246,20 @@ fn json_report_follows_the_contract() {
         }
     }
     assert!(v["stack"]["languages"].is_array());
+    for key in [
+        "frameworks",
+        "persistence",
+        "external_services",
+        "credentials",
+    ] {
+        assert!(v["stack"][key].is_array(), "stack.{key}");
+    }
+    assert_eq!(v["stack"]["frameworks"][0]["name"], "Click");
+    assert_eq!(
+        v["stack"]["external_services"][0]["host"],
+        "api.crossref.org"
+    );
+    assert_eq!(v["stack"]["credentials"][0]["name"], "OPENAI_API_KEY");
     assert!(v["tests"]["files"].is_array());
     assert!(v["tests"]["run"].is_null());
 }

@@ -43,6 +43,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     f.bytes, cx.inventory.max_file_bytes
                 )
             }
+            Content::OverBudget => {
+                large += 1;
+                "past the audit's read budget: not analysed".to_string()
+            }
             Content::Unreadable(e) => {
                 unreadable += 1;
                 format!("could not be read: {e}")
