@@ -302,7 +302,7 @@ fn key_of(line: &str) -> Option<&str> {
 
 /// Jobs under a `jobs:` key (GitHub Actions, CircleCI, Azure): the keys one level
 /// below it, each running until the next such key or the end of the block.
-fn jobs_under_key(file: &RepoFile, text: &str) -> Vec<(String, u32, u32)> {
+fn jobs_under_key(text: &str) -> Vec<(String, u32, u32)> {
     let lines: Vec<&str> = text.lines().collect();
     let Some(start) = lines
         .iter()
@@ -337,7 +337,6 @@ fn jobs_under_key(file: &RepoFile, text: &str) -> Vec<(String, u32, u32)> {
     if let Some(last) = jobs.last_mut() {
         last.2 = end_line;
     }
-    let _ = file;
     jobs
 }
 
@@ -831,9 +830,7 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
         ci.on_changes = runs_on_changes(system, &ci.triggers, parsed);
         let total = u32::try_from(file.index.len()).unwrap_or(u32::MAX);
         let ranges = match system {
-            CiSystem::GitHubActions | CiSystem::CircleCI | CiSystem::Azure => {
-                jobs_under_key(file, text)
-            }
+            CiSystem::GitHubActions | CiSystem::CircleCI | CiSystem::Azure => jobs_under_key(text),
             CiSystem::GitLab => gitlab_jobs(text),
             _ => Vec::new(),
         };
@@ -919,7 +916,7 @@ mod tests {
     fn splits_github_jobs_and_classifies_steps() {
         let text = "name: CI\non:\n  push:\n  pull_request:\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pip install ruff\n      - run: ruff check .\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest --cov=app --cov-fail-under=80\n";
         let f = file(".github/workflows/ci.yml", text);
-        let jobs = jobs_under_key(&f, text);
+        let jobs = jobs_under_key(text);
         assert_eq!(
             jobs,
             vec![("lint".to_string(), 6, 10), ("test".to_string(), 11, 14)]

@@ -210,7 +210,7 @@ impl Policy {
     pub fn parse(path: &str, text: &str) -> Result<Policy, PolicyError> {
         let file: PolicyFile = toml::from_str(text).map_err(|e| PolicyError {
             path: path.to_string(),
-            line: e.span().map(|s| line_at(text, s.start)),
+            line: e.span().map(|s| crate::model::line_at(text, s.start)),
             message: e.message().trim().to_string(),
         })?;
         let mut policy = Policy {
@@ -329,7 +329,9 @@ impl Policy {
         Ok(policy)
     }
 
-    /// Reads a policy file (at most 1 MiB; a policy is a few dozen lines).
+    /// Reads a policy file (at most 1 MiB; a policy is a few dozen lines). The policy
+    /// is the user's configuration, read before the walk it configures.
+    #[allow(clippy::disallowed_methods)]
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
         use std::io::Read;
         let shown = path.display().to_string();
@@ -375,11 +377,6 @@ impl Policy {
             None => Ok(()),
         }
     }
-}
-
-fn line_at(text: &str, offset: usize) -> u32 {
-    let upto = text.get(..offset.min(text.len())).unwrap_or(text);
-    u32::try_from(upto.bytes().filter(|&b| b == b'\n').count() + 1).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

@@ -350,6 +350,12 @@ pub fn shorten(text: &str, max: usize) -> String {
     out
 }
 
+/// 1-based line of a byte offset in `text`.
+pub fn line_at(text: &str, offset: usize) -> u32 {
+    let upto = text.get(..offset.min(text.len())).unwrap_or(text);
+    u32::try_from(upto.bytes().filter(|&b| b == b'\n').count() + 1).unwrap_or(u32::MAX)
+}
+
 /// `n` followed by the singular or plural noun: `1 file`, `3 files`.
 pub fn plural(n: usize, singular: &str, plural: &str) -> String {
     if n == 1 {

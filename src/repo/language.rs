@@ -38,6 +38,13 @@ pub struct Language {
     pub nested_comments: bool,
     #[serde(default)]
     pub multiline_strings: Vec<(String, String)>,
+    /// String delimiters, one character each.
+    #[serde(default = "default_quotes")]
+    pub quotes: String,
+}
+
+fn default_quotes() -> String {
+    "\"'".to_string()
 }
 
 #[derive(Deserialize)]

@@ -163,7 +163,7 @@ struct Scanner<'l> {
     line_comments: Vec<&'l str>,
     blocks: Vec<(&'l str, &'l str)>,
     nested: bool,
-    quotes: &'static [u8],
+    quotes: &'l [u8],
     /// Strings that may span lines (Python's triple quotes).
     long_strings: Vec<(&'l str, &'l str)>,
     /// Open block comment: which pair and how deep.
@@ -185,14 +185,6 @@ impl<'l> Scanner<'l> {
                 open_string: None,
             };
         };
-        // Rust and Go use `'` for characters and lifetimes; treating it as a string
-        // delimiter would hide the rest of the line.
-        let quotes: &'static [u8] = match lang.id.as_str() {
-            "rust" => b"\"",
-            "go" => b"\"`",
-            "javascript" | "typescript" | "vue" | "svelte" => b"\"'`",
-            _ => b"\"'",
-        };
         Scanner {
             line_comments: lang.line_comments.iter().map(String::as_str).collect(),
             blocks: lang
@@ -201,7 +193,7 @@ impl<'l> Scanner<'l> {
                 .map(|(a, b)| (a.as_str(), b.as_str()))
                 .collect(),
             nested: lang.nested_comments,
-            quotes,
+            quotes: lang.quotes.as_bytes(),
             long_strings: lang
                 .multiline_strings
                 .iter()

@@ -45,7 +45,7 @@ impl Default for WalkOptions {
 }
 
 /// Default read budget for one audit: far above any source tree, far below memory.
-pub const DEFAULT_MAX_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
+pub const DEFAULT_MAX_TOTAL_BYTES: u64 = 512 * 1024 * 1024;
 /// Default cap on files read in one audit.
 pub const DEFAULT_MAX_FILES: usize = 500_000;
 

@@ -363,11 +363,7 @@ impl LineStarts {
     }
 }
 
-/// 1-based line of a byte offset.
-pub(crate) fn line_at(text: &str, offset: usize) -> u32 {
-    let upto = text.get(..offset.min(text.len())).unwrap_or(text);
-    u32::try_from(upto.bytes().filter(|&b| b == b'\n').count() + 1).unwrap_or(u32::MAX)
-}
+pub(crate) use crate::model::line_at;
 
 /// A TOML parse failure as a problem with its line.
 pub(crate) fn toml_problem(path: &str, text: &str, err: &toml::de::Error) -> Problem {

@@ -94,7 +94,7 @@ impl SourceFacts {
 pub(crate) struct Scan<'a> {
     pub text: &'a str,
     /// String delimiters of the language (Rust's `'` marks lifetimes, not strings).
-    pub quotes: &'static [u8],
+    pub quotes: &'a [u8],
     pub index: &'a LineIndex,
     pub facts: SourceFacts,
 }
@@ -198,12 +198,11 @@ fn is_placeholder_host(host: &str) -> bool {
 /// Scans one file. `file_index` is its position in the inventory.
 pub fn scan(file_index: usize, file: &RepoFile) -> Option<SourceFacts> {
     let text = file.text()?;
-    let quotes: &'static [u8] = match file.lang() {
-        "rust" => b"\"",
-        "go" => b"\"`",
-        "python" => b"\"'",
-        _ => b"\"'`",
-    };
+    let quotes: &[u8] = file
+        .language
+        .and_then(|l| l.get())
+        .map(|l| l.quotes.as_bytes())
+        .unwrap_or(b"\"'");
     let mut scan = Scan {
         text,
         quotes,
