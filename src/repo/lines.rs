@@ -170,6 +170,8 @@ struct Scanner<'l> {
     open: Option<(usize, usize)>,
     /// Open multi-line string: which pair.
     open_string: Option<usize>,
+    /// Bytes that may start a comment, a string or a docstring.
+    interesting: [bool; 256],
 }
 
 impl<'l> Scanner<'l> {
@@ -183,6 +185,7 @@ impl<'l> Scanner<'l> {
                 long_strings: Vec::new(),
                 open: None,
                 open_string: None,
+                interesting: [false; 256],
             };
         };
         Scanner {
@@ -201,7 +204,34 @@ impl<'l> Scanner<'l> {
                 .collect(),
             open: None,
             open_string: None,
+            interesting: [false; 256],
         }
+        .with_interesting()
+    }
+
+    /// Whether `b` may start a comment, a string or a docstring.
+    fn is_interesting(&self, b: u8) -> bool {
+        // A u8 always indexes a 256-entry table.
+        self.interesting
+            .get(usize::from(b))
+            .copied()
+            .unwrap_or(true)
+    }
+
+    fn with_interesting(mut self) -> Self {
+        let firsts = self
+            .line_comments
+            .iter()
+            .chain(self.blocks.iter().map(|(o, _)| o))
+            .chain(self.long_strings.iter().map(|(o, _)| o))
+            .filter_map(|t| t.as_bytes().first().copied())
+            .chain(self.quotes.iter().copied());
+        for b in firsts {
+            if let Some(slot) = self.interesting.get_mut(usize::from(b)) {
+                *slot = true;
+            }
+        }
+        self
     }
 
     fn classify(&mut self, line: &str) -> LineInfo {
@@ -232,27 +262,53 @@ impl<'l> Scanner<'l> {
         }
         let mut first_token = true;
         while i < bytes.len() {
-            let rest = bytes.get(i..).unwrap_or_default();
             if let Some((pair, depth)) = self.open {
                 let (opener, closer) = self.blocks.get(pair).copied().unwrap_or(("", ""));
-                if !closer.is_empty() && rest.starts_with(closer.as_bytes()) {
-                    self.open = if depth > 1 {
-                        Some((pair, depth - 1))
-                    } else {
-                        None
-                    };
-                    i += closer.len();
-                } else if self.nested && !opener.is_empty() && rest.starts_with(opener.as_bytes()) {
-                    self.open = Some((pair, depth + 1));
-                    i += opener.len();
+                let next_close = find_from(bytes, i, closer.as_bytes());
+                let next_open = if self.nested {
+                    find_from(bytes, i, opener.as_bytes())
                 } else {
-                    i += 1;
+                    None
+                };
+                match (next_open, next_close) {
+                    (Some(o), Some(c)) if o < c => {
+                        self.open = Some((pair, depth + 1));
+                        i = o + opener.len();
+                    }
+                    (Some(o), None) => {
+                        self.open = Some((pair, depth + 1));
+                        i = o + opener.len();
+                    }
+                    (_, Some(c)) => {
+                        self.open = if depth > 1 {
+                            Some((pair, depth - 1))
+                        } else {
+                            None
+                        };
+                        i = c + closer.len();
+                    }
+                    (None, None) => i = bytes.len(),
                 }
                 continue;
             }
+            let rest = bytes.get(i..).unwrap_or_default();
             let Some(&b) = rest.first() else { break };
             if b.is_ascii_whitespace() {
                 i += 1;
+                continue;
+            }
+            // Fast path: a byte that starts no comment, string or docstring is code, and
+            // so is the run of such bytes after it.
+            if !self.is_interesting(b) {
+                has_code = true;
+                first_token = false;
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    if self.is_interesting(c) {
+                        break;
+                    }
+                    i += 1;
+                }
                 continue;
             }
             if let Some(pair) = self

@@ -205,22 +205,16 @@ fn visit_entry(
     if options.ignore.is_match(&path) {
         return Some(Visit::PolicyIgnored);
     }
-    // Budgets bound what a hostile tree (thousands of large files) can make the audit
-    // hold in memory; files past them are listed, not read.
-    let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-    let nth = budget.files.fetch_add(1, Ordering::Relaxed);
-    let used = budget
-        .bytes
-        .fetch_add(size.min(options.max_file_bytes), Ordering::Relaxed);
-    if nth >= options.max_files
-        || used.saturating_add(size.min(options.max_file_bytes)) > options.max_total_bytes
-    {
+    // The file-count budget is checked here; the byte budget as the file is read.
+    if budget.files.fetch_add(1, Ordering::Relaxed) >= options.max_files {
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
         return Some(Visit::File(unread_file(path, size, Content::OverBudget)));
     }
-    Some(Visit::File(read_file(
+    Some(Visit::File(read_file_within(
         entry.path(),
         path,
         options.max_file_bytes,
+        Some((budget, options.max_total_bytes)),
     )))
 }
 
@@ -243,6 +237,16 @@ fn unread_file(path: String, bytes: u64, content: Content) -> RepoFile {
 
 /// Reads and classifies one file. Never fails: trouble becomes [`Content::Unreadable`].
 pub fn read_file(full: &Path, path: String, max_bytes: u64) -> RepoFile {
+    read_file_within(full, path, max_bytes, None)
+}
+
+/// [`read_file`] counting against the walk's read budget.
+fn read_file_within(
+    full: &Path,
+    path: String,
+    max_bytes: u64,
+    budget: Option<(&Budget, u64)>,
+) -> RepoFile {
     let name = path.rsplit('/').next().unwrap_or(&path).to_string();
     let mut language = languages().detect_by_name(&name);
     let mut file = RepoFile {
@@ -255,29 +259,30 @@ pub fn read_file(full: &Path, path: String, max_bytes: u64) -> RepoFile {
         lines: Default::default(),
         index: Default::default(),
     };
-    let content = match read_capped(full, max_bytes) {
+    let content = match read_capped(full, max_bytes, budget) {
         Err(e) => Content::Unreadable(e.to_string()),
-        Ok((_, true, size)) => {
+        Ok(ReadOutcome::TooLarge(size)) => {
             file.bytes = size;
             Content::TooLarge
         }
-        Ok((bytes, false, size)) => {
+        Ok(ReadOutcome::OverBudget(size)) => {
             file.bytes = size;
-            let probe = bytes
-                .get(..BINARY_PROBE.min(bytes.len()))
-                .unwrap_or_default();
-            if probe.contains(&0) {
-                Content::Binary
-            } else {
-                let text = match String::from_utf8(bytes) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        file.lossy = true;
-                        String::from_utf8_lossy(e.as_bytes()).into_owned()
-                    }
-                };
-                Content::Text(text)
-            }
+            Content::OverBudget
+        }
+        Ok(ReadOutcome::Binary(size)) => {
+            file.bytes = size;
+            Content::Binary
+        }
+        Ok(ReadOutcome::Bytes(bytes, size)) => {
+            file.bytes = size;
+            let text = match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    file.lossy = true;
+                    String::from_utf8_lossy(e.as_bytes()).into_owned()
+                }
+            };
+            Content::Text(text)
         }
     };
     let lang_type = |l: Option<LangId>| l.and_then(LangId::get).map(|l| l.kind);
@@ -312,21 +317,57 @@ pub fn read_file(full: &Path, path: String, max_bytes: u64) -> RepoFile {
     file
 }
 
-/// Reads at most `max` bytes; returns (bytes, too_large, size on disk).
-fn read_capped(path: &Path, max: u64) -> std::io::Result<(Vec<u8>, bool, u64)> {
+/// What reading a file gave.
+enum ReadOutcome {
+    /// The text bytes and the size read.
+    Bytes(Vec<u8>, u64),
+    /// Larger than the per-file cap; not read.
+    TooLarge(u64),
+    /// NUL bytes in the first 8 KiB: the rest is not read.
+    Binary(u64),
+    /// Past the walk's total read budget; not read.
+    OverBudget(u64),
+}
+
+/// Reads a file of at most `max` bytes, stopping after the first 8 KiB of a binary one.
+/// Text counts against `budget` (the total so far, the limit) when one is given.
+fn read_capped(
+    path: &Path,
+    max: u64,
+    budget: Option<(&Budget, u64)>,
+) -> std::io::Result<ReadOutcome> {
     let file = open_regular(path)?;
     let size = file.metadata()?.len();
     if size > max {
-        return Ok((Vec::new(), true, size));
+        return Ok(ReadOutcome::TooLarge(size));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     // The file may grow between stat and read; never read past the cap.
-    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    let mut file = file.take(max.saturating_add(1));
+    let probe_len = u64::try_from(BINARY_PROBE).unwrap_or(8000);
+    let mut bytes = Vec::with_capacity(BINARY_PROBE.min(usize::try_from(size).unwrap_or(0)));
+    (&mut file).take(probe_len).read_to_end(&mut bytes)?;
+    if bytes.contains(&0) {
+        return Ok(ReadOutcome::Binary(size));
+    }
+    // Budgets bound what a hostile tree (thousands of large files) can make the audit
+    // hold in memory; text past them is listed, not read.
+    if let Some((budget, limit)) = budget {
+        let used = budget.bytes.fetch_add(size, Ordering::Relaxed);
+        if used.saturating_add(size) > limit {
+            return Ok(ReadOutcome::OverBudget(size));
+        }
+    }
+    bytes.reserve(
+        usize::try_from(size)
+            .unwrap_or(0)
+            .saturating_sub(bytes.len()),
+    );
+    file.read_to_end(&mut bytes)?;
     let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if len > max {
-        return Ok((Vec::new(), true, len));
+        return Ok(ReadOutcome::TooLarge(len));
     }
-    Ok((bytes, false, len))
+    Ok(ReadOutcome::Bytes(bytes, len))
 }
 
 /// Opens a file for reading only if it is a regular file. The open does not block:
@@ -433,5 +474,70 @@ fn count_unfiltered(root: &Path, jobs: usize) -> Counted {
         elsewhere: elsewhere.load(Ordering::Relaxed),
         too_deep: too_deep.load(Ordering::Relaxed),
         capped: capped.load(Ordering::Relaxed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(max_total_bytes: u64, max_files: usize) -> WalkOptions {
+        WalkOptions {
+            max_total_bytes,
+            max_files,
+            ..WalkOptions::default()
+        }
+    }
+
+    #[test]
+    fn a_large_binary_is_probed_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut blob = vec![0u8; 4];
+        blob.extend(std::iter::repeat_n(b'a', 100_000));
+        fs::write(dir.path().join("blob.bin"), &blob).unwrap();
+        // A tiny budget: the binary must not spend it.
+        fs::write(dir.path().join("main.py"), "x = 1\n").unwrap();
+        let inv = walk(dir.path(), &options(10, 100));
+        let blob = inv.files.iter().find(|f| f.path == "blob.bin").unwrap();
+        assert!(matches!(blob.content, Content::Binary));
+        assert_eq!(blob.bytes, 100_004);
+        let main = inv.files.iter().find(|f| f.path == "main.py").unwrap();
+        assert!(matches!(main.content, Content::Text(_)));
+    }
+
+    #[test]
+    fn text_past_the_byte_budget_is_listed_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..4 {
+            fs::write(dir.path().join(format!("m{i}.py")), "x = 1\n".repeat(100)).unwrap();
+        }
+        let inv = walk(dir.path(), &options(1_000, 100));
+        let read = inv
+            .files
+            .iter()
+            .filter(|f| matches!(f.content, Content::Text(_)))
+            .count();
+        let over = inv
+            .files
+            .iter()
+            .filter(|f| matches!(f.content, Content::OverBudget))
+            .count();
+        assert_eq!((read, over), (1, 3));
+        assert!(inv.files.iter().all(|f| f.bytes == 600));
+    }
+
+    #[test]
+    fn files_past_the_file_budget_are_listed_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..5 {
+            fs::write(dir.path().join(format!("m{i}.py")), "x = 1\n").unwrap();
+        }
+        let inv = walk(dir.path(), &options(DEFAULT_MAX_TOTAL_BYTES, 2));
+        let over = inv
+            .files
+            .iter()
+            .filter(|f| matches!(f.content, Content::OverBudget))
+            .count();
+        assert_eq!((inv.files.len(), over), (5, 3));
     }
 }
