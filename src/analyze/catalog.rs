@@ -357,8 +357,10 @@ pub struct Catalog {
     /// Per detector, its compiled code patterns.
     pub detector_patterns: Vec<Vec<Regex>>,
     pub artifacts: Vec<Artifact>,
-    /// Per artifact, its compiled globs.
-    pub artifact_globs: Vec<GlobSet>,
+    /// Every artifact's globs in one set: a file is matched once for all artifacts.
+    pub artifact_globs: GlobSet,
+    /// For each glob in `artifact_globs`, the artifact it belongs to.
+    pub artifact_of_glob: Vec<usize>,
     pub ci_classes: Vec<CiClassDef>,
     pub ci_patterns: Vec<Vec<Regex>>,
     pub ci_excludes: Vec<Vec<Regex>>,
@@ -441,11 +443,18 @@ pub fn load() -> Result<Catalog, CatalogError> {
         .iter()
         .map(|d| d.patterns.iter().map(|p| regex(p, false)).collect())
         .collect::<Result<Vec<Vec<Regex>>, _>>()?;
-    let artifact_globs = artifacts
+    let artifact_of_glob: Vec<usize> = artifacts
         .artifact
         .iter()
-        .map(|a| glob_set(&a.globs, false))
-        .collect::<Result<Vec<_>, _>>()?;
+        .enumerate()
+        .flat_map(|(i, a)| std::iter::repeat_n(i, a.globs.len()))
+        .collect();
+    let all_globs: Vec<String> = artifacts
+        .artifact
+        .iter()
+        .flat_map(|a| a.globs.iter().cloned())
+        .collect();
+    let artifact_globs = glob_set(&all_globs, false)?;
     let ci_patterns = ci
         .class
         .iter()
@@ -488,6 +497,7 @@ pub fn load() -> Result<Catalog, CatalogError> {
         detector_patterns,
         artifacts: artifacts.artifact,
         artifact_globs,
+        artifact_of_glob,
         ci_classes: ci.class,
         ci_patterns,
         ci_excludes,
@@ -507,7 +517,8 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
         detectors: Vec::new(),
         detector_patterns: Vec::new(),
         artifacts: Vec::new(),
-        artifact_globs: Vec::new(),
+        artifact_globs: GlobSet::empty(),
+        artifact_of_glob: Vec::new(),
         ci_classes: Vec::new(),
         ci_patterns: Vec::new(),
         ci_excludes: Vec::new(),

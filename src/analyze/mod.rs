@@ -160,8 +160,25 @@ fn find_artifacts(inventory: &Inventory, manifests: &[Manifest]) -> Vec<Artifact
                 .collect::<Vec<_>>()
         })
         .collect();
+    // Which artifacts each file's path matches, all artifacts at once.
+    let by_path: Vec<(usize, usize)> = inventory
+        .files
+        .par_iter()
+        .enumerate()
+        .filter(|(_, f)| !matches!(f.kind, FileKind::Fixture | FileKind::Vendored))
+        .flat_map_iter(|(i, f)| {
+            let mut arts: Vec<usize> = cat
+                .artifact_globs
+                .matches(&f.path)
+                .into_iter()
+                .filter_map(|g| cat.artifact_of_glob.get(g).copied())
+                .collect();
+            arts.dedup();
+            arts.into_iter().map(move |a| (a, i))
+        })
+        .collect();
     let mut hits = Vec::new();
-    for (artifact, globs) in cat.artifacts.iter().zip(&cat.artifact_globs) {
+    for (index, artifact) in cat.artifacts.iter().enumerate() {
         let mut evidence = Vec::new();
         let mut count = 0usize;
         let mut add = |e: Evidence| {
@@ -182,26 +199,23 @@ fn find_artifacts(inventory: &Inventory, manifests: &[Manifest]) -> Vec<Artifact
             artifact.kind,
             ArtifactKind::Benchmark | ArtifactKind::LoadTest | ArtifactKind::E2e
         );
-        if !artifact.globs.is_empty() {
-            for f in &inventory.files {
-                if matches!(f.kind, FileKind::Fixture | FileKind::Vendored) {
-                    continue;
-                }
-                // Test infrastructure and dev containers are not deployment; prose in a
-                // benchmarks/ folder is not a benchmark.
-                if deployment && (f.kind == FileKind::Test || f.path.contains(".devcontainer/")) {
-                    continue;
-                }
-                if suite
-                    && (f.kind == FileKind::Docs
-                        || matches!(f.lang(), "markdown" | "restructuredtext" | "text"))
-                {
-                    continue;
-                }
-                if globs.is_match(&f.path) {
-                    add(Evidence::at(f.path.clone(), 1, ""));
-                }
+        let files = by_path
+            .iter()
+            .filter(|(a, _)| *a == index)
+            .filter_map(|(_, i)| inventory.files.get(*i));
+        for f in files {
+            // Test infrastructure and dev containers are not deployment; prose in a
+            // benchmarks/ folder is not a benchmark.
+            if deployment && (f.kind == FileKind::Test || f.path.contains(".devcontainer/")) {
+                continue;
             }
+            if suite
+                && (f.kind == FileKind::Docs
+                    || matches!(f.lang(), "markdown" | "restructuredtext" | "text"))
+            {
+                continue;
+            }
+            add(Evidence::at(f.path.clone(), 1, ""));
         }
         for m in manifests {
             let keys = match m.format {
@@ -309,11 +323,17 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
     let mut names: Vec<String> = manifests.iter().filter_map(|m| m.name.clone()).collect();
     names.push(inventory.name.clone());
     names.retain(|n| n.len() >= 3);
-    let docs = docs::analyze(inventory, &names);
-    let tests = tests::build(inventory, &sources);
-    let artifacts = find_artifacts(inventory, &manifests);
-    let internal = stack::InternalNames::new(inventory, &manifests);
-    let detections = stack::detect(inventory, &manifests, &sources, &internal);
+    // Documentation and the stack are independent: analyse them side by side.
+    let (docs, (tests, artifacts, detections)) = rayon::join(
+        || docs::analyze(inventory, &names),
+        || {
+            let tests = tests::build(inventory, &sources);
+            let artifacts = find_artifacts(inventory, &manifests);
+            let internal = stack::InternalNames::new(inventory, &manifests);
+            let detections = stack::detect(inventory, &manifests, &sources, &internal);
+            (tests, artifacts, detections)
+        },
+    );
     let stack = stack::build(
         inventory,
         &manifests,

@@ -143,14 +143,19 @@ pub fn index(text: &str, language: Option<&Language>) -> LineIndex {
     let mut comments = Vec::new();
     let mut scanner = Scanner::new(language);
     let mut offset = 0usize;
-    for (n, line) in text.split_inclusive('\n').enumerate() {
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes())
+        .map(|i| i + 1)
+        .chain((!text.ends_with('\n') && !text.is_empty()).then_some(text.len()));
+    for (n, end) in ends.enumerate() {
         starts.push(u32::try_from(offset).unwrap_or(u32::MAX));
+        // A newline is one byte: both cuts fall on character boundaries.
+        let line = text.get(offset..end).unwrap_or_default();
         let info = scanner.classify(line.trim_end_matches(['\n', '\r']));
         kinds.push(info.kind);
         if let Some(col) = info.comment_from {
             comments.push((u32::try_from(n).unwrap_or(u32::MAX), col));
         }
-        offset += line.len();
+        offset = end;
     }
     LineIndex {
         starts,
@@ -479,5 +484,16 @@ mod tests {
         assert_eq!(idx.line_of(6), 4);
         assert_eq!(idx.line_text(text, 2), "bb");
         assert_eq!(idx.line_text(text, 9), "");
+    }
+
+    #[test]
+    fn line_ends_and_empty_text() {
+        assert_eq!(index("", None).len(), 0);
+        let text = "a\r\nb\r\n";
+        let idx = index(text, None);
+        assert_eq!(idx.len(), 2);
+        assert_eq!(idx.line_text(text, 1), "a");
+        assert_eq!(idx.line_text(text, 2), "b");
+        assert_eq!(idx.line_of(3), 2);
     }
 }
