@@ -213,7 +213,9 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
             FileKind::Test => inv.test_code_lines += file.lines.code,
             _ => {}
         }
-        for (name, line) in &s.benchmarks {
+        // A benchmark inside a test fixture belongs to the fixture, not the project.
+        let own = matches!(file.kind, FileKind::Source | FileKind::Test);
+        for (name, line) in s.benchmarks.iter().filter(|_| own) {
             inv.benchmarks
                 .push((file.path.clone(), *line, name.clone()));
         }

@@ -34,8 +34,11 @@ pub struct CheckDef {
     pub summary: &'static str,
     /// Relative weight within its category.
     pub weight: f64,
-    /// Severity of its concerns unless the check or the policy says otherwise.
+    /// Severity of its concerns unless the check or the policy says otherwise; for a
+    /// check whose severity depends on the project kind, the severity for services.
     pub severity: Severity,
+    /// Where the severity depends on the kind of project.
+    pub by_kind: Option<KindSeverity>,
     pub effort: Effort,
     /// Why it matters.
     pub rationale: &'static str,
@@ -45,6 +48,43 @@ pub struct CheckDef {
     pub action: &'static str,
     /// The risk the action addresses.
     pub risk: &'static str,
+}
+
+/// A check's severity for each kind of project.
+#[derive(Clone, Copy, Debug)]
+pub struct KindSeverity {
+    /// Services, and repositories mixing a service with other things.
+    pub service: Severity,
+    pub cli: Severity,
+    /// `None`: the check does not apply to libraries.
+    pub library: Option<Severity>,
+}
+
+impl CheckDef {
+    /// The severity of this check's concerns for a project of `kind`.
+    pub fn severity_for(&self, kind: ProjectKind) -> Severity {
+        match (self.by_kind, kind) {
+            (None, _) => self.severity,
+            (Some(k), ProjectKind::Service | ProjectKind::Mixed) => k.service,
+            (Some(k), ProjectKind::Cli) => k.cli,
+            (Some(k), ProjectKind::Library) => k.library.unwrap_or(self.severity),
+        }
+    }
+
+    /// The default severity in words, per kind where it varies.
+    pub fn severity_text(&self) -> String {
+        let Some(k) = self.by_kind else {
+            return self.severity.to_string();
+        };
+        let library = match k.library {
+            Some(s) => format!("{s} for libraries"),
+            None => "not applicable to libraries".to_string(),
+        };
+        format!(
+            "{} for services, {} for command-line tools, {library}",
+            k.service, k.cli
+        )
+    }
 }
 
 /// A registered check.
@@ -244,15 +284,6 @@ impl Outcome {
     }
 }
 
-/// Severity that depends on the project kind: (service, cli, library).
-pub fn by_kind(kind: ProjectKind, service: Severity, cli: Severity, library: Severity) -> Severity {
-    match kind {
-        ProjectKind::Service | ProjectKind::Mixed => service,
-        ProjectKind::Cli => cli,
-        ProjectKind::Library => library,
-    }
-}
-
 /// Every check, sorted by id.
 pub static CHECKS: &[Check] = &[
     architecture::architecture_docs::CHECK,
@@ -348,7 +379,7 @@ pub fn explain(def: &CheckDef) -> String {
         cat = def.category.id(),
         cat_title = def.category.title(),
         weight = def.weight,
-        sev = def.severity,
+        sev = def.severity_text(),
         effort = def.effort.describe(),
         why = def.rationale,
         fix = def.remediation,

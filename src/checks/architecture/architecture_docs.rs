@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "An architecture or design document (or ADRs) describes how the system fits together.",
         weight: 1.0,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Whoever is paged at night, or reviews a change, needs to know the components, how data flows between them and which external systems they depend on. Without a written architecture that knowledge lives in a few heads and leaves with them.",
         remediation: "Add docs/ARCHITECTURE.md (or ARCHITECTURE.md at the root) with the components, their responsibilities, the data flow, external dependencies and deployment topology; record significant decisions as ADRs under docs/adr/.",

@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "Production source files stay under the code-line limit (default 1,000 lines of code, comments and docstrings excluded).",
         weight: 1.0,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::M,
         rationale: "A source file of thousands of lines usually holds several responsibilities at once: it is hard to review, every change to it risks unrelated behaviour, and it becomes the merge-conflict hotspot of the team. Reviewers single such files out because they concentrate risk.",
         remediation: "Split each oversized file along its responsibilities into modules of a few hundred lines, moving one cohesive group of functions or classes at a time behind the same public interface. Raise `thresholds.max_file_lines` in greenlight.toml only for files that are generated or intentionally flat (tables, fixtures).",

@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "CI fails when coverage drops below a threshold (--cov-fail-under, fail_under, coverageThreshold, --fail-under-lines).",
         weight: 1.0,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Without a gate, coverage only ever goes down: each change that adds untested code passes review. A threshold in CI makes the decline visible and blocks it.",
         remediation: "Run the tests with coverage in CI and fail below the threshold: `pytest --cov --cov-fail-under=80`, `fail_under` in [tool.coverage.report], Jest `coverageThreshold`, `cargo llvm-cov --fail-under-lines 80`.",

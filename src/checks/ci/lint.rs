@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "A CI job runs a linter (and a type checker for Python/TypeScript); formatting checks are not linting, and tools only in pre-commit or a Makefile count as configured, not enforced.",
         weight: 1.0,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Static analysis that runs only when a developer remembers is not a gate. Running it in CI makes its findings block the merge instead of reaching production.",
         remediation: "Add lint and type-check steps to CI (e.g. `ruff check .` and `mypy .`, `cargo clippy -- -D warnings`, `eslint .` and `tsc --noEmit`, `golangci-lint run`) and make them required checks.",

@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "A CI configuration (GitHub Actions, GitLab CI, CircleCI, …) exists; each job is classified (lint, type check, test, coverage gate, scans, build, release).",
         weight: 2.0,
         severity: Severity::P1,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Without CI, nothing guarantees that what is merged builds and passes its tests; every quality gate in this review depends on a pipeline that enforces it on every change.",
         remediation: "Add a CI workflow (e.g. .github/workflows/ci.yml) that runs on pull requests and pushes to the main branch: install, lint, type-check, test with coverage, and the security scans.",

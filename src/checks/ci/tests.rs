@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "A CI job runs the test suite (pytest, cargo test, npm test, go test, …).",
         weight: 2.0,
         severity: Severity::P1,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Tests that only run on a developer's machine, when remembered, do not prevent regressions. The suite has to run on every change before merge.",
         remediation: "Add a test job to CI that installs the project with its test dependencies and runs the suite on every pull request, failing the build on any failure.",

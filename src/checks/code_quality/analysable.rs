@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "Source and test files are readable UTF-8 text within the size cap, so every claim covers them.",
         weight: 0.5,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::S,
         rationale: "A file greenlight cannot read (permissions, encoding, size) is a file no claim in the review covers. Non-UTF-8 source also breaks tools and editors, and multi-megabyte source files are usually generated code checked in by mistake.",
         remediation: "Re-encode source files as UTF-8, fix permissions of unreadable files, and move generated or data files out of source directories (or list them under `ignore` in greenlight.toml). Raise `thresholds.max_file_bytes` only if large hand-written sources are intended.",

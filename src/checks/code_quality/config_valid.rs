@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "Manifests (pyproject.toml, Cargo.toml, package.json, …), CI workflows and compose files are well-formed.",
         weight: 1.0,
         severity: Severity::P1,
+        by_kind: None,
         effort: Effort::S,
         rationale: "A manifest or workflow that does not parse breaks installation, builds or the whole CI pipeline, usually silently for the branch that introduced it. It also hides every dependency and job it declares from this review.",
         remediation: "Fix the syntax error at the reported line; validate manifests in CI (`pip install .`, `cargo metadata`, `npm ci`) and lint workflows (actionlint) so it cannot recur.",

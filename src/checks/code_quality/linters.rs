@@ -13,6 +13,7 @@ pub const CHECK: Check = Check {
         summary: "A linter is configured, and a type checker for Python and TypeScript code.",
         weight: 1.0,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Static analysis catches whole classes of defects (undefined names, unused results, wrong types, risky calls) before any test runs. A reviewer's first question after 'do the tests pass' is 'what does the linter say'.",
         remediation: "Configure the standard tools: Ruff and mypy or Pyright for Python (in pyproject.toml), ESLint and `tsc --noEmit` for JavaScript/TypeScript, Clippy lints for Rust (`[lints.clippy]` in Cargo.toml), golangci-lint for Go; then run them in CI (see ci.lint).",

@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "TODO, FIXME, HACK and XXX comments per 1,000 lines of production code stay under the policy limit (default 5).",
         weight: 0.5,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::M,
         rationale: "Each marker is a known gap the authors chose to ship. A high density means unfinished work is going to production; FIXME and HACK in particular flag code its authors knew to be wrong.",
         remediation: "Triage the markers: fix what matters before release, turn the rest into tracked issues and delete the comment (or reference the issue number).",

@@ -1,6 +1,6 @@
 //! Judges whether a runnable project has a container build.
 
-use crate::checks::{Check, CheckDef, Context, Outcome, Presence, by_kind};
+use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome, Presence};
 use crate::model::{Category, Effort, ProjectKind, Severity, plural};
 
 pub const CHECK: Check = Check {
@@ -11,6 +11,11 @@ pub const CHECK: Check = Check {
         summary: "A service (or CLI) has a Dockerfile/Containerfile, so it builds into the same image everywhere; not expected of libraries.",
         weight: 1.0,
         severity: Severity::P1,
+        by_kind: Some(KindSeverity {
+            service: Severity::P1,
+            cli: Severity::P3,
+            library: None,
+        }),
         effort: Effort::S,
         rationale: "A container image pins the runtime, system libraries and dependencies the code was tested with, and is the unit every modern platform deploys and rolls back. Without one, each deployment rebuilds an environment by hand.",
         remediation: "Add a Dockerfile: a pinned slim base image, a multi-stage build that leaves compilers out of the final image, a non-root USER, and a HEALTHCHECK; build it in CI.",
@@ -50,7 +55,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         ),
         looked_for: "Dockerfile, Dockerfile.*, *.Dockerfile, Containerfile".into(),
         scope: cx.scope(),
-        severity: by_kind(cx.kind, Severity::P1, Severity::P3, Severity::P3),
+        severity: CHECK.def.severity_for(cx.kind),
     }
     .judge()
 }

@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "Each Dockerfile runs as a non-root USER, pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build.",
         weight: 1.0,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::S,
         rationale: "A container running as root turns any code-execution bug into root in the container; an unpinned base image changes under you between builds; without a HEALTHCHECK a hung process is never restarted; single-stage images ship compilers and caches that enlarge the attack surface.",
         remediation: "Add `USER` with a non-root account in the final stage, pin `FROM` images to a version tag or `@sha256:` digest, add `HEALTHCHECK CMD` probing the health endpoint, and build in a separate stage (`FROM … AS build`) copying only the artefacts into a slim final image.",

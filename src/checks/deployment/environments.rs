@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "A service has environment-specific configuration (staging/production settings, overlays, values files) or CI deployment environments.",
         weight: 0.5,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::M,
         rationale: "Without a staging environment configured like production, every release is tested for the first time in production; without separated configuration, a test run can hit production data.",
         remediation: "Keep per-environment configuration (settings modules, Kustomize overlays, Helm values files, or environment variables per deployment), deploy to staging before production, and use CI environments with protection rules.",

@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "Code that uses a SQL or document database manages its schema with versioned migrations (Alembic, Django, Diesel, SQLx, Prisma, golang-migrate, Flyway, …).",
         weight: 0.75,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::M,
         rationale: "A schema changed by hand, or created implicitly at start-up, drifts between environments and cannot be rolled forward or back together with the code.",
         remediation: "Adopt the migration tool of your stack, generate a baseline migration from the current schema, and run migrations as an explicit deployment step (never implicitly on every start).",

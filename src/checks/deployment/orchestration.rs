@@ -13,6 +13,7 @@ pub const CHECK: Check = Check {
         summary: "A service's deployment is described as code: Compose, Kubernetes manifests, Helm, Kustomize, Terraform/Pulumi, or a platform config (Fly, Heroku, Render, serverless).",
         weight: 1.0,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::M,
         rationale: "A deployment that exists only as console clicks or a wiki page cannot be reviewed, reproduced in another environment or rolled back reliably.",
         remediation: "Describe the deployment in the repository: Kubernetes manifests or a Helm chart, Terraform for the infrastructure, or the platform's config file; apply it from CI.",

@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "CI publishes or deploys releases (twine/uv/poetry publish, cargo publish, npm publish, goreleaser, docker push, kubectl/helm, platform deploys).",
         weight: 1.0,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::M,
         rationale: "Releases cut by hand from a laptop are irreproducible: they depend on local state, skip the checks CI runs, and cannot be repeated quickly to roll forward or back.",
         remediation: "Add a release workflow triggered by a version tag that builds, tests and publishes (package registry, container registry) or deploys, using stored credentials and trusted publishing where available.",

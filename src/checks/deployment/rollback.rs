@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "A service documents how to roll back a release, or automates it (helm rollback, kubectl rollout undo, blue/green or canary deployment).",
         weight: 0.75,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Every release can go wrong; the time to recover depends on whether rolling back is a known, practised command or an improvisation during the incident.",
         remediation: "Document the rollback procedure in the runbook (which command, which version, how to verify), automate it where the platform allows (helm rollback, previous image tag), and make database migrations backward compatible for one release.",

@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "The manifest declares a version and git has version tags (v1.2.3), so every deployment is identifiable and reproducible.",
         weight: 0.75,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Rolling back means deploying a known earlier version; that needs versions that map to exact commits. Without them nobody can say what is running.",
         remediation: "Keep a semantic version in the manifest, tag each release commit (`git tag v1.4.0`), and generate the release from the tag.",

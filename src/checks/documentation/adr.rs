@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "Significant design decisions are recorded as ADRs (docs/adr/, docs/decisions/).",
         weight: 0.25,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Code shows what was decided, not why, nor which alternatives were rejected. Without the why, later changes undo decisions whose reasons nobody remembers.",
         remediation: "Start docs/adr/ with one short record per significant decision (context, decision, consequences), numbered and never rewritten, only superseded.",

@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "A changelog (CHANGELOG, CHANGES, HISTORY, NEWS, release notes) records what each release changed.",
         weight: 0.75,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Operators deciding whether to upgrade, and engineers looking for the release that introduced a bug, need to know what changed when.",
         remediation: "Keep CHANGELOG.md in the Keep a Changelog format (or generate release notes from conventional commits) and update it with every release.",

@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "CODEOWNERS (or MAINTAINERS/OWNERS) names who owns which part of the code.",
         weight: 0.5,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::S,
         rationale: "When something breaks in production, someone has to know whom to call; when a change is proposed, someone has to be asked to review it. Unowned code gets neither.",
         remediation: "Add .github/CODEOWNERS mapping paths to the responsible people or teams, and require their review on protected branches.",

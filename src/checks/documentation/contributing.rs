@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "A CONTRIBUTING guide explains how to set up, test and submit changes.",
         weight: 0.5,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::S,
         rationale: "New team members and outside contributors need the development setup, the test command and the review rules; otherwise every change starts with guesswork and skipped checks.",
         remediation: "Add CONTRIBUTING.md: development setup, how to run tests and linters, branch and commit conventions, and what a pull request needs before review.",

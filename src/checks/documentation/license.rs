@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "A LICENSE file states the terms; a licence declared only in the manifest is partial.",
         weight: 0.5,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Without a licence the code cannot legally be used, copied or deployed by anyone but its authors, and legal review will stop a release.",
         remediation: "Add a LICENSE file with the full licence text and declare the same SPDX identifier in the manifest.",

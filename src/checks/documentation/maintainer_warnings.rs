@@ -13,6 +13,7 @@ pub const CHECK: Check = Check {
         summary: "The README and docs carry no warning by the maintainers that the software is untested, experimental or not for production.",
         weight: 1.5,
         severity: Severity::P1,
+        by_kind: None,
         effort: Effort::M,
         rationale: "When the people who wrote the software say it has not been tested or is not ready for production, a reviewer takes them at their word: the warning outweighs any green check.",
         remediation: "Resolve what the warning is about (test the release, stabilise the API), then remove or update the warning; if it still holds, do not ship to production.",

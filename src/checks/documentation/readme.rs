@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "A README exists with sections on installation, usage, configuration and testing.",
         weight: 1.5,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::S,
         rationale: "The README is the entry point for every user, operator and new developer: how to install, run, configure and test the software must not be tribal knowledge.",
         remediation: "Give the README an Installation, a Usage, a Configuration (environment variables, config files) and a Testing/Development section, each with copy-pasteable commands.",

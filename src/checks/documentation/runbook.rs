@@ -1,6 +1,6 @@
 //! Judges whether operators have a runbook.
 
-use crate::checks::{Check, CheckDef, Context, Outcome, by_kind};
+use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
 use crate::model::{Category, Effort, Evidence, ProjectKind, Severity};
 
 pub const CHECK: Check = Check {
@@ -11,6 +11,11 @@ pub const CHECK: Check = Check {
         summary: "Operational documentation (runbook, playbooks, on-call or operations guide) exists for what is run in production.",
         weight: 1.0,
         severity: Severity::P2,
+        by_kind: Some(KindSeverity {
+            service: Severity::P2,
+            cli: Severity::P3,
+            library: Some(Severity::P3),
+        }),
         effort: Effort::M,
         rationale: "At 3 a.m. the on-call engineer needs to know how to restart, scale, roll back and diagnose the system, and whom to escalate to — not to reverse-engineer it from the code.",
         remediation: "Write docs/runbook.md: how to deploy and roll back, health checks and dashboards, common alerts and their fixes, dependencies and their owners, escalation contacts.",
@@ -37,7 +42,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             return Outcome::partial(0.4, "no runbook; on-call or escalation mentioned in docs")
                 .concern_at(
                     &CHECK.def,
-                    by_kind(cx.kind, Severity::P2, Severity::P3, Severity::P3),
+                    CHECK.def.severity_for(cx.kind),
                     "No runbook",
                     "Documentation mentions on-call or escalation, but there is no runbook.",
                     ev,
@@ -51,6 +56,6 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         "Runbook",
         "There is no operational documentation for incidents, deployment or recovery.",
         "*runbook*, runbooks/, playbooks/*.md, on-call*, operations/, OPERATIONS*",
-        by_kind(cx.kind, Severity::P2, Severity::P3, Severity::P3),
+        CHECK.def.severity_for(cx.kind),
     )
 }

@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "Common problems and their fixes are documented (troubleshooting guide, FAQ, known issues, or a README section).",
         weight: 0.5,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::S,
         rationale: "The same failures recur — missing credentials, wrong versions, network errors. A troubleshooting section turns each into a two-minute fix instead of a support request.",
         remediation: "Add a Troubleshooting section to the README or docs/troubleshooting.md listing the common errors, their causes and fixes; grow it from support questions.",

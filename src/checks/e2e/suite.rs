@@ -2,7 +2,7 @@
 
 use crate::analyze::catalog::ArtifactKind;
 use crate::analyze::tests::TestKind;
-use crate::checks::{Check, CheckDef, Context, Outcome, by_kind};
+use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
 use crate::model::{Category, Effort, Evidence, ProjectKind, Severity, plural};
 
 pub const CHECK: Check = Check {
@@ -13,6 +13,11 @@ pub const CHECK: Check = Check {
         summary: "End-to-end tests (browser drivers, tests that run the built program, e2e/ suites) are present; for a library, integration tests of its public API count.",
         weight: 2.0,
         severity: Severity::P1,
+        by_kind: Some(KindSeverity {
+            service: Severity::P1,
+            cli: Severity::P1,
+            library: Some(Severity::P2),
+        }),
         effort: Effort::M,
         rationale: "Unit tests with mocks prove the parts; only a test that drives the whole system the way a user does (a request through the API, a command through the CLI, a click through the UI) proves they fit together. Reviewers ask for at least one passing end-to-end test before production.",
         remediation: "Add an end-to-end suite (tests/e2e/) that exercises the main user journey against the real program: an HTTP test client or Playwright for services, assert_cmd / subprocess runs for CLIs. Mock only what is outside your control (third-party APIs), and run it in CI.",
@@ -109,7 +114,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         plural(t.files.len(), "test file", "test files"),
     )];
     evidence.extend(configured);
-    let severity = by_kind(cx.kind, Severity::P1, Severity::P1, Severity::P2);
+    let severity = CHECK.def.severity_for(cx.kind);
     Outcome::fail("no end-to-end or integration tests").concern_at(
         def,
         severity,

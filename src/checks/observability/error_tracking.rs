@@ -1,7 +1,7 @@
 //! Judges whether unhandled errors are reported to an error tracker.
 
 use crate::analyze::catalog::DetectorKind;
-use crate::checks::{Check, CheckDef, Context, Outcome, by_kind};
+use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
 use crate::model::{Category, Effort, ProjectKind, Severity};
 
 pub const CHECK: Check = Check {
@@ -12,6 +12,11 @@ pub const CHECK: Check = Check {
         summary: "Unhandled errors are reported to an error tracker (Sentry, Rollbar, Bugsnag, Honeybadger).",
         weight: 0.75,
         severity: Severity::P2,
+        by_kind: Some(KindSeverity {
+            service: Severity::P2,
+            cli: Severity::P3,
+            library: None,
+        }),
         effort: Effort::S,
         rationale: "An exception in production that only reaches a log file is found when someone goes looking. An error tracker groups, counts and alerts on it, with the stack trace and context.",
         remediation: "Initialise Sentry (or an equivalent) at start-up with the release version and environment, and make sure unhandled exceptions and error-level logs reach it.",
@@ -34,6 +39,6 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         &[DetectorKind::ErrorTracking],
         "error tracking",
         "sentry_sdk, @sentry/*, sentry crate, sentry-go, rollbar, bugsnag, honeybadger",
-        by_kind(cx.kind, Severity::P2, Severity::P3, Severity::P3),
+        CHECK.def.severity_for(cx.kind),
     )
 }

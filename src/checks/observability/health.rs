@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "A service exposes a health, liveness or readiness route (/health, /healthz, /ready, /live, /ping, /status).",
         weight: 1.0,
         severity: Severity::P1,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Load balancers, orchestrators and monitors decide whether to send traffic to an instance, or restart it, by probing a health endpoint. Without one, a hung instance keeps receiving traffic.",
         remediation: "Add `/healthz` (process alive) and `/readyz` (dependencies reachable: database, caches, downstream APIs) routes, and point the container HEALTHCHECK or Kubernetes probes at them.",

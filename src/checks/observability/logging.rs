@@ -1,7 +1,7 @@
 //! Judges whether production code logs through a logging library.
 
 use crate::analyze::catalog::DetectorKind;
-use crate::checks::{Check, CheckDef, Context, Outcome, by_kind};
+use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
 use crate::model::{Category, Effort, ProjectKind, Severity};
 
 pub const CHECK: Check = Check {
@@ -11,7 +11,12 @@ pub const CHECK: Check = Check {
         title: "Logging in place",
         summary: "Production code logs through a logging library (logging, loguru, structlog, log/tracing, winston/pino, log/slog/zap).",
         weight: 1.0,
-        severity: Severity::P2,
+        severity: Severity::P1,
+        by_kind: Some(KindSeverity {
+            service: Severity::P1,
+            cli: Severity::P2,
+            library: None,
+        }),
         effort: Effort::S,
         rationale: "Logs are the first thing an on-call engineer reads. Code that reports through print statements, or not at all, leaves no trail to reconstruct what happened before a failure.",
         remediation: "Use the ecosystem's logging library with a logger per module (`logging.getLogger(__name__)`, `tracing`, pino, slog), log at the boundaries (requests, external calls, errors), and configure levels in one place.",
@@ -36,6 +41,6 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         &[DetectorKind::Logging, DetectorKind::StructuredLogging],
         "logging",
         "logging/loguru/structlog imports, log/tracing crates, winston/pino/bunyan, log/slog/zap/zerolog",
-        by_kind(cx.kind, Severity::P1, Severity::P2, Severity::P3),
+        CHECK.def.severity_for(cx.kind),
     )
 }

@@ -1,7 +1,7 @@
 //! Judges whether the application exports metrics.
 
 use crate::analyze::catalog::DetectorKind;
-use crate::checks::{Check, CheckDef, Context, Outcome, by_kind};
+use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
 use crate::model::{Category, Effort, ProjectKind, Severity};
 
 pub const CHECK: Check = Check {
@@ -12,6 +12,11 @@ pub const CHECK: Check = Check {
         summary: "The application records metrics (Prometheus client, StatsD, OpenTelemetry metrics, Datadog).",
         weight: 1.0,
         severity: Severity::P2,
+        by_kind: Some(KindSeverity {
+            service: Severity::P2,
+            cli: Severity::P3,
+            library: None,
+        }),
         effort: Effort::M,
         rationale: "Metrics answer 'is it healthy right now' — request rates, error rates, latencies, queue depths — and drive alerts. Without them an outage is noticed by users first.",
         remediation: "Instrument request count, error count and latency (the RED metrics) plus key business counters with prometheus_client / prom-client / the metrics crate / client_golang or OpenTelemetry, and expose or push them to your monitoring system.",
@@ -34,6 +39,6 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         &[DetectorKind::Metrics],
         "metrics",
         "prometheus_client, statsd, datadog, OpenTelemetry metrics, prom-client, metrics/prometheus crates, client_golang",
-        by_kind(cx.kind, Severity::P2, Severity::P3, Severity::P3),
+        CHECK.def.severity_for(cx.kind),
     )
 }

@@ -1,7 +1,7 @@
 //! Judges whether logs are structured (JSON or key-value), so they can be queried.
 
 use crate::analyze::catalog::DetectorKind;
-use crate::checks::{Check, CheckDef, Context, Outcome, by_kind};
+use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
 use crate::model::{Category, Effort, ProjectKind, Severity};
 
 pub const CHECK: Check = Check {
@@ -12,6 +12,11 @@ pub const CHECK: Check = Check {
         summary: "Logs are emitted as structured records (structlog, python-json-logger, pino, bunyan, slog, zap, zerolog, tracing-subscriber JSON).",
         weight: 1.0,
         severity: Severity::P1,
+        by_kind: Some(KindSeverity {
+            service: Severity::P1,
+            cli: Severity::P3,
+            library: None,
+        }),
         effort: Effort::S,
         rationale: "Plain-text logs can be read but not queried: in production, finding every failed request of one user across instances needs fields (request id, user, latency) that log aggregation can index.",
         remediation: "Emit JSON logs with consistent fields: structlog or python-json-logger for Python, pino for Node, slog/zap for Go, tracing-subscriber's JSON formatter for Rust; add a request or correlation id to every record.",
@@ -34,6 +39,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         &[DetectorKind::StructuredLogging],
         "structured logging",
         "structlog, python-json-logger, loguru serialize=True, pino, bunyan, winston format.json(), slog, zap, zerolog, tracing-subscriber .json()",
-        by_kind(cx.kind, Severity::P1, Severity::P2, Severity::P3),
+        // Machine-parsed logs matter where a log pipeline ingests them: services.
+        CHECK.def.severity_for(cx.kind),
     )
 }

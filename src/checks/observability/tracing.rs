@@ -1,7 +1,7 @@
 //! Judges whether requests are traced (distributed tracing / APM).
 
 use crate::analyze::catalog::DetectorKind;
-use crate::checks::{Check, CheckDef, Context, Outcome, by_kind};
+use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
 use crate::model::{Category, Effort, ProjectKind, Severity};
 
 pub const CHECK: Check = Check {
@@ -12,6 +12,11 @@ pub const CHECK: Check = Check {
         summary: "Requests are traced with OpenTelemetry or an APM agent (Datadog, Elastic APM, New Relic).",
         weight: 0.75,
         severity: Severity::P2,
+        by_kind: Some(KindSeverity {
+            service: Severity::P2,
+            cli: Severity::P3,
+            library: None,
+        }),
         effort: Effort::M,
         rationale: "When a request crosses services, queues and third-party APIs, only a trace shows where its time went and which hop failed.",
         remediation: "Add OpenTelemetry (SDK plus auto-instrumentation for the web framework, HTTP clients and database drivers) and export to your tracing backend; propagate trace context on outgoing calls.",
@@ -34,6 +39,6 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         &[DetectorKind::Tracing],
         "tracing",
         "OpenTelemetry, ddtrace/dd-trace, Elastic APM, New Relic, Jaeger, tracing-opentelemetry",
-        by_kind(cx.kind, Severity::P2, Severity::P3, Severity::P3),
+        CHECK.def.severity_for(cx.kind),
     )
 }

@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "Benchmarks exist (criterion/divan, Go Benchmark functions, pytest-benchmark, asv, tinybench, bench/ suites).",
         weight: 0.5,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::M,
         rationale: "Performance regressions are invisible to functional tests. Benchmarks of the hot paths make a slowdown measurable, and comparable from release to release.",
         remediation: "Benchmark the hot paths with the ecosystem's tool (criterion or divan, `func BenchmarkX`, pytest-benchmark or asv, tinybench) and run them before releases, or in CI against the main branch.",

@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "Services, and code that calls external HTTP or LLM APIs, cache results (functools cache, cachetools, Redis, moka, lru-cache, …).",
         weight: 0.5,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::M,
         rationale: "Repeating the same external call or computation costs latency, money (LLM tokens, API quotas) and availability when the upstream is slow. A cache is the cheapest capacity there is.",
         remediation: "Cache idempotent external responses and expensive computations with an explicit TTL and size bound (functools.lru_cache, cachetools, requests-cache, Redis; moka in Rust; lru-cache in Node), and measure the hit rate.",

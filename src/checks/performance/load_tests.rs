@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "A service has load tests (Locust, k6, JMeter, Gatling, Artillery, Vegeta).",
         weight: 1.0,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::M,
         rationale: "Whether a service holds its expected traffic, and where it breaks, is only known by generating that traffic. Capacity problems found in production are outages.",
         remediation: "Write a load test of the main endpoints (Locust, k6) at the expected peak plus margin, run it against a staging environment before releases, and record the baseline latency and throughput.",

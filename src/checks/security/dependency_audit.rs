@@ -13,6 +13,7 @@ pub const CHECK: Check = Check {
         summary: "A known-vulnerability audit of dependencies (pip-audit, cargo audit/deny, npm audit, govulncheck, OSV-Scanner, Trivy) runs in CI; update bots count as configured.",
         weight: 1.0,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Most vulnerable code in production is in dependencies, not in the project's own code. An audit in CI reports a published advisory on the next build instead of after an incident.",
         remediation: "Add the ecosystem's audit to CI (`pip-audit`, `cargo audit` or `cargo deny check advisories`, `npm audit --audit-level=high`, `govulncheck ./...`) and enable Dependabot or Renovate to propose the upgrades.",

@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "No `.env`-style file with values is committed (examples such as .env.example are fine). Values are never printed.",
         weight: 1.5,
         severity: Severity::P1,
+        by_kind: None,
         effort: Effort::S,
         rationale: "`.env` files hold the credentials and connection strings of a real environment. Committed, they are readable by everyone with access to the repository and its history, and must be treated as leaked.",
         remediation: "Remove the file from the repository (`git rm --cached .env`), add `.env` to .gitignore, rotate every credential it held, and commit a `.env.example` with placeholder values instead. Purge it from history if the repository is public.",

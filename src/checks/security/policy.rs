@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "A SECURITY.md (root, .github/ or docs/) says how to report vulnerabilities and which versions get fixes.",
         weight: 0.5,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Whoever finds a vulnerability needs a private way to report it; without one, reports arrive as public issues or not at all, and users do not know which versions are supported.",
         remediation: "Add SECURITY.md with a private reporting channel (security e-mail or GitHub private vulnerability reporting), the supported versions, and the expected response time.",

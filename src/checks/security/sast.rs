@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "A SAST tool (CodeQL, Semgrep, Bandit, gosec, Ruff's S rules) runs in CI.",
         weight: 0.5,
         severity: Severity::P3,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Injection, unsafe deserialisation, weak cryptography and shell execution follow recognisable patterns; a SAST tool finds them on every change for almost no cost.",
         remediation: "Enable CodeQL (`github/codeql-action`) or run Semgrep / Bandit / gosec in CI; for Python, enabling Ruff's `S` rules in the lint job is the cheapest start.",

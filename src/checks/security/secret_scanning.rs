@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "A secret scanner (gitleaks, TruffleHog, detect-secrets, ggshield) runs in CI; in pre-commit only it is configured, not enforced.",
         weight: 1.0,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::S,
         rationale: "Credentials committed by accident are the most common and most exploited security failure in source repositories; once pushed they must be rotated. A scanner in CI stops them before merge.",
         remediation: "Run gitleaks or TruffleHog in CI on every pull request (e.g. `gitleaks/gitleaks-action`), and optionally in pre-commit for early feedback.",

@@ -13,6 +13,7 @@ pub const CHECK: Check = Check {
         summary: "Measured line coverage reaches the policy threshold (default 80%, critical modules 90%).",
         weight: 2.0,
         severity: Severity::P0,
+        by_kind: None,
         effort: Effort::L,
         rationale: "Coverage shows which code the tests execute at all. Code no test runs can break without anyone noticing; critical modules (the ones most depended upon) need the most.",
         remediation: "Measure coverage (pytest --cov, cargo llvm-cov, c8/Istanbul, go test -cover), then add tests for the uncovered functions of the critical modules first, and gate CI on the threshold (`--cov-fail-under`).",

@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
         summary: "Lines of test code per line of production code reach the policy minimum (default 0.3).",
         weight: 2.0,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::L,
         rationale: "Coverage needs the tests to run; the ratio of test code to production code is a cheap static proxy for how much of the code the tests can possibly exercise. A handful of tests against a large code base cannot cover it.",
         remediation: "Grow the test suite around the least-tested modules first; measure coverage (`greenlight audit --run-tests` when available, or pytest-cov / cargo llvm-cov / c8) to aim the effort.",

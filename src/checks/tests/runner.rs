@@ -13,6 +13,7 @@ pub const CHECK: Check = Check {
         summary: "A test runner is declared or configured (pytest/tox/nox, cargo, Jest/Vitest/Mocha or an npm test script, go test).",
         weight: 0.5,
         severity: Severity::P2,
+        by_kind: None,
         effort: Effort::S,
         rationale: "When the way to run the tests is written down, every developer and CI run executes the same suite with the same options; otherwise tests rot because nobody knows how to run them.",
         remediation: "Declare the runner and its options: `[tool.pytest.ini_options]` in pyproject.toml (with pytest as a dev dependency), a `test` script in package.json, or a nextest profile; document the command in the README.",

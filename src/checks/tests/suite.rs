@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "Test files and test cases are counted per language (pytest/unittest, #[test], it()/test(), func TestX).",
         weight: 1.5,
         severity: Severity::P0,
+        by_kind: None,
         effort: Effort::L,
         rationale: "Without automated tests nothing shows that the code does what it claims, and every change is a regression risk. No reviewer signs off production readiness for untested code.",
         remediation: "Add a test suite with the ecosystem's standard runner (pytest, cargo test, Jest/Vitest, go test), starting with the critical paths: the main entry points, error handling, and code that talks to external services. Run it in CI on every pull request.",
