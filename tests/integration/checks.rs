@@ -30,6 +30,8 @@ struct Case {
     absent: bool,
     /// Severity of the most severe concern.
     severity: Option<String>,
+    /// The check's one-line summary, exactly.
+    summary: Option<String>,
     /// Create git metadata with these tags.
     git_tags: Option<Vec<String>>,
     files: BTreeMap<String, String>,
@@ -88,6 +90,11 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
             "status {got}, expected {} ({})",
             case.status, check.summary
         ));
+    }
+    if let Some(want) = &case.summary {
+        if &check.summary != want {
+            return Err(format!("summary {:?}, expected {want:?}", check.summary));
+        }
     }
     let findings: Vec<_> = check
         .findings

@@ -62,12 +62,18 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     // Rust and Go ship their own linters; running them in CI counts as configured.
     for s in cx.facts.ci.steps("lint") {
         if s.step.text.contains("clippy") || s.step.text.contains("go vet") {
-            let name = if s.step.text.contains("clippy") {
-                "Clippy (in CI)"
+            let base = if s.step.text.contains("clippy") {
+                "Clippy"
             } else {
-                "go vet (in CI)"
+                "go vet"
             };
-            linters.push((name.to_string(), cx.at(&s.file.path, s.step.line)));
+            // Named once: "Clippy" when also configured, "Clippy (in CI)" when only run.
+            let name = if linters.iter().any(|(n, _)| n == base) {
+                base.to_string()
+            } else {
+                format!("{base} (in CI)")
+            };
+            linters.push((name, cx.at(&s.file.path, s.step.line)));
         }
     }
     // A linter run by a task runner (tox, package.json scripts, Makefile, pre-commit)
@@ -89,8 +95,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let types = evidence_of(ArtifactKind::TypeChecker);
     let type_ok = !needs_types || !types.is_empty();
     let names = |v: &[(String, Evidence)]| {
-        let mut n: Vec<&str> = v.iter().map(|(n, _)| n.as_str()).collect();
-        n.dedup();
+        let mut n: Vec<&str> = Vec::new();
+        for (name, _) in v {
+            if !n.contains(&name.as_str()) {
+                n.push(name);
+            }
+        }
         n.join(", ")
     };
     let mut found: Vec<Evidence> = linters
