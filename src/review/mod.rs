@@ -855,10 +855,17 @@ fn executive_summary(r: &Review) -> String {
         }),
     ) {
         if let (Some(overall), Some(b), Some(w)) = (r.overall_score, best.score, worst.score) {
-            s.push_str(&format!(
-                " Overall score {overall:.1}/10; strongest: {} ({b:.1}), weakest: {} ({w:.1}).",
-                best.title, worst.title
-            ));
+            // Scores equal to the shown precision: no category stands out.
+            if format!("{b:.1}") == format!("{w:.1}") {
+                s.push_str(&format!(
+                    " Overall score {overall:.1}/10; every scored category scores {b:.1}."
+                ));
+            } else {
+                s.push_str(&format!(
+                    " Overall score {overall:.1}/10; strongest: {} ({b:.1}), weakest: {} ({w:.1}).",
+                    best.title, worst.title
+                ));
+            }
         }
     }
     let counts: Vec<String> = [Severity::P0, Severity::P1, Severity::P2, Severity::P3]

@@ -99,18 +99,16 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     ),
                 ],
             ),
-        (Some(ev), None) => {
-            Outcome::partial(0.75, "version declared; tags unknown (no git metadata)").concern_at(
-                def,
-                Severity::P3,
-                "Version tags could not be checked",
-                "The directory is not a git checkout, so release tags could not be verified.",
-                vec![
-                    ev,
-                    Evidence::absent("a .git directory", "the audited directory"),
-                ],
-            )
-        }
+        // Without git metadata, tags are unknown rather than missing.
+        (Some(ev), None) => cx.not_shipped("Git history (release tags)").unwrap_or_else(|| {
+            let at = ev
+                .location()
+                .map(|l| format!(" ({}:{})", l.path, l.line))
+                .unwrap_or_default();
+            Outcome::unknown(format!(
+                "version declared{at}; release tags could not be checked: the directory is not a git checkout"
+            ))
+        }),
         (None, _) => Outcome::fail("no version declared").concern(
             def,
             "No version declared",
