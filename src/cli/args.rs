@@ -54,7 +54,13 @@ pub struct AuditArgs {
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
     /// Worker threads [default: one per core].
-    #[arg(long, short, value_name = "N", default_value_t = 0)]
+    #[arg(
+        long,
+        short,
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
     pub jobs: usize,
     /// Print nothing on success (errors and the gate result still go to stderr).
     #[arg(long, short)]
