@@ -2,7 +2,7 @@
 
 use crate::analyze::catalog::DetectorKind;
 use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
-use crate::model::{Category, Effort, ProjectKind, Severity};
+use crate::model::{Category, Effort, Severity};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -27,18 +27,14 @@ pub const CHECK: Check = Check {
 };
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
-    if cx.production_lines() == 0 {
-        return Outcome::not_applicable("no production source code");
-    }
-    if cx.kind == ProjectKind::Library {
-        return Outcome::not_applicable("libraries leave error reporting to the application");
-    }
     super::library_in_use(
         cx,
         &CHECK.def,
-        &[DetectorKind::ErrorTracking],
-        "error tracking",
-        "sentry_sdk, @sentry/*, sentry crate, sentry-go, rollbar, bugsnag, honeybadger",
-        CHECK.def.severity_for(cx.kind),
+        &super::Library {
+            kinds: &[DetectorKind::ErrorTracking],
+            what: "error tracking",
+            looked_for: "sentry_sdk, @sentry/*, sentry crate, sentry-go, rollbar, bugsnag, honeybadger",
+            not_for_libraries: "libraries leave error reporting to the application",
+        },
     )
 }

@@ -2,7 +2,7 @@
 
 use crate::analyze::catalog::DetectorKind;
 use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
-use crate::model::{Category, Effort, ProjectKind, Severity};
+use crate::model::{Category, Effort, Severity};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -27,20 +27,14 @@ pub const CHECK: Check = Check {
 };
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
-    if cx.production_lines() == 0 {
-        return Outcome::not_applicable("no production source code");
-    }
-    if cx.kind == ProjectKind::Library {
-        return Outcome::not_applicable(
-            "libraries report through their API; logging is the application's choice",
-        );
-    }
     super::library_in_use(
         cx,
         &CHECK.def,
-        &[DetectorKind::Logging, DetectorKind::StructuredLogging],
-        "logging",
-        "logging/loguru/structlog imports, log/tracing crates, winston/pino/bunyan, log/slog/zap/zerolog",
-        CHECK.def.severity_for(cx.kind),
+        &super::Library {
+            kinds: &[DetectorKind::Logging, DetectorKind::StructuredLogging],
+            what: "logging",
+            looked_for: "logging/loguru/structlog imports, log/tracing crates, winston/pino/bunyan, log/slog/zap/zerolog",
+            not_for_libraries: "libraries report through their API; logging is the application's choice",
+        },
     )
 }

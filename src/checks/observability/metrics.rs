@@ -2,7 +2,7 @@
 
 use crate::analyze::catalog::DetectorKind;
 use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
-use crate::model::{Category, Effort, ProjectKind, Severity};
+use crate::model::{Category, Effort, Severity};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -27,18 +27,14 @@ pub const CHECK: Check = Check {
 };
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
-    if cx.production_lines() == 0 {
-        return Outcome::not_applicable("no production source code");
-    }
-    if cx.kind == ProjectKind::Library {
-        return Outcome::not_applicable("libraries do not export metrics themselves");
-    }
     super::library_in_use(
         cx,
         &CHECK.def,
-        &[DetectorKind::Metrics],
-        "metrics",
-        "prometheus_client, statsd, datadog, OpenTelemetry metrics, prom-client, metrics/prometheus crates, client_golang",
-        CHECK.def.severity_for(cx.kind),
+        &super::Library {
+            kinds: &[DetectorKind::Metrics],
+            what: "metrics",
+            looked_for: "prometheus_client, statsd, datadog, OpenTelemetry metrics, prom-client, metrics/prometheus crates, client_golang",
+            not_for_libraries: "libraries do not export metrics themselves",
+        },
     )
 }

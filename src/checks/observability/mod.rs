@@ -10,18 +10,32 @@ pub mod tracing;
 
 use crate::analyze::catalog::DetectorKind;
 use crate::checks::{CheckDef, Context, Outcome};
-use crate::model::{Evidence, Severity};
+use crate::model::{Evidence, ProjectKind};
 
-/// Judges whether production code uses a library of one of `kinds`: a strength when it
-/// does, partial when the library is only declared, a concern at `severity` otherwise.
-pub(crate) fn library_in_use(
-    cx: &Context<'_>,
-    def: &CheckDef,
-    kinds: &[DetectorKind],
-    what: &str,
-    looked_for: &str,
-    severity: Severity,
-) -> Outcome {
+/// What an observability library check looks for.
+pub(crate) struct Library<'a> {
+    /// Detector kinds that satisfy the check.
+    pub kinds: &'a [DetectorKind],
+    /// What the library does, for titles ("structured logging").
+    pub what: &'a str,
+    /// The absence record when nothing is found.
+    pub looked_for: &'a str,
+    /// Why the check does not apply to a library.
+    pub not_for_libraries: &'a str,
+}
+
+/// Judges whether production code uses a library of one of `lib.kinds`: a strength when
+/// it does, partial when the library is only declared, a concern at the check's severity
+/// for the project kind otherwise. Not applicable without production code or to libraries.
+pub(crate) fn library_in_use(cx: &Context<'_>, def: &CheckDef, lib: &Library<'_>) -> Outcome {
+    if cx.production_lines() == 0 {
+        return Outcome::not_applicable("no production source code");
+    }
+    if cx.kind == ProjectKind::Library {
+        return Outcome::not_applicable(lib.not_for_libraries);
+    }
+    let (kinds, what, looked_for) = (lib.kinds, lib.what, lib.looked_for);
+    let severity = def.severity_for(cx.kind);
     let dets: Vec<_> = cx
         .facts
         .detections

@@ -2,7 +2,7 @@
 
 use crate::analyze::catalog::DetectorKind;
 use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
-use crate::model::{Category, Effort, ProjectKind, Severity};
+use crate::model::{Category, Effort, Severity};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
         summary: "Logs are emitted as structured records (structlog, python-json-logger, pino, bunyan, slog, zap, zerolog, tracing-subscriber JSON).",
         weight: 1.0,
         severity: Severity::P1,
+        // Machine-parsed logs matter where a log pipeline ingests them: services.
         by_kind: Some(KindSeverity {
             service: Severity::P1,
             cli: Severity::P3,
@@ -27,19 +28,14 @@ pub const CHECK: Check = Check {
 };
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
-    if cx.production_lines() == 0 {
-        return Outcome::not_applicable("no production source code");
-    }
-    if cx.kind == ProjectKind::Library {
-        return Outcome::not_applicable("libraries leave log formatting to the application");
-    }
     super::library_in_use(
         cx,
         &CHECK.def,
-        &[DetectorKind::StructuredLogging],
-        "structured logging",
-        "structlog, python-json-logger, loguru serialize=True, pino, bunyan, winston format.json(), slog, zap, zerolog, tracing-subscriber .json()",
-        // Machine-parsed logs matter where a log pipeline ingests them: services.
-        CHECK.def.severity_for(cx.kind),
+        &super::Library {
+            kinds: &[DetectorKind::StructuredLogging],
+            what: "structured logging",
+            looked_for: "structlog, python-json-logger, loguru serialize=True, pino, bunyan, winston format.json(), slog, zap, zerolog, tracing-subscriber .json()",
+            not_for_libraries: "libraries leave log formatting to the application",
+        },
     )
 }

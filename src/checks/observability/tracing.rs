@@ -2,7 +2,7 @@
 
 use crate::analyze::catalog::DetectorKind;
 use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
-use crate::model::{Category, Effort, ProjectKind, Severity};
+use crate::model::{Category, Effort, Severity};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -27,18 +27,14 @@ pub const CHECK: Check = Check {
 };
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
-    if cx.production_lines() == 0 {
-        return Outcome::not_applicable("no production source code");
-    }
-    if cx.kind == ProjectKind::Library {
-        return Outcome::not_applicable("libraries are traced by the application using them");
-    }
     super::library_in_use(
         cx,
         &CHECK.def,
-        &[DetectorKind::Tracing],
-        "tracing",
-        "OpenTelemetry, ddtrace/dd-trace, Elastic APM, New Relic, Jaeger, tracing-opentelemetry",
-        CHECK.def.severity_for(cx.kind),
+        &super::Library {
+            kinds: &[DetectorKind::Tracing],
+            what: "tracing",
+            looked_for: "OpenTelemetry, ddtrace/dd-trace, Elastic APM, New Relic, Jaeger, tracing-opentelemetry",
+            not_for_libraries: "libraries are traced by the application using them",
+        },
     )
 }
