@@ -69,25 +69,9 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
     s.facts.env_reads = env;
 
     if file.kind == FileKind::Test {
-        let mut tests = Vec::new();
-        with(&r.test, |re| {
-            s.each(re, |caps, line| {
-                if let Some(m) = caps.get(1) {
-                    tests.push((m.as_str().to_string(), line));
-                }
-            })
-        });
-        s.facts.tests = tests;
+        s.facts.tests = s.group1(&r.test);
     }
-    let mut benches = Vec::new();
-    with(&r.bench, |re| {
-        s.each(re, |caps, line| {
-            if let Some(m) = caps.get(1) {
-                benches.push((m.as_str().to_string(), line));
-            }
-        })
-    });
-    s.facts.benchmarks = benches;
+    s.facts.benchmarks = s.group1(&r.bench);
 
     let mut routes = Vec::new();
     with(&r.route, |re| {

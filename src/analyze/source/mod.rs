@@ -100,6 +100,19 @@ pub(crate) struct Scan<'a> {
 }
 
 impl<'a> Scan<'a> {
+    /// The first group's text and line of every match of `re` that starts in code.
+    pub fn group1(&self, re: &Option<Regex>) -> Vec<(String, u32)> {
+        let mut out = Vec::new();
+        with(re, |re| {
+            self.each(re, |caps, line| {
+                if let Some(m) = caps.get(1) {
+                    out.push((m.as_str().to_string(), line));
+                }
+            })
+        });
+        out
+    }
+
     /// Calls `f` with the captures and line of every match of `re` that starts in code.
     pub fn each(&self, re: &Regex, mut f: impl FnMut(&Captures<'a>, u32)) {
         let mut strings = StringState::default();

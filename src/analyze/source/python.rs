@@ -87,26 +87,10 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
     imports.sort_by_key(|i| i.line);
     s.facts.imports = imports;
 
-    let mut env = Vec::new();
-    with(&r.env, |re| {
-        s.each(re, |caps, line| {
-            if let Some(m) = caps.get(1) {
-                env.push((m.as_str().to_string(), line));
-            }
-        })
-    });
-    s.facts.env_reads = env;
+    s.facts.env_reads = s.group1(&r.env);
 
     if file.kind == FileKind::Test {
-        let mut tests = Vec::new();
-        with(&r.test, |re| {
-            s.each(re, |caps, line| {
-                if let Some(m) = caps.get(1) {
-                    tests.push((m.as_str().to_string(), line));
-                }
-            })
-        });
-        s.facts.tests = tests;
+        s.facts.tests = s.group1(&r.test);
     }
 
     let mut routes = Vec::new();
