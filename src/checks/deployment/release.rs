@@ -1,7 +1,7 @@
 //! Judges whether releases are automated (publish or deploy from CI).
 
 use crate::checks::ci::step_evidence;
-use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
 use crate::model::{Category, Effort, Evidence, Severity, plural};
 
 pub const CHECK: Check = Check {
@@ -12,7 +12,11 @@ pub const CHECK: Check = Check {
         summary: "CI publishes or deploys releases (twine/uv/poetry publish, cargo publish, npm publish, goreleaser, docker push, kubectl/helm, platform deploys).",
         weight: 1.0,
         severity: Severity::P2,
-        by_kind: None,
+        by_kind: Some(KindSeverity {
+            service: Severity::P2,
+            cli: Severity::P3,
+            library: Some(Severity::P3),
+        }),
         effort: Effort::M,
         rationale: "Releases cut by hand from a laptop are irreproducible: they depend on local state, skip the checks CI runs, and cannot be repeated quickly to roll forward or back.",
         remediation: "Add a release workflow triggered by a version tag that builds, tests and publishes (package registry, container registry) or deploys, using stored credentials and trusted publishing where available.",
@@ -108,8 +112,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             "Release commands exist in local scripts, but no CI job runs them.",
         )
     };
-    Outcome::scored(score, "no release automation in CI").concern(
+    Outcome::scored(score, "no release automation in CI").concern_at(
         def,
+        def.severity_for(cx.kind),
         "No automated release pipeline",
         message,
         evidence,

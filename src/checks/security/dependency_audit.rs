@@ -2,7 +2,7 @@
 //! enforces it.
 
 use crate::analyze::catalog::ArtifactKind;
-use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
 use crate::model::{Category, Effort, Evidence, Severity};
 
 pub const CHECK: Check = Check {
@@ -13,7 +13,11 @@ pub const CHECK: Check = Check {
         summary: "A known-vulnerability audit of dependencies (pip-audit, cargo audit/deny, npm audit, govulncheck, OSV-Scanner, Trivy) runs in CI; update bots count as configured.",
         weight: 1.0,
         severity: Severity::P2,
-        by_kind: None,
+        by_kind: Some(KindSeverity {
+            service: Severity::P2,
+            cli: Severity::P2,
+            library: Some(Severity::P3),
+        }),
         effort: Effort::S,
         rationale: "Most vulnerable code in production is in dependencies, not in the project's own code. An audit in CI reports a published advisory on the next build instead of after an incident.",
         remediation: "Add the ecosystem's audit to CI (`pip-audit`, `cargo audit` or `cargo deny check advisories`, `npm audit --audit-level=high`, `govulncheck ./...`) and enable Dependabot or Renovate to propose the upgrades.",
@@ -44,6 +48,6 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         "dependency audit",
         "pip-audit, safety, cargo audit/deny, npm audit, govulncheck, osv-scanner, trivy, dependency-review in CI; Dependabot or Renovate",
         bots,
-        CHECK.def.severity,
+        CHECK.def.severity_for(cx.kind),
     )
 }
