@@ -22,6 +22,15 @@ pub enum TestKind {
 }
 
 impl TestKind {
+    /// Every kind, in report order.
+    pub const ALL: [TestKind; 5] = [
+        TestKind::Unit,
+        TestKind::Integration,
+        TestKind::E2e,
+        TestKind::Security,
+        TestKind::Performance,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             TestKind::Unit => "unit",

@@ -7,7 +7,7 @@ use std::fs;
 use greenlight::model::Status;
 use greenlight::review::Verdict;
 
-use crate::support::{audit, check_locations, materialize, run, stderr};
+use crate::support::{audit, audit_markdown, check_locations, materialize, run, stderr};
 
 fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
@@ -193,17 +193,7 @@ fn hostile_text_does_not_break_the_markdown_report() {
         ),
         ("app.py", "# TODO | fix `this` <b>\nx = 1\n"),
     ]));
-    let out_dir = tempfile::tempdir().unwrap();
-    let md = out_dir.path().join("r.md");
-    let out = run(&[
-        "audit",
-        dir.path().to_str().unwrap(),
-        "-q",
-        "--out",
-        md.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0));
-    let text = fs::read_to_string(md).unwrap();
+    let text = audit_markdown(dir.path());
     assert!(!text.contains("<script>"), "HTML must be escaped");
 }
 
@@ -273,17 +263,7 @@ fn paths_with_pipes_and_control_characters_do_not_break_the_markdown() {
         ("src/a|b.py", "x = 1\n"),
         ("src/esc\u{1b}[31mred.py", "# TODO fix ``a|b``\ny = 2\n"),
     ]));
-    let out_dir = tempfile::tempdir().unwrap();
-    let md = out_dir.path().join("r.md");
-    let out = run(&[
-        "audit",
-        dir.path().to_str().unwrap(),
-        "-q",
-        "--out",
-        md.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = fs::read_to_string(md).unwrap();
+    let text = audit_markdown(dir.path());
     assert!(
         !text.chars().any(|c| c.is_control() && c != '\n'),
         "control characters in the report"

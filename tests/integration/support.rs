@@ -83,6 +83,22 @@ pub fn audit_json(root: &Path, extra: &[&str]) -> (serde_json::Value, Output) {
     (serde_json::from_str(&text).unwrap(), output)
 }
 
+/// Runs `greenlight audit ROOT --quiet --out review.md`, asserts success, and returns
+/// the Markdown.
+pub fn audit_markdown(root: &Path) -> String {
+    let out_dir = tempfile::tempdir().unwrap();
+    let md = out_dir.path().join("review.md");
+    let output = run(&[
+        "audit",
+        root.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    fs::read_to_string(md).unwrap()
+}
+
 /// `path:line` of every location in the findings of one check.
 pub fn check_locations(review: &Review, check: &str) -> Vec<String> {
     let summary = review.checks.iter().find(|c| c.id == check).unwrap();

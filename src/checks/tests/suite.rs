@@ -56,13 +56,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         })
         .collect();
     let mut kinds: Vec<String> = Vec::new();
-    for kind in [
-        TestKind::Unit,
-        TestKind::Integration,
-        TestKind::E2e,
-        TestKind::Security,
-        TestKind::Performance,
-    ] {
+    for kind in TestKind::ALL {
         let n = t.of_kind(kind).count();
         if n > 0 {
             kinds.push(format!("{} {}", n, kind.label()));
