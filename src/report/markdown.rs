@@ -7,7 +7,7 @@ use crate::analyze::tests::TestKind;
 use crate::model::{
     Category, Evidence, Finding, FindingKind, Severity, Status, group_digits, plural,
 };
-use crate::review::{Level, Rag, Review, Verdict};
+use crate::review::{CategoryScore, Level, Rag, Review, Verdict};
 
 /// Escapes text for a Markdown table cell or paragraph.
 fn esc(s: &str) -> String {
@@ -68,6 +68,25 @@ fn evidence_line(e: &Evidence) -> String {
             format!("not found: {} (searched {})", esc(looked_for), esc(scope))
         }
     }
+}
+
+/// A category's status; one whose every check is not applicable shows as such rather
+/// than as unknown.
+fn category_icon(r: &Review, c: &CategoryScore) -> &'static str {
+    if not_applicable(r, c) {
+        "➖ N/A"
+    } else {
+        rag_icon(c.status)
+    }
+}
+
+/// Whether no check of the category applies to this project.
+fn not_applicable(r: &Review, c: &CategoryScore) -> bool {
+    c.score.is_none()
+        && r.checks
+            .iter()
+            .filter(|k| k.category == c.id)
+            .all(|k| k.status == Status::NotApplicable)
 }
 
 fn rag_icon(r: Rag) -> &'static str {
@@ -187,6 +206,9 @@ fn executive_summary(o: &mut String, r: &Review) {
                 esc(&w.title)
             ),
             (None, Some(b)) => esc(&b.title),
+            (None, None) if not_applicable(r, c) => {
+                format!("no check applies to a {}", r.project_kind.noun())
+            }
             (None, None) if c.score.is_none() => "nothing could be determined statically".into(),
             (None, None) => "no concerns".into(),
         };
@@ -203,7 +225,7 @@ fn executive_summary(o: &mut String, r: &Review) {
             o,
             "| **{}** | {} | {} | {} |",
             c.title,
-            rag_icon(c.status),
+            category_icon(r, c),
             score(c.score),
             note
         );
@@ -388,7 +410,7 @@ fn checklist(o: &mut String, r: &Review) {
             o,
             "| **{}** | {} | {} | {} | {} | {} |",
             c.title,
-            rag_icon(c.status),
+            category_icon(r, c),
             score(c.score),
             none(&strengths, "—"),
             none(&risks, "none found"),
@@ -433,7 +455,7 @@ fn details(o: &mut String, r: &Review) {
             "### 3.{} {} ({}, {})\n",
             i + 1,
             c.title,
-            rag_icon(c.status),
+            category_icon(r, c),
             score(c.score)
         );
         for check in r.checks.iter().filter(|k| k.category == c.id) {

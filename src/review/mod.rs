@@ -553,6 +553,14 @@ const FACTORS: &[(&str, &[Category])] = &[
 ];
 
 fn risks(categories: &[CategoryScore], findings: &[Finding], checks: &[CheckSummary]) -> Vec<Risk> {
+    // A category none of whose checks applies to the project (observability for a library).
+    let not_applicable = |c: &CategoryScore| {
+        c.score.is_none()
+            && checks
+                .iter()
+                .filter(|k| k.category == c.id)
+                .all(|k| k.status == Status::NotApplicable)
+    };
     FACTORS
         .iter()
         .map(|(factor, cats)| {
@@ -574,7 +582,10 @@ fn risks(categories: &[CategoryScore], findings: &[Finding], checks: &[CheckSumm
                     Rag::Yellow => 1,
                     _ => 0,
                 });
+            let applies = !scores.iter().all(|c| not_applicable(c));
             let level = match (worst_rag, worst_sev) {
+                // Nothing in these categories applies to the project: not its risk.
+                (None, None) if !applies => Level::Low,
                 (None, None) => Level::Unknown,
                 (Some(Rag::Red), _) | (_, Some(Severity::P0)) | (_, Some(Severity::P1)) => {
                     Level::High
@@ -587,6 +598,7 @@ fn risks(categories: &[CategoryScore], findings: &[Finding], checks: &[CheckSumm
                     .iter()
                     .map(|c| match c.score {
                         Some(s) => format!("{} {s:.1}/10", c.title),
+                        None if not_applicable(c) => format!("{}: no check applies", c.title),
                         None => format!("{} not determined", c.title),
                     })
                     .collect();
@@ -606,7 +618,9 @@ fn risks(categories: &[CategoryScore], findings: &[Finding], checks: &[CheckSumm
                 .map(|f| f.title.as_str())
                 .take(2)
                 .collect();
-            let mitigation = if strengths.is_empty() {
+            let mitigation = if !applies {
+                "none needed".to_string()
+            } else if strengths.is_empty() {
                 let fix = concerns
                     .iter()
                     .min_by_key(|f| f.severity)
@@ -616,7 +630,6 @@ fn risks(categories: &[CategoryScore], findings: &[Finding], checks: &[CheckSumm
             } else {
                 strengths.join("; ")
             };
-            let _ = checks;
             Risk {
                 factor,
                 level,

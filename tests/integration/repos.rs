@@ -5,9 +5,9 @@ use std::fs;
 use std::path::PathBuf;
 
 use greenlight::model::{ProjectKind, Severity, Status};
-use greenlight::review::{Review, Verdict};
+use greenlight::review::{Level, Review, Verdict};
 
-use crate::support::{audit, audit_json, check_locations, fixtures, run, stderr};
+use crate::support::{audit, audit_json, audit_markdown, check_locations, fixtures, run, stderr};
 
 fn repo(name: &str) -> PathBuf {
     fixtures().join("repos").join(name)
@@ -162,6 +162,28 @@ fn rust_library_skips_what_libraries_do_not_need() {
         check_locations(&r, "performance.benchmarks").contains(&"benches/parse.rs:7".to_string())
     );
     assert_eq!(r.stack.languages[0].version.as_ref().unwrap().0, "≥ 1.70");
+}
+
+#[test]
+fn a_category_that_does_not_apply_reads_as_such_not_as_unknown() {
+    let library = repo("rust-crate");
+    let md = audit_markdown(&library);
+    assert!(
+        md.contains("| **Observability** | ➖ N/A | n/a | no check applies to a library |"),
+        "{md}"
+    );
+    assert!(md.contains("### 3.7 Observability (➖ N/A, n/a)"));
+    let r = audit(&library);
+    let incidents = r
+        .risks
+        .iter()
+        .find(|k| k.factor == "Undetected incidents")
+        .unwrap();
+    assert_eq!(incidents.level, Level::Low);
+    assert_eq!(incidents.reason, "Observability: no check applies");
+    // A CLI has observability checks that apply: its category is scored, not N/A.
+    let cli = audit_markdown(&repo("python-cli-poor"));
+    assert!(!cli.contains("| **Observability** | ➖ N/A"));
 }
 
 #[test]
