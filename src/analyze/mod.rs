@@ -9,6 +9,7 @@ pub mod ci;
 pub mod container;
 pub mod docs;
 pub mod manifest;
+pub mod python;
 pub mod source;
 pub mod stack;
 pub mod tests;
@@ -120,6 +121,8 @@ pub struct Facts {
     pub problems: Vec<Problem>,
     /// Set when the tree is a published package, not a repository.
     pub distribution: Option<Distribution>,
+    /// Python module map, import graph and dependency use.
+    pub python: python::PyProject,
 }
 
 impl Facts {
@@ -342,6 +345,7 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
         &containers,
         policy,
     );
+    let python = python::modules::build(inventory, &sources, &manifests);
     let env_files = env_files(inventory);
     let distribution = distribution(inventory, &manifests);
     problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
@@ -359,6 +363,7 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
         env_files,
         problems,
         distribution,
+        python,
     }
 }
 

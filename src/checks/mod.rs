@@ -13,6 +13,7 @@ mod documentation;
 mod e2e;
 mod observability;
 mod performance;
+pub mod python;
 mod security;
 mod tests;
 
@@ -295,7 +296,9 @@ pub static CHECKS: &[Check] = &[
     code_quality::analysable::CHECK,
     code_quality::config_valid::CHECK,
     code_quality::linters::CHECK,
+    code_quality::syntax_errors::CHECK,
     code_quality::todo_density::CHECK,
+    code_quality::unresolved_imports::CHECK,
     deployment::container::CHECK,
     deployment::dockerfile::CHECK,
     deployment::environments::CHECK,

@@ -3,8 +3,9 @@
 //! routes, entry points, server start-up, and the catalog's code patterns. Matches in
 //! comments are ignored (markers are only taken from comments).
 //!
-//! These scanners are line-aware regular expressions, not parsers; each language's
-//! rules live in its own file.
+//! Python facts come from a tree-sitter parse (`analyze::python`); the other
+//! languages' scanners are line-aware regular expressions. Each language's rules live in
+//! its own file.
 
 mod go;
 mod javascript;
@@ -80,6 +81,9 @@ pub struct SourceFacts {
     pub detector_hits: Vec<(usize, u32)>,
     /// Rust: line of `#[cfg(test)]`, where inline tests begin.
     pub inline_tests_from: Option<u32>,
+    /// Python: everything the syntax tree says.
+    #[serde(skip)]
+    pub python: Option<Box<crate::analyze::python::PyFile>>,
 }
 
 impl SourceFacts {

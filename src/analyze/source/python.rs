@@ -1,148 +1,49 @@
-//! Python source rules.
+//! Python source facts come from the syntax tree (`analyze::python`): this maps the
+//! parse into the language-neutral [`SourceFacts`](super::SourceFacts) fields.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
-use super::{Import, Route, Scan, rule, with};
+use super::{Import, Route, Scan};
+use crate::analyze::python;
 use crate::repo::{FileKind, RepoFile};
 
-struct Rules {
-    import: Option<Regex>,
-    from: Option<Regex>,
-    env: Option<Regex>,
-    test: Option<Regex>,
-    route: Option<Regex>,
-    django_path: Option<Regex>,
-    main: Option<Regex>,
-    server: Option<Regex>,
+pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
+    let test_file = file.kind == FileKind::Test || is_test_name(file.name());
+    let Some(py) = python::parse(s.text, test_file) else {
+        return;
+    };
+    s.facts.imports = py
+        .imports
+        .iter()
+        .map(|i| Import {
+            module: format!("{}{}", ".".repeat(usize::from(i.level)), i.module),
+            line: i.line,
+            names: i.names.clone(),
+        })
+        .collect();
+    s.facts.env_reads = py.env_reads.clone();
+    if file.kind == FileKind::Test {
+        s.facts.tests = py.tests.iter().map(|t| (t.name.clone(), t.line)).collect();
+    }
+    s.facts.routes = py
+        .routes
+        .iter()
+        .map(|r| Route {
+            path: r.path.clone(),
+            line: r.line,
+        })
+        .collect();
+    s.facts.main_entry = py.main_guard;
+    if file.name() == "__main__.py" {
+        s.facts.main_entry.get_or_insert(1);
+    }
+    s.facts.server_starts = py.server_starts.clone();
+    s.facts.python = Some(Box::new(py));
 }
 
-static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
-    import: rule(
-        r"(?m)^[ \t]*import[ \t]+([A-Za-z_][\w.]*(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*(?:[ \t]+as[ \t]+\w+)?)*)",
-    ),
-    from: rule(r"(?m)^[ \t]*from[ \t]+(\.*[A-Za-z_][\w.]*|\.+)[ \t]+import[ \t]*(\(|[^\n#]*)"),
-    env: rule(
-        r#"\b(?:environ\s*\[\s*|environ\.(?:get|setdefault|pop)\s*\(\s*|getenv\s*\(\s*)[rbuRBU]?["']([A-Za-z_][A-Za-z0-9_]*)["']"#,
-    ),
-    test: rule(r"(?m)^[ \t]*(?:async[ \t]+)?def[ \t]+(test\w*)[ \t]*\("),
-    route: rule(
-        r#"(?m)^[ \t]*@[ \t]*\w+(?:\.\w+)*\.(?:get|post|put|delete|patch|head|options|route|api_route|websocket)\(\s*[rf]?["']([^"'\n]*)["']"#,
-    ),
-    django_path: rule(r#"\b(?:re_)?path\(\s*r?["']\^?([^"'\n]*)["']"#),
-    main: rule(r#"(?m)^if[ \t]+__name__[ \t]*==[ \t]*["']__main__["'][ \t]*:"#),
-    server: rule(
-        r"\b(?:FastAPI|Flask|Starlette|Quart|Sanic|Litestar)\(|\buvicorn\.run\(|\bweb\.run_app\(|\bget_(?:wsgi|asgi)_application\(|\bserve_forever\(|\bHTTPServer\(",
-    ),
-});
-
-/// Longest parenthesised `from … import (…)` list read, in bytes.
-const MAX_IMPORT_LIST: usize = 4096;
-
-pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
-    let r = &*RULES;
-    let text = s.text;
-    let mut imports = Vec::new();
-    with(&r.import, |re| {
-        s.each(re, |caps, line| {
-            let Some(list) = caps.get(1) else { return };
-            for part in list.as_str().split(',') {
-                let module = part.split_whitespace().next().unwrap_or("");
-                if !module.is_empty() {
-                    imports.push(Import::new(module.to_string(), line));
-                }
-            }
-        })
-    });
-    with(&r.from, |re| {
-        s.each(re, |caps, line| {
-            if let Some(m) = caps.get(1) {
-                let mut import = Import::new(m.as_str().to_string(), line);
-                if let Some(names) = caps.get(2) {
-                    // A parenthesised list may span lines: read to its `)` by hand,
-                    // within a bound (a regex spanning lines costs quadratic time on a
-                    // file of unclosed parentheses).
-                    let list = if names.as_str() == "(" {
-                        let rest = text.get(names.end()..).unwrap_or("");
-                        let window = rest.get(..rest.len().min(MAX_IMPORT_LIST)).unwrap_or(rest);
-                        window.split(')').next().unwrap_or("")
-                    } else {
-                        names.as_str()
-                    };
-                    import.names = list
-                        .trim_matches(['(', ')', ' ', '\t', '\\'])
-                        .split(',')
-                        .filter_map(|n| n.split_whitespace().next())
-                        .filter(|n| {
-                            n.chars().all(|c| c.is_alphanumeric() || c == '_') && !n.is_empty()
-                        })
-                        .map(str::to_string)
-                        .collect();
-                }
-                imports.push(import);
-            }
-        })
-    });
-    imports.sort_by_key(|i| i.line);
-    s.facts.imports = imports;
-
-    s.facts.env_reads = s.group1(&r.env);
-
-    if file.kind == FileKind::Test {
-        s.facts.tests = s.group1(&r.test);
-    }
-
-    let mut routes = Vec::new();
-    with(&r.route, |re| {
-        s.each(re, |caps, line| {
-            if let Some(m) = caps.get(1) {
-                routes.push(Route {
-                    path: m.as_str().to_string(),
-                    line,
-                });
-            }
-        })
-    });
-    if file.name() == "urls.py" {
-        with(&r.django_path, |re| {
-            s.each(re, |caps, line| {
-                if let Some(m) = caps.get(1) {
-                    routes.push(Route {
-                        path: format!("/{}", m.as_str().trim_start_matches('/')),
-                        line,
-                    });
-                }
-            })
-        });
-    }
-    s.facts.routes = routes;
-
-    let mut main = None;
-    with(&r.main, |re| {
-        s.each(re, |_, line| {
-            main.get_or_insert(line);
-        })
-    });
-    if file.name() == "__main__.py" {
-        main.get_or_insert(1);
-    }
-    s.facts.main_entry = main;
-
-    let mut servers = Vec::new();
-    with(&r.server, |re| {
-        s.each(re, |_, line| {
-            // A definition (`def get_asgi_application(`) is not a start-up.
-            let text = file.line(line).trim_start();
-            if !text.starts_with("def ")
-                && !text.starts_with("async def ")
-                && !text.starts_with("class ")
-            {
-                servers.push(line);
-            }
-        })
-    });
-    s.facts.server_starts = servers;
+/// pytest's default test file names.
+fn is_test_name(name: &str) -> bool {
+    name == "conftest.py"
+        || (name.starts_with("test_") && name.ends_with(".py"))
+        || name.ends_with("_test.py")
 }
 
 #[cfg(test)]

@@ -4,4 +4,6 @@
 pub mod analysable;
 pub mod config_valid;
 pub mod linters;
+pub mod syntax_errors;
 pub mod todo_density;
+pub mod unresolved_imports;

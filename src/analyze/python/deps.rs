@@ -1,0 +1,258 @@
+//! Declared versus used dependencies: each third-party import is mapped to the
+//! distributions that provide it (the name itself, or the `import_names.toml` table for
+//! the names that differ, such as `yaml` → PyYAML) and compared with what the Python
+//! manifests declare. Imports guarded by `try/except ImportError`, `if TYPE_CHECKING`
+//! or a version check are optional.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+use super::modules::{ClassifiedImport, ImportClass};
+use super::{ImportGuard, PyFile};
+use crate::analyze::catalog::Ecosystem;
+use crate::analyze::manifest::Manifest;
+use crate::repo::{FileKind, Inventory};
+
+#[derive(Deserialize)]
+struct NameTable {
+    names: BTreeMap<String, Vec<String>>,
+}
+
+static NAMES: LazyLock<BTreeMap<String, Vec<String>>> = LazyLock::new(|| {
+    toml::from_str::<NameTable>(include_str!("import_names.toml"))
+        .map(|t| t.names)
+        .unwrap_or_default()
+});
+
+/// Distributions that may provide an import, best guess first.
+pub fn distributions_for(module: &str) -> Vec<String> {
+    let table = &*NAMES;
+    let mut key = module;
+    loop {
+        if let Some(d) = table.get(key) {
+            return d.clone();
+        }
+        match key.rsplit_once('.') {
+            Some((k, _)) => key = k,
+            None => break,
+        }
+    }
+    let top = module.split('.').next().unwrap_or(module);
+    let mut out = vec![top.to_string()];
+    // Namespace packages: `google.cloud.storage` ships as google-cloud-storage.
+    let parts: Vec<&str> = module.split('.').collect();
+    for n in (2..=parts.len().min(3)).rev() {
+        if let Some(p) = parts.get(..n) {
+            out.push(p.join("-"));
+        }
+    }
+    out
+}
+
+/// One third-party package the code imports.
+#[derive(Debug, Clone, Serialize)]
+pub struct DependencyUse {
+    /// Top-level import name (`yaml`, `google.cloud.storage` for namespaces).
+    pub import: String,
+    /// Distributions that would provide it.
+    pub distributions: Vec<String>,
+    /// Where a manifest declares it: (path, line).
+    pub declared: Option<(String, u32)>,
+    /// Named in test or task configuration (tox.ini, noxfile.py, CI workflows,
+    /// Makefile) though not in a manifest.
+    pub mentioned: bool,
+    /// Production uses: (file index, line), first few.
+    pub production: Vec<(usize, u32)>,
+    pub production_uses: usize,
+    /// Test and example uses: (file index, line), first few.
+    pub tests: Vec<(usize, u32)>,
+    pub test_uses: usize,
+    /// Every production use is guarded (optional at run time).
+    pub optional: bool,
+}
+
+const KEPT: usize = 5;
+
+/// Compares imports with declarations.
+pub(super) fn build(
+    inventory: &Inventory,
+    python: &[(usize, &PyFile)],
+    imports: &[ClassifiedImport],
+    manifests: &[Manifest],
+) -> Vec<DependencyUse> {
+    let eco = Ecosystem::Python;
+    let declared: Vec<(String, String, u32)> = manifests
+        .iter()
+        .filter(|m| m.ecosystem == eco)
+        .flat_map(|m| {
+            m.dependencies
+                .iter()
+                .map(|d| (d.normalized.clone(), m.path.clone(), d.line))
+        })
+        .collect();
+    let own: HashSet<String> = manifests
+        .iter()
+        .filter(|m| m.ecosystem == eco)
+        .filter_map(|m| m.name.as_deref().map(|n| eco.normalize(n)))
+        .collect();
+    let mentions = task_text(inventory);
+    let mut uses: BTreeMap<String, DependencyUse> = BTreeMap::new();
+    for c in imports {
+        let ImportClass::ThirdParty { top } = &c.class else {
+            continue;
+        };
+        let Some(imp) = python
+            .iter()
+            .find(|(f, _)| *f == c.file)
+            .and_then(|(_, p)| p.imports.get(c.import))
+        else {
+            continue;
+        };
+        if imp.guard == ImportGuard::TypeChecking {
+            continue;
+        }
+        let Some(file) = inventory.files.get(c.file) else {
+            continue;
+        };
+        let dists = distributions_for(&imp.module);
+        let key = namespace_key(&imp.module, top);
+        let entry = uses.entry(key.clone()).or_insert_with(|| {
+            let normalized: Vec<String> = dists.iter().map(|d| eco.normalize(d)).collect();
+            let declared_at = declared
+                .iter()
+                .find(|(n, _, _)| normalized.contains(n))
+                .map(|(_, p, l)| (p.clone(), *l));
+            let mentioned =
+                dists.iter().any(|d| mentions_word(&mentions, d)) || mentions_word(&mentions, top);
+            DependencyUse {
+                import: key.clone(),
+                distributions: dists.clone(),
+                declared: declared_at,
+                mentioned,
+                production: Vec::new(),
+                production_uses: 0,
+                tests: Vec::new(),
+                test_uses: 0,
+                optional: true,
+            }
+        });
+        if own.contains(&eco.normalize(top)) {
+            // The project importing itself (an installed layout the map missed).
+            entry.declared.get_or_insert((String::new(), 0));
+        }
+        if file.kind == FileKind::Source {
+            entry.production_uses += 1;
+            if entry.production.len() < KEPT {
+                entry.production.push((c.file, imp.line));
+            }
+            if !matches!(
+                imp.guard,
+                ImportGuard::TryExcept | ImportGuard::Conditional | ImportGuard::TypeChecking
+            ) {
+                entry.optional = false;
+            }
+        } else {
+            entry.test_uses += 1;
+            if entry.tests.len() < KEPT {
+                entry.tests.push((c.file, imp.line));
+            }
+        }
+    }
+    uses.into_values().collect()
+}
+
+/// Namespace packages are told apart by their second part (`google.cloud` users differ
+/// from `google.protobuf` users).
+fn namespace_key(module: &str, top: &str) -> String {
+    const NAMESPACES: &[&str] = &[
+        "google",
+        "azure",
+        "zope",
+        "backports",
+        "jaraco",
+        "sphinxcontrib",
+    ];
+    if NAMESPACES.contains(&top) {
+        let parts: Vec<&str> = module.split('.').take(3).collect();
+        if parts.len() >= 2 {
+            return parts.join(".");
+        }
+    }
+    top.to_string()
+}
+
+/// Lower-cased text of files that install test or task dependencies outside manifests.
+fn task_text(inventory: &Inventory) -> String {
+    let mut out = String::new();
+    for f in &inventory.files {
+        let name = f.name();
+        let relevant = matches!(
+            name,
+            "tox.ini" | "noxfile.py" | "Makefile" | "justfile" | ".pre-commit-config.yaml"
+        ) || f.kind == FileKind::Ci
+            || (name.starts_with("requirements") && name.ends_with(".in"))
+            || (f.path.contains("requirements/") && name.ends_with(".in"));
+        if relevant {
+            if let Some(t) = f.text() {
+                out.push_str(&t.to_ascii_lowercase());
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+fn mentions_word(text: &str, word: &str) -> bool {
+    let w = word.to_ascii_lowercase();
+    if w.is_empty() {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    text.match_indices(&w).any(|(i, _)| {
+        let before = i.checked_sub(1).and_then(|j| bytes.get(j)).copied();
+        let after = bytes.get(i + w.len()).copied();
+        let boundary = |b: Option<u8>| {
+            b.is_none_or(|b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        };
+        boundary(before) && boundary(after)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_table_parses_and_is_sorted() {
+        let keys: Vec<&String> = NAMES.keys().collect();
+        assert!(keys.len() > 100);
+        let raw: Vec<String> = include_str!("import_names.toml")
+            .lines()
+            .filter(|l| l.starts_with('"'))
+            .filter_map(|l| l.split('"').nth(1).map(str::to_string))
+            .collect();
+        assert!(
+            raw.windows(2).all(|w| w[0] < w[1]),
+            "import_names.toml not sorted"
+        );
+        assert!(NAMES.values().all(|v| !v.is_empty()));
+    }
+
+    #[test]
+    fn maps_import_names_to_distributions() {
+        assert_eq!(distributions_for("yaml"), vec!["PyYAML"]);
+        assert_eq!(distributions_for("PIL.Image"), vec!["Pillow"]);
+        assert_eq!(distributions_for("requests.adapters")[0], "requests");
+        assert!(
+            distributions_for("google.cloud.storage").contains(&"google-cloud-storage".to_string())
+        );
+    }
+
+    #[test]
+    fn mentions_whole_words_only() {
+        assert!(mentions_word("deps = pytest\n  pytest-cov", "pytest"));
+        assert!(!mentions_word("deps = pytest-cov", "pytest"));
+    }
+}

@@ -1,0 +1,713 @@
+//! The module map and import graph of a Python repository: module names from the
+//! layout (flat, `src/`, packages with `__init__.py`, namespace packages), each import
+//! classified as standard library, internal (with the file it reaches), internal but
+//! unresolved, or third-party; import cycles among production modules; fan-in.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ImportGuard, PyFile, PyImport};
+use crate::analyze::SourceFacts;
+use crate::analyze::manifest::Manifest;
+use crate::repo::{FileKind, Inventory};
+
+#[derive(Deserialize)]
+struct StdlibData {
+    modules: Vec<String>,
+    #[serde(default)]
+    added: BTreeMap<String, String>,
+    #[serde(default)]
+    removed: BTreeMap<String, String>,
+}
+
+static STDLIB: LazyLock<StdlibData> = LazyLock::new(|| {
+    toml::from_str(include_str!("stdlib.toml")).unwrap_or(StdlibData {
+        modules: Vec::new(),
+        added: BTreeMap::new(),
+        removed: BTreeMap::new(),
+    })
+});
+
+static STDLIB_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| STDLIB.modules.iter().map(String::as_str).collect());
+
+/// Whether a top-level module is in the standard library of some supported Python.
+pub fn is_stdlib(top: &str) -> bool {
+    STDLIB_SET.contains(top)
+}
+
+/// The version a standard-library module was removed in, if it was.
+pub fn stdlib_removed_in(top: &str) -> Option<&'static str> {
+    STDLIB.removed.get(top).map(String::as_str)
+}
+
+/// The version a standard-library module appeared in, if after the oldest supported.
+pub fn stdlib_added_in(top: &str) -> Option<&'static str> {
+    STDLIB.added.get(top).map(String::as_str)
+}
+
+/// What an import reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "class", rename_all = "snake_case")]
+pub enum ImportClass {
+    Stdlib,
+    /// A file of the repository (index into `Inventory::files`).
+    Internal {
+        file: usize,
+    },
+    /// Names the repository's own code but no file provides it.
+    Unresolved {
+        /// The dotted module that is missing (`pkg.utils.helpers`).
+        missing: String,
+        /// Where it was looked for.
+        looked_for: String,
+    },
+    /// Another distribution; `top` is the first dotted part.
+    ThirdParty {
+        top: String,
+    },
+}
+
+/// One import of one file, classified.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassifiedImport {
+    /// Index into `Inventory::files` of the importing file.
+    pub file: usize,
+    /// Index into that file's `PyFile::imports`.
+    pub import: usize,
+    pub class: ImportClass,
+}
+
+/// An import cycle among production modules.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cycle {
+    /// Files in cycle order (indices into `Inventory::files`), the first repeated
+    /// implicitly at the end.
+    pub files: Vec<usize>,
+    /// For each file, the line of its import of the next one.
+    pub lines: Vec<u32>,
+    /// Files in the strongly connected component the cycle was taken from.
+    pub component: usize,
+}
+
+/// Repository-level Python facts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PyProject {
+    /// Module name → file, for every Python file.
+    pub modules: BTreeMap<String, usize>,
+    pub imports: Vec<ClassifiedImport>,
+    pub cycles: Vec<Cycle>,
+    /// Production files imported by other production files: file → importers.
+    pub fan_in: HashMap<usize, usize>,
+    pub dependencies: Vec<super::DependencyUse>,
+    /// Whether any Python manifest declares dependencies (or says it has none).
+    pub declares_dependencies: bool,
+}
+
+impl PyProject {
+    /// Classified imports of one file.
+    pub fn imports_of(&self, file: usize) -> impl Iterator<Item = &ClassifiedImport> {
+        self.imports.iter().filter(move |c| c.file == file)
+    }
+}
+
+/// Directories searched as import roots besides package roots.
+const SOURCE_ROOTS: &[&str] = &["", "src/", "lib/", "python/"];
+
+struct Layout<'a> {
+    inventory: &'a Inventory,
+    /// Directories that contain an `__init__.py`.
+    packages: HashSet<String>,
+    /// Every directory holding Python files (namespace packages).
+    dirs: HashSet<String>,
+    /// module name → file
+    modules: BTreeMap<String, usize>,
+    /// file → its module names
+    names_of: HashMap<usize, Vec<String>>,
+    /// Stems of every file by directory (extensions, stubs, generated sources).
+    stems: HashSet<String>,
+    /// First dotted parts of internal modules.
+    tops: HashSet<String>,
+    /// Path → index into `Inventory::files`.
+    by_path: HashMap<&'a str, usize>,
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+}
+
+fn dir_prefix(dir: &str) -> String {
+    if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    }
+}
+
+impl<'a> Layout<'a> {
+    fn new(inventory: &'a Inventory, own_names: &[String]) -> Layout<'a> {
+        let mut l = Layout {
+            inventory,
+            packages: HashSet::new(),
+            dirs: HashSet::new(),
+            modules: BTreeMap::new(),
+            names_of: HashMap::new(),
+            stems: HashSet::new(),
+            tops: HashSet::new(),
+            by_path: inventory
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.path.as_str(), i))
+                .collect(),
+        };
+        for f in &inventory.files {
+            let stem = f.path.split_once('.').map(|(s, _)| s).unwrap_or(&f.path);
+            // `pkg/_speedups.c`, `pkg/_core.pyi`, `pkg/x.pyx`: a module may be built.
+            l.stems.insert(stem.to_string());
+            if f.lang() != "python" {
+                continue;
+            }
+            if f.name() == "__init__.py" {
+                l.packages.insert(parent(&f.path).to_string());
+            }
+            let mut d = parent(&f.path);
+            while !d.is_empty() && l.dirs.insert(d.to_string()) {
+                d = parent(d);
+            }
+        }
+        for (i, f) in inventory.files.iter().enumerate() {
+            if f.lang() != "python" || !f.path.ends_with(".py") {
+                continue;
+            }
+            let mut names = Vec::new();
+            // The name Python gives it when its first non-package ancestor is on the
+            // path (pytest's default, a script's directory, an installed package).
+            let mut root = parent(&f.path);
+            while !root.is_empty() && l.packages.contains(root) {
+                root = parent(root);
+            }
+            if let Some(n) = module_name(&f.path, root) {
+                names.push(n);
+            }
+            for r in SOURCE_ROOTS {
+                let r = r.trim_end_matches('/');
+                if (r.is_empty() || f.path.starts_with(&format!("{r}/")))
+                    && r.len() < root.len() + usize::from(root.is_empty())
+                {
+                    if let Some(n) = module_name(&f.path, r) {
+                        if !names.contains(&n) {
+                            names.push(n);
+                        }
+                    }
+                }
+            }
+            for n in &names {
+                l.modules.entry(n.clone()).or_insert(i);
+                if let Some(top) = n.split('.').next() {
+                    l.tops.insert(top.to_string());
+                }
+            }
+            l.names_of.insert(i, names);
+        }
+        // Namespace and regular packages are modules too (their directory).
+        for d in l.dirs.clone() {
+            for r in SOURCE_ROOTS {
+                let r = r.trim_end_matches('/');
+                let rel = if r.is_empty() {
+                    Some(d.as_str())
+                } else {
+                    d.strip_prefix(&format!("{r}/"))
+                };
+                if let Some(rel) = rel.filter(|s| !s.is_empty()) {
+                    if rel.split('/').all(is_identifier) {
+                        let name = rel.replace('/', ".");
+                        l.modules.entry(name).or_insert(usize::MAX);
+                    }
+                }
+            }
+        }
+        for own in own_names {
+            l.tops.insert(own.replace('-', "_").to_ascii_lowercase());
+        }
+        l
+    }
+
+    fn exists(&self, module: &str) -> bool {
+        self.modules.contains_key(module)
+    }
+
+    fn file(&self, module: &str) -> Option<usize> {
+        self.modules
+            .get(module)
+            .copied()
+            .filter(|&i| i != usize::MAX)
+    }
+
+    /// Whether `module` may be built rather than written in Python: a stub, a C or
+    /// Cython source, or a compiled file of the same stem next to where it would be.
+    fn maybe_built(&self, dir_hint: &str, leaf: &str) -> bool {
+        let candidate = format!("{}{leaf}", dir_prefix(dir_hint));
+        self.stems.contains(&candidate)
+    }
+
+    /// Classifies an import of file `from`.
+    fn classify(&self, from: usize, import: &PyImport, generated: &[String]) -> ImportClass {
+        if import.level > 0 {
+            return self.relative(from, import, generated);
+        }
+        let top = import.module.split('.').next().unwrap_or("");
+        if is_stdlib(top) && !self.exists(top) {
+            return ImportClass::Stdlib;
+        }
+        if !self.tops.contains(top) {
+            if is_stdlib(top) {
+                return ImportClass::Stdlib;
+            }
+            return ImportClass::ThirdParty {
+                top: top.to_string(),
+            };
+        }
+        if !self.exists(top) {
+            // A declared name of the project that is nowhere in the tree.
+            return self.unresolved(&import.module, top, generated);
+        }
+        self.absolute(&import.module, &import.names, generated)
+    }
+
+    fn absolute(&self, module: &str, names: &[String], generated: &[String]) -> ImportClass {
+        if let Some(file) = self.file(module) {
+            // `from pkg import sub` reaches `pkg/sub.py` when it exists.
+            if let [one] = names {
+                if let Some(f) = self.file(&format!("{module}.{one}")) {
+                    return ImportClass::Internal { file: f };
+                }
+            }
+            return ImportClass::Internal { file };
+        }
+        if self.exists(module) {
+            // A namespace package directory: its submodules are what is imported.
+            if let Some(f) = names
+                .iter()
+                .find_map(|n| self.file(&format!("{module}.{n}")))
+            {
+                return ImportClass::Internal { file: f };
+            }
+            let missing: Vec<&String> = names
+                .iter()
+                .filter(|n| !self.exists(&format!("{module}.{n}")))
+                .collect();
+            if let Some(n) = missing.first().filter(|_| !names.is_empty()) {
+                let full = format!("{module}.{n}");
+                return self.unresolved(&full, &full, generated);
+            }
+            return ImportClass::Internal { file: usize::MAX };
+        }
+        // The longest existing prefix: `import pkg.a.b` needs `pkg/a/b.py`; a module
+        // file cannot have submodules.
+        self.unresolved(module, module, generated)
+    }
+
+    fn unresolved(&self, module: &str, shown: &str, generated: &[String]) -> ImportClass {
+        let path = module.replace('.', "/");
+        let leaf = module.rsplit('.').next().unwrap_or(module);
+        let dir = parent(&path);
+        let built = SOURCE_ROOTS.iter().any(|r| {
+            let d = format!("{}{}", r, dir).trim_end_matches('/').to_string();
+            self.maybe_built(&d, leaf)
+        });
+        let is_generated = generated.iter().any(|g| {
+            let g = g.trim_end_matches(".py");
+            g.ends_with(&path)
+        });
+        if built || is_generated {
+            return ImportClass::Internal { file: usize::MAX };
+        }
+        ImportClass::Unresolved {
+            missing: shown.to_string(),
+            looked_for: format!("{path}.py or {path}/__init__.py"),
+        }
+    }
+
+    fn relative(&self, from: usize, import: &PyImport, generated: &[String]) -> ImportClass {
+        let Some(f) = self.inventory.files.get(from) else {
+            return ImportClass::Internal { file: usize::MAX };
+        };
+        // The directory `level` dots point at.
+        let mut dir = parent(&f.path).to_string();
+        for _ in 1..import.level {
+            if dir.is_empty() {
+                return ImportClass::Unresolved {
+                    missing: format!("{}{}", ".".repeat(usize::from(import.level)), import.module),
+                    looked_for: "a parent package beyond the repository root".into(),
+                };
+            }
+            dir = parent(&dir).to_string();
+        }
+        let base = if import.module.is_empty() {
+            dir.clone()
+        } else {
+            format!("{}{}", dir_prefix(&dir), import.module.replace('.', "/"))
+        };
+        let file_of = |p: &str| {
+            self.by_path
+                .get(format!("{p}.py").as_str())
+                .or_else(|| {
+                    self.by_path
+                        .get(format!("{}__init__.py", dir_prefix(p)).as_str())
+                })
+                .copied()
+        };
+        let is_dir = |p: &str| p.is_empty() || self.dirs.contains(p);
+        if let Some(file) = file_of(&base) {
+            if let [one] = import.names.as_slice() {
+                if let Some(sub) = file_of(&format!("{}{one}", dir_prefix(&base))) {
+                    return ImportClass::Internal { file: sub };
+                }
+            }
+            return ImportClass::Internal { file };
+        }
+        if is_dir(&base) {
+            if let Some(sub) = import
+                .names
+                .iter()
+                .find_map(|n| file_of(&format!("{}{n}", dir_prefix(&base))))
+            {
+                return ImportClass::Internal { file: sub };
+            }
+            if import.module.is_empty() {
+                // `from . import x` in a namespace package: each name must be a module.
+                if let Some(n) = import.names.first() {
+                    let p = format!("{}{n}", dir_prefix(&base));
+                    let leaf_dir = parent(&p);
+                    if !self.maybe_built(leaf_dir, &p) && !self.stems.contains(&p) {
+                        return ImportClass::Unresolved {
+                            missing: format!("{}{n}", ".".repeat(usize::from(import.level))),
+                            looked_for: format!("{p}.py or {p}/__init__.py"),
+                        };
+                    }
+                }
+            }
+            return ImportClass::Internal { file: usize::MAX };
+        }
+        let is_generated = generated
+            .iter()
+            .any(|g| g.trim_end_matches(".py").ends_with(&base));
+        if self.stems.contains(&base) || is_generated {
+            return ImportClass::Internal { file: usize::MAX };
+        }
+        ImportClass::Unresolved {
+            missing: format!("{}{}", ".".repeat(usize::from(import.level)), import.module),
+            looked_for: format!("{base}.py or {base}/__init__.py"),
+        }
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// `src/pkg/mod.py` under root `src` → `pkg.mod`; `pkg/__init__.py` → `pkg`.
+fn module_name(path: &str, root: &str) -> Option<String> {
+    let rel = if root.is_empty() {
+        path
+    } else {
+        path.strip_prefix(root)?.strip_prefix('/')?
+    };
+    let rel = rel.strip_suffix(".py")?;
+    let rel = rel.strip_suffix("/__init__").unwrap_or(rel);
+    if rel == "__init__" || rel.is_empty() {
+        return None;
+    }
+    let parts: Vec<&str> = rel.split('/').collect();
+    if !parts.iter().all(|p| is_identifier(p)) {
+        return None;
+    }
+    Some(parts.join("."))
+}
+
+/// Files a build writes (`version_file`, `write_to` in pyproject/setup), named in the
+/// manifests: they are imported but legitimately absent from the tree.
+fn generated_files(inventory: &Inventory) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in &inventory.files {
+        if !matches!(
+            f.name(),
+            "pyproject.toml" | "setup.py" | "setup.cfg" | ".gitignore" | "hatch.toml"
+        ) {
+            continue;
+        }
+        let Some(text) = f.text() else { continue };
+        for token in text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '=' | ','))
+        {
+            let token = token.trim_start_matches('/');
+            if token.ends_with(".py") && !token.contains('*') {
+                out.push(token.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Builds the repository-level Python facts.
+pub fn build(inventory: &Inventory, sources: &[SourceFacts], manifests: &[Manifest]) -> PyProject {
+    let python: Vec<(usize, &PyFile)> = sources
+        .iter()
+        .filter_map(|s| s.python.as_deref().map(|p| (s.file, p)))
+        .collect();
+    if python.is_empty() {
+        return PyProject::default();
+    }
+    let own: Vec<String> = manifests
+        .iter()
+        .filter(|m| m.ecosystem == crate::analyze::catalog::Ecosystem::Python)
+        .filter_map(|m| m.name.clone())
+        .collect();
+    let layout = Layout::new(inventory, &own);
+    let generated = generated_files(inventory);
+    let mut imports = Vec::new();
+    for (file, py) in &python {
+        for (i, imp) in py.imports.iter().enumerate() {
+            imports.push(ClassifiedImport {
+                file: *file,
+                import: i,
+                class: layout.classify(*file, imp, &generated),
+            });
+        }
+    }
+    let production = |i: usize| {
+        inventory
+            .files
+            .get(i)
+            .is_some_and(|f| f.kind == FileKind::Source)
+    };
+    // The graph of module-level imports among production files.
+    let mut edges: BTreeMap<usize, BTreeMap<usize, u32>> = BTreeMap::new();
+    for c in &imports {
+        let ImportClass::Internal { file: to } = c.class else {
+            continue;
+        };
+        if to == usize::MAX || to == c.file || !production(c.file) || !production(to) {
+            continue;
+        }
+        let Some(imp) = python
+            .iter()
+            .find(|(f, _)| *f == c.file)
+            .and_then(|(_, p)| p.imports.get(c.import))
+        else {
+            continue;
+        };
+        if matches!(imp.guard, ImportGuard::Function | ImportGuard::TypeChecking) {
+            continue;
+        }
+        edges
+            .entry(c.file)
+            .or_default()
+            .entry(to)
+            .or_insert(imp.line);
+    }
+    let mut fan_in: HashMap<usize, usize> = HashMap::new();
+    for targets in edges.values() {
+        for to in targets.keys() {
+            *fan_in.entry(*to).or_default() += 1;
+        }
+    }
+    let cycles = cycles(&edges);
+    let dependencies = super::deps::build(inventory, &python, &imports, manifests);
+    let declares_dependencies = manifests.iter().any(|m| {
+        m.ecosystem == crate::analyze::catalog::Ecosystem::Python
+            && (m.format != "setup.py" || !m.dependencies.is_empty())
+    });
+    PyProject {
+        modules: layout
+            .modules
+            .into_iter()
+            .filter(|(_, f)| *f != usize::MAX)
+            .collect(),
+        imports,
+        cycles,
+        fan_in,
+        dependencies,
+        declares_dependencies,
+    }
+}
+
+/// One cycle per strongly connected component of two or more files (Tarjan), the
+/// shortest through the component's first file.
+fn cycles(edges: &BTreeMap<usize, BTreeMap<usize, u32>>) -> Vec<Cycle> {
+    let nodes: Vec<usize> = {
+        let mut n: Vec<usize> = edges
+            .keys()
+            .copied()
+            .chain(edges.values().flat_map(|t| t.keys().copied()))
+            .collect();
+        n.sort_unstable();
+        n.dedup();
+        n
+    };
+    let components = tarjan(&nodes, edges);
+    let mut out = Vec::new();
+    for comp in components.into_iter().filter(|c| c.len() >= 2) {
+        let members: HashSet<usize> = comp.iter().copied().collect();
+        let Some(&start) = comp.iter().min() else {
+            continue;
+        };
+        // BFS from start back to start inside the component.
+        let mut prev: HashMap<usize, usize> = HashMap::new();
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut found = None;
+        'bfs: while let Some(n) = queue.pop_front() {
+            for &m in edges.get(&n).map(|t| t.keys()).into_iter().flatten() {
+                if !members.contains(&m) {
+                    continue;
+                }
+                if m == start {
+                    found = Some(n);
+                    break 'bfs;
+                }
+                if let std::collections::hash_map::Entry::Vacant(e) = prev.entry(m) {
+                    e.insert(n);
+                    queue.push_back(m);
+                }
+            }
+        }
+        let Some(last) = found else { continue };
+        let mut path = vec![last];
+        let mut cur = last;
+        while cur != start {
+            let Some(&p) = prev.get(&cur) else { break };
+            path.push(p);
+            cur = p;
+        }
+        path.reverse();
+        let lines: Vec<u32> = path
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let next = path.get(i + 1).copied().unwrap_or(start);
+                edges
+                    .get(f)
+                    .and_then(|t| t.get(&next))
+                    .copied()
+                    .unwrap_or(1)
+            })
+            .collect();
+        out.push(Cycle {
+            files: path,
+            lines,
+            component: comp.len(),
+        });
+    }
+    out.sort_by_key(|c| std::cmp::Reverse(c.component));
+    out
+}
+
+/// Strongly connected components, iteratively (hostile graphs can be deep).
+fn tarjan(nodes: &[usize], edges: &BTreeMap<usize, BTreeMap<usize, u32>>) -> Vec<Vec<usize>> {
+    let mut index: HashMap<usize, usize> = HashMap::new();
+    let mut low: HashMap<usize, usize> = HashMap::new();
+    let mut on_stack: HashSet<usize> = HashSet::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut next = 0usize;
+    let mut out = Vec::new();
+    let succ = |n: usize| -> Vec<usize> {
+        edges
+            .get(&n)
+            .map(|t| t.keys().copied().collect())
+            .unwrap_or_default()
+    };
+    for &root in nodes {
+        if index.contains_key(&root) {
+            continue;
+        }
+        // (node, successors, position)
+        let mut work: Vec<(usize, Vec<usize>, usize)> = vec![(root, succ(root), 0)];
+        index.insert(root, next);
+        low.insert(root, next);
+        next += 1;
+        stack.push(root);
+        on_stack.insert(root);
+        while let Some((n, ss, pos)) = work.last_mut() {
+            let n = *n;
+            if let Some(&m) = ss.get(*pos) {
+                *pos += 1;
+                if let std::collections::hash_map::Entry::Vacant(e) = index.entry(m) {
+                    e.insert(next);
+                    low.insert(m, next);
+                    next += 1;
+                    stack.push(m);
+                    on_stack.insert(m);
+                    work.push((m, succ(m), 0));
+                } else if on_stack.contains(&m) {
+                    let lm = index.get(&m).copied().unwrap_or(0);
+                    if let Some(l) = low.get_mut(&n) {
+                        *l = (*l).min(lm);
+                    }
+                }
+                continue;
+            }
+            work.pop();
+            let ln = low.get(&n).copied().unwrap_or(0);
+            if let Some((p, _, _)) = work.last() {
+                if let Some(l) = low.get_mut(p) {
+                    *l = (*l).min(ln);
+                }
+            }
+            if Some(&ln) == index.get(&n) {
+                let mut comp = Vec::new();
+                while let Some(m) = stack.pop() {
+                    on_stack.remove(&m);
+                    comp.push(m);
+                    if m == n {
+                        break;
+                    }
+                }
+                out.push(comp);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdlib_list_is_sorted_and_knows_versions() {
+        let m = &STDLIB.modules;
+        assert!(m.len() > 250);
+        assert!(m.windows(2).all(|w| w[0] < w[1]));
+        assert!(is_stdlib("os") && is_stdlib("tomllib") && is_stdlib("distutils"));
+        assert!(!is_stdlib("requests"));
+        assert_eq!(stdlib_removed_in("distutils"), Some("3.12"));
+        assert_eq!(stdlib_added_in("tomllib"), Some("3.11"));
+        for k in STDLIB.added.keys().chain(STDLIB.removed.keys()) {
+            assert!(is_stdlib(k), "{k} missing from modules");
+        }
+    }
+
+    #[test]
+    fn module_names_from_paths() {
+        assert_eq!(module_name("src/pkg/a.py", "src").as_deref(), Some("pkg.a"));
+        assert_eq!(module_name("pkg/__init__.py", "").as_deref(), Some("pkg"));
+        assert_eq!(module_name("my-dir/a.py", ""), None);
+    }
+
+    #[test]
+    fn finds_a_cycle_with_its_lines() {
+        let mut e: BTreeMap<usize, BTreeMap<usize, u32>> = BTreeMap::new();
+        e.entry(1).or_default().insert(2, 10);
+        e.entry(2).or_default().insert(3, 20);
+        e.entry(3).or_default().insert(1, 30);
+        e.entry(3).or_default().insert(4, 31);
+        let c = cycles(&e);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].files, vec![1, 2, 3]);
+        assert_eq!(c[0].lines, vec![10, 20, 30]);
+    }
+}

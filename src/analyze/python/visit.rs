@@ -1,0 +1,2054 @@
+//! The one traversal of a Python file's syntax tree. It keeps the scope it is in
+//! (enclosing functions and classes, loops, import guards, async-ness) and records
+//! facts as it meets them; names are resolved through the file's own imports
+//! (`import requests as r` makes `r.get` read `requests.get`).
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use tree_sitter::{Node, Parser};
+
+use super::{
+    Assert, BadFormatSpec, Call, CallKind, CallShape, Class, Default, Function, Handler,
+    ImportGuard, Param, ParamKind, PyFile, PyImport, PyRoute, SensitiveLiteral, SyntaxError,
+    TestCase,
+};
+
+/// Deepest syntax-tree nesting followed; deeper subtrees (only hostile or generated
+/// code nests this far) are skipped and reported.
+const MAX_DEPTH: u32 = 256;
+/// Syntax errors kept per file: the first ones say enough.
+const MAX_SYNTAX_ERRORS: usize = 20;
+
+thread_local! {
+    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+}
+
+/// Parses one file and gathers its facts. `test_file` turns on the test inventory and
+/// the recording of call shapes. `None` when the parser could not be set up.
+pub fn parse(text: &str, test_file: bool) -> Option<PyFile> {
+    let tree = PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&tree_sitter_python::LANGUAGE.into())
+                .ok()?;
+            *slot = Some(parser);
+        }
+        slot.as_mut()?.parse(text, None)
+    })?;
+    let mut v = Visitor {
+        src: text.as_bytes(),
+        test_file,
+        out: PyFile::default(),
+        aliases: HashMap::new(),
+        frames: Vec::new(),
+        names: Vec::new(),
+        classes: Vec::new(),
+        guard: ImportGuard::None,
+        loop_depth: 0,
+        depth: 0,
+        in_error: false,
+        target: None,
+        sessions: HashMap::new(),
+        session_vars: Vec::new(),
+        pending_eval: Vec::new(),
+        pending_paths: Vec::new(),
+        module_markers: Vec::new(),
+        defined: HashSet::new(),
+    };
+    let root = tree.root_node();
+    if root.has_error() {
+        v.errors(root);
+    }
+    v.visit(root);
+    let mut out = v.finish();
+    if !out.syntax_errors.is_empty() && out.too_deep.is_empty() {
+        confirm(text, &mut out);
+    }
+    Some(out)
+}
+
+/// Tree-sitter's grammar lags the language in places (non-ASCII identifiers,
+/// parenthesised targets): a second, independent parser confirms each file it
+/// rejects. Agreement keeps the errors, led by the second parser's message; a file the
+/// second parser accepts is valid Python.
+fn confirm(text: &str, out: &mut PyFile) {
+    let result = std::panic::catch_unwind(|| {
+        rustpython_parser::parse(text, rustpython_parser::Mode::Module, "<file>")
+            .err()
+            .map(|e| (usize::from(e.offset), e.error.to_string()))
+    });
+    match result {
+        Ok(None) => out.syntax_errors.clear(),
+        Ok(Some((offset, message))) => {
+            let before = text.get(..offset.min(text.len())).unwrap_or("");
+            let line = u32::try_from(memchr::memchr_iter(b'\n', before.as_bytes()).count())
+                .unwrap_or(u32::MAX - 1)
+                .saturating_add(1);
+            out.syntax_errors.retain(|e| e.line != line);
+            out.syntax_errors.insert(0, SyntaxError { line, message });
+            out.syntax_errors.truncate(MAX_SYNTAX_ERRORS);
+        }
+        // The second parser failed outright: keep tree-sitter's findings.
+        Err(_) => {}
+    }
+}
+
+struct Frame {
+    function: usize,
+    is_async: bool,
+    params: Vec<String>,
+    /// Block nesting inside this function.
+    blocks: u32,
+    /// Loop depth when the function began (loops outside it do not count).
+    loops_at_entry: u32,
+    /// Local names bound to SQL text built by formatting: name → how.
+    sql_vars: HashMap<String, &'static str>,
+}
+
+struct ClassScope {
+    name: String,
+    is_test: bool,
+    markers: Vec<String>,
+}
+
+struct Visitor<'t> {
+    src: &'t [u8],
+    test_file: bool,
+    out: PyFile,
+    /// Local name → what it stands for (`r` → `requests`, `get` → `requests.get`).
+    aliases: HashMap<String, String>,
+    frames: Vec<Frame>,
+    /// Enclosing definitions: (name, is a class), for qualified names.
+    names: Vec<(String, bool)>,
+    classes: Vec<ClassScope>,
+    guard: ImportGuard,
+    loop_depth: u32,
+    depth: u32,
+    in_error: bool,
+    /// The name being assigned while its right-hand side is visited.
+    target: Option<String>,
+    /// Names bound to HTTP sessions/clients → client library.
+    sessions: HashMap<String, &'static str>,
+    /// (index of a SessionCreated call, the name it is bound to).
+    session_vars: Vec<(usize, String)>,
+    /// Calls to `eval`/`exec`/`compile` that are builtins unless the file defines them.
+    pending_eval: Vec<Call>,
+    /// Path-from-parameter calls, kept unless their function checks containment.
+    pending_paths: Vec<Call>,
+    module_markers: Vec<String>,
+    /// Names defined at module level (functions, classes).
+    defined: HashSet<String>,
+}
+
+static SQL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?is)\b(?:select\b.+\bfrom|insert\s+into|update\b.+\bset|delete\s+from|drop\s+(?:table|database)|create\s+(?:table|index)|alter\s+table|truncate\s+table)\b",
+    )
+    .ok()
+});
+
+static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b").ok()
+});
+
+static CREDENTIAL_NAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:passw(?:or)?d|passwd|^pwd$|secret|api_?key|access_?key|private_?key|auth_?token|access_?token|^token$)").ok()
+});
+
+/// A format spec that begins like a standard one and then continues with an
+/// expression keyword: the expression was meant to be inside the field.
+static BAD_SPEC: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^(?:.?[<>=^])?[+\- ]?z?#?0?\d*[,_]?(?:\.\d+)?[bcdeEfFgGnosxX%]?\s+(?:if|else|and|or|for|not|is|in)\b").ok()
+});
+
+fn matches(re: &LazyLock<Option<Regex>>, text: &str) -> bool {
+    re.as_ref().is_some_and(|r| r.is_match(text))
+}
+
+const HTTP_VERBS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "request",
+];
+const ROUTE_VERBS: &[&str] = &[
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "route",
+    "api_route",
+    "websocket",
+];
+const SENSITIVE_PURPOSE: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "token",
+    "secret",
+    "nonce",
+    "salt",
+    "otp",
+    "apikey",
+    "api_key",
+    "session_key",
+    "csrf",
+];
+
+fn line(node: Node<'_>) -> u32 {
+    u32::try_from(node.start_position().row)
+        .unwrap_or(u32::MAX - 1)
+        .saturating_add(1)
+}
+
+fn end_line(node: Node<'_>) -> u32 {
+    u32::try_from(node.end_position().row)
+        .unwrap_or(u32::MAX - 1)
+        .saturating_add(1)
+}
+
+/// The first child of a kind.
+fn child_of_kind<'a>(node: Node<'a>, kind: &str) -> Option<Node<'a>> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).find(|c| c.kind() == kind)
+}
+
+/// Every child, named or not (missing tokens are anonymous).
+fn named_children_all(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).collect()
+}
+
+fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
+/// A plain string literal (no interpolation), or a concatenation of them.
+fn is_plain_string(node: Node<'_>) -> bool {
+    match node.kind() {
+        "string" => child_of_kind(node, "interpolation").is_none(),
+        "concatenated_string" => named_children(node).into_iter().all(is_plain_string),
+        _ => false,
+    }
+}
+
+/// The text inside a plain string literal's quotes.
+fn string_value<'a>(node: Node<'_>, src: &'a [u8]) -> Option<&'a str> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let content = child_of_kind(node, "string_content");
+    match content {
+        Some(c) => c.utf8_text(src).ok(),
+        None => Some(""),
+    }
+}
+
+fn is_mutable_display(node: Node<'_>, src: &[u8]) -> bool {
+    match node.kind() {
+        "list"
+        | "dictionary"
+        | "set"
+        | "list_comprehension"
+        | "dictionary_comprehension"
+        | "set_comprehension" => true,
+        "call" => {
+            let f = node.child_by_field_name("function");
+            let empty = node
+                .child_by_field_name("arguments")
+                .is_some_and(|a| a.named_child_count() == 0);
+            empty
+                && f.and_then(|f| f.utf8_text(src).ok())
+                    .is_some_and(|t| matches!(t, "list" | "dict" | "set" | "defaultdict"))
+        }
+        _ => false,
+    }
+}
+
+/// Arguments of a call, split.
+struct Args<'a> {
+    positional: Vec<Node<'a>>,
+    keywords: Vec<(String, Node<'a>)>,
+    unpacked: bool,
+}
+
+impl<'a> Args<'a> {
+    fn of(call: Node<'a>, src: &[u8]) -> Args<'a> {
+        let mut args = Args {
+            positional: Vec::new(),
+            keywords: Vec::new(),
+            unpacked: false,
+        };
+        let Some(list) = call.child_by_field_name("arguments") else {
+            return args;
+        };
+        if list.kind() == "generator_expression" {
+            args.positional.push(list);
+            return args;
+        }
+        for a in named_children(list) {
+            match a.kind() {
+                "keyword_argument" => {
+                    let name = a
+                        .child_by_field_name("name")
+                        .and_then(|n| n.utf8_text(src).ok())
+                        .unwrap_or("")
+                        .to_string();
+                    if let Some(v) = a.child_by_field_name("value") {
+                        args.keywords.push((name, v));
+                    }
+                }
+                "list_splat" | "dictionary_splat" | "parenthesized_list_splat" => {
+                    args.unpacked = true
+                }
+                "comment" => {}
+                _ => args.positional.push(a),
+            }
+        }
+        args
+    }
+
+    fn keyword(&self, name: &str) -> Option<Node<'a>> {
+        self.keywords
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| *v)
+    }
+
+    fn first(&self) -> Option<Node<'a>> {
+        self.positional.first().copied()
+    }
+}
+
+impl<'t> Visitor<'t> {
+    fn text(&self, node: Node<'_>) -> &'t str {
+        node.utf8_text(self.src).unwrap_or("")
+    }
+
+    /// `a.b.c` for identifiers and attribute chains; `None` for anything else.
+    fn dotted(&self, node: Node<'_>) -> Option<String> {
+        match node.kind() {
+            "identifier" => Some(self.text(node).to_string()),
+            "attribute" => {
+                let object = node.child_by_field_name("object")?;
+                let attr = node.child_by_field_name("attribute")?;
+                Some(format!("{}.{}", self.dotted(object)?, self.text(attr)))
+            }
+            _ => None,
+        }
+    }
+
+    /// A dotted name with its first part replaced by what the file imported under it.
+    fn resolve(&self, dotted: &str) -> String {
+        let (head, rest) = match dotted.split_once('.') {
+            Some((h, r)) => (h, Some(r)),
+            None => (dotted, None),
+        };
+        match (self.aliases.get(head), rest) {
+            (Some(q), Some(r)) => format!("{q}.{r}"),
+            (Some(q), None) => q.clone(),
+            (None, _) => dotted.to_string(),
+        }
+    }
+
+    /// Whether a name is the builtin of that name (not imported or defined here).
+    fn is_builtin(&self, name: &str) -> bool {
+        !self.aliases.contains_key(name)
+    }
+
+    fn function_index(&self) -> Option<usize> {
+        self.frames.last().map(|f| f.function)
+    }
+
+    fn in_async(&self) -> bool {
+        self.frames.last().is_some_and(|f| f.is_async)
+    }
+
+    /// Loops around this point inside the current function.
+    fn in_loop(&self) -> bool {
+        let base = self.frames.last().map(|f| f.loops_at_entry).unwrap_or(0);
+        self.loop_depth > base
+    }
+
+    fn bump_complexity(&mut self) {
+        if let Some(f) = self.frames.last() {
+            if let Some(func) = self.out.functions.get_mut(f.function) {
+                func.complexity = func.complexity.saturating_add(1);
+            }
+        }
+    }
+
+    fn push_call(&mut self, kind: CallKind, node: Node<'_>) -> usize {
+        self.out.calls.push(Call {
+            kind,
+            line: line(node),
+            function: self.function_index(),
+        });
+        self.out.calls.len() - 1
+    }
+
+    fn visit_children(&mut self, node: Node<'_>) {
+        let mut cursor = node.walk();
+        let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
+        for c in children {
+            self.visit(c);
+        }
+    }
+
+    fn visit(&mut self, node: Node<'_>) {
+        if self.depth >= MAX_DEPTH {
+            self.out.too_deep.push(line(node));
+            return;
+        }
+        self.depth += 1;
+        self.visit_node(node);
+        self.depth -= 1;
+    }
+
+    fn visit_node(&mut self, node: Node<'_>) {
+        match node.kind() {
+            "ERROR" => {
+                let was = self.in_error;
+                self.in_error = true;
+                self.visit_children(node);
+                self.in_error = was;
+            }
+            // The grammar accepts Python 2 statements; Python 3 does not.
+            "print_statement" | "exec_statement" => {
+                let word = if node.kind() == "print_statement" {
+                    "print"
+                } else {
+                    "exec"
+                };
+                self.syntax_error(
+                    node,
+                    format!("Python 2 `{word}` statement (a syntax error in Python 3)"),
+                );
+                self.visit_children(node);
+            }
+            "import_statement" => self.import(node),
+            "import_from_statement" => self.import_from(node),
+            "decorated_definition" => self.decorated(node),
+            "function_definition" => self.function(node, Vec::new()),
+            "class_definition" => self.class(node, Vec::new()),
+            "call" => {
+                self.call(node);
+                self.visit_children(node);
+            }
+            "if_statement" => self.if_statement(node),
+            "try_statement" => self.try_statement(node),
+            "except_clause" | "except_group_clause" => {
+                self.bump_complexity();
+                self.handler(node);
+                self.block(node);
+            }
+            "for_statement" | "while_statement" => {
+                self.bump_complexity();
+                self.loop_depth += 1;
+                self.block(node);
+                self.loop_depth -= 1;
+            }
+            "with_statement" | "match_statement" => self.block(node),
+            "elif_clause"
+            | "case_clause"
+            | "conditional_expression"
+            | "boolean_operator"
+            | "if_clause"
+            | "for_in_clause" => {
+                self.bump_complexity();
+                self.visit_children(node);
+            }
+            "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression" => {
+                self.loop_depth += 1;
+                self.visit_children(node);
+                self.loop_depth -= 1;
+            }
+            "assert_statement" => {
+                self.assert(node);
+                self.visit_children(node);
+            }
+            "assignment" => self.assignment(node),
+            "as_pattern" => {
+                self.with_alias(node);
+                self.visit_children(node);
+            }
+            "expression_statement" => {
+                // A lone string is a docstring or a comment: no literal facts.
+                let kids = named_children(node);
+                if let [only] = kids.as_slice() {
+                    if only.kind() == "string" {
+                        return;
+                    }
+                }
+                self.visit_children(node);
+            }
+            "string" => {
+                self.string(node);
+                self.visit_children(node);
+            }
+            "subscript" => {
+                self.env_subscript(node);
+                self.visit_children(node);
+            }
+            _ => self.visit_children(node),
+        }
+    }
+
+    /// Error and missing nodes, reached through the subtrees that hold them only.
+    fn errors(&mut self, root: Node<'_>) {
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            if self.out.syntax_errors.len() >= MAX_SYNTAX_ERRORS {
+                break;
+            }
+            if n.is_missing() {
+                self.syntax_error(n, format!("missing `{}`", n.kind()));
+            } else if n.is_error() {
+                let snippet: String = self.text(n).chars().take(40).collect();
+                let snippet = snippet.lines().next().unwrap_or("").trim().to_string();
+                self.syntax_error(n, format!("invalid syntax near `{snippet}`"));
+            } else if n.has_error() {
+                let mut kids = named_children_all(n);
+                kids.reverse();
+                stack.extend(kids);
+            }
+        }
+        self.out.syntax_errors.sort_by_key(|e| e.line);
+    }
+
+    fn syntax_error(&mut self, node: Node<'_>, message: String) {
+        if self.in_error || self.out.syntax_errors.len() >= MAX_SYNTAX_ERRORS {
+            return;
+        }
+        self.out.syntax_errors.push(SyntaxError {
+            line: line(node),
+            message,
+        });
+    }
+
+    /// Visits a compound statement's children one block deeper.
+    fn block(&mut self, node: Node<'_>) {
+        let depth = if let Some(f) = self.frames.last_mut() {
+            f.blocks += 1;
+            Some((f.function, f.blocks))
+        } else {
+            None
+        };
+        if let Some((i, d)) = depth {
+            if let Some(func) = self.out.functions.get_mut(i) {
+                func.nesting = func.nesting.max(d);
+            }
+        }
+        self.visit_children(node);
+        if let Some(f) = self.frames.last_mut() {
+            f.blocks = f.blocks.saturating_sub(1);
+        }
+    }
+
+    fn current_guard(&self) -> ImportGuard {
+        if !self.frames.is_empty() {
+            ImportGuard::Function
+        } else {
+            self.guard
+        }
+    }
+
+    fn import(&mut self, node: Node<'_>) {
+        let guard = self.current_guard();
+        for c in named_children(node) {
+            let (module, alias) = match c.kind() {
+                "dotted_name" => (self.text(c).to_string(), None),
+                "aliased_import" => {
+                    let Some(name) = c.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let alias = c
+                        .child_by_field_name("alias")
+                        .map(|a| self.text(a).to_string());
+                    (self.text(name).to_string(), alias)
+                }
+                _ => continue,
+            };
+            let module = compact(&module);
+            match alias {
+                Some(a) => {
+                    self.aliases.insert(a, module.clone());
+                }
+                None => {
+                    let head = module.split('.').next().unwrap_or("").to_string();
+                    self.aliases.insert(head.clone(), head);
+                }
+            }
+            self.out.imports.push(PyImport {
+                module,
+                level: 0,
+                names: Vec::new(),
+                line: line(c),
+                guard,
+            });
+        }
+    }
+
+    fn import_from(&mut self, node: Node<'_>) {
+        let guard = self.current_guard();
+        let Some(module_node) = node.child_by_field_name("module_name") else {
+            return;
+        };
+        let (level, module) = if module_node.kind() == "relative_import" {
+            let dots = child_of_kind(module_node, "import_prefix")
+                .map(|p| self.text(p).chars().filter(|&c| c == '.').count())
+                .unwrap_or(0);
+            let name = child_of_kind(module_node, "dotted_name")
+                .map(|n| compact(self.text(n)))
+                .unwrap_or_default();
+            (u8::try_from(dots).unwrap_or(u8::MAX), name)
+        } else {
+            (0, compact(self.text(module_node)))
+        };
+        let prefix = format!("{}{}", ".".repeat(usize::from(level)), module);
+        let mut names = Vec::new();
+        let mut cursor = node.walk();
+        let parts: Vec<Node<'_>> = node.children_by_field_name("name", &mut cursor).collect();
+        for part in parts {
+            let (name, alias) = match part.kind() {
+                "dotted_name" => (compact(self.text(part)), None),
+                "aliased_import" => {
+                    let Some(n) = part.child_by_field_name("name") else {
+                        continue;
+                    };
+                    (
+                        compact(self.text(n)),
+                        part.child_by_field_name("alias")
+                            .map(|a| self.text(a).to_string()),
+                    )
+                }
+                _ => continue,
+            };
+            let local = alias.unwrap_or_else(|| name.clone());
+            let joined = if prefix.ends_with('.') || prefix.is_empty() {
+                format!("{prefix}{name}")
+            } else {
+                format!("{prefix}.{name}")
+            };
+            self.aliases.insert(local, joined);
+            names.push(name);
+        }
+        self.out.imports.push(PyImport {
+            module,
+            level,
+            names,
+            line: line(node),
+            guard,
+        });
+    }
+
+    fn decorated(&mut self, node: Node<'_>) {
+        let mut decorators = Vec::new();
+        for c in named_children(node) {
+            if c.kind() != "decorator" {
+                continue;
+            }
+            let Some(expr) = c.named_child(0) else {
+                continue;
+            };
+            // Visit the decorator's own calls (route paths, arguments).
+            self.visit(expr);
+            let (callee, call) = if expr.kind() == "call" {
+                (expr.child_by_field_name("function"), Some(expr))
+            } else {
+                (Some(expr), None)
+            };
+            let Some(name) = callee.and_then(|n| self.dotted(n)) else {
+                continue;
+            };
+            let resolved = self.resolve(&name);
+            decorators.push((resolved, name, call, line(c)));
+        }
+        if let Some(def) = node.child_by_field_name("definition") {
+            match def.kind() {
+                "function_definition" => self.function(def, decorators),
+                "class_definition" => self.class(def, decorators),
+                _ => self.visit(def),
+            }
+        }
+    }
+
+    fn function(&mut self, node: Node<'_>, decorators: Vec<Decorator<'_>>) {
+        let name = node
+            .child_by_field_name("name")
+            .map(|n| self.text(n).to_string())
+            .unwrap_or_default();
+        let is_async = child_of_kind(node, "async").is_some();
+        let is_method = self.names.last().is_some_and(|(_, class)| *class);
+        let top_level = self.frames.is_empty() && self.names.len() <= 1;
+        if self.names.is_empty() {
+            self.defined.insert(name.clone());
+        }
+        let qualname = self.qualify(&name);
+        let params = node
+            .child_by_field_name("parameters")
+            .map(|p| self.params(p))
+            .unwrap_or_default();
+        let body_text = node
+            .child_by_field_name("body")
+            .map(|b| self.text(b))
+            .unwrap_or("");
+        let contains_paths = checks_containment(body_text);
+        let first_line = line(node);
+        let index = self.out.functions.len();
+        self.out.functions.push(Function {
+            name: name.clone(),
+            qualname,
+            line: first_line,
+            end_line: end_line(node),
+            params: params.clone(),
+            is_async,
+            decorators: decorators.iter().map(|d| d.0.clone()).collect(),
+            is_method,
+            top_level,
+            complexity: 1,
+            nesting: 0,
+            contains_paths,
+        });
+        self.decorator_facts(&decorators, Some(index));
+        self.test_facts(&name, first_line, &decorators, is_method);
+        // Parameter defaults are evaluated in the enclosing scope.
+        if let Some(p) = node.child_by_field_name("parameters") {
+            self.visit_children(p);
+        }
+        self.frames.push(Frame {
+            function: index,
+            is_async,
+            params: params.iter().map(|p| p.name.clone()).collect(),
+            blocks: 0,
+            loops_at_entry: self.loop_depth,
+            sql_vars: HashMap::new(),
+        });
+        self.names.push((name, false));
+        let was_target = self.target.take();
+        if let Some(body) = node.child_by_field_name("body") {
+            self.visit(body);
+        }
+        self.target = was_target;
+        self.names.pop();
+        self.frames.pop();
+    }
+
+    fn params(&self, node: Node<'_>) -> Vec<Param> {
+        let mut out = Vec::new();
+        let mut keyword_only = false;
+        for p in named_children(node) {
+            let l = line(p);
+            let (name, kind, default) = match p.kind() {
+                "identifier" => (self.text(p).to_string(), ParamKind::Normal, None),
+                "typed_parameter" => {
+                    let inner = p.named_child(0);
+                    match inner.map(|i| i.kind()) {
+                        Some("list_splat_pattern") => {
+                            keyword_only = true;
+                            (splat_name(inner, self), ParamKind::VarArgs, None)
+                        }
+                        Some("dictionary_splat_pattern") => {
+                            (splat_name(inner, self), ParamKind::VarKwargs, None)
+                        }
+                        _ => (
+                            inner.map(|i| self.text(i).to_string()).unwrap_or_default(),
+                            ParamKind::Normal,
+                            None,
+                        ),
+                    }
+                }
+                "default_parameter" | "typed_default_parameter" => {
+                    let name = p
+                        .child_by_field_name("name")
+                        .map(|n| self.text(n).to_string())
+                        .unwrap_or_default();
+                    let default = p.child_by_field_name("value").map(|v| {
+                        if is_mutable_display(v, self.src) {
+                            Default::Mutable
+                        } else {
+                            Default::Other
+                        }
+                    });
+                    (name, ParamKind::Normal, default)
+                }
+                "list_splat_pattern" => {
+                    keyword_only = true;
+                    (splat_name(Some(p), self), ParamKind::VarArgs, None)
+                }
+                "dictionary_splat_pattern" => {
+                    (splat_name(Some(p), self), ParamKind::VarKwargs, None)
+                }
+                "keyword_separator" => {
+                    keyword_only = true;
+                    continue;
+                }
+                "positional_separator" => {
+                    for q in out.iter_mut() {
+                        let q: &mut Param = q;
+                        if q.kind == ParamKind::Normal {
+                            q.kind = ParamKind::PositionalOnly;
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let kind = if kind == ParamKind::Normal && keyword_only {
+                ParamKind::KeywordOnly
+            } else {
+                kind
+            };
+            out.push(Param {
+                name,
+                kind,
+                default,
+                line: l,
+            });
+        }
+        out
+    }
+
+    fn class(&mut self, node: Node<'_>, decorators: Vec<Decorator<'_>>) {
+        let name = node
+            .child_by_field_name("name")
+            .map(|n| self.text(n).to_string())
+            .unwrap_or_default();
+        let bases: Vec<String> = node
+            .child_by_field_name("superclasses")
+            .map(|s| {
+                named_children(s)
+                    .into_iter()
+                    .filter_map(|b| self.dotted(b))
+                    .map(|b| self.resolve(&b))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let top_level = self.names.is_empty();
+        if top_level {
+            self.defined.insert(name.clone());
+        }
+        let is_test = self.test_file
+            && (name.starts_with("Test") || bases.iter().any(|b| b.ends_with("TestCase")));
+        let markers: Vec<String> = decorators.iter().filter_map(|d| marker(&d.0)).collect();
+        self.out.classes.push(Class {
+            name: name.clone(),
+            line: line(node),
+            end_line: end_line(node),
+            bases,
+            decorators: decorators.iter().map(|d| d.0.clone()).collect(),
+            top_level,
+        });
+        self.decorator_facts(&decorators, None);
+        if let Some(s) = node.child_by_field_name("superclasses") {
+            self.visit(s);
+        }
+        self.classes.push(ClassScope {
+            name: name.clone(),
+            is_test,
+            markers,
+        });
+        self.names.push((name, true));
+        if let Some(body) = node.child_by_field_name("body") {
+            self.visit(body);
+        }
+        self.names.pop();
+        self.classes.pop();
+    }
+
+    fn qualify(&self, name: &str) -> String {
+        let mut parts: Vec<&str> = self.names.iter().map(|(n, _)| n.as_str()).collect();
+        parts.push(name);
+        parts.join(".")
+    }
+
+    /// Routes, caches and fixtures named by decorators.
+    fn decorator_facts(&mut self, decorators: &[Decorator<'_>], function: Option<usize>) {
+        for (resolved, raw, call, at) in decorators {
+            let last = raw.rsplit('.').next().unwrap_or("");
+            if let Some(call) = call {
+                if raw.contains('.') && ROUTE_VERBS.contains(&last) {
+                    let args = Args::of(*call, self.src);
+                    if let Some(path) = args
+                        .first()
+                        .or_else(|| args.keyword("path"))
+                        .filter(|a| is_plain_string(*a))
+                        .and_then(|a| string_value(a, self.src))
+                    {
+                        self.out.routes.push(PyRoute {
+                            path: path.to_string(),
+                            line: *at,
+                            function,
+                        });
+                    }
+                }
+            }
+            if is_cache(resolved) {
+                self.out.calls.push(Call {
+                    kind: CallKind::Cache {
+                        callee: resolved.clone(),
+                    },
+                    line: *at,
+                    function,
+                });
+            }
+        }
+    }
+
+    fn test_facts(&mut self, name: &str, at: u32, decorators: &[Decorator<'_>], is_method: bool) {
+        if !self.test_file {
+            return;
+        }
+        if decorators
+            .iter()
+            .any(|d| d.0 == "pytest.fixture" || d.0.ends_with(".fixture") || d.0 == "fixture")
+        {
+            self.out.fixtures.push((name.to_string(), at));
+            return;
+        }
+        if !name.starts_with("test") {
+            return;
+        }
+        let class = if is_method {
+            match self.classes.last() {
+                Some(c) if c.is_test && self.frames.is_empty() => Some(c),
+                _ => return,
+            }
+        } else if self.frames.is_empty() && self.names.is_empty() {
+            None
+        } else {
+            return;
+        };
+        let mut markers: Vec<String> = decorators.iter().filter_map(|d| marker(&d.0)).collect();
+        if let Some(c) = class {
+            markers.extend(c.markers.iter().cloned());
+        }
+        markers.extend(self.module_markers.iter().cloned());
+        let parametrized = markers.iter().any(|m| m == "parametrize")
+            || decorators
+                .iter()
+                .any(|d| d.0.ends_with("parameterized.expand"));
+        markers.retain(|m| m != "parametrize");
+        markers.sort();
+        markers.dedup();
+        self.out.tests.push(TestCase {
+            name: name.to_string(),
+            class: class.map(|c| c.name.clone()),
+            line: at,
+            parametrized,
+            markers,
+        });
+    }
+
+    fn if_statement(&mut self, node: Node<'_>) {
+        self.bump_complexity();
+        let condition = node
+            .child_by_field_name("condition")
+            .map(|c| self.text(c))
+            .unwrap_or("");
+        let squeezed: String = condition.chars().filter(|c| !c.is_whitespace()).collect();
+        let at_module = self.frames.is_empty() && self.names.is_empty();
+        if at_module
+            && matches!(
+                squeezed.as_str(),
+                "__name__=='__main__'"
+                    | "__name__==\"__main__\""
+                    | "'__main__'==__name__"
+                    | "\"__main__\"==__name__"
+            )
+        {
+            self.out.main_guard.get_or_insert(line(node));
+        }
+        let guard = if squeezed.ends_with("TYPE_CHECKING") {
+            ImportGuard::TypeChecking
+        } else {
+            ImportGuard::Conditional
+        };
+        let was = self.guard;
+        if self.guard == ImportGuard::None || guard == ImportGuard::TypeChecking {
+            self.guard = guard;
+        }
+        self.block(node);
+        self.guard = was;
+    }
+
+    fn try_statement(&mut self, node: Node<'_>) {
+        let catches_import = named_children(node)
+            .into_iter()
+            .filter(|c| c.kind() == "except_clause" || c.kind() == "except_group_clause")
+            .any(|c| {
+                let t = c
+                    .child_by_field_name("value")
+                    .map(|v| self.text(v))
+                    .unwrap_or("");
+                t.is_empty()
+                    || t.contains("ImportError")
+                    || t.contains("ModuleNotFoundError")
+                    || t.contains("Exception")
+            });
+        let depth = self.frames.last_mut().map(|f| {
+            f.blocks += 1;
+            (f.function, f.blocks)
+        });
+        if let Some((i, d)) = depth {
+            if let Some(func) = self.out.functions.get_mut(i) {
+                func.nesting = func.nesting.max(d);
+            }
+        }
+        for c in named_children(node) {
+            if c.kind() == "block" && catches_import {
+                let was = self.guard;
+                if matches!(self.guard, ImportGuard::None | ImportGuard::Conditional) {
+                    self.guard = ImportGuard::TryExcept;
+                }
+                self.visit(c);
+                self.guard = was;
+            } else {
+                self.visit(c);
+            }
+        }
+        if let Some(f) = self.frames.last_mut() {
+            f.blocks = f.blocks.saturating_sub(1);
+        }
+    }
+
+    fn handler(&mut self, node: Node<'_>) {
+        let value = node.child_by_field_name("value").map(|v| self.text(v));
+        let bare = value.is_none();
+        let broad = value.is_none_or(|t| {
+            let t = t.split(" as ").next().unwrap_or(t).trim();
+            let t = t.trim_matches(['(', ')']);
+            t.split(',').any(|e| {
+                matches!(
+                    e.trim(),
+                    "Exception" | "BaseException" | "builtins.Exception"
+                )
+            })
+        });
+        let swallows = child_of_kind(node, "block").is_some_and(|b| {
+            let stmts = named_children(b);
+            !stmts.is_empty()
+                && stmts.iter().all(|s| match s.kind() {
+                    "pass_statement" | "continue_statement" | "comment" => true,
+                    "expression_statement" => {
+                        let kids = named_children(*s);
+                        kids.len() == 1 && kids.iter().all(|k| k.kind() == "ellipsis")
+                    }
+                    _ => false,
+                })
+        });
+        self.out.handlers.push(Handler {
+            line: line(node),
+            bare,
+            broad,
+            swallows,
+        });
+    }
+
+    fn assert(&mut self, node: Node<'_>) {
+        if self.test_file {
+            return;
+        }
+        let Some(frame) = self.frames.last() else {
+            self.out.asserts.push(Assert {
+                line: line(node),
+                on_param: None,
+            });
+            return;
+        };
+        let mut on_param = None;
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "identifier" {
+                let t = self.text(n);
+                if t != "self" && t != "cls" && frame.params.iter().any(|p| p == t) {
+                    on_param = Some(t.to_string());
+                    break;
+                }
+            }
+            // Only the tested expression, not the message.
+            if n.kind() == "assert_statement" {
+                if let Some(first) = n.named_child(0) {
+                    stack.push(first);
+                }
+                continue;
+            }
+            if stack.len() < 4096 {
+                stack.extend(named_children(n));
+            }
+        }
+        self.out.asserts.push(Assert {
+            line: line(node),
+            on_param,
+        });
+    }
+
+    fn assignment(&mut self, node: Node<'_>) {
+        let left = node.child_by_field_name("left");
+        let right = node.child_by_field_name("right");
+        let target = left.and_then(|l| self.dotted(l));
+        if let (Some(t), Some(r)) = (&target, right) {
+            let last = t.rsplit('.').next().unwrap_or(t);
+            // pytestmark = pytest.mark.x / [pytest.mark.x, …]
+            if self.test_file && t == "pytestmark" && self.frames.is_empty() {
+                let text = self.text(r);
+                for m in text.split("mark.").skip(1) {
+                    let name: String = m
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if !name.is_empty() {
+                        match self.classes.last_mut() {
+                            Some(c) if !self.names.is_empty() => c.markers.push(name),
+                            _ => self.module_markers.push(name),
+                        }
+                    }
+                }
+            }
+            if let Some(how) = self.formatted_sql(r) {
+                if let Some(f) = self.frames.last_mut() {
+                    f.sql_vars.insert(t.clone(), how);
+                }
+            } else if let Some(f) = self.frames.last_mut() {
+                f.sql_vars.remove(t.as_str());
+            }
+            if is_plain_string(r) {
+                self.credential_literal(last, r);
+            }
+        }
+        let was = std::mem::replace(&mut self.target, target);
+        if let Some(l) = left {
+            self.visit(l);
+        }
+        if let Some(r) = right {
+            self.visit(r);
+        }
+        if let Some(t) = node.child_by_field_name("type") {
+            self.visit(t);
+        }
+        self.target = was;
+    }
+
+    /// `with requests.Session() as s:` binds `s` to a session.
+    fn with_alias(&mut self, node: Node<'_>) {
+        let Some(value) = node.named_child(0) else {
+            return;
+        };
+        let alias = named_children(node)
+            .into_iter()
+            .skip(1)
+            .find_map(|a| self.dotted(a.named_child(0).unwrap_or(a)));
+        if value.kind() == "call" {
+            if let (Some(f), Some(alias)) = (value.child_by_field_name("function"), alias) {
+                if let Some(name) = self.dotted(f) {
+                    if let Some(client) = session_client(&self.resolve(&name)) {
+                        self.sessions.insert(alias.clone(), client);
+                        // The constructor call is visited next, as a child: bind it.
+                        self.target = Some(alias);
+                    }
+                }
+            }
+        }
+    }
+
+    fn credential_literal(&mut self, name: &str, value: Node<'_>) {
+        let Some(v) = string_value(value, self.src) else {
+            return;
+        };
+        if matches(&CREDENTIAL_NAME, name) && looks_like_secret(v, name) {
+            self.out.literals.push(SensitiveLiteral {
+                line: line(value),
+                kind: "credential",
+                name: name.to_string(),
+            });
+        }
+    }
+
+    fn string(&mut self, node: Node<'_>) {
+        for c in named_children(node) {
+            match c.kind() {
+                "interpolation" => {
+                    if let Some(spec) = c.child_by_field_name("format_specifier") {
+                        let text = self.text(spec);
+                        let text = text.strip_prefix(':').unwrap_or(text);
+                        if matches(&BAD_SPEC, text) {
+                            self.out.bad_format_specs.push(BadFormatSpec {
+                                line: line(spec),
+                                spec: text.to_string(),
+                            });
+                        }
+                    }
+                }
+                "string_content" if !self.test_file => {
+                    let text = self.text(c);
+                    if text.contains('@') && !self.in_metadata() {
+                        if let Some(re) = EMAIL.as_ref() {
+                            if re.find_iter(text).any(|m| !is_example_email(m.as_str())) {
+                                self.out.literals.push(SensitiveLiteral {
+                                    line: line(c),
+                                    kind: "email",
+                                    name: self.target.clone().unwrap_or_default(),
+                                });
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Package metadata (`__email__ = …`, `author_email=…`) names its authors on purpose.
+    fn in_metadata(&self) -> bool {
+        self.target.as_deref().is_some_and(|t| {
+            let t = t.to_ascii_lowercase();
+            t.starts_with("__") || t.contains("author") || t.contains("maintainer")
+        })
+    }
+
+    /// `os.environ["NAME"]`.
+    fn env_subscript(&mut self, node: Node<'_>) {
+        let Some(value) = node.child_by_field_name("value") else {
+            return;
+        };
+        let Some(name) = self.dotted(value) else {
+            return;
+        };
+        if self.resolve(&name) != "os.environ" {
+            return;
+        }
+        if let Some(key) = node.child_by_field_name("subscript") {
+            if let Some(k) = string_value(key, self.src).filter(|k| is_env_name(k)) {
+                self.out.env_reads.push((k.to_string(), line(node)));
+            }
+        }
+    }
+
+    /// How a SQL string was built, when `node` formats one.
+    fn formatted_sql(&self, node: Node<'_>) -> Option<&'static str> {
+        let sqlish = |n: Node<'_>| matches(&SQL, self.text(n));
+        match node.kind() {
+            "string" if child_of_kind(node, "interpolation").is_some() && sqlish(node) => {
+                Some("an f-string")
+            }
+            "binary_operator" => {
+                let op = node.child_by_field_name("operator").map(|o| self.text(o));
+                let left = node.child_by_field_name("left")?;
+                let right = node.child_by_field_name("right")?;
+                match op {
+                    Some("%") if left.kind() == "string" && sqlish(left) => Some("%-formatting"),
+                    Some("+")
+                        if (sqlish(left) || sqlish(right))
+                            && !(is_plain_string(left) && is_plain_string(right)) =>
+                    {
+                        Some("string concatenation")
+                    }
+                    _ => None,
+                }
+            }
+            "call" => {
+                let f = node.child_by_field_name("function")?;
+                if f.kind() == "attribute" {
+                    let attr = f.child_by_field_name("attribute").map(|a| self.text(a));
+                    let object = f.child_by_field_name("object")?;
+                    if attr == Some("format") && object.kind() == "string" && sqlish(object) {
+                        return Some("str.format()");
+                    }
+                }
+                None
+            }
+            "identifier" => self
+                .frames
+                .last()
+                .and_then(|f| f.sql_vars.get(self.text(node)).copied()),
+            _ => None,
+        }
+    }
+
+    /// Whether an argument mentions a parameter of the current function.
+    fn param_in(&self, node: Node<'_>) -> Option<String> {
+        let frame = self.frames.last()?;
+        let mut stack = vec![node];
+        let mut seen = 0;
+        while let Some(n) = stack.pop() {
+            seen += 1;
+            if seen > 256 {
+                break;
+            }
+            match n.kind() {
+                "identifier" => {
+                    let t = self.text(n);
+                    if t != "self" && t != "cls" && frame.params.iter().any(|p| p == t) {
+                        return Some(t.to_string());
+                    }
+                }
+                // `x.attr` reads an attribute, `x[...]`/`x.method()` may be anything.
+                "attribute" | "subscript" | "call" if n != node => {}
+                "call" => {
+                    // os.path.join(base, name) and similar: look at the arguments.
+                    if let Some(a) = n.child_by_field_name("arguments") {
+                        stack.extend(named_children(a));
+                    }
+                }
+                _ => stack.extend(named_children(n)),
+            }
+        }
+        None
+    }
+
+    fn call(&mut self, node: Node<'_>) {
+        let Some(func) = node.child_by_field_name("function") else {
+            return;
+        };
+        let Some(raw) = self.dotted(func) else {
+            return;
+        };
+        let q = self.resolve(&raw);
+        let args = Args::of(node, self.src);
+        let last = q.rsplit('.').next().unwrap_or(&q);
+        let object = raw.rsplit_once('.').map(|(o, _)| o);
+
+        if self.test_file {
+            self.out.test_calls.push(CallShape {
+                callee: q.clone(),
+                line: line(node),
+                positional: u32::try_from(args.positional.len()).unwrap_or(u32::MAX),
+                keywords: args.keywords.iter().map(|(k, _)| k.clone()).collect(),
+                unpacked: args.unpacked,
+            });
+        }
+
+        // HTTP requests.
+        let http_client = if let Some(client) = object.and_then(|o| self.sessions.get(o)) {
+            HTTP_VERBS.contains(&last).then_some((*client, true))
+        } else {
+            match q.split_once('.') {
+                Some(("requests", m)) if HTTP_VERBS.contains(&m) => Some(("requests", false)),
+                Some(("httpx", m)) if HTTP_VERBS.contains(&m) || m == "stream" => {
+                    Some(("httpx", false))
+                }
+                _ if q == "urllib.request.urlopen" || q == "urllib2.urlopen" => {
+                    Some(("urllib", false))
+                }
+                _ => None,
+            }
+        };
+        if let Some((client, via_session)) = http_client {
+            let timeout = args.keyword("timeout").is_some()
+                || (client == "urllib" && args.positional.len() >= 3);
+            let verify_disabled = args
+                .keyword("verify")
+                .is_some_and(|v| self.text(v) == "False");
+            let in_loop = self.in_loop();
+            self.push_call(
+                CallKind::Http {
+                    callee: q.clone(),
+                    client,
+                    timeout,
+                    verify_disabled,
+                    via_session,
+                    in_loop,
+                },
+                node,
+            );
+            if self.in_async() && matches!(client, "requests" | "urllib") {
+                self.push_call(CallKind::Blocking { callee: q.clone() }, node);
+            }
+        }
+
+        if let Some(client) = session_client(&q) {
+            if let Some(target) = self.target.clone() {
+                self.sessions.insert(target.clone(), client);
+                let in_function = self.frames.last().is_some_and(|f| {
+                    self.out
+                        .functions
+                        .get(f.function)
+                        .is_some_and(|func| !is_setup_name(&func.name))
+                });
+                if in_function {
+                    let in_loop = self.in_loop();
+                    let i = self.push_call(
+                        CallKind::SessionCreated {
+                            callee: q.clone(),
+                            uses: 0,
+                            in_loop,
+                        },
+                        node,
+                    );
+                    self.session_vars.push((i, target));
+                }
+            }
+        }
+
+        match q.as_str() {
+            "subprocess.run"
+            | "subprocess.call"
+            | "subprocess.check_call"
+            | "subprocess.check_output"
+            | "subprocess.Popen"
+                if args
+                    .keyword("shell")
+                    .is_some_and(|v| !matches!(self.text(v), "False" | "None" | "0")) =>
+            {
+                let literal = args.first().is_some_and(is_plain_string);
+                self.push_call(
+                    CallKind::Shell {
+                        callee: q.clone(),
+                        literal,
+                    },
+                    node,
+                );
+            }
+            "os.system"
+            | "os.popen"
+            | "subprocess.getoutput"
+            | "subprocess.getstatusoutput"
+            | "commands.getoutput"
+            | "asyncio.create_subprocess_shell" => {
+                let literal = args.first().is_some_and(is_plain_string);
+                self.push_call(
+                    CallKind::Shell {
+                        callee: q.clone(),
+                        literal,
+                    },
+                    node,
+                );
+            }
+            "pickle.load" | "pickle.loads" | "pickle.Unpickler" | "cPickle.load"
+            | "cPickle.loads" | "_pickle.load" | "_pickle.loads" | "marshal.load"
+            | "marshal.loads" | "shelve.open" | "dill.load" | "dill.loads" | "cloudpickle.load"
+            | "cloudpickle.loads" | "joblib.load" | "pandas.read_pickle" => {
+                self.push_call(CallKind::Deserialize { callee: q.clone() }, node);
+            }
+            "torch.load" => {
+                let safe = args
+                    .keyword("weights_only")
+                    .is_some_and(|v| self.text(v) == "True");
+                if !safe {
+                    self.push_call(CallKind::Deserialize { callee: q.clone() }, node);
+                }
+            }
+            "yaml.load" | "yaml.load_all" => {
+                let loader = args
+                    .keyword("Loader")
+                    .or_else(|| args.positional.get(1).copied())
+                    .map(|l| self.text(l));
+                let safe = loader.is_some_and(|l| {
+                    let l = l.rsplit('.').next().unwrap_or(l);
+                    matches!(
+                        l,
+                        "SafeLoader" | "CSafeLoader" | "BaseLoader" | "CBaseLoader"
+                    )
+                });
+                if !safe {
+                    self.push_call(CallKind::YamlLoad { callee: q.clone() }, node);
+                }
+            }
+            "yaml.unsafe_load" | "yaml.unsafe_load_all" => {
+                self.push_call(CallKind::YamlLoad { callee: q.clone() }, node);
+            }
+            "tempfile.mktemp" => {
+                self.push_call(CallKind::Mktemp, node);
+            }
+            "hashlib.md5" | "hashlib.sha1" | "hashlib.new" => {
+                let algo_ok = q != "hashlib.new"
+                    || args
+                        .first()
+                        .and_then(|a| string_value(a, self.src))
+                        .is_some_and(|a| matches!(a.to_ascii_lowercase().as_str(), "md5" | "sha1"));
+                let not_security = args
+                    .keyword("usedforsecurity")
+                    .is_some_and(|v| self.text(v) == "False");
+                if algo_ok && !not_security {
+                    let arg_text = args.first().map(|a| self.text(a)).unwrap_or("");
+                    if let Some(purpose) = self.purpose(arg_text) {
+                        self.push_call(
+                            CallKind::WeakHash {
+                                callee: q.clone(),
+                                purpose,
+                            },
+                            node,
+                        );
+                    }
+                }
+            }
+            "logging.basicConfig"
+            | "logging.config.dictConfig"
+            | "logging.config.fileConfig"
+            | "structlog.configure"
+            | "loguru.logger.add"
+            | "loguru.logger.configure" => {
+                self.push_call(CallKind::LoggingConfig { callee: q.clone() }, node);
+            }
+            "os.getenv"
+            | "os.environ.get"
+            | "os.environ.setdefault"
+            | "os.environ.pop"
+            | "os.getenvb" => {
+                if let Some(k) = args
+                    .first()
+                    .and_then(|a| string_value(a, self.src))
+                    .filter(|k| is_env_name(k))
+                {
+                    self.out.env_reads.push((k.to_string(), line(node)));
+                }
+            }
+            _ => {}
+        }
+
+        if let Some(rest) = q.strip_prefix("random.") {
+            if matches!(
+                rest,
+                "random"
+                    | "randint"
+                    | "randrange"
+                    | "choice"
+                    | "choices"
+                    | "sample"
+                    | "getrandbits"
+                    | "randbytes"
+                    | "shuffle"
+            ) {
+                if let Some(purpose) = self.purpose("") {
+                    self.push_call(
+                        CallKind::InsecureRandom {
+                            callee: q.clone(),
+                            purpose,
+                        },
+                        node,
+                    );
+                }
+            }
+        }
+
+        // Builtins.
+        if !raw.contains('.') && self.is_builtin(&raw) {
+            match raw.as_str() {
+                "eval" | "exec" | "compile" => {
+                    let literal = args.first().is_none_or(is_plain_string);
+                    if !literal {
+                        let call = Call {
+                            kind: CallKind::Eval {
+                                callee: raw.clone(),
+                            },
+                            line: line(node),
+                            function: self.function_index(),
+                        };
+                        self.pending_eval.push(call);
+                    }
+                }
+                "print" => {
+                    let stream = args.keyword("file").is_some();
+                    self.push_call(CallKind::Print { stream }, node);
+                }
+                _ => {}
+            }
+        }
+
+        // Blocking calls inside `async def`.
+        if self.in_async() {
+            let blocking = matches!(
+                q.as_str(),
+                "time.sleep"
+                    | "subprocess.run"
+                    | "subprocess.call"
+                    | "subprocess.check_call"
+                    | "subprocess.check_output"
+                    | "os.system"
+            ) || (raw == "open" && self.is_builtin("open"));
+            if blocking {
+                self.push_call(CallKind::Blocking { callee: q.clone() }, node);
+            }
+        }
+
+        // SQL built by formatting.
+        if matches!(last, "execute" | "executemany" | "executescript" | "raw") && object.is_some()
+            || q == "sqlalchemy.text"
+        {
+            if let Some(how) = args.first().and_then(|a| self.formatted_sql(a)) {
+                self.push_call(
+                    CallKind::Sql {
+                        callee: raw.clone(),
+                        how,
+                    },
+                    node,
+                );
+            }
+        }
+
+        // Files opened at a path a caller chose.
+        let opens = (raw == "open" && self.is_builtin("open"))
+            || matches!(
+                q.as_str(),
+                "io.open"
+                    | "os.open"
+                    | "pathlib.Path"
+                    | "flask.send_file"
+                    | "starlette.responses.FileResponse"
+                    | "fastapi.responses.FileResponse"
+                    | "shutil.rmtree"
+            );
+        if opens {
+            if let Some(param) = args.first().and_then(|a| self.param_in(a)) {
+                let call = Call {
+                    kind: CallKind::PathFromParam {
+                        callee: q.clone(),
+                        param,
+                    },
+                    line: line(node),
+                    function: self.function_index(),
+                };
+                self.pending_paths.push(call);
+            }
+        }
+
+        // Web applications and servers.
+        if matches!(
+            last,
+            "FastAPI"
+                | "Flask"
+                | "Starlette"
+                | "Quart"
+                | "Sanic"
+                | "Litestar"
+                | "get_wsgi_application"
+                | "get_asgi_application"
+                | "serve_forever"
+                | "HTTPServer"
+                | "ThreadingHTTPServer"
+                | "run_app"
+        ) || q == "uvicorn.run"
+        {
+            self.out.server_starts.push(line(node));
+        }
+        if matches!(
+            q.as_str(),
+            "django.urls.path" | "django.urls.re_path" | "django.conf.urls.url"
+        ) {
+            if let Some(p) = args
+                .first()
+                .filter(|a| is_plain_string(*a))
+                .and_then(|a| string_value(a, self.src))
+            {
+                self.out.routes.push(PyRoute {
+                    path: format!("/{}", p.trim_start_matches('^').trim_start_matches('/')),
+                    line: line(node),
+                    function: None,
+                });
+            }
+        }
+    }
+
+    /// What a value is for, when it is sensitive: from the name it is assigned to, the
+    /// enclosing function's name, or the given text.
+    fn purpose(&self, text: &str) -> Option<String> {
+        let function = self
+            .frames
+            .last()
+            .and_then(|f| self.out.functions.get(f.function))
+            .map(|f| f.name.as_str())
+            .unwrap_or("");
+        [self.target.as_deref().unwrap_or(""), function, text]
+            .into_iter()
+            .find_map(|t| {
+                let lower = t.to_ascii_lowercase();
+                SENSITIVE_PURPOSE
+                    .iter()
+                    .find(|w| lower.contains(*w))
+                    .map(|w| w.to_string())
+            })
+    }
+
+    fn finish(mut self) -> PyFile {
+        // Eval candidates: builtins unless the module defines its own.
+        for c in std::mem::take(&mut self.pending_eval) {
+            if let CallKind::Eval { callee } = &c.kind {
+                if !self.defined.contains(callee) {
+                    self.out.calls.push(c);
+                }
+            }
+        }
+        for c in std::mem::take(&mut self.pending_paths) {
+            let contained = c
+                .function
+                .and_then(|f| self.out.functions.get(f))
+                .is_some_and(|f| f.contains_paths);
+            if !contained {
+                self.out.calls.push(c);
+            }
+        }
+        // Sessions: how many requests each function makes on the one it created.
+        for (i, var) in &self.session_vars {
+            let Some(function) = self.out.calls.get(*i).and_then(|c| c.function) else {
+                continue;
+            };
+            let prefix = format!("{var}.");
+            let uses = self
+                .out
+                .calls
+                .iter()
+                .filter(|c| c.function == Some(function))
+                .filter(|c| matches!(&c.kind, CallKind::Http { via_session: true, .. }))
+                .filter(|c| {
+                    // Calls on the variable: the callee text starts with it.
+                    matches!(&c.kind, CallKind::Http { callee, .. } if callee.starts_with(&prefix) || !callee.contains('.'))
+                })
+                .count();
+            if let Some(Call {
+                kind: CallKind::SessionCreated { uses: u, .. },
+                ..
+            }) = self.out.calls.get_mut(*i)
+            {
+                *u = u32::try_from(uses).unwrap_or(u32::MAX);
+            }
+        }
+        self.out.cli_framework = self.out.imports.iter().any(|i| {
+            i.level == 0
+                && matches!(
+                    i.module.split('.').next().unwrap_or(""),
+                    "argparse" | "click" | "typer" | "fire" | "docopt" | "optparse"
+                )
+        });
+        self.out.calls.sort_by_key(|c| c.line);
+        self.out.env_reads.sort_by_key(|e| e.1);
+        self.out
+    }
+}
+
+/// (resolved name, name as written, the decorator's call, line)
+type Decorator<'a> = (String, String, Option<Node<'a>>, u32);
+
+/// `a . b` → `a.b`.
+fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn splat_name(node: Option<Node<'_>>, v: &Visitor<'_>) -> String {
+    node.and_then(|n| n.named_child(0))
+        .map(|n| v.text(n).to_string())
+        .unwrap_or_default()
+}
+
+/// `pytest.mark.slow` → `slow`; `pytest.mark.parametrize` → `parametrize`.
+fn marker(decorator: &str) -> Option<String> {
+    decorator
+        .strip_prefix("pytest.mark.")
+        .map(|m| m.split('.').next().unwrap_or(m).to_string())
+}
+
+fn is_cache(name: &str) -> bool {
+    matches!(
+        name,
+        "functools.lru_cache"
+            | "functools.cache"
+            | "functools.cached_property"
+            | "async_lru.alru_cache"
+            | "aiocache.cached"
+            | "django.views.decorators.cache.cache_page"
+    ) || name.starts_with("cachetools.")
+        || name.starts_with("cachetools_async.")
+        || name.ends_with(".memoize")
+        || name.ends_with(".cached")
+}
+
+/// The client library of a session or client constructor.
+fn session_client(name: &str) -> Option<&'static str> {
+    match name {
+        "requests.Session" | "requests.session" | "requests.sessions.Session" => Some("requests"),
+        "httpx.Client" | "httpx.AsyncClient" => Some("httpx"),
+        "aiohttp.ClientSession" => Some("aiohttp"),
+        "urllib3.PoolManager" => Some("urllib3"),
+        _ => None,
+    }
+}
+
+/// Functions that set up long-lived state, where creating a session is right.
+fn is_setup_name(name: &str) -> bool {
+    matches!(
+        name,
+        "__init__" | "__enter__" | "__aenter__" | "__post_init__" | "setup" | "setUp" | "main"
+    ) || name.starts_with("create_")
+        || name.starts_with("make_")
+        || name.starts_with("build_")
+        || name.starts_with("get_")
+        || name.starts_with("_get_")
+        || name.contains("session")
+        || name.contains("client")
+        || name.starts_with("test")
+}
+
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Whether a function body keeps a path inside a directory.
+fn checks_containment(body: &str) -> bool {
+    const MARKS: &[&str] = &[
+        "relative_to(",
+        "is_relative_to(",
+        "commonpath(",
+        "commonprefix(",
+        "secure_filename(",
+        "safe_join(",
+        "basename(",
+        ".startswith(",
+        "realpath(",
+    ];
+    MARKS.iter().any(|m| body.contains(m))
+}
+
+fn is_example_email(email: &str) -> bool {
+    let lower = email.to_ascii_lowercase();
+    let domain = lower.rsplit('@').next().unwrap_or("");
+    domain.ends_with("example.com")
+        || domain.ends_with("example.org")
+        || domain.ends_with("example.net")
+        || domain.ends_with(".example")
+        || domain.ends_with(".test")
+        || domain.ends_with(".invalid")
+        || domain.ends_with(".local")
+        || domain.ends_with("localhost")
+        || domain == "domain.com"
+        || domain == "email.com"
+        || lower.starts_with("user@")
+        || lower.starts_with("noreply@")
+        || lower.starts_with("no-reply@")
+}
+
+/// A string literal that could be a real credential: long enough, no spaces, not a
+/// placeholder or a name, and varied enough.
+fn looks_like_secret(value: &str, name: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    const PLACEHOLDERS: &[&str] = &[
+        "change",
+        "example",
+        "xxx",
+        "your",
+        "dummy",
+        "fake",
+        "test",
+        "sample",
+        "placeholder",
+        "secret",
+        "password",
+        "token",
+        "redacted",
+        "<",
+        "{",
+        "$",
+        "*",
+        "...",
+        "none",
+        "null",
+    ];
+    if value.len() < 8
+        || value.len() > 200
+        || value.chars().any(char::is_whitespace)
+        || PLACEHOLDERS.iter().any(|p| lower.contains(p))
+        || lower == name.to_ascii_lowercase()
+    {
+        return false;
+    }
+    // Identifiers and paths (`auth_token_header`, `/api/v1/token`) are names, not secrets.
+    let identifier_like = value
+        .chars()
+        .all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '-' | '.' | '/' | ':'));
+    if identifier_like {
+        return false;
+    }
+    entropy(value) >= 3.0
+}
+
+/// Shannon entropy in bits per character.
+fn entropy(s: &str) -> f64 {
+    let mut counts: HashMap<char, usize> = HashMap::new();
+    let mut n = 0usize;
+    for c in s.chars() {
+        *counts.entry(c).or_default() += 1;
+        n += 1;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    let n = n as f64;
+    counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+    use super::parse;
+
+    const APP: &str = r#"import requests as r
+import subprocess, pickle, yaml, hashlib, random, time, tempfile
+from os import path
+try:
+    import ujson as json
+except ImportError:
+    import json
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:
+    from .models import User
+
+def fetch(url, items=[], *, retries=3, **kw):
+    if url and retries:
+        for i in items:
+            r.get(url)
+    return r.post(url, timeout=5, verify=False)
+
+async def handler(name):
+    time.sleep(1)
+    with open(name) as f:
+        return f.read()
+
+def run(cmd, query, db):
+    subprocess.run(cmd, shell=True)
+    eval(cmd)
+    data = pickle.loads(cmd)
+    yaml.load(cmd)
+    yaml.load(cmd, Loader=yaml.SafeLoader)
+    sql = f"SELECT * FROM t WHERE id = {query}"
+    db.execute(sql)
+    db.execute("SELECT * FROM t WHERE id = %s" % query)
+    tempfile.mktemp()
+    token = random.choice("abc")
+    hashlib.md5(password.encode())
+    try:
+        pass
+    except:
+        pass
+    assert query, "query required"
+    print(f"{query:.4f if query else 'n/a'}")
+    print(f"{query:>{10}}")
+"#;
+
+    #[test]
+    fn collects_the_facts_of_one_file() {
+        let py = parse(APP, false).unwrap();
+        assert!(py.syntax_errors.is_empty(), "{:?}", py.syntax_errors);
+        let guard = |m: &str| py.imports.iter().find(|i| i.module == m).unwrap().guard;
+        assert_eq!(guard("ujson"), ImportGuard::TryExcept);
+        assert_eq!(guard("os"), ImportGuard::None);
+        let models = py.imports.iter().find(|i| i.module == "models").unwrap();
+        assert_eq!((models.level, models.guard), (1, ImportGuard::TypeChecking));
+
+        let fetch = &py.functions[0];
+        assert_eq!(fetch.name, "fetch");
+        assert_eq!(fetch.params.len(), 4);
+        assert_eq!(fetch.params[1].default, Some(Default::Mutable));
+        assert_eq!(fetch.params[2].kind, ParamKind::KeywordOnly);
+        assert_eq!(fetch.params[3].kind, ParamKind::VarKwargs);
+        assert_eq!(fetch.complexity, 4, "if + and + for");
+        assert_eq!(fetch.nesting, 2);
+
+        let kinds: Vec<(String, u32)> = py
+            .calls
+            .iter()
+            .map(|c| {
+                let k = serde_json::to_value(&c.kind).unwrap();
+                (k["kind"].as_str().unwrap().to_string(), c.line)
+            })
+            .collect();
+        let has = |k: &str, l: u32| kinds.contains(&(k.to_string(), l));
+        assert!(has("http", 15) && has("http", 16), "{kinds:?}");
+        let http: Vec<&CallKind> = py
+            .calls
+            .iter()
+            .filter(|c| matches!(c.kind, CallKind::Http { .. }))
+            .map(|c| &c.kind)
+            .collect();
+        assert!(matches!(
+            http[0],
+            CallKind::Http {
+                timeout: false,
+                in_loop: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            http[1],
+            CallKind::Http {
+                timeout: true,
+                verify_disabled: true,
+                ..
+            }
+        ));
+        assert!(has("blocking", 19) && has("blocking", 20), "{kinds:?}");
+        assert!(has("path_from_param", 20), "{kinds:?}");
+        assert!(has("shell", 24) && has("eval", 25) && has("deserialize", 26));
+        assert!(has("yaml_load", 27) && !has("yaml_load", 28));
+        assert!(has("sql", 30) && has("sql", 31), "{kinds:?}");
+        assert!(has("mktemp", 32) && has("insecure_random", 33) && has("weak_hash", 34));
+        assert!(has("print", 40));
+        assert_eq!(py.handlers.len(), 2);
+        let bare = &py.handlers[1];
+        assert!(bare.bare && bare.swallows && bare.line == 37);
+        assert_eq!(py.asserts[0].on_param.as_deref(), Some("query"));
+        assert_eq!(py.bad_format_specs.len(), 1);
+        assert_eq!(py.bad_format_specs[0].line, 40);
+    }
+
+    #[test]
+    fn reports_syntax_errors_with_lines() {
+        let py = parse("def ok():\n    return 1\n\nprint \"python 2\"\n", false).unwrap();
+        assert_eq!(py.syntax_errors.len(), 1, "{:?}", py.syntax_errors);
+        assert_eq!(py.syntax_errors[0].line, 4);
+        let py = parse("x = (1,\n", false).unwrap();
+        assert!(!py.syntax_errors.is_empty());
+    }
+
+    #[test]
+    fn modern_syntax_parses_cleanly() {
+        let src = "match x:\n    case [a, *rest] if a > 0:\n        pass\n    case _:\n        pass\n\ntype Alias = list[int]\n\ndef f[T](x: T) -> T:\n    return x\n\nasync def g():\n    async with a as b, c as d:\n        pass\n    return [y async for y in z]\n\nprint(f\"{x!r:>10} {'nested' + f'{y}'}\")\nwith (open('a') as a, open('b') as b):\n    pass\ntry:\n    pass\nexcept* ValueError:\n    pass\n";
+        let py = parse(src, false).unwrap();
+        assert!(py.syntax_errors.is_empty(), "{:?}", py.syntax_errors);
+    }
+
+    #[test]
+    fn inventories_tests_markers_and_call_shapes() {
+        let src = "import pytest\nfrom pkg.mod import func\npytestmark = pytest.mark.integration\n\n@pytest.fixture\ndef client():\n    return 1\n\n@pytest.mark.parametrize('x', [1, 2])\ndef test_a(x):\n    func(1, 2, extra=3)\n\nclass TestB:\n    @pytest.mark.slow\n    def test_c(self):\n        pass\n    def helper(self):\n        pass\n";
+        let py = parse(src, true).unwrap();
+        let names: Vec<&str> = py.tests.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, vec!["test_a", "test_c"]);
+        assert!(py.tests[0].parametrized);
+        assert_eq!(py.tests[0].markers, vec!["integration"]);
+        assert_eq!(py.tests[1].markers, vec!["integration", "slow"]);
+        assert_eq!(py.tests[1].class.as_deref(), Some("TestB"));
+        assert_eq!(py.fixtures, vec![("client".to_string(), 6)]);
+        let call = py
+            .test_calls
+            .iter()
+            .find(|c| c.callee == "pkg.mod.func")
+            .unwrap();
+        assert_eq!(
+            (call.positional, call.keywords.clone()),
+            (2, vec!["extra".to_string()])
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_cut_not_overflowed() {
+        let src = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
+        let py = parse(&src, false).unwrap();
+        assert!(!py.too_deep.is_empty());
+    }
+}

@@ -1,0 +1,108 @@
+//! Judges whether every internal Python import reaches a module that exists in the
+//! repository.
+
+use crate::analyze::python::{ImportClass, ImportGuard};
+use crate::checks::python::{self, Role};
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Severity, plural};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "code-quality.unresolved-imports",
+        category: Category::CodeQuality,
+        title: "Internal imports resolve",
+        summary: "Every import of the project's own modules (absolute or relative) reaches a file in the repository; imports guarded by `try/except ImportError` or `TYPE_CHECKING` are exempt.",
+        weight: 2.0,
+        severity: Severity::P0,
+        by_kind: None,
+        effort: Effort::S,
+        rationale: "An import of a module that does not exist raises ModuleNotFoundError the moment the importing module loads: the feature behind it is dead, and so is every test that touches it. It usually means a file was renamed or deleted without updating its callers, or never committed.",
+        remediation: "Restore or commit the missing module, or update the import to where the code now lives. If the module is generated at build time, name it in the build configuration (e.g. `version_file` in pyproject.toml) so the omission is deliberate.",
+        action: "Restore the missing modules or fix the imports that point at them",
+        risk: "Import failure at run time",
+    },
+    evaluate,
+};
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    if !python::any(cx) {
+        return Outcome::not_applicable("no Python files");
+    }
+    let project = &cx.facts.python;
+    let mut internal = 0usize;
+    let mut missing = Vec::new();
+    for f in python::files(cx).filter(|f| f.role != Role::Test) {
+        for c in project.imports_of(f.index) {
+            let Some(imp) = f.py.imports.get(c.import) else {
+                continue;
+            };
+            match &c.class {
+                ImportClass::Internal { .. } => internal += 1,
+                ImportClass::Unresolved {
+                    missing: m,
+                    looked_for,
+                } => {
+                    internal += 1;
+                    if matches!(
+                        imp.guard,
+                        ImportGuard::TryExcept | ImportGuard::TypeChecking
+                    ) {
+                        continue;
+                    }
+                    missing.push((f, imp, m.clone(), looked_for.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Outcome::pass(format!(
+            "all {} resolve",
+            plural(internal, "internal import", "internal imports")
+        ));
+    }
+    missing.sort_by(|a, b| (a.0.role, a.0.path(), a.1.line).cmp(&(b.0.role, b.0.path(), b.1.line)));
+    let production = missing
+        .iter()
+        .filter(|m| m.0.role == Role::Production)
+        .count();
+    let score = if production > 0 { 0.0 } else { 0.5 };
+    let mut outcome = Outcome::scored(
+        score,
+        format!(
+            "{} of {} reach no file ({production} in production code)",
+            plural(missing.len(), "import", "imports"),
+            plural(internal, "internal import", "internal imports")
+        ),
+    );
+    for (f, imp, module, looked_for) in missing.iter().take(20) {
+        let severity = match imp.guard {
+            ImportGuard::None => def.severity,
+            // Executed only when a function runs or a condition holds.
+            _ => Severity::P1,
+        };
+        let when = match imp.guard {
+            ImportGuard::Function => "when the enclosing function runs",
+            ImportGuard::Conditional => "when the enclosing condition holds",
+            _ => "when the module loads",
+        };
+        outcome = outcome.concern_at(
+            def,
+            f.role.weigh(severity),
+            format!("{} imports missing module {module}{}", f.path(), f.role.suffix()),
+            format!(
+                "{}:{} imports `{module}`, but the repository has no {looked_for}: ModuleNotFoundError {when}.",
+                f.path(),
+                imp.line
+            ),
+            vec![cx.at(f.path(), imp.line)],
+        );
+    }
+    if missing.len() > 20 {
+        outcome
+            .summary
+            .push_str(&format!(" (20 listed, {} more)", missing.len() - 20));
+    }
+    outcome
+}
