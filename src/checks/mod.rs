@@ -298,6 +298,7 @@ pub static CHECKS: &[Check] = &[
     code_quality::linters::CHECK,
     code_quality::syntax_errors::CHECK,
     code_quality::todo_density::CHECK,
+    code_quality::undeclared_dependencies::CHECK,
     code_quality::unresolved_imports::CHECK,
     deployment::container::CHECK,
     deployment::dockerfile::CHECK,

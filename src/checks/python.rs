@@ -81,3 +81,8 @@ pub fn files<'a>(cx: &'a Context<'_>) -> impl Iterator<Item = PyRef<'a>> + 'a {
 pub fn any(cx: &Context<'_>) -> bool {
     files(cx).next().is_some()
 }
+
+/// A file a test runner collects (see [`crate::analyze::python::is_test_module`]).
+pub fn is_test_module(file: &RepoFile) -> bool {
+    crate::analyze::python::is_test_module(file.name())
+}

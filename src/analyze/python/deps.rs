@@ -71,6 +71,11 @@ pub struct DependencyUse {
     pub test_uses: usize,
     /// Every production use is guarded (optional at run time).
     pub optional: bool,
+    /// No production use runs at import time: each is inside a function (a lazy,
+    /// often optional, integration).
+    pub lazy: bool,
+    /// A Python lock file pins it: it arrives as another dependency's dependency.
+    pub locked: bool,
 }
 
 const KEPT: usize = 5;
@@ -98,6 +103,7 @@ pub(super) fn build(
         .filter_map(|m| m.name.as_deref().map(|n| eco.normalize(n)))
         .collect();
     let mentions = task_text(inventory);
+    let locks = lock_text(inventory);
     let mut uses: BTreeMap<String, DependencyUse> = BTreeMap::new();
     for c in imports {
         let ImportClass::ThirdParty { top } = &c.class else {
@@ -116,8 +122,15 @@ pub(super) fn build(
         let Some(file) = inventory.files.get(c.file) else {
             continue;
         };
-        let dists = distributions_for(&imp.module);
-        let key = namespace_key(&imp.module, top);
+        // `from google.cloud import storage` imports google.cloud.storage.
+        let module = match imp.names.first() {
+            Some(n) if NAMESPACES.contains(&top.as_str()) && imp.module.split('.').count() < 3 => {
+                format!("{}.{n}", imp.module)
+            }
+            _ => imp.module.clone(),
+        };
+        let dists = distributions_for(&module);
+        let key = namespace_key(&module, top);
         let entry = uses.entry(key.clone()).or_insert_with(|| {
             let normalized: Vec<String> = dists.iter().map(|d| eco.normalize(d)).collect();
             let declared_at = declared
@@ -126,6 +139,9 @@ pub(super) fn build(
                 .map(|(_, p, l)| (p.clone(), *l));
             let mentioned =
                 dists.iter().any(|d| mentions_word(&mentions, d)) || mentions_word(&mentions, top);
+            let locked = dists
+                .iter()
+                .any(|d| mentions_word(&locks, &eco.normalize(d)) || mentions_word(&locks, d));
             DependencyUse {
                 import: key.clone(),
                 distributions: dists.clone(),
@@ -136,6 +152,8 @@ pub(super) fn build(
                 tests: Vec::new(),
                 test_uses: 0,
                 optional: true,
+                lazy: true,
+                locked,
             }
         });
         if own.contains(&eco.normalize(top)) {
@@ -147,13 +165,23 @@ pub(super) fn build(
             if entry.production.len() < KEPT {
                 entry.production.push((c.file, imp.line));
             }
-            if !matches!(
-                imp.guard,
-                ImportGuard::TryExcept | ImportGuard::Conditional | ImportGuard::TypeChecking
-            ) {
-                entry.optional = false;
+            match imp.guard {
+                ImportGuard::TryExcept | ImportGuard::Conditional | ImportGuard::TypeChecking => {}
+                ImportGuard::Function => entry.optional = false,
+                ImportGuard::None => {
+                    entry.optional = false;
+                    entry.lazy = false;
+                }
             }
         } else {
+            // Tests count where a runner collects them and the import is not guarded;
+            // other files in a test tree are helpers or data, often broken on purpose.
+            // Imports inside test functions often load modules the test itself writes.
+            if !super::is_test_module(file.name())
+                || matches!(imp.guard, ImportGuard::TryExcept | ImportGuard::Function)
+            {
+                continue;
+            }
             entry.test_uses += 1;
             if entry.tests.len() < KEPT {
                 entry.tests.push((c.file, imp.line));
@@ -163,17 +191,19 @@ pub(super) fn build(
     uses.into_values().collect()
 }
 
+/// Top-level names shared by many distributions.
+const NAMESPACES: &[&str] = &[
+    "google",
+    "azure",
+    "zope",
+    "backports",
+    "jaraco",
+    "sphinxcontrib",
+];
+
 /// Namespace packages are told apart by their second part (`google.cloud` users differ
 /// from `google.protobuf` users).
 fn namespace_key(module: &str, top: &str) -> String {
-    const NAMESPACES: &[&str] = &[
-        "google",
-        "azure",
-        "zope",
-        "backports",
-        "jaraco",
-        "sphinxcontrib",
-    ];
     if NAMESPACES.contains(&top) {
         let parts: Vec<&str> = module.split('.').take(3).collect();
         if parts.len() >= 2 {
@@ -195,6 +225,23 @@ fn task_text(inventory: &Inventory) -> String {
             || (name.starts_with("requirements") && name.ends_with(".in"))
             || (f.path.contains("requirements/") && name.ends_with(".in"));
         if relevant {
+            if let Some(t) = f.text() {
+                out.push_str(&t.to_ascii_lowercase());
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Lower-cased text of Python lock files.
+fn lock_text(inventory: &Inventory) -> String {
+    let mut out = String::new();
+    for f in &inventory.files {
+        if matches!(
+            f.name(),
+            "uv.lock" | "poetry.lock" | "Pipfile.lock" | "pdm.lock" | "pylock.toml"
+        ) {
             if let Some(t) = f.text() {
                 out.push_str(&t.to_ascii_lowercase());
                 out.push('\n');

@@ -15,6 +15,13 @@ pub use deps::DependencyUse;
 pub use modules::{ImportClass, PyProject};
 pub use visit::parse;
 
+/// Whether a test runner collects a file of this name: pytest's `test_*.py` and
+/// `*_test.py`, unittest's `test*.py` (Django's `tests.py`), and `conftest.py`. Other
+/// Python files in a test tree are helpers or test data.
+pub fn is_test_module(name: &str) -> bool {
+    name.ends_with(".py") && (name == "conftest.py" || name.starts_with("test") || name.ends_with("_test.py"))
+}
+
 /// A place the parser could not read as Python.
 #[derive(Debug, Clone, Serialize)]
 pub struct SyntaxError {

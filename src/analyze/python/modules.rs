@@ -122,17 +122,25 @@ struct Layout<'a> {
     packages: HashSet<String>,
     /// Every directory holding Python files (namespace packages).
     dirs: HashSet<String>,
-    /// module name → file
-    modules: BTreeMap<String, usize>,
-    /// file → its module names
-    names_of: HashMap<usize, Vec<String>>,
+    /// Module name → file (`usize::MAX` for a package directory), per import root:
+    /// [`GLOBAL`] for the repository root and the usual source roots, which every file
+    /// can import from; otherwise a directory whose files import each other by bare
+    /// name (a test directory without `__init__.py`, as pytest puts it on the path).
+    modules: HashMap<String, BTreeMap<String, usize>>,
+    /// File → the import root of its package (its first non-package ancestor).
+    root_of: HashMap<usize, String>,
     /// Stems of every file by directory (extensions, stubs, generated sources).
     stems: HashSet<String>,
-    /// First dotted parts of internal modules.
-    tops: HashSet<String>,
+    /// The project's own distribution names, as import names.
+    own: HashSet<String>,
+    /// Last path components of every Python file (without `.py`) and directory.
+    names: HashSet<String>,
     /// Path → index into `Inventory::files`.
     by_path: HashMap<&'a str, usize>,
 }
+
+/// The key of the namespace shared by the whole repository.
+const GLOBAL: &str = "*";
 
 fn parent(path: &str) -> &str {
     path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
@@ -146,22 +154,30 @@ fn dir_prefix(dir: &str) -> String {
     }
 }
 
+fn is_global_root(dir: &str) -> bool {
+    SOURCE_ROOTS.iter().any(|r| r.trim_end_matches('/') == dir)
+}
+
 impl<'a> Layout<'a> {
     fn new(inventory: &'a Inventory, own_names: &[String]) -> Layout<'a> {
         let mut l = Layout {
             inventory,
             packages: HashSet::new(),
             dirs: HashSet::new(),
-            modules: BTreeMap::new(),
-            names_of: HashMap::new(),
+            modules: HashMap::new(),
+            root_of: HashMap::new(),
             stems: HashSet::new(),
-            tops: HashSet::new(),
+            own: own_names
+                .iter()
+                .map(|n| n.replace('-', "_").to_ascii_lowercase())
+                .collect(),
             by_path: inventory
                 .files
                 .iter()
                 .enumerate()
                 .map(|(i, f)| (f.path.as_str(), i))
                 .collect(),
+            names: HashSet::new(),
         };
         for f in &inventory.files {
             let stem = f.path.split_once('.').map(|(s, _)| s).unwrap_or(&f.path);
@@ -173,49 +189,69 @@ impl<'a> Layout<'a> {
             if f.name() == "__init__.py" {
                 l.packages.insert(parent(&f.path).to_string());
             }
+            if let Some(n) = f.name().strip_suffix(".py") {
+                l.names.insert(n.to_string());
+            }
             let mut d = parent(&f.path);
             while !d.is_empty() && l.dirs.insert(d.to_string()) {
                 d = parent(d);
             }
         }
+        for d in &l.dirs {
+            l.names
+                .insert(d.rsplit('/').next().unwrap_or(d).to_string());
+        }
+        let mut local_roots: HashSet<String> = HashSet::new();
         for (i, f) in inventory.files.iter().enumerate() {
             if f.lang() != "python" || !f.path.ends_with(".py") {
                 continue;
             }
-            let mut names = Vec::new();
             // The name Python gives it when its first non-package ancestor is on the
             // path (pytest's default, a script's directory, an installed package).
             let mut root = parent(&f.path);
             while !root.is_empty() && l.packages.contains(root) {
                 root = parent(root);
             }
+            let key = if is_global_root(root) {
+                GLOBAL.to_string()
+            } else {
+                local_roots.insert(root.to_string());
+                root.to_string()
+            };
+            l.root_of.insert(i, key.clone());
             if let Some(n) = module_name(&f.path, root) {
-                names.push(n);
+                l.modules.entry(key).or_default().entry(n).or_insert(i);
             }
             for r in SOURCE_ROOTS {
                 let r = r.trim_end_matches('/');
-                if (r.is_empty() || f.path.starts_with(&format!("{r}/")))
-                    && r.len() < root.len() + usize::from(root.is_empty())
-                {
+                if r.is_empty() || f.path.starts_with(&format!("{r}/")) {
                     if let Some(n) = module_name(&f.path, r) {
-                        if !names.contains(&n) {
-                            names.push(n);
-                        }
+                        l.modules
+                            .entry(GLOBAL.to_string())
+                            .or_default()
+                            .entry(n)
+                            .or_insert(i);
                     }
                 }
             }
-            for n in &names {
-                l.modules.entry(n.clone()).or_insert(i);
-                if let Some(top) = n.split('.').next() {
-                    l.tops.insert(top.to_string());
-                }
-            }
-            l.names_of.insert(i, names);
         }
-        // Namespace and regular packages are modules too (their directory).
+        // Package directories (regular and namespace) are modules too.
         for d in l.dirs.clone() {
-            for r in SOURCE_ROOTS {
-                let r = r.trim_end_matches('/');
+            let mut roots: Vec<(String, &str)> = SOURCE_ROOTS
+                .iter()
+                .map(|r| (GLOBAL.to_string(), r.trim_end_matches('/')))
+                .collect();
+            let mut a = parent(&d);
+            loop {
+                if local_roots.contains(a) {
+                    roots.push((a.to_string(), a));
+                }
+                if a.is_empty() {
+                    break;
+                }
+                a = parent(a);
+            }
+            for (key, r) in roots {
                 let rel = if r.is_empty() {
                     Some(d.as_str())
                 } else {
@@ -224,26 +260,42 @@ impl<'a> Layout<'a> {
                 if let Some(rel) = rel.filter(|s| !s.is_empty()) {
                     if rel.split('/').all(is_identifier) {
                         let name = rel.replace('/', ".");
-                        l.modules.entry(name).or_insert(usize::MAX);
+                        l.modules
+                            .entry(key)
+                            .or_default()
+                            .entry(name)
+                            .or_insert(usize::MAX);
                     }
                 }
             }
         }
-        for own in own_names {
-            l.tops.insert(own.replace('-', "_").to_ascii_lowercase());
-        }
         l
     }
 
-    fn exists(&self, module: &str) -> bool {
-        self.modules.contains_key(module)
+    /// What `module` names for the file at index `from`: a file, a package
+    /// directory (`Some(usize::MAX)`), or nothing.
+    fn lookup(&self, module: &str, from: usize) -> Option<usize> {
+        let local = self
+            .root_of
+            .get(&from)
+            .filter(|k| k.as_str() != GLOBAL)
+            .and_then(|k| self.modules.get(k))
+            .and_then(|m| m.get(module));
+        let global = self.modules.get(GLOBAL).and_then(|m| m.get(module));
+        // A file beats a directory of the same name.
+        match (local.copied(), global.copied()) {
+            (Some(l), Some(g)) if l == usize::MAX => Some(g),
+            (Some(l), _) => Some(l),
+            (None, g) => g,
+        }
     }
 
-    fn file(&self, module: &str) -> Option<usize> {
-        self.modules
-            .get(module)
-            .copied()
-            .filter(|&i| i != usize::MAX)
+    fn exists(&self, module: &str, from: usize) -> bool {
+        self.lookup(module, from).is_some()
+    }
+
+    fn file(&self, module: &str, from: usize) -> Option<usize> {
+        self.lookup(module, from).filter(|&i| i != usize::MAX)
     }
 
     /// Whether `module` may be built rather than written in Python: a stub, a C or
@@ -259,54 +311,71 @@ impl<'a> Layout<'a> {
             return self.relative(from, import, generated);
         }
         let top = import.module.split('.').next().unwrap_or("");
-        if is_stdlib(top) && !self.exists(top) {
+        if is_stdlib(top) || top == "__main__" {
             return ImportClass::Stdlib;
         }
-        if !self.tops.contains(top) {
-            if is_stdlib(top) {
-                return ImportClass::Stdlib;
+        if !self.exists(top, from) {
+            if self.own.contains(&top.to_ascii_lowercase()) {
+                // The project's own name, nowhere in the tree.
+                return self.unresolved(&import.module, top, generated);
+            }
+            // A top-level module the build writes (`version-file = "src/_v.py"`).
+            let is_generated = generated.iter().any(|g| {
+                g.trim_end_matches(".py").rsplit('/').next() == Some(top)
+            });
+            // Tests and examples put their own directories on the path at run time
+            // (conftest's `sys.path` edits, Django's test apps): a name that is a
+            // directory or module somewhere in the tree is theirs.
+            let own_tree = self
+                .inventory
+                .files
+                .get(from)
+                .is_some_and(|f| f.kind != FileKind::Source)
+                && self.names.contains(top);
+            if is_generated || own_tree {
+                return ImportClass::Internal { file: usize::MAX };
             }
             return ImportClass::ThirdParty {
                 top: top.to_string(),
             };
         }
-        if !self.exists(top) {
-            // A declared name of the project that is nowhere in the tree.
-            return self.unresolved(&import.module, top, generated);
-        }
-        self.absolute(&import.module, &import.names, generated)
+        self.absolute(from, &import.module, &import.names, generated)
     }
 
-    fn absolute(&self, module: &str, names: &[String], generated: &[String]) -> ImportClass {
-        if let Some(file) = self.file(module) {
+    fn absolute(
+        &self,
+        from: usize,
+        module: &str,
+        names: &[String],
+        generated: &[String],
+    ) -> ImportClass {
+        if let Some(file) = self.file(module, from) {
             // `from pkg import sub` reaches `pkg/sub.py` when it exists.
             if let [one] = names {
-                if let Some(f) = self.file(&format!("{module}.{one}")) {
+                if let Some(f) = self.file(&format!("{module}.{one}"), from) {
                     return ImportClass::Internal { file: f };
                 }
             }
             return ImportClass::Internal { file };
         }
-        if self.exists(module) {
+        if self.exists(module, from) {
             // A namespace package directory: its submodules are what is imported.
             if let Some(f) = names
                 .iter()
-                .find_map(|n| self.file(&format!("{module}.{n}")))
+                .find_map(|n| self.file(&format!("{module}.{n}"), from))
             {
                 return ImportClass::Internal { file: f };
             }
-            let missing: Vec<&String> = names
+            if let Some(n) = names
                 .iter()
-                .filter(|n| !self.exists(&format!("{module}.{n}")))
-                .collect();
-            if let Some(n) = missing.first().filter(|_| !names.is_empty()) {
+                .find(|n| !self.exists(&format!("{module}.{n}"), from))
+            {
                 let full = format!("{module}.{n}");
                 return self.unresolved(&full, &full, generated);
             }
             return ImportClass::Internal { file: usize::MAX };
         }
-        // The longest existing prefix: `import pkg.a.b` needs `pkg/a/b.py`; a module
-        // file cannot have submodules.
+        // `import pkg.a.b` needs `pkg/a/b.py`; a module file cannot have submodules.
         self.unresolved(module, module, generated)
     }
 
@@ -467,7 +536,7 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts], manifests: &[Manife
         .filter(|m| m.ecosystem == crate::analyze::catalog::Ecosystem::Python)
         .filter_map(|m| m.name.clone())
         .collect();
-    let layout = Layout::new(inventory, &own);
+    let mut layout = Layout::new(inventory, &own);
     let generated = generated_files(inventory);
     let mut imports = Vec::new();
     for (file, py) in &python {
@@ -525,6 +594,8 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts], manifests: &[Manife
     PyProject {
         modules: layout
             .modules
+            .remove(GLOBAL)
+            .unwrap_or_default()
             .into_iter()
             .filter(|(_, f)| *f != usize::MAX)
             .collect(),

@@ -446,7 +446,17 @@ impl<'t> Visitor<'t> {
             "except_clause" | "except_group_clause" => {
                 self.bump_complexity();
                 self.handler(node);
+                // A fallback import in `except ImportError:` is optional by design.
+                let value = node.child_by_field_name("value").map(|v| self.text(v));
+                let fallback = value.is_some_and(|t| {
+                    t.contains("ImportError") || t.contains("ModuleNotFoundError")
+                });
+                let was = self.guard;
+                if fallback && matches!(self.guard, ImportGuard::None | ImportGuard::Conditional) {
+                    self.guard = ImportGuard::TryExcept;
+                }
                 self.block(node);
+                self.guard = was;
             }
             "for_statement" | "while_statement" => {
                 self.bump_complexity();
@@ -554,11 +564,13 @@ impl<'t> Visitor<'t> {
         }
     }
 
+    /// How an import here is reached. Inside a function the guard is that of the
+    /// function body (reset on entry): `try/except ImportError` still makes it optional.
     fn current_guard(&self) -> ImportGuard {
-        if !self.frames.is_empty() {
-            ImportGuard::Function
-        } else {
-            self.guard
+        match (self.frames.is_empty(), self.guard) {
+            (true, g) => g,
+            (false, g @ (ImportGuard::TryExcept | ImportGuard::TypeChecking)) => g,
+            (false, _) => ImportGuard::Function,
         }
     }
 
@@ -734,11 +746,13 @@ impl<'t> Visitor<'t> {
             sql_vars: HashMap::new(),
         });
         self.names.push((name, false));
+        let was_guard = std::mem::replace(&mut self.guard, ImportGuard::None);
         let was_target = self.target.take();
         if let Some(body) = node.child_by_field_name("body") {
             self.visit(body);
         }
         self.target = was_target;
+        self.guard = was_guard;
         self.names.pop();
         self.frames.pop();
     }
@@ -1005,7 +1019,9 @@ impl<'t> Visitor<'t> {
             }
         }
         for c in named_children(node) {
-            if c.kind() == "block" && catches_import {
+            // The `else:` of such a try runs only when the imports succeeded.
+            let guarded = c.kind() == "block" || c.kind() == "else_clause";
+            if guarded && catches_import {
                 let was = self.guard;
                 if matches!(self.guard, ImportGuard::None | ImportGuard::Conditional) {
                     self.guard = ImportGuard::TryExcept;

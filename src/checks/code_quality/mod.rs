@@ -6,4 +6,5 @@ pub mod config_valid;
 pub mod linters;
 pub mod syntax_errors;
 pub mod todo_density;
+pub mod undeclared_dependencies;
 pub mod unresolved_imports;

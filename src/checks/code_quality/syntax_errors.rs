@@ -83,10 +83,18 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             .collect();
         let first = errors.first().map(|e| e.message.as_str()).unwrap_or("");
         let line = errors.first().map(|e| e.line).unwrap_or(1);
+        // Python files in a test tree that pytest does not collect are test data
+        // (inputs for a parser or formatter, often invalid on purpose).
+        let data = f.role == Role::Test && !python::is_test_module(f.file);
+        let (severity, label) = if data {
+            (Role::Test.weigh(Role::Test.weigh(def.severity)), " (test data)")
+        } else {
+            (f.role.weigh(def.severity), f.role.suffix())
+        };
         outcome = outcome.concern_at(
             def,
-            f.role.weigh(def.severity),
-            format!("{} does not parse{}", f.path(), f.role.suffix()),
+            severity,
+            format!("{} does not parse{label}", f.path()),
             format!(
                 "{}:{line}: {first}{}. The module cannot be imported.",
                 f.path(),

@@ -1,0 +1,194 @@
+//! Judges whether every third-party package the Python code imports is declared in a
+//! manifest (import names mapped to distributions, `yaml` → PyYAML).
+
+use crate::analyze::python::DependencyUse;
+use crate::checks::python;
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Evidence, Severity, plural};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "code-quality.undeclared-dependencies",
+        category: Category::CodeQuality,
+        title: "Imported packages are declared",
+        summary: "Every third-party package production code imports is declared in a manifest (pyproject.toml, requirements*.txt, setup.cfg/setup.py, Pipfile); optional imports guarded by `try/except ImportError` are exempt.",
+        weight: 1.5,
+        severity: Severity::P1,
+        by_kind: None,
+        effort: Effort::S,
+        rationale: "A package the code imports but no manifest declares works on the developer's machine, where it happens to be installed, and fails with ModuleNotFoundError on a clean install: in the container build, in CI, for every user. Import names often differ from distribution names (`yaml` is PyYAML, `PIL` is Pillow), which is how such gaps survive review.",
+        remediation: "Add each missing distribution to the runtime dependencies (`[project] dependencies` in pyproject.toml, or the requirements file the deployment installs), with a version range. Packages used only by tests belong in the test/dev group. If an import is genuinely optional, guard it with `try: … except ImportError:` and declare it as an extra.",
+        action: "Declare every imported third-party package in the manifests",
+        risk: "Install-time failure",
+    },
+    evaluate,
+};
+
+fn uses_evidence(cx: &Context<'_>, uses: &[(usize, u32)]) -> Vec<Evidence> {
+    uses.iter()
+        .take(3)
+        .filter_map(|(file, line)| {
+            let f = cx.inventory.files.get(*file)?;
+            Some(cx.at(&f.path, *line))
+        })
+        .collect()
+}
+
+fn names(d: &DependencyUse) -> String {
+    d.distributions.join(" or ")
+}
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    if !python::any(cx) {
+        return Outcome::not_applicable("no Python files");
+    }
+    let project = &cx.facts.python;
+    let used: Vec<&DependencyUse> = project.dependencies.iter().collect();
+    let production: Vec<&DependencyUse> = used
+        .iter()
+        .copied()
+        .filter(|d| d.production_uses > 0)
+        .collect();
+    if used.is_empty() {
+        return Outcome::pass("no third-party imports");
+    }
+    if !project.declares_dependencies {
+        let required: Vec<&DependencyUse> =
+            production.iter().copied().filter(|d| !d.optional).collect();
+        if required.is_empty() {
+            return Outcome::pass(
+                "no manifest, and production code imports no third-party package unguarded",
+            );
+        }
+        let list: Vec<&str> = required.iter().map(|d| d.import.as_str()).collect();
+        let mut evidence = vec![Evidence::absent(
+            "pyproject.toml, requirements*.txt, setup.cfg, setup.py, Pipfile",
+            cx.scope(),
+        )];
+        for d in required.iter().take(5) {
+            evidence.extend(uses_evidence(cx, &d.production).into_iter().take(1));
+        }
+        return Outcome::fail(format!(
+            "no Python manifest declares dependencies; production code imports {}",
+            plural(required.len(), "third-party package", "third-party packages")
+        ))
+        .concern(
+            def,
+            "No manifest declares the Python dependencies",
+            format!(
+                "Production code imports {} ({}), but no manifest declares any dependency: a clean install cannot run it.",
+                plural(required.len(), "third-party package", "third-party packages"),
+                list.join(", ")
+            ),
+            evidence,
+        );
+    }
+    let missing: Vec<&DependencyUse> = production
+        .iter()
+        .copied()
+        .filter(|d| d.declared.is_none() && !d.optional)
+        .collect();
+    let optional = production
+        .iter()
+        .filter(|d| d.declared.is_none() && d.optional)
+        .count();
+    // A published package does not ship the files that install test tools.
+    let shipped = cx.facts.distribution.is_none();
+    let test_only: Vec<&DependencyUse> = used
+        .iter()
+        .copied()
+        .filter(|_| shipped)
+        .filter(|d| {
+            d.production_uses == 0 && d.test_uses > 0 && d.declared.is_none() && !d.mentioned
+        })
+        .collect();
+    let optional_note = if optional > 0 {
+        format!(
+            "; {} optional (guarded) and undeclared",
+            plural(optional, "import is", "imports are")
+        )
+    } else {
+        String::new()
+    };
+    if missing.is_empty() && test_only.is_empty() && production.is_empty() {
+        return Outcome::pass(format!(
+            "production code imports no third-party package{optional_note}"
+        ));
+    }
+    if missing.is_empty() && test_only.is_empty() {
+        return Outcome::pass(format!(
+            "all {} imported by production code are declared{optional_note}",
+            plural(production.len(), "third-party package", "third-party packages")
+        ));
+    }
+    let hard = missing.iter().filter(|d| !d.locked && !d.lazy).count();
+    let score = if hard == 0 {
+        0.8
+    } else {
+        (1.0 - hard as f64 / production.len().max(1) as f64).min(0.4)
+    };
+    let mut summary = format!(
+        "{} of {} imported by production code not declared",
+        missing.len(),
+        plural(production.len(), "third-party package", "third-party packages")
+    );
+    if !test_only.is_empty() {
+        summary.push_str(&format!(
+            "; {} used only by tests not declared anywhere",
+            plural(test_only.len(), "package", "packages")
+        ));
+    }
+    summary.push_str(&optional_note);
+    let mut outcome = Outcome::scored(score, summary);
+    for d in missing.iter().take(20) {
+        let places = plural(d.production_uses, "place", "places");
+        let (severity, title, message) = if d.locked {
+            (
+                Severity::P3,
+                format!("`{}` is imported but declared only transitively", d.import),
+                format!(
+                    "Production code imports `{}` in {places}; no manifest declares {}, and it is installed only because the lock file pins it for another package. Declare what the code imports directly, or an upgrade of that package can remove it.",
+                    d.import,
+                    names(d)
+                ),
+            )
+        } else if d.lazy {
+            (
+                Severity::P3,
+                format!("`{}` is imported lazily but not declared", d.import),
+                format!(
+                    "Production code imports `{}` inside functions ({places}), and no manifest declares {}: the code path that needs it fails with ModuleNotFoundError on a clean install. Declare it, as an extra if it is optional.",
+                    d.import,
+                    names(d)
+                ),
+            )
+        } else {
+            (
+                def.severity,
+                format!("`{}` is imported but not declared", d.import),
+                format!(
+                    "Production code imports `{}` at module level ({places}), but no manifest declares {}: unless another dependency happens to pull it in, a clean install fails with ModuleNotFoundError.",
+                    d.import,
+                    names(d)
+                ),
+            )
+        };
+        outcome = outcome.concern_at(def, severity, title, message, uses_evidence(cx, &d.production));
+    }
+    for d in test_only.iter().take(10) {
+        outcome = outcome.concern_at(
+            def,
+            Severity::P3,
+            format!("`{}` is imported by tests but not declared (test code)", d.import),
+            format!(
+                "Tests import `{}` in {}, but neither a manifest nor tox/nox/CI configuration installs {}: the suite fails to collect on a fresh environment.",
+                d.import,
+                plural(d.test_uses, "place", "places"),
+                names(d)
+            ),
+            uses_evidence(cx, &d.tests),
+        );
+    }
+    outcome
+}
