@@ -184,6 +184,35 @@ fn drives_program(s: &SourceFacts) -> bool {
         })
 }
 
+/// The kind pytest markers give a file's tests (`@pytest.mark.integration`,
+/// `pytestmark = pytest.mark.e2e`), the broadest kind when several apply.
+fn marker_kind(s: &SourceFacts) -> Option<(TestKind, String)> {
+    let py = s.python.as_deref()?;
+    let kind_of = |m: &str| match m {
+        "e2e" | "end_to_end" | "endtoend" | "browser" | "playwright" | "selenium"
+        | "acceptance" | "ui" => Some(TestKind::E2e),
+        "integration" | "integration_test" | "integ" | "functional" | "live" | "network" => {
+            Some(TestKind::Integration)
+        }
+        "benchmark" | "perf" | "performance" | "load" | "stress" => Some(TestKind::Performance),
+        "security" => Some(TestKind::Security),
+        _ => None,
+    };
+    let rank = |k: TestKind| match k {
+        TestKind::E2e => 0,
+        TestKind::Integration => 1,
+        TestKind::Performance => 2,
+        TestKind::Security => 3,
+        TestKind::Unit => 4,
+    };
+    py.tests
+        .iter()
+        .flat_map(|t| t.markers.iter())
+        .filter_map(|m| kind_of(m).map(|k| (k, m)))
+        .min_by_key(|(k, _)| rank(*k))
+        .map(|(k, m)| (k, format!("marked @pytest.mark.{m}")))
+}
+
 pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
     let cat = catalog();
     let mut inv = TestInventory::default();
@@ -246,8 +275,10 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
             && rust_integration(&file.path)
             && drivers_by_dir.contains(file.dir());
         let path_kind = kind_from_path(&file.path);
+        let marked = marker_kind(s);
         let (kind, reason) = match path_kind {
             Some((TestKind::E2e, why)) => (TestKind::E2e, why.to_string()),
+            _ if marked.is_some() => marked.unwrap_or((TestKind::Unit, String::new())),
             _ if file.kind == FileKind::Test && (drives_program(s) || crate_drives) => (
                 TestKind::E2e,
                 "runs the program or drives a browser".to_string(),
@@ -319,5 +350,17 @@ mod unit {
             kind_from_path("tests/load_tests/test_api.py").map(|k| k.0),
             Some(TestKind::Performance)
         );
+    }
+
+    #[test]
+    fn classifies_python_tests_by_markers() {
+        let f = crate::analyze::source::test_support::file(
+            "tests/test_orders.py",
+            "import pytest\npytestmark = pytest.mark.integration\n\ndef test_a():\n    pass\n\n@pytest.mark.e2e\ndef test_b():\n    pass\n",
+        );
+        let s = crate::analyze::source::scan(0, &f).unwrap();
+        let (kind, why) = marker_kind(&s).unwrap();
+        assert_eq!(kind, TestKind::E2e);
+        assert_eq!(why, "marked @pytest.mark.e2e");
     }
 }

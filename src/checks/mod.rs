@@ -333,8 +333,10 @@ pub static CHECKS: &[Check] = &[
     security::sast::CHECK,
     security::secret_scanning::CHECK,
     tests::coverage::CHECK,
+    tests::import_errors::CHECK,
     tests::ratio::CHECK,
     tests::runner::CHECK,
+    tests::signature_mismatch::CHECK,
     tests::suite::CHECK,
 ];
 

@@ -19,7 +19,8 @@ pub use visit::parse;
 /// `*_test.py`, unittest's `test*.py` (Django's `tests.py`), and `conftest.py`. Other
 /// Python files in a test tree are helpers or test data.
 pub fn is_test_module(name: &str) -> bool {
-    name.ends_with(".py") && (name == "conftest.py" || name.starts_with("test") || name.ends_with("_test.py"))
+    name.ends_with(".py")
+        && (name == "conftest.py" || name.starts_with("test") || name.ends_with("_test.py"))
 }
 
 /// A place the parser could not read as Python.
@@ -262,6 +263,9 @@ pub struct CallShape {
     pub keywords: Vec<String>,
     /// Uses `*args` or `**kwargs`: its arity cannot be known.
     pub unpacked: bool,
+    /// Made where an error is expected or the code is patched (`pytest.raises`,
+    /// `assertRaises*`, `mock.patch`): a mismatch may be the point of the test.
+    pub expects_error: bool,
 }
 
 /// An HTTP route registered by a decorator or a Django `path()`.
@@ -301,6 +305,21 @@ pub struct PyFile {
     pub cli_framework: bool,
     /// Nesting deeper than the traversal follows was cut at these lines.
     pub too_deep: Vec<u32>,
+    /// Names bound at module level (definitions, assignments, imports, loop targets,
+    /// `global` declarations): what `from this_module import name` can find.
+    pub module_names: std::collections::BTreeSet<String>,
+    /// `from x import *` at module level: its names cannot be listed.
+    pub star_import: bool,
+}
+
+impl PyFile {
+    /// Whether `from this_module import name` can succeed, as far as the source
+    /// shows (a star import or a module `__getattr__` makes any name possible).
+    pub fn may_define(&self, name: &str) -> bool {
+        self.star_import
+            || self.module_names.contains(name)
+            || self.module_names.contains("__getattr__")
+    }
 }
 
 impl PyFile {

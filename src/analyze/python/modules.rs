@@ -80,6 +80,19 @@ pub struct ClassifiedImport {
     pub class: ImportClass,
 }
 
+/// `from module import name` where the module exists but defines no such name: an
+/// ImportError when the import runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct MissingName {
+    /// The importing file (index into `Inventory::files`).
+    pub file: usize,
+    /// Index into that file's `PyFile::imports`.
+    pub import: usize,
+    pub name: String,
+    /// The module file that lacks it.
+    pub module_file: usize,
+}
+
 /// An import cycle among production modules.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cycle {
@@ -102,6 +115,8 @@ pub struct PyProject {
     /// Production files imported by other production files: file → importers.
     pub fan_in: HashMap<usize, usize>,
     pub dependencies: Vec<super::DependencyUse>,
+    /// Imported names the imported module does not define.
+    pub missing_names: Vec<MissingName>,
     /// Whether any Python manifest declares dependencies (or says it has none).
     pub declares_dependencies: bool,
 }
@@ -320,9 +335,9 @@ impl<'a> Layout<'a> {
                 return self.unresolved(&import.module, top, generated);
             }
             // A top-level module the build writes (`version-file = "src/_v.py"`).
-            let is_generated = generated.iter().any(|g| {
-                g.trim_end_matches(".py").rsplit('/').next() == Some(top)
-            });
+            let is_generated = generated
+                .iter()
+                .any(|g| g.trim_end_matches(".py").rsplit('/').next() == Some(top));
             // Tests and examples put their own directories on the path at run time
             // (conftest's `sys.path` edits, Django's test apps): a name that is a
             // directory or module somewhere in the tree is theirs.
@@ -548,6 +563,7 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts], manifests: &[Manife
             });
         }
     }
+    let missing_names = missing_names(inventory, &python, &imports, &layout);
     let production = |i: usize| {
         inventory
             .files
@@ -603,8 +619,68 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts], manifests: &[Manife
         cycles,
         fan_in,
         dependencies,
+        missing_names,
         declares_dependencies,
     }
+}
+
+/// Names imported from internal modules that do not bind them.
+fn missing_names(
+    inventory: &Inventory,
+    python: &[(usize, &PyFile)],
+    imports: &[ClassifiedImport],
+    layout: &Layout<'_>,
+) -> Vec<MissingName> {
+    let parsed: HashMap<usize, &PyFile> = python.iter().map(|(i, p)| (*i, *p)).collect();
+    let mut out = Vec::new();
+    for c in imports {
+        let ImportClass::Internal { file: target } = c.class else {
+            continue;
+        };
+        let (Some(py), Some(target_py), Some(target_file)) = (
+            parsed.get(&c.file),
+            parsed.get(&target),
+            inventory.files.get(target),
+        ) else {
+            continue;
+        };
+        let Some(imp) = py.imports.get(c.import) else {
+            continue;
+        };
+        // A module with syntax errors binds what it binds: that is its own finding.
+        if imp.names.is_empty() || !target_py.syntax_errors.is_empty() {
+            continue;
+        }
+        let package_dir = target_file
+            .path
+            .strip_suffix("__init__.py")
+            .map(str::to_string);
+        for name in &imp.names {
+            // `from pkg import sub` resolved to the submodule itself.
+            let stem = target_file.name().trim_end_matches(".py");
+            let last = imp.module.rsplit('.').next().unwrap_or("");
+            let submodule = (stem == name && last != name)
+                || target_file.path.ends_with(&format!("/{name}/__init__.py"));
+            if submodule {
+                continue;
+            }
+            if let Some(dir) = &package_dir {
+                let sub = format!("{dir}{name}");
+                if layout.stems.contains(&sub) || layout.dirs.contains(&sub) {
+                    continue;
+                }
+            }
+            if !target_py.may_define(name) {
+                out.push(MissingName {
+                    file: c.file,
+                    import: c.import,
+                    name: name.clone(),
+                    module_file: target,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// One cycle per strongly connected component of two or more files (Tarjan), the

@@ -59,6 +59,7 @@ pub fn parse(text: &str, test_file: bool) -> Option<PyFile> {
         pending_paths: Vec::new(),
         module_markers: Vec::new(),
         defined: HashSet::new(),
+        expecting: 0,
     };
     let root = tree.root_node();
     if root.has_error() {
@@ -143,6 +144,9 @@ struct Visitor<'t> {
     module_markers: Vec<String>,
     /// Names defined at module level (functions, classes).
     defined: HashSet<String>,
+    /// Depth of `with pytest.raises(…)`/`assertRaises…`/`patch…` blocks and patched
+    /// test functions around this point.
+    expecting: u32,
 }
 
 static SQL: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -459,12 +463,38 @@ impl<'t> Visitor<'t> {
                 self.guard = was;
             }
             "for_statement" | "while_statement" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    self.bind_target(left);
+                }
                 self.bump_complexity();
                 self.loop_depth += 1;
                 self.block(node);
                 self.loop_depth -= 1;
             }
-            "with_statement" | "match_statement" => self.block(node),
+            "with_statement" => {
+                let expects = self.test_file && {
+                    let text = node
+                        .child_by_field_name("body")
+                        .map(|b| b.start_byte())
+                        .and_then(|end| {
+                            std::str::from_utf8(self.src.get(node.start_byte()..end)?).ok()
+                        })
+                        .unwrap_or("");
+                    [
+                        "raises(",
+                        "assertRaises",
+                        "patch(",
+                        "patch.object(",
+                        "patch.dict(",
+                    ]
+                    .iter()
+                    .any(|m| text.contains(m))
+                };
+                self.expecting += u32::from(expects);
+                self.block(node);
+                self.expecting -= u32::from(expects);
+            }
+            "match_statement" => self.block(node),
             "elif_clause"
             | "case_clause"
             | "conditional_expression"
@@ -481,6 +511,12 @@ impl<'t> Visitor<'t> {
                 self.loop_depth += 1;
                 self.visit_children(node);
                 self.loop_depth -= 1;
+            }
+            "global_statement" => {
+                for n in named_children(node) {
+                    let t = self.text(n).to_string();
+                    self.out.module_names.insert(t);
+                }
             }
             "assert_statement" => {
                 self.assert(node);
@@ -593,10 +629,12 @@ impl<'t> Visitor<'t> {
             let module = compact(&module);
             match alias {
                 Some(a) => {
+                    self.bind(&a);
                     self.aliases.insert(a, module.clone());
                 }
                 None => {
                     let head = module.split('.').next().unwrap_or("").to_string();
+                    self.bind(&head);
                     self.aliases.insert(head.clone(), head);
                 }
             }
@@ -628,6 +666,9 @@ impl<'t> Visitor<'t> {
         };
         let prefix = format!("{}{}", ".".repeat(usize::from(level)), module);
         let mut names = Vec::new();
+        if child_of_kind(node, "wildcard_import").is_some() && self.frames.is_empty() {
+            self.out.star_import = true;
+        }
         let mut cursor = node.walk();
         let parts: Vec<Node<'_>> = node.children_by_field_name("name", &mut cursor).collect();
         for part in parts {
@@ -651,6 +692,7 @@ impl<'t> Visitor<'t> {
             } else {
                 format!("{prefix}.{name}")
             };
+            self.bind(&local);
             self.aliases.insert(local, joined);
             names.push(name);
         }
@@ -705,6 +747,7 @@ impl<'t> Visitor<'t> {
         if self.names.is_empty() {
             self.defined.insert(name.clone());
         }
+        self.bind(&name);
         let qualname = self.qualify(&name);
         let params = node
             .child_by_field_name("parameters")
@@ -737,6 +780,11 @@ impl<'t> Visitor<'t> {
         if let Some(p) = node.child_by_field_name("parameters") {
             self.visit_children(p);
         }
+        let patched = self.test_file
+            && decorators
+                .iter()
+                .any(|d| d.0.contains("patch") || d.0.ends_with("raises"));
+        self.expecting += u32::from(patched);
         self.frames.push(Frame {
             function: index,
             is_async,
@@ -753,6 +801,7 @@ impl<'t> Visitor<'t> {
         }
         self.target = was_target;
         self.guard = was_guard;
+        self.expecting -= u32::from(patched);
         self.names.pop();
         self.frames.pop();
     }
@@ -851,6 +900,7 @@ impl<'t> Visitor<'t> {
         if top_level {
             self.defined.insert(name.clone());
         }
+        self.bind(&name);
         let is_test = self.test_file
             && (name.starts_with("Test") || bases.iter().any(|b| b.ends_with("TestCase")));
         let markers: Vec<String> = decorators.iter().filter_map(|d| marker(&d.0)).collect();
@@ -1108,9 +1158,38 @@ impl<'t> Visitor<'t> {
         });
     }
 
+    /// Records a name bound at module level.
+    fn bind(&mut self, name: &str) {
+        if self.frames.is_empty() && self.names.is_empty() {
+            self.out.module_names.insert(name.to_string());
+        }
+    }
+
+    /// Binds every plain name in an assignment target (`a`, `a, b`, `[a, *b]`).
+    fn bind_target(&mut self, node: Node<'_>) {
+        if !(self.frames.is_empty() && self.names.is_empty()) {
+            return;
+        }
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "identifier" => {
+                    let t = self.text(n).to_string();
+                    self.out.module_names.insert(t);
+                }
+                "attribute" | "subscript" => {}
+                _ if stack.len() < 1024 => stack.extend(named_children(n)),
+                _ => {}
+            }
+        }
+    }
+
     fn assignment(&mut self, node: Node<'_>) {
         let left = node.child_by_field_name("left");
         let right = node.child_by_field_name("right");
+        if let Some(l) = left {
+            self.bind_target(l);
+        }
         let target = left.and_then(|l| self.dotted(l));
         if let (Some(t), Some(r)) = (&target, right) {
             let last = t.rsplit('.').next().unwrap_or(t);
@@ -1340,6 +1419,7 @@ impl<'t> Visitor<'t> {
                 positional: u32::try_from(args.positional.len()).unwrap_or(u32::MAX),
                 keywords: args.keywords.iter().map(|(k, _)| k.clone()).collect(),
                 unpacked: args.unpacked,
+                expects_error: self.expecting > 0,
             });
         }
 

@@ -87,7 +87,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         // (inputs for a parser or formatter, often invalid on purpose).
         let data = f.role == Role::Test && !python::is_test_module(f.file);
         let (severity, label) = if data {
-            (Role::Test.weigh(Role::Test.weigh(def.severity)), " (test data)")
+            (
+                Role::Test.weigh(Role::Test.weigh(def.severity)),
+                " (test data)",
+            )
         } else {
             (f.role.weigh(def.severity), f.role.suffix())
         };

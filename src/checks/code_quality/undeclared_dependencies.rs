@@ -119,7 +119,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if missing.is_empty() && test_only.is_empty() {
         return Outcome::pass(format!(
             "all {} imported by production code are declared{optional_note}",
-            plural(production.len(), "third-party package", "third-party packages")
+            plural(
+                production.len(),
+                "third-party package",
+                "third-party packages"
+            )
         ));
     }
     let hard = missing.iter().filter(|d| !d.locked && !d.lazy).count();
@@ -131,7 +135,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut summary = format!(
         "{} of {} imported by production code not declared",
         missing.len(),
-        plural(production.len(), "third-party package", "third-party packages")
+        plural(
+            production.len(),
+            "third-party package",
+            "third-party packages"
+        )
     );
     if !test_only.is_empty() {
         summary.push_str(&format!(
@@ -174,7 +182,13 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 ),
             )
         };
-        outcome = outcome.concern_at(def, severity, title, message, uses_evidence(cx, &d.production));
+        outcome = outcome.concern_at(
+            def,
+            severity,
+            title,
+            message,
+            uses_evidence(cx, &d.production),
+        );
     }
     for d in test_only.iter().take(10) {
         outcome = outcome.concern_at(

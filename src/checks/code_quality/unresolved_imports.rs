@@ -56,7 +56,33 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             }
         }
     }
-    if missing.is_empty() {
+    // `from module import name` where the module exists but lacks the name.
+    let mut absent_names = Vec::new();
+    for m in &project.missing_names {
+        let Some(f) = python::files(cx).find(|f| f.index == m.file) else {
+            continue;
+        };
+        if f.role == Role::Test {
+            continue;
+        }
+        let Some(imp) = f.py.imports.get(m.import) else {
+            continue;
+        };
+        if matches!(
+            imp.guard,
+            ImportGuard::TryExcept | ImportGuard::TypeChecking
+        ) {
+            continue;
+        }
+        let module = cx
+            .inventory
+            .files
+            .get(m.module_file)
+            .map(|t| t.path.as_str())
+            .unwrap_or("");
+        absent_names.push((f, imp, m.name.clone(), module.to_string()));
+    }
+    if missing.is_empty() && absent_names.is_empty() {
         return Outcome::pass(format!(
             "all {} resolve",
             plural(internal, "internal import", "internal imports")
@@ -65,17 +91,41 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     missing.sort_by(|a, b| (a.0.role, a.0.path(), a.1.line).cmp(&(b.0.role, b.0.path(), b.1.line)));
     let production = missing
         .iter()
-        .filter(|m| m.0.role == Role::Production)
+        .map(|m| m.0.role)
+        .chain(absent_names.iter().map(|m| m.0.role))
+        .filter(|r| *r == Role::Production)
         .count();
     let score = if production > 0 { 0.0 } else { 0.5 };
     let mut outcome = Outcome::scored(
         score,
         format!(
-            "{} of {} reach no file ({production} in production code)",
-            plural(missing.len(), "import", "imports"),
+            "{} of {} reach no file or name ({production} in production code)",
+            plural(missing.len() + absent_names.len(), "import", "imports"),
             plural(internal, "internal import", "internal imports")
         ),
     );
+    for (f, imp, name, module) in absent_names.iter().take(20) {
+        let severity = if imp.guard == ImportGuard::None {
+            def.severity
+        } else {
+            Severity::P1
+        };
+        outcome = outcome.concern_at(
+            def,
+            f.role.weigh(severity),
+            format!(
+                "{} imports `{name}`, which {module} does not define{}",
+                f.path(),
+                f.role.suffix()
+            ),
+            format!(
+                "{}:{} imports `{name}` from {module}, which neither defines, assigns nor imports that name: ImportError when the import runs.",
+                f.path(),
+                imp.line
+            ),
+            vec![cx.at(f.path(), imp.line)],
+        );
+    }
     for (f, imp, module, looked_for) in missing.iter().take(20) {
         let severity = match imp.guard {
             ImportGuard::None => def.severity,

@@ -2,6 +2,8 @@
 //! configured, and coverage.
 
 pub mod coverage;
+pub mod import_errors;
 pub mod ratio;
 pub mod runner;
+pub mod signature_mismatch;
 pub mod suite;

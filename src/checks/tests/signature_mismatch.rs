@@ -1,0 +1,267 @@
+//! Judges whether Python tests call the project's functions with arguments their
+//! current signatures accept: tests written against an old API fail with TypeError.
+
+use std::collections::HashMap;
+
+use crate::analyze::python::{CallShape, Function, ImportClass, ParamKind, PyFile};
+use crate::checks::python::{self, PyRef, Role};
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Severity, plural};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "tests.signature-mismatch",
+        category: Category::Tests,
+        title: "Tests call the current API",
+        summary: "Calls from Python tests to the project's functions and classes pass arguments the definitions accept: no unknown keyword, no extra positional argument, no missing required argument.",
+        weight: 1.5,
+        severity: Severity::P1,
+        by_kind: None,
+        effort: Effort::S,
+        rationale: "When a function's parameters are renamed or removed and its tests are not updated, those tests fail with `TypeError: got an unexpected keyword argument` before they assert anything. A reviewer finds them by running the suite; greenlight finds them by matching each call in a test with the definition it reaches, so the tests that still document the old API are named before anyone relies on them.",
+        remediation: "Update each call to the function's current signature (or restore the parameter, if the test documents intended behaviour), then run those tests. When a signature changes on purpose, search the tests for its callers in the same change.",
+        action: "Update tests that call functions with arguments they no longer accept",
+        risk: "Tests failing on outdated API",
+    },
+    evaluate,
+};
+
+/// What a callee name in a test reaches: a module file, or a name in one.
+enum Target {
+    Module(usize),
+    Name(usize, String),
+}
+
+/// Decorators that keep the decorated function's signature.
+fn preserves_signature(decorator: &str) -> bool {
+    matches!(
+        decorator,
+        "functools.lru_cache"
+            | "functools.cache"
+            | "contextlib.contextmanager"
+            | "contextlib.asynccontextmanager"
+            | "staticmethod"
+            | "abc.abstractmethod"
+    )
+}
+
+/// Local names a test module's imports bind, as the resolved callee text starts.
+fn targets(cx: &Context<'_>, f: &PyRef<'_>) -> HashMap<String, Target> {
+    let mut out = HashMap::new();
+    for c in cx.facts.python.imports_of(f.index) {
+        let ImportClass::Internal { file } = c.class else {
+            continue;
+        };
+        let Some(target) = cx.inventory.files.get(file) else {
+            continue;
+        };
+        let Some(imp) = f.py.imports.get(c.import) else {
+            continue;
+        };
+        let prefix = format!("{}{}", ".".repeat(usize::from(imp.level)), imp.module);
+        if imp.names.is_empty() {
+            out.insert(prefix, Target::Module(file));
+            continue;
+        }
+        let stem = target.name().trim_end_matches(".py");
+        for n in &imp.names {
+            let key = if prefix.ends_with('.') || prefix.is_empty() {
+                format!("{prefix}{n}")
+            } else {
+                format!("{prefix}.{n}")
+            };
+            // `from pkg import sub` reaches the submodule; `from pkg.sub import sub`
+            // reaches a name inside it.
+            let last = imp.module.rsplit('.').next().unwrap_or("");
+            let t = if imp.names.len() == 1 && stem == n && last != n {
+                Target::Module(file)
+            } else {
+                Target::Name(file, n.clone())
+            };
+            out.insert(key, t);
+        }
+    }
+    out
+}
+
+/// The definition a call reaches and whether it is a class's `__init__`.
+fn definition<'a>(py: &'a PyFile, name: &str) -> Option<(&'a Function, bool)> {
+    let functions: Vec<&Function> = py
+        .functions
+        .iter()
+        .filter(|f| f.qualname == name && !f.is_method)
+        .collect();
+    if let [only] = functions.as_slice() {
+        return Some((only, false));
+    }
+    if !functions.is_empty() {
+        // Overloads or conditional definitions: several signatures.
+        return None;
+    }
+    let class = py.classes.iter().find(|c| c.top_level && c.name == name)?;
+    if !class.decorators.is_empty() {
+        return None;
+    }
+    let init = format!("{name}.__init__");
+    let inits: Vec<&Function> = py.functions.iter().filter(|f| f.qualname == init).collect();
+    match inits.as_slice() {
+        [only] => Some((only, true)),
+        _ => None,
+    }
+}
+
+/// Why a call does not fit a signature, if it does not.
+fn mismatch(call: &CallShape, def: &Function, is_init: bool) -> Option<String> {
+    if call.unpacked || call.expects_error || !def.decorators.iter().all(|d| preserves_signature(d))
+    {
+        return None;
+    }
+    let params: Vec<_> = def.params.iter().skip(usize::from(is_init)).collect();
+    let var_args = params.iter().any(|p| p.kind == ParamKind::VarArgs);
+    let var_kwargs = params.iter().any(|p| p.kind == ParamKind::VarKwargs);
+    let positional: Vec<_> = params
+        .iter()
+        .filter(|p| matches!(p.kind, ParamKind::PositionalOnly | ParamKind::Normal))
+        .collect();
+    let given = usize::try_from(call.positional).unwrap_or(usize::MAX);
+    if !var_args && given > positional.len() {
+        return Some(format!(
+            "takes {} but {given} {} given",
+            plural(
+                positional.len(),
+                "positional argument",
+                "positional arguments"
+            ),
+            if given == 1 { "was" } else { "were" }
+        ));
+    }
+    if !var_kwargs {
+        if let Some(k) = call.keywords.iter().find(|k| {
+            !params.iter().any(|p| {
+                p.name == **k && matches!(p.kind, ParamKind::Normal | ParamKind::KeywordOnly)
+            })
+        }) {
+            return Some(format!("got an unexpected keyword argument '{k}'"));
+        }
+    }
+    let missing: Vec<&str> = params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.default.is_none())
+        .filter(|(i, p)| match p.kind {
+            ParamKind::PositionalOnly => *i >= given,
+            ParamKind::Normal => *i >= given && !call.keywords.contains(&p.name),
+            ParamKind::KeywordOnly => !call.keywords.contains(&p.name),
+            ParamKind::VarArgs | ParamKind::VarKwargs => false,
+        })
+        .map(|(_, p)| p.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(|m| format!("'{m}'")).collect();
+        return Some(format!(
+            "missing required {}: {}",
+            if missing.len() == 1 {
+                "argument"
+            } else {
+                "arguments"
+            },
+            list.join(", ")
+        ));
+    }
+    None
+}
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    let tests: Vec<PyRef<'_>> = python::files(cx)
+        .filter(|f| f.role == Role::Test && !f.py.test_calls.is_empty())
+        .collect();
+    if tests.is_empty() {
+        return Outcome::not_applicable("no Python test code calling the project");
+    }
+    let parsed: HashMap<usize, &PyFile> = python::files(cx).map(|f| (f.index, f.py)).collect();
+    let mut checked = 0usize;
+    // (test path, line, callee, reason, def path, def line)
+    let mut found: Vec<(String, u32, String, String, String, u32)> = Vec::new();
+    for f in &tests {
+        let map = targets(cx, f);
+        if map.is_empty() {
+            continue;
+        }
+        for call in &f.py.test_calls {
+            let reached = match map.get(&call.callee) {
+                Some(Target::Name(file, name)) => Some((*file, name.clone())),
+                Some(Target::Module(_)) => None,
+                None => call
+                    .callee
+                    .rsplit_once('.')
+                    .and_then(|(head, last)| match map.get(head) {
+                        Some(Target::Module(file)) => Some((*file, last.to_string())),
+                        _ => None,
+                    }),
+            };
+            let Some((file, name)) = reached else {
+                continue;
+            };
+            let Some(py) = parsed.get(&file) else {
+                continue;
+            };
+            let Some((function, is_init)) = definition(py, &name) else {
+                continue;
+            };
+            checked += 1;
+            if let Some(reason) = mismatch(call, function, is_init) {
+                let def_path = cx
+                    .inventory
+                    .files
+                    .get(file)
+                    .map(|t| t.path.clone())
+                    .unwrap_or_default();
+                found.push((
+                    f.path().to_string(),
+                    call.line,
+                    name,
+                    reason,
+                    def_path,
+                    function.line,
+                ));
+            }
+        }
+    }
+    if found.is_empty() {
+        if checked == 0 {
+            return Outcome::pass("no test calls a project function directly");
+        }
+        return Outcome::pass(format!(
+            "all {} to project functions fit their signatures",
+            plural(checked, "test call", "test calls")
+        ));
+    }
+    let files: std::collections::BTreeSet<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    let mut outcome = Outcome::scored(
+        (1.0 - found.len() as f64 / checked.max(1) as f64).min(0.6),
+        format!(
+            "{} of {} to project functions do not fit the current signature ({})",
+            found.len(),
+            plural(checked, "test call", "test calls"),
+            plural(files.len(), "test file", "test files")
+        ),
+    );
+    for (path, line, name, reason, def_path, def_line) in found.iter().take(20) {
+        outcome = outcome.concern_at(
+            def,
+            def.severity,
+            format!("{path}:{line} calls {name}() with arguments it no longer accepts"),
+            format!(
+                "{path}:{line} calls `{name}`, which {reason} (defined at {def_path}:{def_line}): the test fails with TypeError before it asserts anything."
+            ),
+            vec![cx.at(path, *line), cx.at(def_path, *def_line)],
+        );
+    }
+    if found.len() > 20 {
+        outcome
+            .summary
+            .push_str(&format!(" (20 listed, {} more)", found.len() - 20));
+    }
+    outcome
+}
