@@ -399,9 +399,14 @@ impl<'t> Visitor<'t> {
 
     fn visit_children(&mut self, node: Node<'_>) {
         let mut cursor = node.walk();
-        let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
-        for c in children {
-            self.visit(c);
+        if !cursor.goto_first_child() {
+            return;
+        }
+        loop {
+            self.visit(cursor.node());
+            if !cursor.goto_next_sibling() {
+                break;
+            }
         }
     }
 
@@ -529,11 +534,10 @@ impl<'t> Visitor<'t> {
             }
             "expression_statement" => {
                 // A lone string is a docstring or a comment: no literal facts.
-                let kids = named_children(node);
-                if let [only] = kids.as_slice() {
-                    if only.kind() == "string" {
-                        return;
-                    }
+                if node.named_child_count() == 1
+                    && node.named_child(0).is_some_and(|c| c.kind() == "string")
+                {
+                    return;
                 }
                 self.visit_children(node);
             }
