@@ -1,11 +1,22 @@
 //! Security: security policy, secret scanning, dependency audit, SAST, committed
-//! environment files.
+//! environment files, and dangerous patterns in Python code (injection, unsafe
+//! deserialization, path traversal, weak cryptography, disabled TLS verification,
+//! hard-coded credentials).
 
+pub mod code_injection;
+pub mod command_injection;
 pub mod dependency_audit;
 pub mod env_files;
+pub mod hardcoded_credentials;
+pub mod path_traversal;
 pub mod policy;
 pub mod sast;
 pub mod secret_scanning;
+mod sites;
+pub mod sql_injection;
+pub mod tls_verification;
+pub mod unsafe_deserialization;
+pub mod weak_crypto;
 
 use crate::analyze::ci::LocalTask;
 use crate::checks::ci::step_evidence;

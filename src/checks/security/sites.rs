@@ -1,0 +1,218 @@
+//! What the Python security checks share: one finding per dangerous site, weighed by
+//! where its code runs, listed up to a cap, and a status decided by the worst finding
+//! in production code.
+
+use crate::checks::python::{PyRef, Role};
+use crate::checks::{CheckDef, Outcome};
+use crate::model::{Evidence, Severity, plural};
+
+/// Sites listed one by one; the rest are counted in the summary.
+const LISTED: usize = 20;
+
+/// One dangerous call or literal.
+pub(crate) struct Site<'a> {
+    pub file: PyRef<'a>,
+    pub line: u32,
+    /// Severity in production code, before weighing by role.
+    pub severity: Severity,
+    /// What the site is, without its place (`"Shell command built from data"`).
+    pub what: String,
+    /// What the code does and why it is dangerous.
+    pub message: String,
+    pub evidence: Evidence,
+}
+
+impl Site<'_> {
+    fn weighed(&self) -> Severity {
+        self.file.role.weigh(self.severity)
+    }
+}
+
+/// How sites are counted: (`"shell command built from data"`, `"shell commands built
+/// from data"`).
+pub(crate) type Noun = (&'static str, &'static str);
+
+/// The outcome for a check's sites across `files` parsed Python files: fail when
+/// production code has a P0/P1 site, partial when every site is lower or outside
+/// production code, pass when there are none.
+pub(crate) fn judge(def: &CheckDef, files: usize, noun: Noun, mut sites: Vec<Site<'_>>) -> Outcome {
+    if sites.is_empty() {
+        return Outcome::pass(format!(
+            "no {} in {}",
+            noun.1,
+            plural(files, "Python file", "Python files")
+        ));
+    }
+    sites.sort_by(|a, b| {
+        (a.weighed(), a.file.role, a.file.path(), a.line).cmp(&(
+            b.weighed(),
+            b.file.role,
+            b.file.path(),
+            b.line,
+        ))
+    });
+    let production: Vec<&Site<'_>> = sites
+        .iter()
+        .filter(|s| s.file.role == Role::Production)
+        .collect();
+    let summary = format!(
+        "{} ({} in production code)",
+        plural(sites.len(), noun.0, noun.1),
+        production.len()
+    );
+    let mut outcome = if production.iter().any(|s| s.severity <= Severity::P1) {
+        Outcome::fail(summary)
+    } else if production.is_empty() {
+        Outcome::partial(0.8, summary)
+    } else {
+        Outcome::partial(0.6, summary)
+    };
+    let total = sites.len();
+    for s in sites.into_iter().take(LISTED) {
+        let severity = s.weighed();
+        outcome = outcome.concern_at(
+            def,
+            severity,
+            format!(
+                "{} at {}:{}{}",
+                s.what,
+                s.file.path(),
+                s.line,
+                s.file.role.suffix()
+            ),
+            s.message,
+            vec![s.evidence],
+        );
+    }
+    if total > LISTED {
+        outcome
+            .summary
+            .push_str(&format!(" ({LISTED} listed, {} more)", total - LISTED));
+    }
+    outcome
+}
+
+/// Longest statement read, in lines.
+const STATEMENT_LINES: u32 = 40;
+/// Longest stretch of a function read before a call, in lines.
+const FUNCTION_LINES: u32 = 300;
+
+/// The text of the statement that starts at `line`: that line and the following ones
+/// until its brackets balance. Brackets inside strings are counted too; in the code
+/// this reads they come in pairs.
+pub(crate) fn statement(file: &PyRef<'_>, line: u32) -> String {
+    let mut text = String::new();
+    let mut depth = 0i64;
+    for n in line..line.saturating_add(STATEMENT_LINES) {
+        let l = file.file.line(n);
+        for c in l.chars() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        text.push_str(l);
+        text.push('\n');
+        if depth <= 0 || (l.is_empty() && file.file.line(n + 1).is_empty()) {
+            break;
+        }
+    }
+    text
+}
+
+/// The text of the enclosing function from its first line up to (not including)
+/// `line`; empty at module level.
+pub(crate) fn function_before(file: &PyRef<'_>, function: Option<usize>, line: u32) -> String {
+    let Some(f) = function.and_then(|i| file.py.functions.get(i)) else {
+        return String::new();
+    };
+    let start = f.line.max(line.saturating_sub(FUNCTION_LINES));
+    (start..line)
+        .map(|n| file.file.line(n))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The arguments of the first call to `name` in `text`, split at top-level commas and
+/// trimmed: `arguments("x = f(a, g(b, c))", "f")` is `["a", "g(b, c)"]`. `None` when
+/// `text` has no such call. The name must not continue a longer identifier
+/// (`myeval(` is not `eval(`).
+pub(crate) fn arguments<'t>(text: &'t str, name: &str) -> Option<Vec<&'t str>> {
+    let pattern = format!("{name}(");
+    let mut from = 0;
+    let start = loop {
+        let at = from + text.get(from..)?.find(&pattern)?;
+        let before = text.get(..at).and_then(|b| b.chars().next_back());
+        if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            break at + pattern.len();
+        }
+        from = at + pattern.len();
+    };
+    let rest = text.get(start..)?;
+    let mut args = Vec::new();
+    let mut depth = 0i64;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut arg_start = 0;
+    for (i, c) in rest.char_indices() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' if depth == 0 => {
+                args.push(rest.get(arg_start..i).unwrap_or("").trim());
+                return Some(args.into_iter().filter(|a| !a.is_empty()).collect());
+            }
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                args.push(rest.get(arg_start..i).unwrap_or("").trim());
+                arg_start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    args.push(rest.get(arg_start..).unwrap_or("").trim());
+    Some(args.into_iter().filter(|a| !a.is_empty()).collect())
+}
+
+/// Whether an argument's text is a plain string literal (not an f-string), bytes
+/// included: `"…"`, `b'…'`, `r"""…"""`.
+pub(crate) fn is_string_literal(arg: &str) -> bool {
+    let body = arg.trim_start_matches(['b', 'B', 'r', 'R', 'u', 'U']);
+    arg.len() - body.len() <= 2 && (body.starts_with('"') || body.starts_with('\''))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_the_arguments_of_a_named_call() {
+        assert_eq!(
+            arguments("x = f(a, g(b, c), 'd, e')", "f"),
+            Some(vec!["a", "g(b, c)", "'d, e'"])
+        );
+        assert_eq!(arguments("myeval(x) or eval(y)\n", "eval"), Some(vec!["y"]));
+        assert_eq!(arguments("load(\n    path,\n)", "load"), Some(vec!["path"]));
+        assert_eq!(arguments("nothing here", "eval"), None);
+    }
+
+    #[test]
+    fn recognises_string_literals() {
+        assert!(is_string_literal("\"\"\"\\\n a: 1\"\"\""));
+        assert!(is_string_literal("b'\\x80'"));
+        assert!(!is_string_literal("f\"{x}\""));
+        assert!(!is_string_literal("data"));
+        assert!(!is_string_literal("bytes_value"));
+    }
+}

@@ -1,0 +1,109 @@
+//! Judges whether Python code builds SQL text by formatting values into it instead of
+//! passing them as query parameters.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::analyze::python::CallKind;
+use crate::checks::python::{self, PyRef};
+use crate::checks::security::sites::{self, Site};
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Severity};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "security.sql-injection",
+        category: Category::Security,
+        title: "SQL is parameterised",
+        summary: "No SQL text built with an f-string, `%`, `.format()` or concatenation reaches `execute`/`executemany`/`executescript`/`raw` or `sqlalchemy.text`; placeholders with a separate parameter tuple are fine, and so are identifiers quoted with the driver's quoting (`quote_name`, `sql.Identifier`) where values go as parameters.",
+        weight: 1.5,
+        severity: Severity::P1,
+        by_kind: None,
+        effort: Effort::S,
+        rationale: "A value formatted into SQL text is parsed as SQL: a name containing a quote ends the string and the rest of the value becomes part of the statement — reading other users' rows, dropping tables, or bypassing a login. Query parameters are sent apart from the statement and are never parsed, whatever they contain.",
+        remediation: "Put placeholders in a constant statement and pass values separately: `cursor.execute(\"SELECT … WHERE id = %s\", (user_id,))`, `session.execute(text(\"… WHERE id = :id\"), {\"id\": user_id})`, or the ORM's filters. Identifiers (table and column names) cannot be parameters: pick them from a fixed allow-list, or quote them with the driver's identifier quoting (`psycopg.sql.Identifier`, `connection.ops.quote_name`).",
+        action: "Pass values to SQL as query parameters, not by formatting",
+        risk: "SQL injection",
+    },
+    evaluate,
+};
+
+/// Signs that what is formatted in are identifiers quoted as such, with values passed
+/// as parameters: the driver's identifier quoting, an escaped placeholder (`%%s`) left
+/// for the parameters, identifiers in backticks or double quotes.
+const IDENTIFIER_QUOTING: &[&str] = &[
+    "quote_name(",
+    "quote_ident(",
+    "quote_identifier(",
+    "Identifier(",
+    "%%s",
+    "`%s`",
+    "\"%s\"",
+];
+
+/// A placeholder inside SQL quotes — `'%s'`, `'%(name)s'`, `'{x}'`, `'" + x` — is a
+/// value formatted in as a string literal.
+static QUOTED_VALUE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"'(?:%s|%\(\w+\)s|\{[^}]*\}|%?"\s*\+)"#).ok());
+
+/// Upper-case SQL words: a line holding one is SQL text, not a log message.
+const SQL_WORDS: &[&str] = &[
+    "SELECT", "INSERT", "UPDATE", "DELETE", "WHERE", "VALUES", "SET ", "LIKE", "FROM", "INTO",
+    "AND ", "JOIN",
+];
+
+/// Whether the statement (and the function up to it, where SQL is often assembled in
+/// a variable) formats only quoted identifiers into the SQL — table and column names
+/// cannot be parameters, and quoting them is the remedy.
+fn quoted_identifiers(f: &PyRef<'_>, function: Option<usize>, line: u32) -> bool {
+    let before = sites::function_before(f, function, line);
+    let statement = sites::statement(f, line);
+    let quotes_value = |text: &str| QUOTED_VALUE.as_ref().is_none_or(|re| re.is_match(text));
+    let value = quotes_value(&statement)
+        || before
+            .lines()
+            .any(|l| SQL_WORDS.iter().any(|w| l.contains(w)) && quotes_value(l));
+    !value
+        && IDENTIFIER_QUOTING
+            .iter()
+            .any(|m| statement.contains(m) || before.contains(m))
+}
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    let files: Vec<_> = python::files(cx).collect();
+    if files.is_empty() {
+        return Outcome::not_applicable("no Python files");
+    }
+    let mut found = Vec::new();
+    for f in &files {
+        for c in &f.py.calls {
+            let CallKind::Sql { callee, how } = &c.kind else {
+                continue;
+            };
+            if quoted_identifiers(f, c.function, c.line) {
+                continue;
+            }
+            found.push(Site {
+                file: *f,
+                line: c.line,
+                severity: def.severity,
+                what: "SQL built by formatting".to_string(),
+                message: format!(
+                    "`{callee}` receives SQL text built by {how}: a value containing a quote changes the statement itself. Use placeholders and pass the values as parameters."
+                ),
+                evidence: cx.at(f.path(), c.line),
+            });
+        }
+    }
+    sites::judge(
+        def,
+        files.len(),
+        (
+            "SQL statement built by formatting",
+            "SQL statements built by formatting",
+        ),
+        found,
+    )
+}

@@ -1,0 +1,115 @@
+//! Judges whether Python code deserializes with formats that run code while loading:
+//! pickle and its relatives, and YAML without a safe loader.
+
+use regex::Regex;
+
+use crate::analyze::python::CallKind;
+use crate::checks::python;
+use crate::checks::security::sites::{self, Site};
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Effort, Severity};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "security.unsafe-deserialization",
+        category: Category::Security,
+        title: "No unsafe deserialization",
+        summary: "No Python code loads pickle, shelve, dill, cloudpickle, joblib, `pandas.read_pickle` or `torch.load` (without `weights_only=True`) data, or YAML without a safe loader; `marshal` loads weigh less. Literals and in-memory round trips (`pickle.loads(pickle.dumps(x))`) are fine.",
+        weight: 1.5,
+        severity: Severity::P1,
+        by_kind: None,
+        effort: Effort::M,
+        rationale: "Loading a pickle runs whatever the pickle says: its `__reduce__` can call `os.system` before the caller sees a single object, and `yaml.load` with the default or full loader can construct arbitrary Python objects. Whoever can write the bytes — a cache, a queue, an upload, a downloaded model — can run code in the process.",
+        remediation: "Use a data-only format for anything that crosses a trust boundary: JSON, MessagePack, Protocol Buffers; `yaml.safe_load` (or `Loader=yaml.SafeLoader`) for YAML; `torch.load(…, weights_only=True)` or safetensors for models. Where pickle must stay (a private cache), sign the bytes with HMAC and verify before loading, and keep the store writable only by the service.",
+        action: "Load data with safe formats (JSON, yaml.safe_load, weights_only) instead of pickle",
+        risk: "Remote code execution",
+    },
+    evaluate,
+};
+
+/// Severity of `marshal` loads.
+const MARSHAL: Severity = Severity::P2;
+
+/// Whether the call loads data the code itself wrote: a literal
+/// (`yaml.load("""…""")`), a round trip (`pickle.loads(pickle.dumps(x))`), or a name
+/// the same file binds to its own `dumps(…)` (`self._meta = dumps(meta)` …
+/// `loads(self._meta)`: bytes kept in memory, which nobody else can write).
+fn own_data(f: &python::PyRef<'_>, line: u32, callee: &str) -> bool {
+    let name = callee.rsplit('.').next().unwrap_or(callee);
+    let statement = sites::statement(f, line);
+    let Some(first) = sites::arguments(&statement, name).and_then(|a| a.first().copied()) else {
+        return false;
+    };
+    let head = first.split('(').next().unwrap_or("");
+    if sites::is_string_literal(first) || (first.contains('(') && head.ends_with("dumps")) {
+        return true;
+    }
+    let dotted = !first.is_empty()
+        && first
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+    let last = first.rsplit('.').next().unwrap_or(first);
+    // The same library's `dumps`, bare or qualified: `json.dumps` text is not a pickle.
+    let module = callee.rsplit('.').nth(1).unwrap_or("pickle");
+    dotted
+        && Regex::new(&format!(
+            r"(?m)(?:^|[\s.]){}\s*=(?:[^=\n]*[^\w.=\n])?(?:{}\.)?dumps\(",
+            regex::escape(last),
+            regex::escape(module)
+        ))
+        .is_ok_and(|re| re.is_match(f.file.text().unwrap_or("")))
+}
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    let files: Vec<_> = python::files(cx).collect();
+    if files.is_empty() {
+        return Outcome::not_applicable("no Python files");
+    }
+    let mut found = Vec::new();
+    for f in &files {
+        for c in &f.py.calls {
+            let (CallKind::Deserialize { callee } | CallKind::YamlLoad { callee }) = &c.kind else {
+                continue;
+            };
+            if own_data(f, c.line, callee) {
+                continue;
+            }
+            let mut severity = def.severity;
+            let message = match &c.kind {
+                // marshal builds no objects of the data's choosing: bad bytes crash the
+                // interpreter rather than run code.
+                CallKind::Deserialize { callee } if callee.starts_with("marshal.") => {
+                    severity = MARSHAL;
+                    format!(
+                        "`{callee}` is not safe against malformed or malicious bytes: they can crash the interpreter, and loaded code objects run if executed. Use a data format (JSON, MessagePack) for anything not written by this process."
+                    )
+                }
+                CallKind::Deserialize { callee } => format!(
+                    "`{callee}` rebuilds objects by running code the data names: bytes from anyone who can write the file, cache entry or message run as code in this process. Use a data-only format (JSON, MessagePack), or sign and verify the bytes before loading."
+                ),
+                CallKind::YamlLoad { callee } => format!(
+                    "`{callee}` without a safe loader constructs arbitrary Python objects from tags in the document (`!!python/object/apply:os.system`): a YAML file from outside runs code. Use `yaml.safe_load` or `Loader=yaml.SafeLoader`."
+                ),
+                _ => continue,
+            };
+            found.push(Site {
+                file: *f,
+                line: c.line,
+                severity,
+                what: format!("Unsafe deserialization with `{callee}`"),
+                message,
+                evidence: cx.at(f.path(), c.line),
+            });
+        }
+    }
+    sites::judge(
+        def,
+        files.len(),
+        (
+            "call that deserializes unsafely",
+            "calls that deserialize unsafely",
+        ),
+        found,
+    )
+}
