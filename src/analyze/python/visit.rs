@@ -1541,9 +1541,10 @@ impl<'t> Visitor<'t> {
                 let loader = args
                     .keyword("Loader")
                     .or_else(|| args.positional.get(1).copied())
-                    .map(|l| self.text(l));
+                    .map(|l| self.resolve(self.text(l)));
                 let safe = loader.is_some_and(|l| {
-                    let l = l.rsplit('.').next().unwrap_or(l);
+                    // `from yaml import CSafeLoader as Loader`: judge what it stands for.
+                    let l = l.rsplit('.').next().unwrap_or(&l);
                     matches!(
                         l,
                         "SafeLoader" | "CSafeLoader" | "BaseLoader" | "CBaseLoader"
