@@ -86,3 +86,118 @@ pub fn any(cx: &Context<'_>) -> bool {
 pub fn is_test_module(file: &RepoFile) -> bool {
     crate::analyze::python::is_test_module(file.name())
 }
+
+/// The argument text of the call to `name` that begins on `line`, between its
+/// parentheses and possibly spanning lines — for what the facts do not record (a
+/// `**kwargs` splat, the target of `file=`). `None` when no call to `name` starts on
+/// that line or its parentheses do not close within a few thousand characters.
+pub fn call_args<'a>(cx: &'a Context<'_>, path: &str, line: u32, name: &str) -> Option<&'a str> {
+    let file = cx.inventory.file(path)?;
+    let rest = file.text()?.get(file.index.start_of(line)?..)?;
+    let first = rest.get(..rest.find('\n').unwrap_or(rest.len()))?;
+    let pattern = format!("{name}(");
+    let open = first.match_indices(&pattern).find_map(|(at, _)| {
+        let before = first.get(..at)?.chars().next_back();
+        (!before.is_some_and(|c| c.is_alphanumeric() || c == '_')).then_some(at + pattern.len())
+    })?;
+    let body = rest.get(open..)?;
+    let mut depth = 0u32;
+    let mut quote = None;
+    let mut escaped = false;
+    let mut comment = false;
+    for (i, c) in body.char_indices().take_while(|(i, _)| *i < 8_000) {
+        if comment {
+            comment = c != '\n';
+        } else if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+        } else {
+            match c {
+                '"' | '\'' => quote = Some(c),
+                '#' => comment = true,
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => return body.get(..i),
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// The top-level arguments of an argument text, trimmed (`a, f(b, c), k=d` → `a`,
+/// `f(b, c)`, `k=d`).
+pub fn split_args(args: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut quote, mut escaped, mut start) = (0u32, None, false, 0);
+    for (i, c) in args.char_indices() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                out.extend(args.get(start..i).map(str::trim));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.extend(args.get(start..).map(str::trim));
+    out.retain(|a| !a.is_empty());
+    out
+}
+
+/// The value of keyword argument `name` in an argument text.
+pub fn keyword_arg<'a>(args: &'a str, name: &str) -> Option<&'a str> {
+    split_args(args).into_iter().find_map(|a| {
+        let value = a.strip_prefix(name)?.trim_start().strip_prefix('=')?;
+        (!value.starts_with('=')).then(|| value.trim())
+    })
+}
+
+/// Whether an argument text passes `**mapping`, which may carry any keyword.
+pub fn splats_keywords(args: &str) -> bool {
+    split_args(args).iter().any(|a| a.starts_with("**"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_arguments_at_top_level_commas_only() {
+        let args = "url, f(a, b), headers={'a': 1, 'b': \"x,y\"}, timeout=(3, 10), ";
+        assert_eq!(
+            split_args(args),
+            vec![
+                "url",
+                "f(a, b)",
+                "headers={'a': 1, 'b': \"x,y\"}",
+                "timeout=(3, 10)"
+            ]
+        );
+        assert_eq!(keyword_arg(args, "timeout"), Some("(3, 10)"));
+        assert_eq!(
+            keyword_arg("x == 1, file = sys.stderr", "file"),
+            Some("sys.stderr")
+        );
+        assert_eq!(keyword_arg("file == 1", "file"), None);
+        assert!(splats_keywords("url, **kwargs"));
+        assert!(!splats_keywords("url, *args, x='**'"));
+    }
+}

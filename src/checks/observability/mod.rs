@@ -1,10 +1,11 @@
 //! Observability: logging, structured logging, metrics, tracing, error tracking, health
-//! endpoints.
+//! endpoints, print() in place of logging.
 
 pub mod error_tracking;
 pub mod health;
 pub mod logging;
 pub mod metrics;
+pub mod print_statements;
 pub mod structured_logging;
 pub mod tracing;
 

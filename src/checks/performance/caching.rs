@@ -1,6 +1,8 @@
 //! Judges whether repeated expensive work (external calls, LLM requests) is cached.
 
 use crate::analyze::catalog::DetectorKind;
+use crate::analyze::python::CallKind;
+use crate::checks::python::{self, Role};
 use crate::checks::{Check, CheckDef, Context, Outcome};
 use crate::model::{Category, Effort, Evidence, Severity};
 
@@ -38,6 +40,29 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             .iter()
             .filter_map(|d| d.evidence().cloned())
             .take(5)
+            .collect();
+        let summary = format!("caching: {}", names.join(", "));
+        return Outcome::pass(summary.clone()).strength(def, summary, "", evidence);
+    }
+    // In-process caches the parser resolved (aliased imports, Django's cache_page,
+    // async_lru…), which the catalog's import and text patterns can miss.
+    let memoised: Vec<(&str, &str, u32)> = python::files(cx)
+        .filter(|f| f.role == Role::Production)
+        .flat_map(|f| {
+            f.py.calls.iter().filter_map(move |c| match &c.kind {
+                CallKind::Cache { callee } => Some((f.file.path.as_str(), callee.as_str(), c.line)),
+                _ => None,
+            })
+        })
+        .collect();
+    if !memoised.is_empty() {
+        let mut names: Vec<&str> = memoised.iter().map(|m| m.1).collect();
+        names.sort_unstable();
+        names.dedup();
+        let evidence = memoised
+            .iter()
+            .take(5)
+            .map(|(path, _, line)| cx.at(path, *line))
             .collect();
         let summary = format!("caching: {}", names.join(", "));
         return Outcome::pass(summary.clone()).strength(def, summary, "", evidence);
