@@ -42,6 +42,9 @@ struct ThresholdsFile {
     static_analysis_errors: Option<u32>,
     e2e_passing: Option<u32>,
     max_file_lines: Option<usize>,
+    max_function_complexity: Option<u32>,
+    max_function_lines: Option<u32>,
+    max_nesting: Option<u32>,
     max_file_bytes: Option<u64>,
     todo_per_kloc: Option<f64>,
     test_ratio: Option<f64>,
@@ -89,6 +92,12 @@ pub struct Thresholds {
     pub static_analysis_errors: u32,
     pub e2e_passing: u32,
     pub max_file_lines: usize,
+    /// McCabe complexity above which a function is too complex.
+    pub max_function_complexity: u32,
+    /// Lines above which a function is too long.
+    pub max_function_lines: u32,
+    /// Block nesting above which a function is too deep.
+    pub max_nesting: u32,
     pub max_file_bytes: u64,
     pub todo_per_kloc: f64,
     pub test_ratio: f64,
@@ -102,6 +111,9 @@ impl Default for Thresholds {
             static_analysis_errors: 0,
             e2e_passing: 1,
             max_file_lines: 1000,
+            max_function_complexity: 15,
+            max_function_lines: 100,
+            max_nesting: 5,
             max_file_bytes: 1024 * 1024,
             todo_per_kloc: 5.0,
             test_ratio: 0.3,
@@ -229,6 +241,11 @@ impl Policy {
             static_analysis_errors: t.static_analysis_errors.unwrap_or(d.static_analysis_errors),
             e2e_passing: t.e2e_passing.unwrap_or(d.e2e_passing),
             max_file_lines: t.max_file_lines.unwrap_or(d.max_file_lines),
+            max_function_complexity: t
+                .max_function_complexity
+                .unwrap_or(d.max_function_complexity),
+            max_function_lines: t.max_function_lines.unwrap_or(d.max_function_lines),
+            max_nesting: t.max_nesting.unwrap_or(d.max_nesting),
             max_file_bytes: t.max_file_bytes.unwrap_or(d.max_file_bytes),
             todo_per_kloc: t.todo_per_kloc.unwrap_or(d.todo_per_kloc),
             test_ratio: t.test_ratio.unwrap_or(d.test_ratio),
@@ -407,6 +424,18 @@ mod tests {
         assert!(!p.enabled("documentation.adr"));
         assert!(p.suppressions[0].covers("security.env-files", &["tests/x/.env"]));
         assert!(!p.suppressions[0].covers("security.env-files", &[".env"]));
+    }
+
+    #[test]
+    fn reads_function_limits() {
+        let p = Policy::parse(
+            "g.toml",
+            "[thresholds]\nmax_function_complexity = 20\nmax_nesting = 3\n",
+        )
+        .unwrap();
+        assert_eq!(p.thresholds.max_function_complexity, 20);
+        assert_eq!(p.thresholds.max_nesting, 3);
+        assert_eq!(p.thresholds.max_function_lines, 100);
     }
 
     #[test]
