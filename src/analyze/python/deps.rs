@@ -133,9 +133,16 @@ pub(super) fn build(
         let key = namespace_key(&module, top);
         let entry = uses.entry(key.clone()).or_insert_with(|| {
             let normalized: Vec<String> = dists.iter().map(|d| eco.normalize(d)).collect();
+            // A namespace family (`opentelemetry-sdk` brings `opentelemetry-api`) is
+            // declared by any of its members.
+            let family = NAMESPACES
+                .contains(&top.as_str())
+                .then(|| format!("{}-", eco.normalize(top)));
             let declared_at = declared
                 .iter()
-                .find(|(n, _, _)| normalized.contains(n))
+                .find(|(n, _, _)| {
+                    normalized.contains(n) || family.as_ref().is_some_and(|f| n.starts_with(f))
+                })
                 .map(|(_, p, l)| (p.clone(), *l));
             let mentioned =
                 dists.iter().any(|d| mentions_word(&mentions, d)) || mentions_word(&mentions, top);
@@ -192,12 +199,13 @@ pub(super) fn build(
 }
 
 /// Top-level names shared by many distributions.
-const NAMESPACES: &[&str] = &[
+pub(super) const NAMESPACES: &[&str] = &[
     "google",
     "azure",
     "zope",
     "backports",
     "jaraco",
+    "opentelemetry",
     "sphinxcontrib",
 ];
 

@@ -150,6 +150,8 @@ struct Layout<'a> {
     own: HashSet<String>,
     /// Last path components of every Python file (without `.py`) and directory.
     names: HashSet<String>,
+    /// Import names of the declared third-party dependencies (lower case).
+    declared: HashSet<String>,
     /// Path → index into `Inventory::files`.
     by_path: HashMap<&'a str, usize>,
 }
@@ -193,6 +195,7 @@ impl<'a> Layout<'a> {
                 .map(|(i, f)| (f.path.as_str(), i))
                 .collect(),
             names: HashSet::new(),
+            declared: HashSet::new(),
         };
         for f in &inventory.files {
             let stem = f.path.split_once('.').map(|(s, _)| s).unwrap_or(&f.path);
@@ -305,6 +308,15 @@ impl<'a> Layout<'a> {
         }
     }
 
+    /// `module` names only a directory with no `__init__.py` (a namespace portion).
+    fn namespace_only(&self, module: &str, from: usize) -> bool {
+        self.lookup(module, from) == Some(usize::MAX)
+            && !SOURCE_ROOTS.iter().any(|r| {
+                self.packages
+                    .contains(&format!("{r}{}", module.replace('.', "/")))
+            })
+    }
+
     fn exists(&self, module: &str, from: usize) -> bool {
         self.lookup(module, from).is_some()
     }
@@ -328,6 +340,13 @@ impl<'a> Layout<'a> {
         let top = import.module.split('.').next().unwrap_or("");
         if is_stdlib(top) || top == "__main__" {
             return ImportClass::Stdlib;
+        }
+        // A directory without `__init__.py` never shadows an installed regular
+        // package: `alembic/versions/` does not hide the declared `alembic`.
+        if self.namespace_only(top, from) && self.declared.contains(&top.to_ascii_lowercase()) {
+            return ImportClass::ThirdParty {
+                top: top.to_string(),
+            };
         }
         if !self.exists(top, from) {
             if self.own.contains(&top.to_ascii_lowercase()) {
@@ -552,6 +571,13 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts], manifests: &[Manife
         .filter_map(|m| m.name.clone())
         .collect();
     let mut layout = Layout::new(inventory, &own);
+    // Declared distributions, under the import names they are known by.
+    layout.declared = manifests
+        .iter()
+        .filter(|m| m.ecosystem == crate::analyze::catalog::Ecosystem::Python)
+        .flat_map(|m| m.dependencies.iter())
+        .map(|d| d.normalized.replace('-', "_"))
+        .collect();
     let generated = generated_files(inventory);
     let mut imports = Vec::new();
     for (file, py) in &python {
