@@ -174,7 +174,7 @@ pub(super) fn build(
             }
             match imp.guard {
                 ImportGuard::TryExcept | ImportGuard::Conditional | ImportGuard::TypeChecking => {}
-                ImportGuard::Function => entry.optional = false,
+                ImportGuard::Function | ImportGuard::Main => entry.optional = false,
                 ImportGuard::None => {
                     entry.optional = false;
                     entry.lazy = false;
@@ -185,7 +185,10 @@ pub(super) fn build(
             // other files in a test tree are helpers or data, often broken on purpose.
             // Imports inside test functions often load modules the test itself writes.
             if !super::is_test_module(file.name())
-                || matches!(imp.guard, ImportGuard::TryExcept | ImportGuard::Function)
+                || matches!(
+                    imp.guard,
+                    ImportGuard::TryExcept | ImportGuard::Function | ImportGuard::Main
+                )
             {
                 continue;
             }

@@ -45,6 +45,8 @@ pub enum ImportGuard {
     Conditional,
     /// Inside a function: executed only when called.
     Function,
+    /// Under `if __name__ == "__main__":`: executed only when run as a script.
+    Main,
 }
 
 /// One imported module (`import a.b` or `from a.b import c`).

@@ -612,7 +612,10 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts], manifests: &[Manife
         else {
             continue;
         };
-        if matches!(imp.guard, ImportGuard::Function | ImportGuard::TypeChecking) {
+        if matches!(
+            imp.guard,
+            ImportGuard::Function | ImportGuard::TypeChecking | ImportGuard::Main
+        ) {
             continue;
         }
         edges

@@ -464,7 +464,8 @@ impl<'t> Visitor<'t> {
                 if fallback && matches!(self.guard, ImportGuard::None | ImportGuard::Conditional) {
                     self.guard = ImportGuard::TryExcept;
                 }
-                self.block(node);
+                // The try statement already counted this level of nesting.
+                self.visit_children(node);
                 self.guard = was;
             }
             "for_statement" | "while_statement" => {
@@ -609,7 +610,10 @@ impl<'t> Visitor<'t> {
     fn current_guard(&self) -> ImportGuard {
         match (self.frames.is_empty(), self.guard) {
             (true, g) => g,
-            (false, g @ (ImportGuard::TryExcept | ImportGuard::TypeChecking)) => g,
+            (
+                false,
+                g @ (ImportGuard::TryExcept | ImportGuard::TypeChecking | ImportGuard::Main),
+            ) => g,
             (false, _) => ImportGuard::Function,
         }
     }
@@ -1025,24 +1029,30 @@ impl<'t> Visitor<'t> {
             .unwrap_or("");
         let squeezed: String = condition.chars().filter(|c| !c.is_whitespace()).collect();
         let at_module = self.frames.is_empty() && self.names.is_empty();
-        if at_module
-            && matches!(
-                squeezed.as_str(),
-                "__name__=='__main__'"
-                    | "__name__==\"__main__\""
-                    | "'__main__'==__name__"
-                    | "\"__main__\"==__name__"
-            )
-        {
+        // `__name__ == "__main__"`, also as part of a larger condition.
+        let is_main = [
+            "__name__=='__main__'",
+            "__name__==\"__main__\"",
+            "'__main__'==__name__",
+            "\"__main__\"==__name__",
+        ]
+        .iter()
+        .any(|g| squeezed.contains(g));
+        if at_module && is_main {
             self.out.main_guard.get_or_insert(line(node));
         }
+        let main = at_module && squeezed.contains("__name__==") && squeezed.contains("__main__");
         let guard = if squeezed.ends_with("TYPE_CHECKING") {
             ImportGuard::TypeChecking
+        } else if main {
+            ImportGuard::Main
         } else {
             ImportGuard::Conditional
         };
         let was = self.guard;
-        if self.guard == ImportGuard::None || guard == ImportGuard::TypeChecking {
+        if self.guard == ImportGuard::None
+            || matches!(guard, ImportGuard::TypeChecking | ImportGuard::Main)
+        {
             self.guard = guard;
         }
         self.block(node);
@@ -1144,6 +1154,13 @@ impl<'t> Visitor<'t> {
                     on_param = Some(t.to_string());
                     break;
                 }
+            }
+            // `x.attr`: only the object can be a parameter.
+            if n.kind() == "attribute" {
+                if let Some(o) = n.child_by_field_name("object") {
+                    stack.push(o);
+                }
+                continue;
             }
             // Only the tested expression, not the message.
             if n.kind() == "assert_statement" {

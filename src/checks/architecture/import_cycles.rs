@@ -102,7 +102,10 @@ fn graph(cx: &Context<'_>) -> Graph {
         };
         if to == usize::MAX
             || to == c.file
-            || matches!(imp.guard, ImportGuard::Function | ImportGuard::TypeChecking)
+            || matches!(
+                imp.guard,
+                ImportGuard::Function | ImportGuard::TypeChecking | ImportGuard::Main
+            )
         {
             continue;
         }

@@ -134,6 +134,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         };
         let when = match imp.guard {
             ImportGuard::Function => "when the enclosing function runs",
+            ImportGuard::Main => "when the file is run as a script",
             ImportGuard::Conditional => "when the enclosing condition holds",
             _ => "when the module loads",
         };
