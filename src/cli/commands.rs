@@ -57,9 +57,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
                 .collect();
             out.push_str(&format!("\nReports: {}\n", names.join(", ")));
         }
-        let mut stdout = std::io::stdout().lock();
-        // A closed pipe (`| head`) is not an error worth reporting.
-        let _ = stdout.write_all(out.as_bytes());
+        emit(&out);
     }
     if let Some(level) = args.fail_on {
         let threshold = match level {
@@ -105,9 +103,14 @@ fn write_atomically(path: &Path, content: &str) -> Result<()> {
     Ok(())
 }
 
+/// Writes to standard output; a closed pipe (`| head`) is not an error worth reporting.
+fn emit(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 fn list_checks(markdown: bool) {
     if markdown {
-        print!("{}", checks::reference_doc());
+        emit(&checks::reference_doc());
         return;
     }
     let width = checks::CHECKS
@@ -115,25 +118,26 @@ fn list_checks(markdown: bool) {
         .map(|c| c.def.id.len())
         .max()
         .unwrap_or(20);
-    println!(
-        "{:<width$}  {:<14}  {:>6}  DESCRIPTION",
+    let mut out = format!(
+        "{:<width$}  {:<14}  {:>6}  DESCRIPTION\n",
         "ID", "CATEGORY", "WEIGHT"
     );
     for c in checks::CHECKS {
-        println!(
-            "{:<width$}  {:<14}  {:>6}  {}",
+        out.push_str(&format!(
+            "{:<width$}  {:<14}  {:>6}  {}\n",
             c.def.id,
             c.def.category.id(),
             c.def.weight,
             c.def.summary
-        );
+        ));
     }
+    emit(&out);
 }
 
 fn explain(id: &str) -> Result<u8> {
     match checks::find(id) {
         Some(c) => {
-            print!("{}", checks::explain(&c.def));
+            emit(&checks::explain(&c.def));
             Ok(0)
         }
         None => {
@@ -170,9 +174,9 @@ fn init(dir: &Path) -> Result<u8> {
     };
     file.write_all(config::STARTER.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
-    println!(
-        "Wrote {}; edit it and run `greenlight audit`.",
+    emit(&format!(
+        "Wrote {}; edit it and run `greenlight audit`.\n",
         path.display()
-    );
+    ));
     Ok(0)
 }

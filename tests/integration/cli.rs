@@ -234,3 +234,20 @@ fn help_describes_exit_codes() {
     let out = run(&["audit", "--help"]);
     assert!(stdout(&out).contains("--fail-on"));
 }
+
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    use std::process::{Command, Stdio};
+    let bin = assert_cmd::cargo::cargo_bin("greenlight");
+    let mut child = Command::new(bin)
+        .arg("checks")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Hang up before the first write, as a reader that has seen enough does.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+}
