@@ -562,9 +562,25 @@ fn static_analysis(o: &mut String, r: &Review) {
         "- **Configuration files:** {}",
         summary("code-quality.config-valid")
     );
+    // greenlight's own analysis (Python parses, imports, dependencies, bug patterns).
+    for (label, id) in [
+        ("Syntax", "code-quality.syntax-errors"),
+        ("Imports", "code-quality.unresolved-imports"),
+        ("Dependencies", "code-quality.undeclared-dependencies"),
+        ("Format specs", "code-quality.format-spec-errors"),
+        ("Exception handling", "code-quality.exception-handling"),
+    ] {
+        let applies = r
+            .checks
+            .iter()
+            .any(|c| c.id == id && c.status != Status::NotApplicable);
+        if applies {
+            let _ = writeln!(o, "- **{label}:** {}", summary(id));
+        }
+    }
     let _ = writeln!(
         o,
-        "- **Results:** ⏸️ not run — greenlight did not execute external linters or type checkers on this tree.\n"
+        "- **External results:** ⏸️ not run — greenlight did not execute external linters or type checkers on this tree.\n"
     );
     let commands: Vec<&str> = r
         .stack

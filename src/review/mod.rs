@@ -447,7 +447,14 @@ fn criteria(
         Criterion {
             id: "static-analysis".into(),
             requirement: format!("Static-analysis errors ≤ {}", t.static_analysis_errors),
-            actual: "not run: no external linter or type checker results".into(),
+            actual: if facts.sources.iter().any(|s| s.python.is_some()) {
+                format!(
+                    "{} from greenlight's Python analysis; external linters and type checkers not run",
+                    plural(static_errors.len(), "error", "errors")
+                )
+            } else {
+                "not run: no external linter or type checker results".into()
+            },
             met: None,
             gap: Some("pending: run the linters and type checker".into()),
         }
