@@ -69,8 +69,27 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         ),
     );
     for f in big.iter().take(10) {
+        // A large module many others import is a god module: every change to it
+        // ripples through its importers.
+        let importers = cx
+            .inventory
+            .files
+            .iter()
+            .position(|x| x.path == f.path)
+            .and_then(|i| cx.facts.python.fan_in.get(&i))
+            .copied()
+            .unwrap_or(0);
+        let fan_in = if importers > 0 {
+            format!(
+                "; {} {} it",
+                plural(importers, "production module", "production modules"),
+                if importers == 1 { "imports" } else { "import" }
+            )
+        } else {
+            String::new()
+        };
         let text = format!(
-            "{} code lines ({} lines in all)",
+            "{} code lines ({} lines in all){fan_in}",
             group_digits(f.lines.code),
             group_digits(f.lines.total())
         );
@@ -78,7 +97,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             def,
             format!("{} has {} code lines", f.path, group_digits(f.lines.code)),
             format!(
-                "{} holds {} lines of code, over the limit of {}.",
+                "{} holds {} lines of code, over the limit of {}{fan_in}.",
                 f.path,
                 group_digits(f.lines.code),
                 group_digits(limit)
