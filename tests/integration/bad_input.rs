@@ -273,3 +273,31 @@ fn paths_with_pipes_and_control_characters_do_not_break_the_markdown() {
         "a pipe in a path must be escaped"
     );
 }
+
+#[test]
+fn python_that_stalls_the_parser_is_set_aside_within_its_budget() {
+    // Tens of thousands of unclosed brackets make error recovery quadratic.
+    let stall = "from a import (\n".repeat(40_000);
+    let dir = materialize(&files(&[
+        ("stall.py", stall.as_str()),
+        ("ok.py", "def f():\n    return 1\n"),
+    ]));
+    let started = std::time::Instant::now();
+    let review = audit(dir.path());
+    // The budget is 2 s plus 2 s per MB (this file is 0.64 MB): well under a minute
+    // even on a loaded machine, where the unbounded parse takes minutes.
+    assert!(started.elapsed().as_secs() < 60);
+    assert_eq!(
+        check_locations(&review, "code-quality.analysable-source"),
+        vec!["stall.py:1"]
+    );
+    let syntax = review
+        .checks
+        .iter()
+        .find(|c| c.id == "code-quality.syntax-errors")
+        .unwrap();
+    assert_eq!(
+        syntax.summary,
+        "the one Python file parses; 1 file not parsed (see code-quality.analysable-source)"
+    );
+}

@@ -312,6 +312,9 @@ pub struct PyFile {
     pub module_names: std::collections::BTreeSet<String>,
     /// `from x import *` at module level: its names cannot be listed.
     pub star_import: bool,
+    /// Set when the file could not be parsed at all, with the reason; its other facts
+    /// are then empty.
+    pub unparsed: Option<String>,
 }
 
 impl PyFile {

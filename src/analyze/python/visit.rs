@@ -7,8 +7,10 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
+use std::time::{Duration, Instant};
+
 use regex::Regex;
-use tree_sitter::{Node, Parser};
+use tree_sitter::{Node, ParseOptions, Parser};
 
 use super::{
     Assert, BadFormatSpec, Call, CallKind, CallShape, Class, Default, Function, Handler,
@@ -19,6 +21,10 @@ use super::{
 /// Deepest syntax-tree nesting followed; deeper subtrees (only hostile or generated
 /// code nests this far) are skipped and reported.
 const MAX_DEPTH: u32 = 256;
+/// Time one file's parse may take, plus an allowance per megabyte (a large real
+/// module parses in well under a tenth of this).
+const PARSE_BUDGET: Duration = Duration::from_secs(2);
+const PARSE_BUDGET_PER_MB: Duration = Duration::from_secs(2);
 /// Syntax errors kept per file: the first ones say enough.
 const MAX_SYNTAX_ERRORS: usize = 20;
 
@@ -29,6 +35,7 @@ thread_local! {
 /// Parses one file and gathers its facts. `test_file` turns on the test inventory and
 /// the recording of call shapes. `None` when the parser could not be set up.
 pub fn parse(text: &str, test_file: bool) -> Option<PyFile> {
+    let budget = PARSE_BUDGET + PARSE_BUDGET_PER_MB.mul_f64(text.len() as f64 / 1e6);
     let tree = PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
@@ -38,8 +45,32 @@ pub fn parse(text: &str, test_file: bool) -> Option<PyFile> {
                 .ok()?;
             *slot = Some(parser);
         }
-        slot.as_mut()?.parse(text, None)
+        let parser = slot.as_mut()?;
+        // Error recovery on some malformed input (thousands of unclosed brackets)
+        // grows quadratically: a time budget per file bounds it.
+        let started = Instant::now();
+        let mut out_of_time = |_: &tree_sitter::ParseState| started.elapsed() > budget;
+        let bytes = text.as_bytes();
+        let tree = parser.parse_with_options(
+            &mut |i, _| bytes.get(i..).unwrap_or(&[]),
+            None,
+            Some(ParseOptions::new().progress_callback(&mut out_of_time)),
+        );
+        if tree.is_none() {
+            // A cancelled parse leaves the parser mid-document.
+            parser.reset();
+        }
+        Some(tree)
     })?;
+    let Some(tree) = tree else {
+        return Some(PyFile {
+            unparsed: Some(format!(
+                "not parsed: the parser gave up after {} s (pathologically malformed input)",
+                budget.as_secs()
+            )),
+            ..PyFile::default()
+        });
+    };
     let mut v = Visitor {
         src: text.as_bytes(),
         test_file,

@@ -66,7 +66,17 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             evidence.push(Evidence::at(f.path.clone(), 1, &why));
         }
     }
-    let bad = lossy + unreadable + large;
+    // Python files read but not parsed (the parser's time budget ran out).
+    let mut unparsed = 0usize;
+    for f in crate::checks::python::files(cx) {
+        if let Some(why) = &f.py.unparsed {
+            unparsed += 1;
+            if evidence.len() < 10 {
+                evidence.push(Evidence::at(f.path().to_string(), 1, why));
+            }
+        }
+    }
+    let bad = lossy + unreadable + large + unparsed;
     if bad == 0 {
         return Outcome::pass(format!(
             "all {} read as UTF-8 text",
@@ -83,6 +93,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     }
     if large > 0 {
         parts.push(format!("{large} over the size cap"));
+    }
+    if unparsed > 0 {
+        parts.push(format!("{unparsed} not parsed (malformed beyond recovery)"));
     }
     let summary = format!(
         "{} of {} source files: {}",

@@ -36,6 +36,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     }
     let mut broken = Vec::new();
     let mut templates = 0usize;
+    let unparsed = files.iter().filter(|f| f.py.unparsed.is_some()).count();
     for f in &files {
         if f.py.syntax_errors.is_empty() {
             continue;
@@ -46,8 +47,8 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         }
         broken.push(f);
     }
-    let parsed = files.len() - templates;
-    let skipped = if templates > 0 {
+    let parsed = files.len() - templates - unparsed;
+    let mut skipped = if templates > 0 {
         format!(
             "; {} set aside as templates",
             plural(templates, "file", "files")
@@ -55,11 +56,19 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     } else {
         String::new()
     };
-    if broken.is_empty() {
-        return Outcome::pass(format!(
-            "all {} parse{skipped}",
-            plural(parsed, "Python file", "Python files")
+    if unparsed > 0 {
+        skipped.push_str(&format!(
+            "; {} not parsed (see code-quality.analysable-source)",
+            plural(unparsed, "file", "files")
         ));
+    }
+    if broken.is_empty() {
+        let all = if parsed == 1 {
+            "the one Python file parses".to_string()
+        } else {
+            format!("all {} parse", plural(parsed, "Python file", "Python files"))
+        };
+        return Outcome::pass(format!("{all}{skipped}"));
     }
     broken.sort_by_key(|f| (f.role, f.path()));
     let production = broken.iter().filter(|f| f.role == Role::Production).count();
