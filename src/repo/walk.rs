@@ -127,6 +127,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.errors.sort();
+    test_packages_are_tests(&mut files);
 
     let counted = count_unfiltered(&root, options.jobs);
     let mut dirs: Vec<SkippedDir> = counted
@@ -158,6 +159,29 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
         skipped,
         git,
         max_file_bytes: options.max_file_bytes,
+    }
+}
+
+/// A `test/` directory is product code in some projects (Django ships `django/test/`)
+/// and a test package in others (`tornado/test/` holds `*_test.py` files): where it
+/// holds files named like tests, its other modules are their helpers.
+fn test_packages_are_tests(files: &mut [RepoFile]) {
+    let test_dirs: std::collections::HashSet<String> = files
+        .iter()
+        .filter(|f| f.kind == FileKind::Test)
+        .filter_map(|f| {
+            let at = f.path.rfind("/test/").or_else(|| f.path.starts_with("test/").then_some(0))?;
+            let end = if f.path.starts_with("test/") && at == 0 { 5 } else { at + 6 };
+            f.path.get(..end).map(str::to_string)
+        })
+        .collect();
+    if test_dirs.is_empty() {
+        return;
+    }
+    for f in files.iter_mut().filter(|f| f.kind == FileKind::Source) {
+        if test_dirs.iter().any(|d| f.path.starts_with(d.as_str())) {
+            f.kind = FileKind::Test;
+        }
     }
 }
 

@@ -26,6 +26,27 @@ static NAMES: LazyLock<BTreeMap<String, Vec<String>>> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
+#[derive(Deserialize)]
+struct BringsTable {
+    brings: BTreeMap<String, Vec<String>>,
+}
+
+static BRINGS: LazyLock<BTreeMap<String, Vec<String>>> = LazyLock::new(|| {
+    toml::from_str::<BringsTable>(include_str!("transitive.toml"))
+        .map(|t| t.brings)
+        .unwrap_or_default()
+});
+
+/// The declared distribution that installs `top` with it, if one does.
+fn brought_by<'a>(top: &str, declared: &'a [(String, String, u32)]) -> Option<&'a str> {
+    declared.iter().find_map(|(name, _, _)| {
+        BRINGS
+            .get(name)
+            .filter(|imports| imports.iter().any(|i| i == top))
+            .map(|_| name.as_str())
+    })
+}
+
 /// Distributions that may provide an import, best guess first.
 pub fn distributions_for(module: &str) -> Vec<String> {
     let table = &*NAMES;
@@ -74,8 +95,11 @@ pub struct DependencyUse {
     /// No production use runs at import time: each is inside a function (a lazy,
     /// often optional, integration).
     pub lazy: bool,
-    /// A Python lock file pins it: it arrives as another dependency's dependency.
+    /// A Python lock file pins it, or a declared distribution installs it: it arrives
+    /// as another dependency's dependency.
     pub locked: bool,
+    /// The declared distribution known to install it.
+    pub via: Option<String>,
 }
 
 const KEPT: usize = 5;
@@ -146,9 +170,11 @@ pub(super) fn build(
                 .map(|(_, p, l)| (p.clone(), *l));
             let mentioned =
                 dists.iter().any(|d| mentions_word(&mentions, d)) || mentions_word(&mentions, top);
-            let locked = dists
-                .iter()
-                .any(|d| mentions_word(&locks, &eco.normalize(d)) || mentions_word(&locks, d));
+            let via = brought_by(top, &declared).map(str::to_string);
+            let locked = via.is_some()
+                || dists
+                    .iter()
+                    .any(|d| mentions_word(&locks, &eco.normalize(d)) || mentions_word(&locks, d));
             DependencyUse {
                 import: key.clone(),
                 distributions: dists.clone(),
@@ -161,6 +187,7 @@ pub(super) fn build(
                 optional: true,
                 lazy: true,
                 locked,
+                via,
             }
         });
         if own.contains(&eco.normalize(top)) {
@@ -306,6 +333,19 @@ mod tests {
         assert!(
             distributions_for("google.cloud.storage").contains(&"google-cloud-storage".to_string())
         );
+    }
+
+    #[test]
+    fn transitive_table_parses_and_is_sorted() {
+        let keys: Vec<&String> = BRINGS.keys().collect();
+        assert!(keys.len() > 15);
+        let raw: Vec<String> = include_str!("transitive.toml")
+            .lines()
+            .filter(|l| l.starts_with('"'))
+            .filter_map(|l| l.split('"').nth(1).map(str::to_string))
+            .collect();
+        assert!(raw.windows(2).all(|w| w[0] < w[1]), "transitive.toml not sorted");
+        assert!(keys.iter().all(|k| Ecosystem::Python.normalize(k) == **k));
     }
 
     #[test]

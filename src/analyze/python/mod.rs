@@ -168,15 +168,38 @@ pub enum CallKind {
         in_loop: bool,
     },
     /// A shell command: `shell=True`, `os.system`, `os.popen`.
-    Shell { callee: String, literal: bool },
+    Shell {
+        callee: String,
+        literal: bool,
+        /// The parameter of the enclosing function the command is built from.
+        tainted: Option<String>,
+    },
     /// `eval`/`exec`/`compile` of something that is not a literal.
-    Eval { callee: String },
+    Eval {
+        callee: String,
+        /// The parameter of the enclosing function the code comes from.
+        tainted: Option<String>,
+    },
     /// `pickle.load(s)`, `marshal.load(s)`, `shelve.open`, `dill`/`cloudpickle` loads.
-    Deserialize { callee: String },
+    Deserialize {
+        callee: String,
+        /// The parameter of the enclosing function the data comes from.
+        tainted: Option<String>,
+    },
     /// `yaml.load` without a safe loader, or `yaml.unsafe_load`.
-    YamlLoad { callee: String },
+    YamlLoad {
+        callee: String,
+        /// The parameter of the enclosing function the document comes from.
+        tainted: Option<String>,
+    },
     /// SQL text built by formatting and passed to `execute`.
-    Sql { callee: String, how: &'static str },
+    Sql {
+        callee: String,
+        how: &'static str,
+        /// The parameter of the enclosing function formatted into the SQL, if any (a
+        /// value from the caller, rather than a constant or a local computation).
+        tainted: Option<String>,
+    },
     /// A file opened at a path taken from a parameter, with no containment check.
     PathFromParam { callee: String, param: String },
     /// `tempfile.mktemp`.
@@ -312,6 +335,9 @@ pub struct PyFile {
     pub module_names: std::collections::BTreeSet<String>,
     /// `from x import *` at module level: its names cannot be listed.
     pub star_import: bool,
+    /// The module's attributes are made at run time (`sys.modules[__name__] = …`, a
+    /// lazy-module helper called with `__name__`): its names cannot be listed.
+    pub dynamic_attributes: bool,
     /// Set when the file could not be parsed at all, with the reason; its other facts
     /// are then empty.
     pub unparsed: Option<String>,
@@ -321,7 +347,14 @@ impl PyFile {
     /// Whether `from this_module import name` can succeed, as far as the source
     /// shows (a star import or a module `__getattr__` makes any name possible).
     pub fn may_define(&self, name: &str) -> bool {
+        // Every module has these attributes without binding them.
+        const IMPLICIT: &[&str] = &[
+            "__doc__", "__name__", "__file__", "__path__", "__spec__", "__loader__",
+            "__package__", "__dict__", "__builtins__", "__cached__", "__annotations__",
+        ];
         self.star_import
+            || self.dynamic_attributes
+            || IMPLICIT.contains(&name)
             || self.module_names.contains(name)
             || self.module_names.contains("__getattr__")
     }

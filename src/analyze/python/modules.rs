@@ -152,6 +152,9 @@ struct Layout<'a> {
     names: HashSet<String>,
     /// Import names of the declared third-party dependencies (lower case).
     declared: HashSet<String>,
+    /// Directories the walk did not enter (`vendor/`, `third_party/`) as module-name
+    /// prefixes under each source root: whatever is imported from them is there.
+    opaque: Vec<String>,
     /// Path → index into `Inventory::files`.
     by_path: HashMap<&'a str, usize>,
 }
@@ -196,7 +199,20 @@ impl<'a> Layout<'a> {
                 .collect(),
             names: HashSet::new(),
             declared: HashSet::new(),
+            opaque: Vec::new(),
         };
+        for d in &inventory.skipped.dirs {
+            for r in SOURCE_ROOTS {
+                let rel = if r.is_empty() {
+                    Some(d.path.as_str())
+                } else {
+                    d.path.strip_prefix(r)
+                };
+                if let Some(rel) = rel.filter(|s| !s.is_empty() && s.split('/').all(is_identifier)) {
+                    l.opaque.push(rel.replace('/', "."));
+                }
+            }
+        }
         for f in &inventory.files {
             let stem = f.path.split_once('.').map(|(s, _)| s).unwrap_or(&f.path);
             // `pkg/_speedups.c`, `pkg/_core.pyi`, `pkg/x.pyx`: a module may be built.
@@ -293,6 +309,13 @@ impl<'a> Layout<'a> {
     /// What `module` names for the file at index `from`: a file, a package
     /// directory (`Some(usize::MAX)`), or nothing.
     fn lookup(&self, module: &str, from: usize) -> Option<usize> {
+        if self
+            .opaque
+            .iter()
+            .any(|o| module == o || module.starts_with(&format!("{o}.")))
+        {
+            return Some(usize::MAX);
+        }
         let local = self
             .root_of
             .get(&from)
@@ -464,6 +487,13 @@ impl<'a> Layout<'a> {
                 .copied()
         };
         let is_dir = |p: &str| p.is_empty() || self.dirs.contains(p);
+        // Under a directory the walk did not enter: present, not analysed.
+        let unentered = self.inventory.skipped.dirs.iter().any(|d| {
+            base == d.path || base.starts_with(&format!("{}/", d.path))
+        });
+        if unentered {
+            return ImportClass::Internal { file: usize::MAX };
+        }
         if let Some(file) = file_of(&base) {
             if let [one] = import.names.as_slice() {
                 if let Some(sub) = file_of(&format!("{}{one}", dir_prefix(&base))) {

@@ -116,6 +116,11 @@ fn confirm(text: &str, out: &mut PyFile) {
     });
     match result {
         Ok(None) => out.syntax_errors.clear(),
+        // Syntax newer than both parsers (type-parameter defaults, PEP 696; lazy
+        // imports, PEP 810) is valid for the Python that introduced it.
+        Ok(Some(_)) if out.syntax_errors.iter().all(|e| newer_syntax(text, e.line)) => {
+            out.syntax_errors.clear()
+        }
         Ok(Some((offset, message))) => {
             let before = text.get(..offset.min(text.len())).unwrap_or("");
             let line = u32::try_from(memchr::memchr_iter(b'\n', before.as_bytes()).count())
@@ -139,7 +144,7 @@ struct Frame {
     /// Loop depth when the function began (loops outside it do not count).
     loops_at_entry: u32,
     /// Local names bound to SQL text built by formatting: name → how.
-    sql_vars: HashMap<String, &'static str>,
+    sql_vars: HashMap<String, (&'static str, Option<String>)>,
 }
 
 struct ClassScope {
@@ -578,6 +583,9 @@ impl<'t> Visitor<'t> {
                 self.visit_children(node);
             }
             "subscript" => {
+                if self.text(node).replace(' ', "") == "sys.modules[__name__]" {
+                    self.out.dynamic_attributes = true;
+                }
                 self.env_subscript(node);
                 self.visit_children(node);
             }
@@ -1262,8 +1270,9 @@ impl<'t> Visitor<'t> {
                 }
             }
             if let Some(how) = self.formatted_sql(r) {
+                let taint = self.sql_taint(r);
                 if let Some(f) = self.frames.last_mut() {
-                    f.sql_vars.insert(t.clone(), how);
+                    f.sql_vars.insert(t.clone(), (how, taint));
                 }
             } else if let Some(f) = self.frames.last_mut() {
                 f.sql_vars.remove(t.as_str());
@@ -1416,9 +1425,74 @@ impl<'t> Visitor<'t> {
             "identifier" => self
                 .frames
                 .last()
-                .and_then(|f| f.sql_vars.get(self.text(node)).copied()),
+                .and_then(|f| f.sql_vars.get(self.text(node)).map(|v| v.0)),
             _ => None,
         }
+    }
+
+    /// The parameter a formatted SQL expression carries into the statement: through
+    /// the expression itself, or a local it was assigned to.
+    fn sql_taint(&self, node: Node<'_>) -> Option<String> {
+        if node.kind() == "identifier" {
+            if let Some((_, t)) = self
+                .frames
+                .last()
+                .and_then(|f| f.sql_vars.get(self.text(node)))
+            {
+                return t.clone();
+            }
+        }
+        self.tainted_by(node)
+    }
+
+    /// `compile("literal", …)`.
+    fn compiles_literal(&self, node: Node<'_>) -> bool {
+        node.kind() == "call"
+            && node
+                .child_by_field_name("function")
+                .is_some_and(|f| self.text(f) == "compile")
+            && Args::of(node, self.src).first().is_some_and(is_plain_string)
+    }
+
+    /// The first parameter of the enclosing function whose value an expression
+    /// carries: read directly, through attributes, subscripts, method calls or
+    /// interpolation — but not through calls that make a value safe (`int()`,
+    /// `len()`, quoting and escaping helpers).
+    fn tainted_by(&self, node: Node<'_>) -> Option<String> {
+        let frame = self.frames.last()?;
+        let mut stack = vec![node];
+        let mut seen = 0;
+        while let Some(n) = stack.pop() {
+            seen += 1;
+            if seen > 512 {
+                break;
+            }
+            match n.kind() {
+                "identifier" => {
+                    let t = self.text(n);
+                    if t != "self" && t != "cls" && frame.params.iter().any(|p| p == t) {
+                        return Some(t.to_string());
+                    }
+                }
+                "attribute" => stack.extend(n.child_by_field_name("object")),
+                "keyword_argument" => stack.extend(n.child_by_field_name("value")),
+                "call" => {
+                    let callee = n
+                        .child_by_field_name("function")
+                        .map(|f| self.text(f))
+                        .unwrap_or("");
+                    let last = callee.rsplit('.').next().unwrap_or(callee).to_ascii_lowercase();
+                    let sanitises = matches!(last.as_str(), "int" | "float" | "len" | "bool" | "identifier")
+                        || last.contains("quote")
+                        || last.contains("escape");
+                    if !sanitises {
+                        stack.extend(named_children(n));
+                    }
+                }
+                _ => stack.extend(named_children(n)),
+            }
+        }
+        None
     }
 
     /// Whether an argument mentions a parameter of the current function.
@@ -1461,6 +1535,18 @@ impl<'t> Visitor<'t> {
         };
         let q = self.resolve(&raw);
         let args = Args::of(node, self.src);
+        // `passthrough_module(__name__, …)`, `lazy_module(__name__)`: attributes made
+        // at run time. (`getLogger(__name__)` only names a logger.)
+        if self.frames.is_empty()
+            && !q.ends_with("getLogger")
+            && args
+                .positional
+                .iter()
+                .any(|a| a.kind() == "identifier" && self.text(*a) == "__name__")
+            && q.to_ascii_lowercase().contains("module")
+        {
+            self.out.dynamic_attributes = true;
+        }
         let last = q.rsplit('.').next().unwrap_or(&q);
         let object = raw.rsplit_once('.').map(|(o, _)| o);
 
@@ -1548,10 +1634,12 @@ impl<'t> Visitor<'t> {
                     .is_some_and(|v| !matches!(self.text(v), "False" | "None" | "0")) =>
             {
                 let literal = args.first().is_some_and(is_plain_string);
+                let tainted = args.first().and_then(|a| self.tainted_by(a));
                 self.push_call(
                     CallKind::Shell {
                         callee: q.clone(),
                         literal,
+                        tainted,
                     },
                     node,
                 );
@@ -1563,10 +1651,12 @@ impl<'t> Visitor<'t> {
             | "commands.getoutput"
             | "asyncio.create_subprocess_shell" => {
                 let literal = args.first().is_some_and(is_plain_string);
+                let tainted = args.first().and_then(|a| self.tainted_by(a));
                 self.push_call(
                     CallKind::Shell {
                         callee: q.clone(),
                         literal,
+                        tainted,
                     },
                     node,
                 );
@@ -1575,14 +1665,28 @@ impl<'t> Visitor<'t> {
             | "cPickle.loads" | "_pickle.load" | "_pickle.loads" | "marshal.load"
             | "marshal.loads" | "shelve.open" | "dill.load" | "dill.loads" | "cloudpickle.load"
             | "cloudpickle.loads" | "joblib.load" | "pandas.read_pickle" => {
-                self.push_call(CallKind::Deserialize { callee: q.clone() }, node);
+                let tainted = args.first().and_then(|a| self.tainted_by(a));
+                self.push_call(
+                    CallKind::Deserialize {
+                        callee: q.clone(),
+                        tainted,
+                    },
+                    node,
+                );
             }
             "torch.load" => {
                 let safe = args
                     .keyword("weights_only")
                     .is_some_and(|v| self.text(v) == "True");
                 if !safe {
-                    self.push_call(CallKind::Deserialize { callee: q.clone() }, node);
+                    let tainted = args.first().and_then(|a| self.tainted_by(a));
+                self.push_call(
+                    CallKind::Deserialize {
+                        callee: q.clone(),
+                        tainted,
+                    },
+                    node,
+                );
                 }
             }
             "yaml.load" | "yaml.load_all" => {
@@ -1599,11 +1703,25 @@ impl<'t> Visitor<'t> {
                     )
                 });
                 if !safe {
-                    self.push_call(CallKind::YamlLoad { callee: q.clone() }, node);
+                    let tainted = args.first().and_then(|a| self.tainted_by(a));
+                    self.push_call(
+                        CallKind::YamlLoad {
+                            callee: q.clone(),
+                            tainted,
+                        },
+                        node,
+                    );
                 }
             }
             "yaml.unsafe_load" | "yaml.unsafe_load_all" => {
-                self.push_call(CallKind::YamlLoad { callee: q.clone() }, node);
+                let tainted = args.first().and_then(|a| self.tainted_by(a));
+                self.push_call(
+                    CallKind::YamlLoad {
+                        callee: q.clone(),
+                        tainted,
+                    },
+                    node,
+                );
             }
             "tempfile.mktemp" => {
                 self.push_call(CallKind::Mktemp, node);
@@ -1683,11 +1801,16 @@ impl<'t> Visitor<'t> {
         if !raw.contains('.') && self.is_builtin(&raw) {
             match raw.as_str() {
                 "eval" | "exec" | "compile" => {
-                    let literal = args.first().is_none_or(is_plain_string);
+                    // `exec(compile("literal", …))` runs a literal too.
+                    let literal = args
+                        .first()
+                        .is_none_or(|a| is_plain_string(a) || self.compiles_literal(a));
                     if !literal {
+                        let tainted = args.first().and_then(|a| self.tainted_by(a));
                         let call = Call {
                             kind: CallKind::Eval {
                                 callee: raw.clone(),
+                                tainted,
                             },
                             line: line(node),
                             function: self.function_index(),
@@ -1723,14 +1846,18 @@ impl<'t> Visitor<'t> {
         if matches!(last, "execute" | "executemany" | "executescript" | "raw") && object.is_some()
             || q == "sqlalchemy.text"
         {
-            if let Some(how) = args.first().and_then(|a| self.formatted_sql(a)) {
-                self.push_call(
-                    CallKind::Sql {
-                        callee: raw.clone(),
-                        how,
-                    },
-                    node,
-                );
+            if let Some(first) = args.first() {
+                if let Some(how) = self.formatted_sql(first) {
+                    let tainted = self.sql_taint(first);
+                    self.push_call(
+                        CallKind::Sql {
+                            callee: raw.clone(),
+                            how,
+                            tainted,
+                        },
+                        node,
+                    );
+                }
             }
         }
 
@@ -1820,7 +1947,7 @@ impl<'t> Visitor<'t> {
     fn finish(mut self) -> PyFile {
         // Eval candidates: builtins unless the module defines its own.
         for c in std::mem::take(&mut self.pending_eval) {
-            if let CallKind::Eval { callee } = &c.kind {
+            if let CallKind::Eval { callee, .. } = &c.kind {
                 if !self.defined.contains(callee) {
                     self.out.calls.push(c);
                 }
@@ -1875,6 +2002,21 @@ impl<'t> Visitor<'t> {
 
 /// (resolved name, name as written, the decorator's call, line)
 type Decorator<'a> = (String, String, Option<Node<'a>>, u32);
+
+/// Whether a line holds syntax newer than the parsers know: `def f[T=int]`,
+/// `class C[T = int]`, `type A[T=int] = …`, `lazy import x`.
+fn newer_syntax(text: &str, line: u32) -> bool {
+    static NEWER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r"^\s*(?:(?:async\s+)?def|class|type)\s+\w+\s*\[[^\]]*=|^\s*lazy\s+(?:import|from)\s").ok()
+    });
+    let Some(l) = usize::try_from(line)
+        .ok()
+        .and_then(|n| text.lines().nth(n.saturating_sub(1)))
+    else {
+        return false;
+    };
+    matches(&NEWER, l)
+}
 
 /// `a . b` → `a.b`.
 fn compact(text: &str) -> String {
@@ -2002,6 +2144,10 @@ fn looks_like_secret(value: &str, name: &str) -> bool {
         "...",
         "none",
         "null",
+        // URLs and format templates name where a credential goes, not the credential.
+        "://",
+        "%s",
+        "%(",
     ];
     if value.len() < 8
         || value.len() > 200
@@ -2192,6 +2338,15 @@ def run(cmd, query, db):
             (call.positional, call.keywords.clone()),
             (2, vec!["extra".to_string()])
         );
+    }
+
+    #[test]
+    fn syntax_newer_than_the_parsers_is_not_an_error() {
+        let src = "type A[T=int] = list[T]\n\ndef f[*Ts = int]():\n    pass\n\nlazy import json\n";
+        assert!(parse(src, false).unwrap().syntax_errors.is_empty());
+        // An error elsewhere in the file still counts.
+        let bad = "def f[T=int]():\n    return (1,\n\nx = = 2\n";
+        assert!(!parse(bad, false).unwrap().syntax_errors.is_empty());
     }
 
     #[test]

@@ -34,6 +34,37 @@ fn uses_evidence(cx: &Context<'_>, uses: &[(usize, u32)]) -> Vec<Evidence> {
         .collect()
 }
 
+/// Directories that by convention hold optional parts of a package.
+const OPTIONAL_DIRS: &[&str] = &[
+    "adapters",
+    "backend",
+    "backends",
+    "contrib",
+    "ext",
+    "extensions",
+    "extras",
+    "integrations",
+    "optional",
+    "plugins",
+];
+
+/// An import made only by modules no other module imports, inside a directory of
+/// optional parts (`contrib/`, `backends/`, `plugins/`…): an optional integration.
+fn optional_module(cx: &Context<'_>, d: &DependencyUse) -> bool {
+    d.production_uses <= d.production.len()
+        && d.production.iter().all(|(file, _)| {
+            let leaf = cx.facts.python.fan_in.get(file).copied().unwrap_or(0) == 0;
+            let optional_dir = cx.inventory.files.get(*file).is_some_and(|f| {
+                f.path
+                    .split('/')
+                    .rev()
+                    .skip(1)
+                    .any(|seg| OPTIONAL_DIRS.contains(&seg))
+            });
+            leaf && optional_dir
+        })
+}
+
 fn names(d: &DependencyUse) -> String {
     d.distributions.join(" or ")
 }
@@ -126,7 +157,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             )
         ));
     }
-    let hard = missing.iter().filter(|d| !d.locked && !d.lazy).count();
+    let hard = missing
+        .iter()
+        .filter(|d| !d.locked && !d.lazy && !optional_module(cx, d))
+        .count();
     let score = if hard == 0 {
         0.8
     } else {
@@ -152,11 +186,15 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     for d in missing.iter().take(20) {
         let places = plural(d.production_uses, "place", "places");
         let (severity, title, message) = if d.locked {
+            let how = match &d.via {
+                Some(via) => format!("{via}, which is declared, installs it"),
+                None => "the lock file pins it for another package".to_string(),
+            };
             (
                 Severity::P3,
                 format!("`{}` is imported but declared only transitively", d.import),
                 format!(
-                    "Production code imports `{}` in {places}; no manifest declares {}, and it is installed only because the lock file pins it for another package. Declare what the code imports directly, or an upgrade of that package can remove it.",
+                    "Production code imports `{}` in {places}; no manifest declares {}, and it is installed only because {how}. Declare what the code imports directly, or an upgrade of that package can remove it.",
                     d.import,
                     names(d)
                 ),
@@ -167,6 +205,16 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 format!("`{}` is imported lazily but not declared", d.import),
                 format!(
                     "Production code imports `{}` inside functions ({places}), and no manifest declares {}: the code path that needs it fails with ModuleNotFoundError on a clean install. Declare it, as an extra if it is optional.",
+                    d.import,
+                    names(d)
+                ),
+            )
+        } else if optional_module(cx, d) {
+            (
+                Severity::P2,
+                format!("`{}` is imported but not declared", d.import),
+                format!(
+                    "`{}` is imported ({places}) only by optional modules nothing else in the project imports, and no manifest declares {}: users who load that module get ModuleNotFoundError. Declare it as an extra.",
                     d.import,
                     names(d)
                 ),

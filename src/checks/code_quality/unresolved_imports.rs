@@ -24,6 +24,20 @@ pub const CHECK: Check = Check {
     evaluate,
 };
 
+/// Fixture files inside a test tree are test data (often broken on purpose): two
+/// levels below production code.
+fn weigh(f: &python::PyRef<'_>, severity: Severity) -> Severity {
+    let in_tests = f
+        .path()
+        .split('/')
+        .any(|seg| matches!(seg, "test" | "tests" | "testdata" | "test_data"));
+    if f.role == Role::Example && in_tests {
+        Role::Test.weigh(Role::Test.weigh(severity))
+    } else {
+        f.role.weigh(severity)
+    }
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     if !python::any(cx) {
@@ -112,7 +126,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         };
         outcome = outcome.concern_at(
             def,
-            f.role.weigh(severity),
+            weigh(f, severity),
             format!(
                 "{} imports `{name}`, which {module} does not define{}",
                 f.path(),
@@ -140,7 +154,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         };
         outcome = outcome.concern_at(
             def,
-            f.role.weigh(severity),
+            weigh(f, severity),
             format!("{} imports missing module {module}{}", f.path(), f.role.suffix()),
             format!(
                 "{}:{} imports `{module}`, but the repository has no {looked_for}: ModuleNotFoundError {when}.",

@@ -74,7 +74,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut found = Vec::new();
     for f in &files {
         for c in &f.py.calls {
-            let CallKind::Eval { callee } = &c.kind else {
+            let CallKind::Eval { callee, tainted } = &c.kind else {
                 continue;
             };
             // `compile` only builds a code object; what runs it is an `eval`/`exec`,
@@ -82,13 +82,19 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             if callee == "compile" || invoker_code(f, c.function, c.line, callee) {
                 continue;
             }
+            // Code built from what a caller passes in is the injection; code the module
+            // computes itself is a weaker smell.
+            let (severity, origin) = match tainted {
+                Some(p) => (def.severity, format!("built from the parameter `{p}`")),
+                None => (Severity::P2, "computed in the module".to_string()),
+            };
             found.push(Site {
                 file: *f,
                 line: c.line,
-                severity: def.severity,
+                severity,
                 what: format!("`{callee}` of data"),
                 message: format!(
-                    "`{callee}` runs its argument, which is not a string literal, as Python code with the process's full privileges: if any of it can come from outside, so can arbitrary code. Parse the data instead (`ast.literal_eval`, `json.loads`, a dispatch table)."
+                    "`{callee}` runs its argument, which is not a string literal ({origin}), as Python code with the process's full privileges: if any of it can come from outside, so can arbitrary code. Parse the data instead (`ast.literal_eval`, `json.loads`, a dispatch table)."
                 ),
                 evidence: cx.at(f.path(), c.line),
             });

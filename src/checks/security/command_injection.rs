@@ -39,6 +39,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             let CallKind::Shell {
                 callee,
                 literal: false,
+                tainted,
             } = &c.kind
             else {
                 continue;
@@ -51,13 +52,17 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             } else {
                 callee.clone()
             };
+            let (severity, origin) = match tainted {
+                Some(p) => (def.severity, format!(", built from the parameter `{p}`,")),
+                None => (Severity::P2, String::new()),
+            };
             found.push(Site {
                 file: *f,
                 line: c.line,
-                severity: def.severity,
+                severity,
                 what: "Shell command built from data".to_string(),
                 message: format!(
-                    "`{shown}` runs a command that is not a string literal through a shell: any file name, argument or field interpolated into it can carry `;`, `|` or `$( )` and run commands of its own. Pass an argument list without a shell."
+                    "`{shown}` runs a command that is not a string literal{origin} through a shell: any file name, argument or field interpolated into it can carry `;`, `|` or `$( )` and run commands of its own. Pass an argument list without a shell."
                 ),
                 evidence: cx.at(f.path(), c.line),
             });

@@ -79,7 +79,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut found = Vec::new();
     for f in &files {
         for c in &f.py.calls {
-            let CallKind::Sql { callee, how } = &c.kind else {
+            // Only values a caller passes in: SQL formatted from constants, random
+            // names or the module's own state is not injectable.
+            let CallKind::Sql {
+                callee,
+                how,
+                tainted: Some(param),
+            } = &c.kind
+            else {
                 continue;
             };
             if quoted_identifiers(f, c.function, c.line) {
@@ -91,7 +98,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 severity: def.severity,
                 what: "SQL built by formatting".to_string(),
                 message: format!(
-                    "`{callee}` receives SQL text built by {how}: a value containing a quote changes the statement itself. Use placeholders and pass the values as parameters."
+                    "`{callee}` receives SQL text built by {how} from the parameter `{param}`: a value containing a quote changes the statement itself. Use placeholders and pass the values as parameters."
                 ),
                 evidence: cx.at(f.path(), c.line),
             });

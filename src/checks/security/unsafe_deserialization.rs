@@ -69,26 +69,34 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut found = Vec::new();
     for f in &files {
         for c in &f.py.calls {
-            let (CallKind::Deserialize { callee } | CallKind::YamlLoad { callee }) = &c.kind else {
+            let (CallKind::Deserialize { callee, tainted }
+            | CallKind::YamlLoad { callee, tainted }) = &c.kind
+            else {
                 continue;
             };
             if own_data(f, c.line, callee) {
                 continue;
             }
-            let mut severity = def.severity;
+            // Data a caller hands in may come from anywhere; a file or cache the
+            // module reads itself is trusted as far as its directory is.
+            let mut severity = if tainted.is_some() {
+                def.severity
+            } else {
+                Severity::P2
+            };
             let message = match &c.kind {
                 // marshal builds no objects of the data's choosing: bad bytes crash the
                 // interpreter rather than run code.
-                CallKind::Deserialize { callee } if callee.starts_with("marshal.") => {
+                CallKind::Deserialize { callee, .. } if callee.starts_with("marshal.") => {
                     severity = MARSHAL;
                     format!(
                         "`{callee}` is not safe against malformed or malicious bytes: they can crash the interpreter, and loaded code objects run if executed. Use a data format (JSON, MessagePack) for anything not written by this process."
                     )
                 }
-                CallKind::Deserialize { callee } => format!(
+                CallKind::Deserialize { callee, .. } => format!(
                     "`{callee}` rebuilds objects by running code the data names: bytes from anyone who can write the file, cache entry or message run as code in this process. Use a data-only format (JSON, MessagePack), or sign and verify the bytes before loading."
                 ),
-                CallKind::YamlLoad { callee } => format!(
+                CallKind::YamlLoad { callee, .. } => format!(
                     "`{callee}` without a safe loader constructs arbitrary Python objects from tags in the document (`!!python/object/apply:os.system`): a YAML file from outside runs code. Use `yaml.safe_load` or `Loader=yaml.SafeLoader`."
                 ),
                 _ => continue,
