@@ -170,8 +170,15 @@ fn test_packages_are_tests(files: &mut [RepoFile]) {
         .iter()
         .filter(|f| f.kind == FileKind::Test)
         .filter_map(|f| {
-            let at = f.path.rfind("/test/").or_else(|| f.path.starts_with("test/").then_some(0))?;
-            let end = if f.path.starts_with("test/") && at == 0 { 5 } else { at + 6 };
+            let at = f
+                .path
+                .rfind("/test/")
+                .or_else(|| f.path.starts_with("test/").then_some(0))?;
+            let end = if f.path.starts_with("test/") && at == 0 {
+                5
+            } else {
+                at + 6
+            };
             f.path.get(..end).map(str::to_string)
         })
         .collect();

@@ -344,7 +344,10 @@ mod tests {
             .filter(|l| l.starts_with('"'))
             .filter_map(|l| l.split('"').nth(1).map(str::to_string))
             .collect();
-        assert!(raw.windows(2).all(|w| w[0] < w[1]), "transitive.toml not sorted");
+        assert!(
+            raw.windows(2).all(|w| w[0] < w[1]),
+            "transitive.toml not sorted"
+        );
         assert!(keys.iter().all(|k| Ecosystem::Python.normalize(k) == **k));
     }
 

@@ -349,8 +349,17 @@ impl PyFile {
     pub fn may_define(&self, name: &str) -> bool {
         // Every module has these attributes without binding them.
         const IMPLICIT: &[&str] = &[
-            "__doc__", "__name__", "__file__", "__path__", "__spec__", "__loader__",
-            "__package__", "__dict__", "__builtins__", "__cached__", "__annotations__",
+            "__doc__",
+            "__name__",
+            "__file__",
+            "__path__",
+            "__spec__",
+            "__loader__",
+            "__package__",
+            "__dict__",
+            "__builtins__",
+            "__cached__",
+            "__annotations__",
         ];
         self.star_import
             || self.dynamic_attributes

@@ -208,7 +208,8 @@ impl<'a> Layout<'a> {
                 } else {
                     d.path.strip_prefix(r)
                 };
-                if let Some(rel) = rel.filter(|s| !s.is_empty() && s.split('/').all(is_identifier)) {
+                if let Some(rel) = rel.filter(|s| !s.is_empty() && s.split('/').all(is_identifier))
+                {
                     l.opaque.push(rel.replace('/', "."));
                 }
             }
@@ -488,9 +489,12 @@ impl<'a> Layout<'a> {
         };
         let is_dir = |p: &str| p.is_empty() || self.dirs.contains(p);
         // Under a directory the walk did not enter: present, not analysed.
-        let unentered = self.inventory.skipped.dirs.iter().any(|d| {
-            base == d.path || base.starts_with(&format!("{}/", d.path))
-        });
+        let unentered = self
+            .inventory
+            .skipped
+            .dirs
+            .iter()
+            .any(|d| base == d.path || base.starts_with(&format!("{}/", d.path)));
         if unentered {
             return ImportClass::Internal { file: usize::MAX };
         }
@@ -725,7 +729,8 @@ fn missing_names(
             }
             if let Some(dir) = &package_dir {
                 let sub = format!("{dir}{name}");
-                if layout.stems.contains(&sub) || layout.dirs.contains(&sub) {
+                let unentered = inventory.skipped.dirs.iter().any(|d| d.path == sub);
+                if layout.stems.contains(&sub) || layout.dirs.contains(&sub) || unentered {
                     continue;
                 }
             }

@@ -1451,7 +1451,9 @@ impl<'t> Visitor<'t> {
             && node
                 .child_by_field_name("function")
                 .is_some_and(|f| self.text(f) == "compile")
-            && Args::of(node, self.src).first().is_some_and(is_plain_string)
+            && Args::of(node, self.src)
+                .first()
+                .is_some_and(is_plain_string)
     }
 
     /// The first parameter of the enclosing function whose value an expression
@@ -1481,9 +1483,15 @@ impl<'t> Visitor<'t> {
                         .child_by_field_name("function")
                         .map(|f| self.text(f))
                         .unwrap_or("");
-                    let last = callee.rsplit('.').next().unwrap_or(callee).to_ascii_lowercase();
-                    let sanitises = matches!(last.as_str(), "int" | "float" | "len" | "bool" | "identifier")
-                        || last.contains("quote")
+                    let last = callee
+                        .rsplit('.')
+                        .next()
+                        .unwrap_or(callee)
+                        .to_ascii_lowercase();
+                    let sanitises = matches!(
+                        last.as_str(),
+                        "int" | "float" | "len" | "bool" | "identifier"
+                    ) || last.contains("quote")
                         || last.contains("escape");
                     if !sanitises {
                         stack.extend(named_children(n));
@@ -1680,13 +1688,13 @@ impl<'t> Visitor<'t> {
                     .is_some_and(|v| self.text(v) == "True");
                 if !safe {
                     let tainted = args.first().and_then(|a| self.tainted_by(a));
-                self.push_call(
-                    CallKind::Deserialize {
-                        callee: q.clone(),
-                        tainted,
-                    },
-                    node,
-                );
+                    self.push_call(
+                        CallKind::Deserialize {
+                            callee: q.clone(),
+                            tainted,
+                        },
+                        node,
+                    );
                 }
             }
             "yaml.load" | "yaml.load_all" => {
@@ -2007,7 +2015,10 @@ type Decorator<'a> = (String, String, Option<Node<'a>>, u32);
 /// `class C[T = int]`, `type A[T=int] = …`, `lazy import x`.
 fn newer_syntax(text: &str, line: u32) -> bool {
     static NEWER: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r"^\s*(?:(?:async\s+)?def|class|type)\s+\w+\s*\[[^\]]*=|^\s*lazy\s+(?:import|from)\s").ok()
+        Regex::new(
+            r"^\s*(?:(?:async\s+)?def|class|type)\s+\w+\s*\[[^\]]*=|^\s*lazy\s+(?:import|from)\s",
+        )
+        .ok()
     });
     let Some(l) = usize::try_from(line)
         .ok()

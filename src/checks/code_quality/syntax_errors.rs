@@ -66,7 +66,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         let all = if parsed == 1 {
             "the one Python file parses".to_string()
         } else {
-            format!("all {} parse", plural(parsed, "Python file", "Python files"))
+            format!(
+                "all {} parse",
+                plural(parsed, "Python file", "Python files")
+            )
         };
         return Outcome::pass(format!("{all}{skipped}"));
     }

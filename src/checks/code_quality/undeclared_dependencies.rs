@@ -4,7 +4,7 @@
 use crate::analyze::python::DependencyUse;
 use crate::checks::python;
 use crate::checks::{Check, CheckDef, Context, Outcome};
-use crate::model::{Category, Effort, Evidence, Severity, plural};
+use crate::model::{Category, Effort, Evidence, ProjectKind, Severity, plural};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -49,8 +49,11 @@ const OPTIONAL_DIRS: &[&str] = &[
 ];
 
 /// An import made only by modules no other module imports, inside a directory of
-/// optional parts (`contrib/`, `backends/`, `plugins/`…): an optional integration.
+/// optional parts (`contrib/`, `backends/`, `plugins/`…) or anywhere in a library
+/// (whose users import such modules only for the feature they bring): an optional
+/// integration.
 fn optional_module(cx: &Context<'_>, d: &DependencyUse) -> bool {
+    let library = cx.kind == ProjectKind::Library;
     d.production_uses <= d.production.len()
         && d.production.iter().all(|(file, _)| {
             let leaf = cx.facts.python.fan_in.get(file).copied().unwrap_or(0) == 0;
@@ -61,7 +64,12 @@ fn optional_module(cx: &Context<'_>, d: &DependencyUse) -> bool {
                     .skip(1)
                     .any(|seg| OPTIONAL_DIRS.contains(&seg))
             });
-            leaf && optional_dir
+            let package = cx
+                .inventory
+                .files
+                .get(*file)
+                .is_some_and(|f| matches!(f.name(), "__init__.py" | "__main__.py"));
+            leaf && !package && (optional_dir || library)
         })
 }
 
