@@ -104,12 +104,24 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             .map(|f| f.py.tests.len())
             .unwrap_or(0);
         let evidence: Vec<Evidence> = here.iter().take(3).map(|b| cx.at(b.0, b.1)).collect();
+        // A published package often leaves test helpers out: the gap may be the
+        // package's, not the project's.
+        let (severity, note) = match &cx.facts.distribution {
+            Some(d) => (
+                Severity::P3,
+                format!(
+                    " This tree is a {}, which may not ship every test helper: check the source repository.",
+                    d.kind
+                ),
+            ),
+            None => (def.severity, String::new()),
+        };
         outcome = outcome.concern_at(
             def,
-            def.severity,
+            severity,
             format!("{path} cannot be collected: it imports missing {}", first.2),
             format!(
-                "{path}:{} imports {}, but {}: the runner reports a collection error and the file's {} never run.",
+                "{path}:{} imports {}, but {}: the runner reports a collection error and the file's {} never run.{note}",
                 first.1,
                 first.2,
                 first.3,
