@@ -85,6 +85,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             // Code built from what a caller passes in is the injection; code the module
             // computes itself is a weaker smell.
             let (severity, origin) = match tainted {
+                Some(p) if sites::is_cli_command(f, c.function) => (
+                    Severity::P2,
+                    format!("from the command-line option `{p}`, the invoking user's own input"),
+                ),
                 Some(p) => (def.severity, format!("built from the parameter `{p}`")),
                 None => (Severity::P2, "computed in the module".to_string()),
             };

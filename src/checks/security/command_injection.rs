@@ -53,6 +53,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 callee.clone()
             };
             let (severity, origin) = match tainted {
+                Some(p) if sites::is_cli_command(f, c.function) => (
+                    Severity::P2,
+                    format!(", built from the command-line option `{p}`,"),
+                ),
                 Some(p) => (def.severity, format!(", built from the parameter `{p}`,")),
                 None => (Severity::P2, String::new()),
             };

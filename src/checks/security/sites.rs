@@ -92,6 +92,18 @@ pub(crate) fn judge(def: &CheckDef, files: usize, noun: Noun, mut sites: Vec<Sit
     outcome
 }
 
+/// Whether the function is a command of a command-line framework (click, typer):
+/// its parameters are the invoking user's own options, not outside input.
+pub(crate) fn is_cli_command(file: &PyRef<'_>, function: Option<usize>) -> bool {
+    function
+        .and_then(|i| file.py.functions.get(i))
+        .is_some_and(|f| {
+            f.decorators.iter().any(|d| {
+                d.starts_with("click.") || d.starts_with("typer.") || d.ends_with(".command")
+            })
+        })
+}
+
 /// Longest statement read, in lines.
 const STATEMENT_LINES: u32 = 40;
 /// Longest stretch of a function read before a call, in lines.
