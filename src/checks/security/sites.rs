@@ -24,7 +24,21 @@ pub(crate) struct Site<'a> {
 
 impl Site<'_> {
     fn weighed(&self) -> Severity {
+        if self.acknowledged() {
+            return Severity::P3;
+        }
         self.file.role.weigh(self.severity)
+    }
+
+    /// The authors marked the line as reviewed for a security linter (`# nosec`,
+    /// `# noqa: S…`): still listed, at the lowest severity.
+    fn acknowledged(&self) -> bool {
+        let line = self.file.file.line(self.line);
+        let Some((_, comment)) = line.split_once('#') else {
+            return false;
+        };
+        let c = comment.to_ascii_lowercase();
+        c.contains("nosec") || c.contains("noqa: s") || c.contains("noqa:s")
     }
 }
 
@@ -60,7 +74,7 @@ pub(crate) fn judge(def: &CheckDef, files: usize, noun: Noun, mut sites: Vec<Sit
         plural(sites.len(), noun.0, noun.1),
         production.len()
     );
-    let mut outcome = if production.iter().any(|s| s.severity <= Severity::P1) {
+    let mut outcome = if production.iter().any(|s| s.weighed() <= Severity::P1) {
         Outcome::fail(summary)
     } else if production.is_empty() {
         Outcome::partial(0.8, summary)
@@ -70,11 +84,16 @@ pub(crate) fn judge(def: &CheckDef, files: usize, noun: Noun, mut sites: Vec<Sit
     let total = sites.len();
     for s in sites.into_iter().take(LISTED) {
         let severity = s.weighed();
+        let note = if s.acknowledged() {
+            " (marked reviewed: nosec/noqa)"
+        } else {
+            ""
+        };
         outcome = outcome.concern_at(
             def,
             severity,
             format!(
-                "{} at {}:{}{}",
+                "{} at {}:{}{}{note}",
                 s.what,
                 s.file.path(),
                 s.line,
