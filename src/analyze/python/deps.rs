@@ -126,18 +126,18 @@ pub(super) fn build(
         .filter(|m| m.ecosystem == eco)
         .filter_map(|m| m.name.as_deref().map(|n| eco.normalize(n)))
         .collect();
-    let mentions = task_text(inventory);
-    let locks = lock_text(inventory);
+    // Each text is split into its words once; every import is then a set lookup.
+    let (task, lock) = (task_text(inventory), lock_text(inventory));
+    let mentions = words(&task);
+    let locks = words(&lock);
+    let parsed: std::collections::HashMap<usize, &PyFile> =
+        python.iter().map(|(i, p)| (*i, *p)).collect();
     let mut uses: BTreeMap<String, DependencyUse> = BTreeMap::new();
     for c in imports {
         let ImportClass::ThirdParty { top } = &c.class else {
             continue;
         };
-        let Some(imp) = python
-            .iter()
-            .find(|(f, _)| *f == c.file)
-            .and_then(|(_, p)| p.imports.get(c.import))
-        else {
+        let Some(imp) = parsed.get(&c.file).and_then(|p| p.imports.get(c.import)) else {
             continue;
         };
         if imp.guard == ImportGuard::TypeChecking {
@@ -289,20 +289,16 @@ fn lock_text(inventory: &Inventory) -> String {
     out
 }
 
-fn mentions_word(text: &str, word: &str) -> bool {
+/// The words of a (lower-cased) text: runs of letters, digits, `_` and `-`.
+fn words(text: &str) -> HashSet<&str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn mentions_word(words: &HashSet<&str>, word: &str) -> bool {
     let w = word.to_ascii_lowercase();
-    if w.is_empty() {
-        return false;
-    }
-    let bytes = text.as_bytes();
-    text.match_indices(&w).any(|(i, _)| {
-        let before = i.checked_sub(1).and_then(|j| bytes.get(j)).copied();
-        let after = bytes.get(i + w.len()).copied();
-        let boundary = |b: Option<u8>| {
-            b.is_none_or(|b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
-        };
-        boundary(before) && boundary(after)
-    })
+    !w.is_empty() && words.contains(w.as_str())
 }
 
 #[cfg(test)]
@@ -353,7 +349,10 @@ mod tests {
 
     #[test]
     fn mentions_whole_words_only() {
-        assert!(mentions_word("deps = pytest\n  pytest-cov", "pytest"));
-        assert!(!mentions_word("deps = pytest-cov", "pytest"));
+        assert!(mentions_word(
+            &words("deps = pytest\n  pytest-cov"),
+            "pytest"
+        ));
+        assert!(!mentions_word(&words("deps = pytest-cov"), "pytest"));
     }
 }

@@ -124,7 +124,10 @@ pub struct PyProject {
 impl PyProject {
     /// Classified imports of one file.
     pub fn imports_of(&self, file: usize) -> impl Iterator<Item = &ClassifiedImport> {
-        self.imports.iter().filter(move |c| c.file == file)
+        // `imports` is grouped by file in ascending order (see `build`).
+        let start = self.imports.partition_point(|c| c.file < file);
+        let end = self.imports.partition_point(|c| c.file <= file);
+        self.imports.get(start..end).unwrap_or(&[]).iter()
     }
 }
 
@@ -154,7 +157,9 @@ struct Layout<'a> {
     declared: HashSet<String>,
     /// Directories the walk did not enter (`vendor/`, `third_party/`) as module-name
     /// prefixes under each source root: whatever is imported from them is there.
-    opaque: Vec<String>,
+    opaque: HashSet<String>,
+    /// Paths of those directories.
+    unentered_dirs: HashSet<String>,
     /// Path → index into `Inventory::files`.
     by_path: HashMap<&'a str, usize>,
 }
@@ -199,9 +204,18 @@ impl<'a> Layout<'a> {
                 .collect(),
             names: HashSet::new(),
             declared: HashSet::new(),
-            opaque: Vec::new(),
+            opaque: HashSet::new(),
+            unentered_dirs: HashSet::new(),
         };
-        for d in &inventory.skipped.dirs {
+        // Only dependency directories hold importable code (`vendor/`); caches and
+        // build output do not.
+        for d in inventory
+            .skipped
+            .dirs
+            .iter()
+            .filter(|d| d.reason == "dependencies")
+        {
+            l.unentered_dirs.insert(d.path.clone());
             for r in SOURCE_ROOTS {
                 let rel = if r.is_empty() {
                     Some(d.path.as_str())
@@ -210,7 +224,7 @@ impl<'a> Layout<'a> {
                 };
                 if let Some(rel) = rel.filter(|s| !s.is_empty() && s.split('/').all(is_identifier))
                 {
-                    l.opaque.push(rel.replace('/', "."));
+                    l.opaque.insert(rel.replace('/', "."));
                 }
             }
         }
@@ -310,12 +324,18 @@ impl<'a> Layout<'a> {
     /// What `module` names for the file at index `from`: a file, a package
     /// directory (`Some(usize::MAX)`), or nothing.
     fn lookup(&self, module: &str, from: usize) -> Option<usize> {
-        if self
-            .opaque
-            .iter()
-            .any(|o| module == o || module.starts_with(&format!("{o}.")))
-        {
-            return Some(usize::MAX);
+        // The module or one of its parents is an unentered directory.
+        if !self.opaque.is_empty() {
+            let mut prefix = module;
+            loop {
+                if self.opaque.contains(prefix) {
+                    return Some(usize::MAX);
+                }
+                match prefix.rsplit_once('.') {
+                    Some((p, _)) => prefix = p,
+                    None => break,
+                }
+            }
         }
         let local = self
             .root_of
@@ -339,6 +359,23 @@ impl<'a> Layout<'a> {
                 self.packages
                     .contains(&format!("{r}{}", module.replace('.', "/")))
             })
+    }
+
+    /// Whether a path is, or is inside, a dependency directory the walk did not enter.
+    fn unentered(&self, path: &str) -> bool {
+        if self.unentered_dirs.is_empty() {
+            return false;
+        }
+        let mut p = path;
+        loop {
+            if self.unentered_dirs.contains(p) {
+                return true;
+            }
+            match p.rsplit_once('/') {
+                Some((q, _)) => p = q,
+                None => return false,
+            }
+        }
     }
 
     fn exists(&self, module: &str, from: usize) -> bool {
@@ -489,13 +526,7 @@ impl<'a> Layout<'a> {
         };
         let is_dir = |p: &str| p.is_empty() || self.dirs.contains(p);
         // Under a directory the walk did not enter: present, not analysed.
-        let unentered = self
-            .inventory
-            .skipped
-            .dirs
-            .iter()
-            .any(|d| base == d.path || base.starts_with(&format!("{}/", d.path)));
-        if unentered {
+        if self.unentered(&base) {
             return ImportClass::Internal { file: usize::MAX };
         }
         if let Some(file) = file_of(&base) {
@@ -623,7 +654,9 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts], manifests: &[Manife
             });
         }
     }
+    imports.sort_by_key(|c| c.file);
     let missing_names = missing_names(inventory, &python, &imports, &layout);
+    let parsed_files: HashMap<usize, &PyFile> = python.iter().map(|(i, p)| (*i, *p)).collect();
     let production = |i: usize| {
         inventory
             .files
@@ -639,10 +672,9 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts], manifests: &[Manife
         if to == usize::MAX || to == c.file || !production(c.file) || !production(to) {
             continue;
         }
-        let Some(imp) = python
-            .iter()
-            .find(|(f, _)| *f == c.file)
-            .and_then(|(_, p)| p.imports.get(c.import))
+        let Some(imp) = parsed_files
+            .get(&c.file)
+            .and_then(|p| p.imports.get(c.import))
         else {
             continue;
         };
@@ -710,8 +742,13 @@ fn missing_names(
         let Some(imp) = py.imports.get(c.import) else {
             continue;
         };
-        // A module with syntax errors binds what it binds: that is its own finding.
-        if imp.names.is_empty() || !target_py.syntax_errors.is_empty() {
+        // A module with syntax errors binds what it binds (its own finding); one the
+        // parser gave up on or could not follow to the end is not known.
+        if imp.names.is_empty()
+            || !target_py.syntax_errors.is_empty()
+            || target_py.unparsed.is_some()
+            || !target_py.too_deep.is_empty()
+        {
             continue;
         }
         let package_dir = target_file
@@ -729,8 +766,10 @@ fn missing_names(
             }
             if let Some(dir) = &package_dir {
                 let sub = format!("{dir}{name}");
-                let unentered = inventory.skipped.dirs.iter().any(|d| d.path == sub);
-                if layout.stems.contains(&sub) || layout.dirs.contains(&sub) || unentered {
+                if layout.stems.contains(&sub)
+                    || layout.dirs.contains(&sub)
+                    || layout.unentered(&sub)
+                {
                     continue;
                 }
             }

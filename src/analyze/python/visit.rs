@@ -25,6 +25,10 @@ const MAX_DEPTH: u32 = 256;
 /// module parses in well under a tenth of this).
 const PARSE_BUDGET: Duration = Duration::from_secs(2);
 const PARSE_BUDGET_PER_MB: Duration = Duration::from_secs(2);
+/// Longest dotted name followed (`a.b.c…`).
+const MAX_DOTTED: usize = 64;
+/// Deepest bracket nesting the second parser is given (it recurses).
+const MAX_CONFIRM_NESTING: usize = 200;
 /// Syntax errors kept per file: the first ones say enough.
 const MAX_SYNTAX_ERRORS: usize = 20;
 
@@ -98,10 +102,30 @@ pub fn parse(text: &str, test_file: bool) -> Option<PyFile> {
     }
     v.visit(root);
     let mut out = v.finish();
-    if !out.syntax_errors.is_empty() && out.too_deep.is_empty() {
+    if !out.syntax_errors.is_empty()
+        && out.too_deep.is_empty()
+        && bracket_depth(text) <= MAX_CONFIRM_NESTING
+    {
         confirm(text, &mut out);
     }
     Some(out)
+}
+
+/// The deepest bracket nesting in a text (brackets in strings and comments count
+/// too: an over-estimate is safe here).
+fn bracket_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Tree-sitter's grammar lags the language in places (non-ASCII identifiers,
@@ -373,15 +397,24 @@ impl<'t> Visitor<'t> {
 
     /// `a.b.c` for identifiers and attribute chains; `None` for anything else.
     fn dotted(&self, node: Node<'_>) -> Option<String> {
-        match node.kind() {
-            "identifier" => Some(self.text(node).to_string()),
-            "attribute" => {
-                let object = node.child_by_field_name("object")?;
-                let attr = node.child_by_field_name("attribute")?;
-                Some(format!("{}.{}", self.dotted(object)?, self.text(attr)))
+        // Iterative, and bounded: a hostile `a.a.a…` chain is not a name.
+        let mut parts = Vec::new();
+        let mut n = node;
+        loop {
+            match n.kind() {
+                "identifier" => {
+                    parts.push(self.text(n));
+                    break;
+                }
+                "attribute" if parts.len() < MAX_DOTTED => {
+                    parts.push(self.text(n.child_by_field_name("attribute")?));
+                    n = n.child_by_field_name("object")?;
+                }
+                _ => return None,
             }
-            _ => None,
         }
+        parts.reverse();
+        Some(parts.join("."))
     }
 
     /// A dotted name with its first part replaced by what the file imported under it.
@@ -553,6 +586,18 @@ impl<'t> Visitor<'t> {
                 self.loop_depth += 1;
                 self.visit_children(node);
                 self.loop_depth -= 1;
+            }
+            "type_alias_statement" => {
+                if let Some(name) = node.named_child(0) {
+                    self.bind_target(name);
+                }
+                self.visit_children(node);
+            }
+            "named_expression" => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    self.bind_target(name);
+                }
+                self.visit_children(node);
             }
             "global_statement" => {
                 for n in named_children(node) {
@@ -1081,7 +1126,7 @@ impl<'t> Visitor<'t> {
             self.out.main_guard.get_or_insert(line(node));
         }
         let main = at_module && squeezed.contains("__name__==") && squeezed.contains("__main__");
-        let guard = if squeezed.ends_with("TYPE_CHECKING") {
+        let guard = if squeezed.ends_with("TYPE_CHECKING") && !squeezed.starts_with("not") {
             ImportGuard::TypeChecking
         } else if main {
             ImportGuard::Main
@@ -1543,6 +1588,10 @@ impl<'t> Visitor<'t> {
         };
         let q = self.resolve(&raw);
         let args = Args::of(node, self.src);
+        // `globals().update(…)` binds names no statement shows.
+        if raw == "globals" && self.frames.is_empty() {
+            self.out.dynamic_attributes = true;
+        }
         // `passthrough_module(__name__, …)`, `lazy_module(__name__)`: attributes made
         // at run time. (`getLogger(__name__)` only names a logger.)
         if self.frames.is_empty()
