@@ -372,9 +372,13 @@ impl PyFile {
 impl PyFile {
     /// The innermost function that contains `line`.
     pub fn function_at(&self, line: u32) -> Option<&Function> {
+        // Functions are recorded in source order, outer before inner: the innermost
+        // one holding `line` is the last that starts at or before it and still spans it.
+        let before = self.functions.partition_point(|f| f.line <= line);
         self.functions
+            .get(..before)?
             .iter()
-            .filter(|f| f.line <= line && line <= f.end_line)
-            .min_by_key(|f| f.length())
+            .rev()
+            .find(|f| line <= f.end_line)
     }
 }

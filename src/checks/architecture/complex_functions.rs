@@ -181,13 +181,20 @@ fn body_lines(file: &RepoFile, func: &Function, skip: &[(u32, u32)]) -> u32 {
 
 /// Definitions nested inside `func`: (first line, last line).
 fn nested(py: &PyFile, func: &Function) -> Vec<(u32, u32)> {
+    // Definitions are recorded in source order: those nested in `func` start in
+    // (func.line, func.end_line], found by binary search rather than a scan.
+    fn starting_within<T>(items: &[T], line: impl Fn(&T) -> u32, from: u32, to: u32) -> &[T] {
+        let start = items.partition_point(|i| line(i) <= from);
+        let end = items.partition_point(|i| line(i) <= to);
+        items.get(start..end.max(start)).unwrap_or(&[])
+    }
     let inside = |line: u32, end: u32| line > func.line && end <= func.end_line;
-    py.functions
+    starting_within(&py.functions, |f| f.line, func.line, func.end_line)
         .iter()
         .filter(|f| inside(f.line, f.end_line))
         .map(|f| (f.line, f.end_line))
         .chain(
-            py.classes
+            starting_within(&py.classes, |c| c.line, func.line, func.end_line)
                 .iter()
                 .filter(|c| inside(c.line, c.end_line))
                 .map(|c| (c.line, c.end_line)),

@@ -186,6 +186,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             || is_script(cx, f);
         let eps = entries.get(&f.index);
         let mut lines = Vec::new();
+        // Whether each function prints by design, worked out once per function.
+        let mut by_design: std::collections::HashMap<(u32, u32), bool> =
+            std::collections::HashMap::new();
         for c in &py.calls {
             let CallKind::Print { stream } = c.kind else {
                 continue;
@@ -201,10 +204,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 in_cli += 1;
                 continue;
             }
-            if enclosing
-                .iter()
-                .any(|d| prints_by_design(d) || interactive(f, d))
-                || (stream && writes_to_caller_stream(cx, f, c.line))
+            if enclosing.iter().any(|d| {
+                *by_design
+                    .entry((d.line, d.end_line))
+                    .or_insert_with(|| prints_by_design(d) || interactive(f, d))
+            }) || (stream && writes_to_caller_stream(cx, f, c.line))
                 || suppressed(cx, f, c.line)
             {
                 continue;

@@ -34,7 +34,12 @@ const MARSHAL: Severity = Severity::P2;
 /// (`yaml.load("""…""")`), a round trip (`pickle.loads(pickle.dumps(x))`), or a name
 /// the same file binds to its own `dumps(…)` (`self._meta = dumps(meta)` …
 /// `loads(self._meta)`: bytes kept in memory, which nobody else can write).
-fn own_data(f: &python::PyRef<'_>, line: u32, callee: &str) -> bool {
+fn own_data(
+    f: &python::PyRef<'_>,
+    line: u32,
+    callee: &str,
+    seen: &mut std::collections::HashMap<(String, String), bool>,
+) -> bool {
     let name = callee.rsplit('.').next().unwrap_or(callee);
     let statement = sites::statement(f, line);
     let Some(first) = sites::arguments(&statement, name).and_then(|a| a.first().copied()) else {
@@ -51,13 +56,21 @@ fn own_data(f: &python::PyRef<'_>, line: u32, callee: &str) -> bool {
     let last = first.rsplit('.').next().unwrap_or(first);
     // The same library's `dumps`, bare or qualified: `json.dumps` text is not a pickle.
     let module = callee.rsplit('.').nth(1).unwrap_or("pickle");
-    dotted
-        && Regex::new(&format!(
-            r"(?m)(?:^|[\s.]){}\s*=(?:[^=\n]*[^\w.=\n])?(?:{}\.)?dumps\(",
-            regex::escape(last),
-            regex::escape(module)
-        ))
-        .is_ok_and(|re| re.is_match(f.file.text().unwrap_or("")))
+    let text = f.file.text().unwrap_or("");
+    if !dotted || !text.contains("dumps(") {
+        return false;
+    }
+    // One search of the file per name, however many loads read it.
+    *seen
+        .entry((last.to_string(), module.to_string()))
+        .or_insert_with(|| {
+            Regex::new(&format!(
+                r"(?m)(?:^|[\s.]){}\s*=(?:[^=\n]*[^\w.=\n])?(?:{}\.)?dumps\(",
+                regex::escape(last),
+                regex::escape(module)
+            ))
+            .is_ok_and(|re| re.is_match(text))
+        })
 }
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
@@ -68,13 +81,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     }
     let mut found = Vec::new();
     for f in &files {
+        let mut seen = std::collections::HashMap::new();
         for c in &f.py.calls {
             let (CallKind::Deserialize { callee, tainted }
             | CallKind::YamlLoad { callee, tainted }) = &c.kind
             else {
                 continue;
             };
-            if own_data(f, c.line, callee) {
+            if own_data(f, c.line, callee, &mut seen) {
                 continue;
             }
             // Data a caller hands in may come from anywhere; a file or cache the
