@@ -81,8 +81,22 @@ fn poorly_prepared_cli_is_not_ready_for_the_right_reasons() {
     let version = r.stack.languages[0].version.as_ref().unwrap();
     assert_eq!(version.0, ">=3.10");
     // Test inventory.
-    assert_eq!(r.tests.cases(), 2);
+    assert_eq!(r.tests.cases(), 4);
     assert!(r.count(Severity::P1) >= 3);
+    // The bugs a reviewer finds by reading the Python: a format spec that raises, a
+    // test of a module that is gone, a test written against an old signature.
+    assert_eq!(
+        check_locations(&r, "code-quality.format-spec-errors"),
+        vec!["stratgen/report.py:5"]
+    );
+    assert_eq!(
+        check_locations(&r, "tests.import-errors"),
+        vec!["tests/test_backtest.py:1"]
+    );
+    assert_eq!(
+        check_locations(&r, "tests.signature-mismatch"),
+        vec!["tests/test_report.py:5", "stratgen/report.py:4"]
+    );
 }
 
 #[test]
