@@ -1134,12 +1134,47 @@ impl<'t> Visitor<'t> {
             ImportGuard::Conditional
         };
         let was = self.guard;
-        if self.guard == ImportGuard::None
+        // The `else:` of `if TYPE_CHECKING:` (or of the `__main__` guard) is what runs:
+        // only the body takes the guard; `elif`/`else` branches are merely conditional.
+        let body_guard = if self.guard == ImportGuard::None
             || matches!(guard, ImportGuard::TypeChecking | ImportGuard::Main)
         {
-            self.guard = guard;
+            guard
+        } else {
+            was
+        };
+        let branch_guard = if was == ImportGuard::None {
+            ImportGuard::Conditional
+        } else {
+            was
+        };
+        let depth = self.frames.last_mut().map(|f| {
+            f.blocks += 1;
+            (f.function, f.blocks)
+        });
+        if let Some((i, d)) = depth {
+            if let Some(func) = self.out.functions.get_mut(i) {
+                func.nesting = func.nesting.max(d);
+            }
         }
-        self.block(node);
+        let mut cursor = node.walk();
+        if cursor.goto_first_child() {
+            loop {
+                let child = cursor.node();
+                self.guard = if matches!(child.kind(), "elif_clause" | "else_clause") {
+                    branch_guard
+                } else {
+                    body_guard
+                };
+                self.visit(child);
+                if !cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        if let Some(f) = self.frames.last_mut() {
+            f.blocks = f.blocks.saturating_sub(1);
+        }
         self.guard = was;
     }
 
@@ -2398,6 +2433,16 @@ def run(cmd, query, db):
             (call.positional, call.keywords.clone()),
             (2, vec!["extra".to_string()])
         );
+    }
+
+    #[test]
+    fn only_the_body_of_if_type_checking_is_type_only() {
+        let src = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import a\nelse:\n    import b\nif not TYPE_CHECKING:\n    import c\n";
+        let py = parse(src, false).unwrap();
+        let guard = |m: &str| py.imports.iter().find(|i| i.module == m).unwrap().guard;
+        assert_eq!(guard("a"), ImportGuard::TypeChecking);
+        assert_eq!(guard("b"), ImportGuard::Conditional);
+        assert_eq!(guard("c"), ImportGuard::Conditional);
     }
 
     #[test]

@@ -99,7 +99,17 @@ fn definition<'a>(py: &'a PyFile, name: &str) -> Option<(&'a Function, bool)> {
         return None;
     }
     let class = py.classes.iter().find(|c| c.top_level && c.name == name)?;
-    if !class.decorators.is_empty() {
+    // Enum members are looked up by value (`Planet(1)`), and typed containers build
+    // their own constructors: their `__init__` is not what a call reaches.
+    let special = class.bases.iter().any(|b| {
+        let b = b.rsplit('.').next().unwrap_or(b);
+        b.ends_with("Enum")
+            || matches!(
+                b,
+                "Flag" | "IntFlag" | "NamedTuple" | "TypedDict" | "Protocol"
+            )
+    });
+    if !class.decorators.is_empty() || special {
         return None;
     }
     let init = format!("{name}.__init__");
