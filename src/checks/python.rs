@@ -87,6 +87,18 @@ pub fn is_test_module(file: &RepoFile) -> bool {
     crate::analyze::python::is_test_module(file.name())
 }
 
+/// The first three of `items`, comma-separated, then how many more there are:
+/// "`a` (line 3), `b` (line 9) and 4 more".
+pub fn first_few(items: impl Iterator<Item = String>, total: usize) -> String {
+    let shown: Vec<String> = items.take(3).collect();
+    let more = total.saturating_sub(shown.len());
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
 /// The argument text of the call to `name` that begins on `line`, between its
 /// parentheses and possibly spanning lines — for what the facts do not record (a
 /// `**kwargs` splat, the target of `file=`). `None` when no call to `name` starts on
@@ -95,12 +107,24 @@ pub fn call_args<'a>(cx: &'a Context<'_>, path: &str, line: u32, name: &str) -> 
     let file = cx.inventory.file(path)?;
     let rest = file.text()?.get(file.index.start_of(line)?..)?;
     let first = rest.get(..rest.find('\n').unwrap_or(rest.len()))?;
+    let open = call_open(first, name)?;
+    inside_parens(rest.get(open..)?)
+}
+
+/// The offset just past `name(` at the first call of `name` in `text`; the name must
+/// not continue a longer identifier (`myeval(` is not `eval(`).
+pub fn call_open(text: &str, name: &str) -> Option<usize> {
     let pattern = format!("{name}(");
-    let open = first.match_indices(&pattern).find_map(|(at, _)| {
-        let before = first.get(..at)?.chars().next_back();
+    text.match_indices(&pattern).find_map(|(at, _)| {
+        let before = text.get(..at)?.chars().next_back();
         (!before.is_some_and(|c| c.is_alphanumeric() || c == '_')).then_some(at + pattern.len())
-    })?;
-    let body = rest.get(open..)?;
+    })
+}
+
+/// The text of `body` up to the bracket that closes the one just before it (strings
+/// and comments skipped); `None` when it does not close within a few thousand
+/// characters.
+pub fn inside_parens(body: &str) -> Option<&str> {
     let mut depth = 0u32;
     let mut quote = None;
     let mut escaped = false;

@@ -128,18 +128,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     );
     let severity = def.severity_for(cx.kind);
     for ((_, _, kind), (f, calls)) in &found {
-        let places: Vec<String> = calls
-            .iter()
-            .take(3)
-            .map(|(line, callee, function)| {
+        let places = python::first_few(
+            calls.iter().map(|(line, callee, function)| {
                 format!("`{callee}` in `async def {function}` (line {line})")
-            })
-            .collect();
-        let more = if calls.len() > 3 {
-            format!(" and {} more", calls.len() - 3)
-        } else {
-            String::new()
-        };
+            }),
+            calls.len(),
+        );
         outcome = outcome.concern_at(
             def,
             f.role.weigh(severity),
@@ -150,8 +144,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 f.role.suffix()
             ),
             format!(
-                "{}{more}: the event loop, and every task on it, waits until it returns; {}.",
-                places.join(", "),
+                "{places}: the event loop, and every task on it, waits until it returns; {}.",
                 kind.replacement()
             ),
             calls

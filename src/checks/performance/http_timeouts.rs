@@ -120,16 +120,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     );
     let severity = def.severity_for(cx.kind);
     for (f, calls) in missing.values() {
-        let names: Vec<String> = calls
-            .iter()
-            .take(3)
-            .map(|(line, callee)| format!("`{callee}` (line {line})"))
-            .collect();
-        let more = if calls.len() > 3 {
-            format!(" and {} more", calls.len() - 3)
-        } else {
-            String::new()
-        };
+        let names = python::first_few(
+            calls
+                .iter()
+                .map(|(line, callee)| format!("`{callee}` (line {line})")),
+            calls.len(),
+        );
         outcome = outcome.concern_at(
             def,
             f.role.weigh(severity),
@@ -140,8 +136,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 f.role.suffix()
             ),
             format!(
-                "{}{more} {} no timeout: if the server stops answering, the call waits forever.",
-                names.join(", "),
+                "{names} {} no timeout: if the server stops answering, the call waits forever.",
                 if calls.len() == 1 { "sets" } else { "set" }
             ),
             calls

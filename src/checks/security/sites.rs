@@ -2,7 +2,7 @@
 //! where its code runs, listed up to a cap, and a status decided by the worst finding
 //! in production code.
 
-use crate::checks::python::{PyRef, Role};
+use crate::checks::python::{self, PyRef, Role};
 use crate::checks::{CheckDef, Outcome};
 use crate::model::{Evidence, Severity, plural};
 
@@ -170,50 +170,11 @@ pub(crate) fn function_before(file: &PyRef<'_>, function: Option<usize>, line: u
 /// `text` has no such call. The name must not continue a longer identifier
 /// (`myeval(` is not `eval(`).
 pub(crate) fn arguments<'t>(text: &'t str, name: &str) -> Option<Vec<&'t str>> {
-    let pattern = format!("{name}(");
-    let mut from = 0;
-    let start = loop {
-        let at = from + text.get(from..)?.find(&pattern)?;
-        let before = text.get(..at).and_then(|b| b.chars().next_back());
-        if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-            break at + pattern.len();
-        }
-        from = at + pattern.len();
-    };
-    let rest = text.get(start..)?;
-    let mut args = Vec::new();
-    let mut depth = 0i64;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    let mut arg_start = 0;
-    for (i, c) in rest.char_indices() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        match c {
-            '"' | '\'' => quote = Some(c),
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' if depth == 0 => {
-                args.push(rest.get(arg_start..i).unwrap_or("").trim());
-                return Some(args.into_iter().filter(|a| !a.is_empty()).collect());
-            }
-            ')' | ']' | '}' => depth -= 1,
-            ',' if depth == 0 => {
-                args.push(rest.get(arg_start..i).unwrap_or("").trim());
-                arg_start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    args.push(rest.get(arg_start..).unwrap_or("").trim());
-    Some(args.into_iter().filter(|a| !a.is_empty()).collect())
+    let body = text.get(python::call_open(text, name)?..)?;
+    // A statement cut short still yields the arguments it shows.
+    Some(python::split_args(
+        python::inside_parens(body).unwrap_or(body),
+    ))
 }
 
 /// Whether an argument's text is a plain string literal (not an f-string), bytes
