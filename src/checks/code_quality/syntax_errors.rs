@@ -47,7 +47,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         }
         broken.push(f);
     }
-    let parsed = files.len() - templates - unparsed;
+    let parsed = files.len().saturating_sub(templates + unparsed);
     let mut skipped = if templates > 0 {
         format!(
             "; {} set aside as templates",
