@@ -13,6 +13,7 @@ pub mod model;
 pub mod repo;
 pub mod report;
 pub mod review;
+pub mod run;
 
 use std::path::{Path, PathBuf};
 
