@@ -20,6 +20,8 @@ pub enum Error {
     RootUnreadable(PathBuf, std::io::Error),
     #[error("invalid policy {0}")]
     Policy(PolicyError),
+    #[error("{0}")]
+    Sandbox(String),
     #[error("cannot start worker threads: {0}")]
     Threads(String),
 }

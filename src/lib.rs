@@ -1,8 +1,9 @@
 //! greenlight: an automated production readiness review of a source repository.
 //!
 //! The pipeline, one stage per module, data flowing one way:
-//! [`repo`] (walk + inventory) → [`analyze`] (static facts) → [`checks`] (judgments)
-//! → [`review`] (policy, scores, verdict) → [`report`] (renderers). [`model`] is the
+//! [`repo`] (walk + inventory) → [`analyze`] (static facts) → [`run`] (dynamic facts,
+//! only when asked) → [`checks`] (judgments) → [`review`] (policy, scores, verdict) →
+//! [`report`] (renderers). [`model`] is the
 //! shared vocabulary and [`config`] the policy. [`audit`] runs the whole pipeline.
 
 pub mod analyze;
@@ -28,6 +29,8 @@ pub struct AuditOptions {
     pub policy: Option<PathBuf>,
     /// Worker threads; 0 picks one per core.
     pub jobs: usize,
+    /// The dynamic phase: run the tests, read JUnit and coverage reports.
+    pub run: run::RunOptions,
 }
 
 /// Loads the policy: the given file, else `greenlight.toml` in `root`, else defaults.
@@ -61,15 +64,23 @@ pub fn audit(root: &Path, options: &AuditOptions) -> Result<Review, Error> {
     }
     std::fs::read_dir(root).map_err(|e| Error::RootUnreadable(root.to_path_buf(), e))?;
     let policy = load_policy(root, options.policy.as_deref())?;
+    // Refuse to run tests unsandboxed before any work is done, unless told to.
+    let isolation = options.run.isolation().map_err(Error::Sandbox)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
         .build()
         .map_err(|e| Error::Threads(e.to_string()))?;
-    Ok(pool.install(|| audit_with(root, &policy, options.jobs)))
+    Ok(pool.install(|| audit_with(root, &policy, options, &isolation)))
 }
 
 /// The pipeline itself, with a resolved policy.
-pub fn audit_with(root: &Path, policy: &Policy, jobs: usize) -> Review {
+pub fn audit_with(
+    root: &Path,
+    policy: &Policy,
+    options: &AuditOptions,
+    isolation: &run::Isolation,
+) -> Review {
+    let jobs = options.jobs;
     let walk_options = repo::WalkOptions {
         max_file_bytes: policy.thresholds.max_file_bytes,
         jobs,
@@ -78,12 +89,17 @@ pub fn audit_with(root: &Path, policy: &Policy, jobs: usize) -> Review {
     };
     let inventory = repo::walk(root, &walk_options);
     let facts = analyze::analyze(&inventory, policy);
+    let test_run = options
+        .run
+        .wanted()
+        .then(|| run::run(root, &inventory, &facts, policy, &options.run, isolation));
     let cx = checks::Context {
         inventory: &inventory,
         facts: &facts,
         policy,
         kind: facts.stack.project_kind,
+        run: test_run.as_ref(),
     };
     let results = checks::run(&cx);
-    review::review(&inventory, &facts, policy, results)
+    review::review(&inventory, &facts, policy, results, test_run)
 }

@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod ci;
+pub mod critical;
 pub mod container;
 pub mod docs;
 pub mod manifest;

@@ -101,6 +101,8 @@ pub struct Context<'a> {
     pub facts: &'a Facts,
     pub policy: &'a Policy,
     pub kind: ProjectKind,
+    /// What the dynamic phase found, when it ran.
+    pub run: Option<&'a crate::run::TestRun>,
 }
 
 impl Context<'_> {
@@ -351,8 +353,10 @@ pub static CHECKS: &[Check] = &[
     security::unsafe_deserialization::CHECK,
     security::weak_crypto::CHECK,
     tests::coverage::CHECK,
+    tests::critical_coverage::CHECK,
     tests::import_errors::CHECK,
     tests::ratio::CHECK,
+    tests::run::CHECK,
     tests::runner::CHECK,
     tests::signature_mismatch::CHECK,
     tests::suite::CHECK,

@@ -68,6 +68,60 @@ pub struct AuditArgs {
     /// Never colour the terminal summary (also honoured: NO_COLOR).
     #[arg(long)]
     pub no_color: bool,
+    /// Run the repository's tests (pytest, cargo test, Jest/Vitest, go test) with
+    /// coverage, in a bubblewrap sandbox on a scratch copy. Without it nothing from the
+    /// repository is ever executed.
+    #[arg(long, help_heading = "Running the tests")]
+    pub run_tests: bool,
+    /// Allow installing what the tests need (a throwaway virtualenv with the project,
+    /// its dependencies, pytest and pytest-cov; npm ci; cargo fetch; go mod download).
+    /// Installation is the only step with network access.
+    #[arg(long, requires = "run_tests", help_heading = "Running the tests")]
+    pub setup: bool,
+    /// Run the tests without a sandbox (when bubblewrap is unavailable); the report
+    /// says so.
+    #[arg(long, requires = "run_tests", help_heading = "Running the tests")]
+    pub no_sandbox: bool,
+    /// Wall-clock limit for each test or set-up command: seconds, or with a unit
+    /// (90s, 10m, 1h). The whole process group is killed when it expires.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10m",
+        value_parser = parse_duration,
+        help_heading = "Running the tests"
+    )]
+    pub test_timeout: std::time::Duration,
+    /// Read test results from a JUnit XML report (a CI run's) instead of, or besides,
+    /// running the tests. Repeatable.
+    #[arg(long, value_name = "FILE", help_heading = "Running the tests")]
+    pub junit: Vec<PathBuf>,
+    /// Read coverage from a report: coverage.py JSON or XML, Cobertura, LCOV or a Go
+    /// coverprofile. Paths are mapped to repository files. Repeatable.
+    #[arg(long, value_name = "FILE", help_heading = "Running the tests")]
+    pub coverage: Vec<PathBuf>,
+}
+
+/// `600`, `90s`, `10m`, `1h` → a duration.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: use seconds, or 90s, 10m, 1h"))?;
+    let seconds = match unit.trim() {
+        "s" | "sec" => n,
+        "m" | "min" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("`{text}` is not a duration: use seconds, or 90s, 10m, 1h")),
+    };
+    if seconds == 0 {
+        return Err("the test timeout must be at least one second".into());
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

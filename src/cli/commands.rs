@@ -36,9 +36,22 @@ fn audit(args: AuditArgs) -> Result<u8> {
         };
         outputs.push((path.clone(), format));
     }
+    for report in args.junit.iter().chain(&args.coverage) {
+        if !report.is_file() {
+            bail!("cannot read the report {}: no such file", report.display());
+        }
+    }
     let options = AuditOptions {
         policy: args.policy.clone(),
         jobs: args.jobs,
+        run: greenlight::run::RunOptions {
+            run_tests: args.run_tests,
+            setup: args.setup,
+            no_sandbox: args.no_sandbox,
+            timeout: args.test_timeout,
+            junit: args.junit.clone(),
+            coverage: args.coverage.clone(),
+        },
     };
     let review = greenlight::audit(&args.path, &options)?;
     for (path, format) in &outputs {

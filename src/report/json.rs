@@ -175,8 +175,16 @@ struct Tests<'a> {
     #[serde(flatten)]
     inventory: &'a TestInventory,
     cases: usize,
-    /// Results of running the tests; `null` when they were not run.
-    run: Option<()>,
+    /// Results of running the tests or of the reports read; `null` when neither.
+    run: Option<RunJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct RunJson<'a> {
+    /// Cases of every suite by outcome.
+    counts: crate::run::Counts,
+    #[serde(flatten)]
+    run: &'a crate::run::TestRun,
 }
 
 #[derive(Serialize)]
@@ -247,7 +255,10 @@ pub fn render(r: &Review) -> String {
         tests: Tests {
             inventory: &r.tests,
             cases: r.tests.cases(),
-            run: None,
+            run: r.test_run.as_ref().map(|run| RunJson {
+                counts: run.counts(),
+                run,
+            }),
         },
         inventory: &r.inventory,
         distribution: r.distribution.as_ref(),

@@ -487,10 +487,16 @@ fn details(o: &mut String, r: &Review) {
 fn tests(o: &mut String, r: &Review) {
     let t = &r.tests;
     let _ = writeln!(o, "## 4. Tests & Coverage\n");
-    let _ = writeln!(
-        o,
-        "**Test run:** not run — greenlight reviewed the code statically; coverage is pending.\n"
-    );
+    match &r.test_run {
+        Some(run) => test_run(o, r, run),
+        None => {
+            let _ = writeln!(
+                o,
+                "**Test run:** not run — greenlight reviewed the code statically; coverage is pending (`--run-tests`, or `--junit`/`--coverage` with a CI run's reports).\n"
+            );
+        }
+    }
+    let _ = writeln!(o, "### Test inventory\n");
     if t.files.is_empty() {
         let _ = writeln!(o, "No test cases were found.\n\n---\n");
         return;
@@ -531,6 +537,264 @@ fn tests(o: &mut String, r: &Review) {
         let _ = writeln!(o, "| … {} more | | |", files.len() - 25);
     }
     let _ = writeln!(o, "\n---\n");
+}
+
+/// A fenced block that no line of `text` can close.
+fn fenced(text: &str) -> String {
+    let mut longest = 2;
+    for line in text.lines() {
+        let run = line.trim_start().chars().take_while(|&c| c == '`').count();
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let clean: String = text
+        .chars()
+        .filter(|&c| c == '\n' || c == '\t' || !c.is_control())
+        .collect();
+    format!("{fence}text\n{}\n{fence}", clean.trim_end())
+}
+
+fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
+    use crate::run::CaseStatus;
+    let threshold = r.coverage_threshold;
+    let critical_threshold = r.critical_threshold;
+    if !run.isolation.is_empty() {
+        let _ = writeln!(o, "**Sandbox:** {}\n", esc(&run.isolation));
+    }
+    for suite in &run.suites {
+        let _ = writeln!(o, "### Test run: {} ({})\n", esc(&suite.runner), esc(&suite.language));
+        if !suite.environment.is_empty() {
+            let _ = writeln!(o, "**Environment:** {}\n", esc(&suite.environment));
+        }
+        if !suite.steps.is_empty() {
+            let _ = writeln!(o, "| Command | Duration | Exit | Network |");
+            let _ = writeln!(o, "|---------|---------:|-----:|---------|");
+            for s in &suite.steps {
+                let exit = if s.timed_out {
+                    "killed (time limit)".to_string()
+                } else {
+                    s.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "killed".into())
+                };
+                let _ = writeln!(
+                    o,
+                    "| {} | {:.1} s | {} | {} |",
+                    code(&s.command),
+                    s.seconds,
+                    exit,
+                    if s.network { "yes (installation)" } else { "no" }
+                );
+            }
+            let _ = writeln!(o);
+        }
+        if let Some(reason) = &suite.not_run {
+            let _ = writeln!(o, "**Result:** ❌ not run — {}\n", esc(reason));
+            continue;
+        }
+        let c = &suite.counts;
+        let icon = if c.collected > 0 && c.failed == 0 && c.errored == 0 && !suite.timed_out() {
+            "✅"
+        } else {
+            "❌"
+        };
+        let _ = writeln!(
+            o,
+            "**Result:** {icon} {} collected — {}{}\n",
+            c.collected,
+            c.describe(),
+            if suite.timed_out() { " (killed at the time limit)" } else { "" }
+        );
+        if !suite.missing_packages.is_empty() {
+            let _ = writeln!(
+                o,
+                "**Declared but not installed in the environment:** {}\n",
+                suite.missing_packages.iter().map(|p| code(p)).collect::<Vec<_>>().join(", ")
+            );
+        }
+        let mut per_file: std::collections::BTreeMap<String, crate::run::Counts> =
+            std::collections::BTreeMap::new();
+        for case in &suite.cases {
+            let key = case.file.clone().unwrap_or_else(|| {
+                if case.classname.is_empty() { "(unattributed)".into() } else { case.classname.clone() }
+            });
+            let e = per_file.entry(key).or_default();
+            e.collected += 1;
+            match case.status {
+                CaseStatus::Passed => e.passed += 1,
+                CaseStatus::Failed => e.failed += 1,
+                CaseStatus::Errored => e.errored += 1,
+                CaseStatus::Skipped => e.skipped += 1,
+            }
+        }
+        if !per_file.is_empty() {
+            let _ = writeln!(o, "| Test file | Collected | Passed | Failed | Errors | Skipped |");
+            let _ = writeln!(o, "|-----------|----------:|-------:|-------:|-------:|--------:|");
+            let mut rows: Vec<_> = per_file.iter().collect();
+            rows.sort_by(|a, b| {
+                (b.1.failed + b.1.errored).cmp(&(a.1.failed + a.1.errored)).then(a.0.cmp(b.0))
+            });
+            for (file, n) in rows.iter().take(40) {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    code(file), n.collected, n.passed, n.failed, n.errored, n.skipped
+                );
+            }
+            if rows.len() > 40 {
+                let _ = writeln!(o, "| … {} more files | | | | | |", rows.len() - 40);
+            }
+            let _ = writeln!(o);
+        }
+        let troubled = suite.timed_out() || suite.counts.errored > 0 || suite.counts.collected == 0;
+        if troubled && !suite.output_tail.is_empty() {
+            let tail = crate::run::tail_lines(&suite.output_tail, 15);
+            let _ = writeln!(o, "Last lines of output:\n\n{}\n", fenced(&crate::model::redact(&tail)));
+        }
+    }
+    if !run.blockers.is_empty() {
+        let _ = writeln!(o, "### Blockers\n");
+        for (i, b) in run.blockers.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "{}. **{}**: {} — {}",
+                i + 1,
+                esc(&capitalize(b.kind.label())),
+                code(&b.subject),
+                esc(&b.message)
+            );
+            for e in &b.evidence {
+                let _ = writeln!(o, "   - {}", evidence_line(e));
+            }
+            if !b.tests.is_empty() {
+                let shown: Vec<String> = b.tests.iter().take(8).map(|t| code(t)).collect();
+                let _ = writeln!(
+                    o,
+                    "   - Affects {}: {}{}",
+                    plural(b.tests.len(), "test file", "test files"),
+                    shown.join(", "),
+                    if b.tests.len() > 8 { ", …" } else { "" }
+                );
+            }
+        }
+        let _ = writeln!(o);
+    }
+    if let (Some(cov), Some(overall)) = (&run.coverage, run.overall) {
+        let _ = writeln!(o, "### Coverage\n");
+        let _ = writeln!(
+            o,
+            "**Overall:** {} **{:.1}%** of production code ({} of {} statements; threshold {}%) — from {} ({}).\n",
+            if overall.percent >= threshold { "✅" } else { "❌" },
+            overall.percent,
+            overall.covered,
+            overall.statements,
+            threshold,
+            esc(&cov.source),
+            cov.format.label()
+        );
+        if overall.files_without_data > 0 {
+            let _ = writeln!(
+                o,
+                "{} have no coverage data (never imported while the tests ran).\n",
+                plural(overall.files_without_data, "production file", "production files")
+            );
+        }
+        let _ = writeln!(o, "| Module | Statements | Coverage | Status | Missing areas |");
+        let _ = writeln!(o, "|--------|-----------:|---------:|--------|---------------|");
+        for m in run.modules.iter().take(40) {
+            let bar = if m.critical.is_some() { critical_threshold } else { threshold };
+            let status = if m.percent >= bar { "✅ PASS" } else { "❌ FAIL" };
+            let areas: Vec<String> = m.uncovered.iter().take(4).map(|u| u.name.clone()).collect();
+            let _ = writeln!(
+                o,
+                "| {}{} | {} | **{:.1}%** | {} | {} |",
+                code(&m.path),
+                if m.critical.is_some() { " (critical)" } else { "" },
+                m.statements,
+                m.percent,
+                status,
+                esc(&areas.join(", "))
+            );
+        }
+        if run.modules.len() > 40 {
+            let _ = writeln!(o, "| … {} more modules | | | | |", run.modules.len() - 40);
+        }
+        let _ = writeln!(o);
+        let critical: Vec<&crate::run::ModuleCoverage> =
+            run.modules.iter().filter(|m| m.critical.is_some()).collect();
+        if !critical.is_empty() || !run.critical_without_data.is_empty() {
+            let _ = writeln!(o, "### Critical modules\n");
+        }
+        for m in &critical {
+            let ok = m.percent >= critical_threshold;
+            let _ = writeln!(
+                o,
+                "#### {} {} ({})\n",
+                if ok { "✅" } else { "❌" },
+                code(&m.path),
+                if ok { "MEETS THE THRESHOLD" } else { "BELOW THRESHOLD" }
+            );
+            let _ = writeln!(o, "- **Why critical**: {}", esc(m.critical.as_deref().unwrap_or("")));
+            let _ = writeln!(o, "- **Expected**: ≥ {critical_threshold}%");
+            let _ = writeln!(o, "- **Actual**: {:.1}% ({} of {} statements)", m.percent, m.covered, m.statements);
+            if !ok {
+                let _ = writeln!(o, "- **Gap**: {:.1} percentage points", critical_threshold - m.percent);
+            }
+            if !m.uncovered.is_empty() {
+                let _ = writeln!(o, "- **Missing coverage**:");
+                for u in m.uncovered.iter().take(12) {
+                    let what = if u.never_run() {
+                        "never run".to_string()
+                    } else if u.statements > 0 {
+                        format!("{} of {} statements unrun", u.missing, u.statements)
+                    } else {
+                        "never called".to_string()
+                    };
+                    let lines = if u.end_line > u.line {
+                        format!("{}:{}-{}", m.path, u.line, u.end_line)
+                    } else {
+                        format!("{}:{}", m.path, u.line)
+                    };
+                    let _ = writeln!(o, "  - {} — {} ({})", code(&u.name), code(&lines), what);
+                }
+                if m.uncovered.len() > 12 {
+                    let _ = writeln!(o, "  - … {} more", m.uncovered.len() - 12);
+                }
+            }
+            if !m.suggested.is_empty() {
+                let mut block = format!("# {}\n", m.test_file);
+                for t in &m.suggested {
+                    block.push_str(&format!("- {}()  # {}\n", t.name, t.behaviour));
+                }
+                let _ = writeln!(o, "- **Suggested tests**:\n\n{}", fenced(&block));
+            }
+            let _ = writeln!(o);
+        }
+        for (path, reason) in &run.critical_without_data {
+            let _ = writeln!(
+                o,
+                "#### ❌ {} (NO COVERAGE DATA)\n\n- **Why critical**: {}\n- **Expected**: ≥ {critical_threshold}%\n- **Actual**: no data: no test imported it\n",
+                code(path),
+                esc(reason)
+            );
+        }
+    }
+    if !run.problems.is_empty() || !run.coverage_problems.is_empty() || !run.notes.is_empty() {
+        let _ = writeln!(o, "### Notes on the run\n");
+        for p in run.problems.iter().chain(&run.coverage_problems) {
+            let _ = writeln!(o, "- ❌ {}", esc(p));
+        }
+        for n in &run.notes {
+            let _ = writeln!(o, "- {}", esc(n));
+        }
+        let _ = writeln!(o);
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// Commands that run each language's standard static analysers.

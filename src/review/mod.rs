@@ -203,6 +203,11 @@ pub struct Review {
     pub actions: Vec<Action>,
     pub stack: Stack,
     pub tests: TestInventory,
+    /// What the dynamic phase found, when it ran.
+    pub test_run: Option<crate::run::TestRun>,
+    /// The policy's coverage thresholds, in percent.
+    pub coverage_threshold: f64,
+    pub critical_threshold: f64,
     pub inventory: InventorySummary,
     pub distribution: Option<crate::analyze::Distribution>,
 }
@@ -240,6 +245,7 @@ pub fn review(
     facts: &Facts,
     policy: &Policy,
     results: Vec<CheckResult>,
+    test_run: Option<crate::run::TestRun>,
 ) -> Review {
     // Central policy application: severity overrides, then suppressions.
     let mut findings: Vec<Finding> = Vec::new();
@@ -311,7 +317,7 @@ pub fn review(
         (weight > 0.0).then(|| round1(sum / weight))
     };
 
-    let criteria = criteria(inventory, facts, policy, &findings);
+    let criteria = criteria(inventory, facts, policy, &findings, test_run.as_ref());
     let risks = risks(&categories, &findings, &checks);
     let actions = actions(&checks, &findings);
     let nothing_to_ship = facts.tests.production_code_lines == 0;
@@ -349,6 +355,9 @@ pub fn review(
         actions,
         stack: facts.stack.clone(),
         tests: facts.tests.clone(),
+        test_run,
+        coverage_threshold: policy.thresholds.coverage,
+        critical_threshold: policy.thresholds.critical_coverage,
         inventory: inventory_summary,
         distribution: facts.distribution.clone(),
     };
@@ -397,33 +406,83 @@ fn criteria(
     facts: &Facts,
     policy: &Policy,
     findings: &[Finding],
+    run: Option<&crate::run::TestRun>,
 ) -> Vec<Criterion> {
     let t = &policy.thresholds;
     let mut out = Vec::new();
     let not_run = "not measured: tests were not run".to_string();
+    let measured = run.and_then(|r| r.overall.map(|o| (r, o)));
     if t.coverage > 0.0 {
-        out.push(Criterion {
-            id: "global-coverage".into(),
-            requirement: format!("Line coverage ≥ {}%", t.coverage),
-            actual: not_run.clone(),
-            met: None,
-            gap: Some("pending: run the tests with coverage".into()),
+        let requirement = format!("Line coverage ≥ {}%", t.coverage);
+        out.push(match measured {
+            Some((_, o)) => Criterion {
+                id: "global-coverage".into(),
+                requirement,
+                actual: format!("{:.1}% ({} of {} statements)", o.percent, o.covered, o.statements),
+                met: Some(o.percent >= t.coverage),
+                gap: (o.percent < t.coverage)
+                    .then(|| format!("{:.1} points below", t.coverage - o.percent)),
+            },
+            None => Criterion {
+                id: "global-coverage".into(),
+                requirement,
+                actual: not_run.clone(),
+                met: None,
+                gap: Some("pending: run the tests with coverage".into()),
+            },
         });
     }
     if t.critical_coverage > 0.0 {
-        let modules = critical_modules(inventory, facts, policy);
+        let modules: Vec<String> = crate::analyze::critical::critical_modules(inventory, facts, policy)
+            .into_iter()
+            .map(|c| c.path)
+            .collect();
         let requirement = format!("Critical-module coverage ≥ {}%", t.critical_coverage);
-        let actual = if modules.is_empty() {
-            not_run.clone()
-        } else {
-            format!("{not_run} (critical: {})", modules.join(", "))
-        };
-        out.push(Criterion {
-            id: "critical-coverage".into(),
-            requirement,
-            actual,
-            met: None,
-            gap: Some("pending: run the tests with coverage".into()),
+        out.push(match measured {
+            Some((r, _)) => {
+                let critical: Vec<&crate::run::ModuleCoverage> =
+                    r.modules.iter().filter(|m| m.critical.is_some()).collect();
+                let below: Vec<String> = critical
+                    .iter()
+                    .filter(|m| m.percent < t.critical_coverage)
+                    .map(|m| format!("{} {:.0}%", m.path, m.percent))
+                    .chain(r.critical_without_data.iter().map(|(p, _)| format!("{p} no data")))
+                    .collect();
+                let lowest = critical
+                    .iter()
+                    .map(|m| m.percent)
+                    .fold(None, |acc: Option<f64>, p| Some(acc.map_or(p, |a| a.min(p))));
+                let total = critical.len() + r.critical_without_data.len();
+                Criterion {
+                    id: "critical-coverage".into(),
+                    requirement,
+                    actual: if total == 0 {
+                        "no critical module has coverage data".into()
+                    } else if below.is_empty() {
+                        format!(
+                            "all {} at or above (lowest {:.0}%)",
+                            plural(total, "critical module", "critical modules"),
+                            lowest.unwrap_or(100.0)
+                        )
+                    } else {
+                        format!("{} of {} below: {}", below.len(), total, below.join(", "))
+                    },
+                    met: (total > 0).then_some(below.is_empty()),
+                    gap: (!below.is_empty())
+                        .then(|| format!("{} below the threshold", plural(below.len(), "module", "modules"))),
+                }
+            }
+            None => Criterion {
+                id: "critical-coverage".into(),
+                requirement,
+                actual: if modules.is_empty() {
+                    not_run.clone()
+                } else {
+                    format!("{not_run} (critical: {})", modules.join(", "))
+                },
+                met: None,
+                gap: Some("pending: run the tests with coverage".into()),
+            },
         });
     }
     let static_errors: Vec<&Finding> = findings
@@ -479,6 +538,30 @@ fn criteria(
                     met: None,
                     gap: Some("pending: audit the source repository".into()),
                 }
+            } else if let Some(r) = run.filter(|r| r.executed()) {
+                let files: Vec<&str> = e2e.iter().map(|f| f.path.as_str()).collect();
+                let counts = crate::run::Counts::of(
+                    r.cases()
+                        .filter(|c| c.file.as_deref().is_some_and(|f| files.contains(&f))),
+                );
+                let needed = usize::try_from(t.e2e_passing).unwrap_or(usize::MAX);
+                Criterion {
+                    id: "e2e-passing".into(),
+                    requirement,
+                    actual: if cases == 0 {
+                        "0 end-to-end tests exist".into()
+                    } else {
+                        format!(
+                            "{} of {} run: {}",
+                            plural(counts.collected, "end-to-end test", "end-to-end tests"),
+                            cases,
+                            counts.describe()
+                        )
+                    },
+                    met: Some(counts.passed >= needed),
+                    gap: (counts.passed < needed)
+                        .then(|| format!("{} more passing needed", needed - counts.passed)),
+                }
             } else if cases == 0 {
                 Criterion {
                     id: "e2e-passing".into(),
@@ -502,46 +585,6 @@ fn criteria(
         );
     }
     out
-}
-
-/// Critical modules: the policy's globs, else the largest production files.
-pub fn critical_modules(inventory: &Inventory, facts: &Facts, policy: &Policy) -> Vec<String> {
-    if !policy.critical.is_empty() {
-        let set = {
-            let mut b = globset::GlobSetBuilder::new();
-            for g in &policy.critical {
-                if let Ok(glob) = globset::Glob::new(g) {
-                    b.add(glob);
-                }
-            }
-            b.build().unwrap_or_else(|_| globset::GlobSet::empty())
-        };
-        return inventory
-            .sources()
-            .filter(|f| set.is_match(&f.path))
-            .map(|f| f.path.clone())
-            .take(10)
-            .collect();
-    }
-    // Migrations are production code but not where behaviour lives.
-    let migrations: Vec<&str> = facts
-        .artifacts_of(crate::analyze::catalog::ArtifactKind::Migrations)
-        .flat_map(|a| {
-            a.evidence
-                .iter()
-                .filter_map(|e| e.location().map(|l| l.path.as_str()))
-        })
-        .collect();
-    let mut files: Vec<_> = inventory
-        .sources()
-        .filter(|f| {
-            f.lines.code > 0
-                && !migrations.contains(&f.path.as_str())
-                && !f.path.contains("/migrations/")
-        })
-        .collect();
-    files.sort_by(|a, b| b.lines.code.cmp(&a.lines.code).then(a.path.cmp(&b.path)));
-    files.into_iter().take(4).map(|f| f.path.clone()).collect()
 }
 
 /// Risk factors and the categories that speak to them.

@@ -1,6 +1,306 @@
 //! Stage 3 — dynamic facts. Only when asked (`--run-tests`, `--junit`, `--coverage`):
 //! runs the target's tests in a sandbox and reads the reports they write, or reads
-//! reports a CI run already produced.
+//! reports a CI run already produced. This is the one stage that starts programs and
+//! reads files outside the inventory (the reports), hence the lint exemption.
+#![allow(clippy::disallowed_methods)]
 
+mod analysis;
+mod blockers;
+pub mod exec;
+mod go;
 pub mod ingest;
+mod js;
 pub mod model;
+mod python;
+mod rust;
+pub mod scratch;
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use exec::Isolation;
+pub use model::*;
+
+use crate::analyze::Facts;
+use crate::config::Policy;
+use crate::repo::Inventory;
+use ingest::paths::PathIndex;
+
+/// What the user asked the dynamic phase to do.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Run the tests (`--run-tests`).
+    pub run_tests: bool,
+    /// Build environments and install packages (`--setup`).
+    pub setup: bool,
+    /// Run without bubblewrap (`--no-sandbox`).
+    pub no_sandbox: bool,
+    /// Wall-clock limit per command.
+    pub timeout: Duration,
+    /// JUnit XML reports to read (`--junit`).
+    pub junit: Vec<PathBuf>,
+    /// Coverage reports to read (`--coverage`).
+    pub coverage: Vec<PathBuf>,
+}
+
+impl RunOptions {
+    /// Whether there is anything for the dynamic phase to do.
+    pub fn wanted(&self) -> bool {
+        self.run_tests || !self.junit.is_empty() || !self.coverage.is_empty()
+    }
+
+    /// How commands will be isolated; an error when tests are to run, bubblewrap is
+    /// unavailable and the user did not accept running without it.
+    pub fn isolation(&self) -> Result<Isolation, String> {
+        if self.no_sandbox {
+            return Ok(Isolation::None);
+        }
+        if !self.run_tests {
+            return Ok(Isolation::None);
+        }
+        Isolation::detect().ok_or_else(|| {
+            "cannot sandbox the tests: bubblewrap (bwrap) is not installed or cannot create namespaces here; install it (apt install bubblewrap) or pass --no-sandbox to run them unisolated".to_string()
+        })
+    }
+}
+
+/// What every runner reads, and where it records notes and coverage.
+pub struct RunContext<'a> {
+    /// The repository as given.
+    pub root: &'a Path,
+    pub inventory: &'a Inventory,
+    pub facts: &'a Facts,
+    pub scratch: &'a scratch::Scratch,
+    pub isolation: &'a Isolation,
+    pub setup: bool,
+    pub timeout: Duration,
+    index: &'a PathIndex,
+    run: &'a RefCell<TestRun>,
+}
+
+impl RunContext<'_> {
+    /// Maps a path a runner printed (in the scratch copy, relative, or absolute) to a
+    /// repository path.
+    pub fn map_path(&self, path: &str) -> Option<String> {
+        let scratch = self.scratch.repo().display().to_string();
+        ingest::paths::map_path(path, &[], &scratch, self.index)
+    }
+
+    pub fn note(&self, text: &str) {
+        self.run.borrow_mut().notes.push(text.to_string());
+    }
+
+    /// Parses a coverage report the runner wrote and adds it to the run.
+    pub fn add_coverage(&self, text: &str, source: &str) {
+        let scratch = self.scratch.repo().display().to_string();
+        let result = coverage_from(text, source, &scratch, self.index);
+        let mut run = self.run.borrow_mut();
+        match result {
+            Ok(c) => merge_coverage(&mut run, c),
+            Err(e) => run.coverage_problems.push(e),
+        }
+    }
+}
+
+/// Runs the dynamic phase.
+pub fn run(
+    root: &Path,
+    inventory: &Inventory,
+    facts: &Facts,
+    policy: &Policy,
+    options: &RunOptions,
+    isolation: &Isolation,
+) -> TestRun {
+    let index = PathIndex::new(inventory.files.iter().map(|f| f.path.clone()));
+    let cell = RefCell::new(TestRun::default());
+    let root_text = root
+        .canonicalize()
+        .unwrap_or_else(|_| root.to_path_buf())
+        .display()
+        .to_string();
+    for path in &options.junit {
+        ingest_junit(&cell, path, &root_text, &index);
+    }
+    for path in &options.coverage {
+        let source = format!("{} (--coverage)", path.display());
+        let result = match python::read_report(path) {
+            Some(text) => coverage_from(&text, &source, &root_text, &index),
+            None => Err(format!(
+                "cannot read the coverage report {}: not a readable file under 256 MiB",
+                path.display()
+            )),
+        };
+        match result {
+            Ok(c) => merge_coverage(&mut cell.borrow_mut(), c),
+            Err(e) => cell.borrow_mut().coverage_problems.push(e),
+        }
+    }
+    if options.run_tests {
+        cell.borrow_mut().isolation = isolation.describe();
+        match scratch::Scratch::new().and_then(|s| s.copy_from(root).map(|_| s)) {
+            Ok(scratch) => {
+                let cx = RunContext {
+                    root,
+                    inventory,
+                    facts,
+                    scratch: &scratch,
+                    isolation,
+                    setup: options.setup,
+                    timeout: options.timeout,
+                    index: &index,
+                    run: &cell,
+                };
+                let mut suites = Vec::new();
+                if python::applies(&cx) {
+                    suites.push(python::run(&cx));
+                }
+                if rust::applies(&cx) {
+                    suites.push(rust::run(&cx));
+                }
+                if js::applies(&cx) {
+                    suites.push(js::run(&cx));
+                }
+                if go::applies(&cx) {
+                    suites.push(go::run(&cx));
+                }
+                if suites.is_empty() {
+                    cx.note("no test suite found to run (Python, Rust, JavaScript/TypeScript or Go)");
+                }
+                cell.borrow_mut().suites.extend(suites);
+            }
+            Err(e) => cell.borrow_mut().problems.push(e),
+        }
+    }
+    let mut run = cell.into_inner();
+    run.blockers = blockers::classify(&run, inventory, facts);
+    let critical = crate::analyze::critical::critical_modules(inventory, facts, policy);
+    analysis::analyse(
+        &mut run,
+        inventory,
+        facts,
+        &critical,
+        policy.thresholds.critical_coverage,
+    );
+    run
+}
+
+fn ingest_junit(cell: &RefCell<TestRun>, path: &Path, root: &str, index: &PathIndex) {
+    let parsed = match python::read_report(path) {
+        Some(text) => ingest::junit::parse(&text),
+        None => Err("not a readable file under 256 MiB".to_string()),
+    };
+    let mut run = cell.borrow_mut();
+    match parsed {
+        Ok(mut cases) => {
+            for c in &mut cases {
+                c.file = c
+                    .file
+                    .as_deref()
+                    .and_then(|f| ingest::paths::map_path(f, &[], root, index))
+                    .or_else(|| file_of_classname(&c.classname, index));
+            }
+            let mut suite = SuiteRun::new("report", "JUnit report");
+            suite.environment = format!("{} (--junit), produced outside greenlight", path.display());
+            suite.counts = Counts::of(&cases);
+            suite.cases = cases;
+            run.suites.push(suite);
+        }
+        Err(e) => run
+            .problems
+            .push(format!("cannot use the JUnit report {}: {e}", path.display())),
+    }
+}
+
+/// `tests.test_api.TestLogin` → `tests/test_api.py`, when such a file exists.
+fn file_of_classname(classname: &str, index: &PathIndex) -> Option<String> {
+    let parts: Vec<&str> = classname.split('.').filter(|p| !p.is_empty()).collect();
+    (1..=parts.len()).rev().find_map(|n| {
+        let stem = parts.get(..n)?.join("/");
+        ["py", "js", "ts", "go", "rs"]
+            .iter()
+            .find_map(|ext| index.get(&format!("{stem}.{ext}")))
+    })
+}
+
+fn coverage_from(
+    text: &str,
+    source: &str,
+    root: &str,
+    index: &PathIndex,
+) -> Result<Coverage, String> {
+    let raw = ingest::coverage::parse(text).map_err(|e| format!("{source}: {e}"))?;
+    let mut files: Vec<FileCoverage> = Vec::new();
+    let mut unmapped = Vec::new();
+    for f in raw.files {
+        match ingest::paths::map_path(&f.path, &raw.base_dirs, root, index) {
+            Some(path) => {
+                let percent = f.percent.unwrap_or_else(|| percent(f.covered, f.statements));
+                files.push(FileCoverage {
+                    path,
+                    statements: f.statements,
+                    covered: f.covered,
+                    missing: f.missing,
+                    executed: f.executed,
+                    percent,
+                    functions: f.functions,
+                });
+            }
+            None => unmapped.push(f.path),
+        }
+    }
+    if files.is_empty() {
+        return Err(format!(
+            "the coverage report {source} ({}) names {} but none of them is a file of this repository{}; it was not used",
+            raw.format.label(),
+            crate::model::plural(unmapped.len(), "file", "files"),
+            unmapped
+                .first()
+                .map(|p| format!(" (first: {p})"))
+                .unwrap_or_default()
+        ));
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Coverage {
+        source: source.to_string(),
+        format: raw.format,
+        files,
+        unmapped,
+    })
+}
+
+fn merge_coverage(run: &mut TestRun, new: Coverage) {
+    match &mut run.coverage {
+        None => run.coverage = Some(new),
+        Some(old) => {
+            for f in new.files {
+                match old.files.iter_mut().find(|o| o.path == f.path) {
+                    Some(o) if o.covered >= f.covered => {}
+                    Some(o) => *o = f,
+                    None => old.files.push(f),
+                }
+            }
+            old.files.sort_by(|a, b| a.path.cmp(&b.path));
+            old.unmapped.extend(new.unmapped);
+            old.source = format!("{}; {}", old.source, new.source);
+        }
+    }
+}
+
+/// covered / statements in percent; 100 for a file without statements.
+pub fn percent(covered: u32, statements: u32) -> f64 {
+    if statements == 0 {
+        100.0
+    } else {
+        100.0 * f64::from(covered) / f64::from(statements)
+    }
+}
+
+/// The last `n` non-empty lines of `text`.
+pub fn tail_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines
+        .get(lines.len().saturating_sub(n)..)
+        .unwrap_or(&[])
+        .join("\n")
+}

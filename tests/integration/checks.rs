@@ -34,6 +34,10 @@ struct Case {
     summary: Option<String>,
     /// Create git metadata with these tags.
     git_tags: Option<Vec<String>>,
+    /// A JUnit XML report to read (`--junit`), as text.
+    junit: Option<String>,
+    /// A coverage report to read (`--coverage`), as text.
+    coverage: Option<String>,
     files: BTreeMap<String, String>,
 }
 
@@ -77,8 +81,21 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
     if let Some(tags) = &case.git_tags {
         fake_git(dir.path(), tags);
     }
-    let review = greenlight::audit(dir.path(), &greenlight::AuditOptions::default())
-        .map_err(|e| format!("audit failed: {e}"))?;
+    // Reports live outside the repository, as a CI run's artifacts do.
+    let reports = tempfile::tempdir().unwrap();
+    let mut options = greenlight::AuditOptions::default();
+    if let Some(text) = &case.junit {
+        let path = reports.path().join("junit.xml");
+        fs::write(&path, text).unwrap();
+        options.run.junit.push(path);
+    }
+    if let Some(text) = &case.coverage {
+        let path = reports.path().join("coverage.report");
+        fs::write(&path, text).unwrap();
+        options.run.coverage.push(path);
+    }
+    let review =
+        greenlight::audit(dir.path(), &options).map_err(|e| format!("audit failed: {e}"))?;
     let check = review
         .checks
         .iter()

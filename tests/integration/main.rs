@@ -15,4 +15,5 @@ mod checks;
 mod cli;
 mod docs;
 mod repos;
+mod run;
 mod support;

@@ -6,6 +6,7 @@ use crate::analyze::python::{ImportClass, ImportGuard};
 use crate::checks::python::{self, Role};
 use crate::checks::{Check, CheckDef, Context, Outcome};
 use crate::model::{Category, Effort, Evidence, Severity, plural};
+use crate::run::BlockerKind;
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -77,6 +78,23 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 format!("{module} does not define it"),
             ));
         }
+    }
+    // What the test run already reports as a blocker is one finding there, not two.
+    let before = broken.len();
+    broken.retain(|b| {
+        !super::confirmed_by_run(
+            cx,
+            &[BlockerKind::MissingInternalModule, BlockerKind::MissingName],
+            b.0,
+            |_| true,
+        )
+    });
+    let confirmed = before - broken.len();
+    if broken.is_empty() && confirmed > 0 {
+        return Outcome::fail(format!(
+            "{} confirmed by the test run (see tests.run)",
+            plural(confirmed, "missing import", "missing imports")
+        ));
     }
     if broken.is_empty() {
         return Outcome::pass(format!(

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use crate::analyze::python::{CallShape, Function, ImportClass, ParamKind, PyFile};
 use crate::checks::python::{self, PyRef, Role};
 use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::run::BlockerKind;
 use crate::model::{Category, Effort, Severity, plural};
 
 pub const CHECK: Check = Check {
@@ -237,6 +238,20 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 ));
             }
         }
+    }
+    // What the test run already reports as a blocker is one finding there, not two.
+    let before = found.len();
+    found.retain(|f| {
+        !super::confirmed_by_run(cx, &[BlockerKind::SignatureMismatch], &f.0, |s| {
+            s.rsplit('.').next() == Some(f.2.as_str())
+        })
+    });
+    let confirmed = before - found.len();
+    if found.is_empty() && confirmed > 0 {
+        return Outcome::fail(format!(
+            "{} confirmed by the test run (see tests.run)",
+            plural(confirmed, "call with the wrong signature", "calls with the wrong signature")
+        ));
     }
     if found.is_empty() {
         if checked == 0 {

@@ -1,0 +1,289 @@
+//! Coverage joined with the static facts: overall coverage of production code, each
+//! production module against the threshold, the critical modules with the names of
+//! their uncovered functions (line ranges mapped to definitions), and the tests to
+//! write for them.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::model::{
+    Coverage, FileCoverage, ModuleCoverage, Overall, SuggestedTest, TestRun, UncoveredFunction,
+};
+use crate::analyze::Facts;
+use crate::analyze::critical::CriticalModule;
+use crate::analyze::python::ImportClass;
+use crate::repo::{FileKind, Inventory};
+
+/// Suggested tests per critical module, at most.
+const MAX_SUGGESTED: usize = 12;
+
+static RAISE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^\s*raise\s+([A-Z]\w*)").ok());
+static EXCEPT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^\s*except\s+\(?([A-Z]\w*)").ok());
+
+/// Fills `overall`, `modules` and `critical_without_data` from the run's coverage.
+pub fn analyse(
+    run: &mut TestRun,
+    inventory: &Inventory,
+    facts: &Facts,
+    critical: &[CriticalModule],
+    threshold: f64,
+) {
+    let Some(coverage) = &run.coverage else {
+        return;
+    };
+    let production: Vec<&FileCoverage> = coverage
+        .files
+        .iter()
+        .filter(|f| inventory.file(&f.path).is_some_and(|r| r.kind == FileKind::Source))
+        .collect();
+    let statements: u32 = production.iter().map(|f| f.statements).sum();
+    let covered: u32 = production.iter().map(|f| f.covered).sum();
+    let files_without_data = inventory
+        .sources()
+        .filter(|f| f.lines.code > 0 && coverage.file(&f.path).is_none())
+        .filter(|f| language_measured(coverage, &f.path))
+        .count();
+    run.overall = Some(Overall {
+        statements,
+        covered,
+        percent: super::percent(covered, statements),
+        files_without_data,
+    });
+    let mut modules: Vec<ModuleCoverage> = production
+        .iter()
+        .map(|f| {
+            let crit = critical.iter().find(|c| c.path == f.path);
+            let uncovered = uncovered_functions(f, inventory, facts);
+            let test_file = test_file_for(&f.path, inventory, facts);
+            let suggested = match crit {
+                Some(_) if f.percent < threshold => suggest(&f.path, &uncovered, inventory),
+                _ => Vec::new(),
+            };
+            ModuleCoverage {
+                path: f.path.clone(),
+                statements: f.statements,
+                covered: f.covered,
+                percent: f.percent,
+                critical: crit.map(|c| c.reason.clone()),
+                uncovered,
+                suggested,
+                test_file,
+            }
+        })
+        .collect();
+    modules.sort_by(|a, b| {
+        a.percent
+            .total_cmp(&b.percent)
+            .then(b.statements.cmp(&a.statements))
+            .then(a.path.cmp(&b.path))
+    });
+    run.critical_without_data = critical
+        .iter()
+        .filter(|c| coverage.file(&c.path).is_none() && language_measured(coverage, &c.path))
+        .map(|c| (c.path.clone(), c.reason.clone()))
+        .collect();
+    run.modules = modules;
+}
+
+/// Whether the coverage report measures files of this one's language (a Python report
+/// says nothing about the Rust files beside it).
+fn language_measured(coverage: &Coverage, path: &str) -> bool {
+    let ext = |p: &str| p.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    let mine = ext(path);
+    coverage.files.iter().any(|f| ext(&f.path) == mine)
+}
+
+/// Functions of a file with statements no test ran: from the Python definitions when
+/// the file is Python, else from the functions the report names.
+fn uncovered_functions(
+    f: &FileCoverage,
+    inventory: &Inventory,
+    facts: &Facts,
+) -> Vec<UncoveredFunction> {
+    let py = inventory
+        .file(&f.path)
+        .and_then(|_| facts.source_of(inventory, &f.path))
+        .and_then(|s| s.python.as_ref());
+    let mut out: Vec<UncoveredFunction> = match py {
+        Some(py) => py
+            .functions
+            .iter()
+            .filter_map(|d| {
+                // The `def` line runs at import; the body is what tests must reach.
+                let body = d.line.saturating_add(1)..=d.end_line;
+                let missing = count_in(&f.missing, &body);
+                let executed = count_in(&f.executed, &body);
+                (missing > 0).then(|| UncoveredFunction {
+                    name: d.qualname.clone(),
+                    line: d.line,
+                    end_line: d.end_line,
+                    missing,
+                    statements: missing + executed,
+                })
+            })
+            .collect(),
+        None => f
+            .functions
+            .iter()
+            .filter(|(_, _, calls)| *calls == 0)
+            .map(|(name, line, _)| UncoveredFunction {
+                name: name.clone(),
+                line: *line,
+                end_line: *line,
+                missing: 0,
+                statements: 0,
+            })
+            .collect(),
+    };
+    // Nested definitions repeat their parent's lines; keep the outermost that is fully
+    // unrun, and every partly run one.
+    out.sort_by(|a, b| {
+        b.never_run()
+            .cmp(&a.never_run())
+            .then(b.missing.cmp(&a.missing))
+            .then(a.line.cmp(&b.line))
+    });
+    let ranges: Vec<(u32, u32)> = out
+        .iter()
+        .filter(|u| u.never_run())
+        .map(|u| (u.line, u.end_line))
+        .collect();
+    out.retain(|u| {
+        !ranges
+            .iter()
+            .any(|&(s, e)| (s, e) != (u.line, u.end_line) && s <= u.line && u.end_line <= e)
+    });
+    out
+}
+
+fn count_in(lines: &[u32], range: &std::ops::RangeInclusive<u32>) -> u32 {
+    let start = lines.partition_point(|l| l < range.start());
+    let end = lines.partition_point(|l| l <= range.end());
+    u32::try_from(end.saturating_sub(start)).unwrap_or(u32::MAX)
+}
+
+/// The test file that imports the module, else the conventional new one.
+fn test_file_for(path: &str, inventory: &Inventory, facts: &Facts) -> String {
+    let stem = path
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.rsplit_once('.').map(|(s, _)| s))
+        .unwrap_or(path);
+    if let Ok(index) = inventory.files.binary_search_by(|f| f.path.as_str().cmp(path)) {
+        let importer = facts.python.imports.iter().find_map(|c| {
+            let f = inventory.files.get(c.file)?;
+            let hit = matches!(c.class, ImportClass::Internal { file } if file == index);
+            (hit && f.kind == FileKind::Test).then(|| f.path.clone())
+        });
+        if let Some(t) = importer {
+            return t;
+        }
+    }
+    if path.ends_with(".py") {
+        format!("tests/test_{stem}.py")
+    } else {
+        format!("tests for {path}")
+    }
+}
+
+/// Tests in the style a reviewer writes: `test_<function>_success`, then one per
+/// exception the function raises or handles.
+fn suggest(path: &str, uncovered: &[UncoveredFunction], inventory: &Inventory) -> Vec<SuggestedTest> {
+    let file = inventory.file(path);
+    let mut out = Vec::new();
+    for u in uncovered {
+        if out.len() >= MAX_SUGGESTED {
+            break;
+        }
+        let short = u.name.rsplit('.').next().unwrap_or(&u.name);
+        let base = short.trim_start_matches('_').to_ascii_lowercase();
+        if base.is_empty() || short.starts_with("__") && short != "__init__" {
+            continue;
+        }
+        out.push(SuggestedTest {
+            name: format!("test_{base}_success"),
+            function: u.name.clone(),
+            behaviour: format!(
+                "success path: call `{}` with valid input and assert its result{}",
+                u.name,
+                if u.never_run() { " (no test runs it today)" } else { "" }
+            ),
+        });
+        let mut raised: Vec<String> = Vec::new();
+        let mut handled: Vec<String> = Vec::new();
+        if let Some(f) = file {
+            for n in u.line..=u.end_line.min(u.line.saturating_add(2000)) {
+                let text = f.line(n);
+                if let Some(c) = RAISE.as_ref().and_then(|r| r.captures(text)) {
+                    let e = c.get(1).map(|m| m.as_str().to_string()).unwrap_or_default();
+                    if !raised.contains(&e) {
+                        raised.push(e);
+                    }
+                }
+                if let Some(c) = EXCEPT.as_ref().and_then(|r| r.captures(text)) {
+                    let e = c.get(1).map(|m| m.as_str().to_string()).unwrap_or_default();
+                    if !handled.contains(&e) {
+                        handled.push(e);
+                    }
+                }
+            }
+        }
+        for e in raised.iter().take(2) {
+            out.push(SuggestedTest {
+                name: format!("test_{base}_raises_{}", snake(e)),
+                function: u.name.clone(),
+                behaviour: format!("error path: the input that makes `{}` raise {e}", u.name),
+            });
+        }
+        for e in handled.iter().filter(|e| !raised.contains(e)).take(2) {
+            out.push(SuggestedTest {
+                name: format!("test_{base}_handles_{}", snake(e)),
+                function: u.name.clone(),
+                behaviour: format!(
+                    "error path: make a dependency of `{}` fail with {e} and assert how it recovers",
+                    u.name
+                ),
+            });
+        }
+    }
+    out.truncate(MAX_SUGGESTED);
+    out
+}
+
+/// `ValueError` → `value_error`.
+fn snake(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            let prev = chars.get(i - 1).copied().unwrap_or('_');
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower) {
+                out.push('_');
+            }
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exception_names_become_test_names() {
+        assert_eq!(snake("ValueError"), "value_error");
+        assert_eq!(snake("HTTPError"), "http_error");
+        assert_eq!(snake("OSError"), "os_error");
+    }
+
+    #[test]
+    fn lines_are_counted_in_ranges() {
+        assert_eq!(count_in(&[1, 3, 5, 7], &(2..=5)), 2);
+        assert_eq!(count_in(&[], &(2..=5)), 0);
+    }
+}

@@ -1,0 +1,439 @@
+//! Why tests could not run, one root cause each: the runner's errors classified
+//! (missing internal module, missing package declared or not, syntax error, fixture
+//! error, wrong call signature, timeout) and joined with the static facts for evidence,
+//! so twenty test files failing on one missing module make one blocker.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::model::{Blocker, BlockerKind, CaseStatus, SuiteRun, TestRun};
+use crate::analyze::Facts;
+use crate::analyze::catalog::Ecosystem;
+use crate::model::Evidence;
+use crate::repo::Inventory;
+
+static MISSING_MODULE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?:ModuleNotFoundError|ImportError): No module named '([\w.]+)'").ok()
+});
+static MISSING_NAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"ImportError: cannot import name '(\w+)' from '([\w.]+)'").ok()
+});
+static SYNTAX: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"(?s)File "([^"\n]+\.py)", line (\d+).*?\b((?:Syntax|Indentation|Tab)Error: [^\n]*)"#).ok()
+});
+static FIXTURE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"fixture '(\w+)' not found").ok());
+static FIXTURE_AT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?m)^file (\S+\.py), line (\d+)").ok()
+});
+static SIGNATURE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"TypeError: ([\w.]+)\(\) (got an unexpected keyword argument '\w+'|missing \d+ required (?:positional|keyword-only) arguments?: [^\n]*|takes (?:from )?\d+ (?:to \d+ )?positional arguments? but \d+ (?:were|was) given|got multiple values for argument '\w+')",
+    ).ok()
+});
+static FRAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"(?m)^\s*(?:File "([^"\n]+\.py)", line (\d+)|([^\s:"]+\.py):(\d+):)"#).ok()
+});
+static E_LINE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?m)^E\s+(\S.*)$").ok());
+
+
+/// Blockers of every suite, grouped by root cause.
+pub fn classify(run: &TestRun, inventory: &Inventory, facts: &Facts) -> Vec<Blocker> {
+    let mut grouped: BTreeMap<(BlockerKind, String), Blocker> = BTreeMap::new();
+    let mut add = |b: Blocker| {
+        let key = (b.kind, b.subject.clone());
+        match grouped.get_mut(&key) {
+            Some(existing) => {
+                for t in b.tests {
+                    if !existing.tests.contains(&t) {
+                        existing.tests.push(t);
+                    }
+                }
+            }
+            None => {
+                grouped.insert(key, b);
+            }
+        }
+    };
+    for suite in &run.suites {
+        if let Some(reason) = &suite.not_run {
+            let setup_failed = suite.steps.last().is_some_and(|s| s.exit_code != Some(0));
+            add(Blocker {
+                kind: if setup_failed {
+                    BlockerKind::SetupFailed
+                } else {
+                    BlockerKind::RunnerMissing
+                },
+                subject: suite.runner.clone(),
+                message: reason.clone(),
+                evidence: vec![Evidence::absent(
+                    format!("a working {} environment", suite.runner),
+                    suite.environment.clone(),
+                )],
+                tests: Vec::new(),
+            });
+            continue;
+        }
+        if suite.timed_out() {
+            add(timeout(suite, inventory));
+        }
+        for case in &suite.cases {
+            if !matches!(case.status, CaseStatus::Errored | CaseStatus::Failed) {
+                continue;
+            }
+            let test = case
+                .file
+                .clone()
+                .unwrap_or_else(|| format!("{} {}", case.classname, case.name).trim().to_string());
+            let text = format!("{}\n{}", case.message, case.detail);
+            if let Some(mut b) = python_blocker(&text, inventory, facts) {
+                b.tests.push(test);
+                add(b);
+            } else if case.status == CaseStatus::Errored {
+                let message = first_error(&text);
+                add(Blocker {
+                    kind: BlockerKind::OtherError,
+                    subject: message.clone(),
+                    message,
+                    evidence: frames(&text, inventory).into_iter().last().into_iter().collect(),
+                    tests: vec![test],
+                });
+            }
+        }
+    }
+    let mut out: Vec<Blocker> = grouped.into_values().collect();
+    out.sort_by(|a, b| {
+        a.kind
+            .cmp(&b.kind)
+            .then(b.tests.len().cmp(&a.tests.len()))
+            .then(a.subject.cmp(&b.subject))
+    });
+    out
+}
+
+fn timeout(suite: &SuiteRun, inventory: &Inventory) -> Blocker {
+    let seconds = suite.test_step().map(|s| s.seconds).unwrap_or(0.0);
+    let running = super::python::running_at_end(&suite.output_tail);
+    let mut evidence = Vec::new();
+    let mut tests = Vec::new();
+    if let Some((file, name)) = &running {
+        let base = name.split('[').next().unwrap_or(name);
+        let func = base.rsplit("::").next().unwrap_or(base);
+        if let Some(f) = inventory.file(file) {
+            let def = format!("def {func}(");
+            let line = (1..=u32::try_from(f.index.len()).unwrap_or(0))
+                .find(|&n| f.line(n).contains(&def))
+                .unwrap_or(1);
+            evidence.push(Evidence::at(file, line, f.line(line)));
+        }
+        tests.push(format!("{file}::{name}"));
+    }
+    Blocker {
+        kind: BlockerKind::Timeout,
+        subject: running
+            .map(|(f, n)| format!("{f}::{n}"))
+            .unwrap_or_else(|| suite.runner.clone()),
+        message: format!(
+            "the test run was killed after {:.0} s (the --test-timeout limit){}",
+            seconds,
+            if tests.is_empty() {
+                String::new()
+            } else {
+                "; this test was running".to_string()
+            }
+        ),
+        evidence,
+        tests,
+    }
+}
+
+/// Classifies one Python error text.
+fn python_blocker(text: &str, inventory: &Inventory, facts: &Facts) -> Option<Blocker> {
+    let where_ = frames(text, inventory);
+    let at = where_.last().cloned();
+    if let Some(c) = MISSING_MODULE.as_ref()?.captures(text) {
+        let module = c.get(1)?.as_str();
+        return Some(missing_module(module, at, inventory, facts));
+    }
+    if let Some(c) = MISSING_NAME.as_ref()?.captures(text) {
+        let (name, module) = (c.get(1)?.as_str(), c.get(2)?.as_str());
+        if internal_top(module, facts) {
+            return Some(Blocker {
+                kind: BlockerKind::MissingName,
+                subject: format!("{module}.{name}"),
+                message: format!("`{module}` does not define `{name}`"),
+                evidence: at.into_iter().collect(),
+                tests: Vec::new(),
+            });
+        }
+        return Some(Blocker {
+            kind: BlockerKind::OtherError,
+            subject: format!("{module}.{name}"),
+            message: format!(
+                "the installed `{module}` has no `{name}` (a version the code does not expect)"
+            ),
+            evidence: at.into_iter().collect(),
+            tests: Vec::new(),
+        });
+    }
+    if let Some(c) = SYNTAX.as_ref()?.captures(text) {
+        let path = relative(c.get(1)?.as_str());
+        let line: u32 = c.get(2)?.as_str().parse().ok()?;
+        let evidence = inventory
+            .file(&path)
+            .map(|f| Evidence::at(&path, line, f.line(line)));
+        return Some(Blocker {
+            kind: BlockerKind::SyntaxError,
+            subject: path.clone(),
+            message: c.get(3)?.as_str().trim().to_string(),
+            evidence: evidence.into_iter().collect(),
+            tests: Vec::new(),
+        });
+    }
+    if let Some(c) = FIXTURE.as_ref()?.captures(text) {
+        let name = c.get(1)?.as_str();
+        let evidence = FIXTURE_AT.as_ref()?.captures(text).and_then(|c| {
+            let path = relative(c.get(1)?.as_str());
+            let line: u32 = c.get(2)?.as_str().parse().ok()?;
+            let f = inventory.file(&path)?;
+            Some(Evidence::at(&path, line, f.line(line)))
+        });
+        return Some(Blocker {
+            kind: BlockerKind::FixtureError,
+            subject: name.to_string(),
+            message: format!("fixture '{name}' not found: no conftest.py or plugin defines it"),
+            evidence: evidence.into_iter().collect(),
+            tests: Vec::new(),
+        });
+    }
+    if let Some(c) = SIGNATURE.as_ref()?.captures(text) {
+        let function = c.get(1)?.as_str();
+        let mut evidence: Vec<Evidence> = at.into_iter().collect();
+        if let Some(def) = definition(function, inventory, facts) {
+            evidence.push(def);
+        }
+        return Some(Blocker {
+            kind: BlockerKind::SignatureMismatch,
+            subject: function.to_string(),
+            message: format!("{function}() {}", c.get(2)?.as_str()),
+            evidence,
+            tests: Vec::new(),
+        });
+    }
+    None
+}
+
+fn missing_module(
+    module: &str,
+    at: Option<Evidence>,
+    inventory: &Inventory,
+    facts: &Facts,
+) -> Blocker {
+    let mut evidence: Vec<Evidence> = at.into_iter().collect();
+    if internal_top(module, facts) {
+        evidence.push(Evidence::absent(
+            format!("module {module} ({})", expected_path(module, inventory, facts)),
+            "the repository",
+        ));
+        return Blocker {
+            kind: BlockerKind::MissingInternalModule,
+            subject: module.to_string(),
+            message: format!("No module named '{module}': the repository does not contain it"),
+            evidence,
+            tests: Vec::new(),
+        };
+    }
+    let top = module.split('.').next().unwrap_or(module);
+    let dists = crate::analyze::python::deps::distributions_for(module);
+    let wanted: Vec<String> = dists
+        .iter()
+        .chain(std::iter::once(&top.to_string()))
+        .map(|d| Ecosystem::PyPI.normalize(d))
+        .collect();
+    let declared = facts
+        .manifests
+        .iter()
+        .filter(|m| m.ecosystem == Ecosystem::PyPI)
+        .find_map(|m| {
+            m.dependencies
+                .iter()
+                .find(|d| wanted.contains(&d.normalized))
+                .map(|d| (m, d))
+        });
+    let dist = dists.first().cloned().unwrap_or_else(|| top.to_string());
+    match declared {
+        Some((m, d)) => {
+            evidence.push(Evidence::at(&m.path, d.line, line_of(inventory, &m.path, d.line)));
+            Blocker {
+                kind: BlockerKind::MissingDeclaredPackage,
+                subject: d.name.clone(),
+                message: format!(
+                    "No module named '{module}': {} is declared in {} but not installed in the test environment",
+                    d.name, m.path
+                ),
+                evidence,
+                tests: Vec::new(),
+            }
+        }
+        None => {
+            evidence.push(Evidence::absent(
+                format!("{dist} among the declared dependencies"),
+                "every Python manifest",
+            ));
+            Blocker {
+                kind: BlockerKind::MissingUndeclaredPackage,
+                subject: dist.clone(),
+                message: format!(
+                    "No module named '{module}': no manifest declares {dist}, so no environment built from them has it"
+                ),
+                evidence,
+                tests: Vec::new(),
+            }
+        }
+    }
+}
+
+/// Whether the first dotted part of `module` is one of the repository's own modules.
+fn internal_top(module: &str, facts: &Facts) -> bool {
+    let top = module.split('.').next().unwrap_or(module);
+    facts.python.modules.keys().any(|k| {
+        k == top
+            || k.strip_prefix(top).is_some_and(|r| r.starts_with('.'))
+            || k.rsplit_once('.').is_some_and(|(_, last)| last == top) && k.starts_with("src.")
+    })
+}
+
+/// Where `pkg.sub.missing` would live: next to the deepest existing package.
+fn expected_path(module: &str, inventory: &Inventory, facts: &Facts) -> String {
+    let parts: Vec<&str> = module.split('.').collect();
+    for n in (1..parts.len()).rev() {
+        let Some(prefix) = parts.get(..n) else { continue };
+        let name = prefix.join(".");
+        let Some(&file) = facts.python.modules.get(&name) else {
+            continue;
+        };
+        let Some(f) = inventory.files.get(file) else {
+            continue;
+        };
+        if let Some(dir) = f.path.strip_suffix("/__init__.py") {
+            let rest = parts.get(n..).unwrap_or(&[]).join("/");
+            return format!("expected at {dir}/{rest}.py or {dir}/{rest}/__init__.py");
+        }
+    }
+    format!("expected at {}.py", parts.join("/"))
+}
+
+/// The definition of a function named in a TypeError (`summary`, `Class.method`).
+fn definition(function: &str, inventory: &Inventory, facts: &Facts) -> Option<Evidence> {
+    let name = function.rsplit('.').next().unwrap_or(function);
+    let mut found = facts.sources.iter().filter_map(|s| {
+        let py = s.python.as_ref()?;
+        let f = inventory.files.get(s.file)?;
+        if crate::checks::python::is_test_module(&f.path) {
+            return None;
+        }
+        py.functions
+            .iter()
+            .find(|d| d.name == name && (d.qualname == function || !function.contains('.')))
+            .map(|d| Evidence::at(&f.path, d.line, f.line(d.line)))
+    });
+    let first = found.next()?;
+    // Ambiguous names point nowhere rather than at the wrong definition.
+    found.next().is_none().then_some(first)
+}
+
+/// Traceback frames that point into the repository, in order.
+fn frames(text: &str, inventory: &Inventory) -> Vec<Evidence> {
+    let Some(frame) = FRAME.as_ref() else {
+        return Vec::new();
+    };
+    frame
+        .captures_iter(text)
+        .filter_map(|c| {
+            let (p, l) = match (c.get(1), c.get(2), c.get(3), c.get(4)) {
+                (Some(p), Some(l), _, _) | (_, _, Some(p), Some(l)) => (p, l),
+                _ => return None,
+            };
+            let path = relative(p.as_str());
+            let line: u32 = l.as_str().parse().ok()?;
+            let f = inventory.file(&path)?;
+            Some(Evidence::at(&path, line, f.line(line)))
+        })
+        .collect()
+}
+
+/// The first `E   Something: message` line, or the first line.
+fn first_error(text: &str) -> String {
+    let line = E_LINE
+        .iter()
+        .flat_map(|re| re.captures_iter(text))
+        .filter_map(|c| c.get(1))
+        .map(|m| m.as_str())
+        .find(|l| l.contains("Error") || l.contains("Exception"))
+        .or_else(|| text.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or("error");
+    crate::model::shorten(line.trim(), 200)
+}
+
+/// A path from a traceback as a repository path: the scratch copy's prefix removed.
+fn relative(path: &str) -> String {
+    let p = match path.find("/greenlight-run-") {
+        Some(i) => path
+            .get(i..)
+            .and_then(|rest| rest.split_once("/repo/"))
+            .map(|(_, r)| r)
+            .unwrap_or(path),
+        None => path,
+    };
+    p.trim_start_matches("./").to_string()
+}
+
+fn line_of(inventory: &Inventory, path: &str, line: u32) -> String {
+    inventory
+        .file(path)
+        .map(|f| f.line(line).to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_compile() {
+        for r in [
+            &*MISSING_MODULE,
+            &*MISSING_NAME,
+            &*SYNTAX,
+            &*FIXTURE,
+            &*FIXTURE_AT,
+            &*SIGNATURE,
+            &*FRAME,
+            &*E_LINE,
+        ] {
+            assert!(r.is_some());
+        }
+    }
+
+    #[test]
+    fn scratch_paths_become_repository_paths() {
+        assert_eq!(
+            relative("/tmp/greenlight-run-abc123/repo/tests/test_x.py"),
+            "tests/test_x.py"
+        );
+        assert_eq!(relative("./tests/test_x.py"), "tests/test_x.py");
+    }
+
+    #[test]
+    fn signature_errors_are_recognised() {
+        let t = "E       TypeError: summary() got an unexpected keyword argument 'digits'";
+        let c = SIGNATURE.as_ref().unwrap().captures(t).unwrap();
+        assert_eq!(&c[1], "summary");
+        let t = "TypeError: Client.get() missing 1 required positional argument: 'url'";
+        assert_eq!(&SIGNATURE.as_ref().unwrap().captures(t).unwrap()[1], "Client.get");
+        assert!(SIGNATURE.as_ref().unwrap().captures("TypeError: unsupported operand").is_none());
+    }
+}

@@ -1,0 +1,441 @@
+//! Running one command of the dynamic phase: inside bubblewrap when it is installed (no
+//! network, the whole file system read-only, credentials directories hidden, only the
+//! scratch directory writable), with a wall-clock limit that kills the whole process
+//! group, a capped capture of its output and a minimal environment.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Bytes of output kept from the start and from the end of each stream.
+const KEEP_HEAD: usize = 256 * 1024;
+const KEEP_TAIL: usize = 256 * 1024;
+
+/// Variables passed through to the commands; everything else (tokens, cloud
+/// credentials, CI secrets) is left out.
+const PASS_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TERM",
+    "TZ",
+    "PYENV_ROOT",
+    "PYENV_VERSION",
+    "CARGO_HOME",
+    "RUSTUP_HOME",
+    "RUSTUP_TOOLCHAIN",
+    "GOROOT",
+    "GOPATH",
+    "GOMODCACHE",
+    "GOCACHE",
+    "GOFLAGS",
+    "NVM_DIR",
+    "NODE_PATH",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "UV_INDEX_URL",
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+];
+
+/// Directories under the home directory that hold credentials; hidden in the sandbox.
+const HIDDEN_IN_HOME: &[&str] = &[
+    ".ssh",
+    ".aws",
+    ".azure",
+    ".gnupg",
+    ".kube",
+    ".docker",
+    ".config/gcloud",
+    ".config/gh",
+    ".password-store",
+];
+
+/// Files under the home directory that hold credentials; replaced by empty files.
+const HIDDEN_FILES_IN_HOME: &[&str] = &[
+    ".netrc",
+    ".pypirc",
+    ".npmrc",
+    ".git-credentials",
+    ".cargo/credentials",
+    ".cargo/credentials.toml",
+];
+
+/// How commands are isolated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Isolation {
+    /// bubblewrap at this path.
+    Bubblewrap(PathBuf),
+    /// No sandbox: the user passed `--no-sandbox`.
+    None,
+}
+
+impl Isolation {
+    /// bubblewrap when it is installed and works here (user namespaces can be disabled).
+    pub fn detect() -> Option<Isolation> {
+        let bwrap = which("bwrap")?;
+        let probe = Command::new(&bwrap)
+            .args([
+                "--unshare-all",
+                "--die-with-parent",
+                "--ro-bind",
+                "/",
+                "/",
+                "--dev",
+                "/dev",
+                "--proc",
+                "/proc",
+                "true",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        probe.success().then_some(Isolation::Bubblewrap(bwrap))
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Isolation::Bubblewrap(p) => format!(
+                "bubblewrap ({}): no network, file system read-only except the scratch copy, credential directories hidden",
+                p.display()
+            ),
+            Isolation::None => {
+                "none (--no-sandbox): the tests ran with the user's network and file system"
+                    .into()
+            }
+        }
+    }
+}
+
+/// One command to run.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    pub cwd: PathBuf,
+    /// Extra environment variables.
+    pub env: Vec<(String, OsString)>,
+    /// Whether the command may reach the network (package installation only).
+    pub network: bool,
+    /// The one directory the command may write to.
+    pub writable: PathBuf,
+    pub timeout: Duration,
+}
+
+impl Job {
+    pub fn new(program: impl Into<PathBuf>, cwd: &Path, writable: &Path) -> Job {
+        Job {
+            program: program.into(),
+            args: Vec::new(),
+            cwd: cwd.to_path_buf(),
+            env: Vec::new(),
+            network: false,
+            writable: writable.to_path_buf(),
+            timeout: Duration::from_secs(600),
+        }
+    }
+
+    pub fn arg(mut self, a: impl Into<OsString>) -> Job {
+        self.args.push(a.into());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Job
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: impl Into<OsString>) -> Job {
+        self.env.push((key.to_string(), value.into()));
+        self
+    }
+
+    /// The command line as a reader would type it (without the sandbox wrapper).
+    pub fn display(&self) -> String {
+        let mut parts = vec![shell_word(&self.program.to_string_lossy())];
+        parts.extend(self.args.iter().map(|a| shell_word(&a.to_string_lossy())));
+        parts.join(" ")
+    }
+}
+
+/// Quotes a word for display when it holds anything a shell would split or expand.
+fn shell_word(w: &str) -> String {
+    if !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+    {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}
+
+/// What a command did.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    /// Exit code; `None` when killed by a signal or the time limit.
+    pub code: Option<i32>,
+    pub timed_out: bool,
+    pub duration: Duration,
+    pub stdout: String,
+    pub stderr: String,
+    /// Whether output beyond the kept head and tail was dropped.
+    pub truncated: bool,
+}
+
+impl Ran {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// Standard output then standard error.
+    pub fn output(&self) -> String {
+        if self.stderr.is_empty() {
+            self.stdout.clone()
+        } else if self.stdout.is_empty() {
+            self.stderr.clone()
+        } else {
+            format!("{}\n{}", self.stdout, self.stderr)
+        }
+    }
+}
+
+/// Runs `job`; an error means the command could not be started at all.
+pub fn run(job: &Job, isolation: &Isolation) -> Result<Ran, String> {
+    let mut cmd = match isolation {
+        Isolation::Bubblewrap(bwrap) => {
+            let mut c = Command::new(bwrap);
+            c.args(bwrap_args(job));
+            c.arg("--").arg(&job.program).args(&job.args);
+            c
+        }
+        Isolation::None => {
+            let mut c = Command::new(&job.program);
+            c.args(&job.args).current_dir(&job.cwd);
+            c
+        }
+    };
+    cmd.env_clear();
+    for key in PASS_ENV {
+        if let Some(v) = std::env::var_os(key) {
+            cmd.env(key, v);
+        }
+    }
+    cmd.env("TMPDIR", tmp_dir(job, isolation));
+    for (k, v) in &job.env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", job.program.display()))?;
+    let out = child.stdout.take().map(capture);
+    let err = child.stderr.take().map(capture);
+    let (code, timed_out) = wait(&mut child, job.timeout);
+    let duration = start.elapsed();
+    let (stdout, t1) = out.and_then(|h| h.join().ok()).unwrap_or_default();
+    let (stderr, t2) = err.and_then(|h| h.join().ok()).unwrap_or_default();
+    Ok(Ran {
+        code,
+        timed_out,
+        duration,
+        stdout,
+        stderr,
+        truncated: t1 || t2,
+    })
+}
+
+/// Where temporary files go: a fresh tmpfs inside the sandbox, the scratch directory
+/// outside it.
+fn tmp_dir(job: &Job, isolation: &Isolation) -> PathBuf {
+    match isolation {
+        Isolation::Bubblewrap(_) => PathBuf::from("/tmp"),
+        Isolation::None => job.writable.join("tmp"),
+    }
+}
+
+fn bwrap_args(job: &Job) -> Vec<OsString> {
+    let mut a: Vec<OsString> = Vec::new();
+    let mut push = |items: &[&std::ffi::OsStr]| a.extend(items.iter().map(|s| s.to_os_string()));
+    push(&["--unshare-all".as_ref()]);
+    if job.network {
+        push(&["--share-net".as_ref()]);
+    }
+    push(&[
+        "--die-with-parent".as_ref(),
+        "--new-session".as_ref(),
+        "--ro-bind".as_ref(),
+        "/".as_ref(),
+        "/".as_ref(),
+        "--dev".as_ref(),
+        "/dev".as_ref(),
+        "--proc".as_ref(),
+        "/proc".as_ref(),
+        "--tmpfs".as_ref(),
+        "/tmp".as_ref(),
+    ]);
+    if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+        for d in HIDDEN_IN_HOME {
+            let p = home.join(d);
+            if p.is_dir() {
+                push(&["--tmpfs".as_ref(), p.as_os_str()]);
+            }
+        }
+        for f in HIDDEN_FILES_IN_HOME {
+            let p = home.join(f);
+            if p.is_file() {
+                push(&["--ro-bind".as_ref(), "/dev/null".as_ref(), p.as_os_str()]);
+            }
+        }
+    }
+    push(&[
+        "--bind".as_ref(),
+        job.writable.as_os_str(),
+        job.writable.as_os_str(),
+        "--chdir".as_ref(),
+        job.cwd.as_os_str(),
+    ]);
+    a
+}
+
+/// Waits for the child up to `timeout`; on expiry kills its whole process group.
+fn wait(child: &mut Child, timeout: Duration) -> (Option<i32>, bool) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return (status.code(), false),
+            Ok(None) => {}
+            Err(_) => break,
+        }
+        if Instant::now() >= deadline {
+            kill_group(child);
+            let _ = child.wait();
+            return (None, true);
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    kill_group(child);
+    let _ = child.wait();
+    (None, false)
+}
+
+fn kill_group(child: &mut Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // The child leads its own process group (`process_group(0)`).
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let _ = child.kill();
+}
+
+/// Reads a stream to its end on a thread, keeping its head and tail.
+fn capture<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<(String, bool)> {
+    std::thread::spawn(move || {
+        let mut head: Vec<u8> = Vec::new();
+        let mut tail: std::collections::VecDeque<u8> = std::collections::VecDeque::new();
+        let mut dropped = false;
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let n = match r.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let chunk = buf.get(..n).unwrap_or(&[]);
+            let room = KEEP_HEAD.saturating_sub(head.len());
+            let (to_head, rest) = chunk.split_at(room.min(chunk.len()));
+            head.extend_from_slice(to_head);
+            tail.extend(rest);
+            while tail.len() > KEEP_TAIL {
+                tail.pop_front();
+                dropped = true;
+            }
+        }
+        let mut text = String::from_utf8_lossy(&head).into_owned();
+        if dropped {
+            text.push_str("\n[… output cut …]\n");
+        }
+        let (a, b) = tail.as_slices();
+        text.push_str(&String::from_utf8_lossy(&[a, b].concat()));
+        (text, dropped)
+    })
+}
+
+/// The first `name` on PATH that is an executable file.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| is_executable(p))
+}
+
+pub fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_display_as_typed() {
+        let j = Job::new("python3", Path::new("/x"), Path::new("/x"))
+            .args(["-m", "pytest", "it's here"]);
+        assert_eq!(j.display(), r"python3 -m pytest 'it'\''s here'");
+    }
+
+    #[test]
+    fn a_runaway_command_is_killed_with_its_children() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut job = Job::new("sh", dir.path(), dir.path()).args(["-c", "sleep 30 & sleep 30"]);
+        job.timeout = Duration::from_millis(300);
+        let start = Instant::now();
+        let ran = run(&job, &Isolation::None).unwrap();
+        assert!(ran.timed_out);
+        // The background sleep holds the output pipe open: were it still alive, reading
+        // the output would take 30 s.
+        assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn output_is_capped_at_head_and_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let job = Job::new("sh", dir.path(), dir.path())
+            .args(["-c", "echo first; head -c 2000000 /dev/zero | tr '\\0' x; echo; echo last"]);
+        let ran = run(&job, &Isolation::None).unwrap();
+        assert!(ran.truncated);
+        assert!(ran.stdout.starts_with("first"));
+        assert!(ran.stdout.trim_end().ends_with("last"));
+        assert!(ran.stdout.len() < KEEP_HEAD + KEEP_TAIL + 100);
+    }
+
+    #[test]
+    fn secrets_in_the_environment_do_not_reach_the_command() {
+        let dir = tempfile::tempdir().unwrap();
+        // cargo sets CARGO_MANIFEST_DIR for the test process; it must not pass through.
+        assert!(std::env::var_os("CARGO_MANIFEST_DIR").is_some());
+        let job = Job::new("sh", dir.path(), dir.path())
+            .args(["-c", "echo ${CARGO_MANIFEST_DIR:-unset} $GL_TEST"])
+            .env("GL_TEST", "given");
+        let ran = run(&job, &Isolation::None).unwrap();
+        assert_eq!(ran.stdout.trim(), "unset given");
+    }
+}

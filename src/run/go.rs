@@ -1,0 +1,79 @@
+//! Go: `go test -json -coverprofile ./...`, offline (module proxy off) unless `--setup`
+//! downloaded the modules.
+
+use super::exec::{self, Job};
+use super::model::{Counts, SuiteRun};
+use super::rust::step;
+use super::{RunContext, ingest, python::read_report, tail_lines};
+
+pub fn applies(cx: &RunContext<'_>) -> bool {
+    cx.inventory.file("go.mod").is_some()
+}
+
+pub fn run(cx: &RunContext<'_>) -> SuiteRun {
+    let mut suite = SuiteRun::new("Go", "go test");
+    let Some(go) = exec::which("go") else {
+        suite.not_run = Some("the Go toolchain (go) is not on PATH".into());
+        return suite;
+    };
+    let repo = cx.scratch.repo();
+    let root = cx.scratch.root();
+    let cache = root.join("gocache");
+    let mut env: Vec<(&str, std::path::PathBuf)> = vec![("GOCACHE", cache)];
+    suite.environment = "the installed Go toolchain, offline (GOPROXY=off), modules from the local module cache".into();
+    if cx.setup {
+        let modcache = root.join("gomodcache");
+        let mut download = Job::new(&go, &repo, root)
+            .args(["mod", "download"])
+            .env("GOMODCACHE", &modcache)
+            .env("GOCACHE", root.join("gocache"));
+        download.network = true;
+        download.timeout = cx.timeout;
+        let ran = exec::run(&download, cx.isolation);
+        if let Ok(r) = &ran {
+            suite.steps.push(step(&download, r, &repo));
+        }
+        if !ran.as_ref().is_ok_and(|r| r.success()) {
+            suite.not_run = Some(format!(
+                "`go mod download` failed: {}",
+                ran.map(|r| tail_lines(&r.output(), 5)).unwrap_or_else(|e| e)
+            ));
+            return suite;
+        }
+        suite.environment = "the installed Go toolchain, modules downloaded by `go mod download` (--setup)".into();
+        env.push(("GOMODCACHE", modcache));
+    }
+    let profile = cx.scratch.out().join("cover.out");
+    let mut job = Job::new(&go, &repo, root)
+        .args(["test", "-json"])
+        .arg(format!("-coverprofile={}", profile.display()))
+        .arg("./...")
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOTOOLCHAIN", "local");
+    for (k, v) in env {
+        job = job.env(k, v);
+    }
+    job.timeout = cx.timeout;
+    let ran = match exec::run(&job, cx.isolation) {
+        Ok(r) => r,
+        Err(e) => {
+            suite.not_run = Some(e);
+            return suite;
+        }
+    };
+    suite.steps.push(step(&job, &ran, &repo));
+    suite.output_tail = tail_lines(&ran.stderr, 20);
+    let mut cases = ingest::gotest::parse(&ran.stdout).unwrap_or_default();
+    for c in &mut cases {
+        c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
+    }
+    suite.counts = Counts::of(&cases);
+    suite.cases = cases;
+    match read_report(&profile) {
+        Some(text) => cx.add_coverage(&text, "go test -coverprofile"),
+        None if !ran.timed_out => cx.note("go test wrote no coverage profile"),
+        None => {}
+    }
+    suite
+}

@@ -1,0 +1,414 @@
+//! Python: find or build an environment, run pytest once with coverage.py JSON and
+//! JUnit XML output, and read back what happened.
+
+use std::path::{Path, PathBuf};
+
+use super::exec::{self, Job};
+use super::model::{CaseResult, CaseStatus, Counts, Step, SuiteRun};
+use super::{RunContext, ingest, tail_lines};
+use crate::analyze::catalog::Ecosystem;
+use crate::analyze::manifest::DepKind;
+
+/// Virtual environments looked for in the repository, in order.
+const REPO_VENVS: &[&str] = &[".venv", "venv", "env", ".env"];
+
+/// What the probe script reports about an interpreter.
+#[derive(Debug, Default, serde::Deserialize)]
+struct Probe {
+    #[serde(default)]
+    python: String,
+    #[serde(default)]
+    pytest: bool,
+    #[serde(default)]
+    pytest_cov: bool,
+    #[serde(default)]
+    missing: Vec<String>,
+}
+
+/// Prints, as JSON, the interpreter version, whether pytest and pytest-cov import, and
+/// which of the distributions named on the command line are not installed.
+const PROBE: &str = r#"
+import importlib.util, importlib.metadata, json, sys
+def has(m):
+    try:
+        return importlib.util.find_spec(m) is not None
+    except Exception:
+        return False
+missing = []
+for d in sys.argv[1:]:
+    try:
+        importlib.metadata.distribution(d)
+    except Exception:
+        missing.append(d)
+print(json.dumps({"python": sys.version.split()[0], "pytest": has("pytest"),
+                  "pytest_cov": has("pytest_cov"), "missing": missing}))
+"#;
+
+/// Whether there is anything for pytest to run.
+pub fn applies(cx: &RunContext<'_>) -> bool {
+    cx.facts.tests.files.iter().any(|f| f.language == "Python")
+}
+
+pub fn run(cx: &RunContext<'_>) -> SuiteRun {
+    let mut suite = SuiteRun::new("Python", "pytest");
+    let repo = cx.scratch.repo();
+    let Some(python) = environment(cx, &mut suite) else {
+        return suite;
+    };
+    // What the environment has.
+    let declared = declared_distributions(cx);
+    let probe_job = Job::new(&python, &repo, cx.scratch.root())
+        .args(["-I", "-c", PROBE])
+        .args(declared.iter().map(String::as_str));
+    let probe = match exec::run(&with_timeout(probe_job, cx), cx.isolation) {
+        Ok(ran) if ran.success() => {
+            serde_json::from_str::<Probe>(ran.stdout.trim()).unwrap_or_default()
+        }
+        Ok(ran) => {
+            suite.not_run = Some(format!(
+                "the interpreter {} does not start: {}",
+                python.display(),
+                tail_lines(&ran.output(), 3)
+            ));
+            return suite;
+        }
+        Err(e) => {
+            suite.not_run = Some(e);
+            return suite;
+        }
+    };
+    if !probe.python.is_empty() {
+        suite.environment = format!("{} (Python {})", suite.environment, probe.python);
+    }
+    suite.missing_packages = probe.missing;
+    if !probe.pytest {
+        suite.not_run = Some(format!(
+            "pytest is not installed in {}; rerun with --setup to install it into a throwaway environment",
+            python.display()
+        ));
+        return suite;
+    }
+    let out = cx.scratch.out();
+    let junit = out.join("junit.xml");
+    let coverage = out.join("coverage.json");
+    let mut job = Job::new(&python, &repo, cx.scratch.root())
+        .args(["-m", "pytest", "-p", "no:cacheprovider"])
+        .args(["--continue-on-collection-errors", "-v", "-rfE", "--color=no"])
+        .args(["-o", "junit_family=xunit1"])
+        .arg(format!("--junitxml={}", junit.display()))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("COVERAGE_FILE", out.join(".coverage"));
+    if probe.pytest_cov {
+        job = job
+            .arg(format!("--cov={}", repo.display()))
+            .arg(format!("--cov-report=json:{}", coverage.display()))
+            .arg("--cov-report=");
+    }
+    let job = with_timeout(job, cx);
+    let ran = match exec::run(&job, cx.isolation) {
+        Ok(r) => r,
+        Err(e) => {
+            suite.not_run = Some(e);
+            return suite;
+        }
+    };
+    suite.steps.push(Step {
+        command: job.display().replace(&repo.display().to_string(), "."),
+        seconds: ran.duration.as_secs_f64(),
+        exit_code: ran.code,
+        timed_out: ran.timed_out,
+        network: false,
+    });
+    let output = ran.output();
+    suite.output_tail = tail_lines(&output, 40);
+    let mut cases = match read_report(&junit) {
+        Some(text) => ingest::junit::parse(&text).unwrap_or_default(),
+        None => Vec::new(),
+    };
+    if cases.is_empty() {
+        // No report (killed at the time limit, or pytest crashed): what `-v` printed.
+        cases = verbose_cases(&output);
+    }
+    for c in &mut cases {
+        c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
+    }
+    suite.counts = Counts::of(&cases);
+    suite.cases = cases;
+    if !probe.pytest_cov {
+        cx.note(
+            "coverage not measured: pytest-cov is not installed in the test environment (rerun with --setup)",
+        );
+    } else if let Some(text) = read_report(&coverage) {
+        cx.add_coverage(&text, "pytest-cov");
+    } else if !ran.timed_out {
+        cx.note("pytest-cov wrote no coverage report");
+    }
+    suite
+}
+
+fn with_timeout(mut job: Job, cx: &RunContext<'_>) -> Job {
+    job.timeout = cx.timeout;
+    job
+}
+
+/// Reads a report the runner wrote into the scratch directory, capped at 256 MiB.
+pub fn read_report(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > 256 * 1024 * 1024 {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Picks the interpreter: the repository's own virtual environment, else (with
+/// `--setup`) a throwaway one with the project installed, else `python3` on PATH.
+fn environment(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
+    for name in REPO_VENVS {
+        let dir = cx.root.join(name);
+        let python = dir.join("bin/python");
+        if dir.join("pyvenv.cfg").is_file() && exec::is_executable(&python) {
+            suite.environment = format!("the repository's virtual environment {name}/");
+            return Some(python);
+        }
+    }
+    if cx.setup {
+        return build_venv(cx, suite);
+    }
+    match exec::which("python3").or_else(|| exec::which("python")) {
+        Some(p) => {
+            suite.environment = format!("{} from PATH, as installed", p.display());
+            Some(p)
+        }
+        None => {
+            suite.not_run = Some("no Python interpreter (python3) on PATH".into());
+            None
+        }
+    }
+}
+
+/// Creates a virtual environment in the scratch directory and installs pytest,
+/// pytest-cov, the project and its declared runtime and development dependencies.
+/// Installation is the only step with network access.
+fn build_venv(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
+    let Some(python3) = exec::which("python3") else {
+        suite.not_run = Some("no Python interpreter (python3) on PATH to build an environment with".into());
+        return None;
+    };
+    let venv = cx.scratch.root().join("venv");
+    let uv = exec::which("uv");
+    let cache = cx.scratch.root().join("cache");
+    let create = match &uv {
+        Some(uv) => Job::new(uv, &cx.scratch.repo(), cx.scratch.root())
+            .args(["venv", "--quiet", "--python"])
+            .arg(&python3)
+            .arg(&venv)
+            .env("UV_CACHE_DIR", &cache),
+        None => Job::new(&python3, &cx.scratch.repo(), cx.scratch.root())
+            .args(["-m", "venv"])
+            .arg(&venv),
+    };
+    if !setup_step(cx, suite, create) {
+        return None;
+    }
+    let python = venv.join("bin/python");
+    let installer = |packages: &[String]| -> Job {
+        let base = match &uv {
+            Some(uv) => Job::new(uv, &cx.scratch.repo(), cx.scratch.root())
+                .args(["pip", "install", "--quiet", "--python"])
+                .arg(&python)
+                .env("UV_CACHE_DIR", &cache),
+            None => Job::new(&python, &cx.scratch.repo(), cx.scratch.root())
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .env("PIP_CACHE_DIR", &cache),
+        };
+        let mut job = base.args(packages.iter().map(String::as_str));
+        job.network = true;
+        job
+    };
+    if !setup_step(cx, suite, installer(&["pytest".into(), "pytest-cov".into()])) {
+        return None;
+    }
+    let mut packages: Vec<String> = Vec::new();
+    if installable(cx) {
+        packages.push("-e".into());
+        packages.push(cx.scratch.repo().display().to_string());
+    }
+    packages.extend(requirements(cx));
+    if !packages.is_empty() && !setup_step(cx, suite, installer(&packages)) {
+        // pytest is there: run what can run and let the blockers name what is missing.
+        suite.not_run = None;
+        cx.note("installing the project and its dependencies failed; the tests ran without them");
+    }
+    suite.environment = format!(
+        "a throwaway virtual environment built with {} (--setup)",
+        if uv.is_some() { "uv" } else { "venv + pip" }
+    );
+    Some(python)
+}
+
+/// Runs one set-up command; on failure records why and returns false.
+fn setup_step(cx: &RunContext<'_>, suite: &mut SuiteRun, mut job: Job) -> bool {
+    job.timeout = cx.timeout;
+    let scratch = cx.scratch.repo().display().to_string();
+    let command = job.display().replace(&scratch, ".");
+    match exec::run(&job, cx.isolation) {
+        Ok(ran) => {
+            suite.steps.push(Step {
+                command: command.clone(),
+                seconds: ran.duration.as_secs_f64(),
+                exit_code: ran.code,
+                timed_out: ran.timed_out,
+                network: job.network,
+            });
+            if ran.success() {
+                return true;
+            }
+            suite.not_run = Some(format!(
+                "`{command}` failed{}: {}",
+                if ran.timed_out { " (time limit)" } else { "" },
+                tail_lines(&ran.output(), 5)
+            ));
+            false
+        }
+        Err(e) => {
+            suite.not_run = Some(e);
+            false
+        }
+    }
+}
+
+/// Whether the repository root holds an installable Python project.
+fn installable(cx: &RunContext<'_>) -> bool {
+    ["pyproject.toml", "setup.py", "setup.cfg"]
+        .iter()
+        .any(|f| cx.root.join(f).is_file())
+        && cx.facts.manifests.iter().any(|m| {
+            m.ecosystem == Ecosystem::PyPI
+                && !m.path.contains('/')
+                && (m.format != "pyproject.toml" || m.name.is_some())
+        })
+}
+
+/// Declared runtime and development requirements, as `name<spec>` strings.
+fn requirements(cx: &RunContext<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in cx.facts.manifests.iter().filter(|m| m.ecosystem == Ecosystem::PyPI) {
+        for d in &m.dependencies {
+            if !matches!(d.kind, DepKind::Runtime | DepKind::Dev) || d.name.starts_with('-') {
+                continue;
+            }
+            let spec = d.spec.trim();
+            let req = if spec.starts_with(['<', '>', '=', '!', '~', '[', ';', '@']) {
+                format!("{}{spec}", d.name)
+            } else {
+                d.name.clone()
+            };
+            if !out.contains(&req) {
+                out.push(req);
+            }
+        }
+    }
+    out
+}
+
+/// Distribution names the manifests declare for runtime and development.
+fn declared_distributions(cx: &RunContext<'_>) -> Vec<String> {
+    let own: Vec<String> = cx
+        .facts
+        .manifests
+        .iter()
+        .filter_map(|m| m.name.as_ref().map(|n| n.to_ascii_lowercase()))
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for m in cx.facts.manifests.iter().filter(|m| m.ecosystem == Ecosystem::PyPI) {
+        for d in &m.dependencies {
+            let valid = !d.name.is_empty()
+                && d.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            if valid
+                && matches!(d.kind, DepKind::Runtime | DepKind::Dev)
+                && !own.contains(&d.name.to_ascii_lowercase())
+                && !out.contains(&d.name)
+            {
+                out.push(d.name.clone());
+            }
+        }
+    }
+    out.truncate(500);
+    out
+}
+
+/// Cases from `pytest -v` lines (`tests/test_x.py::test_y PASSED`), used when no JUnit
+/// report was written. A final node id without a result is the test that was running
+/// when the run was stopped.
+fn verbose_cases(output: &str) -> Vec<CaseResult> {
+    let mut out = Vec::new();
+    for line in output.lines() {
+        let line = line.trim_end();
+        let Some((file, rest)) = line.split_once("::") else {
+            continue;
+        };
+        if !file.ends_with(".py") || file.contains(' ') {
+            continue;
+        }
+        let mut words = rest.split_whitespace();
+        let Some(name) = words.next() else { continue };
+        let status = match words.next() {
+            Some("PASSED") | Some("XFAIL") | Some("XPASS") => CaseStatus::Passed,
+            Some("FAILED") => CaseStatus::Failed,
+            Some("ERROR") => CaseStatus::Errored,
+            Some("SKIPPED") => CaseStatus::Skipped,
+            _ => continue,
+        };
+        out.push(case(file, name, status));
+    }
+    out
+}
+
+/// The test that was running when the output stopped: the last `file.py::name` line
+/// with no result after it.
+pub fn running_at_end(output: &str) -> Option<(String, String)> {
+    let last = output
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty() && !l.starts_with("[…"))?;
+    let (file, rest) = last.split_once("::")?;
+    let mut words = rest.split_whitespace();
+    let name = words.next()?;
+    (file.ends_with(".py") && words.next().is_none()).then(|| (file.to_string(), name.to_string()))
+}
+
+fn case(file: &str, name: &str, status: CaseStatus) -> CaseResult {
+    CaseResult {
+        file: Some(file.to_string()),
+        classname: String::new(),
+        name: name.to_string(),
+        line: None,
+        status,
+        message: String::new(),
+        detail: String::new(),
+        seconds: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verbose_output_gives_cases_and_the_test_left_running() {
+        let out = "tests/test_a.py::test_one PASSED                    [ 50%]\n\
+                   tests/test_a.py::test_two FAILED                    [ 75%]\n\
+                   tests/test_loop.py::test_forever ";
+        let cases = verbose_cases(out);
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[1].status, CaseStatus::Failed);
+        assert_eq!(
+            running_at_end(out),
+            Some(("tests/test_loop.py".into(), "test_forever".into()))
+        );
+        assert_eq!(running_at_end("tests/test_a.py::test_one PASSED"), None);
+    }
+}

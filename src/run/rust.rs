@@ -1,0 +1,117 @@
+//! Rust: `cargo test` (cargo-nextest with a JUnit report when installed; coverage with
+//! cargo-llvm-cov when installed, else unknown), offline unless `--setup` fetched.
+
+use super::exec::{self, Job};
+use super::model::{Counts, Step, SuiteRun};
+use super::{RunContext, ingest, python::read_report, tail_lines};
+
+pub fn applies(cx: &RunContext<'_>) -> bool {
+    cx.inventory.file("Cargo.toml").is_some()
+}
+
+pub fn run(cx: &RunContext<'_>) -> SuiteRun {
+    let mut suite = SuiteRun::new("Rust", "cargo test");
+    let Some(cargo) = exec::which("cargo") else {
+        suite.not_run = Some("cargo is not on PATH".into());
+        return suite;
+    };
+    let repo = cx.scratch.repo();
+    let out = cx.scratch.out();
+    let target = cx.scratch.root().join("target");
+    let mut cargo_home = None;
+    suite.environment = "the installed Rust toolchain, offline, dependencies from the local cargo cache".into();
+    if cx.setup {
+        // A private cargo home: downloads land in the scratch directory.
+        let home = cx.scratch.root().join("cargo-home");
+        let mut fetch = Job::new(&cargo, &repo, cx.scratch.root())
+            .arg("fetch")
+            .env("CARGO_HOME", &home);
+        fetch.network = true;
+        fetch.timeout = cx.timeout;
+        let ran = exec::run(&fetch, cx.isolation);
+        let ok = ran.as_ref().is_ok_and(|r| r.success());
+        if let Ok(r) = &ran {
+            suite.steps.push(step(&fetch, r, &repo));
+        }
+        if !ok {
+            suite.not_run = Some(format!(
+                "`cargo fetch` failed: {}",
+                ran.map(|r| tail_lines(&r.output(), 5)).unwrap_or_else(|e| e)
+            ));
+            return suite;
+        }
+        suite.environment = "the installed Rust toolchain, dependencies fetched by `cargo fetch` (--setup)".into();
+        cargo_home = Some(home);
+    }
+    let nextest = exec::which("cargo-nextest").is_some();
+    let llvm_cov = exec::which("cargo-llvm-cov").is_some();
+    let lcov = out.join("lcov.info");
+    let config = out.join("nextest.toml");
+    let mut job = Job::new(&cargo, &repo, cx.scratch.root())
+        .env("CARGO_TARGET_DIR", &target)
+        .env("CARGO_TERM_COLOR", "never");
+    if let Some(home) = &cargo_home {
+        job = job.env("CARGO_HOME", home);
+    }
+    if llvm_cov {
+        job = job.arg("llvm-cov");
+    }
+    if nextest
+        && std::fs::write(
+            &config,
+            "[profile.greenlight]\nfail-fast = false\n[profile.greenlight.junit]\npath = \"junit.xml\"\n",
+        )
+        .is_ok()
+    {
+        suite.runner = "cargo nextest".into();
+        job = job
+            .args(["nextest", "run", "--profile", "greenlight", "--config-file"])
+            .arg(&config);
+    } else {
+        job = job.args(["test", "--no-fail-fast"]);
+    }
+    job = job.args(["--workspace", "--offline"]);
+    if llvm_cov {
+        job = job.args(["--lcov", "--output-path"]).arg(&lcov);
+    }
+    job.timeout = cx.timeout;
+    let ran = match exec::run(&job, cx.isolation) {
+        Ok(r) => r,
+        Err(e) => {
+            suite.not_run = Some(e);
+            return suite;
+        }
+    };
+    suite.steps.push(step(&job, &ran, &repo));
+    let output = ran.output();
+    suite.output_tail = tail_lines(&output, 40);
+    let junit = target.join("nextest/greenlight/junit.xml");
+    let mut cases = match read_report(&junit) {
+        Some(text) if suite.runner == "cargo nextest" => ingest::junit::parse(&text).unwrap_or_default(),
+        _ => ingest::libtest::parse(&output),
+    };
+    for c in &mut cases {
+        c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
+    }
+    suite.counts = Counts::of(&cases);
+    suite.cases = cases;
+    if llvm_cov {
+        match read_report(&lcov) {
+            Some(text) => cx.add_coverage(&text, "cargo llvm-cov"),
+            None => cx.note("cargo llvm-cov wrote no coverage report"),
+        }
+    } else {
+        cx.note("Rust coverage not measured: cargo-llvm-cov is not installed (cargo install cargo-llvm-cov)");
+    }
+    suite
+}
+
+pub(super) fn step(job: &Job, ran: &exec::Ran, repo: &std::path::Path) -> Step {
+    Step {
+        command: job.display().replace(&repo.display().to_string(), "."),
+        seconds: ran.duration.as_secs_f64(),
+        exit_code: ran.code,
+        timed_out: ran.timed_out,
+        network: job.network,
+    }
+}

@@ -1,0 +1,374 @@
+//! The dynamic phase end to end: `greenlight audit --run-tests` on fixture projects
+//! under `tests/fixtures/run/`, in the bubblewrap sandbox, with pytest and pytest-cov.
+//! These tests need bubblewrap, python3, pytest and pytest-cov (`.ci/run` installs
+//! them); without them they fail, unless GREENLIGHT_SKIP_RUN_TESTS=1 says to skip.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::{audit_json, fixtures};
+
+/// Whether the machine can run these tests; panics with what to install otherwise.
+fn ready() -> bool {
+    let bwrap = std::process::Command::new("bwrap")
+        .args(["--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    let pytest = std::process::Command::new("python3")
+        .args(["-c", "import pytest, pytest_cov"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if bwrap && pytest {
+        return true;
+    }
+    if std::env::var_os("GREENLIGHT_SKIP_RUN_TESTS").is_some() {
+        eprintln!("skipped: bubblewrap or pytest/pytest-cov missing (GREENLIGHT_SKIP_RUN_TESTS)");
+        return false;
+    }
+    panic!(
+        "these tests need bubblewrap (apt install bubblewrap), python3 with pytest and pytest-cov (pip install pytest pytest-cov); set GREENLIGHT_SKIP_RUN_TESTS=1 to skip them"
+    );
+}
+
+/// A copy of a run fixture in a fresh directory, so the test can check that the
+/// original checkout is left untouched.
+fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("run").join(name), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every path under `root`, relative, sorted.
+fn listing(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            out.push(p.strip_prefix(root).unwrap().to_path_buf());
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn run_of(json: &Value) -> &Value {
+    &json["tests"]["run"]
+}
+
+fn check<'a>(json: &'a Value, id: &str) -> &'a Value {
+    json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+}
+
+fn findings_of<'a>(json: &'a Value, id: &str) -> Vec<&'a Value> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == id)
+        .collect()
+}
+
+fn locations(v: &Value) -> Vec<String> {
+    v["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| Some(format!("{}:{}", e["path"].as_str()?, e["line"])))
+        .collect()
+}
+
+#[test]
+fn a_passing_suite_reports_coverage_exactly_as_coverage_py() {
+    if !ready() {
+        return;
+    }
+    let dir = copy_fixture("py-pass");
+    let before = listing(dir.path());
+    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = run_of(&json);
+    assert_eq!(run["counts"]["collected"], 4);
+    assert_eq!(run["counts"]["passed"], 4);
+    let suite = &run["suites"][0];
+    assert_eq!(suite["runner"], "pytest");
+    assert!(suite["steps"][0]["command"].as_str().unwrap().contains("-m pytest"));
+    // The figures coverage.py itself reports for these files.
+    let files = run["coverage"]["files"].as_array().unwrap();
+    let file = |p: &str| files.iter().find(|f| f["path"] == p).unwrap();
+    assert_eq!(file("ledger/accounts.py")["statements"], 28);
+    assert_eq!(file("ledger/accounts.py")["covered"], 17);
+    assert_eq!(file("ledger/accounts.py")["percent"], 60.714285714285715);
+    assert_eq!(file("ledger/report.py")["percent"], 50.0);
+    assert_eq!(run["overall"]["covered"], 21);
+    assert_eq!(run["overall"]["statements"], 36);
+    // The critical module (from greenlight.toml) with its uncovered functions.
+    let modules = run["modules"].as_array().unwrap();
+    let accounts = modules
+        .iter()
+        .find(|m| m["path"] == "ledger/accounts.py")
+        .unwrap();
+    assert_eq!(accounts["critical"], "named critical in the policy");
+    let uncovered: Vec<(&str, u64, u64)> = accounts["uncovered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["name"].as_str().unwrap(),
+                u["line"].as_u64().unwrap(),
+                u["end_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        uncovered,
+        vec![
+            ("transfer", 26, 32),
+            ("close", 35, 39),
+            ("Account.withdraw", 19, 23)
+        ]
+    );
+    let suggested: Vec<&str> = accounts["suggested"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(suggested.contains(&"test_transfer_success"), "{suggested:?}");
+    assert!(suggested.contains(&"test_transfer_handles_insufficient_funds"));
+    assert!(suggested.contains(&"test_close_raises_value_error"));
+    assert_eq!(accounts["test_file"], "tests/test_accounts.py");
+    // Criteria use the measured values.
+    let criteria = json["criteria"].as_array().unwrap();
+    let crit = |id: &str| criteria.iter().find(|c| c["id"] == id).unwrap();
+    assert_eq!(crit("global-coverage")["met"], false);
+    assert_eq!(
+        crit("global-coverage")["actual"],
+        "58.3% (21 of 36 statements)"
+    );
+    assert_eq!(crit("critical-coverage")["met"], false);
+    assert_eq!(check(&json, "tests.run")["status"], "pass");
+    assert_eq!(check(&json, "tests.coverage")["status"], "partial");
+    let critical = findings_of(&json, "tests.critical-coverage");
+    assert_eq!(critical.len(), 1);
+    assert!(locations(critical[0]).contains(&"ledger/accounts.py:26".to_string()));
+    // Nothing was written into the checkout: no bytecode, no .coverage, no cache.
+    assert_eq!(listing(dir.path()), before);
+}
+
+#[test]
+fn blockers_are_classified_once_per_root_cause() {
+    if !ready() {
+        return;
+    }
+    let dir = copy_fixture("py-blocked");
+    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let blockers = run_of(&json)["blockers"].as_array().unwrap();
+    let find = |kind: &str| {
+        blockers
+            .iter()
+            .find(|b| b["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} blocker in {blockers:#?}"))
+    };
+    let internal = find("missing-internal-module");
+    assert_eq!(internal["subject"], "shop.checkout");
+    assert_eq!(
+        internal["tests"],
+        serde_json::json!(["tests/test_checkout.py", "tests/test_receipts.py"])
+    );
+    let absent = internal["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|e| e["absent"].as_str())
+        .unwrap();
+    assert!(absent.contains("shop/checkout.py"), "{absent}");
+    let declared = find("missing-declared-package");
+    assert_eq!(declared["subject"], "humanize");
+    let at = locations(declared);
+    assert!(at.contains(&"shop/pretty.py:3".to_string()), "{at:?}");
+    assert!(at.contains(&"pyproject.toml:4".to_string()), "{at:?}");
+    let undeclared = find("missing-undeclared-package");
+    assert_eq!(undeclared["subject"], "stripe");
+    assert!(locations(undeclared).contains(&"tests/test_payments.py:1".to_string()));
+    let fixture = find("fixture-error");
+    assert_eq!(fixture["subject"], "database");
+    assert!(locations(fixture).contains(&"tests/test_db.py:1".to_string()));
+    let signature = find("signature-mismatch");
+    assert_eq!(signature["subject"], "total");
+    let at = locations(signature);
+    assert!(at.contains(&"tests/test_cart.py:9".to_string()), "{at:?}");
+    assert!(at.contains(&"shop/cart.py:4".to_string()), "{at:?}");
+    assert_eq!(blockers.len(), 5, "{blockers:#?}");
+    // One root cause, one finding: the static predictions the run confirmed are not
+    // repeated by the static checks.
+    let repeated: Vec<&Value> = ["tests.import-errors", "tests.signature-mismatch"]
+        .iter()
+        .flat_map(|id| findings_of(&json, id))
+        .collect();
+    assert!(repeated.is_empty(), "{repeated:#?}");
+    assert_eq!(findings_of(&json, "tests.run").len(), 5);
+    assert_eq!(check(&json, "tests.run")["status"], "fail");
+}
+
+#[test]
+fn a_hanging_test_is_killed_at_the_time_limit_and_named() {
+    if !ready() {
+        return;
+    }
+    let dir = copy_fixture("py-timeout");
+    let start = Instant::now();
+    let (json, out) = audit_json(dir.path(), &["--run-tests", "--test-timeout", "4s"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(start.elapsed() < Duration::from_secs(60));
+    let run = run_of(&json);
+    assert_eq!(run["suites"][0]["steps"][0]["timed_out"], true);
+    let blocker = &run["blockers"][0];
+    assert_eq!(blocker["kind"], "timeout");
+    assert_eq!(blocker["subject"], "tests/test_loop.py::test_waits_forever");
+    assert_eq!(locations(blocker), vec!["tests/test_loop.py:5".to_string()]);
+    // What finished before the hang is still reported.
+    assert_eq!(run["counts"]["passed"], 1);
+}
+
+/// Prepares the sandbox fixture: the port of a listening socket and the directory the
+/// test will try to write into (the checkout itself unless given).
+fn sandbox_fixture(origin: Option<&Path>) -> (tempfile::TempDir, std::net::TcpListener) {
+    let dir = copy_fixture("py-sandbox");
+    let origin = origin.unwrap_or(dir.path()).to_path_buf();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    fs::write(dir.path().join("tests/port.txt"), port.to_string()).unwrap();
+    fs::write(
+        dir.path().join("tests/origin.txt"),
+        origin.display().to_string(),
+    )
+    .unwrap();
+    (dir, listener)
+}
+
+fn case_status<'a>(json: &'a Value, name: &str) -> &'a str {
+    run_of(json)["suites"][0]["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .and_then(|c| c["status"].as_str())
+        .unwrap_or_else(|| panic!("no case {name}"))
+}
+
+#[test]
+fn the_sandbox_has_no_network_and_cannot_write_outside_its_copy() {
+    if !ready() {
+        return;
+    }
+    let (dir, _listener) = sandbox_fixture(None);
+    let before = listing(dir.path());
+    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        run_of(&json)["isolation"]
+            .as_str()
+            .unwrap()
+            .starts_with("bubblewrap")
+    );
+    assert_eq!(case_status(&json, "test_connects_to_a_local_server"), "failed");
+    assert_eq!(
+        case_status(&json, "test_writes_into_the_original_checkout"),
+        "failed"
+    );
+    assert_eq!(case_status(&json, "test_writes_inside_its_copy"), "passed");
+    assert_eq!(listing(dir.path()), before);
+}
+
+#[test]
+fn without_the_sandbox_the_same_tests_reach_out() {
+    if !ready() {
+        return;
+    }
+    // The control experiment: the fixture's tests can pass, so their failure under
+    // the sandbox is the sandbox's doing.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (dir, _listener) = sandbox_fixture(Some(elsewhere.path()));
+    let (json, out) = audit_json(dir.path(), &["--run-tests", "--no-sandbox"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        run_of(&json)["isolation"]
+            .as_str()
+            .unwrap()
+            .starts_with("none (--no-sandbox)")
+    );
+    assert_eq!(case_status(&json, "test_connects_to_a_local_server"), "passed");
+    assert_eq!(
+        case_status(&json, "test_writes_into_the_original_checkout"),
+        "passed"
+    );
+    assert!(elsewhere.path().join("ESCAPED").is_file());
+}
+
+#[test]
+fn without_bubblewrap_tests_are_not_run_unless_asked() {
+    let dir = copy_fixture("py-pass");
+    let out = crate::support::greenlight()
+        .args(["audit", dir.path().to_str().unwrap(), "--run-tests"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bubblewrap") && err.contains("--no-sandbox"), "{err}");
+}
+
+#[test]
+fn setup_builds_a_throwaway_environment() {
+    if !ready() {
+        return;
+    }
+    if std::env::var_os("GREENLIGHT_SKIP_NETWORK_TESTS").is_some() {
+        return;
+    }
+    let dir = copy_fixture("py-pass");
+    let before = listing(dir.path());
+    let (json, out) = audit_json(dir.path(), &["--run-tests", "--setup"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let suite = &run_of(&json)["suites"][0];
+    assert!(
+        suite["environment"]
+            .as_str()
+            .unwrap()
+            .starts_with("a throwaway virtual environment"),
+        "{suite:#}"
+    );
+    let steps = suite["steps"].as_array().unwrap();
+    assert!(steps.iter().any(|s| s["network"] == true));
+    assert_eq!(steps.last().unwrap()["network"], false);
+    assert_eq!(run_of(&json)["counts"]["passed"], 4);
+    assert_eq!(run_of(&json)["overall"]["covered"], 21);
+    assert_eq!(listing(dir.path()), before);
+}
