@@ -19,7 +19,11 @@ pub struct CriticalModule {
     pub reason: String,
 }
 
-pub fn critical_modules(inventory: &Inventory, facts: &Facts, policy: &Policy) -> Vec<CriticalModule> {
+pub fn critical_modules(
+    inventory: &Inventory,
+    facts: &Facts,
+    policy: &Policy,
+) -> Vec<CriticalModule> {
     if !policy.critical.is_empty() {
         let mut b = globset::GlobSetBuilder::new();
         for g in &policy.critical {

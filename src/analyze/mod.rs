@@ -6,8 +6,8 @@
 
 pub mod catalog;
 pub mod ci;
-pub mod critical;
 pub mod container;
+pub mod critical;
 pub mod docs;
 pub mod manifest;
 pub mod python;

@@ -116,7 +116,11 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         "s" | "sec" => n,
         "m" | "min" => n.saturating_mul(60),
         "h" => n.saturating_mul(3600),
-        _ => return Err(format!("`{text}` is not a duration: use seconds, or 90s, 10m, 1h")),
+        _ => {
+            return Err(format!(
+                "`{text}` is not a duration: use seconds, or 90s, 10m, 1h"
+            ));
+        }
     };
     if seconds == 0 {
         return Err("the test timeout must be at least one second".into());

@@ -562,7 +562,12 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
         let _ = writeln!(o, "**Sandbox:** {}\n", esc(&run.isolation));
     }
     for suite in &run.suites {
-        let _ = writeln!(o, "### Test run: {} ({})\n", esc(&suite.runner), esc(&suite.language));
+        let _ = writeln!(
+            o,
+            "### Test run: {} ({})\n",
+            esc(&suite.runner),
+            esc(&suite.language)
+        );
         if !suite.environment.is_empty() {
             let _ = writeln!(o, "**Environment:** {}\n", esc(&suite.environment));
         }
@@ -573,7 +578,9 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
                 let exit = if s.timed_out {
                     "killed (time limit)".to_string()
                 } else {
-                    s.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "killed".into())
+                    s.exit_code
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "killed".into())
                 };
                 let _ = writeln!(
                     o,
@@ -581,7 +588,11 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
                     code(&s.command),
                     s.seconds,
                     exit,
-                    if s.network { "yes (installation)" } else { "no" }
+                    if s.network {
+                        "yes (installation)"
+                    } else {
+                        "no"
+                    }
                 );
             }
             let _ = writeln!(o);
@@ -601,20 +612,33 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
             "**Result:** {icon} {} collected — {}{}\n",
             c.collected,
             c.describe(),
-            if suite.timed_out() { " (killed at the time limit)" } else { "" }
+            if suite.timed_out() {
+                " (killed at the time limit)"
+            } else {
+                ""
+            }
         );
         if !suite.missing_packages.is_empty() {
             let _ = writeln!(
                 o,
                 "**Declared but not installed in the environment:** {}\n",
-                suite.missing_packages.iter().map(|p| code(p)).collect::<Vec<_>>().join(", ")
+                suite
+                    .missing_packages
+                    .iter()
+                    .map(|p| code(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         let mut per_file: std::collections::BTreeMap<String, crate::run::Counts> =
             std::collections::BTreeMap::new();
         for case in &suite.cases {
             let key = case.file.clone().unwrap_or_else(|| {
-                if case.classname.is_empty() { "(unattributed)".into() } else { case.classname.clone() }
+                if case.classname.is_empty() {
+                    "(unattributed)".into()
+                } else {
+                    case.classname.clone()
+                }
             });
             let e = per_file.entry(key).or_default();
             e.collected += 1;
@@ -626,17 +650,30 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
             }
         }
         if !per_file.is_empty() {
-            let _ = writeln!(o, "| Test file | Collected | Passed | Failed | Errors | Skipped |");
-            let _ = writeln!(o, "|-----------|----------:|-------:|-------:|-------:|--------:|");
+            let _ = writeln!(
+                o,
+                "| Test file | Collected | Passed | Failed | Errors | Skipped |"
+            );
+            let _ = writeln!(
+                o,
+                "|-----------|----------:|-------:|-------:|-------:|--------:|"
+            );
             let mut rows: Vec<_> = per_file.iter().collect();
             rows.sort_by(|a, b| {
-                (b.1.failed + b.1.errored).cmp(&(a.1.failed + a.1.errored)).then(a.0.cmp(b.0))
+                (b.1.failed + b.1.errored)
+                    .cmp(&(a.1.failed + a.1.errored))
+                    .then(a.0.cmp(b.0))
             });
             for (file, n) in rows.iter().take(40) {
                 let _ = writeln!(
                     o,
                     "| {} | {} | {} | {} | {} | {} |",
-                    code(file), n.collected, n.passed, n.failed, n.errored, n.skipped
+                    code(file),
+                    n.collected,
+                    n.passed,
+                    n.failed,
+                    n.errored,
+                    n.skipped
                 );
             }
             if rows.len() > 40 {
@@ -647,7 +684,11 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
         let troubled = suite.timed_out() || suite.counts.errored > 0 || suite.counts.collected == 0;
         if troubled && !suite.output_tail.is_empty() {
             let tail = crate::run::tail_lines(&suite.output_tail, 15);
-            let _ = writeln!(o, "Last lines of output:\n\n{}\n", fenced(&crate::model::redact(&tail)));
+            let _ = writeln!(
+                o,
+                "Last lines of output:\n\n{}\n",
+                fenced(&crate::model::redact(&tail))
+            );
         }
     }
     if !run.blockers.is_empty() {
@@ -669,7 +710,7 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
                 let _ = writeln!(
                     o,
                     "   - Affects {}: {}{}",
-                    plural(b.tests.len(), "test file", "test files"),
+                    b.affected(),
                     shown.join(", "),
                     if b.tests.len() > 8 { ", …" } else { "" }
                 );
@@ -682,7 +723,11 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
         let _ = writeln!(
             o,
             "**Overall:** {} **{:.1}%** of production code ({} of {} statements; threshold {}%) — from {} ({}).\n",
-            if overall.percent >= threshold { "✅" } else { "❌" },
+            if overall.percent >= threshold {
+                "✅"
+            } else {
+                "❌"
+            },
             overall.percent,
             overall.covered,
             overall.statements,
@@ -694,20 +739,42 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
             let _ = writeln!(
                 o,
                 "{} have no coverage data (never imported while the tests ran).\n",
-                plural(overall.files_without_data, "production file", "production files")
+                plural(
+                    overall.files_without_data,
+                    "production file",
+                    "production files"
+                )
             );
         }
-        let _ = writeln!(o, "| Module | Statements | Coverage | Status | Missing areas |");
-        let _ = writeln!(o, "|--------|-----------:|---------:|--------|---------------|");
+        let _ = writeln!(
+            o,
+            "| Module | Statements | Coverage | Status | Missing areas |"
+        );
+        let _ = writeln!(
+            o,
+            "|--------|-----------:|---------:|--------|---------------|"
+        );
         for m in run.modules.iter().take(40) {
-            let bar = if m.critical.is_some() { critical_threshold } else { threshold };
-            let status = if m.percent >= bar { "✅ PASS" } else { "❌ FAIL" };
+            let bar = if m.critical.is_some() {
+                critical_threshold
+            } else {
+                threshold
+            };
+            let status = if m.percent >= bar {
+                "✅ PASS"
+            } else {
+                "❌ FAIL"
+            };
             let areas: Vec<String> = m.uncovered.iter().take(4).map(|u| u.name.clone()).collect();
             let _ = writeln!(
                 o,
                 "| {}{} | {} | **{:.1}%** | {} | {} |",
                 code(&m.path),
-                if m.critical.is_some() { " (critical)" } else { "" },
+                if m.critical.is_some() {
+                    " (critical)"
+                } else {
+                    ""
+                },
                 m.statements,
                 m.percent,
                 status,
@@ -718,8 +785,11 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
             let _ = writeln!(o, "| … {} more modules | | | | |", run.modules.len() - 40);
         }
         let _ = writeln!(o);
-        let critical: Vec<&crate::run::ModuleCoverage> =
-            run.modules.iter().filter(|m| m.critical.is_some()).collect();
+        let critical: Vec<&crate::run::ModuleCoverage> = run
+            .modules
+            .iter()
+            .filter(|m| m.critical.is_some())
+            .collect();
         if !critical.is_empty() || !run.critical_without_data.is_empty() {
             let _ = writeln!(o, "### Critical modules\n");
         }
@@ -730,13 +800,29 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
                 "#### {} {} ({})\n",
                 if ok { "✅" } else { "❌" },
                 code(&m.path),
-                if ok { "MEETS THE THRESHOLD" } else { "BELOW THRESHOLD" }
+                if ok {
+                    "MEETS THE THRESHOLD"
+                } else {
+                    "BELOW THRESHOLD"
+                }
             );
-            let _ = writeln!(o, "- **Why critical**: {}", esc(m.critical.as_deref().unwrap_or("")));
+            let _ = writeln!(
+                o,
+                "- **Why critical**: {}",
+                esc(m.critical.as_deref().unwrap_or(""))
+            );
             let _ = writeln!(o, "- **Expected**: ≥ {critical_threshold}%");
-            let _ = writeln!(o, "- **Actual**: {:.1}% ({} of {} statements)", m.percent, m.covered, m.statements);
+            let _ = writeln!(
+                o,
+                "- **Actual**: {:.1}% ({} of {} statements)",
+                m.percent, m.covered, m.statements
+            );
             if !ok {
-                let _ = writeln!(o, "- **Gap**: {:.1} percentage points", critical_threshold - m.percent);
+                let _ = writeln!(
+                    o,
+                    "- **Gap**: {:.1} percentage points",
+                    critical_threshold - m.percent
+                );
             }
             if !m.uncovered.is_empty() {
                 let _ = writeln!(o, "- **Missing coverage**:");

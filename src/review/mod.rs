@@ -418,7 +418,10 @@ fn criteria(
             Some((_, o)) => Criterion {
                 id: "global-coverage".into(),
                 requirement,
-                actual: format!("{:.1}% ({} of {} statements)", o.percent, o.covered, o.statements),
+                actual: format!(
+                    "{:.1}% ({} of {} statements)",
+                    o.percent, o.covered, o.statements
+                ),
                 met: Some(o.percent >= t.coverage),
                 gap: (o.percent < t.coverage)
                     .then(|| format!("{:.1} points below", t.coverage - o.percent)),
@@ -433,10 +436,11 @@ fn criteria(
         });
     }
     if t.critical_coverage > 0.0 {
-        let modules: Vec<String> = crate::analyze::critical::critical_modules(inventory, facts, policy)
-            .into_iter()
-            .map(|c| c.path)
-            .collect();
+        let modules: Vec<String> =
+            crate::analyze::critical::critical_modules(inventory, facts, policy)
+                .into_iter()
+                .map(|c| c.path)
+                .collect();
         let requirement = format!("Critical-module coverage ≥ {}%", t.critical_coverage);
         out.push(match measured {
             Some((r, _)) => {
@@ -446,12 +450,18 @@ fn criteria(
                     .iter()
                     .filter(|m| m.percent < t.critical_coverage)
                     .map(|m| format!("{} {:.0}%", m.path, m.percent))
-                    .chain(r.critical_without_data.iter().map(|(p, _)| format!("{p} no data")))
+                    .chain(
+                        r.critical_without_data
+                            .iter()
+                            .map(|(p, _)| format!("{p} no data")),
+                    )
                     .collect();
                 let lowest = critical
                     .iter()
                     .map(|m| m.percent)
-                    .fold(None, |acc: Option<f64>, p| Some(acc.map_or(p, |a| a.min(p))));
+                    .fold(None, |acc: Option<f64>, p| {
+                        Some(acc.map_or(p, |a| a.min(p)))
+                    });
                 let total = critical.len() + r.critical_without_data.len();
                 Criterion {
                     id: "critical-coverage".into(),
@@ -468,8 +478,12 @@ fn criteria(
                         format!("{} of {} below: {}", below.len(), total, below.join(", "))
                     },
                     met: (total > 0).then_some(below.is_empty()),
-                    gap: (!below.is_empty())
-                        .then(|| format!("{} below the threshold", plural(below.len(), "module", "modules"))),
+                    gap: (!below.is_empty()).then(|| {
+                        format!(
+                            "{} below the threshold",
+                            plural(below.len(), "module", "modules")
+                        )
+                    }),
                 }
             }
             None => Criterion {

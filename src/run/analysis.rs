@@ -37,7 +37,11 @@ pub fn analyse(
     let production: Vec<&FileCoverage> = coverage
         .files
         .iter()
-        .filter(|f| inventory.file(&f.path).is_some_and(|r| r.kind == FileKind::Source))
+        .filter(|f| {
+            inventory
+                .file(&f.path)
+                .is_some_and(|r| r.kind == FileKind::Source)
+        })
         .collect();
     let statements: u32 = production.iter().map(|f| f.statements).sum();
     let covered: u32 = production.iter().map(|f| f.covered).sum();
@@ -172,7 +176,10 @@ fn test_file_for(path: &str, inventory: &Inventory, facts: &Facts) -> String {
         .next()
         .and_then(|n| n.rsplit_once('.').map(|(s, _)| s))
         .unwrap_or(path);
-    if let Ok(index) = inventory.files.binary_search_by(|f| f.path.as_str().cmp(path)) {
+    if let Ok(index) = inventory
+        .files
+        .binary_search_by(|f| f.path.as_str().cmp(path))
+    {
         let importer = facts.python.imports.iter().find_map(|c| {
             let f = inventory.files.get(c.file)?;
             let hit = matches!(c.class, ImportClass::Internal { file } if file == index);
@@ -191,7 +198,11 @@ fn test_file_for(path: &str, inventory: &Inventory, facts: &Facts) -> String {
 
 /// Tests in the style a reviewer writes: `test_<function>_success`, then one per
 /// exception the function raises or handles.
-fn suggest(path: &str, uncovered: &[UncoveredFunction], inventory: &Inventory) -> Vec<SuggestedTest> {
+fn suggest(
+    path: &str,
+    uncovered: &[UncoveredFunction],
+    inventory: &Inventory,
+) -> Vec<SuggestedTest> {
     let file = inventory.file(path);
     let mut out = Vec::new();
     for u in uncovered {
@@ -209,7 +220,11 @@ fn suggest(path: &str, uncovered: &[UncoveredFunction], inventory: &Inventory) -
             behaviour: format!(
                 "success path: call `{}` with valid input and assert its result{}",
                 u.name,
-                if u.never_run() { " (no test runs it today)" } else { "" }
+                if u.never_run() {
+                    " (no test runs it today)"
+                } else {
+                    ""
+                }
             ),
         });
         let mut raised: Vec<String> = Vec::new();
@@ -261,7 +276,10 @@ fn snake(name: &str) -> String {
         if c.is_ascii_uppercase() && i > 0 {
             let prev = chars.get(i - 1).copied().unwrap_or('_');
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower) {
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
                 out.push('_');
             }
         }

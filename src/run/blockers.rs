@@ -17,17 +17,18 @@ use crate::repo::Inventory;
 static MISSING_MODULE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?:ModuleNotFoundError|ImportError): No module named '([\w.]+)'").ok()
 });
-static MISSING_NAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"ImportError: cannot import name '(\w+)' from '([\w.]+)'").ok()
-});
+static MISSING_NAME: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"ImportError: cannot import name '(\w+)' from '([\w.]+)'").ok());
 static SYNTAX: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r#"(?s)File "([^"\n]+\.py)", line (\d+).*?\b((?:Syntax|Indentation|Tab)Error: [^\n]*)"#).ok()
+    Regex::new(
+        r#"(?s)File "([^"\n]+\.py)", line (\d+).*?\b((?:Syntax|Indentation|Tab)Error: [^\n]*)"#,
+    )
+    .ok()
 });
 static FIXTURE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"fixture '(\w+)' not found").ok());
-static FIXTURE_AT: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?m)^file (\S+\.py), line (\d+)").ok()
-});
+static FIXTURE_AT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?m)^file (\S+\.py), line (\d+)").ok());
 static SIGNATURE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
         r"TypeError: ([\w.]+)\(\) (got an unexpected keyword argument '\w+'|missing \d+ required (?:positional|keyword-only) arguments?: [^\n]*|takes (?:from )?\d+ (?:to \d+ )?positional arguments? but \d+ (?:were|was) given|got multiple values for argument '\w+')",
@@ -36,9 +37,7 @@ static SIGNATURE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 static FRAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r#"(?m)^\s*(?:File "([^"\n]+\.py)", line (\d+)|([^\s:"]+\.py):(\d+):)"#).ok()
 });
-static E_LINE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?m)^E\s+(\S.*)$").ok());
-
+static E_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?m)^E\s+(\S.*)$").ok());
 
 /// Blockers of every suite, grouped by root cause.
 pub fn classify(run: &TestRun, inventory: &Inventory, facts: &Facts) -> Vec<Blocker> {
@@ -81,13 +80,16 @@ pub fn classify(run: &TestRun, inventory: &Inventory, facts: &Facts) -> Vec<Bloc
             add(timeout(suite, inventory));
         }
         for case in &suite.cases {
-            if !matches!(case.status, CaseStatus::Errored | CaseStatus::Failed) {
+            if !matches!(case.status, CaseStatus::Errored | CaseStatus::Failed)
+                || case.message == super::python::TIMED_OUT
+            {
                 continue;
             }
-            let test = case
-                .file
-                .clone()
-                .unwrap_or_else(|| format!("{} {}", case.classname, case.name).trim().to_string());
+            let test = case.file.clone().unwrap_or_else(|| {
+                format!("{} {}", case.classname, case.name)
+                    .trim()
+                    .to_string()
+            });
             let text = format!("{}\n{}", case.message, case.detail);
             if let Some(mut b) = python_blocker(&text, inventory, facts) {
                 b.tests.push(test);
@@ -98,7 +100,11 @@ pub fn classify(run: &TestRun, inventory: &Inventory, facts: &Facts) -> Vec<Bloc
                     kind: BlockerKind::OtherError,
                     subject: message.clone(),
                     message,
-                    evidence: frames(&text, inventory).into_iter().last().into_iter().collect(),
+                    evidence: frames(&text, inventory)
+                        .into_iter()
+                        .last()
+                        .into_iter()
+                        .collect(),
                     tests: vec![test],
                 });
             }
@@ -235,7 +241,10 @@ fn missing_module(
     let mut evidence: Vec<Evidence> = at.into_iter().collect();
     if internal_top(module, facts) {
         evidence.push(Evidence::absent(
-            format!("module {module} ({})", expected_path(module, inventory, facts)),
+            format!(
+                "module {module} ({})",
+                expected_path(module, inventory, facts)
+            ),
             "the repository",
         ));
         return Blocker {
@@ -251,12 +260,12 @@ fn missing_module(
     let wanted: Vec<String> = dists
         .iter()
         .chain(std::iter::once(&top.to_string()))
-        .map(|d| Ecosystem::PyPI.normalize(d))
+        .map(|d| Ecosystem::Python.normalize(d))
         .collect();
     let declared = facts
         .manifests
         .iter()
-        .filter(|m| m.ecosystem == Ecosystem::PyPI)
+        .filter(|m| m.ecosystem == Ecosystem::Python)
         .find_map(|m| {
             m.dependencies
                 .iter()
@@ -266,7 +275,11 @@ fn missing_module(
     let dist = dists.first().cloned().unwrap_or_else(|| top.to_string());
     match declared {
         Some((m, d)) => {
-            evidence.push(Evidence::at(&m.path, d.line, line_of(inventory, &m.path, d.line)));
+            evidence.push(Evidence::at(
+                &m.path,
+                d.line,
+                &line_of(inventory, &m.path, d.line),
+            ));
             Blocker {
                 kind: BlockerKind::MissingDeclaredPackage,
                 subject: d.name.clone(),
@@ -310,7 +323,9 @@ fn internal_top(module: &str, facts: &Facts) -> bool {
 fn expected_path(module: &str, inventory: &Inventory, facts: &Facts) -> String {
     let parts: Vec<&str> = module.split('.').collect();
     for n in (1..parts.len()).rev() {
-        let Some(prefix) = parts.get(..n) else { continue };
+        let Some(prefix) = parts.get(..n) else {
+            continue;
+        };
         let name = prefix.join(".");
         let Some(&file) = facts.python.modules.get(&name) else {
             continue;
@@ -332,7 +347,7 @@ fn definition(function: &str, inventory: &Inventory, facts: &Facts) -> Option<Ev
     let mut found = facts.sources.iter().filter_map(|s| {
         let py = s.python.as_ref()?;
         let f = inventory.files.get(s.file)?;
-        if crate::checks::python::is_test_module(&f.path) {
+        if f.kind == crate::repo::FileKind::Test {
             return None;
         }
         py.functions
@@ -433,7 +448,16 @@ mod tests {
         let c = SIGNATURE.as_ref().unwrap().captures(t).unwrap();
         assert_eq!(&c[1], "summary");
         let t = "TypeError: Client.get() missing 1 required positional argument: 'url'";
-        assert_eq!(&SIGNATURE.as_ref().unwrap().captures(t).unwrap()[1], "Client.get");
-        assert!(SIGNATURE.as_ref().unwrap().captures("TypeError: unsupported operand").is_none());
+        assert_eq!(
+            &SIGNATURE.as_ref().unwrap().captures(t).unwrap()[1],
+            "Client.get"
+        );
+        assert!(
+            SIGNATURE
+                .as_ref()
+                .unwrap()
+                .captures("TypeError: unsupported operand")
+                .is_none()
+        );
     }
 }

@@ -108,8 +108,7 @@ impl Isolation {
                 p.display()
             ),
             Isolation::None => {
-                "none (--no-sandbox): the tests ran with the user's network and file system"
-                    .into()
+                "none (--no-sandbox): the tests ran with the user's network and file system".into()
             }
         }
     }
@@ -397,8 +396,11 @@ mod tests {
 
     #[test]
     fn commands_display_as_typed() {
-        let j = Job::new("python3", Path::new("/x"), Path::new("/x"))
-            .args(["-m", "pytest", "it's here"]);
+        let j = Job::new("python3", Path::new("/x"), Path::new("/x")).args([
+            "-m",
+            "pytest",
+            "it's here",
+        ]);
         assert_eq!(j.display(), r"python3 -m pytest 'it'\''s here'");
     }
 
@@ -418,8 +420,10 @@ mod tests {
     #[test]
     fn output_is_capped_at_head_and_tail() {
         let dir = tempfile::tempdir().unwrap();
-        let job = Job::new("sh", dir.path(), dir.path())
-            .args(["-c", "echo first; head -c 2000000 /dev/zero | tr '\\0' x; echo; echo last"]);
+        let job = Job::new("sh", dir.path(), dir.path()).args([
+            "-c",
+            "echo first; head -c 2000000 /dev/zero | tr '\\0' x; echo; echo last",
+        ]);
         let ran = run(&job, &Isolation::None).unwrap();
         assert!(ran.truncated);
         assert!(ran.stdout.starts_with("first"));

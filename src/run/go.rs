@@ -3,7 +3,6 @@
 
 use super::exec::{self, Job};
 use super::model::{Counts, SuiteRun};
-use super::rust::step;
 use super::{RunContext, ingest, python::read_report, tail_lines};
 
 pub fn applies(cx: &RunContext<'_>) -> bool {
@@ -20,7 +19,9 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     let root = cx.scratch.root();
     let cache = root.join("gocache");
     let mut env: Vec<(&str, std::path::PathBuf)> = vec![("GOCACHE", cache)];
-    suite.environment = "the installed Go toolchain, offline (GOPROXY=off), modules from the local module cache".into();
+    suite.environment =
+        "the installed Go toolchain, offline (GOPROXY=off), modules from the local module cache"
+            .into();
     if cx.setup {
         let modcache = root.join("gomodcache");
         let mut download = Job::new(&go, &repo, root)
@@ -31,16 +32,18 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         download.timeout = cx.timeout;
         let ran = exec::run(&download, cx.isolation);
         if let Ok(r) = &ran {
-            suite.steps.push(step(&download, r, &repo));
+            suite.steps.push(cx.step(&download, r));
         }
         if !ran.as_ref().is_ok_and(|r| r.success()) {
             suite.not_run = Some(format!(
                 "`go mod download` failed: {}",
-                ran.map(|r| tail_lines(&r.output(), 5)).unwrap_or_else(|e| e)
+                ran.map(|r| cx.tidy(&tail_lines(&r.output(), 5)))
+                    .unwrap_or_else(|e| e)
             ));
             return suite;
         }
-        suite.environment = "the installed Go toolchain, modules downloaded by `go mod download` (--setup)".into();
+        suite.environment =
+            "the installed Go toolchain, modules downloaded by `go mod download` (--setup)".into();
         env.push(("GOMODCACHE", modcache));
     }
     let profile = cx.scratch.out().join("cover.out");
@@ -62,8 +65,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             return suite;
         }
     };
-    suite.steps.push(step(&job, &ran, &repo));
-    suite.output_tail = tail_lines(&ran.stderr, 20);
+    suite.steps.push(cx.step(&job, &ran));
+    suite.output_tail = cx.tidy(&tail_lines(&ran.stderr, 20));
     let mut cases = ingest::gotest::parse(&ran.stdout).unwrap_or_default();
     for c in &mut cases {
         c.file = c.file.as_deref().and_then(|f| cx.map_path(f));

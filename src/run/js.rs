@@ -5,12 +5,11 @@
 
 use super::exec::{self, Job};
 use super::model::{Counts, SuiteRun};
-use super::rust::step;
 use super::{RunContext, ingest, python::read_report, tail_lines};
 use crate::analyze::catalog::Ecosystem;
 use crate::analyze::manifest::Manifest;
 
-fn package(cx: &RunContext<'_>) -> Option<&Manifest> {
+fn package<'a>(cx: &RunContext<'a>) -> Option<&'a Manifest> {
     cx.facts
         .manifests
         .iter()
@@ -44,19 +43,24 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     if cx.setup {
         let lock = cx.root.join("package-lock.json").is_file();
         let mut install = Job::new(&npm, &repo, root)
-            .args(if lock { ["ci", "--no-audit", "--no-fund"] } else { ["install", "--no-audit", "--no-fund"] })
+            .args(if lock {
+                ["ci", "--no-audit", "--no-fund"]
+            } else {
+                ["install", "--no-audit", "--no-fund"]
+            })
             .env("npm_config_cache", root.join("npm-cache"));
         install.network = true;
         install.timeout = cx.timeout;
         let ran = exec::run(&install, cx.isolation);
         if let Ok(r) = &ran {
-            suite.steps.push(step(&install, r, &repo));
+            suite.steps.push(cx.step(&install, r));
         }
         if !ran.as_ref().is_ok_and(|r| r.success()) {
             suite.not_run = Some(format!(
                 "`npm {}` failed: {}",
                 if lock { "ci" } else { "install" },
-                ran.map(|r| tail_lines(&r.output(), 5)).unwrap_or_else(|e| e)
+                ran.map(|r| cx.tidy(&tail_lines(&r.output(), 5)))
+                    .unwrap_or_else(|e| e)
             ));
             return suite;
         }
@@ -93,13 +97,18 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         if has("@vitest/coverage-v8") || has("@vitest/coverage-istanbul") {
             j = j
                 .args(["--coverage.enabled", "--coverage.reporter=lcov"])
-                .arg(format!("--coverage.reportsDirectory={}", coverage_dir.display()));
+                .arg(format!(
+                    "--coverage.reportsDirectory={}",
+                    coverage_dir.display()
+                ));
         }
         j
     } else {
         Job::new(&npm, &repo, root).args(["test", "--silent"])
     };
-    job = job.env("CI", "true").env("npm_config_cache", root.join("npm-cache"));
+    job = job
+        .env("CI", "true")
+        .env("npm_config_cache", root.join("npm-cache"));
     job.timeout = cx.timeout;
     let ran = match exec::run(&job, cx.isolation) {
         Ok(r) => r,
@@ -108,8 +117,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             return suite;
         }
     };
-    suite.steps.push(step(&job, &ran, &repo));
-    suite.output_tail = tail_lines(&ran.output(), 40);
+    suite.steps.push(cx.step(&job, &ran));
+    suite.output_tail = cx.tidy(&tail_lines(&ran.output(), 40));
     let mut cases = read_report(&results)
         .and_then(|t| ingest::jest::parse(&t).ok())
         .unwrap_or_default();

@@ -87,6 +87,27 @@ impl RunContext<'_> {
         ingest::paths::map_path(path, &[], &scratch, self.index)
     }
 
+    /// Text with the scratch copy's paths made relative (`./`) and the scratch
+    /// directory named `<scratch>`, as a reader of the report should see it.
+    pub fn tidy(&self, text: &str) -> String {
+        let repo = self.scratch.repo().display().to_string();
+        let root = self.scratch.root().display().to_string();
+        text.replace(&format!("{repo}/"), "")
+            .replace(&repo, ".")
+            .replace(&root, "<scratch>")
+    }
+
+    /// The record of a command that ran.
+    pub fn step(&self, job: &exec::Job, ran: &exec::Ran) -> Step {
+        Step {
+            command: self.tidy(&job.display()),
+            seconds: ran.duration.as_secs_f64(),
+            exit_code: ran.code,
+            timed_out: ran.timed_out,
+            network: job.network,
+        }
+    }
+
     pub fn note(&self, text: &str) {
         self.run.borrow_mut().notes.push(text.to_string());
     }
@@ -165,7 +186,9 @@ pub fn run(
                     suites.push(go::run(&cx));
                 }
                 if suites.is_empty() {
-                    cx.note("no test suite found to run (Python, Rust, JavaScript/TypeScript or Go)");
+                    cx.note(
+                        "no test suite found to run (Python, Rust, JavaScript/TypeScript or Go)",
+                    );
                 }
                 cell.borrow_mut().suites.extend(suites);
             }
@@ -201,14 +224,16 @@ fn ingest_junit(cell: &RefCell<TestRun>, path: &Path, root: &str, index: &PathIn
                     .or_else(|| file_of_classname(&c.classname, index));
             }
             let mut suite = SuiteRun::new("report", "JUnit report");
-            suite.environment = format!("{} (--junit), produced outside greenlight", path.display());
+            suite.environment =
+                format!("{} (--junit), produced outside greenlight", path.display());
             suite.counts = Counts::of(&cases);
             suite.cases = cases;
             run.suites.push(suite);
         }
-        Err(e) => run
-            .problems
-            .push(format!("cannot use the JUnit report {}: {e}", path.display())),
+        Err(e) => run.problems.push(format!(
+            "cannot use the JUnit report {}: {e}",
+            path.display()
+        )),
     }
 }
 
@@ -219,7 +244,8 @@ fn file_of_classname(classname: &str, index: &PathIndex) -> Option<String> {
         let stem = parts.get(..n)?.join("/");
         ["py", "js", "ts", "go", "rs"]
             .iter()
-            .find_map(|ext| index.get(&format!("{stem}.{ext}")))
+            .map(|ext| format!("{stem}.{ext}"))
+            .find(|p| index.contains(p))
     })
 }
 
@@ -235,7 +261,9 @@ fn coverage_from(
     for f in raw.files {
         match ingest::paths::map_path(&f.path, &raw.base_dirs, root, index) {
             Some(path) => {
-                let percent = f.percent.unwrap_or_else(|| percent(f.covered, f.statements));
+                let percent = f
+                    .percent
+                    .unwrap_or_else(|| percent(f.covered, f.statements));
                 files.push(FileCoverage {
                     path,
                     statements: f.statements,

@@ -277,6 +277,17 @@ pub struct Blocker {
     pub tests: Vec<String>,
 }
 
+impl Blocker {
+    /// `2 test files` or, when it names test ids, `1 test`.
+    pub fn affected(&self) -> String {
+        if self.tests.iter().any(|t| t.contains("::")) {
+            crate::model::plural(self.tests.len(), "test", "tests")
+        } else {
+            crate::model::plural(self.tests.len(), "test file", "test files")
+        }
+    }
+}
+
 /// Everything the dynamic phase learned.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TestRun {

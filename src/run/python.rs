@@ -4,10 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use super::exec::{self, Job};
-use super::model::{CaseResult, CaseStatus, Counts, Step, SuiteRun};
+use super::model::{CaseResult, CaseStatus, Counts, SuiteRun};
 use super::{RunContext, ingest, tail_lines};
 use crate::analyze::catalog::Ecosystem;
 use crate::analyze::manifest::DepKind;
+
+/// The message of the test that was running when the run was killed.
+pub const TIMED_OUT: &str = "killed at the time limit (--test-timeout)";
 
 /// Virtual environments looked for in the repository, in order.
 const REPO_VENVS: &[&str] = &[".venv", "venv", "env", ".env"];
@@ -93,7 +96,12 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     let coverage = out.join("coverage.json");
     let mut job = Job::new(&python, &repo, cx.scratch.root())
         .args(["-m", "pytest", "-p", "no:cacheprovider"])
-        .args(["--continue-on-collection-errors", "-v", "-rfE", "--color=no"])
+        .args([
+            "--continue-on-collection-errors",
+            "-v",
+            "-rfE",
+            "--color=no",
+        ])
         .args(["-o", "junit_family=xunit1"])
         .arg(format!("--junitxml={}", junit.display()))
         .env("PYTHONDONTWRITEBYTECODE", "1")
@@ -112,22 +120,24 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             return suite;
         }
     };
-    suite.steps.push(Step {
-        command: job.display().replace(&repo.display().to_string(), "."),
-        seconds: ran.duration.as_secs_f64(),
-        exit_code: ran.code,
-        timed_out: ran.timed_out,
-        network: false,
-    });
+    suite.steps.push(cx.step(&job, &ran));
     let output = ran.output();
-    suite.output_tail = tail_lines(&output, 40);
+    suite.output_tail = cx.tidy(&tail_lines(&output, 40));
     let mut cases = match read_report(&junit) {
         Some(text) => ingest::junit::parse(&text).unwrap_or_default(),
         None => Vec::new(),
     };
     if cases.is_empty() {
-        // No report (killed at the time limit, or pytest crashed): what `-v` printed.
+        // No report (killed at the time limit, or pytest crashed): what `-v` printed,
+        // and the test that was running when the run was killed.
         cases = verbose_cases(&output);
+        if ran.timed_out {
+            if let Some((file, name)) = running_at_end(&output) {
+                let mut hung = case(&file, &name, CaseStatus::Errored);
+                hung.message = TIMED_OUT.to_string();
+                cases.push(hung);
+            }
+        }
     }
     for c in &mut cases {
         c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
@@ -192,7 +202,8 @@ fn environment(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
 /// Installation is the only step with network access.
 fn build_venv(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
     let Some(python3) = exec::which("python3") else {
-        suite.not_run = Some("no Python interpreter (python3) on PATH to build an environment with".into());
+        suite.not_run =
+            Some("no Python interpreter (python3) on PATH to build an environment with".into());
         return None;
     };
     let venv = cx.scratch.root().join("venv");
@@ -219,14 +230,24 @@ fn build_venv(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
                 .arg(&python)
                 .env("UV_CACHE_DIR", &cache),
             None => Job::new(&python, &cx.scratch.repo(), cx.scratch.root())
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
                 .env("PIP_CACHE_DIR", &cache),
         };
         let mut job = base.args(packages.iter().map(String::as_str));
         job.network = true;
         job
     };
-    if !setup_step(cx, suite, installer(&["pytest".into(), "pytest-cov".into()])) {
+    if !setup_step(
+        cx,
+        suite,
+        installer(&["pytest".into(), "pytest-cov".into()]),
+    ) {
         return None;
     }
     let mut packages: Vec<String> = Vec::new();
@@ -250,24 +271,17 @@ fn build_venv(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
 /// Runs one set-up command; on failure records why and returns false.
 fn setup_step(cx: &RunContext<'_>, suite: &mut SuiteRun, mut job: Job) -> bool {
     job.timeout = cx.timeout;
-    let scratch = cx.scratch.repo().display().to_string();
-    let command = job.display().replace(&scratch, ".");
+    let command = cx.tidy(&job.display());
     match exec::run(&job, cx.isolation) {
         Ok(ran) => {
-            suite.steps.push(Step {
-                command: command.clone(),
-                seconds: ran.duration.as_secs_f64(),
-                exit_code: ran.code,
-                timed_out: ran.timed_out,
-                network: job.network,
-            });
+            suite.steps.push(cx.step(&job, &ran));
             if ran.success() {
                 return true;
             }
             suite.not_run = Some(format!(
                 "`{command}` failed{}: {}",
                 if ran.timed_out { " (time limit)" } else { "" },
-                tail_lines(&ran.output(), 5)
+                cx.tidy(&tail_lines(&ran.output(), 5))
             ));
             false
         }
@@ -284,7 +298,7 @@ fn installable(cx: &RunContext<'_>) -> bool {
         .iter()
         .any(|f| cx.root.join(f).is_file())
         && cx.facts.manifests.iter().any(|m| {
-            m.ecosystem == Ecosystem::PyPI
+            m.ecosystem == Ecosystem::Python
                 && !m.path.contains('/')
                 && (m.format != "pyproject.toml" || m.name.is_some())
         })
@@ -293,7 +307,12 @@ fn installable(cx: &RunContext<'_>) -> bool {
 /// Declared runtime and development requirements, as `name<spec>` strings.
 fn requirements(cx: &RunContext<'_>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for m in cx.facts.manifests.iter().filter(|m| m.ecosystem == Ecosystem::PyPI) {
+    for m in cx
+        .facts
+        .manifests
+        .iter()
+        .filter(|m| m.ecosystem == Ecosystem::Python)
+    {
         for d in &m.dependencies {
             if !matches!(d.kind, DepKind::Runtime | DepKind::Dev) || d.name.starts_with('-') {
                 continue;
@@ -321,7 +340,12 @@ fn declared_distributions(cx: &RunContext<'_>) -> Vec<String> {
         .filter_map(|m| m.name.as_ref().map(|n| n.to_ascii_lowercase()))
         .collect();
     let mut out: Vec<String> = Vec::new();
-    for m in cx.facts.manifests.iter().filter(|m| m.ecosystem == Ecosystem::PyPI) {
+    for m in cx
+        .facts
+        .manifests
+        .iter()
+        .filter(|m| m.ecosystem == Ecosystem::Python)
+    {
         for d in &m.dependencies {
             let valid = !d.name.is_empty()
                 && d.name

@@ -2,7 +2,7 @@
 //! cargo-llvm-cov when installed, else unknown), offline unless `--setup` fetched.
 
 use super::exec::{self, Job};
-use super::model::{Counts, Step, SuiteRun};
+use super::model::{Counts, SuiteRun};
 use super::{RunContext, ingest, python::read_report, tail_lines};
 
 pub fn applies(cx: &RunContext<'_>) -> bool {
@@ -19,7 +19,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     let out = cx.scratch.out();
     let target = cx.scratch.root().join("target");
     let mut cargo_home = None;
-    suite.environment = "the installed Rust toolchain, offline, dependencies from the local cargo cache".into();
+    suite.environment =
+        "the installed Rust toolchain, offline, dependencies from the local cargo cache".into();
     if cx.setup {
         // A private cargo home: downloads land in the scratch directory.
         let home = cx.scratch.root().join("cargo-home");
@@ -31,16 +32,18 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         let ran = exec::run(&fetch, cx.isolation);
         let ok = ran.as_ref().is_ok_and(|r| r.success());
         if let Ok(r) = &ran {
-            suite.steps.push(step(&fetch, r, &repo));
+            suite.steps.push(cx.step(&fetch, r));
         }
         if !ok {
             suite.not_run = Some(format!(
                 "`cargo fetch` failed: {}",
-                ran.map(|r| tail_lines(&r.output(), 5)).unwrap_or_else(|e| e)
+                ran.map(|r| cx.tidy(&tail_lines(&r.output(), 5)))
+                    .unwrap_or_else(|e| e)
             ));
             return suite;
         }
-        suite.environment = "the installed Rust toolchain, dependencies fetched by `cargo fetch` (--setup)".into();
+        suite.environment =
+            "the installed Rust toolchain, dependencies fetched by `cargo fetch` (--setup)".into();
         cargo_home = Some(home);
     }
     let nextest = exec::which("cargo-nextest").is_some();
@@ -82,12 +85,14 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             return suite;
         }
     };
-    suite.steps.push(step(&job, &ran, &repo));
+    suite.steps.push(cx.step(&job, &ran));
     let output = ran.output();
-    suite.output_tail = tail_lines(&output, 40);
+    suite.output_tail = cx.tidy(&tail_lines(&output, 40));
     let junit = target.join("nextest/greenlight/junit.xml");
     let mut cases = match read_report(&junit) {
-        Some(text) if suite.runner == "cargo nextest" => ingest::junit::parse(&text).unwrap_or_default(),
+        Some(text) if suite.runner == "cargo nextest" => {
+            ingest::junit::parse(&text).unwrap_or_default()
+        }
         _ => ingest::libtest::parse(&output),
     };
     for c in &mut cases {
@@ -104,14 +109,4 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         cx.note("Rust coverage not measured: cargo-llvm-cov is not installed (cargo install cargo-llvm-cov)");
     }
     suite
-}
-
-pub(super) fn step(job: &Job, ran: &exec::Ran, repo: &std::path::Path) -> Step {
-    Step {
-        command: job.display().replace(&repo.display().to_string(), "."),
-        seconds: ran.duration.as_secs_f64(),
-        exit_code: ran.code,
-        timed_out: ran.timed_out,
-        network: job.network,
-    }
 }

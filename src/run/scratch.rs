@@ -67,7 +67,9 @@ impl Scratch {
             .filter_entry(|e| {
                 !(e.depth() > 0
                     && e.file_type().is_some_and(|t| t.is_dir())
-                    && e.file_name().to_str().is_some_and(|n| SKIP_DIRS.contains(&n)))
+                    && e.file_name()
+                        .to_str()
+                        .is_some_and(|n| SKIP_DIRS.contains(&n)))
             })
             .build();
         for entry in walker {
@@ -79,7 +81,9 @@ impl Scratch {
                 continue;
             }
             let target = dest.join(rel);
-            let Some(ft) = entry.file_type() else { continue };
+            let Some(ft) = entry.file_type() else {
+                continue;
+            };
             let result = if ft.is_dir() {
                 std::fs::create_dir_all(&target)
             } else if ft.is_file() {
@@ -103,7 +107,10 @@ impl Scratch {
                 Ok(())
             };
             if let Err(e) = result {
-                return Err(format!("cannot copy {} for the test run: {e}", rel.display()));
+                return Err(format!(
+                    "cannot copy {} for the test run: {e}",
+                    rel.display()
+                ));
             }
         }
         Ok(total)
@@ -137,7 +144,10 @@ mod tests {
     #[test]
     fn links_out_of_the_root_are_not_copied() {
         assert!(stays_inside(Path::new("a/link"), Path::new("../b/file")));
-        assert!(!stays_inside(Path::new("a/link"), Path::new("../../etc/passwd")));
+        assert!(!stays_inside(
+            Path::new("a/link"),
+            Path::new("../../etc/passwd")
+        ));
         assert!(!stays_inside(Path::new("link"), Path::new("/etc/passwd")));
     }
 
@@ -158,6 +168,9 @@ mod tests {
         assert!(!r.join("pkg/__pycache__").exists());
         assert!(!r.join(".venv").exists());
         assert!(r.join("escape").symlink_metadata().is_err());
-        assert_eq!(std::fs::read_to_string(r.join("inside")).unwrap(), "x = 1\n");
+        assert_eq!(
+            std::fs::read_to_string(r.join("inside")).unwrap(),
+            "x = 1\n"
+        );
     }
 }

@@ -14,7 +14,15 @@ use crate::support::{audit_json, fixtures};
 /// Whether the machine can run these tests; panics with what to install otherwise.
 fn ready() -> bool {
     let bwrap = std::process::Command::new("bwrap")
-        .args(["--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev", "true"])
+        .args([
+            "--unshare-all",
+            "--ro-bind",
+            "/",
+            "/",
+            "--dev",
+            "/dev",
+            "true",
+        ])
         .status()
         .is_ok_and(|s| s.success());
     let pytest = std::process::Command::new("python3")
@@ -110,13 +118,22 @@ fn a_passing_suite_reports_coverage_exactly_as_coverage_py() {
     let dir = copy_fixture("py-pass");
     let before = listing(dir.path());
     let (json, out) = audit_json(dir.path(), &["--run-tests"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let run = run_of(&json);
     assert_eq!(run["counts"]["collected"], 4);
     assert_eq!(run["counts"]["passed"], 4);
     let suite = &run["suites"][0];
     assert_eq!(suite["runner"], "pytest");
-    assert!(suite["steps"][0]["command"].as_str().unwrap().contains("-m pytest"));
+    assert!(
+        suite["steps"][0]["command"]
+            .as_str()
+            .unwrap()
+            .contains("-m pytest")
+    );
     // The figures coverage.py itself reports for these files.
     let files = run["coverage"]["files"].as_array().unwrap();
     let file = |p: &str| files.iter().find(|f| f["path"] == p).unwrap();
@@ -159,7 +176,10 @@ fn a_passing_suite_reports_coverage_exactly_as_coverage_py() {
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert!(suggested.contains(&"test_transfer_success"), "{suggested:?}");
+    assert!(
+        suggested.contains(&"test_transfer_success"),
+        "{suggested:?}"
+    );
     assert!(suggested.contains(&"test_transfer_handles_insufficient_funds"));
     assert!(suggested.contains(&"test_close_raises_value_error"));
     assert_eq!(accounts["test_file"], "tests/test_accounts.py");
@@ -188,7 +208,11 @@ fn blockers_are_classified_once_per_root_cause() {
     }
     let dir = copy_fixture("py-blocked");
     let (json, out) = audit_json(dir.path(), &["--run-tests"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let blockers = run_of(&json)["blockers"].as_array().unwrap();
     let find = |kind: &str| {
         blockers
@@ -245,7 +269,11 @@ fn a_hanging_test_is_killed_at_the_time_limit_and_named() {
     let dir = copy_fixture("py-timeout");
     let start = Instant::now();
     let (json, out) = audit_json(dir.path(), &["--run-tests", "--test-timeout", "4s"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(start.elapsed() < Duration::from_secs(60));
     let run = run_of(&json);
     assert_eq!(run["suites"][0]["steps"][0]["timed_out"], true);
@@ -291,14 +319,21 @@ fn the_sandbox_has_no_network_and_cannot_write_outside_its_copy() {
     let (dir, _listener) = sandbox_fixture(None);
     let before = listing(dir.path());
     let (json, out) = audit_json(dir.path(), &["--run-tests"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         run_of(&json)["isolation"]
             .as_str()
             .unwrap()
             .starts_with("bubblewrap")
     );
-    assert_eq!(case_status(&json, "test_connects_to_a_local_server"), "failed");
+    assert_eq!(
+        case_status(&json, "test_connects_to_a_local_server"),
+        "failed"
+    );
     assert_eq!(
         case_status(&json, "test_writes_into_the_original_checkout"),
         "failed"
@@ -317,14 +352,21 @@ fn without_the_sandbox_the_same_tests_reach_out() {
     let elsewhere = tempfile::tempdir().unwrap();
     let (dir, _listener) = sandbox_fixture(Some(elsewhere.path()));
     let (json, out) = audit_json(dir.path(), &["--run-tests", "--no-sandbox"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         run_of(&json)["isolation"]
             .as_str()
             .unwrap()
             .starts_with("none (--no-sandbox)")
     );
-    assert_eq!(case_status(&json, "test_connects_to_a_local_server"), "passed");
+    assert_eq!(
+        case_status(&json, "test_connects_to_a_local_server"),
+        "passed"
+    );
     assert_eq!(
         case_status(&json, "test_writes_into_the_original_checkout"),
         "passed"
@@ -342,7 +384,10 @@ fn without_bubblewrap_tests_are_not_run_unless_asked() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bubblewrap") && err.contains("--no-sandbox"), "{err}");
+    assert!(
+        err.contains("bubblewrap") && err.contains("--no-sandbox"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -356,7 +401,11 @@ fn setup_builds_a_throwaway_environment() {
     let dir = copy_fixture("py-pass");
     let before = listing(dir.path());
     let (json, out) = audit_json(dir.path(), &["--run-tests", "--setup"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let suite = &run_of(&json)["suites"][0];
     assert!(
         suite["environment"]

@@ -35,8 +35,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             // A report that cannot be used is an error, never 0% or 100%.
             let mut outcome = Outcome::unknown(format!(
                 "not measured: {}",
-                plural(run.coverage_problems.len(), "coverage report", "coverage reports")
-                    + " could not be used"
+                plural(
+                    run.coverage_problems.len(),
+                    "coverage report",
+                    "coverage reports"
+                ) + " could not be used"
             ));
             for p in &run.coverage_problems {
                 outcome = outcome.concern_at(
@@ -90,12 +93,15 @@ fn measured(
     if overall.percent >= threshold {
         return Outcome::pass(summary.clone()).strength(
             def,
-            format!("Coverage {:.1}% meets the {threshold}% threshold", overall.percent),
+            format!(
+                "Coverage {:.1}% meets the {threshold}% threshold",
+                overall.percent
+            ),
             summary,
             Vec::new(),
         );
     }
-    let mut outcome = Outcome::scored((overall.percent / threshold.max(1.0)).min(0.95), summary);
+    let outcome = Outcome::scored((overall.percent / threshold.max(1.0)).min(0.95), summary);
     // The least covered modules with the most statements to gain, as evidence.
     let mut worst: Vec<&crate::run::ModuleCoverage> = run
         .modules
@@ -114,7 +120,11 @@ fn measured(
                 .uncovered
                 .first()
                 .map(|u| u.line)
-                .or_else(|| coverage.file(&m.path).and_then(|f| f.missing.first().copied()))
+                .or_else(|| {
+                    coverage
+                        .file(&m.path)
+                        .and_then(|f| f.missing.first().copied())
+                })
                 .unwrap_or(1);
             let mut e = cx.at(&m.path, line);
             if let Evidence::At(loc) = &mut e {
@@ -134,7 +144,11 @@ fn measured(
     let without = if overall.files_without_data > 0 {
         format!(
             " {} were never imported by any test and have no coverage data.",
-            plural(overall.files_without_data, "production file", "production files")
+            plural(
+                overall.files_without_data,
+                "production file",
+                "production files"
+            )
         )
     } else {
         String::new()

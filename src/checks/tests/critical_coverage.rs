@@ -34,8 +34,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             "not measured: coverage is known only with --run-tests or --coverage FILE",
         );
     };
-    let critical: Vec<&crate::run::ModuleCoverage> =
-        run.modules.iter().filter(|m| m.critical.is_some()).collect();
+    let critical: Vec<&crate::run::ModuleCoverage> = run
+        .modules
+        .iter()
+        .filter(|m| m.critical.is_some())
+        .collect();
     if critical.is_empty() && run.critical_without_data.is_empty() {
         return Outcome::not_applicable("no critical module has coverage data");
     }
@@ -61,7 +64,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 if u.never_run() || u.statements == 0 {
                     format!("`{}`", u.name)
                 } else {
-                    format!("`{}` ({} of {} statements unrun)", u.name, u.missing, u.statements)
+                    format!(
+                        "`{}` ({} of {} statements unrun)",
+                        u.name, u.missing, u.statements
+                    )
                 }
             })
             .collect();
@@ -80,7 +86,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         if evidence.is_empty() {
             evidence.push(cx.at(&m.path, 1));
         }
-        let tests: Vec<String> = m.suggested.iter().take(6).map(|t| format!("{}()", t.name)).collect();
+        let tests: Vec<String> = m
+            .suggested
+            .iter()
+            .take(6)
+            .map(|t| format!("{}()", t.name))
+            .collect();
         outcome = outcome.concern_at(
             def,
             Severity::P1,

@@ -65,10 +65,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     } else {
         let ran = counts.collected.saturating_sub(counts.skipped).max(1);
         let mut score = counts.passed as f64 / ran as f64;
-        let blocking = run
-            .blockers
-            .iter()
-            .any(|b| !matches!(b.kind, BlockerKind::RunnerMissing | BlockerKind::SetupFailed));
+        let blocking = run.blockers.iter().any(|b| {
+            !matches!(
+                b.kind,
+                BlockerKind::RunnerMissing | BlockerKind::SetupFailed
+            )
+        });
         if blocking {
             score = score.min(0.5);
         }
@@ -93,7 +95,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             let shown: Vec<&str> = b.tests.iter().take(5).map(String::as_str).collect();
             format!(
                 " It stopped {}: {}{}.",
-                plural(b.tests.len(), "test file", "test files"),
+                b.affected(),
                 shown.join(", "),
                 if b.tests.len() > 5 { ", …" } else { "" }
             )
@@ -131,12 +133,16 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         failing.entry(file).or_default().push(c);
     }
     for (file, cases) in failing.iter().take(15) {
-        let names: Vec<String> = cases.iter().take(5).map(|c| format!("`{}`", c.name)).collect();
+        let names: Vec<String> = cases
+            .iter()
+            .take(5)
+            .map(|c| format!("`{}`", c.name))
+            .collect();
         let first = cases.first().map(|c| c.message.as_str()).unwrap_or("");
         let evidence: Vec<Evidence> = cases
             .iter()
             .take(3)
-            .filter_map(|c| test_location(cx, &file, c))
+            .filter_map(|c| test_location(cx, file, c))
             .collect();
         outcome = outcome.concern_at(
             def,
@@ -154,13 +160,17 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 }
             ),
             if evidence.is_empty() {
-                vec![Evidence::absent(format!("{file} in this repository"), cx.scope())]
+                vec![Evidence::absent(
+                    format!("{file} in this repository"),
+                    cx.scope(),
+                )]
             } else {
                 evidence
             },
         );
     }
-    if counts.collected > 0 && counts.failed == 0 && counts.errored == 0 && run.blockers.is_empty() {
+    if counts.collected > 0 && counts.failed == 0 && counts.errored == 0 && run.blockers.is_empty()
+    {
         let commands: Vec<String> = run
             .suites
             .iter()
@@ -206,7 +216,10 @@ fn test_location(cx: &Context<'_>, file: &str, c: &crate::run::CaseResult) -> Op
                 t.trim_start()
                     .trim_start_matches("async ")
                     .strip_prefix(k)
-                    .is_some_and(|r| r.strip_prefix(name).is_some_and(|rest| rest.starts_with(['(', '<']))
+                    .is_some_and(|r| {
+                        r.strip_prefix(name)
+                            .is_some_and(|rest| rest.starts_with(['(', '<']))
+                    })
             })
         })
         .map(|n| cx.at(file, n))

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use crate::analyze::python::{CallShape, Function, ImportClass, ParamKind, PyFile};
 use crate::checks::python::{self, PyRef, Role};
 use crate::checks::{Check, CheckDef, Context, Outcome};
-use crate::run::BlockerKind;
 use crate::model::{Category, Effort, Severity, plural};
+use crate::run::BlockerKind;
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -250,7 +250,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if found.is_empty() && confirmed > 0 {
         return Outcome::fail(format!(
             "{} confirmed by the test run (see tests.run)",
-            plural(confirmed, "call with the wrong signature", "calls with the wrong signature")
+            plural(
+                confirmed,
+                "call with the wrong signature",
+                "calls with the wrong signature"
+            )
         ));
     }
     if found.is_empty() {

@@ -104,6 +104,12 @@ impl FileLines {
                 .filter(|(_, h)| **h == 0)
                 .map(|(l, _)| *l)
                 .collect(),
+            executed: self
+                .lines
+                .iter()
+                .filter(|(_, h)| **h > 0)
+                .map(|(l, _)| *l)
+                .collect(),
             percent: None,
             functions: self.functions,
         }
@@ -250,6 +256,7 @@ fn py_file(path: String, file: PyFile) -> RawFileCoverage {
         statements,
         covered,
         missing,
+        executed,
         percent: file.summary.percent_covered.filter(|p| p.is_finite()),
         functions,
     }
@@ -687,6 +694,8 @@ fn go_file(file: GoFile, budget: &mut usize) -> RawFileCoverage {
         statements,
         covered,
         missing: subtract(merge(uncovered_spans), &merge(covered_spans), budget),
+        // Blocks span lines that hold no statement; executed lines are not listed.
+        executed: Vec::new(),
         percent: None,
         functions: Vec::new(),
     }
@@ -743,12 +752,47 @@ fn subtract(spans: Vec<(u64, u64)>, holes: &[(u64, u64)], budget: &mut usize) ->
 mod tests {
     use super::*;
 
+    /// The reader's result with executed lines set aside; `executed_lines_are_listed`
+    /// asserts them.
+    fn parse(text: &str) -> Result<RawCoverage, String> {
+        super::parse(text).map(|mut r| {
+            for f in &mut r.files {
+                f.executed.clear();
+            }
+            r
+        })
+    }
+
+    #[test]
+    fn executed_lines_are_listed() {
+        let executed = |text: &str| -> Vec<Vec<u32>> {
+            super::parse(text)
+                .unwrap()
+                .files
+                .into_iter()
+                .map(|f| f.executed)
+                .collect()
+        };
+        assert_eq!(executed(COVERAGE_PY), vec![vec![1, 2, 4, 5], vec![]]);
+        assert_eq!(
+            executed("SF:a.js\nDA:1,2\nDA:2,0\nDA:3,1\nend_of_record\n"),
+            vec![vec![1, 3]]
+        );
+        assert_eq!(
+            executed(
+                r#"<coverage><packages><package><classes><class filename="a.py"><lines><line number="1" hits="1"/><line number="2" hits="0"/></lines></class></classes></package></packages></coverage>"#
+            ),
+            vec![vec![1]]
+        );
+    }
+
     fn file(path: &str, statements: u32, covered: u32, missing: &[u32]) -> RawFileCoverage {
         RawFileCoverage {
             path: path.into(),
             statements,
             covered,
             missing: missing.to_vec(),
+            executed: Vec::new(),
             percent: None,
             functions: Vec::new(),
         }
