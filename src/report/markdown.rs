@@ -831,6 +831,8 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
                         "never run".to_string()
                     } else if u.statements > 0 {
                         format!("{} of {} statements unrun", u.missing, u.statements)
+                    } else if u.missing > 0 {
+                        plural(u.missing as usize, "line unrun", "lines unrun")
                     } else {
                         "never called".to_string()
                     };

@@ -19,7 +19,7 @@ use crate::repo::{FileKind, Inventory};
 const MAX_SUGGESTED: usize = 12;
 
 static RAISE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"^\s*raise\s+([A-Z]\w*)").ok());
+    LazyLock::new(|| Regex::new(r"^\s*(?:raise|throw new)\s+([A-Z]\w*)").ok());
 static EXCEPT: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"^\s*except\s+\(?([A-Z]\w*)").ok());
 
@@ -45,6 +45,18 @@ pub fn analyse(
         .collect();
     let statements: u32 = production.iter().map(|f| f.statements).sum();
     let covered: u32 = production.iter().map(|f| f.covered).sum();
+    if statements == 0 {
+        // Nothing of this checkout's production code was measured: the report is about
+        // other files (tests only, or a copy of the package installed elsewhere).
+        let measured = production.len();
+        run.coverage_problems.push(format!(
+            "the coverage report ({}) measured no statement of this repository's production code ({} with data, none with statements): the tests may have imported an installed copy of the package instead of this checkout",
+            coverage.source,
+            crate::model::plural(measured, "production file", "production files")
+        ));
+        run.coverage = None;
+        return;
+    }
     let files_without_data = inventory
         .sources()
         .filter(|f| f.lines.code > 0 && coverage.file(&f.path).is_none())
@@ -129,18 +141,7 @@ fn uncovered_functions(
                 })
             })
             .collect(),
-        None => f
-            .functions
-            .iter()
-            .filter(|(_, _, calls)| *calls == 0)
-            .map(|(name, line, _)| UncoveredFunction {
-                name: name.clone(),
-                line: *line,
-                end_line: *line,
-                missing: 0,
-                statements: 0,
-            })
-            .collect(),
+        None => from_report_functions(f),
     };
     // Nested definitions repeat their parent's lines; keep the outermost that is fully
     // unrun, and every partly run one.
@@ -161,6 +162,45 @@ fn uncovered_functions(
             .any(|&(s, e)| (s, e) != (u.line, u.end_line) && s <= u.line && u.end_line <= e)
     });
     out
+}
+
+/// Without definitions from greenlight's own parse: the functions the report names
+/// (never called, or holding unexecuted lines), each missing line assigned to the
+/// function that starts last before it.
+fn from_report_functions(f: &FileCoverage) -> Vec<UncoveredFunction> {
+    let mut functions: Vec<&(String, u32, u64)> = f.functions.iter().collect();
+    functions.sort_by_key(|(_, line, _)| *line);
+    let mut out: Vec<(UncoveredFunction, bool)> = functions
+        .iter()
+        .map(|(name, line, calls)| {
+            let u = UncoveredFunction {
+                name: name.clone(),
+                line: *line,
+                end_line: *line,
+                missing: 0,
+                statements: 0,
+            };
+            (u, *calls == 0)
+        })
+        .collect();
+    for &m in &f.missing {
+        let at = out.partition_point(|(u, _)| u.line <= m);
+        if let Some((u, _)) = at.checked_sub(1).and_then(|i| out.get_mut(i)) {
+            u.missing += 1;
+            u.end_line = u.end_line.max(m);
+        }
+    }
+    out.into_iter()
+        .filter(|(u, never_called)| *never_called || u.missing > 0)
+        .map(|(mut u, never_called)| {
+            // Per-function statement counts are not in such reports: a function never
+            // called has all its listed lines unrun; otherwise the total is unknown (0).
+            if never_called {
+                u.statements = u.missing;
+            }
+            u
+        })
+        .collect()
 }
 
 fn count_in(lines: &[u32], range: &std::ops::RangeInclusive<u32>) -> u32 {

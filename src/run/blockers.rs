@@ -79,6 +79,9 @@ pub fn classify(run: &TestRun, inventory: &Inventory, facts: &Facts) -> Vec<Bloc
         if suite.timed_out() {
             add(timeout(suite, inventory));
         }
+        if let Some(b) = run_failed(suite, inventory, facts) {
+            add(b);
+        }
         for case in &suite.cases {
             if !matches!(case.status, CaseStatus::Errored | CaseStatus::Failed)
                 || case.message == super::python::TIMED_OUT
@@ -118,6 +121,108 @@ pub fn classify(run: &TestRun, inventory: &Inventory, facts: &Facts) -> Vec<Bloc
             .then(a.subject.cmp(&b.subject))
     });
     out
+}
+
+/// A run that ended in error before reporting any test: a conftest that cannot be
+/// imported, a build that failed, a runner usage error.
+fn run_failed(suite: &SuiteRun, inventory: &Inventory, facts: &Facts) -> Option<Blocker> {
+    let step = suite.test_step()?;
+    // pytest exits 5 when it collected nothing: an empty suite, not a failure.
+    let failed = step
+        .exit_code
+        .is_some_and(|c| c != 0 && !(c == 5 && suite.runner == "pytest"));
+    if !suite.cases.is_empty() || suite.timed_out() || !failed {
+        return None;
+    }
+    let text = &suite.output_tail;
+    let scope: Vec<String> = conftest(text).into_iter().collect();
+    if let Some(mut b) = python_blocker(text, inventory, facts) {
+        b.tests = scope;
+        return Some(b);
+    }
+    if let Some(b) = build_error(suite, text, inventory) {
+        return Some(b);
+    }
+    let message = first_error(text);
+    Some(Blocker {
+        kind: BlockerKind::OtherError,
+        subject: message.clone(),
+        message: format!(
+            "`{}` exited with {} before reporting any test: {message}",
+            suite.runner,
+            step.exit_code.unwrap_or(-1)
+        ),
+        evidence: frames(text, inventory)
+            .into_iter()
+            .last()
+            .into_iter()
+            .collect(),
+        tests: scope,
+    })
+}
+
+/// `ImportError while loading conftest 'tests/conftest.py'` → that path.
+fn conftest(text: &str) -> Option<String> {
+    let start = text.find("while loading conftest '")? + "while loading conftest '".len();
+    let rest = text.get(start..)?;
+    let end = rest.find('\'')?;
+    Some(format!(
+        "{} (every test under it)",
+        relative(rest.get(..end)?)
+    ))
+}
+
+/// A compile error of the tests (Rust `error[E…]` with its `--> file:line`, Go
+/// `file.go:line:col: message` under a `# package` header).
+fn build_error(suite: &SuiteRun, text: &str, inventory: &Inventory) -> Option<Blocker> {
+    let mut message: Option<String> = None;
+    let mut evidence = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if message.is_none() && (t.starts_with("error[") || t.starts_with("error:")) {
+            message = Some(t.to_string());
+        }
+        let at = t
+            .strip_prefix("--> ")
+            .or_else(|| (suite.language == "Go" && t.contains(".go:")).then_some(t));
+        if let Some(at) = at {
+            let mut parts = at.split(':');
+            let (Some(path), Some(line_no)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let path = relative(path);
+            if let (Some(f), Ok(n)) = (inventory.file(&path), line_no.trim().parse::<u32>()) {
+                if message.is_none() && suite.language == "Go" {
+                    message = Some(t.to_string());
+                }
+                if evidence.len() < 3 {
+                    evidence.push(Evidence::at(&path, n, f.line(n)));
+                }
+            }
+        }
+    }
+    let message = message?;
+    if text.contains("offline mode")
+        || text.contains("GOPROXY=off")
+        || text.contains("GOFLAGS=-mod=mod") && text.contains("cannot find module")
+    {
+        return Some(Blocker {
+            kind: BlockerKind::SetupFailed,
+            subject: crate::model::shorten(&message, 120),
+            message: format!(
+                "a dependency is not in the local cache and the tests run offline: {message}; rerun with --setup to download dependencies first"
+            ),
+            evidence,
+            tests: Vec::new(),
+        });
+    }
+    Some(Blocker {
+        kind: BlockerKind::BuildFailed,
+        subject: crate::model::shorten(&message, 120),
+        message: format!("the tests do not compile: {message}"),
+        evidence,
+        tests: Vec::new(),
+    })
 }
 
 fn timeout(suite: &SuiteRun, inventory: &Inventory) -> Blocker {
@@ -388,6 +493,11 @@ fn first_error(text: &str) -> String {
         .filter_map(|c| c.get(1))
         .map(|m| m.as_str())
         .find(|l| l.contains("Error") || l.contains("Exception"))
+        .or_else(|| {
+            text.lines()
+                .map(str::trim)
+                .find(|l| l.contains("Error:") || l.starts_with("error"))
+        })
         .or_else(|| text.lines().map(str::trim).find(|l| !l.is_empty()))
         .unwrap_or("error");
     crate::model::shorten(line.trim(), 200)

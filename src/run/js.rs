@@ -83,7 +83,27 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     let results = out.join("results.json");
     let coverage_dir = out.join("coverage");
     let bin = repo.join("node_modules/.bin");
-    let mut job = if has("jest") && script.contains("jest") {
+    let junit = out.join("junit.xml");
+    let lcov = coverage_dir.join("lcov.info");
+    if std::fs::create_dir_all(&coverage_dir).is_err() {
+        cx.note("cannot create the coverage directory in the scratch space");
+    }
+    let node_test = node_test_args(&script);
+    let mut job = if let Some(extra) = &node_test {
+        suite.runner = "node --test".into();
+        let Some(node) = exec::which("node") else {
+            suite.not_run = Some("node is not on PATH".into());
+            return suite;
+        };
+        Job::new(node, &repo, root)
+            .args(["--test", "--experimental-test-coverage"])
+            .arg("--test-reporter=junit")
+            .arg(format!("--test-reporter-destination={}", junit.display()))
+            .arg("--test-reporter=lcov")
+            .arg(format!("--test-reporter-destination={}", lcov.display()))
+            .args(["--test-reporter=spec", "--test-reporter-destination=stdout"])
+            .args(extra.iter().map(String::as_str))
+    } else if has("jest") && script.contains("jest") {
         suite.runner = "jest".into();
         Job::new(bin.join("jest"), &repo, root)
             .args(["--ci", "--json", "--coverage", "--coverageReporters=lcov"])
@@ -119,9 +139,26 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     };
     suite.steps.push(cx.step(&job, &ran));
     suite.output_tail = cx.tidy(&tail_lines(&ran.output(), 40));
-    let mut cases = read_report(&results)
-        .and_then(|t| ingest::jest::parse(&t).ok())
-        .unwrap_or_default();
+    let mut cases = if node_test.is_some() {
+        let mut cases = read_report(&junit)
+            .and_then(|t| ingest::junit::parse(&t).ok())
+            .unwrap_or_default();
+        // Node's JUnit names no file; a failure's stack trace does.
+        for c in &mut cases {
+            if c.file.is_none() {
+                c.file = stack_file(&c.detail);
+            }
+            if c.file.is_none() {
+                // Node names the suite `test`, which is no file.
+                c.classname.clear();
+            }
+        }
+        cases
+    } else {
+        read_report(&results)
+            .and_then(|t| ingest::jest::parse(&t).ok())
+            .unwrap_or_default()
+    };
     for c in &mut cases {
         c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
     }
@@ -133,9 +170,59 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     }
     suite.counts = Counts::of(&cases);
     suite.cases = cases;
-    match read_report(&coverage_dir.join("lcov.info")) {
+    match read_report(&lcov) {
         Some(text) => cx.add_coverage(&text, &suite.runner),
         None => cx.note("JavaScript coverage not measured: the test runner wrote no LCOV report"),
     }
     suite
+}
+
+/// The arguments after `node --test` in a test script (`node --test test/` → `test/`),
+/// when the script runs Node's built-in test runner.
+fn node_test_args(script: &str) -> Option<Vec<String>> {
+    let first = script.split(['&', ';', '|']).next()?.trim();
+    let rest = first.strip_prefix("node --test")?;
+    if !(rest.is_empty() || rest.starts_with(' ')) {
+        return None;
+    }
+    Some(
+        rest.split_whitespace()
+            .filter(|a| !a.starts_with("--test-reporter"))
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// The first `file.js:line:col` of a stack trace that is not Node's own.
+fn stack_file(detail: &str) -> Option<String> {
+    let re = regex::Regex::new(r"([^\s()]+\.(?:c|m)?[jt]sx?):\d+:\d+").ok()?;
+    re.captures_iter(detail)
+        .filter_map(|c| c.get(1).map(|m| m.as_str()))
+        .find(|p| !p.starts_with("node:") && !p.contains("node_modules"))
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_test_scripts_are_recognised() {
+        assert_eq!(node_test_args("node --test"), Some(vec![]));
+        assert_eq!(
+            node_test_args("node --test test/ && echo done"),
+            Some(vec!["test/".to_string()])
+        );
+        assert_eq!(node_test_args("node --testing"), None);
+        assert_eq!(node_test_args("jest"), None);
+    }
+
+    #[test]
+    fn the_failing_file_comes_from_the_stack() {
+        let detail = "AssertionError\n    at TestContext.<anonymous> (/tmp/x/repo/test/a.test.js:4:34)\n    at Test.run (node:internal/test_runner/test:796:25)";
+        assert_eq!(
+            stack_file(detail).as_deref(),
+            Some("/tmp/x/repo/test/a.test.js")
+        );
+    }
 }

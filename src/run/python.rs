@@ -106,6 +106,28 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         .arg(format!("--junitxml={}", junit.display()))
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("COVERAGE_FILE", out.join(".coverage"));
+    // A virtual environment's console scripts (mypy, a CLI under test) are on PATH, as
+    // they would be with the environment activated.
+    if let Some(bin) = python
+        .parent()
+        .filter(|b| b.parent().is_some_and(|v| v.join("pyvenv.cfg").is_file()))
+    {
+        let mut path = std::ffi::OsString::from(bin);
+        if let Some(old) = std::env::var_os("PATH") {
+            path.push(":");
+            path.push(old);
+        }
+        job = job.env("PATH", path);
+        if let Some(venv) = bin.parent() {
+            job = job.env("VIRTUAL_ENV", venv);
+        }
+    }
+    // A `src/` layout is importable only once installed; put the checkout's `src/`
+    // first so the tests exercise this code, not a copy installed elsewhere.
+    if src_layout(cx) {
+        job = job.env("PYTHONPATH", repo.join("src"));
+        suite.environment.push_str("; src/ on PYTHONPATH");
+    }
     if probe.pytest_cov {
         job = job
             .arg(format!("--cov={}", repo.display()))
@@ -154,6 +176,15 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         cx.note("pytest-cov wrote no coverage report");
     }
     suite
+}
+
+/// Whether the project keeps its packages under `src/`.
+fn src_layout(cx: &RunContext<'_>) -> bool {
+    cx.inventory.files.iter().any(|f| {
+        f.path
+            .strip_prefix("src/")
+            .is_some_and(|rest| rest.ends_with("/__init__.py") && rest.matches('/').count() == 1)
+    })
 }
 
 fn with_timeout(mut job: Job, cx: &RunContext<'_>) -> Job {

@@ -59,13 +59,16 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     if llvm_cov {
         job = job.arg("llvm-cov");
     }
-    if nextest
-        && std::fs::write(
-            &config,
-            "[profile.greenlight]\nfail-fast = false\n[profile.greenlight.junit]\npath = \"junit.xml\"\n",
-        )
-        .is_ok()
-    {
+    let store = out.join("nextest");
+    let nextest_config = format!(
+        "[store]\ndir = \"{}\"\n[profile.greenlight]\nfail-fast = false\n[profile.greenlight.junit]\npath = \"junit.xml\"\n",
+        store
+            .display()
+            .to_string()
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+    );
+    if nextest && std::fs::write(&config, nextest_config).is_ok() {
         suite.runner = "cargo nextest".into();
         job = job
             .args(["nextest", "run", "--profile", "greenlight", "--config-file"])
@@ -88,7 +91,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     suite.steps.push(cx.step(&job, &ran));
     let output = ran.output();
     suite.output_tail = cx.tidy(&tail_lines(&output, 40));
-    let junit = target.join("nextest/greenlight/junit.xml");
+    let junit = store.join("greenlight/junit.xml");
     let mut cases = match read_report(&junit) {
         Some(text) if suite.runner == "cargo nextest" => {
             ingest::junit::parse(&text).unwrap_or_default()
@@ -98,6 +101,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     for c in &mut cases {
         c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
     }
+    locate(cx, &mut cases);
     suite.counts = Counts::of(&cases);
     suite.cases = cases;
     if llvm_cov {
@@ -109,4 +113,42 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         cx.note("Rust coverage not measured: cargo-llvm-cov is not installed (cargo install cargo-llvm-cov)");
     }
     suite
+}
+
+/// Gives cases the runner reported without a file (nextest, passing libtest cases)
+/// the file and line of their `fn`, when exactly one Rust file defines that name.
+fn locate(cx: &RunContext<'_>, cases: &mut [super::CaseResult]) {
+    if cases.iter().all(|c| c.file.is_some()) {
+        return;
+    }
+    let Ok(re) = regex::Regex::new(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn\s+(\w+)")
+    else {
+        return;
+    };
+    let mut index: std::collections::HashMap<&str, Vec<(&str, u32)>> =
+        std::collections::HashMap::new();
+    for f in cx
+        .inventory
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(".rs"))
+    {
+        let Some(text) = f.text() else { continue };
+        for c in re.captures_iter(text) {
+            if let Some(m) = c.get(1) {
+                let line = crate::model::line_at(text, m.start());
+                index
+                    .entry(m.as_str())
+                    .or_default()
+                    .push((f.path.as_str(), line));
+            }
+        }
+    }
+    for c in cases.iter_mut().filter(|c| c.file.is_none()) {
+        let name = c.name.rsplit("::").next().unwrap_or(&c.name);
+        if let Some([(path, line)]) = index.get(name).map(Vec::as_slice) {
+            c.file = Some((*path).to_string());
+            c.line = Some(*line);
+        }
+    }
 }

@@ -421,3 +421,90 @@ fn setup_builds_a_throwaway_environment() {
     assert_eq!(run_of(&json)["overall"]["covered"], 21);
     assert_eq!(listing(dir.path()), before);
 }
+
+#[test]
+fn a_rust_crate_reports_its_failing_test_at_its_definition() {
+    if !ready() {
+        return;
+    }
+    let dir = copy_fixture("rs-fail");
+    let before = listing(dir.path());
+    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = run_of(&json);
+    assert_eq!(run["suites"][0]["language"], "Rust");
+    assert_eq!(run["counts"]["collected"], 2);
+    assert_eq!(run["counts"]["passed"], 1);
+    assert_eq!(run["counts"]["failed"], 1);
+    let failing = findings_of(&json, "tests.run");
+    assert_eq!(failing.len(), 1);
+    // The test's `fn` line (nextest), or the line that panicked (cargo test).
+    let at = locations(failing[0]);
+    assert!(at == ["src/lib.rs:21"] || at == ["src/lib.rs:22"], "{at:?}");
+    // Coverage needs cargo-llvm-cov; without it the report says so and stays unknown.
+    if run["coverage"].is_null() {
+        assert_eq!(check(&json, "tests.coverage")["status"], "unknown");
+    }
+    assert_eq!(listing(dir.path()), before);
+}
+
+#[test]
+fn a_rust_crate_whose_dependencies_are_not_cached_asks_for_setup() {
+    if !ready() {
+        return;
+    }
+    // The fixture's dev-dependency exists in no cache, and the sandbox has no network.
+    let dir = copy_fixture("rs-offline");
+    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let blockers = run_of(&json)["blockers"].as_array().unwrap();
+    let setup = blockers
+        .iter()
+        .find(|b| b["kind"] == "setup-failed")
+        .unwrap_or_else(|| panic!("{blockers:#?}"));
+    assert!(setup["message"].as_str().unwrap().contains("--setup"));
+    assert_eq!(check(&json, "tests.run")["status"], "unknown");
+}
+
+#[test]
+fn node_test_runs_with_results_and_coverage() {
+    if !ready() {
+        return;
+    }
+    let dir = copy_fixture("js-node");
+    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = run_of(&json);
+    assert_eq!(run["suites"][0]["runner"], "node --test");
+    assert_eq!(run["counts"]["passed"], 1);
+    assert_eq!(run["counts"]["failed"], 1);
+    let failing = findings_of(&json, "tests.run");
+    assert_eq!(failing.len(), 1);
+    assert!(
+        failing[0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("test/tally.test.js")
+    );
+    let index = run["coverage"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "index.js")
+        .unwrap();
+    assert_eq!(index["missing"], serde_json::json!([7, 8]));
+    let module = &run["modules"][0];
+    assert_eq!(module["uncovered"][0]["name"], "mean");
+}

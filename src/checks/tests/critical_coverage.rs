@@ -61,8 +61,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             .iter()
             .take(8)
             .map(|u| {
-                if u.never_run() || u.statements == 0 {
+                if u.never_run() || u.missing == 0 {
                     format!("`{}`", u.name)
+                } else if u.statements == 0 {
+                    format!(
+                        "`{}` ({} unrun)",
+                        u.name,
+                        plural(u.missing as usize, "line", "lines")
+                    )
                 } else {
                     format!(
                         "`{}` ({} of {} statements unrun)",
