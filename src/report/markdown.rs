@@ -850,7 +850,7 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
             if !m.suggested.is_empty() {
                 let mut block = format!("# {}\n", m.test_file);
                 for t in &m.suggested {
-                    block.push_str(&format!("- {}()  # {}\n", t.name, t.behaviour));
+                    block.push_str(&format!("- {}  # {}\n", t.display(), t.behaviour));
                 }
                 let _ = writeln!(o, "- **Suggested tests**:\n\n{}", fenced(&block));
             }

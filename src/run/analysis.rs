@@ -141,7 +141,7 @@ fn uncovered_functions(
                 })
             })
             .collect(),
-        None => from_report_functions(f),
+        None => from_report_functions(f, inventory),
     };
     // Nested definitions repeat their parent's lines; keep the outermost that is fully
     // unrun, and every partly run one.
@@ -167,8 +167,24 @@ fn uncovered_functions(
 /// Without definitions from greenlight's own parse: the functions the report names
 /// (never called, or holding unexecuted lines), each missing line assigned to the
 /// function that starts last before it.
-fn from_report_functions(f: &FileCoverage) -> Vec<UncoveredFunction> {
-    let mut functions: Vec<&(String, u32, u64)> = f.functions.iter().collect();
+fn from_report_functions(f: &FileCoverage, inventory: &Inventory) -> Vec<UncoveredFunction> {
+    // Reports without function names (Go coverprofiles): the definitions in the source,
+    // with no call counts (1: not known to be uncalled).
+    let derived: Vec<(String, u32, u64)> = if f.functions.is_empty() {
+        inventory
+            .file(&f.path)
+            .and_then(|r| r.text())
+            .map(|t| {
+                super::definitions(t)
+                    .into_iter()
+                    .map(|(n, l)| (n, l, 1))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let mut functions: Vec<&(String, u32, u64)> = f.functions.iter().chain(&derived).collect();
     functions.sort_by_key(|(_, line, _)| *line);
     let mut out: Vec<(UncoveredFunction, bool)> = functions
         .iter()
@@ -229,10 +245,11 @@ fn test_file_for(path: &str, inventory: &Inventory, facts: &Facts) -> String {
             return t;
         }
     }
-    if path.ends_with(".py") {
-        format!("tests/test_{stem}.py")
-    } else {
-        format!("tests for {path}")
+    match Style::of(path) {
+        Style::Python => format!("tests/test_{stem}.py"),
+        Style::Go => format!("{}_test.go", path.trim_end_matches(".go")),
+        Style::Rust => format!("{path} (#[cfg(test)] mod tests)"),
+        Style::Js => format!("test/{stem}.test.js"),
     }
 }
 
@@ -244,18 +261,19 @@ fn suggest(
     inventory: &Inventory,
 ) -> Vec<SuggestedTest> {
     let file = inventory.file(path);
+    let style = Style::of(path);
     let mut out = Vec::new();
     for u in uncovered {
         if out.len() >= MAX_SUGGESTED {
             break;
         }
         let short = u.name.rsplit('.').next().unwrap_or(&u.name);
-        let base = short.trim_start_matches('_').to_ascii_lowercase();
+        let base = snake(short.trim_start_matches('_'));
         if base.is_empty() || short.starts_with("__") && short != "__init__" {
             continue;
         }
         out.push(SuggestedTest {
-            name: format!("test_{base}_success"),
+            name: style.name(&base, "success"),
             function: u.name.clone(),
             behaviour: format!(
                 "success path: call `{}` with valid input and assert its result{}",
@@ -269,6 +287,7 @@ fn suggest(
         });
         let mut raised: Vec<String> = Vec::new();
         let mut handled: Vec<String> = Vec::new();
+        let mut returns_error = false;
         if let Some(f) = file {
             for n in u.line..=u.end_line.min(u.line.saturating_add(2000)) {
                 let text = f.line(n);
@@ -284,18 +303,21 @@ fn suggest(
                         handled.push(e);
                     }
                 }
+                returns_error |= ["errors.New(", "fmt.Errorf(", "Err(", "bail!("]
+                    .iter()
+                    .any(|p| text.contains(p));
             }
         }
         for e in raised.iter().take(2) {
             out.push(SuggestedTest {
-                name: format!("test_{base}_raises_{}", snake(e)),
+                name: style.name(&base, &format!("raises_{}", snake(e))),
                 function: u.name.clone(),
                 behaviour: format!("error path: the input that makes `{}` raise {e}", u.name),
             });
         }
         for e in handled.iter().filter(|e| !raised.contains(e)).take(2) {
             out.push(SuggestedTest {
-                name: format!("test_{base}_handles_{}", snake(e)),
+                name: style.name(&base, &format!("handles_{}", snake(e))),
                 function: u.name.clone(),
                 behaviour: format!(
                     "error path: make a dependency of `{}` fail with {e} and assert how it recovers",
@@ -303,9 +325,64 @@ fn suggest(
                 ),
             });
         }
+        if returns_error && raised.is_empty() {
+            out.push(SuggestedTest {
+                name: style.name(&base, "returns_error"),
+                function: u.name.clone(),
+                behaviour: format!(
+                    "error path: the input for which `{}` returns an error, and the error it returns",
+                    u.name
+                ),
+            });
+        }
     }
     out.truncate(MAX_SUGGESTED);
     out
+}
+
+/// How tests are named where the module lives.
+#[derive(Clone, Copy)]
+enum Style {
+    /// `test_parse_success` (Python).
+    Python,
+    /// `TestParse_Success` (Go).
+    Go,
+    /// `parse_success` (Rust).
+    Rust,
+    /// `parse: success` (JavaScript/TypeScript `it()`/`test()` titles).
+    Js,
+}
+
+impl Style {
+    fn of(path: &str) -> Style {
+        match path.rsplit_once('.').map(|(_, e)| e) {
+            Some("go") => Style::Go,
+            Some("rs") => Style::Rust,
+            Some("js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs") => Style::Js,
+            _ => Style::Python,
+        }
+    }
+
+    /// A test name for `function` (snake case) and a behaviour (snake case).
+    fn name(self, function: &str, behaviour: &str) -> String {
+        let camel = |s: &str| -> String {
+            s.split('_')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let mut c = p.chars();
+                    c.next()
+                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                        .unwrap_or_default()
+                })
+                .collect()
+        };
+        match self {
+            Style::Python => format!("test_{function}_{behaviour}"),
+            Style::Rust => format!("{function}_{behaviour}"),
+            Style::Go => format!("Test{}_{}", camel(function), camel(behaviour)),
+            Style::Js => format!("{function}: {}", behaviour.replace('_', " ")),
+        }
+    }
 }
 
 /// `ValueError` → `value_error`.

@@ -71,6 +71,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     for c in &mut cases {
         c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
     }
+    super::locate(cx, &mut cases, ".go");
     suite.counts = Counts::of(&cases);
     suite.cases = cases;
     match read_report(&profile) {

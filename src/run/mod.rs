@@ -332,3 +332,59 @@ pub fn tail_lines(text: &str, n: usize) -> String {
         .unwrap_or(&[])
         .join("\n")
 }
+
+/// Function definitions in Rust, Go and JavaScript/TypeScript source: `fn name`,
+/// `func name` / `func (r T) name`, `function name`.
+static DEFINITION: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?m)^\s*(?:(?:pub(?:\([^)]*\))?|export|default|async|const|unsafe|extern)\s+)*(?:fn|func(?:\s*\([^)]*\))?|function\*?)\s+(\w+)",
+    )
+    .ok()
+});
+
+/// The functions a source file defines: (name, line), in order.
+pub fn definitions(text: &str) -> Vec<(String, u32)> {
+    let Some(re) = DEFINITION.as_ref() else {
+        return Vec::new();
+    };
+    re.captures_iter(text)
+        .filter_map(|c| c.get(1))
+        .map(|m| {
+            (
+                m.as_str().to_string(),
+                crate::model::line_at(text, m.start()),
+            )
+        })
+        .collect()
+}
+
+/// Gives cases the runner reported without a file (nextest, passing Go tests) the
+/// file and line of their function, when exactly one file with `extension` defines
+/// that name.
+fn locate(cx: &RunContext<'_>, cases: &mut [CaseResult], extension: &str) {
+    if cases.iter().all(|c| c.file.is_some()) {
+        return;
+    }
+    let mut index: std::collections::HashMap<String, Vec<(&str, u32)>> =
+        std::collections::HashMap::new();
+    for f in cx
+        .inventory
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(extension))
+    {
+        let Some(text) = f.text() else { continue };
+        for (name, line) in definitions(text) {
+            index.entry(name).or_default().push((f.path.as_str(), line));
+        }
+    }
+    for c in cases.iter_mut().filter(|c| c.file.is_none()) {
+        // `tests::sub_works`, `TestParse/empty_input`.
+        let name = c.name.split('/').next().unwrap_or(&c.name);
+        let name = name.rsplit("::").next().unwrap_or(name);
+        if let Some([(path, line)]) = index.get(name).map(Vec::as_slice) {
+            c.file = Some((*path).to_string());
+            c.line = Some(*line);
+        }
+    }
+}

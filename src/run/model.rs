@@ -359,6 +359,17 @@ pub struct SuggestedTest {
     pub behaviour: String,
 }
 
+impl SuggestedTest {
+    /// `test_parse_success()`, or `it("parse: success")` for a JavaScript title.
+    pub fn display(&self) -> String {
+        if self.name.contains(' ') {
+            format!("it(\"{}\")", self.name)
+        } else {
+            format!("{}()", self.name)
+        }
+    }
+}
+
 /// Coverage of one production module against the policy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModuleCoverage {

@@ -101,7 +101,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     for c in &mut cases {
         c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
     }
-    locate(cx, &mut cases);
+    super::locate(cx, &mut cases, ".rs");
     suite.counts = Counts::of(&cases);
     suite.cases = cases;
     if llvm_cov {
@@ -113,42 +113,4 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         cx.note("Rust coverage not measured: cargo-llvm-cov is not installed (cargo install cargo-llvm-cov)");
     }
     suite
-}
-
-/// Gives cases the runner reported without a file (nextest, passing libtest cases)
-/// the file and line of their `fn`, when exactly one Rust file defines that name.
-fn locate(cx: &RunContext<'_>, cases: &mut [super::CaseResult]) {
-    if cases.iter().all(|c| c.file.is_some()) {
-        return;
-    }
-    let Ok(re) = regex::Regex::new(r"(?m)^\s*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn\s+(\w+)")
-    else {
-        return;
-    };
-    let mut index: std::collections::HashMap<&str, Vec<(&str, u32)>> =
-        std::collections::HashMap::new();
-    for f in cx
-        .inventory
-        .files
-        .iter()
-        .filter(|f| f.path.ends_with(".rs"))
-    {
-        let Some(text) = f.text() else { continue };
-        for c in re.captures_iter(text) {
-            if let Some(m) = c.get(1) {
-                let line = crate::model::line_at(text, m.start());
-                index
-                    .entry(m.as_str())
-                    .or_default()
-                    .push((f.path.as_str(), line));
-            }
-        }
-    }
-    for c in cases.iter_mut().filter(|c| c.file.is_none()) {
-        let name = c.name.rsplit("::").next().unwrap_or(&c.name);
-        if let Some([(path, line)]) = index.get(name).map(Vec::as_slice) {
-            c.file = Some((*path).to_string());
-            c.line = Some(*line);
-        }
-    }
 }

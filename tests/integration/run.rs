@@ -249,14 +249,22 @@ fn blockers_are_classified_once_per_root_cause() {
     let at = locations(signature);
     assert!(at.contains(&"tests/test_cart.py:9".to_string()), "{at:?}");
     assert!(at.contains(&"shop/cart.py:4".to_string()), "{at:?}");
-    assert_eq!(blockers.len(), 5, "{blockers:#?}");
+    let syntax = find("syntax-error");
+    assert_eq!(syntax["subject"], "tests/test_broken.py");
+    assert_eq!(
+        locations(syntax),
+        vec!["tests/test_broken.py:2".to_string()]
+    );
+    assert_eq!(blockers.len(), 6, "{blockers:#?}");
     // One root cause, one finding: the static predictions the run confirmed are not
-    // repeated by the static checks.
+    // repeated by the static checks, and the syntax error the static analysis reports
+    // is not repeated by the run.
     let repeated: Vec<&Value> = ["tests.import-errors", "tests.signature-mismatch"]
         .iter()
         .flat_map(|id| findings_of(&json, id))
         .collect();
     assert!(repeated.is_empty(), "{repeated:#?}");
+    assert_eq!(findings_of(&json, "code-quality.syntax-errors").len(), 1);
     assert_eq!(findings_of(&json, "tests.run").len(), 5);
     assert_eq!(check(&json, "tests.run")["status"], "fail");
 }
@@ -507,4 +515,59 @@ fn node_test_runs_with_results_and_coverage() {
     assert_eq!(index["missing"], serde_json::json!([7, 8]));
     let module = &run["modules"][0];
     assert_eq!(module["uncovered"][0]["name"], "mean");
+}
+
+#[test]
+fn a_go_module_reports_results_coverage_and_the_uncovered_function() {
+    if !ready() {
+        return;
+    }
+    let go = std::process::Command::new("go")
+        .arg("version")
+        .status()
+        .is_ok_and(|s| s.success());
+    if !go {
+        assert!(
+            std::env::var_os("GREENLIGHT_SKIP_RUN_TESTS").is_some(),
+            "this test needs the Go toolchain (apt install golang-go)"
+        );
+        return;
+    }
+    let dir = copy_fixture("go-calc");
+    let before = listing(dir.path());
+    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = run_of(&json);
+    assert_eq!(run["suites"][0]["runner"], "go test");
+    assert_eq!(run["counts"]["passed"], 1);
+    assert_eq!(run["counts"]["failed"], 1);
+    let failing = findings_of(&json, "tests.run");
+    assert_eq!(failing.len(), 1);
+    assert!(
+        locations(failing[0]).contains(&"calc_test.go:13".to_string()),
+        "{:?}",
+        locations(failing[0])
+    );
+    let calc = run["coverage"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "calc.go")
+        .unwrap();
+    assert_eq!(calc["statements"], 5);
+    assert_eq!(calc["covered"], 2);
+    let module = &run["modules"][0];
+    assert_eq!(module["uncovered"][0]["name"], "Div");
+    let suggested: Vec<&str> = module["suggested"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(suggested, ["TestDiv_Success", "TestDiv_ReturnsError"]);
+    assert_eq!(listing(dir.path()), before);
 }

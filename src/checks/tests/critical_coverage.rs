@@ -92,12 +92,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         if evidence.is_empty() {
             evidence.push(cx.at(&m.path, 1));
         }
-        let tests: Vec<String> = m
-            .suggested
-            .iter()
-            .take(6)
-            .map(|t| format!("{}()", t.name))
-            .collect();
+        let tests: Vec<String> = m.suggested.iter().take(6).map(|t| t.display()).collect();
         outcome = outcome.concern_at(
             def,
             Severity::P1,

@@ -89,6 +89,13 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         )
     };
     for b in &run.blockers {
+        // A syntax error the static analysis found is reported once, there.
+        if b.kind == BlockerKind::SyntaxError
+            && crate::checks::python::files(cx)
+                .any(|f| f.path() == b.subject && !f.py.syntax_errors.is_empty())
+        {
+            continue;
+        }
         let affected = if b.tests.is_empty() {
             String::new()
         } else {
