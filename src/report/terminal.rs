@@ -89,6 +89,43 @@ pub fn render(r: &Review, color: bool) -> String {
         counts.join(", "),
         plural(r.strengths().count(), "strength", "strengths")
     );
+    if let Some(run) = &r.test_run {
+        let c = run.counts();
+        let mut parts = Vec::new();
+        for suite in &run.suites {
+            match &suite.not_run {
+                Some(why) => parts.push(format!("{}: not run ({})", suite.runner, why)),
+                None => parts.push(format!(
+                    "{}: {}{}",
+                    suite.runner,
+                    suite.counts.describe(),
+                    if suite.timed_out() {
+                        ", killed at the time limit"
+                    } else {
+                        ""
+                    }
+                )),
+            }
+        }
+        if parts.is_empty() && c.collected == 0 {
+            parts.push("no results".into());
+        }
+        let coverage = run
+            .overall
+            .map(|o| {
+                format!(
+                    "; coverage {:.1}% (threshold {}%)",
+                    o.percent, r.coverage_threshold
+                )
+            })
+            .unwrap_or_default();
+        let blockers = if run.blockers.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", plural(run.blockers.len(), "blocker", "blockers"))
+        };
+        let _ = writeln!(o, "Tests: {}{coverage}{blockers}", clean(&parts.join("; ")));
+    }
     if !r.actions.is_empty() {
         let _ = writeln!(o, "\nTop actions:");
         for a in r.actions.iter().take(5) {

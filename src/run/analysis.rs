@@ -19,7 +19,7 @@ use crate::repo::{FileKind, Inventory};
 const MAX_SUGGESTED: usize = 12;
 
 static RAISE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"^\s*(?:raise|throw new)\s+([A-Z]\w*)").ok());
+    LazyLock::new(|| Regex::new(r"(?:^\s*raise|\bthrow new)\s+([A-Z]\w*)").ok());
 static EXCEPT: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"^\s*except\s+\(?([A-Z]\w*)").ok());
 

@@ -244,12 +244,15 @@ pub fn run(job: &Job, isolation: &Isolation) -> Result<Ran, String> {
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", job.program.display()))?;
-    let out = child.stdout.take().map(capture);
-    let err = child.stderr.take().map(capture);
+    let out = child.stdout.take().map(Capture::start);
+    let err = child.stderr.take().map(Capture::start);
     let (code, timed_out) = wait(&mut child, job.timeout);
     let duration = start.elapsed();
-    let (stdout, t1) = out.and_then(|h| h.join().ok()).unwrap_or_default();
-    let (stderr, t2) = err.and_then(|h| h.join().ok()).unwrap_or_default();
+    // A process that escaped the group (unsandboxed, after setsid) may hold the pipes
+    // open forever: wait a little for the end of the output, then take what came.
+    let grace = Instant::now() + Duration::from_secs(5);
+    let (stdout, t1) = out.map(|c| c.finish(grace)).unwrap_or_default();
+    let (stderr, t2) = err.map(|c| c.finish(grace)).unwrap_or_default();
     Ok(Ran {
         code,
         timed_out,
@@ -345,36 +348,64 @@ fn kill_group(child: &mut Child) {
     let _ = child.kill();
 }
 
-/// Reads a stream to its end on a thread, keeping its head and tail.
-fn capture<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<(String, bool)> {
-    std::thread::spawn(move || {
-        let mut head: Vec<u8> = Vec::new();
-        let mut tail: std::collections::VecDeque<u8> = std::collections::VecDeque::new();
-        let mut dropped = false;
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            let n = match r.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            let chunk = buf.get(..n).unwrap_or(&[]);
-            let room = KEEP_HEAD.saturating_sub(head.len());
-            let (to_head, rest) = chunk.split_at(room.min(chunk.len()));
-            head.extend_from_slice(to_head);
-            tail.extend(rest);
-            while tail.len() > KEEP_TAIL {
-                tail.pop_front();
-                dropped = true;
+/// What has been read of a stream: its head, its tail, and whether bytes between
+/// them were dropped.
+#[derive(Default)]
+struct Kept {
+    head: Vec<u8>,
+    tail: std::collections::VecDeque<u8>,
+    dropped: bool,
+}
+
+/// A stream read to its end on a thread, keeping its head and tail.
+struct Capture {
+    kept: std::sync::Arc<std::sync::Mutex<Kept>>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Capture {
+    fn start<R: Read + Send + 'static>(mut r: R) -> Capture {
+        let kept = std::sync::Arc::new(std::sync::Mutex::new(Kept::default()));
+        let shared = std::sync::Arc::clone(&kept);
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 16 * 1024];
+            loop {
+                let n = match r.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                let chunk = buf.get(..n).unwrap_or(&[]);
+                let Ok(mut k) = shared.lock() else { break };
+                let room = KEEP_HEAD.saturating_sub(k.head.len());
+                let (to_head, rest) = chunk.split_at(room.min(chunk.len()));
+                k.head.extend_from_slice(to_head);
+                k.tail.extend(rest);
+                let excess = k.tail.len().saturating_sub(KEEP_TAIL);
+                if excess > 0 {
+                    k.tail.drain(..excess);
+                    k.dropped = true;
+                }
             }
+        });
+        Capture { kept, thread }
+    }
+
+    /// The text kept, once the stream ended or `deadline` passed.
+    fn finish(self, deadline: Instant) -> (String, bool) {
+        while !self.thread.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
         }
-        let mut text = String::from_utf8_lossy(&head).into_owned();
-        if dropped {
+        let Ok(k) = self.kept.lock() else {
+            return (String::new(), false);
+        };
+        let mut text = String::from_utf8_lossy(&k.head).into_owned();
+        if k.dropped {
             text.push_str("\n[… output cut …]\n");
         }
-        let (a, b) = tail.as_slices();
+        let (a, b) = k.tail.as_slices();
         text.push_str(&String::from_utf8_lossy(&[a, b].concat()));
-        (text, dropped)
-    })
+        (text, k.dropped)
+    }
 }
 
 /// The first `name` on PATH that is an executable file.
@@ -415,6 +446,19 @@ mod tests {
         // The background sleep holds the output pipe open: were it still alive, reading
         // the output would take 30 s.
         assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_process_holding_the_output_open_does_not_hang_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        // setsid puts the sleeper out of the killed process group, still holding stdout.
+        let job = Job::new("sh", dir.path(), dir.path())
+            .args(["-c", "echo started; setsid sleep 30 & exit 0"]);
+        let start = Instant::now();
+        let ran = run(&job, &Isolation::None).unwrap();
+        assert!(ran.success());
+        assert!(ran.stdout.starts_with("started"));
+        assert!(start.elapsed() < Duration::from_secs(15));
     }
 
     #[test]

@@ -72,7 +72,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         format!("coverage tooling configured: {}", tooling.join(", "))
     };
     Outcome::unknown(format!(
-        "not measured: greenlight did not run the tests; {configured}"
+        "not measured: run with --run-tests, or read a CI run's report with --coverage FILE; {configured}"
     ))
 }
 
