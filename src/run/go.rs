@@ -29,17 +29,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             .env("GOMODCACHE", &modcache)
             .env("GOCACHE", root.join("gocache"));
         download.network = true;
-        download.timeout = cx.timeout;
-        let ran = exec::run(&download, cx.isolation);
-        if let Ok(r) = &ran {
-            suite.steps.push(cx.step(&download, r));
-        }
-        if !ran.as_ref().is_ok_and(|r| r.success()) {
-            suite.not_run = Some(format!(
-                "`go mod download` failed: {}",
-                ran.map(|r| cx.tidy(&tail_lines(&r.output(), 5)))
-                    .unwrap_or_else(|e| e)
-            ));
+        if !cx.setup_step(&mut suite, download) {
             return suite;
         }
         suite.environment =
@@ -57,15 +47,10 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     for (k, v) in env {
         job = job.env(k, v);
     }
-    job.timeout = cx.timeout;
-    let ran = match exec::run(&job, cx.isolation) {
-        Ok(r) => r,
-        Err(e) => {
-            suite.not_run = Some(e);
-            return suite;
-        }
+    let Some(ran) = cx.test_step(&mut suite, job) else {
+        return suite;
     };
-    suite.steps.push(cx.step(&job, &ran));
+    // test2json events are on stdout; what went wrong outside a test is on stderr.
     suite.output_tail = cx.tidy(&tail_lines(&ran.stderr, 20));
     let mut cases = ingest::gotest::parse(&ran.stdout).unwrap_or_default();
     for c in &mut cases {

@@ -5,7 +5,7 @@
 
 use super::exec::{self, Job};
 use super::model::{Counts, SuiteRun};
-use super::{RunContext, ingest, python::read_report, tail_lines};
+use super::{RunContext, ingest, python::read_report};
 use crate::analyze::catalog::Ecosystem;
 use crate::analyze::manifest::Manifest;
 
@@ -50,18 +50,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             })
             .env("npm_config_cache", root.join("npm-cache"));
         install.network = true;
-        install.timeout = cx.timeout;
-        let ran = exec::run(&install, cx.isolation);
-        if let Ok(r) = &ran {
-            suite.steps.push(cx.step(&install, r));
-        }
-        if !ran.as_ref().is_ok_and(|r| r.success()) {
-            suite.not_run = Some(format!(
-                "`npm {}` failed: {}",
-                if lock { "ci" } else { "install" },
-                ran.map(|r| cx.tidy(&tail_lines(&r.output(), 5)))
-                    .unwrap_or_else(|e| e)
-            ));
+        if !cx.setup_step(&mut suite, install) {
             return suite;
         }
         suite.environment = "node_modules installed by npm (--setup)".into();
@@ -129,16 +118,9 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     job = job
         .env("CI", "true")
         .env("npm_config_cache", root.join("npm-cache"));
-    job.timeout = cx.timeout;
-    let ran = match exec::run(&job, cx.isolation) {
-        Ok(r) => r,
-        Err(e) => {
-            suite.not_run = Some(e);
-            return suite;
-        }
+    let Some(ran) = cx.test_step(&mut suite, job) else {
+        return suite;
     };
-    suite.steps.push(cx.step(&job, &ran));
-    suite.output_tail = cx.tidy(&tail_lines(&ran.output(), 40));
     let mut cases = if node_test.is_some() {
         let mut cases = read_report(&junit)
             .and_then(|t| ingest::junit::parse(&t).ok())

@@ -108,6 +108,47 @@ impl RunContext<'_> {
         }
     }
 
+    /// Runs one set-up command; on failure records why in `suite` and returns false.
+    pub fn setup_step(&self, suite: &mut SuiteRun, mut job: exec::Job) -> bool {
+        job.timeout = self.timeout;
+        let command = self.tidy(&job.display());
+        match exec::run(&job, self.isolation) {
+            Ok(ran) => {
+                suite.steps.push(self.step(&job, &ran));
+                if ran.success() {
+                    return true;
+                }
+                suite.not_run = Some(format!(
+                    "`{command}` failed{}: {}",
+                    if ran.timed_out { " (time limit)" } else { "" },
+                    self.tidy(&tail_lines(&ran.output(), 5))
+                ));
+                false
+            }
+            Err(e) => {
+                suite.not_run = Some(e);
+                false
+            }
+        }
+    }
+
+    /// Runs the test command: records the step and the tail of its output in `suite`;
+    /// `None` (with the reason recorded) when it could not start.
+    pub fn test_step(&self, suite: &mut SuiteRun, mut job: exec::Job) -> Option<exec::Ran> {
+        job.timeout = self.timeout;
+        match exec::run(&job, self.isolation) {
+            Ok(ran) => {
+                suite.steps.push(self.step(&job, &ran));
+                suite.output_tail = self.tidy(&tail_lines(&ran.output(), 40));
+                Some(ran)
+            }
+            Err(e) => {
+                suite.not_run = Some(e);
+                None
+            }
+        }
+    }
+
     pub fn note(&self, text: &str) {
         self.run.borrow_mut().notes.push(text.to_string());
     }

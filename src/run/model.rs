@@ -31,6 +31,22 @@ pub struct CaseResult {
     pub seconds: Option<f64>,
 }
 
+impl CaseResult {
+    /// A case with no file, line, message or timing yet.
+    pub fn new(classname: &str, name: &str, status: CaseStatus) -> CaseResult {
+        CaseResult {
+            file: None,
+            classname: classname.into(),
+            name: name.into(),
+            line: None,
+            status,
+            message: String::new(),
+            detail: String::new(),
+            seconds: None,
+        }
+    }
+}
+
 /// Coverage formats greenlight reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

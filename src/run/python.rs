@@ -7,7 +7,7 @@ use super::exec::{self, Job};
 use super::model::{CaseResult, CaseStatus, Counts, SuiteRun};
 use super::{RunContext, ingest, tail_lines};
 use crate::analyze::catalog::Ecosystem;
-use crate::analyze::manifest::DepKind;
+use crate::analyze::manifest::{DepKind, Dependency};
 
 /// The message of the test that was running when the run was killed.
 pub const TIMED_OUT: &str = "killed at the time limit (--test-timeout)";
@@ -134,17 +134,10 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             .arg(format!("--cov-report=json:{}", coverage.display()))
             .arg("--cov-report=");
     }
-    let job = with_timeout(job, cx);
-    let ran = match exec::run(&job, cx.isolation) {
-        Ok(r) => r,
-        Err(e) => {
-            suite.not_run = Some(e);
-            return suite;
-        }
+    let Some(ran) = cx.test_step(&mut suite, job) else {
+        return suite;
     };
-    suite.steps.push(cx.step(&job, &ran));
     let output = ran.output();
-    suite.output_tail = cx.tidy(&tail_lines(&output, 40));
     let mut cases = match read_report(&junit) {
         Some(text) => ingest::junit::parse(&text).unwrap_or_default(),
         None => Vec::new(),
@@ -250,7 +243,7 @@ fn build_venv(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
             .args(["-m", "venv"])
             .arg(&venv),
     };
-    if !setup_step(cx, suite, create) {
+    if !cx.setup_step(suite, create) {
         return None;
     }
     let python = venv.join("bin/python");
@@ -274,11 +267,7 @@ fn build_venv(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
         job.network = true;
         job
     };
-    if !setup_step(
-        cx,
-        suite,
-        installer(&["pytest".into(), "pytest-cov".into()]),
-    ) {
+    if !cx.setup_step(suite, installer(&["pytest".into(), "pytest-cov".into()])) {
         return None;
     }
     let mut packages: Vec<String> = Vec::new();
@@ -287,7 +276,7 @@ fn build_venv(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
         packages.push(cx.scratch.repo().display().to_string());
     }
     packages.extend(requirements(cx));
-    if !packages.is_empty() && !setup_step(cx, suite, installer(&packages)) {
+    if !packages.is_empty() && !cx.setup_step(suite, installer(&packages)) {
         // pytest is there: run what can run and let the blockers name what is missing.
         suite.not_run = None;
         cx.note("installing the project and its dependencies failed; the tests ran without them");
@@ -297,30 +286,6 @@ fn build_venv(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
         if uv.is_some() { "uv" } else { "venv + pip" }
     );
     Some(python)
-}
-
-/// Runs one set-up command; on failure records why and returns false.
-fn setup_step(cx: &RunContext<'_>, suite: &mut SuiteRun, mut job: Job) -> bool {
-    job.timeout = cx.timeout;
-    let command = cx.tidy(&job.display());
-    match exec::run(&job, cx.isolation) {
-        Ok(ran) => {
-            suite.steps.push(cx.step(&job, &ran));
-            if ran.success() {
-                return true;
-            }
-            suite.not_run = Some(format!(
-                "`{command}` failed{}: {}",
-                if ran.timed_out { " (time limit)" } else { "" },
-                cx.tidy(&tail_lines(&ran.output(), 5))
-            ));
-            false
-        }
-        Err(e) => {
-            suite.not_run = Some(e);
-            false
-        }
-    }
 }
 
 /// Whether the repository root holds an installable Python project.
@@ -335,28 +300,28 @@ fn installable(cx: &RunContext<'_>) -> bool {
         })
 }
 
-/// Declared runtime and development requirements, as `name<spec>` strings.
-fn requirements(cx: &RunContext<'_>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for m in cx
-        .facts
+/// The runtime and development dependencies the Python manifests declare.
+fn declared<'a>(cx: &RunContext<'a>) -> impl Iterator<Item = &'a Dependency> {
+    cx.facts
         .manifests
         .iter()
         .filter(|m| m.ecosystem == Ecosystem::Python)
-    {
-        for d in &m.dependencies {
-            if !matches!(d.kind, DepKind::Runtime | DepKind::Dev) || d.name.starts_with('-') {
-                continue;
-            }
-            let spec = d.spec.trim();
-            let req = if spec.starts_with(['<', '>', '=', '!', '~', '[', ';', '@']) {
-                format!("{}{spec}", d.name)
-            } else {
-                d.name.clone()
-            };
-            if !out.contains(&req) {
-                out.push(req);
-            }
+        .flat_map(|m| m.dependencies.iter())
+        .filter(|d| matches!(d.kind, DepKind::Runtime | DepKind::Dev))
+}
+
+/// Declared runtime and development requirements, as `name<spec>` strings.
+fn requirements(cx: &RunContext<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for d in declared(cx).filter(|d| !d.name.starts_with('-')) {
+        let spec = d.spec.trim();
+        let req = if spec.starts_with(['<', '>', '=', '!', '~', '[', ';', '@']) {
+            format!("{}{spec}", d.name)
+        } else {
+            d.name.clone()
+        };
+        if !out.contains(&req) {
+            out.push(req);
         }
     }
     out
@@ -371,24 +336,13 @@ fn declared_distributions(cx: &RunContext<'_>) -> Vec<String> {
         .filter_map(|m| m.name.as_ref().map(|n| n.to_ascii_lowercase()))
         .collect();
     let mut out: Vec<String> = Vec::new();
-    for m in cx
-        .facts
-        .manifests
-        .iter()
-        .filter(|m| m.ecosystem == Ecosystem::Python)
-    {
-        for d in &m.dependencies {
-            let valid = !d.name.is_empty()
-                && d.name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-            if valid
-                && matches!(d.kind, DepKind::Runtime | DepKind::Dev)
-                && !own.contains(&d.name.to_ascii_lowercase())
-                && !out.contains(&d.name)
-            {
-                out.push(d.name.clone());
-            }
+    for d in declared(cx) {
+        let valid = !d.name.is_empty()
+            && d.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if valid && !own.contains(&d.name.to_ascii_lowercase()) && !out.contains(&d.name) {
+            out.push(d.name.clone());
         }
     }
     out.truncate(500);
@@ -438,13 +392,7 @@ pub fn running_at_end(output: &str) -> Option<(String, String)> {
 fn case(file: &str, name: &str, status: CaseStatus) -> CaseResult {
     CaseResult {
         file: Some(file.to_string()),
-        classname: String::new(),
-        name: name.to_string(),
-        line: None,
-        status,
-        message: String::new(),
-        detail: String::new(),
-        seconds: None,
+        ..CaseResult::new("", name, status)
     }
 }
 

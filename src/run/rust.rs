@@ -3,7 +3,7 @@
 
 use super::exec::{self, Job};
 use super::model::{Counts, SuiteRun};
-use super::{RunContext, ingest, python::read_report, tail_lines};
+use super::{RunContext, ingest, python::read_report};
 
 pub fn applies(cx: &RunContext<'_>) -> bool {
     cx.inventory.file("Cargo.toml").is_some()
@@ -28,18 +28,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             .arg("fetch")
             .env("CARGO_HOME", &home);
         fetch.network = true;
-        fetch.timeout = cx.timeout;
-        let ran = exec::run(&fetch, cx.isolation);
-        let ok = ran.as_ref().is_ok_and(|r| r.success());
-        if let Ok(r) = &ran {
-            suite.steps.push(cx.step(&fetch, r));
-        }
-        if !ok {
-            suite.not_run = Some(format!(
-                "`cargo fetch` failed: {}",
-                ran.map(|r| cx.tidy(&tail_lines(&r.output(), 5)))
-                    .unwrap_or_else(|e| e)
-            ));
+        if !cx.setup_step(&mut suite, fetch) {
             return suite;
         }
         suite.environment =
@@ -80,17 +69,10 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     if llvm_cov {
         job = job.args(["--lcov", "--output-path"]).arg(&lcov);
     }
-    job.timeout = cx.timeout;
-    let ran = match exec::run(&job, cx.isolation) {
-        Ok(r) => r,
-        Err(e) => {
-            suite.not_run = Some(e);
-            return suite;
-        }
+    let Some(ran) = cx.test_step(&mut suite, job) else {
+        return suite;
     };
-    suite.steps.push(cx.step(&job, &ran));
     let output = ran.output();
-    suite.output_tail = cx.tidy(&tail_lines(&output, 40));
     let junit = store.join("greenlight/junit.xml");
     let mut cases = match read_report(&junit) {
         Some(text) if suite.runner == "cargo nextest" => {

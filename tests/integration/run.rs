@@ -79,6 +79,17 @@ fn listing(root: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// `greenlight audit DIR --out review.json EXTRA…`, which must succeed; its JSON.
+fn audit_ok(dir: &Path, extra: &[&str]) -> Value {
+    let (json, out) = audit_json(dir, extra);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json
+}
+
 fn run_of(json: &Value) -> &Value {
     &json["tests"]["run"]
 }
@@ -117,12 +128,7 @@ fn a_passing_suite_reports_coverage_exactly_as_coverage_py() {
     }
     let dir = copy_fixture("py-pass");
     let before = listing(dir.path());
-    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let json = audit_ok(dir.path(), &["--run-tests"]);
     let run = run_of(&json);
     assert_eq!(run["counts"]["collected"], 4);
     assert_eq!(run["counts"]["passed"], 4);
@@ -207,12 +213,7 @@ fn blockers_are_classified_once_per_root_cause() {
         return;
     }
     let dir = copy_fixture("py-blocked");
-    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let json = audit_ok(dir.path(), &["--run-tests"]);
     let blockers = run_of(&json)["blockers"].as_array().unwrap();
     let find = |kind: &str| {
         blockers
@@ -276,12 +277,7 @@ fn a_hanging_test_is_killed_at_the_time_limit_and_named() {
     }
     let dir = copy_fixture("py-timeout");
     let start = Instant::now();
-    let (json, out) = audit_json(dir.path(), &["--run-tests", "--test-timeout", "4s"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let json = audit_ok(dir.path(), &["--run-tests", "--test-timeout", "4s"]);
     assert!(start.elapsed() < Duration::from_secs(60));
     let run = run_of(&json);
     assert_eq!(run["suites"][0]["steps"][0]["timed_out"], true);
@@ -326,12 +322,7 @@ fn the_sandbox_has_no_network_and_cannot_write_outside_its_copy() {
     }
     let (dir, _listener) = sandbox_fixture(None);
     let before = listing(dir.path());
-    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let json = audit_ok(dir.path(), &["--run-tests"]);
     assert!(
         run_of(&json)["isolation"]
             .as_str()
@@ -359,12 +350,7 @@ fn without_the_sandbox_the_same_tests_reach_out() {
     // the sandbox is the sandbox's doing.
     let elsewhere = tempfile::tempdir().unwrap();
     let (dir, _listener) = sandbox_fixture(Some(elsewhere.path()));
-    let (json, out) = audit_json(dir.path(), &["--run-tests", "--no-sandbox"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let json = audit_ok(dir.path(), &["--run-tests", "--no-sandbox"]);
     assert!(
         run_of(&json)["isolation"]
             .as_str()
@@ -408,12 +394,7 @@ fn setup_builds_a_throwaway_environment() {
     }
     let dir = copy_fixture("py-pass");
     let before = listing(dir.path());
-    let (json, out) = audit_json(dir.path(), &["--run-tests", "--setup"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let json = audit_ok(dir.path(), &["--run-tests", "--setup"]);
     let suite = &run_of(&json)["suites"][0];
     assert!(
         suite["environment"]
@@ -437,12 +418,7 @@ fn a_rust_crate_reports_its_failing_test_at_its_definition() {
     }
     let dir = copy_fixture("rs-fail");
     let before = listing(dir.path());
-    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let json = audit_ok(dir.path(), &["--run-tests"]);
     let run = run_of(&json);
     assert_eq!(run["suites"][0]["language"], "Rust");
     assert_eq!(run["counts"]["collected"], 2);
@@ -467,12 +443,7 @@ fn a_rust_crate_whose_dependencies_are_not_cached_asks_for_setup() {
     }
     // The fixture's dev-dependency exists in no cache, and the sandbox has no network.
     let dir = copy_fixture("rs-offline");
-    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let json = audit_ok(dir.path(), &["--run-tests"]);
     let blockers = run_of(&json)["blockers"].as_array().unwrap();
     let setup = blockers
         .iter()
@@ -488,12 +459,7 @@ fn node_test_runs_with_results_and_coverage() {
         return;
     }
     let dir = copy_fixture("js-node");
-    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let json = audit_ok(dir.path(), &["--run-tests"]);
     let run = run_of(&json);
     assert_eq!(run["suites"][0]["runner"], "node --test");
     assert_eq!(run["counts"]["passed"], 1);
@@ -535,12 +501,7 @@ fn a_go_module_reports_results_coverage_and_the_uncovered_function() {
     }
     let dir = copy_fixture("go-calc");
     let before = listing(dir.path());
-    let (json, out) = audit_json(dir.path(), &["--run-tests"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let json = audit_ok(dir.path(), &["--run-tests"]);
     let run = run_of(&json);
     assert_eq!(run["suites"][0]["runner"], "go test");
     assert_eq!(run["counts"]["passed"], 1);

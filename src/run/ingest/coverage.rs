@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::marker::PhantomData;
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::BytesStart;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
@@ -339,38 +339,8 @@ struct CoberturaDoc {
 }
 
 fn cobertura(text: &str) -> Result<RawCoverage, String> {
-    let mut reader = xml::reader(text);
     let mut doc = CoberturaDoc::default();
-    loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| xml::malformed("the Cobertura report", &reader, &e))?;
-        match event {
-            Event::Start(e) => doc.open(&e),
-            Event::Empty(e) => {
-                doc.open(&e);
-                doc.close(e.local_name().as_ref());
-            }
-            Event::End(e) => doc.close(e.local_name().as_ref()),
-            Event::Text(t) => {
-                if let (Some(source), Ok(t)) = (doc.source.as_mut(), t.xml10_content()) {
-                    source.push(&t);
-                }
-            }
-            Event::CData(t) => {
-                if let (Some(source), Ok(t)) = (doc.source.as_mut(), t.xml10_content()) {
-                    source.push(&t);
-                }
-            }
-            Event::GeneralRef(r) => {
-                if let Some(source) = doc.source.as_mut() {
-                    xml::push_ref(&r, source);
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
+    xml::read(text, "the Cobertura report", &mut doc)?;
     if !doc.root {
         return Err("not a Cobertura XML report: no <coverage> element".into());
     }
@@ -382,7 +352,7 @@ fn cobertura(text: &str) -> Result<RawCoverage, String> {
     })
 }
 
-impl CoberturaDoc {
+impl xml::Handler for CoberturaDoc {
     fn open(&mut self, element: &BytesStart<'_>) {
         match element.local_name().as_ref() {
             b"coverage" => self.root = true,
@@ -464,6 +434,12 @@ impl CoberturaDoc {
         }
     }
 
+    fn sink(&mut self) -> Option<&mut CappedText> {
+        self.source.as_mut()
+    }
+}
+
+impl CoberturaDoc {
     fn close_class(&mut self) {
         let Some(class) = self.class.take() else {
             return;

@@ -171,13 +171,7 @@ mod tests {
     fn case(file: &str, classname: &str, name: &str, status: CaseStatus) -> CaseResult {
         CaseResult {
             file: Some(file.into()),
-            classname: classname.into(),
-            name: name.into(),
-            line: None,
-            status,
-            message: String::new(),
-            detail: String::new(),
-            seconds: None,
+            ..CaseResult::new(classname, name, status)
         }
     }
 

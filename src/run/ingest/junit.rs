@@ -13,45 +13,15 @@
 //! the document has a `<testsuite name="pytest">` — the only sign a pytest report gives
 //! of its origin; other tools' lines are kept as written.
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::BytesStart;
 
 use super::{CappedText, DETAIL_CAP, first_line, seconds, xml};
 use crate::run::model::{CaseResult, CaseStatus};
 
 /// Reads a JUnit XML report.
 pub fn parse(text: &str) -> Result<Vec<CaseResult>, String> {
-    let mut reader = xml::reader(text);
     let mut doc = Document::default();
-    loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| xml::malformed("the JUnit report", &reader, &e))?;
-        match event {
-            Event::Start(e) => doc.open(&e),
-            Event::Empty(e) => {
-                doc.open(&e);
-                doc.close(e.local_name().as_ref());
-            }
-            Event::End(e) => doc.close(e.local_name().as_ref()),
-            Event::Text(t) => {
-                if let Ok(t) = t.xml10_content() {
-                    doc.text(&t);
-                }
-            }
-            Event::CData(t) => {
-                if let Ok(t) = t.xml10_content() {
-                    doc.text(&t);
-                }
-            }
-            Event::GeneralRef(r) => {
-                if let Some(sink) = doc.sink() {
-                    xml::push_ref(&r, sink);
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
+    xml::read(text, "the JUnit report", &mut doc)?;
     doc.finish()
 }
 
@@ -93,7 +63,7 @@ struct Decided {
     detail: String,
 }
 
-impl Document {
+impl xml::Handler for Document {
     fn open(&mut self, element: &BytesStart<'_>) {
         if let Some(open) = self.case.as_mut() {
             open.depth += 1;
@@ -134,7 +104,6 @@ impl Document {
         open.depth -= 1;
     }
 
-    /// Where character data goes now, if anywhere.
     fn sink(&mut self) -> Option<&mut CappedText> {
         let open = self.case.as_mut()?;
         match open.reading.as_mut() {
@@ -143,13 +112,9 @@ impl Document {
             None => None,
         }
     }
+}
 
-    fn text(&mut self, text: &str) {
-        if let Some(sink) = self.sink() {
-            sink.push(text);
-        }
-    }
-
+impl Document {
     fn finish(self) -> Result<Vec<CaseResult>, String> {
         if !self.junit {
             return Err("not a JUnit XML report: no <testsuite> or <testcase> element".into());
@@ -270,16 +235,7 @@ mod tests {
     use super::*;
 
     fn case(classname: &str, name: &str, status: CaseStatus) -> CaseResult {
-        CaseResult {
-            file: None,
-            classname: classname.into(),
-            name: name.into(),
-            line: None,
-            status,
-            message: String::new(),
-            detail: String::new(),
-            seconds: None,
-        }
+        CaseResult::new(classname, name, status)
     }
 
     const PYTEST_XUNIT2: &str = r#"<?xml version="1.0" encoding="utf-8"?>

@@ -387,16 +387,7 @@ test result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; 
 ";
 
     fn case(classname: &str, name: &str, status: CaseStatus) -> CaseResult {
-        CaseResult {
-            file: None,
-            classname: classname.into(),
-            name: name.into(),
-            line: None,
-            status,
-            message: String::new(),
-            detail: String::new(),
-            seconds: None,
-        }
+        CaseResult::new(classname, name, status)
     }
 
     #[test]

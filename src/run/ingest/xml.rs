@@ -6,17 +6,56 @@
 use quick_xml::Reader;
 use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_xml_entity;
-use quick_xml::events::{BytesRef, BytesStart};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use super::CappedText;
 
-/// A reader over `text` that checks end tags match their start tags.
-pub(crate) fn reader(text: &str) -> Reader<&[u8]> {
-    Reader::from_str(text)
+/// What a document reader does with the elements and character data of a document.
+pub(crate) trait Handler {
+    fn open(&mut self, element: &BytesStart<'_>);
+    fn close(&mut self, local_name: &[u8]);
+    /// Where character data goes now, if anywhere.
+    fn sink(&mut self) -> Option<&mut CappedText>;
+}
+
+/// Reads `text` through `handler`, event by event (no recursion, whatever the depth);
+/// `what` names the document in the error of a malformed one.
+pub(crate) fn read(text: &str, what: &str, handler: &mut impl Handler) -> Result<(), String> {
+    let mut reader = Reader::from_str(text);
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| malformed(what, &reader, &e))?;
+        match event {
+            Event::Start(e) => handler.open(&e),
+            Event::Empty(e) => {
+                handler.open(&e);
+                handler.close(e.local_name().as_ref());
+            }
+            Event::End(e) => handler.close(e.local_name().as_ref()),
+            Event::Text(t) => {
+                if let (Some(sink), Ok(t)) = (handler.sink(), t.xml10_content()) {
+                    sink.push(&t);
+                }
+            }
+            Event::CData(t) => {
+                if let (Some(sink), Ok(t)) = (handler.sink(), t.xml10_content()) {
+                    sink.push(&t);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(sink) = handler.sink() {
+                    push_ref(&r, sink);
+                }
+            }
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+    }
 }
 
 /// The sentence for a document quick-xml could not read.
-pub(crate) fn malformed(what: &str, reader: &Reader<&[u8]>, err: &quick_xml::Error) -> String {
+fn malformed(what: &str, reader: &Reader<&[u8]>, err: &quick_xml::Error) -> String {
     format!(
         "{what} is malformed XML at byte {}: {err}",
         reader.error_position()
@@ -44,7 +83,7 @@ pub(crate) fn attr(element: &BytesStart<'_>, key: &str) -> Option<String> {
 
 /// Appends what an entity or character reference stands for; an unknown entity is kept
 /// as written.
-pub(crate) fn push_ref(reference: &BytesRef<'_>, sink: &mut CappedText) {
+fn push_ref(reference: &BytesRef<'_>, sink: &mut CappedText) {
     if let Ok(Some(c)) = reference.resolve_char_ref() {
         sink.push_char(c);
         return;
