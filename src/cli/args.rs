@@ -68,7 +68,7 @@ pub struct AuditArgs {
     /// Never colour the terminal summary (also honoured: NO_COLOR).
     #[arg(long)]
     pub no_color: bool,
-    /// Run the repository's tests (pytest, cargo test, Jest/Vitest, go test) with
+    /// Run the repository's tests (pytest, cargo test, Jest/Vitest/node --test, go test) with
     /// coverage, in a bubblewrap sandbox on a scratch copy. Without it nothing from the
     /// repository is ever executed.
     #[arg(long, help_heading = "Running the tests")]

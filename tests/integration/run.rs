@@ -532,3 +532,20 @@ fn a_go_module_reports_results_coverage_and_the_uncovered_function() {
     assert_eq!(suggested, ["TestDiv_Success", "TestDiv_ReturnsError"]);
     assert_eq!(listing(dir.path()), before);
 }
+
+#[test]
+fn a_report_that_does_not_exist_is_a_usage_error() {
+    let dir = copy_fixture("py-pass");
+    let out = crate::support::greenlight()
+        .args([
+            "audit",
+            dir.path().to_str().unwrap(),
+            "--coverage",
+            "/nonexistent/coverage.json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/coverage.json"), "{err}");
+}
