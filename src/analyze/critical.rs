@@ -19,10 +19,59 @@ pub struct CriticalModule {
     pub reason: String,
 }
 
+/// Directories whose code supports the project rather than being it.
+const NOT_PRODUCT_DIRS: &[&str] = &[
+    "doc",
+    "docs",
+    "documentation",
+    "example",
+    "examples",
+    "sample",
+    "samples",
+    "script",
+    "scripts",
+    "bench",
+    "benches",
+    "benchmarks",
+    "tools",
+    "ci",
+    "devscripts",
+];
+
+/// Files that configure, build or drive the project rather than being it.
+const NOT_PRODUCT_FILES: &[&str] = &[
+    "setup.py",
+    "conftest.py",
+    "noxfile.py",
+    "tasks.py",
+    "fabfile.py",
+    "conf.py",
+    "build.rs",
+    "manage.py",
+];
+
+/// An `__init__.py` with at least this many lines of code is the package's own code,
+/// not a list of re-exports.
+const SUBSTANTIAL_INIT: usize = 50;
+
+/// Critical modules, sized by lines of code.
 pub fn critical_modules(
     inventory: &Inventory,
     facts: &Facts,
     policy: &Policy,
+) -> Vec<CriticalModule> {
+    critical_modules_by(inventory, facts, policy, &|f| {
+        (f.lines.code, "lines of code")
+    })
+}
+
+/// Critical modules, sized by `size` (statements, once coverage has counted them: a
+/// large data table is many lines but few statements).
+pub fn critical_modules_by(
+    inventory: &Inventory,
+    facts: &Facts,
+    policy: &Policy,
+    size: &dyn Fn(&crate::repo::RepoFile) -> (usize, &'static str),
 ) -> Vec<CriticalModule> {
     if !policy.critical.is_empty() {
         let mut b = globset::GlobSetBuilder::new();
@@ -61,7 +110,14 @@ pub fn critical_modules(
                 && f.lines.code > 0
                 && !migrations.contains(&f.path.as_str())
                 && !f.path.contains("/migrations/")
-                && !f.path.ends_with("__init__.py")
+                && (!f.path.ends_with("__init__.py") || f.lines.code >= SUBSTANTIAL_INIT)
+                && !NOT_PRODUCT_FILES.contains(&f.name())
+                && !f
+                    .path
+                    .split('/')
+                    .rev()
+                    .skip(1)
+                    .any(|d| NOT_PRODUCT_DIRS.contains(&d.to_ascii_lowercase().as_str()))
         })
         .collect();
     let mut out: Vec<CriticalModule> = Vec::new();
@@ -73,7 +129,7 @@ pub fn critical_modules(
             (n >= 2).then_some((n, f))
         })
         .collect();
-    by_fan_in.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.lines.code.cmp(&a.1.lines.code)));
+    by_fan_in.sort_by(|a, b| b.0.cmp(&a.0).then(size(b.1).0.cmp(&size(a.1).0)));
     for (n, f) in by_fan_in.into_iter().take(DEFAULT_COUNT / 2) {
         out.push(CriticalModule {
             path: f.path.clone(),
@@ -81,7 +137,7 @@ pub fn critical_modules(
         });
     }
     let mut by_size: Vec<&crate::repo::RepoFile> = candidates.iter().map(|(_, f)| *f).collect();
-    by_size.sort_by(|a, b| b.lines.code.cmp(&a.lines.code).then(a.path.cmp(&b.path)));
+    by_size.sort_by(|a, b| size(b).0.cmp(&size(a).0).then(a.path.cmp(&b.path)));
     for f in by_size {
         if out.len() >= DEFAULT_COUNT {
             break;
@@ -89,9 +145,10 @@ pub fn critical_modules(
         if out.iter().any(|c| c.path == f.path) {
             continue;
         }
+        let (n, unit) = size(f);
         out.push(CriticalModule {
             path: f.path.clone(),
-            reason: format!("{} lines of code, among the largest", f.lines.code),
+            reason: format!("{n} {unit}, among the largest"),
         });
     }
     out

@@ -824,6 +824,15 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
                     critical_threshold - m.percent
                 );
             }
+            if !m.blocked_tests.is_empty() {
+                let shown: Vec<String> = m.blocked_tests.iter().map(|t| code(t)).collect();
+                let _ = writeln!(
+                    o,
+                    "- **Blocked tests**: {} that import it did not run ({}); fix the blockers above before writing new tests",
+                    plural(m.blocked_tests.len(), "test file", "test files"),
+                    shown.join(", ")
+                );
+            }
             if !m.uncovered.is_empty() {
                 let _ = writeln!(o, "- **Missing coverage**:");
                 for u in m.uncovered.iter().take(12) {

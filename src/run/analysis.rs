@@ -68,6 +68,28 @@ pub fn analyse(
         percent: super::percent(covered, statements),
         files_without_data,
     });
+    let blocked: std::collections::HashSet<&str> = run
+        .blockers
+        .iter()
+        .flat_map(|b| b.tests.iter().map(String::as_str))
+        .collect();
+    // Test files that import each module, by module path.
+    let mut importers: std::collections::HashMap<&str, Vec<&str>> =
+        std::collections::HashMap::new();
+    for c in &facts.python.imports {
+        if let (ImportClass::Internal { file }, Some(from)) =
+            (&c.class, inventory.files.get(c.file))
+        {
+            if let Some(to) = inventory.files.get(*file) {
+                if from.kind == FileKind::Test && blocked.contains(from.path.as_str()) {
+                    let list = importers.entry(to.path.as_str()).or_default();
+                    if !list.contains(&from.path.as_str()) {
+                        list.push(from.path.as_str());
+                    }
+                }
+            }
+        }
+    }
     let mut modules: Vec<ModuleCoverage> = production
         .iter()
         .map(|f| {
@@ -87,6 +109,10 @@ pub fn analyse(
                 uncovered,
                 suggested,
                 test_file,
+                blocked_tests: importers
+                    .get(f.path.as_str())
+                    .map(|v| v.iter().map(|s| s.to_string()).collect())
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -232,6 +258,27 @@ fn test_file_for(path: &str, inventory: &Inventory, facts: &Facts) -> String {
         .next()
         .and_then(|n| n.rsplit_once('.').map(|(s, _)| s))
         .unwrap_or(path);
+    let style = Style::of(path);
+    let tests = || inventory.files.iter().filter(|f| f.kind == FileKind::Test);
+    // A test file named after the module.
+    let names = match style {
+        Style::Python => vec![format!("test_{stem}.py"), format!("{stem}_test.py")],
+        Style::Go => vec![format!("{stem}_test.go")],
+        Style::Rust => vec![format!("{stem}.rs")],
+        Style::Js => ["js", "ts", "mjs"]
+            .iter()
+            .flat_map(|e| [format!("{stem}.test.{e}"), format!("{stem}.spec.{e}")])
+            .collect(),
+    };
+    let mut named: Vec<&str> = tests()
+        .filter(|f| names.iter().any(|n| n == f.name()))
+        .map(|f| f.path.as_str())
+        .collect();
+    named.sort_by_key(|p| (p.len(), *p));
+    if let Some(p) = named.first() {
+        return (*p).to_string();
+    }
+    // A test module that imports it.
     if let Ok(index) = inventory
         .files
         .binary_search_by(|f| f.path.as_str().cmp(path))
@@ -239,17 +286,33 @@ fn test_file_for(path: &str, inventory: &Inventory, facts: &Facts) -> String {
         let importer = facts.python.imports.iter().find_map(|c| {
             let f = inventory.files.get(c.file)?;
             let hit = matches!(c.class, ImportClass::Internal { file } if file == index);
-            (hit && f.kind == FileKind::Test).then(|| f.path.clone())
+            (hit && f.kind == FileKind::Test && f.name().starts_with("test_"))
+                .then(|| f.path.clone())
         });
         if let Some(t) = importer {
             return t;
         }
     }
-    match Style::of(path) {
-        Style::Python => format!("tests/test_{stem}.py"),
+    // A new file where the project keeps its tests.
+    let mut dirs: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for f in tests().filter(|f| Style::of(&f.path) == style) {
+        let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        *dirs.entry(dir).or_default() += 1;
+    }
+    let home = dirs
+        .iter()
+        .max_by_key(|(d, n)| (**n, std::cmp::Reverse(d.len())))
+        .map(|(d, _)| *d);
+    let under = |default: &str| match home {
+        Some("") => String::new(),
+        Some(d) => format!("{d}/"),
+        None => default.to_string(),
+    };
+    match style {
+        Style::Python => format!("{}test_{stem}.py", under("tests/")),
         Style::Go => format!("{}_test.go", path.trim_end_matches(".go")),
         Style::Rust => format!("{path} (#[cfg(test)] mod tests)"),
-        Style::Js => format!("test/{stem}.test.js"),
+        Style::Js => format!("{}{stem}.test.js", under("test/")),
     }
 }
 
@@ -268,8 +331,18 @@ fn suggest(
             break;
         }
         let short = u.name.rsplit('.').next().unwrap_or(&u.name);
-        let base = snake(short.trim_start_matches('_'));
-        if base.is_empty() || short.starts_with("__") && short != "__init__" {
+        if short.starts_with("__") && short != "__init__" {
+            continue;
+        }
+        // Methods carry their class: `Account.withdraw` → `account_withdraw`.
+        let base = u
+            .name
+            .split('.')
+            .map(|part| snake(part.trim_matches('_')))
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("_");
+        if base.is_empty() {
             continue;
         }
         out.push(SuggestedTest {
@@ -336,12 +409,14 @@ fn suggest(
             });
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|t| seen.insert(t.name.clone()));
     out.truncate(MAX_SUGGESTED);
     out
 }
 
 /// How tests are named where the module lives.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Style {
     /// `test_parse_success` (Python).
     Python,

@@ -70,11 +70,24 @@ pub fn classify(run: &TestRun, inventory: &Inventory, facts: &Facts) -> Vec<Bloc
                 message: reason.clone(),
                 evidence: vec![Evidence::absent(
                     format!("a working {} environment", suite.runner),
-                    suite.environment.clone(),
+                    if suite.environment.is_empty() {
+                        "the test environment".to_string()
+                    } else {
+                        suite.environment.clone()
+                    },
                 )],
                 tests: Vec::new(),
             });
             continue;
+        }
+        for why in &suite.setup_failures {
+            add(Blocker {
+                kind: BlockerKind::SetupFailed,
+                subject: suite.runner.clone(),
+                message: format!("{why}; the tests ran without what it would have installed"),
+                evidence: Vec::new(),
+                tests: Vec::new(),
+            });
         }
         if suite.timed_out() {
             add(timeout(suite, inventory));
@@ -137,7 +150,16 @@ fn run_failed(suite: &SuiteRun, inventory: &Inventory, facts: &Facts) -> Option<
     let text = &suite.output_tail;
     let scope: Vec<String> = conftest(text).into_iter().collect();
     if let Some(mut b) = python_blocker(text, inventory, facts) {
+        if let Some(c) = scope.first() {
+            b.message = format!(
+                "{}; {c} cannot be loaded, so no test under it runs",
+                b.message
+            );
+        }
         b.tests = scope;
+        return Some(b);
+    }
+    if let Some(b) = offline_dependency(text, inventory, facts) {
         return Some(b);
     }
     if let Some(b) = build_error(suite, text, inventory) {
@@ -158,6 +180,47 @@ fn run_failed(suite: &SuiteRun, inventory: &Inventory, facts: &Facts) -> Option<
             .into_iter()
             .collect(),
         tests: scope,
+    })
+}
+
+/// A declared dependency the offline run could not find (cargo's `no matching package
+/// named`, Go's `module lookup disabled by GOPROXY=off`), with its manifest line.
+fn offline_dependency(text: &str, inventory: &Inventory, facts: &Facts) -> Option<Blocker> {
+    let name = text
+        .split("no matching package named `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .or_else(|| {
+            text.lines()
+                .find(|l| l.contains("module lookup disabled by GOPROXY=off"))
+                .and_then(|l| l.trim().strip_prefix("go: "))
+                .and_then(|r| r.split('@').next())
+        })?
+        .trim();
+    if name.is_empty() {
+        return None;
+    }
+    let declared = facts.manifests.iter().find_map(|m| {
+        m.dependencies
+            .iter()
+            .find(|d| d.name == name)
+            .map(|d| (m.path.as_str(), d.line))
+    });
+    let evidence = declared
+        .map(|(path, line)| Evidence::at(path, line, &line_of(inventory, path, line)))
+        .into_iter()
+        .collect();
+    Some(Blocker {
+        kind: BlockerKind::MissingDeclaredPackage,
+        subject: name.to_string(),
+        message: format!(
+            "{name} is declared{} but not in the local package cache, and the tests run offline; rerun with --setup to download it",
+            declared
+                .map(|(p, _)| format!(" in {p}"))
+                .unwrap_or_default()
+        ),
+        evidence,
+        tests: Vec::new(),
     })
 }
 

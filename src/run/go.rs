@@ -55,6 +55,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     let mut cases = ingest::gotest::parse(&ran.stdout).unwrap_or_default();
     for c in &mut cases {
         c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
+        c.message = cx.tidy(&c.message);
+        c.detail = cx.tidy(&c.detail);
     }
     super::locate(cx, &mut cases, ".go");
     suite.counts = Counts::of(&cases);

@@ -143,6 +143,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     };
     for c in &mut cases {
         c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
+        c.message = cx.tidy(&c.message);
+        c.detail = cx.tidy(&c.detail);
     }
     if cases.is_empty() && suite.runner == "npm test" {
         cx.note(&format!(

@@ -121,7 +121,7 @@ impl RunContext<'_> {
                 suite.not_run = Some(format!(
                     "`{command}` failed{}: {}",
                     if ran.timed_out { " (time limit)" } else { "" },
-                    self.tidy(&tail_lines(&ran.output(), 5))
+                    self.tidy(&error_lines(&ran.output()))
                 ));
                 false
             }
@@ -147,6 +147,21 @@ impl RunContext<'_> {
                 None
             }
         }
+    }
+
+    /// Attributes a case to the module that collected it (`tests.test_api.TestLogin` →
+    /// `tests/test_api.py`) rather than where its function is written (a base class or
+    /// mixin in another file: the line then belongs to that other file and is
+    /// dropped), and rewrites scratch paths in its messages.
+    pub fn attribute(&self, c: &mut CaseResult) {
+        if let Some(collected) = file_of_classname(&c.classname, self.index) {
+            if c.file.as_deref() != Some(collected.as_str()) {
+                c.line = None;
+                c.file = Some(collected);
+            }
+        }
+        c.message = self.tidy(&c.message);
+        c.detail = self.tidy(&c.detail);
     }
 
     pub fn note(&self, text: &str) {
@@ -226,6 +241,9 @@ pub fn run(
                 if go::applies(&cx) {
                     suites.push(go::run(&cx));
                 }
+                if !suites.is_empty() && nix::unistd::geteuid().is_root() {
+                    cx.note("the tests ran as root: tests that expect a permission error (an unreadable file, a protected directory) fail for that reason alone");
+                }
                 if suites.is_empty() {
                     cx.note(
                         "no test suite found to run (Python, Rust, JavaScript/TypeScript or Go)",
@@ -238,7 +256,19 @@ pub fn run(
     }
     let mut run = cell.into_inner();
     run.blockers = blockers::classify(&run, inventory, facts);
-    let critical = crate::analyze::critical::critical_modules(inventory, facts, policy);
+    // Once coverage has counted statements, size by them.
+    let statements: std::collections::HashMap<String, usize> = run
+        .coverage
+        .iter()
+        .flat_map(|c| c.files.iter())
+        .map(|f| (f.path.clone(), f.statements as usize))
+        .collect();
+    let critical = crate::analyze::critical::critical_modules_by(inventory, facts, policy, &|f| {
+        match statements.get(&f.path) {
+            Some(&n) => (n, "statements"),
+            None => (f.lines.code, "lines of code"),
+        }
+    });
     analysis::analyse(
         &mut run,
         inventory,
@@ -261,8 +291,13 @@ fn ingest_junit(cell: &RefCell<TestRun>, path: &Path, root: &str, index: &PathIn
                 c.file = c
                     .file
                     .as_deref()
-                    .and_then(|f| ingest::paths::map_path(f, &[], root, index))
-                    .or_else(|| file_of_classname(&c.classname, index));
+                    .and_then(|f| ingest::paths::map_path(f, &[], root, index));
+                if let Some(collected) = file_of_classname(&c.classname, index) {
+                    if c.file.as_deref() != Some(collected.as_str()) {
+                        c.line = None;
+                        c.file = Some(collected);
+                    }
+                }
             }
             let mut suite = SuiteRun::new("report", "JUnit report");
             suite.environment =
@@ -283,10 +318,11 @@ fn file_of_classname(classname: &str, index: &PathIndex) -> Option<String> {
     let parts: Vec<&str> = classname.split('.').filter(|p| !p.is_empty()).collect();
     (1..=parts.len()).rev().find_map(|n| {
         let stem = parts.get(..n)?.join("/");
+        // Exact, else the one repository file the module path is the tail of (a
+        // rootdir below the repository root names `test_api`, not `tests.test_api`).
         ["py", "js", "ts", "go", "rs"]
             .iter()
-            .map(|ext| format!("{stem}.{ext}"))
-            .find(|p| index.contains(p))
+            .find_map(|ext| ingest::paths::map_path(&format!("{stem}.{ext}"), &[], "", index))
     })
 }
 
@@ -362,6 +398,29 @@ pub fn percent(covered: u32, statements: u32) -> f64 {
         100.0
     } else {
         100.0 * f64::from(covered) / f64::from(statements)
+    }
+}
+
+/// What an installer said went wrong: its error lines (not notices, not the path of a
+/// log file in the scratch directory, which is gone by the time anyone reads it), else
+/// its last lines.
+pub fn error_lines(output: &str) -> String {
+    let errors: Vec<&str> = output
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            let lower = l.to_ascii_lowercase();
+            (lower.contains("error") || lower.contains("no matching"))
+                && !lower.contains("complete log")
+                && !lower.contains("_logs/")
+                && !lower.starts_with("npm notice")
+        })
+        .take(4)
+        .collect();
+    if errors.is_empty() {
+        tail_lines(output, 5)
+    } else {
+        errors.join("\n")
     }
 }
 

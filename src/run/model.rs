@@ -167,6 +167,9 @@ pub struct SuiteRun {
     pub counts: Counts,
     /// Declared packages the environment lacks.
     pub missing_packages: Vec<String>,
+    /// Set-up steps that failed without stopping the run (the tests ran without what
+    /// they would have installed), each with the installer's error.
+    pub setup_failures: Vec<String>,
     /// The last lines of the test command's output.
     pub output_tail: String,
 }
@@ -182,6 +185,7 @@ impl SuiteRun {
             cases: Vec::new(),
             counts: Counts::default(),
             missing_packages: Vec::new(),
+            setup_failures: Vec::new(),
             output_tail: String::new(),
         }
     }
@@ -402,6 +406,9 @@ pub struct ModuleCoverage {
     /// Where the suggested tests belong: the test file that already imports the
     /// module, else a new one.
     pub test_file: String,
+    /// Test files that import the module but were stopped by a blocker: part of its
+    /// gap is theirs, not missing tests.
+    pub blocked_tests: Vec<String>,
 }
 
 /// Coverage over every production file the report covers.

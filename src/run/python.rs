@@ -25,11 +25,17 @@ struct Probe {
     #[serde(default)]
     pytest_cov: bool,
     #[serde(default)]
+    coverage: bool,
+    #[serde(default)]
     missing: Vec<String>,
+    /// The installed version of the project's own distribution, when one is installed.
+    #[serde(default)]
+    own: Option<String>,
 }
 
-/// Prints, as JSON, the interpreter version, whether pytest and pytest-cov import, and
-/// which of the distributions named on the command line are not installed.
+/// Prints, as JSON, the interpreter version, whether pytest, pytest-cov and coverage
+/// import, the installed version of the distribution named first on the command line
+/// (the project's own), and which of the others are not installed.
 const PROBE: &str = r#"
 import importlib.util, importlib.metadata, json, sys
 def has(m):
@@ -37,14 +43,16 @@ def has(m):
         return importlib.util.find_spec(m) is not None
     except Exception:
         return False
-missing = []
-for d in sys.argv[1:]:
+def version(d):
     try:
-        importlib.metadata.distribution(d)
+        return importlib.metadata.version(d)
     except Exception:
-        missing.append(d)
+        return None
+own = version(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] else None
+missing = [d for d in sys.argv[2:] if version(d) is None]
 print(json.dumps({"python": sys.version.split()[0], "pytest": has("pytest"),
-                  "pytest_cov": has("pytest_cov"), "missing": missing}))
+                  "pytest_cov": has("pytest_cov"), "coverage": has("coverage"),
+                  "missing": missing, "own": own}))
 "#;
 
 /// Whether there is anything for pytest to run.
@@ -60,8 +68,10 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     };
     // What the environment has.
     let declared = declared_distributions(cx);
+    let own = own_distribution(cx);
     let probe_job = Job::new(&python, &repo, cx.scratch.root())
         .args(["-I", "-c", PROBE])
+        .arg(own.as_ref().map(|(n, _)| n.as_str()).unwrap_or(""))
         .args(declared.iter().map(String::as_str));
     let probe = match exec::run(&with_timeout(probe_job, cx), cx.isolation) {
         Ok(ran) if ran.success() => {
@@ -84,6 +94,13 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         suite.environment = format!("{} (Python {})", suite.environment, probe.python);
     }
     suite.missing_packages = probe.missing;
+    if let (Some((name, version)), Some(installed)) = (&own, &probe.own) {
+        if version != installed && version.starts_with(|c: char| c.is_ascii_digit()) {
+            cx.note(&format!(
+                "the environment also has {name} {installed} installed (this checkout is {version}): tests that read the installed package's metadata see {installed}"
+            ));
+        }
+    }
     if !probe.pytest {
         suite.not_run = Some(format!(
             "pytest is not installed in {}; rerun with --setup to install it into a throwaway environment",
@@ -94,8 +111,58 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     let out = cx.scratch.out();
     let junit = out.join("junit.xml");
     let coverage = out.join("coverage.json");
-    let mut job = Job::new(&python, &repo, cx.scratch.root())
-        .args(["-m", "pytest", "-p", "no:cacheprovider"])
+    let data = out.join(".coverage");
+    let environment = |mut job: Job| -> Job {
+        job = job
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("COVERAGE_FILE", &data);
+        // A virtual environment's console scripts (mypy, a CLI under test) are on PATH,
+        // as they would be with the environment activated.
+        if let Some(bin) = python
+            .parent()
+            .filter(|b| b.parent().is_some_and(|v| v.join("pyvenv.cfg").is_file()))
+        {
+            let mut path = std::ffi::OsString::from(bin);
+            if let Some(old) = std::env::var_os("PATH") {
+                path.push(":");
+                path.push(old);
+            }
+            job = job.env("PATH", path);
+            if let Some(venv) = bin.parent() {
+                job = job.env("VIRTUAL_ENV", venv);
+            }
+        }
+        // A `src/` layout is importable only once installed; put the checkout's `src/`
+        // first so the tests exercise this code, not a copy installed elsewhere.
+        if src_layout(cx) {
+            job = job.env("PYTHONPATH", repo.join("src"));
+        }
+        job
+    };
+    if src_layout(cx) {
+        suite.environment.push_str("; src/ on PYTHONPATH");
+    }
+    // coverage.py starts before pytest, so modules pytest or its plugins import early
+    // are measured too; a project whose own options start pytest-cov keeps it, since
+    // pytest-cov would take the measurement over.
+    let pytest_cov_configured = config_mentions(cx, "--cov");
+    let mode = if probe.coverage && !pytest_cov_configured {
+        Measure::CoverageRun
+    } else if probe.pytest_cov {
+        Measure::PytestCov
+    } else {
+        Measure::None
+    };
+    let mut job = Job::new(&python, &repo, cx.scratch.root());
+    job = match mode {
+        Measure::CoverageRun => job
+            .args(["-m", "coverage", "run"])
+            .arg(format!("--source={}", repo.display()))
+            .args(["-m", "pytest"]),
+        _ => job.args(["-m", "pytest"]),
+    };
+    job = environment(job)
+        .args(["-p", "no:cacheprovider"])
         .args([
             "--continue-on-collection-errors",
             "-v",
@@ -103,32 +170,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             "--color=no",
         ])
         .args(["-o", "junit_family=xunit1"])
-        .arg(format!("--junitxml={}", junit.display()))
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("COVERAGE_FILE", out.join(".coverage"));
-    // A virtual environment's console scripts (mypy, a CLI under test) are on PATH, as
-    // they would be with the environment activated.
-    if let Some(bin) = python
-        .parent()
-        .filter(|b| b.parent().is_some_and(|v| v.join("pyvenv.cfg").is_file()))
-    {
-        let mut path = std::ffi::OsString::from(bin);
-        if let Some(old) = std::env::var_os("PATH") {
-            path.push(":");
-            path.push(old);
-        }
-        job = job.env("PATH", path);
-        if let Some(venv) = bin.parent() {
-            job = job.env("VIRTUAL_ENV", venv);
-        }
-    }
-    // A `src/` layout is importable only once installed; put the checkout's `src/`
-    // first so the tests exercise this code, not a copy installed elsewhere.
-    if src_layout(cx) {
-        job = job.env("PYTHONPATH", repo.join("src"));
-        suite.environment.push_str("; src/ on PYTHONPATH");
-    }
-    if probe.pytest_cov {
+        .arg(format!("--junitxml={}", junit.display()));
+    if mode == Measure::PytestCov {
         job = job
             .arg(format!("--cov={}", repo.display()))
             .arg(format!("--cov-report=json:{}", coverage.display()))
@@ -156,19 +199,112 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     }
     for c in &mut cases {
         c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
+        cx.attribute(c);
     }
     suite.counts = Counts::of(&cases);
     suite.cases = cases;
-    if !probe.pytest_cov {
-        cx.note(
-            "coverage not measured: pytest-cov is not installed in the test environment (rerun with --setup)",
-        );
-    } else if let Some(text) = read_report(&coverage) {
-        cx.add_coverage(&text, "pytest-cov");
-    } else if !ran.timed_out {
-        cx.note("pytest-cov wrote no coverage report");
+    match mode {
+        Measure::None => cx.note(
+            "coverage not measured: neither coverage nor pytest-cov is installed in the test environment (rerun with --setup)",
+        ),
+        Measure::CoverageRun if !ran.timed_out => {
+            // Parallel data files (a project's `parallel = true`) are combined first.
+            let parallel = std::fs::read_dir(&out).is_ok_and(|d| {
+                d.flatten()
+                    .any(|e| e.file_name().to_string_lossy().starts_with(".coverage."))
+            });
+            if parallel {
+                let combine = environment(Job::new(&python, &repo, cx.scratch.root()))
+                    .args(["-m", "coverage", "combine", "-q"]);
+                let _ = exec::run(&with_timeout(combine, cx), cx.isolation);
+            }
+            let report = environment(Job::new(&python, &repo, cx.scratch.root()))
+                .args(["-m", "coverage", "json", "-q", "--ignore-errors", "-o"])
+                .arg(&coverage);
+            let _ = exec::run(&with_timeout(report, cx), cx.isolation);
+        }
+        _ => {}
+    }
+    if mode != Measure::None {
+        let source = if mode == Measure::CoverageRun {
+            "coverage run -m pytest"
+        } else {
+            "pytest-cov"
+        };
+        match read_report(&coverage) {
+            Some(text) => cx.add_coverage(&text, source),
+            None if !ran.timed_out => cx.note(&format!("{source} wrote no coverage report")),
+            None => {}
+        }
+        let late = not_measured(&output);
+        if !late.is_empty() {
+            cx.note(&format!(
+                "coverage of {} is understated: imported before coverage started (by pytest or a plugin), so its import-time lines count as unrun",
+                late.join(", ")
+            ));
+        }
     }
     suite
+}
+
+/// How coverage is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Measure {
+    /// `python -m coverage run -m pytest`.
+    CoverageRun,
+    /// pytest-cov, when the project's options already start it.
+    PytestCov,
+    None,
+}
+
+/// Whether a pytest configuration file mentions `needle` (e.g. `--cov` in addopts).
+fn config_mentions(cx: &RunContext<'_>, needle: &str) -> bool {
+    [
+        "pytest.ini",
+        "pyproject.toml",
+        "setup.cfg",
+        "tox.ini",
+        ".pytest.ini",
+    ]
+    .iter()
+    .filter_map(|p| cx.inventory.file(p))
+    .filter_map(|f| f.text())
+    .any(|t| {
+        // `addopts` and what follows it, on one line or continued below.
+        t.match_indices("addopts").any(|(i, _)| {
+            let end = (i + 400).min(t.len());
+            t.get(i..end)
+                .or_else(|| t.get(i..))
+                .is_some_and(|w| w.contains(needle))
+        })
+    })
+}
+
+/// Modules coverage.py says were imported before it started
+/// (`Module x was previously imported, but not measured`).
+fn not_measured(output: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in output.lines() {
+        if let Some(rest) = line.split("Module ").nth(1) {
+            if let Some((module, _)) = rest.split_once(" was previously imported, but not measured")
+            {
+                let m = module.trim().to_string();
+                if !m.is_empty() && !out.contains(&m) && out.len() < 20 {
+                    out.push(m);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The project's own distribution name and version, from the root manifest.
+fn own_distribution(cx: &RunContext<'_>) -> Option<(String, String)> {
+    cx.facts
+        .manifests
+        .iter()
+        .filter(|m| m.ecosystem == Ecosystem::Python && !m.path.contains('/'))
+        .find_map(|m| Some((m.name.clone()?, m.version.as_ref()?.0.clone())))
 }
 
 /// Whether the project keeps its packages under `src/`.
@@ -267,19 +403,23 @@ fn build_venv(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
         job.network = true;
         job
     };
-    if !cx.setup_step(suite, installer(&["pytest".into(), "pytest-cov".into()])) {
+    let tools = ["pytest", "pytest-cov", "coverage"].map(String::from);
+    if !cx.setup_step(suite, installer(&tools)) {
         return None;
     }
-    let mut packages: Vec<String> = Vec::new();
-    if installable(cx) {
-        packages.push("-e".into());
-        packages.push(cx.scratch.repo().display().to_string());
-    }
-    packages.extend(requirements(cx));
-    if !packages.is_empty() && !cx.setup_step(suite, installer(&packages)) {
-        // pytest is there: run what can run and let the blockers name what is missing.
-        suite.not_run = None;
-        cx.note("installing the project and its dependencies failed; the tests ran without them");
+    let plan = install_plan(cx);
+    if !plan.is_empty() && !cx.setup_step(suite, installer(&plan)) {
+        // pytest is there: record why, install what can be installed, run what can run,
+        // and let the blockers name what is missing.
+        if let Some(why) = suite.not_run.take() {
+            suite.setup_failures.push(why);
+        }
+        let project = project_only(cx);
+        if !project.is_empty() && project != plan && !cx.setup_step(suite, installer(&project)) {
+            if let Some(why) = suite.not_run.take() {
+                suite.setup_failures.push(why);
+            }
+        }
     }
     suite.environment = format!(
         "a throwaway virtual environment built with {} (--setup)",
@@ -308,6 +448,112 @@ fn declared<'a>(cx: &RunContext<'a>) -> impl Iterator<Item = &'a Dependency> {
         .filter(|m| m.ecosystem == Ecosystem::Python)
         .flat_map(|m| m.dependencies.iter())
         .filter(|d| matches!(d.kind, DepKind::Runtime | DepKind::Dev))
+}
+
+/// Extras and dependency groups that hold what the tests need.
+const TEST_GROUPS: &[&str] = &["test", "tests", "testing"];
+/// Used when the project has no test group of its own.
+const DEV_GROUPS: &[&str] = &["dev", "develop", "development"];
+
+/// What `--setup` installs: the project with its test extras, the test dependency
+/// groups and test requirement files — else the development ones, else every declared
+/// runtime and development requirement. Documentation, typing and lint groups stay
+/// out: they slow the set-up and fail it for reasons that are not the tests'.
+fn install_plan(cx: &RunContext<'_>) -> Vec<String> {
+    let repo = cx.scratch.repo();
+    for groups in [TEST_GROUPS, DEV_GROUPS] {
+        let mut plan: Vec<String> = Vec::new();
+        let extras: Vec<&str> = cx
+            .facts
+            .manifests
+            .iter()
+            .filter(|m| m.ecosystem == Ecosystem::Python && !m.path.contains('/'))
+            .flat_map(|m| m.optional_groups.iter())
+            .map(String::as_str)
+            .filter(|g| groups.contains(&g.to_ascii_lowercase().as_str()))
+            .collect();
+        let files: Vec<&str> = cx
+            .facts
+            .manifests
+            .iter()
+            .filter(|m| m.ecosystem == Ecosystem::Python && m.format == "requirements")
+            .map(|m| m.path.as_str())
+            .filter(|p| {
+                let name = p.rsplit('/').next().unwrap_or(p).to_ascii_lowercase();
+                groups.iter().any(|g| name.contains(g)) && !name.ends_with(".in")
+            })
+            .collect();
+        let group_reqs = dependency_groups(cx, groups);
+        if extras.is_empty() && files.is_empty() && group_reqs.is_empty() {
+            continue;
+        }
+        if installable(cx) {
+            plan.push("-e".into());
+            plan.push(if extras.is_empty() {
+                repo.display().to_string()
+            } else {
+                format!("{}[{}]", repo.display(), extras.join(","))
+            });
+        }
+        for f in files {
+            plan.push("-r".into());
+            plan.push(repo.join(f).display().to_string());
+        }
+        plan.extend(group_reqs);
+        return plan;
+    }
+    let mut plan = project_only(cx);
+    plan.extend(requirements(cx));
+    plan
+}
+
+/// The project itself, editable, when it is installable.
+fn project_only(cx: &RunContext<'_>) -> Vec<String> {
+    if installable(cx) {
+        vec!["-e".into(), cx.scratch.repo().display().to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Requirements of the root pyproject.toml's `[dependency-groups]` named in `groups`
+/// (PEP 735), with `{include-group = …}` followed one level.
+fn dependency_groups(cx: &RunContext<'_>, groups: &[&str]) -> Vec<String> {
+    let Some(text) = cx.inventory.file("pyproject.toml").and_then(|f| f.text()) else {
+        return Vec::new();
+    };
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let Some(table) = doc.get("dependency-groups").and_then(toml::Value::as_table) else {
+        return Vec::new();
+    };
+    let items = |name: &str| -> Vec<toml::Value> {
+        table
+            .get(name)
+            .and_then(toml::Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut out: Vec<String> = Vec::new();
+    for (name, _) in table
+        .iter()
+        .filter(|(n, _)| groups.contains(&n.to_ascii_lowercase().as_str()))
+    {
+        let mut reqs = items(name);
+        let included: Vec<toml::Value> = reqs
+            .iter()
+            .filter_map(|v| v.get("include-group").and_then(toml::Value::as_str))
+            .flat_map(items)
+            .collect();
+        reqs.extend(included);
+        for r in reqs.iter().filter_map(toml::Value::as_str) {
+            if !out.iter().any(|o| o == r) {
+                out.push(r.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// Declared runtime and development requirements, as `name<spec>` strings.

@@ -59,6 +59,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     );
     if nextest && std::fs::write(&config, nextest_config).is_ok() {
         suite.runner = "cargo nextest".into();
+        cx.note("cargo-nextest does not run doctests: documentation examples were not tested");
         job = job
             .args(["nextest", "run", "--profile", "greenlight", "--config-file"])
             .arg(&config);
@@ -82,6 +83,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     };
     for c in &mut cases {
         c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
+        c.message = cx.tidy(&c.message);
+        c.detail = cx.tidy(&c.detail);
     }
     super::locate(cx, &mut cases, ".rs");
     suite.counts = Counts::of(&cases);

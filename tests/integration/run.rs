@@ -445,11 +445,16 @@ fn a_rust_crate_whose_dependencies_are_not_cached_asks_for_setup() {
     let dir = copy_fixture("rs-offline");
     let json = audit_ok(dir.path(), &["--run-tests"]);
     let blockers = run_of(&json)["blockers"].as_array().unwrap();
-    let setup = blockers
-        .iter()
-        .find(|b| b["kind"] == "setup-failed")
-        .unwrap_or_else(|| panic!("{blockers:#?}"));
-    assert!(setup["message"].as_str().unwrap().contains("--setup"));
+    assert_eq!(blockers.len(), 1, "{blockers:#?}");
+    let missing = &blockers[0];
+    assert_eq!(missing["kind"], "missing-declared-package");
+    assert_eq!(
+        missing["subject"],
+        "greenlight-fixture-crate-that-is-never-cached"
+    );
+    assert!(missing["message"].as_str().unwrap().contains("--setup"));
+    assert_eq!(locations(missing), vec!["Cargo.toml:7".to_string()]);
+    // What the environment lacks leaves the suite's own state unknown.
     assert_eq!(check(&json, "tests.run")["status"], "unknown");
 }
 

@@ -126,7 +126,15 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 } else {
                     format!(" Tests to write in {}: {}.", m.test_file, tests.join(", "))
                 },
-                ""
+                if m.blocked_tests.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " Part of the gap is {} that import it but were blocked ({}): see tests.run.",
+                        plural(m.blocked_tests.len(), "a test file", "test files"),
+                        m.blocked_tests.join(", ")
+                    )
+                }
             ),
             evidence,
         );

@@ -30,9 +30,21 @@ fn severity_of(kind: BlockerKind) -> Severity {
         BlockerKind::MissingInternalModule
         | BlockerKind::MissingName
         | BlockerKind::SyntaxError => Severity::P0,
-        BlockerKind::RunnerMissing | BlockerKind::SetupFailed => Severity::P2,
+        // The environment's gaps, not the project's.
+        BlockerKind::RunnerMissing
+        | BlockerKind::SetupFailed
+        | BlockerKind::MissingDeclaredPackage => Severity::P2,
         _ => Severity::P1,
     }
+}
+
+/// Blockers that say what the test environment lacks rather than what the project
+/// got wrong.
+fn environmental(kind: BlockerKind) -> bool {
+    matches!(
+        kind,
+        BlockerKind::RunnerMissing | BlockerKind::SetupFailed | BlockerKind::MissingDeclaredPackage
+    )
 }
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
@@ -46,12 +58,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         );
     };
     let counts = run.counts();
-    let environment_only = run.blockers.iter().all(|b| {
-        matches!(
-            b.kind,
-            BlockerKind::RunnerMissing | BlockerKind::SetupFailed
-        )
-    });
+    let environment_only = run.blockers.iter().all(|b| environmental(b.kind));
     let mut outcome = if counts.collected == 0 && !run.blockers.is_empty() && environment_only {
         Outcome::unknown(format!(
             "the tests could not be started: {}",
