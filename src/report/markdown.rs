@@ -619,15 +619,19 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
             }
         );
         if !suite.missing_packages.is_empty() {
+            let mut shown: Vec<String> = suite
+                .missing_packages
+                .iter()
+                .take(12)
+                .map(|p| code(p))
+                .collect();
+            if suite.missing_packages.len() > 12 {
+                shown.push(format!("… {} more", suite.missing_packages.len() - 12));
+            }
             let _ = writeln!(
                 o,
                 "**Declared but not installed in the environment:** {}\n",
-                suite
-                    .missing_packages
-                    .iter()
-                    .map(|p| code(p))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                shown.join(", ")
             );
         }
         let mut per_file: std::collections::BTreeMap<String, crate::run::Counts> =

@@ -64,7 +64,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         suite.environment = "Node.js as installed (the package has no dependencies)".into();
     } else {
         suite.not_run = Some(
-            "node_modules is missing and the package declares dependencies; rerun with --setup to install them (npm ci)".into(),
+            "node_modules is missing and the package declares dependencies; rerun with --setup to install them (npm ci, or npm install without a lock file)".into(),
         );
         return suite;
     }

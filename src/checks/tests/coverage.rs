@@ -17,7 +17,7 @@ pub const CHECK: Check = Check {
         effort: Effort::L,
         rationale: "Coverage shows which code the tests execute at all. Code no test runs can break without anyone noticing; critical modules (the ones most depended upon) need the most.",
         remediation: "Measure coverage (pytest --cov, cargo llvm-cov, c8/Istanbul, go test -cover), then add tests for the uncovered functions of the critical modules first, and gate CI on the threshold (`--cov-fail-under`).",
-        action: "Measure coverage and raise it to the threshold",
+        action: "Raise coverage to the threshold, critical modules first",
         risk: "Functional bugs",
     },
     evaluate,

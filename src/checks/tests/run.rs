@@ -152,7 +152,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             .take(5)
             .map(|c| format!("`{}`", c.name))
             .collect();
-        let first = cases.first().map(|c| c.message.as_str()).unwrap_or("");
+        let first = cases.first().map(|c| first_error(c)).unwrap_or_default();
         let evidence: Vec<Evidence> = cases
             .iter()
             .take(3)
@@ -170,7 +170,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 if first.is_empty() {
                     String::new()
                 } else {
-                    format!(" First error: {}", crate::model::shorten(first, 200))
+                    format!(" First error: {}", crate::model::shorten(&first, 200))
                 }
             ),
             if evidence.is_empty() {
@@ -214,6 +214,33 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     outcome
 }
 
+/// The error a reader needs: pytest's `E   …` line, else the runner's message unless it
+/// is only a location (`path:57:`).
+fn first_error(c: &crate::run::CaseResult) -> String {
+    let e_line = c
+        .detail
+        .lines()
+        .find_map(|l| l.strip_prefix("E ").map(str::trim))
+        .filter(|l| !l.is_empty());
+    let location_only = |m: &str| {
+        let m = m.trim().trim_end_matches(':');
+        m.rsplit_once(':')
+            .is_some_and(|(_, n)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            && !m.contains(' ')
+    };
+    match e_line {
+        Some(e) => e.to_string(),
+        None if !location_only(&c.message) => c.message.clone(),
+        None => c
+            .detail
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !location_only(l))
+            .unwrap_or("")
+            .to_string(),
+    }
+}
+
 /// Where a test is defined: the line the runner gave, else its `def`/`fn`/`func`.
 fn test_location(cx: &Context<'_>, file: &str, c: &crate::run::CaseResult) -> Option<Evidence> {
     let f = cx.inventory.file(file)?;
@@ -237,4 +264,23 @@ fn test_location(cx: &Context<'_>, file: &str, c: &crate::run::CaseResult) -> Op
             })
         })
         .map(|n| cx.at(file, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::CaseResult;
+
+    #[test]
+    fn the_first_error_is_the_error_not_its_location() {
+        let mut c = CaseResult::new("t", "test_x", CaseStatus::Failed);
+        c.message = "tests/test_mypy.yml:57:".into();
+        c.detail = "tests/test_mypy.yml:57:\nTypecheckAssertionError: Invalid output".into();
+        assert_eq!(first_error(&c), "TypecheckAssertionError: Invalid output");
+        c.detail = "    def test_x():\n>       assert 1 == 2\nE       assert 1 == 2".into();
+        assert_eq!(first_error(&c), "assert 1 == 2");
+        c.message = "AssertionError: boom".into();
+        c.detail = String::new();
+        assert_eq!(first_error(&c), "AssertionError: boom");
+    }
 }
