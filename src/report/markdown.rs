@@ -722,7 +722,7 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
         }
         let _ = writeln!(o);
     }
-    if let (Some(cov), Some(overall)) = (&run.coverage, run.overall) {
+    if let (Some(cov), Some(overall)) = (&run.coverage, &run.overall) {
         let _ = writeln!(o, "### Coverage\n");
         let _ = writeln!(
             o,
@@ -742,13 +742,17 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
         if overall.files_without_data > 0 {
             let _ = writeln!(
                 o,
-                "{} have no coverage data (never imported while the tests ran).\n",
+                "{} no coverage data (never imported while the tests ran, or left out of the report); their {} lines of code count above as unrun.\n",
                 plural(
                     overall.files_without_data,
-                    "production file",
-                    "production files"
-                )
+                    "production file has",
+                    "production files have"
+                ),
+                overall.unmeasured_lines
             );
+        }
+        if !overall.languages.is_empty() {
+            let _ = writeln!(o, "Measured: {} code.\n", overall.languages.join(", "));
         }
         let _ = writeln!(
             o,

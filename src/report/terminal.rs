@@ -112,6 +112,7 @@ pub fn render(r: &Review, color: bool) -> String {
         }
         let coverage = run
             .overall
+            .as_ref()
             .map(|o| {
                 format!(
                     "; coverage {:.1}% (threshold {}%)",

@@ -411,7 +411,7 @@ fn criteria(
     let t = &policy.thresholds;
     let mut out = Vec::new();
     let not_run = "not measured: tests were not run".to_string();
-    let measured = run.and_then(|r| r.overall.map(|o| (r, o)));
+    let measured = run.and_then(|r| r.overall.as_ref().map(|o| (r, o)));
     if t.coverage > 0.0 {
         let requirement = format!("Line coverage ≥ {}%", t.coverage);
         out.push(match measured {
@@ -559,11 +559,17 @@ fn criteria(
                         .filter(|c| c.file.as_deref().is_some_and(|f| files.contains(&f))),
                 );
                 let needed = usize::try_from(t.e2e_passing).unwrap_or(usize::MAX);
+                let failing = counts.failed + counts.errored;
                 Criterion {
                     id: "e2e-passing".into(),
                     requirement,
                     actual: if cases == 0 {
                         "0 end-to-end tests exist".into()
+                    } else if counts.collected == 0 {
+                        format!(
+                            "{} found; the test run reported none of them",
+                            plural(cases, "end-to-end test", "end-to-end tests")
+                        )
                     } else {
                         format!(
                             "{} of {} run: {}",
@@ -572,9 +578,22 @@ fn criteria(
                             counts.describe()
                         )
                     },
-                    met: Some(counts.passed >= needed),
-                    gap: (counts.passed < needed)
-                        .then(|| format!("{} more passing needed", needed - counts.passed)),
+                    // Results for none of the end-to-end files say nothing about them.
+                    met: if cases == 0 {
+                        Some(false)
+                    } else if counts.collected == 0 {
+                        None
+                    } else {
+                        Some(counts.passed >= needed && failing == 0)
+                    },
+                    gap: if cases > 0 && counts.collected == 0 {
+                        Some("pending: the end-to-end tests did not report results".into())
+                    } else if failing > 0 {
+                        Some(format!("{failing} failing"))
+                    } else {
+                        (counts.passed < needed)
+                            .then(|| format!("{} more passing needed", needed - counts.passed))
+                    },
                 }
             } else if cases == 0 {
                 Criterion {

@@ -43,8 +43,13 @@ pub fn analyse(
                 .is_some_and(|r| r.kind == FileKind::Source)
         })
         .collect();
-    let statements: u32 = production.iter().map(|f| f.statements).sum();
-    let covered: u32 = production.iter().map(|f| f.covered).sum();
+    // Hostile reports can state any count: add without overflow.
+    let statements: u32 = production
+        .iter()
+        .fold(0u32, |a, f| a.saturating_add(f.statements));
+    let covered: u32 = production
+        .iter()
+        .fold(0u32, |a, f| a.saturating_add(f.covered));
     if statements == 0 {
         // Nothing of this checkout's production code was measured: the report is about
         // other files (tests only, or a copy of the package installed elsewhere).
@@ -57,16 +62,24 @@ pub fn analyse(
         run.coverage = None;
         return;
     }
-    let files_without_data = inventory
+    // Production files of a measured language that the report leaves out (a Jest or
+    // CI report lists only what was imported) count as unrun, by their code lines.
+    let without: Vec<&crate::repo::RepoFile> = inventory
         .sources()
         .filter(|f| f.lines.code > 0 && coverage.file(&f.path).is_none())
         .filter(|f| language_measured(coverage, &f.path))
-        .count();
+        .collect();
+    let unmeasured_lines = without.iter().fold(0u32, |a, f| {
+        a.saturating_add(u32::try_from(f.lines.code).unwrap_or(u32::MAX))
+    });
+    let total = statements.saturating_add(unmeasured_lines);
     run.overall = Some(Overall {
-        statements,
+        statements: total,
         covered,
-        percent: super::percent(covered, statements),
-        files_without_data,
+        percent: super::percent(covered, total),
+        files_without_data: without.len(),
+        unmeasured_lines,
+        languages: measured_languages(coverage),
     });
     let blocked: std::collections::HashSet<&str> = run
         .blockers
@@ -128,6 +141,25 @@ pub fn analyse(
         .map(|c| (c.path.clone(), c.reason.clone()))
         .collect();
     run.modules = modules;
+}
+
+/// The languages the report measures, by file extension, for "of Python code".
+fn measured_languages(coverage: &Coverage) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in &coverage.files {
+        let lang = match f.path.rsplit_once('.').map(|(_, e)| e) {
+            Some("py") => "Python",
+            Some("rs") => "Rust",
+            Some("go") => "Go",
+            Some("js" | "jsx" | "mjs" | "cjs") => "JavaScript",
+            Some("ts" | "tsx") => "TypeScript",
+            _ => continue,
+        };
+        if !out.iter().any(|l| l == lang) {
+            out.push(lang.to_string());
+        }
+    }
+    out
 }
 
 /// Whether the coverage report measures files of this one's language (a Python report

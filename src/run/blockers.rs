@@ -3,7 +3,10 @@
 //! error, wrong call signature, timeout) and joined with the static facts for evidence,
 //! so twenty test files failing on one missing module make one blocker.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+
+/// Distinct unclassified errors listed as blockers, at most.
+const MAX_OTHER_ERRORS: usize = 20;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -41,19 +44,29 @@ static E_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?m)^E\s+
 
 /// Blockers of every suite, grouped by root cause.
 pub fn classify(run: &TestRun, inventory: &Inventory, facts: &Facts) -> Vec<Blocker> {
-    let mut grouped: BTreeMap<(BlockerKind, String), Blocker> = BTreeMap::new();
+    let mut grouped: BTreeMap<(BlockerKind, String), (Blocker, HashSet<String>)> = BTreeMap::new();
+    let mut other_errors = 0usize;
     let mut add = |b: Blocker| {
         let key = (b.kind, b.subject.clone());
         match grouped.get_mut(&key) {
-            Some(existing) => {
+            Some((existing, seen)) => {
                 for t in b.tests {
-                    if !existing.tests.contains(&t) {
+                    if seen.insert(t.clone()) {
                         existing.tests.push(t);
                     }
                 }
             }
             None => {
-                grouped.insert(key, b);
+                // Distinct unexplained errors are listed up to a point; the rest are
+                // failures the check reports per file.
+                if b.kind == BlockerKind::OtherError {
+                    other_errors += 1;
+                    if other_errors > MAX_OTHER_ERRORS {
+                        return;
+                    }
+                }
+                let seen = b.tests.iter().cloned().collect();
+                grouped.insert(key, (b, seen));
             }
         }
     };
@@ -92,7 +105,7 @@ pub fn classify(run: &TestRun, inventory: &Inventory, facts: &Facts) -> Vec<Bloc
         if suite.timed_out() {
             add(timeout(suite, inventory));
         }
-        if let Some(b) = run_failed(suite, inventory, facts) {
+        if let Some(b) = run_failed(suite, inventory, facts).or_else(|| unexplained_exit(suite)) {
             add(b);
         }
         for case in &suite.cases {
@@ -126,7 +139,7 @@ pub fn classify(run: &TestRun, inventory: &Inventory, facts: &Facts) -> Vec<Bloc
             }
         }
     }
-    let mut out: Vec<Blocker> = grouped.into_values().collect();
+    let mut out: Vec<Blocker> = grouped.into_values().map(|(b, _)| b).collect();
     out.sort_by(|a, b| {
         a.kind
             .cmp(&b.kind)
@@ -220,6 +233,38 @@ fn offline_dependency(text: &str, inventory: &Inventory, facts: &Facts) -> Optio
                 .unwrap_or_default()
         ),
         evidence,
+        tests: Vec::new(),
+    })
+}
+
+/// A runner that exited with an error (or was killed by a signal) although every test
+/// it reported passed: a crashed test binary, a coverage gate, an internal error.
+fn unexplained_exit(suite: &SuiteRun) -> Option<Blocker> {
+    let step = suite.test_step()?;
+    let failed = match step.exit_code {
+        Some(c) => c != 0 && !(c == 5 && suite.runner == "pytest"),
+        None => !step.timed_out,
+    };
+    let explained = suite
+        .cases
+        .iter()
+        .any(|c| matches!(c.status, CaseStatus::Failed | CaseStatus::Errored));
+    if !failed || explained || suite.cases.is_empty() {
+        return None;
+    }
+    let how = step
+        .exit_code
+        .map(|c| format!("exited with {c}"))
+        .unwrap_or_else(|| "was killed by a signal".into());
+    Some(Blocker {
+        kind: BlockerKind::OtherError,
+        subject: format!("{} {how}", suite.runner),
+        message: format!(
+            "`{}` {how} although every test it reported passed: a test process crashed, a coverage or other gate failed, or results are missing ({})",
+            suite.runner,
+            crate::model::shorten(&first_error(&suite.output_tail), 200)
+        ),
+        evidence: Vec::new(),
         tests: Vec::new(),
     })
 }

@@ -37,34 +37,37 @@ const PASS_ENV: &[&str] = &[
     "GOFLAGS",
     "NVM_DIR",
     "NODE_PATH",
-    "PIP_INDEX_URL",
-    "PIP_EXTRA_INDEX_URL",
-    "UV_INDEX_URL",
     "SSL_CERT_FILE",
     "REQUESTS_CA_BUNDLE",
 ];
 
-/// Directories under the home directory that hold credentials; hidden in the sandbox.
-const HIDDEN_IN_HOME: &[&str] = &[
-    ".ssh",
-    ".aws",
-    ".azure",
-    ".gnupg",
-    ".kube",
-    ".docker",
-    ".config/gcloud",
-    ".config/gh",
-    ".password-store",
+/// Package index settings, which often carry a token: passed only to installation
+/// steps, never to the tests.
+const PASS_ENV_NETWORK: &[&str] = &[
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+    "npm_config_registry",
 ];
 
-/// Files under the home directory that hold credentials; replaced by empty files.
-const HIDDEN_FILES_IN_HOME: &[&str] = &[
-    ".netrc",
-    ".pypirc",
-    ".npmrc",
-    ".git-credentials",
-    ".cargo/credentials",
-    ".cargo/credentials.toml",
+/// What stays visible (read-only) of the home directory inside the sandbox: the
+/// toolchains and user-installed packages. Everything else there — credentials,
+/// configuration, keyrings, browser profiles — is hidden.
+const VISIBLE_IN_HOME: &[&str] = &[
+    ".cargo",
+    ".rustup",
+    ".pyenv",
+    ".nvm",
+    ".volta",
+    ".asdf",
+    ".deno",
+    ".bun",
+    ".local/bin",
+    ".local/lib",
+    ".local/share/uv",
+    "go",
+    "sdk",
 ];
 
 /// How commands are isolated.
@@ -79,7 +82,11 @@ pub enum Isolation {
 impl Isolation {
     /// bubblewrap when it is installed and works here (user namespaces can be disabled).
     pub fn detect() -> Option<Isolation> {
-        let bwrap = which("bwrap")?;
+        let bwrap = ["/usr/bin/bwrap", "/bin/bwrap"]
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| is_executable(p))
+            .or_else(|| which("bwrap"))?;
         let probe = Command::new(&bwrap)
             .args([
                 "--unshare-all",
@@ -104,7 +111,7 @@ impl Isolation {
     pub fn describe(&self) -> String {
         match self {
             Isolation::Bubblewrap(p) => format!(
-                "bubblewrap ({}): no network, file system read-only except the scratch copy, credential directories hidden",
+                "bubblewrap ({}): no network, no capabilities, file system read-only except the scratch copy, home directory hidden but for toolchains, host sockets under /run hidden",
                 p.display()
             ),
             Isolation::None => {
@@ -126,7 +133,13 @@ pub struct Job {
     pub network: bool,
     /// The one directory the command may write to.
     pub writable: PathBuf,
+    /// Directories the command must see although the sandbox hides them (a virtual
+    /// environment or node_modules of a checkout under the home directory); read-only.
+    pub visible: Vec<PathBuf>,
     pub timeout: Duration,
+    /// Bytes of standard output kept from its start (a runner's machine-readable
+    /// results); the end is always kept too.
+    pub keep_stdout: usize,
 }
 
 impl Job {
@@ -138,7 +151,9 @@ impl Job {
             env: Vec::new(),
             network: false,
             writable: writable.to_path_buf(),
+            visible: Vec::new(),
             timeout: Duration::from_secs(600),
+            keep_stdout: KEEP_HEAD,
         }
     }
 
@@ -227,7 +242,8 @@ pub fn run(job: &Job, isolation: &Isolation) -> Result<Ran, String> {
         }
     };
     cmd.env_clear();
-    for key in PASS_ENV {
+    let network_env: &[&str] = if job.network { PASS_ENV_NETWORK } else { &[] };
+    for key in PASS_ENV.iter().chain(network_env) {
         if let Some(v) = std::env::var_os(key) {
             cmd.env(key, v);
         }
@@ -244,8 +260,11 @@ pub fn run(job: &Job, isolation: &Isolation) -> Result<Ran, String> {
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", job.program.display()))?;
-    let out = child.stdout.take().map(Capture::start);
-    let err = child.stderr.take().map(Capture::start);
+    let out = child
+        .stdout
+        .take()
+        .map(|s| Capture::start(s, job.keep_stdout));
+    let err = child.stderr.take().map(|s| Capture::start(s, KEEP_HEAD));
     let (code, timed_out) = wait(&mut child, job.timeout);
     let duration = start.elapsed();
     // A process that escaped the group (unsandboxed, after setsid) may hold the pipes
@@ -280,6 +299,10 @@ fn bwrap_args(job: &Job) -> Vec<OsString> {
         push(&["--share-net".as_ref()]);
     }
     push(&[
+        // No capabilities: as root, a capability would let the command remount the
+        // read-only file system writable.
+        "--cap-drop".as_ref(),
+        "ALL".as_ref(),
         "--die-with-parent".as_ref(),
         "--new-session".as_ref(),
         "--ro-bind".as_ref(),
@@ -291,19 +314,36 @@ fn bwrap_args(job: &Job) -> Vec<OsString> {
         "/proc".as_ref(),
         "--tmpfs".as_ref(),
         "/tmp".as_ref(),
+        "--tmpfs".as_ref(),
+        "/var/tmp".as_ref(),
+        // Sockets of the host's services (D-Bus, Docker, agents) live under /run: a
+        // read-only mount does not stop a connect().
+        "--tmpfs".as_ref(),
+        "/run".as_ref(),
     ]);
-    if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
-        for d in HIDDEN_IN_HOME {
-            let p = home.join(d);
-            if p.is_dir() {
-                push(&["--tmpfs".as_ref(), p.as_os_str()]);
+    // Name resolution for installation steps, when resolv.conf points into /run.
+    if job.network {
+        if let Ok(target) = std::fs::canonicalize("/etc/resolv.conf") {
+            if target.starts_with("/run") {
+                push(&["--ro-bind".as_ref(), target.as_os_str(), target.as_os_str()]);
             }
         }
-        for f in HIDDEN_FILES_IN_HOME {
-            let p = home.join(f);
-            if p.is_file() {
-                push(&["--ro-bind".as_ref(), "/dev/null".as_ref(), p.as_os_str()]);
+    }
+    if let Some(home) = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .filter(|h| h.is_absolute() && h != Path::new("/"))
+    {
+        push(&["--tmpfs".as_ref(), home.as_os_str()]);
+        for d in VISIBLE_IN_HOME {
+            let p = home.join(d);
+            if p.is_dir() {
+                push(&["--ro-bind".as_ref(), p.as_os_str(), p.as_os_str()]);
             }
+        }
+    }
+    for v in &job.visible {
+        if v.is_dir() {
+            push(&["--ro-bind".as_ref(), v.as_os_str(), v.as_os_str()]);
         }
     }
     push(&[
@@ -318,10 +358,22 @@ fn bwrap_args(job: &Job) -> Vec<OsString> {
 
 /// Waits for the child up to `timeout`; on expiry kills its whole process group.
 fn wait(child: &mut Child, timeout: Duration) -> (Option<i32>, bool) {
-    let deadline = Instant::now() + timeout;
+    let now = Instant::now();
+    let deadline = now
+        .checked_add(timeout)
+        .unwrap_or(now + Duration::from_secs(86_400));
     loop {
         match child.try_wait() {
-            Ok(Some(status)) => return (status.code(), false),
+            Ok(Some(status)) => {
+                // What the command left running in its group goes with it.
+                if let Ok(pid) = i32::try_from(child.id()) {
+                    let _ = nix::sys::signal::killpg(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+                return (status.code(), false);
+            }
             Ok(None) => {}
             Err(_) => break,
         }
@@ -364,7 +416,7 @@ struct Capture {
 }
 
 impl Capture {
-    fn start<R: Read + Send + 'static>(mut r: R) -> Capture {
+    fn start<R: Read + Send + 'static>(mut r: R, keep_head: usize) -> Capture {
         let kept = std::sync::Arc::new(std::sync::Mutex::new(Kept::default()));
         let shared = std::sync::Arc::clone(&kept);
         let thread = std::thread::spawn(move || {
@@ -376,7 +428,7 @@ impl Capture {
                 };
                 let chunk = buf.get(..n).unwrap_or(&[]);
                 let Ok(mut k) = shared.lock() else { break };
-                let room = KEEP_HEAD.saturating_sub(k.head.len());
+                let room = keep_head.saturating_sub(k.head.len());
                 let (to_head, rest) = chunk.split_at(room.min(chunk.len()));
                 k.head.extend_from_slice(to_head);
                 k.tail.extend(rest);
@@ -411,7 +463,10 @@ impl Capture {
 /// The first `name` on PATH that is an executable file.
 pub fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
+    // Only absolute entries: a relative one would resolve inside whatever directory
+    // greenlight runs in, which may be the repository under review.
     std::env::split_paths(&path)
+        .filter(|d| d.is_absolute())
         .map(|d| d.join(name))
         .find(|p| is_executable(p))
 }

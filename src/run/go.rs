@@ -1,9 +1,9 @@
 //! Go: `go test -json -coverprofile ./...`, offline (module proxy off) unless `--setup`
 //! downloaded the modules.
 
-use super::exec::{self, Job};
+use super::exec;
 use super::model::{Counts, SuiteRun};
-use super::{RunContext, ingest, python::read_report, tail_lines};
+use super::{RunContext, ingest, scratch::read_report, tail_lines};
 
 pub fn applies(cx: &RunContext<'_>) -> bool {
     cx.inventory.file("go.mod").is_some()
@@ -15,7 +15,6 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         suite.not_run = Some("the Go toolchain (go) is not on PATH".into());
         return suite;
     };
-    let repo = cx.scratch.repo();
     let root = cx.scratch.root();
     let cache = root.join("gocache");
     let mut env: Vec<(&str, std::path::PathBuf)> = vec![("GOCACHE", cache)];
@@ -24,7 +23,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             .into();
     if cx.setup {
         let modcache = root.join("gomodcache");
-        let mut download = Job::new(&go, &repo, root)
+        let mut download = cx
+            .job(&go)
             .args(["mod", "download"])
             .env("GOMODCACHE", &modcache)
             .env("GOCACHE", root.join("gocache"));
@@ -36,8 +36,9 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             "the installed Go toolchain, modules downloaded by `go mod download` (--setup)".into();
         env.push(("GOMODCACHE", modcache));
     }
-    let profile = cx.scratch.out().join("cover.out");
-    let mut job = Job::new(&go, &repo, root)
+    let profile = cx.out_for("go").join("cover.out");
+    let mut job = cx
+        .job(&go)
         .args(["test", "-json"])
         .arg(format!("-coverprofile={}", profile.display()))
         .arg("./...")
@@ -47,6 +48,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     for (k, v) in env {
         job = job.env(k, v);
     }
+    // Results are parsed from standard output: keep much more of it.
+    job.keep_stdout = 64 * 1024 * 1024;
     let Some(ran) = cx.test_step(&mut suite, job) else {
         return suite;
     };

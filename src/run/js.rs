@@ -3,9 +3,9 @@
 //! — when `node_modules` exists, the package has no dependencies, or `--setup` installs
 //! them.
 
-use super::exec::{self, Job};
+use super::exec;
 use super::model::{Counts, SuiteRun};
-use super::{RunContext, ingest, python::read_report};
+use super::{RunContext, ingest, scratch::read_report};
 use crate::analyze::catalog::Ecosystem;
 use crate::analyze::manifest::Manifest;
 
@@ -42,7 +42,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     let installed = cx.root.join("node_modules");
     if cx.setup {
         let lock = cx.root.join("package-lock.json").is_file();
-        let mut install = Job::new(&npm, &repo, root)
+        let mut install = cx
+            .job(&npm)
             .args(if lock {
                 ["ci", "--no-audit", "--no-fund"]
             } else {
@@ -55,6 +56,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         }
         suite.environment = "node_modules installed by npm (--setup)".into();
     } else if installed.is_dir() {
+        cx.make_visible(&installed);
         if std::os::unix::fs::symlink(&installed, repo.join("node_modules")).is_err() {
             suite.not_run = Some("cannot link node_modules into the scratch copy".into());
             return suite;
@@ -68,7 +70,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         );
         return suite;
     }
-    let out = cx.scratch.out();
+    let out = cx.out_for("js");
     let results = out.join("results.json");
     let coverage_dir = out.join("coverage");
     let bin = repo.join("node_modules/.bin");
@@ -84,7 +86,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             suite.not_run = Some("node is not on PATH".into());
             return suite;
         };
-        Job::new(node, &repo, root)
+        cx.job(node)
             .args(["--test", "--experimental-test-coverage"])
             .arg("--test-reporter=junit")
             .arg(format!("--test-reporter-destination={}", junit.display()))
@@ -94,13 +96,14 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             .args(extra.iter().map(String::as_str))
     } else if has("jest") && script.contains("jest") {
         suite.runner = "jest".into();
-        Job::new(bin.join("jest"), &repo, root)
+        cx.job(bin.join("jest"))
             .args(["--ci", "--json", "--coverage", "--coverageReporters=lcov"])
             .arg(format!("--outputFile={}", results.display()))
             .arg(format!("--coverageDirectory={}", coverage_dir.display()))
     } else if has("vitest") && script.contains("vitest") {
         suite.runner = "vitest".into();
-        let mut j = Job::new(bin.join("vitest"), &repo, root)
+        let mut j = cx
+            .job(bin.join("vitest"))
             .args(["run", "--reporter=json"])
             .arg(format!("--outputFile={}", results.display()));
         if has("@vitest/coverage-v8") || has("@vitest/coverage-istanbul") {
@@ -113,7 +116,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         }
         j
     } else {
-        Job::new(&npm, &repo, root).args(["test", "--silent"])
+        cx.job(&npm).args(["test", "--silent"])
     };
     job = job
         .env("CI", "true")

@@ -77,6 +77,9 @@ pub struct RunContext<'a> {
     pub timeout: Duration,
     index: &'a PathIndex,
     run: &'a RefCell<TestRun>,
+    /// Directories of the checkout the commands must see (its virtual environment,
+    /// its node_modules), although the sandbox hides the checkout.
+    visible: RefCell<Vec<PathBuf>>,
 }
 
 impl RunContext<'_> {
@@ -87,14 +90,44 @@ impl RunContext<'_> {
         ingest::paths::map_path(path, &[], &scratch, self.index)
     }
 
+    /// A command run in the scratch copy, writing only to the scratch directory.
+    pub fn job(&self, program: impl Into<PathBuf>) -> exec::Job {
+        let mut job = exec::Job::new(program, &self.scratch.repo(), self.scratch.root());
+        job.visible = self.visible.borrow().clone();
+        job.timeout = self.timeout;
+        job
+    }
+
+    /// The directory one suite's runner writes its reports to (one per suite, so one
+    /// suite never reads another's).
+    pub fn out_for(&self, suite: &str) -> PathBuf {
+        let dir = self.scratch.out().join(suite);
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            self.note(&format!(
+                "cannot create {}: {e}",
+                self.tidy(&dir.display().to_string())
+            ));
+        }
+        dir
+    }
+
+    /// Makes a directory of the checkout visible (read-only) to later commands.
+    pub fn make_visible(&self, dir: &Path) {
+        self.visible.borrow_mut().push(dir.to_path_buf());
+    }
+
     /// Text with the scratch copy's paths made relative (`./`) and the scratch
     /// directory named `<scratch>`, as a reader of the report should see it.
     pub fn tidy(&self, text: &str) -> String {
         let repo = self.scratch.repo().display().to_string();
         let root = self.scratch.root().display().to_string();
-        text.replace(&format!("{repo}/"), "")
-            .replace(&repo, ".")
-            .replace(&root, "<scratch>")
+        // Output of hostile code: masked like every snippet before it reaches a report.
+        crate::model::redact(
+            &text
+                .replace(&format!("{repo}/"), "")
+                .replace(&repo, ".")
+                .replace(&root, "<scratch>"),
+        )
     }
 
     /// The record of a command that ran.
@@ -132,6 +165,24 @@ impl RunContext<'_> {
         }
     }
 
+    /// Runs a step that turns results into a report (`coverage json`); when it fails,
+    /// a note says so with its error.
+    pub fn helper_step(&self, job: exec::Job, what: &str) {
+        let failure = match exec::run(&job, self.isolation) {
+            Ok(ran) if ran.success() => return,
+            Ok(ran) => self.tidy(&error_lines(&ran.output())),
+            Err(e) => e,
+        };
+        // `coverage json` exits 2 under a project's fail_under: the report is written.
+        if !failure.is_empty() && !failure.contains("fail-under") && !failure.contains("fail_under")
+        {
+            self.note(&format!(
+                "`{what}` failed: {}",
+                crate::model::shorten(&failure, 300)
+            ));
+        }
+    }
+
     /// Runs the test command: records the step and the tail of its output in `suite`;
     /// `None` (with the reason recorded) when it could not start.
     pub fn test_step(&self, suite: &mut SuiteRun, mut job: exec::Job) -> Option<exec::Ran> {
@@ -140,6 +191,13 @@ impl RunContext<'_> {
             Ok(ran) => {
                 suite.steps.push(self.step(&job, &ran));
                 suite.output_tail = self.tidy(&tail_lines(&ran.output(), 40));
+                if ran.truncated {
+                    suite.incomplete = true;
+                    self.note(&format!(
+                        "the output of {} was larger than greenlight keeps and was cut: results read from it are incomplete",
+                        suite.runner
+                    ));
+                }
                 Some(ran)
             }
             Err(e) => {
@@ -154,12 +212,7 @@ impl RunContext<'_> {
     /// mixin in another file: the line then belongs to that other file and is
     /// dropped), and rewrites scratch paths in its messages.
     pub fn attribute(&self, c: &mut CaseResult) {
-        if let Some(collected) = file_of_classname(&c.classname, self.index) {
-            if c.file.as_deref() != Some(collected.as_str()) {
-                c.line = None;
-                c.file = Some(collected);
-            }
-        }
+        attribute_to_module(c, self.index);
         c.message = self.tidy(&c.message);
         c.detail = self.tidy(&c.detail);
     }
@@ -201,10 +254,10 @@ pub fn run(
     }
     for path in &options.coverage {
         let source = format!("{} (--coverage)", path.display());
-        let result = match python::read_report(path) {
+        let result = match scratch::read_report(path) {
             Some(text) => coverage_from(&text, &source, &root_text, &index),
             None => Err(format!(
-                "cannot read the coverage report {}: not a readable file under 256 MiB",
+                "cannot read the coverage report {}: not a regular file of at most 64 MiB",
                 path.display()
             )),
         };
@@ -227,6 +280,7 @@ pub fn run(
                     timeout: options.timeout,
                     index: &index,
                     run: &cell,
+                    visible: RefCell::new(Vec::new()),
                 };
                 let mut suites = Vec::new();
                 if python::applies(&cx) {
@@ -280,9 +334,9 @@ pub fn run(
 }
 
 fn ingest_junit(cell: &RefCell<TestRun>, path: &Path, root: &str, index: &PathIndex) {
-    let parsed = match python::read_report(path) {
+    let parsed = match scratch::read_report(path) {
         Some(text) => ingest::junit::parse(&text),
-        None => Err("not a readable file under 256 MiB".to_string()),
+        None => Err("not a regular file of at most 64 MiB".to_string()),
     };
     let mut run = cell.borrow_mut();
     match parsed {
@@ -292,12 +346,7 @@ fn ingest_junit(cell: &RefCell<TestRun>, path: &Path, root: &str, index: &PathIn
                     .file
                     .as_deref()
                     .and_then(|f| ingest::paths::map_path(f, &[], root, index));
-                if let Some(collected) = file_of_classname(&c.classname, index) {
-                    if c.file.as_deref() != Some(collected.as_str()) {
-                        c.line = None;
-                        c.file = Some(collected);
-                    }
-                }
+                attribute_to_module(c, index);
             }
             let mut suite = SuiteRun::new("report", "JUnit report");
             suite.environment =
@@ -313,9 +362,25 @@ fn ingest_junit(cell: &RefCell<TestRun>, path: &Path, root: &str, index: &PathIn
     }
 }
 
+/// Moves a case to the file of the module that collected it, when its classname names
+/// one; the line then belongs to the other file and is dropped.
+fn attribute_to_module(c: &mut CaseResult, index: &PathIndex) {
+    if let Some(collected) = file_of_classname(&c.classname, index) {
+        if c.file.as_deref() != Some(collected.as_str()) {
+            c.line = None;
+            c.file = Some(collected);
+        }
+    }
+}
+
 /// `tests.test_api.TestLogin` → `tests/test_api.py`, when such a file exists.
 fn file_of_classname(classname: &str, index: &PathIndex) -> Option<String> {
-    let parts: Vec<&str> = classname.split('.').filter(|p| !p.is_empty()).collect();
+    // A dotted module path is short; a hostile report's is not worth more than this.
+    let parts: Vec<&str> = classname
+        .split('.')
+        .filter(|p| !p.is_empty())
+        .take(16)
+        .collect();
     (1..=parts.len()).rev().find_map(|n| {
         let stem = parts.get(..n)?.join("/");
         // Exact, else the one repository file the module path is the tail of (a
@@ -334,10 +399,28 @@ fn coverage_from(
 ) -> Result<Coverage, String> {
     let raw = ingest::coverage::parse(text).map_err(|e| format!("{source}: {e}"))?;
     let mut files: Vec<FileCoverage> = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut unmapped = Vec::new();
     for f in raw.files {
         match ingest::paths::map_path(&f.path, &raw.base_dirs, root, index) {
+            // Two entries for one file (an absolute and a relative spelling): the one
+            // that saw more executed.
+            Some(path) if seen.contains_key(&path) => {
+                if let Some(e) = seen.get(&path).and_then(|&i| files.get_mut(i)) {
+                    if f.covered > e.covered {
+                        e.statements = f.statements;
+                        e.covered = f.covered;
+                        e.missing = f.missing;
+                        e.executed = f.executed;
+                        e.percent = f
+                            .percent
+                            .unwrap_or_else(|| percent(f.covered, f.statements));
+                        e.functions = f.functions;
+                    }
+                }
+            }
             Some(path) => {
+                seen.insert(path.clone(), files.len());
                 let percent = f
                     .percent
                     .unwrap_or_else(|| percent(f.covered, f.statements));

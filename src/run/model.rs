@@ -172,6 +172,8 @@ pub struct SuiteRun {
     pub setup_failures: Vec<String>,
     /// The last lines of the test command's output.
     pub output_tail: String,
+    /// Results were read from output that had to be cut: some are missing.
+    pub incomplete: bool,
 }
 
 impl SuiteRun {
@@ -187,6 +189,7 @@ impl SuiteRun {
             missing_packages: Vec::new(),
             setup_failures: Vec::new(),
             output_tail: String::new(),
+            incomplete: false,
         }
     }
 
@@ -211,7 +214,9 @@ pub struct FileCoverage {
     pub statements: u32,
     pub covered: u32,
     pub missing: Vec<u32>,
-    /// Lines with a statement a test executed.
+    /// Lines with a statement a test executed (not in the JSON report: `missing` and
+    /// the counts say the same in less).
+    #[serde(skip)]
     pub executed: Vec<u32>,
     /// As the tool states it, else covered / statements.
     pub percent: f64,
@@ -412,11 +417,16 @@ pub struct ModuleCoverage {
 }
 
 /// Coverage over every production file the report covers.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Overall {
     pub statements: u32,
     pub covered: u32,
     pub percent: f64,
-    /// Production files with no coverage data at all (never imported by a test).
+    /// Production files of a measured language with no coverage data at all (never
+    /// imported by a test, or left out of the report).
     pub files_without_data: usize,
+    /// Their code lines, counted in `statements` as unrun.
+    pub unmeasured_lines: u32,
+    /// The languages the report measures.
+    pub languages: Vec<String>,
 }

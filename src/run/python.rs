@@ -1,11 +1,11 @@
 //! Python: find or build an environment, run pytest once with coverage.py JSON and
 //! JUnit XML output, and read back what happened.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::exec::{self, Job};
 use super::model::{CaseResult, CaseStatus, Counts, SuiteRun};
-use super::{RunContext, ingest, tail_lines};
+use super::{RunContext, ingest, scratch::read_report, tail_lines};
 use crate::analyze::catalog::Ecosystem;
 use crate::analyze::manifest::{DepKind, Dependency};
 
@@ -69,14 +69,23 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     // What the environment has.
     let declared = declared_distributions(cx);
     let own = own_distribution(cx);
-    let probe_job = Job::new(&python, &repo, cx.scratch.root())
+    let probe_job = cx
+        .job(&python)
         .args(["-I", "-c", PROBE])
         .arg(own.as_ref().map(|(n, _)| n.as_str()).unwrap_or(""))
         .args(declared.iter().map(String::as_str));
-    let probe = match exec::run(&with_timeout(probe_job, cx), cx.isolation) {
-        Ok(ran) if ran.success() => {
-            serde_json::from_str::<Probe>(ran.stdout.trim()).unwrap_or_default()
-        }
+    let probe = match exec::run(&probe_job, cx.isolation) {
+        Ok(ran) if ran.success() => match serde_json::from_str::<Probe>(ran.stdout.trim()) {
+            Ok(p) => p,
+            Err(e) => {
+                suite.not_run = Some(format!(
+                    "the environment probe of {} printed something unexpected ({e}): {}",
+                    python.display(),
+                    cx.tidy(&tail_lines(&ran.output(), 3))
+                ));
+                return suite;
+            }
+        },
         Ok(ran) => {
             suite.not_run = Some(format!(
                 "the interpreter {} does not start: {}",
@@ -108,7 +117,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         ));
         return suite;
     }
-    let out = cx.scratch.out();
+    let out = cx.out_for("python");
     let junit = out.join("junit.xml");
     let coverage = out.join("coverage.json");
     let data = out.join(".coverage");
@@ -153,7 +162,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     } else {
         Measure::None
     };
-    let mut job = Job::new(&python, &repo, cx.scratch.root());
+    let mut job = cx.job(&python);
     job = match mode {
         Measure::CoverageRun => job
             .args(["-m", "coverage", "run"])
@@ -214,14 +223,14 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
                     .any(|e| e.file_name().to_string_lossy().starts_with(".coverage."))
             });
             if parallel {
-                let combine = environment(Job::new(&python, &repo, cx.scratch.root()))
+                let combine = environment(cx.job(&python))
                     .args(["-m", "coverage", "combine", "-q"]);
-                let _ = exec::run(&with_timeout(combine, cx), cx.isolation);
+                cx.helper_step(combine, "coverage combine");
             }
-            let report = environment(Job::new(&python, &repo, cx.scratch.root()))
+            let report = environment(cx.job(&python))
                 .args(["-m", "coverage", "json", "-q", "--ignore-errors", "-o"])
                 .arg(&coverage);
-            let _ = exec::run(&with_timeout(report, cx), cx.isolation);
+            cx.helper_step(report, "coverage json");
         }
         _ => {}
     }
@@ -316,21 +325,6 @@ fn src_layout(cx: &RunContext<'_>) -> bool {
     })
 }
 
-fn with_timeout(mut job: Job, cx: &RunContext<'_>) -> Job {
-    job.timeout = cx.timeout;
-    job
-}
-
-/// Reads a report the runner wrote into the scratch directory, capped at 256 MiB.
-pub fn read_report(path: &Path) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > 256 * 1024 * 1024 {
-        return None;
-    }
-    let bytes = std::fs::read(path).ok()?;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
-}
-
 /// Picks the interpreter: the repository's own virtual environment, else (with
 /// `--setup`) a throwaway one with the project installed, else `python3` on PATH.
 fn environment(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
@@ -338,6 +332,7 @@ fn environment(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
         let dir = cx.root.join(name);
         let python = dir.join("bin/python");
         if dir.join("pyvenv.cfg").is_file() && exec::is_executable(&python) {
+            cx.make_visible(&dir);
             suite.environment = format!("the repository's virtual environment {name}/");
             return Some(python);
         }
@@ -370,14 +365,13 @@ fn build_venv(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
     let uv = exec::which("uv");
     let cache = cx.scratch.root().join("cache");
     let create = match &uv {
-        Some(uv) => Job::new(uv, &cx.scratch.repo(), cx.scratch.root())
+        Some(uv) => cx
+            .job(uv)
             .args(["venv", "--quiet", "--python"])
             .arg(&python3)
             .arg(&venv)
             .env("UV_CACHE_DIR", &cache),
-        None => Job::new(&python3, &cx.scratch.repo(), cx.scratch.root())
-            .args(["-m", "venv"])
-            .arg(&venv),
+        None => cx.job(&python3).args(["-m", "venv"]).arg(&venv),
     };
     if !cx.setup_step(suite, create) {
         return None;
@@ -385,11 +379,13 @@ fn build_venv(cx: &RunContext<'_>, suite: &mut SuiteRun) -> Option<PathBuf> {
     let python = venv.join("bin/python");
     let installer = |packages: &[String]| -> Job {
         let base = match &uv {
-            Some(uv) => Job::new(uv, &cx.scratch.repo(), cx.scratch.root())
+            Some(uv) => cx
+                .job(uv)
                 .args(["pip", "install", "--quiet", "--python"])
                 .arg(&python)
                 .env("UV_CACHE_DIR", &cache),
-            None => Job::new(&python, &cx.scratch.repo(), cx.scratch.root())
+            None => cx
+                .job(&python)
                 .args([
                     "-m",
                     "pip",

@@ -1,9 +1,9 @@
 //! Rust: `cargo test` (cargo-nextest with a JUnit report when installed; coverage with
 //! cargo-llvm-cov when installed, else unknown), offline unless `--setup` fetched.
 
-use super::exec::{self, Job};
+use super::exec;
 use super::model::{Counts, SuiteRun};
-use super::{RunContext, ingest, python::read_report};
+use super::{RunContext, ingest, scratch::read_report};
 
 pub fn applies(cx: &RunContext<'_>) -> bool {
     cx.inventory.file("Cargo.toml").is_some()
@@ -15,8 +15,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         suite.not_run = Some("cargo is not on PATH".into());
         return suite;
     };
-    let repo = cx.scratch.repo();
-    let out = cx.scratch.out();
+    let out = cx.out_for("rust");
     let target = cx.scratch.root().join("target");
     let mut cargo_home = None;
     suite.environment =
@@ -24,9 +23,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     if cx.setup {
         // A private cargo home: downloads land in the scratch directory.
         let home = cx.scratch.root().join("cargo-home");
-        let mut fetch = Job::new(&cargo, &repo, cx.scratch.root())
-            .arg("fetch")
-            .env("CARGO_HOME", &home);
+        let mut fetch = cx.job(&cargo).arg("fetch").env("CARGO_HOME", &home);
         fetch.network = true;
         if !cx.setup_step(&mut suite, fetch) {
             return suite;
@@ -39,7 +36,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     let llvm_cov = exec::which("cargo-llvm-cov").is_some();
     let lcov = out.join("lcov.info");
     let config = out.join("nextest.toml");
-    let mut job = Job::new(&cargo, &repo, cx.scratch.root())
+    let mut job = cx
+        .job(&cargo)
         .env("CARGO_TARGET_DIR", &target)
         .env("CARGO_TERM_COLOR", "never");
     if let Some(home) = &cargo_home {
@@ -70,6 +68,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     if llvm_cov {
         job = job.args(["--lcov", "--output-path"]).arg(&lcov);
     }
+    // Results are parsed from standard output: keep much more of it.
+    job.keep_stdout = 64 * 1024 * 1024;
     let Some(ran) = cx.test_step(&mut suite, job) else {
         return suite;
     };

@@ -117,6 +117,29 @@ impl Scratch {
     }
 }
 
+/// Largest report read, in bytes.
+const MAX_REPORT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a report: one a runner wrote into the scratch directory (where the tests could
+/// have replaced it with a link to anything) or one the user named. Links are not
+/// followed, only regular files are read, and at most 64 MiB.
+pub fn read_report(path: &Path) -> Option<String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > MAX_REPORT_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_REPORT_BYTES).read_to_end(&mut bytes).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// Whether a relative link at `at` (relative to the root) resolves inside the root.
 fn stays_inside(at: &Path, link: &Path) -> bool {
     if link.is_absolute() {

@@ -28,7 +28,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         return Outcome::not_applicable("no production source code");
     }
     if let Some(run) = cx.run {
-        if let (Some(overall), Some(coverage)) = (run.overall, &run.coverage) {
+        if let (Some(overall), Some(coverage)) = (&run.overall, &run.coverage) {
             return measured(cx, run, overall, coverage);
         }
         if !run.coverage_problems.is_empty() {
@@ -79,7 +79,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
 fn measured(
     cx: &Context<'_>,
     run: &crate::run::TestRun,
-    overall: crate::run::Overall,
+    overall: &crate::run::Overall,
     coverage: &crate::run::Coverage,
 ) -> Outcome {
     let def = &CHECK.def;

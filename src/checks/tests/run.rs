@@ -72,14 +72,17 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     } else {
         let ran = counts.collected.saturating_sub(counts.skipped).max(1);
         let mut score = counts.passed as f64 / ran as f64;
-        let blocking = run.blockers.iter().any(|b| {
-            !matches!(
-                b.kind,
-                BlockerKind::RunnerMissing | BlockerKind::SetupFailed
-            )
-        });
+        let blocking = run.blockers.iter().any(|b| !environmental(b.kind));
         if blocking {
             score = score.min(0.5);
+        }
+        // A suite that did not run, or whose results were cut, leaves the pass unproven.
+        if run
+            .suites
+            .iter()
+            .any(|s| s.not_run.is_some() || s.incomplete)
+        {
+            score = score.min(0.9);
         }
         Outcome::scored(
             score,
@@ -183,7 +186,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             },
         );
     }
-    if counts.collected > 0 && counts.failed == 0 && counts.errored == 0 && run.blockers.is_empty()
+    if counts.collected > 0
+        && counts.failed == 0
+        && counts.errored == 0
+        && run.blockers.is_empty()
+        && !run.suites.iter().any(|s| s.incomplete)
     {
         let commands: Vec<String> = run
             .suites

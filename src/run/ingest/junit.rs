@@ -18,6 +18,12 @@ use quick_xml::events::BytesStart;
 use super::{CappedText, DETAIL_CAP, first_line, seconds, xml};
 use crate::run::model::{CaseResult, CaseStatus};
 
+/// Most cases kept from one report; a suite larger than this is cut, not a reason to
+/// run out of memory.
+pub const MAX_CASES: usize = 200_000;
+/// Longest file, class or test name kept, in characters.
+const MAX_NAME_CHARS: usize = 1024;
+
 /// Reads a JUnit XML report.
 pub fn parse(text: &str) -> Result<Vec<CaseResult>, String> {
     let mut doc = Document::default();
@@ -94,7 +100,9 @@ impl xml::Handler for Document {
         };
         if open.depth == 0 {
             if let Some(open) = self.case.take() {
-                self.cases.push(open.finish());
+                if self.cases.len() < MAX_CASES {
+                    self.cases.push(open.finish());
+                }
             }
             return;
         }
@@ -134,12 +142,17 @@ impl OpenCase {
         let time = xml::attr(element, "time")
             .and_then(|t| t.trim().replace(',', "").parse::<f64>().ok())
             .and_then(seconds);
+        let short = |v: String| crate::model::shorten(&v, MAX_NAME_CHARS);
         let case = CaseResult {
-            file: xml::attr(element, "file").filter(|f| !f.is_empty()),
-            classname: xml::attr(element, "classname")
-                .or_else(|| xml::attr(element, "class"))
-                .unwrap_or_default(),
-            name: xml::attr(element, "name").unwrap_or_default(),
+            file: xml::attr(element, "file")
+                .filter(|f| !f.is_empty())
+                .map(short),
+            classname: short(
+                xml::attr(element, "classname")
+                    .or_else(|| xml::attr(element, "class"))
+                    .unwrap_or_default(),
+            ),
+            name: short(xml::attr(element, "name").unwrap_or_default()),
             line: xml::attr(element, "line").and_then(|l| l.trim().parse().ok()),
             status: CaseStatus::Passed,
             message: String::new(),
