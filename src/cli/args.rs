@@ -125,6 +125,9 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     if seconds == 0 {
         return Err("the test timeout must be at least one second".into());
     }
+    if seconds > 7 * 86_400 {
+        return Err("the test timeout can be at most a week (168h)".into());
+    }
     Ok(std::time::Duration::from_secs(seconds))
 }
 

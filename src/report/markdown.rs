@@ -882,6 +882,14 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
             );
         }
     }
+    if !run.critical_unmeasured.is_empty() {
+        let shown: Vec<String> = run.critical_unmeasured.iter().map(|p| code(p)).collect();
+        let _ = writeln!(
+            o,
+            "Critical modules whose language the coverage report does not measure: {} (coverage unknown).\n",
+            shown.join(", ")
+        );
+    }
     if !run.problems.is_empty() || !run.coverage_problems.is_empty() || !run.notes.is_empty() {
         let _ = writeln!(o, "### Notes on the run\n");
         for p in run.problems.iter().chain(&run.coverage_problems) {

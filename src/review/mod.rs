@@ -466,7 +466,17 @@ fn criteria(
                 Criterion {
                     id: "critical-coverage".into(),
                     requirement,
-                    actual: if total == 0 {
+                    actual: if !r.critical_unmeasured.is_empty() && below.is_empty() {
+                        format!(
+                            "not measured for {} (no coverage of {})",
+                            plural(
+                                r.critical_unmeasured.len(),
+                                "critical module",
+                                "critical modules"
+                            ),
+                            r.critical_unmeasured.join(", ")
+                        )
+                    } else if total == 0 {
                         "no critical module has coverage data".into()
                     } else if below.is_empty() {
                         format!(
@@ -477,7 +487,14 @@ fn criteria(
                     } else {
                         format!("{} of {} below: {}", below.len(), total, below.join(", "))
                     },
-                    met: (total > 0).then_some(below.is_empty()),
+                    // A critical module nothing measured leaves the criterion open.
+                    met: if !below.is_empty() {
+                        Some(false)
+                    } else if total == 0 || !r.critical_unmeasured.is_empty() {
+                        None
+                    } else {
+                        Some(true)
+                    },
                     gap: (!below.is_empty()).then(|| {
                         format!(
                             "{} below the threshold",

@@ -140,6 +140,11 @@ pub fn analyse(
         .filter(|c| coverage.file(&c.path).is_none() && language_measured(coverage, &c.path))
         .map(|c| (c.path.clone(), c.reason.clone()))
         .collect();
+    run.critical_unmeasured = critical
+        .iter()
+        .filter(|c| !language_measured(coverage, &c.path))
+        .map(|c| c.path.clone())
+        .collect();
     run.modules = modules;
 }
 

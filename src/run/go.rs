@@ -55,7 +55,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     };
     // test2json events are on stdout; what went wrong outside a test is on stderr.
     suite.output_tail = cx.tidy(&tail_lines(&ran.stderr, 20));
-    let mut cases = ingest::gotest::parse(&ran.stdout).unwrap_or_default();
+    let mut cases = cx.cases_from(ingest::gotest::parse(&ran.stdout), "`go test -json` output");
     for c in &mut cases {
         c.file = c.file.as_deref().and_then(|f| cx.map_path(f));
         c.message = cx.tidy(&c.message);

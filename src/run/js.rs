@@ -126,7 +126,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     };
     let mut cases = if node_test.is_some() {
         let mut cases = read_report(&junit)
-            .and_then(|t| ingest::junit::parse(&t).ok())
+            .map(|t| cx.cases_from(ingest::junit::parse(&t), "JUnit report of node --test"))
             .unwrap_or_default();
         // Node's JUnit names no file; a failure's stack trace does.
         for c in &mut cases {
@@ -141,7 +141,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         cases
     } else {
         read_report(&results)
-            .and_then(|t| ingest::jest::parse(&t).ok())
+            .map(|t| cx.cases_from(ingest::jest::parse(&t), "JSON results"))
             .unwrap_or_default()
     };
     for c in &mut cases {

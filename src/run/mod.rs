@@ -111,6 +111,19 @@ impl RunContext<'_> {
         dir
     }
 
+    /// Cases from a runner's report, or none with a note saying why the report could
+    /// not be read.
+    pub fn cases_from(
+        &self,
+        parsed: Result<Vec<CaseResult>, String>,
+        what: &str,
+    ) -> Vec<CaseResult> {
+        parsed.unwrap_or_else(|e| {
+            self.note(&format!("the {what} could not be read: {e}"));
+            Vec::new()
+        })
+    }
+
     /// Makes a directory of the checkout visible (read-only) to later commands.
     pub fn make_visible(&self, dir: &Path) {
         self.visible.borrow_mut().push(dir.to_path_buf());

@@ -326,6 +326,8 @@ pub struct TestRun {
     pub modules: Vec<ModuleCoverage>,
     /// Critical modules the coverage report does not cover at all.
     pub critical_without_data: Vec<(String, String)>,
+    /// Critical modules in a language the coverage report does not measure: unknown.
+    pub critical_unmeasured: Vec<String>,
     pub blockers: Vec<Blocker>,
     /// Test reports or runs that could not be used (unreadable, unrecognised).
     pub problems: Vec<String>,

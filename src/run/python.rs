@@ -191,7 +191,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     };
     let output = ran.output();
     let mut cases = match read_report(&junit) {
-        Some(text) => ingest::junit::parse(&text).unwrap_or_default(),
+        Some(text) => cx.cases_from(ingest::junit::parse(&text), "JUnit report of pytest"),
         None => Vec::new(),
     };
     if cases.is_empty() {

@@ -77,7 +77,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     let junit = store.join("greenlight/junit.xml");
     let mut cases = match read_report(&junit) {
         Some(text) if suite.runner == "cargo nextest" => {
-            ingest::junit::parse(&text).unwrap_or_default()
+            cx.cases_from(ingest::junit::parse(&text), "JUnit report of cargo-nextest")
         }
         _ => ingest::libtest::parse(&output),
     };

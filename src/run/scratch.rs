@@ -27,7 +27,10 @@ const MAX_COPY_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 /// A temporary directory holding `repo/` (the copy), `out/` (reports the runners write)
 /// and room for an environment; removed when dropped.
 pub struct Scratch {
-    dir: tempfile::TempDir,
+    /// Held for its removal on drop.
+    _dir: tempfile::TempDir,
+    /// The directory with links resolved (a linked TMPDIR), as the runners print it.
+    path: PathBuf,
 }
 
 impl Scratch {
@@ -40,26 +43,31 @@ impl Scratch {
             std::fs::create_dir_all(dir.path().join(sub))
                 .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
         }
-        Ok(Scratch { dir })
+        let path = dir
+            .path()
+            .canonicalize()
+            .unwrap_or_else(|_| dir.path().to_path_buf());
+        Ok(Scratch { _dir: dir, path })
     }
 
     /// The directory the sandbox may write to.
     pub fn root(&self) -> &Path {
-        self.dir.path()
+        &self.path
     }
 
     pub fn repo(&self) -> PathBuf {
-        self.dir.path().join("repo")
+        self.path.join("repo")
     }
 
     pub fn out(&self) -> PathBuf {
-        self.dir.path().join("out")
+        self.path.join("out")
     }
 
     /// Copies `root` into `repo/`. Symbolic links are recreated only when they point
     /// inside the repository; special files are skipped.
     pub fn copy_from(&self, root: &Path) -> Result<u64, String> {
         let dest = self.repo();
+        let canonical_root = root.canonicalize().ok();
         let mut total: u64 = 0;
         let walker = ignore::WalkBuilder::new(root)
             .standard_filters(false)
@@ -97,8 +105,12 @@ impl Scratch {
                 }
                 std::fs::copy(entry.path(), &target).map(|_| ())
             } else if ft.is_symlink() {
+                // Lexically inside, and inside once every link on the way is resolved
+                // (`a -> ..` then `b -> a/..` is not).
+                let resolves_inside = std::fs::canonicalize(entry.path())
+                    .is_ok_and(|p| canonical_root.as_ref().is_some_and(|r| p.starts_with(r)));
                 match std::fs::read_link(entry.path()) {
-                    Ok(link) if stays_inside(rel, &link) => {
+                    Ok(link) if stays_inside(rel, &link) && resolves_inside => {
                         std::os::unix::fs::symlink(&link, &target)
                     }
                     _ => Ok(()),
@@ -163,6 +175,17 @@ fn stays_inside(at: &Path, link: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chained_links_out_of_the_root_are_not_copied() {
+        let src = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(src.path().join("sub")).unwrap();
+        std::os::unix::fs::symlink("..", src.path().join("sub/up")).unwrap();
+        std::os::unix::fs::symlink("up/../..", src.path().join("sub/x")).unwrap();
+        let s = Scratch::new().unwrap();
+        s.copy_from(src.path()).unwrap();
+        assert!(s.repo().join("sub/x").symlink_metadata().is_err());
+    }
 
     #[test]
     fn links_out_of_the_root_are_not_copied() {

@@ -40,6 +40,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .filter(|m| m.critical.is_some())
         .collect();
     if critical.is_empty() && run.critical_without_data.is_empty() {
+        if !run.critical_unmeasured.is_empty() {
+            return Outcome::unknown(format!(
+                "not measured: the coverage report does not cover the language of {}",
+                run.critical_unmeasured.join(", ")
+            ));
+        }
         return Outcome::not_applicable("no critical module has coverage data");
     }
     let below: Vec<&&crate::run::ModuleCoverage> =

@@ -546,3 +546,20 @@ second</failure></testcase>
         assert_eq!(cases[1].seconds, None);
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+
+    #[test]
+    fn names_are_cut_to_a_kilobyte() {
+        let dotted = "a.".repeat(500_000);
+        let xml = format!(
+            r#"<testsuite><testcase classname="{dotted}" name="t" file="{dotted}"/></testsuite>"#
+        );
+        let cases = parse(&xml).unwrap();
+        assert_eq!(cases.len(), 1);
+        assert!(cases[0].classname.chars().count() <= MAX_NAME_CHARS);
+        assert!(cases[0].file.as_ref().unwrap().chars().count() <= MAX_NAME_CHARS);
+    }
+}
