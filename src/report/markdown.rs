@@ -555,12 +555,35 @@ fn fenced(text: &str) -> String {
 }
 
 fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
-    use crate::run::CaseStatus;
-    let threshold = r.coverage_threshold;
-    let critical_threshold = r.critical_threshold;
     if !run.isolation.is_empty() {
         let _ = writeln!(o, "**Sandbox:** {}\n", esc(&run.isolation));
     }
+    suites(o, run);
+    blockers(o, run);
+    coverage(o, r, run);
+    if !run.critical_unmeasured.is_empty() {
+        let shown: Vec<String> = run.critical_unmeasured.iter().map(|p| code(p)).collect();
+        let _ = writeln!(
+            o,
+            "Critical modules whose language the coverage report does not measure: {} (coverage unknown).\n",
+            shown.join(", ")
+        );
+    }
+    if !run.problems.is_empty() || !run.coverage_problems.is_empty() || !run.notes.is_empty() {
+        let _ = writeln!(o, "### Notes on the run\n");
+        for p in run.problems.iter().chain(&run.coverage_problems) {
+            let _ = writeln!(o, "- ❌ {}", esc(p));
+        }
+        for n in &run.notes {
+            let _ = writeln!(o, "- {}", esc(n));
+        }
+        let _ = writeln!(o);
+    }
+}
+
+/// Per suite: environment, commands, counts, per-file results, the output's end.
+fn suites(o: &mut String, run: &crate::run::TestRun) {
+    use crate::run::CaseStatus;
     for suite in &run.suites {
         let _ = writeln!(
             o,
@@ -695,6 +718,10 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
             );
         }
     }
+}
+
+/// Why tests could not run, one root cause each, with evidence.
+fn blockers(o: &mut String, run: &crate::run::TestRun) {
     if !run.blockers.is_empty() {
         let _ = writeln!(o, "### Blockers\n");
         for (i, b) in run.blockers.iter().enumerate() {
@@ -722,6 +749,12 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
         }
         let _ = writeln!(o);
     }
+}
+
+/// Coverage overall, per module and for the critical modules, with suggested tests.
+fn coverage(o: &mut String, r: &Review, run: &crate::run::TestRun) {
+    let threshold = r.coverage_threshold;
+    let critical_threshold = r.critical_threshold;
     if let (Some(cov), Some(overall)) = (&run.coverage, &run.overall) {
         let _ = writeln!(o, "### Coverage\n");
         let _ = writeln!(
@@ -793,112 +826,100 @@ fn test_run(o: &mut String, r: &Review, run: &crate::run::TestRun) {
             let _ = writeln!(o, "| … {} more modules | | | | |", run.modules.len() - 40);
         }
         let _ = writeln!(o);
-        let critical: Vec<&crate::run::ModuleCoverage> = run
-            .modules
-            .iter()
-            .filter(|m| m.critical.is_some())
-            .collect();
-        if !critical.is_empty() || !run.critical_without_data.is_empty() {
-            let _ = writeln!(o, "### Critical modules\n");
-        }
-        for m in &critical {
-            let ok = m.percent >= critical_threshold;
-            let _ = writeln!(
-                o,
-                "#### {} {} ({})\n",
-                if ok { "✅" } else { "❌" },
-                code(&m.path),
-                if ok {
-                    "MEETS THE THRESHOLD"
-                } else {
-                    "BELOW THRESHOLD"
-                }
-            );
-            let _ = writeln!(
-                o,
-                "- **Why critical**: {}",
-                esc(m.critical.as_deref().unwrap_or(""))
-            );
-            let _ = writeln!(o, "- **Expected**: ≥ {critical_threshold}%");
-            let _ = writeln!(
-                o,
-                "- **Actual**: {:.1}% ({} of {} statements)",
-                m.percent, m.covered, m.statements
-            );
-            if !ok {
-                let _ = writeln!(
-                    o,
-                    "- **Gap**: {:.1} percentage points",
-                    critical_threshold - m.percent
-                );
-            }
-            if !m.blocked_tests.is_empty() {
-                let shown: Vec<String> = m.blocked_tests.iter().map(|t| code(t)).collect();
-                let _ = writeln!(
-                    o,
-                    "- **Blocked tests**: {} that import it did not run ({}); fix the blockers above before writing new tests",
-                    plural(m.blocked_tests.len(), "test file", "test files"),
-                    shown.join(", ")
-                );
-            }
-            if !m.uncovered.is_empty() {
-                let _ = writeln!(o, "- **Missing coverage**:");
-                for u in m.uncovered.iter().take(12) {
-                    let what = if u.never_run() {
-                        "never run".to_string()
-                    } else if u.statements > 0 {
-                        format!("{} of {} statements unrun", u.missing, u.statements)
-                    } else if u.missing > 0 {
-                        plural(u.missing as usize, "line unrun", "lines unrun")
-                    } else {
-                        "never called".to_string()
-                    };
-                    let lines = if u.end_line > u.line {
-                        format!("{}:{}-{}", m.path, u.line, u.end_line)
-                    } else {
-                        format!("{}:{}", m.path, u.line)
-                    };
-                    let _ = writeln!(o, "  - {} — {} ({})", code(&u.name), code(&lines), what);
-                }
-                if m.uncovered.len() > 12 {
-                    let _ = writeln!(o, "  - … {} more", m.uncovered.len() - 12);
-                }
-            }
-            if !m.suggested.is_empty() {
-                let mut block = format!("# {}\n", m.test_file);
-                for t in &m.suggested {
-                    block.push_str(&format!("- {}  # {}\n", t.display(), t.behaviour));
-                }
-                let _ = writeln!(o, "- **Suggested tests**:\n\n{}", fenced(&block));
-            }
-            let _ = writeln!(o);
-        }
-        for (path, reason) in &run.critical_without_data {
-            let _ = writeln!(
-                o,
-                "#### ❌ {} (NO COVERAGE DATA)\n\n- **Why critical**: {}\n- **Expected**: ≥ {critical_threshold}%\n- **Actual**: no data: no test imported it\n",
-                code(path),
-                esc(reason)
-            );
-        }
+        critical_modules(o, run, critical_threshold);
     }
-    if !run.critical_unmeasured.is_empty() {
-        let shown: Vec<String> = run.critical_unmeasured.iter().map(|p| code(p)).collect();
+}
+
+/// Each critical module: why, expected, actual, gap, uncovered functions, tests to
+/// write.
+fn critical_modules(o: &mut String, run: &crate::run::TestRun, critical_threshold: f64) {
+    let critical: Vec<&crate::run::ModuleCoverage> = run
+        .modules
+        .iter()
+        .filter(|m| m.critical.is_some())
+        .collect();
+    if !critical.is_empty() || !run.critical_without_data.is_empty() {
+        let _ = writeln!(o, "### Critical modules\n");
+    }
+    for m in &critical {
+        let ok = m.percent >= critical_threshold;
         let _ = writeln!(
             o,
-            "Critical modules whose language the coverage report does not measure: {} (coverage unknown).\n",
-            shown.join(", ")
+            "#### {} {} ({})\n",
+            if ok { "✅" } else { "❌" },
+            code(&m.path),
+            if ok {
+                "MEETS THE THRESHOLD"
+            } else {
+                "BELOW THRESHOLD"
+            }
         );
-    }
-    if !run.problems.is_empty() || !run.coverage_problems.is_empty() || !run.notes.is_empty() {
-        let _ = writeln!(o, "### Notes on the run\n");
-        for p in run.problems.iter().chain(&run.coverage_problems) {
-            let _ = writeln!(o, "- ❌ {}", esc(p));
+        let _ = writeln!(
+            o,
+            "- **Why critical**: {}",
+            esc(m.critical.as_deref().unwrap_or(""))
+        );
+        let _ = writeln!(o, "- **Expected**: ≥ {critical_threshold}%");
+        let _ = writeln!(
+            o,
+            "- **Actual**: {:.1}% ({} of {} statements)",
+            m.percent, m.covered, m.statements
+        );
+        if !ok {
+            let _ = writeln!(
+                o,
+                "- **Gap**: {:.1} percentage points",
+                critical_threshold - m.percent
+            );
         }
-        for n in &run.notes {
-            let _ = writeln!(o, "- {}", esc(n));
+        if !m.blocked_tests.is_empty() {
+            let shown: Vec<String> = m.blocked_tests.iter().map(|t| code(t)).collect();
+            let _ = writeln!(
+                o,
+                "- **Blocked tests**: {} that import it did not run ({}); fix the blockers above before writing new tests",
+                plural(m.blocked_tests.len(), "test file", "test files"),
+                shown.join(", ")
+            );
+        }
+        if !m.uncovered.is_empty() {
+            let _ = writeln!(o, "- **Missing coverage**:");
+            for u in m.uncovered.iter().take(12) {
+                let what = if u.never_run() {
+                    "never run".to_string()
+                } else if u.statements > 0 {
+                    format!("{} of {} statements unrun", u.missing, u.statements)
+                } else if u.missing > 0 {
+                    plural(u.missing as usize, "line unrun", "lines unrun")
+                } else {
+                    "never called".to_string()
+                };
+                let lines = if u.end_line > u.line {
+                    format!("{}:{}-{}", m.path, u.line, u.end_line)
+                } else {
+                    format!("{}:{}", m.path, u.line)
+                };
+                let _ = writeln!(o, "  - {} — {} ({})", code(&u.name), code(&lines), what);
+            }
+            if m.uncovered.len() > 12 {
+                let _ = writeln!(o, "  - … {} more", m.uncovered.len() - 12);
+            }
+        }
+        if !m.suggested.is_empty() {
+            let mut block = format!("# {}\n", m.test_file);
+            for t in &m.suggested {
+                block.push_str(&format!("- {}  # {}\n", t.display(), t.behaviour));
+            }
+            let _ = writeln!(o, "- **Suggested tests**:\n\n{}", fenced(&block));
         }
         let _ = writeln!(o);
+    }
+    for (path, reason) in &run.critical_without_data {
+        let _ = writeln!(
+            o,
+            "#### ❌ {} (NO COVERAGE DATA)\n\n- **Why critical**: {}\n- **Expected**: ≥ {critical_threshold}%\n- **Actual**: no data: no test imported it\n",
+            code(path),
+            esc(reason)
+        );
     }
 }
 
