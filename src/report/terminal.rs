@@ -98,7 +98,11 @@ pub fn render(r: &Review, color: bool) -> String {
                 None => parts.push(format!(
                     "{}: {}{}",
                     suite.runner,
-                    suite.counts.describe(),
+                    if suite.counts.collected == 0 {
+                        "no test ran".to_string()
+                    } else {
+                        suite.counts.describe()
+                    },
                     if suite.timed_out() {
                         ", killed at the time limit"
                     } else {
