@@ -73,8 +73,9 @@ const VISIBLE_IN_HOME: &[&str] = &[
 /// How commands are isolated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Isolation {
-    /// bubblewrap at this path.
-    Bubblewrap(PathBuf),
+    /// bubblewrap at this path; `sized` when it can bound the size of its tmpfs mounts
+    /// (`--size`, bubblewrap 0.7 and later).
+    Bubblewrap { path: PathBuf, sized: bool },
     /// No sandbox: the user passed `--no-sandbox`.
     None,
 }
@@ -87,32 +88,36 @@ impl Isolation {
             .map(PathBuf::from)
             .find(|p| is_executable(p))
             .or_else(|| which("bwrap"))?;
-        let probe = Command::new(&bwrap)
-            .args([
-                "--unshare-all",
-                "--die-with-parent",
-                "--ro-bind",
-                "/",
-                "/",
-                "--dev",
-                "/dev",
-                "--proc",
-                "/proc",
-                "true",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .ok()?;
-        probe.success().then_some(Isolation::Bubblewrap(bwrap))
+        let works = |extra: &[&str]| {
+            Command::new(&bwrap)
+                .args(["--unshare-all", "--die-with-parent", "--ro-bind", "/", "/"])
+                .args(["--dev", "/dev", "--proc", "/proc"])
+                .args(extra)
+                .arg("true")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !works(&[]) {
+            return None;
+        }
+        let sized = works(&["--size", "1048576", "--tmpfs", "/tmp"]);
+        Some(Isolation::Bubblewrap { path: bwrap, sized })
     }
 
     pub fn describe(&self) -> String {
         match self {
-            Isolation::Bubblewrap(p) => format!(
-                "bubblewrap ({}): no network, no capabilities, file system read-only except the scratch copy, home directory hidden but for toolchains, host sockets under /run hidden",
-                p.display()
+            Isolation::Bubblewrap { path, sized } => format!(
+                "bubblewrap ({}): no network, no capabilities, file system read-only except the scratch copy, home directory hidden but for toolchains, host sockets under /run hidden{}{}",
+                path.display(),
+                if *sized { ", /tmp capped at 2 GiB" } else { "" },
+                if prlimit().is_some() {
+                    ", files capped at 4 GiB each"
+                } else {
+                    ""
+                }
             ),
             Isolation::None => {
                 "none (--no-sandbox): the tests ran with the user's network and file system".into()
@@ -229,10 +234,16 @@ impl Ran {
 /// Runs `job`; an error means the command could not be started at all.
 pub fn run(job: &Job, isolation: &Isolation) -> Result<Ran, String> {
     let mut cmd = match isolation {
-        Isolation::Bubblewrap(bwrap) => {
-            let mut c = Command::new(bwrap);
-            c.args(bwrap_args(job));
-            c.arg("--").arg(&job.program).args(&job.args);
+        Isolation::Bubblewrap { path, sized } => {
+            let mut c = Command::new(path);
+            c.args(bwrap_args(job, *sized)).arg("--");
+            // No file larger than the cap: a runaway test cannot fill the disk with one.
+            if let Some(prlimit) = prlimit() {
+                c.arg(prlimit)
+                    .arg(format!("--fsize={MAX_FILE_BYTES}"))
+                    .arg("--");
+            }
+            c.arg(&job.program).args(&job.args);
             c
         }
         Isolation::None => {
@@ -286,12 +297,35 @@ pub fn run(job: &Job, isolation: &Isolation) -> Result<Ran, String> {
 /// outside it.
 fn tmp_dir(job: &Job, isolation: &Isolation) -> PathBuf {
     match isolation {
-        Isolation::Bubblewrap(_) => PathBuf::from("/tmp"),
+        Isolation::Bubblewrap { .. } => PathBuf::from("/tmp"),
         Isolation::None => job.writable.join("tmp"),
     }
 }
 
-fn bwrap_args(job: &Job) -> Vec<OsString> {
+/// Largest file a sandboxed command may write.
+const MAX_FILE_BYTES: u64 = 4 << 30;
+
+/// util-linux's prlimit, which sets resource limits on the command it runs.
+fn prlimit() -> Option<PathBuf> {
+    ["/usr/bin/prlimit", "/bin/prlimit"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| is_executable(p))
+}
+
+/// A tmpfs at `dir`, of at most `bytes` when bubblewrap can say so.
+fn tmpfs(sized: bool, bytes: u64, dir: &std::ffi::OsStr) -> Vec<OsString> {
+    let mut a: Vec<OsString> = Vec::new();
+    if sized {
+        a.push("--size".into());
+        a.push(bytes.to_string().into());
+    }
+    a.push("--tmpfs".into());
+    a.push(dir.to_os_string());
+    a
+}
+
+fn bwrap_args(job: &Job, sized: bool) -> Vec<OsString> {
     let mut a: Vec<OsString> = Vec::new();
     let mut push = |items: &[&std::ffi::OsStr]| a.extend(items.iter().map(|s| s.to_os_string()));
     push(&["--unshare-all".as_ref()]);
@@ -312,15 +346,13 @@ fn bwrap_args(job: &Job) -> Vec<OsString> {
         "/dev".as_ref(),
         "--proc".as_ref(),
         "/proc".as_ref(),
-        "--tmpfs".as_ref(),
-        "/tmp".as_ref(),
-        "--tmpfs".as_ref(),
-        "/var/tmp".as_ref(),
-        // Sockets of the host's services (D-Bus, Docker, agents) live under /run: a
-        // read-only mount does not stop a connect().
-        "--tmpfs".as_ref(),
-        "/run".as_ref(),
     ]);
+    a.extend(tmpfs(sized, 2 << 30, "/tmp".as_ref()));
+    a.extend(tmpfs(sized, 1 << 30, "/var/tmp".as_ref()));
+    // Sockets of the host's services (D-Bus, Docker, agents) live under /run: a
+    // read-only mount does not stop a connect().
+    a.extend(tmpfs(sized, 16 << 20, "/run".as_ref()));
+    let mut push = |items: &[&std::ffi::OsStr]| a.extend(items.iter().map(|s| s.to_os_string()));
     // Name resolution for installation steps, when resolv.conf points into /run.
     if job.network {
         if let Ok(target) = std::fs::canonicalize("/etc/resolv.conf") {
@@ -333,7 +365,9 @@ fn bwrap_args(job: &Job) -> Vec<OsString> {
         .map(PathBuf::from)
         .filter(|h| h.is_absolute() && h != Path::new("/"))
     {
-        push(&["--tmpfs".as_ref(), home.as_os_str()]);
+        for arg in tmpfs(sized, 64 << 20, home.as_os_str()) {
+            push(&[arg.as_os_str()]);
+        }
         for d in VISIBLE_IN_HOME {
             let p = home.join(d);
             if p.is_dir() {
