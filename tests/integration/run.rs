@@ -554,3 +554,22 @@ fn a_report_that_does_not_exist_is_a_usage_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent/coverage.json"), "{err}");
 }
+
+#[test]
+fn asked_to_run_with_nothing_to_run_says_so() {
+    if !ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("app.py"), "def main():\n    return 1\n").unwrap();
+    let json = audit_ok(dir.path(), &["--run-tests"]);
+    let run = check(&json, "tests.run");
+    assert_eq!(run["status"], "unknown");
+    assert!(
+        run["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("the tests were not run: no test suite found"),
+        "{run}"
+    );
+}

@@ -50,6 +50,30 @@ fn environmental(kind: BlockerKind) -> bool {
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let Some(run) = cx.run.filter(|r| !r.suites.is_empty()) else {
+        // Asked to run, but nothing ran: say why rather than how to ask.
+        if let Some(r) = cx.run.filter(|r| !r.isolation.is_empty()) {
+            let why = r
+                .problems
+                .iter()
+                .chain(&r.notes)
+                .next()
+                .map(String::as_str)
+                .unwrap_or("no runner applied");
+            let mut outcome = Outcome::unknown(format!("the tests were not run: {why}"));
+            for p in &r.problems {
+                outcome = outcome.concern_at(
+                    def,
+                    Severity::P2,
+                    "The tests could not be run",
+                    p.clone(),
+                    vec![Evidence::absent(
+                        "a scratch copy the tests could run in",
+                        cx.scope(),
+                    )],
+                );
+            }
+            return outcome;
+        }
         if cx.facts.tests.files.is_empty() {
             return Outcome::not_applicable("no tests to run");
         }
