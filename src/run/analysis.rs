@@ -8,7 +8,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::model::{
-    Coverage, FileCoverage, ModuleCoverage, Overall, SuggestedTest, TestRun, UncoveredFunction,
+    CaseStatus, Coverage, FileCoverage, ModuleCoverage, Overall, SuggestedTest, TestRun,
+    UncoveredFunction,
 };
 use crate::analyze::Facts;
 use crate::analyze::critical::CriticalModule;
@@ -34,6 +35,19 @@ pub fn analyse(
     let Some(coverage) = &run.coverage else {
         return;
     };
+    // Tests were run but none got as far as passing or failing: what coverage saw is
+    // the import of the code, not a measurement of the tests.
+    let ran_any = run
+        .cases()
+        .any(|c| matches!(c.status, CaseStatus::Passed | CaseStatus::Failed));
+    if run.suites.iter().any(|s| s.language != "report") && !ran_any {
+        run.coverage_problems.push(format!(
+            "coverage from {} is not a measurement: no test ran to completion (see the blockers)",
+            coverage.source
+        ));
+        run.coverage = None;
+        return;
+    }
     let production: Vec<&FileCoverage> = coverage
         .files
         .iter()

@@ -109,8 +109,11 @@ pub fn classify(run: &TestRun, inventory: &Inventory, facts: &Facts) -> Vec<Bloc
             add(b);
         }
         for case in &suite.cases {
+            // Nothing to classify: a result without a message (read from a runner's
+            // progress lines after it was killed) is counted, not explained.
             if !matches!(case.status, CaseStatus::Errored | CaseStatus::Failed)
                 || case.message == super::python::TIMED_OUT
+                || (case.message.is_empty() && case.detail.is_empty())
             {
                 continue;
             }
@@ -274,10 +277,7 @@ fn conftest(text: &str) -> Option<String> {
     let start = text.find("while loading conftest '")? + "while loading conftest '".len();
     let rest = text.get(start..)?;
     let end = rest.find('\'')?;
-    Some(format!(
-        "{} (every test under it)",
-        relative(rest.get(..end)?)
-    ))
+    Some(relative(rest.get(..end)?))
 }
 
 /// A compile error of the tests (Rust `error[E…]` with its `--> file:line`, Go

@@ -573,3 +573,29 @@ fn asked_to_run_with_nothing_to_run_says_so() {
         "{run}"
     );
 }
+
+#[test]
+fn a_conftest_that_cannot_load_blocks_every_test_and_coverage_is_not_claimed() {
+    if !ready() {
+        return;
+    }
+    let dir = copy_fixture("py-conftest");
+    let json = audit_ok(dir.path(), &["--run-tests"]);
+    let run = run_of(&json);
+    let blockers = run["blockers"].as_array().unwrap();
+    assert_eq!(blockers.len(), 1, "{blockers:#?}");
+    assert_eq!(blockers[0]["kind"], "missing-declared-package");
+    assert_eq!(blockers[0]["subject"], "pytest-greenlight-fixture-plugin");
+    assert_eq!(
+        blockers[0]["tests"],
+        serde_json::json!(["tests/conftest.py"])
+    );
+    assert_eq!(
+        locations(&blockers[0]),
+        vec!["tests/conftest.py:1", "pyproject.toml:7"]
+    );
+    // Only the import of the code ran: no coverage figure is claimed.
+    assert!(run["coverage"].is_null());
+    assert_eq!(check(&json, "tests.coverage")["status"], "unknown");
+    assert_eq!(check(&json, "tests.run")["status"], "unknown");
+}
