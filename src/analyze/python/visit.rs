@@ -1541,74 +1541,71 @@ impl<'t> Visitor<'t> {
     /// interpolation — but not through calls that make a value safe (`int()`,
     /// `len()`, quoting and escaping helpers).
     fn tainted_by(&self, node: Node<'_>) -> Option<String> {
-        let frame = self.frames.last()?;
-        let mut stack = vec![node];
-        let mut seen = 0;
-        while let Some(n) = stack.pop() {
-            seen += 1;
-            if seen > 512 {
-                break;
-            }
-            match n.kind() {
-                "identifier" => {
-                    let t = self.text(n);
-                    if t != "self" && t != "cls" && frame.params.iter().any(|p| p == t) {
-                        return Some(t.to_string());
-                    }
+        self.find_param(node, 512, |n, out| match n.kind() {
+            "attribute" => out.extend(n.child_by_field_name("object")),
+            "keyword_argument" => out.extend(n.child_by_field_name("value")),
+            "call" => {
+                let callee = n
+                    .child_by_field_name("function")
+                    .map(|f| self.text(f))
+                    .unwrap_or("");
+                let last = callee
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or(callee)
+                    .to_ascii_lowercase();
+                let sanitises = matches!(
+                    last.as_str(),
+                    "int" | "float" | "len" | "bool" | "identifier"
+                ) || last.contains("quote")
+                    || last.contains("escape");
+                if !sanitises {
+                    out.extend(named_children(n));
                 }
-                "attribute" => stack.extend(n.child_by_field_name("object")),
-                "keyword_argument" => stack.extend(n.child_by_field_name("value")),
-                "call" => {
-                    let callee = n
-                        .child_by_field_name("function")
-                        .map(|f| self.text(f))
-                        .unwrap_or("");
-                    let last = callee
-                        .rsplit('.')
-                        .next()
-                        .unwrap_or(callee)
-                        .to_ascii_lowercase();
-                    let sanitises = matches!(
-                        last.as_str(),
-                        "int" | "float" | "len" | "bool" | "identifier"
-                    ) || last.contains("quote")
-                        || last.contains("escape");
-                    if !sanitises {
-                        stack.extend(named_children(n));
-                    }
-                }
-                _ => stack.extend(named_children(n)),
             }
-        }
-        None
+            _ => out.extend(named_children(n)),
+        })
     }
 
     /// Whether an argument mentions a parameter of the current function.
     fn param_in(&self, node: Node<'_>) -> Option<String> {
+        self.find_param(node, 256, |n, out| match n.kind() {
+            // `x.attr` reads an attribute, `x[...]`/`x.method()` may be anything.
+            "attribute" | "subscript" | "call" if n != node => {}
+            "call" => {
+                // os.path.join(base, name) and similar: look at the arguments.
+                if let Some(a) = n.child_by_field_name("arguments") {
+                    out.extend(named_children(a));
+                }
+            }
+            _ => out.extend(named_children(n)),
+        })
+    }
+
+    /// The first parameter of the current function (not `self`/`cls`) named in the
+    /// tree under `node`, walking at most `budget` nodes; `children` says which nodes
+    /// below a non-identifier node the value can flow from.
+    fn find_param<'n>(
+        &self,
+        node: Node<'n>,
+        budget: usize,
+        children: impl Fn(Node<'n>, &mut Vec<Node<'n>>),
+    ) -> Option<String> {
         let frame = self.frames.last()?;
         let mut stack = vec![node];
         let mut seen = 0;
         while let Some(n) = stack.pop() {
             seen += 1;
-            if seen > 256 {
+            if seen > budget {
                 break;
             }
-            match n.kind() {
-                "identifier" => {
-                    let t = self.text(n);
-                    if t != "self" && t != "cls" && frame.params.iter().any(|p| p == t) {
-                        return Some(t.to_string());
-                    }
+            if n.kind() == "identifier" {
+                let t = self.text(n);
+                if t != "self" && t != "cls" && frame.params.iter().any(|p| p == t) {
+                    return Some(t.to_string());
                 }
-                // `x.attr` reads an attribute, `x[...]`/`x.method()` may be anything.
-                "attribute" | "subscript" | "call" if n != node => {}
-                "call" => {
-                    // os.path.join(base, name) and similar: look at the arguments.
-                    if let Some(a) = n.child_by_field_name("arguments") {
-                        stack.extend(named_children(a));
-                    }
-                }
-                _ => stack.extend(named_children(n)),
+            } else {
+                children(n, &mut stack);
             }
         }
         None
