@@ -20,7 +20,7 @@ mod tests;
 use crate::analyze::Facts;
 use crate::config::Policy;
 use crate::model::{
-    Category, Effort, Evidence, Finding, FindingKind, ProjectKind, Severity, Status,
+    Category, Confidence, Effort, Evidence, Finding, FindingKind, ProjectKind, Severity, Status,
 };
 use crate::repo::Inventory;
 
@@ -248,6 +248,8 @@ impl Outcome {
             evidence,
             action: None,
             effort: None,
+            confidence: Confidence::High,
+            fingerprint: None,
         });
         self
     }
@@ -282,7 +284,25 @@ impl Outcome {
             evidence,
             action: Some(def.action.to_string()),
             effort: Some(def.effort),
+            confidence: Confidence::High,
+            fingerprint: None,
         });
+        self
+    }
+
+    /// Sets the confidence of the finding added last.
+    pub fn confidence(mut self, confidence: Confidence) -> Outcome {
+        if let Some(f) = self.findings.last_mut() {
+            f.confidence = confidence;
+        }
+        self
+    }
+
+    /// Sets the fingerprint of the finding added last.
+    pub fn fingerprint(mut self, fingerprint: impl Into<String>) -> Outcome {
+        if let Some(f) = self.findings.last_mut() {
+            f.fingerprint = Some(fingerprint.into());
+        }
         self
     }
 }

@@ -62,6 +62,7 @@ struct CheckFile {
 struct SuppressFile {
     check: String,
     path: Option<String>,
+    fingerprint: Option<String>,
     reason: String,
 }
 
@@ -134,14 +135,22 @@ pub struct Suppression {
     pub check: String,
     pub path: Option<String>,
     matcher: Option<GlobMatcher>,
+    /// When set, only the finding with this fingerprint is covered.
+    pub fingerprint: Option<String>,
     pub reason: String,
 }
 
 impl Suppression {
-    /// True when it covers a finding of `check` with evidence at `paths`.
-    pub fn covers(&self, check: &str, paths: &[&str]) -> bool {
+    /// True when it covers a finding of `check` with evidence at `paths` and the
+    /// given fingerprint.
+    pub fn covers(&self, check: &str, paths: &[&str], fingerprint: Option<&str>) -> bool {
         if self.check != check {
             return false;
+        }
+        if let Some(want) = &self.fingerprint {
+            if fingerprint != Some(want.as_str()) {
+                return false;
+            }
         }
         match &self.matcher {
             None => true,
@@ -340,6 +349,7 @@ impl Policy {
                 check: s.check,
                 path: s.path,
                 matcher,
+                fingerprint: s.fingerprint,
                 reason: s.reason,
             });
         }
@@ -422,8 +432,8 @@ mod tests {
         assert_eq!(p.weight(Category::Security), 2.0);
         assert_eq!(p.weight(Category::Tests), 1.0);
         assert!(!p.enabled("documentation.adr"));
-        assert!(p.suppressions[0].covers("security.env-files", &["tests/x/.env"]));
-        assert!(!p.suppressions[0].covers("security.env-files", &[".env"]));
+        assert!(p.suppressions[0].covers("security.env-files", &["tests/x/.env"], None));
+        assert!(!p.suppressions[0].covers("security.env-files", &[".env"], None));
     }
 
     #[test]

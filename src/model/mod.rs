@@ -316,6 +316,34 @@ pub enum FindingKind {
     Strength,
 }
 
+/// How sure a check is that a finding is what it says. Deterministic facts (a file
+/// exists, a workflow line reads so) are `High`; pattern matches that can be wrong
+/// (a generic `password = "..."`, a secret in a test fixture) say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    #[default]
+    High,
+    Medium,
+    Low,
+}
+
+impl Confidence {
+    pub fn label(self) -> &'static str {
+        match self {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+            Confidence::Low => "low",
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 /// One concern or strength, with the evidence behind it. Concerns also carry the
 /// severity, the action that fixes them and its effort.
 #[derive(Debug, Clone, Serialize)]
@@ -332,6 +360,11 @@ pub struct Finding {
     pub action: Option<String>,
     /// `null` for strengths.
     pub effort: Option<Effort>,
+    /// How sure the check is (`high` unless it says otherwise).
+    pub confidence: Confidence,
+    /// A stable id for this one finding across audits (e.g. rule + path + hash of a
+    /// secret), usable in a `[[suppress]]` entry; `null` when the check gives none.
+    pub fingerprint: Option<String>,
 }
 
 impl Finding {

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::analyze::tests::TestKind;
 use crate::model::{
-    Category, Evidence, Finding, FindingKind, Severity, Status, group_digits, plural,
+    Category, Confidence, Evidence, Finding, FindingKind, Severity, Status, group_digits, plural,
 };
 use crate::review::{CategoryScore, Level, Rag, Review, Verdict};
 
@@ -430,6 +430,9 @@ fn finding_block(o: &mut String, f: &Finding) {
     if !f.message.is_empty() && f.message != f.title {
         let _ = write!(o, " — {}", esc(&f.message));
     }
+    if f.is_concern() && f.confidence != Confidence::High {
+        let _ = write!(o, " *(confidence: {})*", f.confidence);
+    }
     let _ = writeln!(o);
     for e in f.evidence.iter().take(8) {
         let _ = writeln!(o, "  - {}", evidence_line(e));
@@ -444,6 +447,9 @@ fn finding_block(o: &mut String, f: &Finding) {
             esc(action),
             effort.describe()
         );
+    }
+    if let Some(fp) = &f.fingerprint {
+        let _ = writeln!(o, "  - *Fingerprint:* `{}`", esc(fp));
     }
 }
 

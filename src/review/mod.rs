@@ -269,7 +269,7 @@ pub fn review(
                 if let Some(s) = policy
                     .suppressions
                     .iter()
-                    .find(|s| s.covers(r.def.id, &paths))
+                    .find(|s| s.covers(r.def.id, &paths, f.fingerprint.as_deref()))
                 {
                     concerns_suppressed += 1;
                     suppressed.push(Suppressed {
