@@ -18,7 +18,7 @@ use serde::Serialize;
 pub use kind::FileKind;
 pub use language::LangId;
 pub use lines::{LineCounts, LineIndex};
-pub use walk::{WalkOptions, read_file, walk};
+pub use walk::{LOCK_FILE_NAMES, WalkOptions, read_file, walk};
 
 /// What was read of a file.
 #[derive(Debug, Clone)]

@@ -51,6 +51,23 @@ pub const DEFAULT_MAX_FILES: usize = 500_000;
 
 /// Deepest directory nesting the walk descends into.
 const MAX_DEPTH: usize = 64;
+/// Per-file cap for lock files.
+const MAX_LOCK_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// Names of the lock files read with [`MAX_LOCK_FILE_BYTES`] (the lock-file reader in
+/// `analyze` keeps the same list, and a test there holds them equal).
+pub const LOCK_FILE_NAMES: &[&str] = &[
+    "Cargo.lock",
+    "Pipfile.lock",
+    "bun.lockb",
+    "go.sum",
+    "npm-shrinkwrap.json",
+    "package-lock.json",
+    "pdm.lock",
+    "pnpm-lock.yaml",
+    "poetry.lock",
+    "uv.lock",
+    "yarn.lock",
+];
 /// Files counted in skipped and ignored directories before counting stops.
 const MAX_COUNTED: usize = 200_000;
 /// Bytes inspected for NUL to call a file binary.
@@ -241,10 +258,18 @@ fn visit_entry(
         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
         return Some(Visit::File(unread_file(path, size, Content::OverBudget)));
     }
+    // Lock files of real applications often pass the per-file cap; they are data the
+    // dependency checks need whole, so they get a cap of their own.
+    let name = path.rsplit('/').next().unwrap_or(&path);
+    let max_bytes = if LOCK_FILE_NAMES.contains(&name) {
+        options.max_file_bytes.max(MAX_LOCK_FILE_BYTES)
+    } else {
+        options.max_file_bytes
+    };
     Some(Visit::File(read_file_within(
         entry.path(),
         path,
-        options.max_file_bytes,
+        max_bytes,
         Some((budget, options.max_total_bytes)),
     )))
 }

@@ -6,6 +6,7 @@
 mod cargo;
 mod gomod;
 pub mod ini;
+pub mod lock;
 mod npm;
 mod python;
 
@@ -16,6 +17,8 @@ use serde::Serialize;
 use super::Problem;
 use super::catalog::Ecosystem;
 use crate::repo::{Inventory, RepoFile};
+
+pub use lock::{LockFile, LockedPackage};
 
 /// How a dependency is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -126,26 +129,6 @@ impl Manifest {
     }
 }
 
-/// Lock files present, by ecosystem.
-#[derive(Debug, Clone, Serialize)]
-pub struct LockFile {
-    pub path: String,
-    pub ecosystem: Ecosystem,
-}
-
-const LOCK_FILES: &[(&str, Ecosystem)] = &[
-    ("Cargo.lock", Ecosystem::Rust),
-    ("Pipfile.lock", Ecosystem::Python),
-    ("bun.lockb", Ecosystem::Npm),
-    ("go.sum", Ecosystem::Go),
-    ("package-lock.json", Ecosystem::Npm),
-    ("pdm.lock", Ecosystem::Python),
-    ("pnpm-lock.yaml", Ecosystem::Npm),
-    ("poetry.lock", Ecosystem::Python),
-    ("uv.lock", Ecosystem::Python),
-    ("yarn.lock", Ecosystem::Npm),
-];
-
 /// True when a file is one this module parses.
 pub fn is_manifest(file: &RepoFile) -> bool {
     let name = file.name();
@@ -176,11 +159,8 @@ pub fn parse_all(
         ) {
             continue;
         }
-        if let Some((_, eco)) = LOCK_FILES.iter().find(|(n, _)| *n == file.name()) {
-            locks.push(LockFile {
-                path: file.path.clone(),
-                ecosystem: *eco,
-            });
+        if let Some(lock) = lock::read(&file.path, file.name(), file.text()) {
+            locks.push(lock);
             continue;
         }
         if !is_manifest(file) {
@@ -195,7 +175,12 @@ pub fn parse_all(
             "Cargo.toml" => cargo::parse(&file.path, text, inventory),
             "package.json" => npm::parse(&file.path, text),
             "go.mod" => Ok(gomod::parse(&file.path, text)),
-            _ => Ok(python::requirements(&file.path, text)),
+            _ => {
+                if file.name().ends_with(".txt") {
+                    locks.extend(lock::pinned_requirements(&file.path, text));
+                }
+                Ok(python::requirements(&file.path, text))
+            }
         };
         match parsed {
             Ok(mut m) => {
