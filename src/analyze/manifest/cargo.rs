@@ -23,7 +23,15 @@ fn deps(ix: &TomlIndex, table_path: &str, table: &toml::Table, kind: DepKind, m:
                     .map(str::to_string)
                     .unwrap_or_else(|| {
                         if t.contains_key("git") {
-                            "git".into()
+                            // `git` alone follows a branch; a rev or tag pins it.
+                            ["rev", "tag", "branch"]
+                                .iter()
+                                .find_map(|k| {
+                                    t.get(*k)
+                                        .and_then(toml::Value::as_str)
+                                        .map(|v| format!("git {k}={v}"))
+                                })
+                                .unwrap_or_else(|| "git".into())
                         } else if t.contains_key("path") {
                             "path".into()
                         } else if t.contains_key("workspace") {
@@ -162,7 +170,11 @@ pub fn parse(path: &str, text: &str, inventory: &Inventory) -> Result<Manifest, 
     if let Some(ws) = doc.get("workspace").and_then(toml::Value::as_table) {
         m.workspace = true;
         if let Some(d) = ws.get("dependencies").and_then(toml::Value::as_table) {
+            let before = m.dependencies.len();
             deps(&ix, "workspace.dependencies", d, DepKind::Runtime, &mut m);
+            for dep in m.dependencies.iter_mut().skip(before) {
+                dep.inherited = true;
+            }
         }
     }
     for (section, kind) in SECTIONS {

@@ -19,6 +19,7 @@ use super::catalog::Ecosystem;
 use crate::repo::{Inventory, RepoFile};
 
 pub use lock::{LockFile, LockedPackage};
+pub use python::url_pinned as python_url_pinned;
 
 /// How a dependency is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -44,6 +45,35 @@ pub struct Dependency {
     pub spec: String,
     pub kind: DepKind,
     pub line: u32,
+    /// Declared for workspace members to inherit (`[workspace.dependencies]`), not
+    /// used by the manifest's own package.
+    #[serde(skip)]
+    pub inherited: bool,
+}
+
+/// Where a requirements file tells pip to look for packages, or a requirement given
+/// by URL instead of by name.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageSource {
+    pub kind: SourceKind,
+    /// The URL or path as written.
+    pub value: String,
+    pub line: u32,
+}
+
+/// What a [`PackageSource`] line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// `--index-url` / `-i`: replaces the default index.
+    IndexUrl,
+    /// `--extra-index-url`: searched in addition to the default index.
+    ExtraIndexUrl,
+    /// `--find-links` / `-f`.
+    FindLinks,
+    /// A requirement that is a bare URL or VCS reference; `pinned` when it names a
+    /// commit (`@<hex>`) or carries a hash (`#sha256=`, `--hash`).
+    DirectUrl { pinned: bool },
 }
 
 /// A command the package installs (`[project.scripts]`, `bin`, `[[bin]]`).
@@ -87,6 +117,8 @@ pub struct Manifest {
     pub library: bool,
     /// Names of optional-dependency groups (extras).
     pub optional_groups: Vec<String>,
+    /// Index options and URL requirements (requirements files).
+    pub sources: Vec<PackageSource>,
 }
 
 impl Manifest {
@@ -106,6 +138,7 @@ impl Manifest {
             workspace: false,
             library: false,
             optional_groups: Vec::new(),
+            sources: Vec::new(),
         }
     }
 
@@ -120,6 +153,7 @@ impl Manifest {
             spec: spec.trim().to_string(),
             kind,
             line,
+            inherited: false,
         });
     }
 

@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{
-    DepKind, EntryPoint, LanguageVersion, LineStarts, Manifest, TomlIndex, ini, toml_problem,
-    toml_tables,
+    DepKind, EntryPoint, LanguageVersion, LineStarts, Manifest, PackageSource, SourceKind,
+    TomlIndex, ini, toml_problem, toml_tables,
 };
 use crate::analyze::Problem;
 use crate::analyze::catalog::Ecosystem;
@@ -341,11 +341,24 @@ pub fn requirements(path: &str, text: &str) -> Manifest {
     for (i, raw) in text.lines().enumerate() {
         let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let content = raw.split(" #").next().unwrap_or("").trim();
-        if content.is_empty() || content.starts_with('#') || content.starts_with('-') {
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if content.starts_with('-') {
+            if let Some(source) = index_option(content, line) {
+                m.sources.push(source);
+            }
             continue;
         }
         if content.contains("://") && !content.contains(" @ ") {
             // A bare URL or VCS reference names no package reliably.
+            m.sources.push(PackageSource {
+                kind: SourceKind::DirectUrl {
+                    pinned: url_pinned(content),
+                },
+                value: content.split_whitespace().next().unwrap_or("").to_string(),
+                line,
+            });
             continue;
         }
         if let Some((dep, spec)) = split_requirement(content) {
@@ -353,6 +366,42 @@ pub fn requirements(path: &str, text: &str) -> Manifest {
         }
     }
     m
+}
+
+/// `--index-url URL`, `-i URL`, `--extra-index-url=URL`, `--find-links URL`, `-f URL`.
+fn index_option(content: &str, line: u32) -> Option<PackageSource> {
+    let (opt, value) = match content.split_once(['=', ' ', '\t']) {
+        Some((o, v)) => (o, v.trim().trim_start_matches('=').trim()),
+        None => (content, ""),
+    };
+    let kind = match opt {
+        "--index-url" | "-i" => SourceKind::IndexUrl,
+        "--extra-index-url" => SourceKind::ExtraIndexUrl,
+        "--find-links" | "-f" => SourceKind::FindLinks,
+        _ => return None,
+    };
+    Some(PackageSource {
+        kind,
+        value: value.to_string(),
+        line,
+    })
+}
+
+/// True when a URL requirement names an exact artifact: a VCS reference to a commit
+/// hash (`@` followed by 7–40 hex digits) or a URL with a hash (`#sha256=`, `--hash`).
+pub fn url_pinned(req: &str) -> bool {
+    if req.contains("--hash") || req.contains("#sha256=") || req.contains("#sha512=") {
+        return true;
+    }
+    let url = req
+        .split_whitespace()
+        .find(|w| w.contains("://"))
+        .unwrap_or(req);
+    let url = url.split('#').next().unwrap_or(url);
+    let path = url.split_once("://").map(|(_, p)| p).unwrap_or(url);
+    path.rsplit_once('@').is_some_and(|(_, rev)| {
+        (7..=40).contains(&rev.len()) && rev.chars().all(|c| c.is_ascii_hexdigit())
+    })
 }
 
 pub fn setup_cfg(path: &str, text: &str) -> Result<Manifest, Problem> {
@@ -601,6 +650,36 @@ ruff = "^0.5"
         assert_eq!(s.dependencies[0].line, 4);
         assert_eq!(s.entry_points[0].name, "x");
         assert!(is_requirements("requirements/base.txt"));
+        let r = requirements(
+            "requirements.txt",
+            "--extra-index-url https://pkgs.example.com/simple\n-i=https://mirror.example.com/simple\ngit+https://github.com/o/r.git@v1.0#egg=r\ngit+https://github.com/o/s.git@0123abcd#egg=s\n",
+        );
+        let kinds: Vec<(SourceKind, &str, u32)> = r
+            .sources
+            .iter()
+            .map(|s| (s.kind, s.value.as_str(), s.line))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (
+                    SourceKind::ExtraIndexUrl,
+                    "https://pkgs.example.com/simple",
+                    1
+                ),
+                (SourceKind::IndexUrl, "https://mirror.example.com/simple", 2),
+                (
+                    SourceKind::DirectUrl { pinned: false },
+                    "git+https://github.com/o/r.git@v1.0#egg=r",
+                    3
+                ),
+                (
+                    SourceKind::DirectUrl { pinned: true },
+                    "git+https://github.com/o/s.git@0123abcd#egg=s",
+                    4
+                ),
+            ]
+        );
         assert!(!is_requirements("notes.txt"));
     }
 }

@@ -6,8 +6,12 @@
 pub mod code_injection;
 pub mod command_injection;
 pub mod dependency_audit;
+pub mod dependency_pinning;
+pub mod dependency_updates;
+mod deps;
 pub mod env_files;
 pub mod hardcoded_credentials;
+pub mod lockfile;
 pub mod path_traversal;
 pub mod policy;
 pub mod sast;

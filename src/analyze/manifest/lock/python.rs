@@ -54,9 +54,7 @@ pub fn pinned_requirements(path: &str, text: &str) -> Option<LockFile> {
         if content.is_empty() || content.starts_with('-') {
             continue;
         }
-        let Some((name, spec)) = split_requirement(content) else {
-            return None;
-        };
+        let (name, spec) = split_requirement(content)?;
         if spec.starts_with('@') {
             continue;
         }
