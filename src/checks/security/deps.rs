@@ -20,9 +20,9 @@ pub(crate) fn in_use<'a>(cx: &'a Context<'_>) -> Vec<&'a Manifest> {
             !cx.inventory.file(&m.path).is_some_and(|f| {
                 matches!(
                     f.kind,
-                    FileKind::Test | FileKind::Docs | FileKind::Fixture | FileKind::Vendored
+                    FileKind::Test | FileKind::Fixture | FileKind::Vendored
                 )
-            })
+            }) && !for_docs(&m.path)
         })
         .filter(|m| {
             m.dependencies
@@ -30,6 +30,19 @@ pub(crate) fn in_use<'a>(cx: &'a Context<'_>) -> Vec<&'a Manifest> {
                 .any(|d| !d.inherited && !local(m.ecosystem, &d.spec))
         })
         .collect()
+}
+
+/// True for a manifest that builds documentation (`docs/requirements.txt`,
+/// `requirements-docs.txt`): requirements files are text, so the file kind does not
+/// tell.
+fn for_docs(path: &str) -> bool {
+    path.split('/').any(|part| {
+        let p = part.to_ascii_lowercase();
+        p == "docs"
+            || p == "doc"
+            || p.starts_with("requirements-doc")
+            || p.starts_with("requirements_doc")
+    })
 }
 
 /// True when `dir` is `ancestor` or lies beneath it (`""` is the root).
