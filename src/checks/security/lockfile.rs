@@ -290,9 +290,9 @@ fn inconsistent(
         severity,
         format!("{} is out of date with {}", lock.path, m.path),
         format!(
-            "{} of {}: the lock file was not regenerated after the manifest changed, so `--locked`/`npm ci`-style installs fail and other installs resolve anew.",
-            parts.join("; "),
-            m.path
+            "Compared with {}, {}: the lock file was not regenerated after the manifest changed, so `--locked`/`npm ci`-style installs fail and other installs resolve anew.",
+            m.path,
+            parts.join("; ")
         ),
         evidence,
     ))
