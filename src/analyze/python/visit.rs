@@ -2053,20 +2053,26 @@ impl<'t> Visitor<'t> {
     /// Web application settings a call makes: a debug switch, the address a server
     /// listens on, a CORS policy.
     fn app_settings(&mut self, q: &str, last: &str, args: &Args<'_>, node: Node<'_>) {
+        // Evidence points at the argument that makes the setting, which in a call over
+        // several lines is not the call's first line.
+        let at_arg = |n: Option<Node<'_>>| n.map(line).unwrap_or_else(|| line(node));
         let at = line(node);
         let is_true = |n: Option<Node<'_>>| n.is_some_and(|n| n.kind() == "true");
         // `asyncio.run(main(), debug=True)` is the event loop's debug mode, not a server's.
         let event_loop = q.starts_with("asyncio.") || q.starts_with("trio.") || q.contains("loop.");
-        if DEBUG_CALLEES.contains(&last)
-            && !event_loop
-            && (is_true(args.keyword("debug")) || is_true(args.keyword("use_debugger")))
-        {
-            self.setting(
-                Setting::Debug {
-                    module_constant: false,
-                },
-                at,
-            );
+        if DEBUG_CALLEES.contains(&last) && !event_loop {
+            let flag = [args.keyword("debug"), args.keyword("use_debugger")]
+                .into_iter()
+                .flatten()
+                .find(|n| n.kind() == "true");
+            if flag.is_some() {
+                self.setting(
+                    Setting::Debug {
+                        module_constant: false,
+                    },
+                    at_arg(flag),
+                );
+            }
         }
         // `app.config.update(DEBUG=True)`, `app.config.from_mapping(DEBUG=True)`.
         if matches!(last, "update" | "from_mapping")
@@ -2103,7 +2109,7 @@ impl<'t> Visitor<'t> {
                         || (h.is_empty() && args.keyword("host").is_none())
                 });
             if all {
-                self.setting(Setting::BindAll, at);
+                self.setting(Setting::BindAll, at_arg(host));
             }
         }
         // Starlette/FastAPI `CORSMiddleware(allow_origins=["*"], allow_credentials=True)`,
@@ -2124,7 +2130,10 @@ impl<'t> Visitor<'t> {
                     // With credentials, Starlette answers with the request's origin.
                     reflects: credentials,
                 },
-                at,
+                at_arg(
+                    args.keyword("allow_origins")
+                        .or_else(|| args.keyword("allow_origin_regex")),
+                ),
             );
         }
         // flask-cors: `CORS(app, supports_credentials=True)`; origins default to `*`.
