@@ -2066,9 +2066,15 @@ impl<'t> Visitor<'t> {
                 .flatten()
                 .find(|n| n.kind() == "true");
             if flag.is_some() {
+                let local = args
+                    .keyword("host")
+                    .or_else(|| (last == "run_simple").then(|| args.first()).flatten())
+                    .and_then(|h| string_value(h, self.src))
+                    .is_some_and(|h| matches!(h, "127.0.0.1" | "localhost" | "::1"));
                 self.setting(
                     Setting::Debug {
                         module_constant: false,
+                        local,
                     },
                     at_arg(flag),
                 );
@@ -2082,6 +2088,7 @@ impl<'t> Visitor<'t> {
             self.setting(
                 Setting::Debug {
                     module_constant: false,
+                    local: false,
                 },
                 at,
             );
@@ -2172,6 +2179,7 @@ impl<'t> Visitor<'t> {
             "DEBUG" if declarative && is_true => self.setting(
                 Setting::Debug {
                     module_constant: self.classes.is_empty(),
+                    local: false,
                 },
                 at,
             ),
@@ -2207,6 +2215,7 @@ impl<'t> Visitor<'t> {
                     self.setting(
                         Setting::Debug {
                             module_constant: false,
+                            local: false,
                         },
                         at,
                     );
@@ -2230,6 +2239,7 @@ impl<'t> Visitor<'t> {
             self.setting(
                 Setting::Debug {
                     module_constant: false,
+                    local: false,
                 },
                 line(right),
             );

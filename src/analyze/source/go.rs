@@ -45,6 +45,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
             rule(r#"\bgin\.SetMode\(\s*(?:gin\.DebugMode|"debug")\s*\)"#),
             Setting::Debug {
                 module_constant: false,
+                local: false,
             },
         ),
         // An address with no host (`":8080"`) listens on every interface.
@@ -182,7 +183,8 @@ mod tests {
             vec![
                 (
                     Setting::Debug {
-                        module_constant: false
+                        module_constant: false,
+                        local: false
                     },
                     4
                 ),

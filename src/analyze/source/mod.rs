@@ -85,6 +85,9 @@ pub enum Setting {
     Debug {
         /// A module-level `DEBUG = True`, which only a settings module gives meaning.
         module_constant: bool,
+        /// The same call binds the server to the loopback interface
+        /// (`app.run(debug=True, host="127.0.0.1")`): a local development server.
+        local: bool,
     },
     /// A server listens on every network interface (`0.0.0.0`, `::`, a Go `":8080"`).
     BindAll,

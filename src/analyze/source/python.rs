@@ -96,6 +96,7 @@ mod tests {
 
     const DEBUG: Setting = Setting::Debug {
         module_constant: false,
+        local: false,
     };
 
     #[test]
@@ -137,14 +138,16 @@ if __name__ == \"__main__\":\n    app.run(debug=True)\n";
             vec![
                 (
                     Setting::Debug {
-                        module_constant: true
+                        module_constant: true,
+                        local: false
                     },
                     1,
                     None
                 ),
                 (
                     Setting::Debug {
-                        module_constant: false
+                        module_constant: false,
+                        local: false
                     },
                     3,
                     Some("DevelopmentConfig".to_string())

@@ -238,7 +238,11 @@ fn debug_findings(
     let mut listed = 0usize;
     for f in files {
         for s in f.settings() {
-            let Setting::Debug { module_constant } = s.setting else {
+            let Setting::Debug {
+                module_constant,
+                local,
+            } = s.setting
+            else {
                 continue;
             };
             // `DEBUG = True` means debug mode only in a settings module.
@@ -249,7 +253,9 @@ fn debug_findings(
                 return;
             }
             listed += 1;
-            let development = is_development(f.path(), s.scope.as_deref());
+            // A development server on the loopback interface is reachable only from this
+            // machine: development use, labelled like development configuration.
+            let development = local || is_development(f.path(), s.scope.as_deref());
             let (what, fix) = if f.file.lang() == "go" {
                 (
                     "gin's debug mode logs every route and request detail and is meant for development only",
@@ -265,7 +271,13 @@ fn debug_findings(
                 Some(class) => format!(" in `{class}`"),
                 None => String::new(),
             };
-            let (severity, label, title_label) = if development {
+            let (severity, label, title_label) = if local {
+                (
+                    Severity::P3,
+                    " The same call binds the server to the loopback interface, so only this machine reaches it: make sure no deployment starts the application this way.",
+                    " (local development server)",
+                )
+            } else if development {
                 (
                     Severity::P3,
                     " It is in development configuration: make sure production never loads it.",
