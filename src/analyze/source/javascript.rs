@@ -48,12 +48,38 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
         r"\.listen\(\s*(?:\d|PORT\b|port\b|process\.env)|\bcreateServer\(|\bexpress\(\)|\bnew Hono\(|\bFastify\(|\bfastify\(\s*[{)]|\bNestFactory\.create\(|\bserve\(\s*\{[^}]*fetch",
     ),
     // `app.listen(3000, '0.0.0.0')`, `fastify.listen({ port, host: '0.0.0.0' })`.
-    settings: vec![(
-        rule(r#"\.listen\(\s*[^;]{0,200}?["'`](?:0\.0\.0\.0|::)["'`]"#),
-        Setting::BindAll,
-    )],
+    settings: vec![
+        (
+            rule(r#"\.listen\(\s*[^;]{0,200}?["'`](?:0\.0\.0\.0|::)["'`]"#),
+            Setting::BindAll,
+        ),
+        // Headers set by hand: the request's own origin echoed back, or `*`.
+        (
+            rule(
+                r#"["']Access-Control-Allow-Origin["']\s*,\s*(?:req|request)\.(?:headers\.origin|headers\[["']origin["']\]|get\(["']origin["']\)|header\(["']origin["']\))"#,
+            ),
+            Setting::CorsAnyOrigin {
+                credentials: None,
+                reflects: true,
+            },
+        ),
+        (
+            rule(r#"["']Access-Control-Allow-Origin["']\s*,\s*["']\*["']"#),
+            Setting::CorsAnyOrigin {
+                credentials: None,
+                reflects: false,
+            },
+        ),
+        (
+            rule(r#"["']Access-Control-Allow-Credentials["']\s*,\s*(?:true\b|["']true["'])"#),
+            Setting::CorsCredentials,
+        ),
+    ],
     // `cors({...})`, Nest `app.enableCors({...})`, `fastify.register(cors, {...})`.
-    cors: rule(r"\b(?:cors|enableCors)\(\s*\{|\bregister\(\s*[\w.]*[Cc]ors\w*\s*,\s*\{"),
+    // socket.io `new Server({ cors: {...} })`.
+    cors: rule(
+        r"\b(?:cors|enableCors)\(\s*\{|\bregister\(\s*[\w.]*[Cc]ors\w*\s*,\s*\{|\bcors\s*:\s*\{",
+    ),
     cors_any: rule(r#"\borigin\s*:\s*["'`]\*["'`]"#),
     // `origin: true` and an origin callback that accepts everything answer with the
     // request's own origin.
@@ -177,6 +203,40 @@ mod tests {
                         reflects: false
                     },
                     3
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn cors_headers_set_by_hand_and_socket_io_options() {
+        let text = "res.header('Access-Control-Allow-Origin', req.headers.origin);\nres.header(\"Access-Control-Allow-Credentials\", true);\nres.setHeader('Access-Control-Allow-Origin', '*');\nconst io = new Server(http, { cors: { origin: true, credentials: true } });\n";
+        let s = scan(0, &file("src/app.js", text)).unwrap();
+        let got: Vec<(Setting, u32)> = s.app_settings.iter().map(|a| (a.setting, a.line)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: None,
+                        reflects: true
+                    },
+                    1
+                ),
+                (Setting::CorsCredentials, 2),
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: None,
+                        reflects: false
+                    },
+                    3
+                ),
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: Some(true),
+                        reflects: true
+                    },
+                    4
                 ),
             ]
         );
