@@ -16,6 +16,9 @@ use serde::Deserialize;
 pub enum DetectorKind {
     AppServer,
     AsyncRuntime,
+    /// Authentication of incoming requests (login decorators, auth middleware, JWT
+    /// verification).
+    Auth,
     Benchmark,
     Caching,
     CliFramework,

@@ -359,6 +359,7 @@ pub static CHECKS: &[Check] = &[
     performance::connection_reuse::CHECK,
     performance::http_timeouts::CHECK,
     performance::load_tests::CHECK,
+    security::app_config::CHECK,
     security::code_injection::CHECK,
     security::command_injection::CHECK,
     security::dependency_audit::CHECK,

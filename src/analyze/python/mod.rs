@@ -326,6 +326,8 @@ pub struct PyFile {
     pub main_guard: Option<u32>,
     /// Lines where a web application or server is created or started.
     pub server_starts: Vec<u32>,
+    /// Security-relevant web application settings (debug, bind address, CORS, hosts).
+    pub app_settings: Vec<crate::analyze::source::AppSetting>,
     /// Imports a command-line framework (argparse, click, typer, fire, docopt).
     pub cli_framework: bool,
     /// Nesting deeper than the traversal follows was cut at these lines.

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use regex::Regex;
 use tree_sitter::{Node, ParseOptions, Parser};
 
+use crate::analyze::source::{AppSetting, Setting};
+
 use super::{
     Assert, BadFormatSpec, Call, CallKind, CallShape, Class, Default, Function, Handler,
     ImportGuard, Param, ParamKind, PyFile, PyImport, PyRoute, SensitiveLiteral, SyntaxError,
@@ -208,6 +210,36 @@ struct Visitor<'t> {
     /// test functions around this point.
     expecting: u32,
 }
+
+/// Calls whose `debug=True` (or `use_debugger=True`) turns on a web framework's or
+/// server's debug mode: Flask/Quart/Sanic `run`, Werkzeug `run_simple`, Dash
+/// `run_server`, the FastAPI/Starlette/Litestar constructors.
+const DEBUG_CALLEES: &[&str] = &[
+    "FastAPI",
+    "Litestar",
+    "Quart",
+    "Sanic",
+    "Starlette",
+    "run",
+    "run_server",
+    "run_simple",
+];
+
+/// Calls that start a server on an address.
+const SERVE_CALLEES: &[&str] = &[
+    "HTTPServer",
+    "TCPServer",
+    "ThreadingHTTPServer",
+    "ThreadingTCPServer",
+    "create_server",
+    "make_server",
+    "run",
+    "run_app",
+    "run_server",
+    "run_simple",
+    "serve",
+    "start_server",
+];
 
 static SQL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
@@ -1360,6 +1392,9 @@ impl<'t> Visitor<'t> {
             if is_plain_string(r) {
                 self.credential_literal(last, r);
             }
+            self.setting_assignment(left, t, r);
+        } else if let (Some(l), Some(r)) = (left, right) {
+            self.config_subscript(l, r);
         }
         let was = std::mem::replace(&mut self.target, target);
         if let Some(l) = left {
@@ -1976,6 +2011,8 @@ impl<'t> Visitor<'t> {
             }
         }
 
+        self.app_settings(&q, last, &args, node);
+
         // Web applications and servers.
         if matches!(
             last,
@@ -2011,6 +2048,211 @@ impl<'t> Visitor<'t> {
                 });
             }
         }
+    }
+
+    /// Web application settings a call makes: a debug switch, the address a server
+    /// listens on, a CORS policy.
+    fn app_settings(&mut self, q: &str, last: &str, args: &Args<'_>, node: Node<'_>) {
+        // Evidence points at the argument that makes the setting, which in a call over
+        // several lines is not the call's first line.
+        let at_arg = |n: Option<Node<'_>>| n.map(line).unwrap_or_else(|| line(node));
+        let at = line(node);
+        let is_true = |n: Option<Node<'_>>| n.is_some_and(|n| n.kind() == "true");
+        // `asyncio.run(main(), debug=True)` is the event loop's debug mode, not a server's.
+        let event_loop = q.starts_with("asyncio.") || q.starts_with("trio.") || q.contains("loop.");
+        if DEBUG_CALLEES.contains(&last) && !event_loop {
+            let flag = [args.keyword("debug"), args.keyword("use_debugger")]
+                .into_iter()
+                .flatten()
+                .find(|n| n.kind() == "true");
+            if flag.is_some() {
+                let local = args
+                    .keyword("host")
+                    .or_else(|| (last == "run_simple").then(|| args.first()).flatten())
+                    .and_then(|h| string_value(h, self.src))
+                    .is_some_and(|h| matches!(h, "127.0.0.1" | "localhost" | "::1"));
+                self.setting(
+                    Setting::Debug {
+                        module_constant: false,
+                        local,
+                    },
+                    at_arg(flag),
+                );
+            }
+        }
+        // `app.config.update(DEBUG=True)`, `app.config.from_mapping(DEBUG=True)`.
+        if matches!(last, "update" | "from_mapping")
+            && q.contains("config")
+            && is_true(args.keyword("DEBUG"))
+        {
+            self.setting(
+                Setting::Debug {
+                    module_constant: false,
+                    local: false,
+                },
+                at,
+            );
+        }
+        if SERVE_CALLEES.contains(&last) && !event_loop {
+            let host = args
+                .keyword("host")
+                .or_else(|| {
+                    // `run_simple("0.0.0.0", 5000, app)`, `make_server("", 8000, app)`.
+                    matches!(last, "run_simple" | "make_server")
+                        .then(|| args.first())
+                        .flatten()
+                })
+                .or_else(|| {
+                    // `HTTPServer(("0.0.0.0", 8000), Handler)`.
+                    args.first()
+                        .filter(|a| a.kind() == "tuple" && last.ends_with("Server"))
+                        .and_then(|t| t.named_child(0))
+                });
+            let all = host
+                .filter(|h| is_plain_string(*h))
+                .and_then(|h| string_value(h, self.src))
+                .is_some_and(|h| {
+                    matches!(h, "0.0.0.0" | "::" | "[::]")
+                        || (h.is_empty() && args.keyword("host").is_none())
+                });
+            if all {
+                self.setting(Setting::BindAll, at_arg(host));
+            }
+        }
+        // Starlette/FastAPI `CORSMiddleware(allow_origins=["*"], allow_credentials=True)`,
+        // passed through `add_middleware` or `Middleware`.
+        let any_origin = args.keyword("allow_origins").is_some_and(|v| {
+            let t = self.text(v);
+            t.contains("\"*\"") || t.contains("'*'")
+        }) || args
+            .keyword("allow_origin_regex")
+            .filter(|v| is_plain_string(*v))
+            .and_then(|v| string_value(v, self.src))
+            .is_some_and(|r| matches!(r, ".*" | "^.*$" | ".+" | "^.+$"));
+        if any_origin {
+            let credentials = is_true(args.keyword("allow_credentials"));
+            self.setting(
+                Setting::CorsAnyOrigin {
+                    credentials: Some(credentials),
+                    // With credentials, Starlette answers with the request's origin.
+                    reflects: credentials,
+                },
+                at_arg(
+                    args.keyword("allow_origins")
+                        .or_else(|| args.keyword("allow_origin_regex")),
+                ),
+            );
+        }
+        // flask-cors: `CORS(app, supports_credentials=True)`; origins default to `*`.
+        if q.starts_with("flask_cors.") && matches!(last, "CORS" | "cross_origin") {
+            let star = |n: Node<'_>| {
+                let t = self.text(n);
+                t.contains("\"*\"") || t.contains("'*'")
+            };
+            let any = match (args.keyword("origins"), args.keyword("resources")) {
+                (Some(o), _) => star(o),
+                (None, Some(r)) => !self.text(r).contains("origins") || star(r),
+                (None, None) => true,
+            };
+            if any {
+                let credentials = is_true(args.keyword("supports_credentials"));
+                self.setting(
+                    Setting::CorsAnyOrigin {
+                        credentials: Some(credentials),
+                        // flask-cors echoes the request's origin when credentials are on.
+                        reflects: credentials,
+                    },
+                    at,
+                );
+            }
+        }
+    }
+
+    /// Settings an assignment to a name or attribute makes: `DEBUG = True`,
+    /// `app.debug = True`, Django's CORS and host settings.
+    fn setting_assignment(&mut self, left: Option<Node<'_>>, target: &str, right: Node<'_>) {
+        let at = line(right);
+        let is_true = right.kind() == "true";
+        // Settings modules and configuration classes, not function bodies.
+        let declarative = self.frames.is_empty();
+        match target {
+            "DEBUG" if declarative && is_true => self.setting(
+                Setting::Debug {
+                    module_constant: self.classes.is_empty(),
+                    local: false,
+                },
+                at,
+            ),
+            "CORS_ALLOW_ALL_ORIGINS" | "CORS_ORIGIN_ALLOW_ALL" if declarative && is_true => self
+                .setting(
+                    Setting::CorsAnyOrigin {
+                        credentials: None,
+                        // django-cors-headers echoes the origin when credentials are on.
+                        reflects: true,
+                    },
+                    at,
+                ),
+            "CORS_ALLOW_CREDENTIALS" if declarative && is_true => {
+                self.setting(Setting::CorsCredentials, at)
+            }
+            "ALLOWED_HOSTS" if declarative && matches!(right.kind(), "list" | "tuple") => {
+                let any = named_children(right)
+                    .into_iter()
+                    .any(|e| string_value(e, self.src) == Some("*"));
+                if any {
+                    self.setting(Setting::AnyHost, at);
+                }
+            }
+            _ => {
+                // `app.debug = True`; `self.debug` is an object's own flag.
+                let attribute = left.is_some_and(|l| l.kind() == "attribute");
+                if attribute
+                    && is_true
+                    && target.ends_with(".debug")
+                    && !target.starts_with("self.")
+                    && !target.starts_with("cls.")
+                {
+                    self.setting(
+                        Setting::Debug {
+                            module_constant: false,
+                            local: false,
+                        },
+                        at,
+                    );
+                }
+            }
+        }
+    }
+
+    /// `app.config["DEBUG"] = True`.
+    fn config_subscript(&mut self, left: Node<'_>, right: Node<'_>) {
+        if left.kind() != "subscript" || right.kind() != "true" {
+            return;
+        }
+        let object = left
+            .child_by_field_name("value")
+            .and_then(|v| self.dotted(v));
+        let key = left
+            .child_by_field_name("subscript")
+            .and_then(|k| string_value(k, self.src));
+        if object.is_some_and(|o| o.ends_with("config")) && key == Some("DEBUG") {
+            self.setting(
+                Setting::Debug {
+                    module_constant: false,
+                    local: false,
+                },
+                line(right),
+            );
+        }
+    }
+
+    fn setting(&mut self, setting: Setting, line: u32) {
+        let scope = self.classes.last().map(|c| c.name.clone());
+        self.out.app_settings.push(AppSetting {
+            setting,
+            line,
+            scope,
+        });
     }
 
     /// What a value is for, when it is sensitive: from the name it is assigned to, the

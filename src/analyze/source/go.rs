@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Import, Route, Scan, rule, with};
+use super::{Import, Route, Scan, Setting, rule, with};
 use crate::repo::RepoFile;
 
 struct Rules {
@@ -18,6 +18,11 @@ struct Rules {
     package_main: Option<Regex>,
     func_main: Option<Regex>,
     server: Option<Regex>,
+    settings: Vec<(Option<Regex>, Setting)>,
+    cors: Option<Regex>,
+    cors_any: Option<Regex>,
+    cors_reflect: Option<Regex>,
+    cors_credentials: Option<Regex>,
 }
 
 static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
@@ -35,6 +40,40 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     server: rule(
         r#"\bListenAndServe(?:TLS)?\(|\bgrpc\.NewServer\(|\.Run\(\s*":|\.Start\(\s*":|\bapp\.Listen\(|\.Serve\(\s*\w*[Ll]is"#,
     ),
+    settings: vec![
+        (
+            rule(r#"\bgin\.SetMode\(\s*(?:gin\.DebugMode|"debug")\s*\)"#),
+            Setting::Debug {
+                module_constant: false,
+                local: false,
+            },
+        ),
+        // An address with no host (`":8080"`) listens on every interface.
+        (
+            rule(
+                r#"\b(?:ListenAndServe(?:TLS)?|Run|RunTLS|Start|StartTLS|Listen|ListenTLS)\(\s*(?:"tcp[46]?"\s*,\s*)?"(?:0\.0\.0\.0|\[::\])?:\d*"|\bhttp\.Server\s*\{[^}]{0,300}?\bAddr\s*:\s*"(?:0\.0\.0\.0|\[::\])?:\d*""#,
+            ),
+            Setting::BindAll,
+        ),
+        // rs/cors `cors.AllowAll()`: any origin, no credentials.
+        (
+            rule(r"\bcors\.AllowAll\(\)"),
+            Setting::CorsAnyOrigin {
+                credentials: Some(false),
+                reflects: false,
+            },
+        ),
+    ],
+    // rs/cors `cors.Options{…}`, gin-contrib `cors.Config{…}`, echo
+    // `middleware.CORSConfig{…}`.
+    cors: rule(r"\b(?:cors\.(?:Options|Config)|middleware\.CORSConfig)\s*\{"),
+    cors_any: rule(
+        r#"\bAllowAllOrigins\s*:\s*true\b|\bAllow(?:ed)?Origins\s*:\s*(?:\[\]string\s*\{\s*"\*"|"\*")"#,
+    ),
+    cors_reflect: rule(
+        r"(?s)\bAllowOriginFunc\s*:\s*func\([^)]*\)\s*bool\s*\{\s*return\s+true\b|\bUnsafeWildcardOriginWithAllowCredentials\s*:\s*true\b",
+    ),
+    cors_credentials: rule(r"\bAllowCredentials\s*:\s*true\b"),
 });
 
 /// Longest `import ( … )` block read, in bytes.
@@ -103,12 +142,15 @@ pub(super) fn scan(_file: &RepoFile, s: &mut Scan<'_>) {
     let mut servers = Vec::new();
     with(&r.server, |re| s.each(re, |_, line| servers.push(line)));
     s.facts.server_starts = servers;
+
+    s.settings(&r.settings);
+    s.cors_objects(&r.cors, &r.cors_any, &r.cors_reflect, &r.cors_credentials);
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::scan;
     use super::super::test_support::file;
+    use super::super::{Setting, scan};
 
     #[test]
     fn finds_imports_main_and_routes() {
@@ -129,5 +171,40 @@ mod tests {
         let s = scan(0, &file("x_test.go", text)).unwrap();
         assert_eq!(s.tests.len(), 1);
         assert_eq!(s.benchmarks.len(), 1);
+    }
+
+    #[test]
+    fn gin_debug_mode_bind_addresses_and_cors_structs() {
+        let text = "package main\n\nfunc main() {\n\tgin.SetMode(gin.DebugMode)\n\tgin.SetMode(gin.ReleaseMode)\n\thttp.ListenAndServe(\":8080\", nil)\n\thttp.ListenAndServe(\"127.0.0.1:8080\", nil)\n\tsrv := &http.Server{\n\t\tAddr: \"0.0.0.0:9000\",\n\t}\n\tc := cors.New(cors.Options{\n\t\tAllowedOrigins:   []string{\"*\"},\n\t\tAllowCredentials: true,\n\t})\n\tr.Use(cors.New(cors.Config{AllowOrigins: []string{\"https://a.example\"}, AllowCredentials: true}))\n\th := cors.New(cors.Options{AllowOriginFunc: func(o string) bool { return true }, AllowCredentials: true})\n}\n";
+        let s = scan(0, &file("main.go", text)).unwrap();
+        let got: Vec<(Setting, u32)> = s.app_settings.iter().map(|a| (a.setting, a.line)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    Setting::Debug {
+                        module_constant: false,
+                        local: false
+                    },
+                    4
+                ),
+                (Setting::BindAll, 6),
+                (Setting::BindAll, 8),
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: Some(true),
+                        reflects: false
+                    },
+                    11
+                ),
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: Some(true),
+                        reflects: true
+                    },
+                    16
+                ),
+            ]
+        );
     }
 }

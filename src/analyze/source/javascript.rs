@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Import, Route, Scan, rule, with};
+use super::{Import, Route, Scan, Setting, rule, with};
 use crate::repo::{FileKind, RepoFile};
 
 struct Rules {
@@ -15,6 +15,11 @@ struct Rules {
     route: Option<Regex>,
     file_route: Option<Regex>,
     server: Option<Regex>,
+    settings: Vec<(Option<Regex>, Setting)>,
+    cors: Option<Regex>,
+    cors_any: Option<Regex>,
+    cors_reflect: Option<Regex>,
+    cors_credentials: Option<Regex>,
 }
 
 static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
@@ -42,6 +47,46 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     server: rule(
         r"\.listen\(\s*(?:\d|PORT\b|port\b|process\.env)|\bcreateServer\(|\bexpress\(\)|\bnew Hono\(|\bFastify\(|\bfastify\(\s*[{)]|\bNestFactory\.create\(|\bserve\(\s*\{[^}]*fetch",
     ),
+    // `app.listen(3000, '0.0.0.0')`, `fastify.listen({ port, host: '0.0.0.0' })`.
+    settings: vec![
+        (
+            rule(r#"\.listen\(\s*[^;]{0,200}?["'`](?:0\.0\.0\.0|::)["'`]"#),
+            Setting::BindAll,
+        ),
+        // Headers set by hand: the request's own origin echoed back, or `*`.
+        (
+            rule(
+                r#"["']Access-Control-Allow-Origin["']\s*,\s*(?:req|request)\.(?:headers\.origin|headers\[["']origin["']\]|get\(["']origin["']\)|header\(["']origin["']\))"#,
+            ),
+            Setting::CorsAnyOrigin {
+                credentials: None,
+                reflects: true,
+            },
+        ),
+        (
+            rule(r#"["']Access-Control-Allow-Origin["']\s*,\s*["']\*["']"#),
+            Setting::CorsAnyOrigin {
+                credentials: None,
+                reflects: false,
+            },
+        ),
+        (
+            rule(r#"["']Access-Control-Allow-Credentials["']\s*,\s*(?:true\b|["']true["'])"#),
+            Setting::CorsCredentials,
+        ),
+    ],
+    // `cors({...})`, Nest `app.enableCors({...})`, `fastify.register(cors, {...})`.
+    // socket.io `new Server({ cors: {...} })`.
+    cors: rule(
+        r"\b(?:cors|enableCors)\(\s*\{|\bregister\(\s*[\w.]*[Cc]ors\w*\s*,\s*\{|\bcors\s*:\s*\{",
+    ),
+    cors_any: rule(r#"\borigin\s*:\s*["'`]\*["'`]"#),
+    // `origin: true` and an origin callback that accepts everything answer with the
+    // request's own origin.
+    cors_reflect: rule(
+        r"\borigin\s*:\s*true\b|\b(?:callback|cb|done|next)\(\s*null\s*,\s*true\s*\)",
+    ),
+    cors_credentials: rule(r"\bcredentials\s*:\s*true\b"),
 });
 
 pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
@@ -98,12 +143,15 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
     let mut servers = Vec::new();
     with(&r.server, |re| s.each(re, |_, line| servers.push(line)));
     s.facts.server_starts = servers;
+
+    s.settings(&r.settings);
+    s.cors_objects(&r.cors, &r.cors_any, &r.cors_reflect, &r.cors_credentials);
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::scan;
     use super::super::test_support::file;
+    use super::super::{Setting, scan};
 
     #[test]
     fn finds_imports_env_routes() {
@@ -130,5 +178,67 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.routes[0].path, "/api/health");
+    }
+
+    #[test]
+    fn listen_on_every_interface_and_cors_objects() {
+        let text = "const cors = require('cors');\napp.use(cors({ origin: true, credentials: true }));\napp.use(cors({\n  origin: '*',\n}));\napp.use(cors({ origin: ['https://a.example'], credentials: true }));\napp.listen(3000, '0.0.0.0', () => {});\nserver.listen(PORT);\nfastify.listen({ port: 3000, host: '0.0.0.0' });\n// app.listen(3000, '0.0.0.0')\n";
+        let s = scan(0, &file("src/server.js", text)).unwrap();
+        let got: Vec<(Setting, u32)> = s.app_settings.iter().map(|a| (a.setting, a.line)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Setting::BindAll, 7),
+                (Setting::BindAll, 9),
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: Some(true),
+                        reflects: true
+                    },
+                    2
+                ),
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: Some(false),
+                        reflects: false
+                    },
+                    3
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn cors_headers_set_by_hand_and_socket_io_options() {
+        let text = "res.header('Access-Control-Allow-Origin', req.headers.origin);\nres.header(\"Access-Control-Allow-Credentials\", true);\nres.setHeader('Access-Control-Allow-Origin', '*');\nconst io = new Server(http, { cors: { origin: true, credentials: true } });\n";
+        let s = scan(0, &file("src/app.js", text)).unwrap();
+        let got: Vec<(Setting, u32)> = s.app_settings.iter().map(|a| (a.setting, a.line)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: None,
+                        reflects: true
+                    },
+                    1
+                ),
+                (Setting::CorsCredentials, 2),
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: None,
+                        reflects: false
+                    },
+                    3
+                ),
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: Some(true),
+                        reflects: true
+                    },
+                    4
+                ),
+            ]
+        );
     }
 }

@@ -56,6 +56,56 @@ pub struct Route {
     pub line: u32,
 }
 
+/// A security-relevant setting of a web application, as the code writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppSetting {
+    pub setting: Setting,
+    pub line: u32,
+    /// The class the setting is assigned in (`class ProductionConfig:`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+impl AppSetting {
+    pub fn new(setting: Setting, line: u32) -> AppSetting {
+        AppSetting {
+            setting,
+            line,
+            scope: None,
+        }
+    }
+}
+
+/// What an [`AppSetting`] sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "setting", rename_all = "snake_case")]
+pub enum Setting {
+    /// A debug switch of a web framework or server set to a literal true
+    /// (`app.run(debug=True)`, `DEBUG = True`, `gin.SetMode(gin.DebugMode)`).
+    Debug {
+        /// A module-level `DEBUG = True`, which only a settings module gives meaning.
+        module_constant: bool,
+        /// The same call binds the server to the loopback interface
+        /// (`app.run(debug=True, host="127.0.0.1")`): a local development server.
+        local: bool,
+    },
+    /// A server listens on every network interface (`0.0.0.0`, `::`, a Go `":8080"`).
+    BindAll,
+    /// CORS accepts requests from any origin.
+    CorsAnyOrigin {
+        /// Whether the same configuration allows credentials; `None` when it does not
+        /// say (the setting is made separately, as in Django settings).
+        credentials: Option<bool>,
+        /// The library answers with the requesting origin rather than a literal `*`
+        /// (which browsers refuse to combine with credentials).
+        reflects: bool,
+    },
+    /// CORS allows credentials, as a setting of its own.
+    CorsCredentials,
+    /// The Host-header allow-list accepts any host (`ALLOWED_HOSTS = ["*"]`).
+    AnyHost,
+}
+
 /// Everything one file's scan found.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SourceFacts {
@@ -77,6 +127,9 @@ pub struct SourceFacts {
     pub main_entry: Option<u32>,
     /// Lines where a server is created or started.
     pub server_starts: Vec<u32>,
+    /// Security-relevant web application settings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub app_settings: Vec<AppSetting>,
     /// Catalog code patterns matched: (detector index, line).
     pub detector_hits: Vec<(usize, u32)>,
     /// Rust: line of `#[cfg(test)]`, where inline tests begin.
@@ -115,6 +168,51 @@ impl<'a> Scan<'a> {
             })
         });
         out
+    }
+
+    /// Records `setting` at every match in code of each rule's pattern.
+    pub fn settings(&mut self, rules: &[(Option<Regex>, Setting)]) {
+        let mut found = Vec::new();
+        for (re, setting) in rules {
+            with(re, |re| {
+                self.each(re, |_, line| found.push(AppSetting::new(*setting, line)))
+            });
+        }
+        found.sort_by_key(|s| s.line);
+        self.facts.app_settings.extend(found);
+    }
+
+    /// The CORS settings of configuration objects: for every match of `opener` (which
+    /// ends at the object's opening brace) whose body matches `any` or `reflect`, an
+    /// any-origin setting that says whether `credentials` matches too.
+    pub fn cors_objects(
+        &mut self,
+        opener: &Option<Regex>,
+        any: &Option<Regex>,
+        reflect: &Option<Regex>,
+        credentials: &Option<Regex>,
+    ) {
+        let hit = |re: &Option<Regex>, body: &str| re.as_ref().is_some_and(|r| r.is_match(body));
+        let mut found = Vec::new();
+        with(opener, |re| {
+            self.each(re, |caps, line| {
+                let Some(m) = caps.get(0) else { return };
+                let Some(body) = braced(self.text, m.end().saturating_sub(1)) else {
+                    return;
+                };
+                let reflects = hit(reflect, body);
+                if reflects || hit(any, body) {
+                    found.push(AppSetting::new(
+                        Setting::CorsAnyOrigin {
+                            credentials: Some(hit(credentials, body)),
+                            reflects,
+                        },
+                        line,
+                    ));
+                }
+            })
+        });
+        self.facts.app_settings.extend(found);
     }
 
     /// Calls `f` with the captures and line of every match of `re` that starts in code.
@@ -173,6 +271,33 @@ impl StringState {
         self.pos = offset.max(self.pos);
         self.open.is_some()
     }
+}
+
+/// Longest configuration object read after its opening brace, in bytes.
+const MAX_OBJECT: usize = 4 * 1024;
+
+/// The text between the brace at `open` (an offset into `text` of a `{`) and the one
+/// that closes it; `None` when it does not close within [`MAX_OBJECT`] bytes. Braces in
+/// strings are counted too: configuration objects rarely hold unbalanced ones.
+pub(crate) fn braced(text: &str, open: usize) -> Option<&str> {
+    let rest = text.get(open..)?;
+    if !rest.starts_with('{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (i, c) in rest.char_indices().take_while(|(i, _)| *i < MAX_OBJECT) {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return rest.get(1..i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Compiles a rule; a broken built-in pattern is a defect caught by tests, and is

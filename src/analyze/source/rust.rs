@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Import, Route, Scan, rule, with};
+use super::{Import, Route, Scan, Setting, rule, with};
 use crate::repo::RepoFile;
 
 struct Rules {
@@ -19,6 +19,7 @@ struct Rules {
     main: Option<Regex>,
     cfg_test: Option<Regex>,
     server: Option<Regex>,
+    settings: Vec<(Option<Regex>, Setting)>,
 }
 
 static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
@@ -43,6 +44,58 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     server: rule(
         r"\baxum::serve\(|\bHttpServer::new\(|\brocket::build\(|#\[launch\]|\bwarp::serve\(|\bServer::bind\(|\bServer::builder\(",
     ),
+    settings: vec![
+        (
+            rule(
+                r#"\bbind\(\s*\(?\s*"(?:0\.0\.0\.0|\[::\]|::)"|"(?:0\.0\.0\.0|\[::\]):\d+"|\(\s*\[0,\s*0,\s*0,\s*0\]\s*,|\bIpv[46]Addr::UNSPECIFIED\b"#,
+            ),
+            Setting::BindAll,
+        ),
+        // tower-http: `very_permissive` mirrors the origin and allows credentials;
+        // `permissive` sends `*` without credentials.
+        (
+            rule(r"\bCorsLayer::very_permissive\(\)"),
+            Setting::CorsAnyOrigin {
+                credentials: Some(true),
+                reflects: true,
+            },
+        ),
+        (
+            rule(r"\bCorsLayer::permissive\(\)"),
+            Setting::CorsAnyOrigin {
+                credentials: Some(false),
+                reflects: false,
+            },
+        ),
+        // actix-cors: `permissive` echoes any origin and supports credentials.
+        (
+            rule(r"\bCors::permissive\(\)"),
+            Setting::CorsAnyOrigin {
+                credentials: Some(true),
+                reflects: true,
+            },
+        ),
+        // actix-cors `allow_any_origin` echoes the origin; tower-http
+        // `AllowOrigin::mirror_request` too; tower-http `Any` sends `*`.
+        (
+            rule(r"\.allow_any_origin\(\)|\bAllowOrigin::mirror_request\(\)"),
+            Setting::CorsAnyOrigin {
+                credentials: None,
+                reflects: true,
+            },
+        ),
+        (
+            rule(r"\.allow_origin\(\s*(?:[\w:]*::)?(?:Any\b|AllowOrigin::any\(\))"),
+            Setting::CorsAnyOrigin {
+                credentials: None,
+                reflects: false,
+            },
+        ),
+        (
+            rule(r"\.allow_credentials\(\s*true\s*\)|\.supports_credentials\(\)"),
+            Setting::CorsCredentials,
+        ),
+    ],
 });
 
 const NOT_CRATES: &[&str] = &[
@@ -136,12 +189,14 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
     let mut servers = Vec::new();
     with(&r.server, |re| s.each(re, |_, line| servers.push(line)));
     s.facts.server_starts = servers;
+
+    s.settings(&r.settings);
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::scan;
     use super::super::test_support::file;
+    use super::super::{Setting, scan};
 
     #[test]
     fn crates_used_by_path_count_as_imports() {
@@ -168,5 +223,49 @@ mod tests {
             vec![("adds".to_string(), 13), ("runs".to_string(), 15)]
         );
         assert_eq!(s.inline_tests_from, Some(11));
+    }
+
+    #[test]
+    fn bind_addresses_and_cors_presets() {
+        let text = "async fn main() {\n    let l = TcpListener::bind(\"0.0.0.0:3000\").await;\n    let l = TcpListener::bind(\"127.0.0.1:3000\").await;\n    HttpServer::new(f).bind((\"0.0.0.0\", 8080));\n    let a = SocketAddr::from(([0, 0, 0, 0], 3000));\n    let c = CorsLayer::very_permissive();\n    let c = CorsLayer::permissive();\n    let c = Cors::default().allow_any_origin().supports_credentials();\n    let c = CorsLayer::new().allow_origin(Any);\n}\n";
+        let s = scan(0, &file("src/main.rs", text)).unwrap();
+        let got: Vec<(Setting, u32)> = s.app_settings.iter().map(|a| (a.setting, a.line)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Setting::BindAll, 2),
+                (Setting::BindAll, 4),
+                (Setting::BindAll, 5),
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: Some(true),
+                        reflects: true
+                    },
+                    6
+                ),
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: Some(false),
+                        reflects: false
+                    },
+                    7
+                ),
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: None,
+                        reflects: true
+                    },
+                    8
+                ),
+                (Setting::CorsCredentials, 8),
+                (
+                    Setting::CorsAnyOrigin {
+                        credentials: None,
+                        reflects: false
+                    },
+                    9
+                ),
+            ]
+        );
     }
 }

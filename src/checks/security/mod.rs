@@ -1,8 +1,10 @@
 //! Security: security policy, secret scanning, dependency audit, SAST, committed
 //! environment files, and dangerous patterns in Python code (injection, unsafe
 //! deserialization, path traversal, weak cryptography, disabled TLS verification,
-//! hard-coded credentials).
+//! hard-coded credentials), and web application configuration (debug mode, CORS,
+//! bind address).
 
+pub mod app_config;
 pub mod code_injection;
 pub mod command_injection;
 pub mod dependency_audit;

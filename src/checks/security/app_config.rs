@@ -1,0 +1,482 @@
+//! Judges a web application's security-relevant configuration as the code writes it:
+//! debug mode switched on, a server listening on every interface with no
+//! authentication anywhere in the application, CORS open to any origin with
+//! credentials, a Host-header allow-list that accepts any host.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::analyze::SourceFacts;
+use crate::analyze::catalog::{ArtifactKind, DetectorKind};
+use crate::analyze::source::{AppSetting, Setting};
+use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
+use crate::model::{Category, Confidence, Effort, Evidence, Severity, plural};
+use crate::repo::{FileKind, RepoFile};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "security.app-config",
+        category: Category::Security,
+        title: "Web application configuration is safe for production",
+        summary: "Production code of a web application does not switch debug mode on with a literal (`app.run(debug=True)`, `DEBUG = True` in a settings module, `gin.SetMode(gin.DebugMode)`), does not open CORS to any origin with credentials, does not accept any Host header, and does not listen on every interface when no authentication is found anywhere in the application. Debug flags read from the environment, development settings (labelled, P3), test and example code, and CORS `*` without credentials (a public API's normal setting) are not concerns.",
+        weight: 1.5,
+        severity: Severity::P1,
+        by_kind: Some(KindSeverity {
+            service: Severity::P1,
+            cli: Severity::P2,
+            library: Some(Severity::P2),
+        }),
+        effort: Effort::S,
+        rationale: "A debug switch left on in code ships to production with the code: Flask/Werkzeug's debugger is a Python console in the browser, Django's debug pages print settings, SQL and local variables to whoever triggers an error. CORS that accepts any origin together with credentials lets every web site a logged-in user visits call the API as that user and read the answers. A server listening on all interfaces with no authentication in front serves everything to whoever can reach the host.",
+        remediation: "Read debug from the environment with a default of off (`debug=os.environ.get(\"FLASK_DEBUG\") == \"1\"`, `DEBUG = env.bool(\"DEBUG\", default=False)`, `GIN_MODE=release`) and keep development values in development settings. List the origins that may send credentials (`allow_origins=[\"https://app.example.com\"]`) instead of `*`, `origin: true` or a permissive preset. Set `ALLOWED_HOSTS` to the served domains. Put authentication in front of a server that listens on all interfaces (middleware, a reverse proxy with auth, or a private network), or bind it to `127.0.0.1` behind the proxy.",
+        action: "Turn off debug mode and restrict CORS in production configuration",
+        risk: "Remote code execution and data exposure through debug pages; cross-site requests as the logged-in user",
+    },
+    evaluate,
+};
+
+/// Sites listed per kind of finding; the rest are counted.
+const LISTED: usize = 10;
+
+/// One production source file with the settings its scan found.
+struct SettingsFile<'a> {
+    file: &'a RepoFile,
+    facts: &'a SourceFacts,
+}
+
+impl SettingsFile<'_> {
+    fn path(&self) -> &str {
+        &self.file.path
+    }
+
+    fn settings(&self) -> impl Iterator<Item = &AppSetting> {
+        self.facts
+            .app_settings
+            .iter()
+            .filter(|s| !self.facts.is_inline_test(s.line))
+    }
+
+    fn dir(&self) -> &str {
+        self.path().rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+    }
+
+    /// A settings module: named so, or defining what a Django settings module defines.
+    fn is_settings_module(&self) -> bool {
+        let stem = Path::new(self.path())
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let in_settings_dir = self
+            .dir()
+            .rsplit('/')
+            .next()
+            .is_some_and(|d| d == "settings");
+        stem.contains("settings")
+            || stem.contains("config")
+            || in_settings_dir
+            || self.facts.python.as_deref().is_some_and(|py| {
+                [
+                    "INSTALLED_APPS",
+                    "ROOT_URLCONF",
+                    "MIDDLEWARE",
+                    "ALLOWED_HOSTS",
+                ]
+                .iter()
+                .any(|n| py.module_names.contains(*n))
+            })
+    }
+}
+
+/// Words that mark development, local or test configuration, in a file path or a
+/// configuration class name.
+const DEV_WORDS: &[&str] = &[
+    "debug",
+    "dev",
+    "develop",
+    "development",
+    "example",
+    "examples",
+    "local",
+    "sample",
+    "test",
+    "testing",
+    "tests",
+];
+
+/// The lower-case words of a name: split at non-alphanumerics and at lower-to-upper
+/// case changes (`local_settings` → `local`, `settings`; `DevConfig` → `dev`, `config`).
+fn words(name: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut lower_before = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() || (c.is_ascii_uppercase() && lower_before) {
+            out.push(String::new());
+        }
+        if c.is_ascii_alphanumeric() {
+            if let Some(w) = out.last_mut() {
+                w.push(c.to_ascii_lowercase());
+            }
+        }
+        lower_before = c.is_ascii_lowercase() || c.is_ascii_digit();
+    }
+    out.retain(|w| !w.is_empty());
+    out
+}
+
+/// Whether a setting is in development configuration: a file like `settings/dev.py`,
+/// `local_settings.py`, `settings_test.py`, or a class like `DevelopmentConfig`.
+fn is_development(path: &str, scope: Option<&str>) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
+    let dir = path
+        .rsplit_once('/')
+        .and_then(|(d, _)| d.rsplit('/').next())
+        .unwrap_or("");
+    [stem, dir, scope.unwrap_or("")]
+        .iter()
+        .flat_map(|t| words(t))
+        .any(|w| DEV_WORDS.contains(&w.as_str()))
+}
+
+/// A finding in the making.
+struct Found {
+    severity: Severity,
+    title: String,
+    message: String,
+    evidence: Vec<Evidence>,
+    /// In development configuration: listed, never decisive.
+    development: bool,
+}
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    let framework = cx.facts.detections.iter().find(|d| {
+        (d.is(DetectorKind::WebFramework) || d.is(DetectorKind::AppServer)) && !d.used.is_empty()
+    });
+    let Some(framework) = framework else {
+        return Outcome::not_applicable("no server-side web framework in production code");
+    };
+    let mut production = Vec::new();
+    let mut elsewhere = 0usize;
+    for s in &cx.facts.sources {
+        let Some(file) = cx.inventory.files.get(s.file) else {
+            continue;
+        };
+        if s.app_settings.is_empty() {
+            continue;
+        }
+        if file.kind == FileKind::Source {
+            production.push(SettingsFile { file, facts: s });
+        } else {
+            elsewhere += s.app_settings.len();
+        }
+    }
+    let service_severity = def.severity_for(cx.kind);
+    let mut found = Vec::new();
+    debug_findings(cx, &production, service_severity, &mut found);
+    cors_findings(cx, &production, service_severity, &mut found);
+    host_findings(cx, &production, &mut found);
+    let bind = bind_finding(cx, &production);
+
+    let decisive: Vec<&Found> = found.iter().filter(|f| !f.development).collect();
+    let worst = decisive
+        .iter()
+        .map(|f| f.severity)
+        .chain(bind.as_ref().map(|b| b.severity))
+        .min();
+    let count = found.len() + usize::from(bind.is_some());
+    let mut summary = if count == 0 {
+        format!(
+            "no unsafe application setting in production code ({} in use)",
+            framework.display()
+        )
+    } else {
+        let dev = found.len() - decisive.len();
+        let mut s = plural(
+            count,
+            "unsafe application setting",
+            "unsafe application settings",
+        );
+        if dev > 0 {
+            s.push_str(&format!(" ({dev} in development configuration)"));
+        }
+        s
+    };
+    if elsewhere > 0 {
+        summary.push_str(&format!(
+            "; {} in test or example code not counted",
+            plural(elsewhere, "setting", "settings")
+        ));
+    }
+    let mut outcome = match worst {
+        Some(s) if s <= Severity::P1 => Outcome::fail(summary),
+        Some(Severity::P2) => Outcome::partial(0.5, summary),
+        Some(_) => Outcome::partial(0.8, summary),
+        // Only development configuration: listed, nearly full marks.
+        None if !found.is_empty() => Outcome::partial(0.9, summary),
+        None => Outcome::pass(summary),
+    };
+    found.sort_by_key(|f| (f.development, f.severity));
+    for f in found {
+        outcome = outcome.concern_at(def, f.severity, f.title, f.message, f.evidence);
+    }
+    if let Some(b) = bind {
+        outcome = outcome
+            .concern_at(def, b.severity, b.title, b.message, b.evidence)
+            .confidence(Confidence::Medium);
+    }
+    outcome
+}
+
+fn debug_findings(
+    cx: &Context<'_>,
+    files: &[SettingsFile<'_>],
+    severity: Severity,
+    out: &mut Vec<Found>,
+) {
+    let mut listed = 0usize;
+    for f in files {
+        for s in f.settings() {
+            let Setting::Debug {
+                module_constant,
+                local,
+            } = s.setting
+            else {
+                continue;
+            };
+            // `DEBUG = True` means debug mode only in a settings module.
+            if module_constant && !f.is_settings_module() {
+                continue;
+            }
+            if listed >= LISTED {
+                return;
+            }
+            listed += 1;
+            // A development server on the loopback interface is reachable only from this
+            // machine: development use, labelled like development configuration.
+            let development = local || is_development(f.path(), s.scope.as_deref());
+            let (what, fix) = if f.file.lang() == "go" {
+                (
+                    "gin's debug mode logs every route and request detail and is meant for development only",
+                    "Use `gin.SetMode(gin.ReleaseMode)` or leave the mode to `GIN_MODE=release` in the deployment.",
+                )
+            } else {
+                (
+                    "debug mode shows full tracebacks, local variables and settings to anyone who triggers an error, and with Flask/Werkzeug it serves the interactive debugger — a Python console in the browser, remote code execution once its PIN is guessed or leaked",
+                    "Read the flag from the environment with a default of off (`debug=os.environ.get(\"FLASK_DEBUG\") == \"1\"`, `DEBUG = env.bool(\"DEBUG\", default=False)`).",
+                )
+            };
+            let place = match &s.scope {
+                Some(class) => format!(" in `{class}`"),
+                None => String::new(),
+            };
+            let (severity, label, title_label) = if local {
+                (
+                    Severity::P3,
+                    " The same call binds the server to the loopback interface, so only this machine reaches it: make sure no deployment starts the application this way.",
+                    " (local development server)",
+                )
+            } else if development {
+                (
+                    Severity::P3,
+                    " It is in development configuration: make sure production never loads it.",
+                    " (development configuration)",
+                )
+            } else {
+                (severity, "", "")
+            };
+            out.push(Found {
+                severity,
+                title: format!("Debug mode on at {}:{}{title_label}", f.path(), s.line),
+                message: format!(
+                    "Debug mode is switched on with a literal{place}: {what}. {fix}{label}"
+                ),
+                evidence: vec![cx.at(f.path(), s.line)],
+                development,
+            });
+        }
+    }
+}
+
+fn cors_findings(
+    cx: &Context<'_>,
+    files: &[SettingsFile<'_>],
+    severity: Severity,
+    out: &mut Vec<Found>,
+) {
+    // Separate credential settings, by directory: a settings package may split them
+    // over modules.
+    let mut credentials: BTreeMap<&str, (&str, u32)> = BTreeMap::new();
+    for f in files {
+        for s in f.settings() {
+            if s.setting == Setting::CorsCredentials {
+                credentials.entry(f.dir()).or_insert((f.path(), s.line));
+            }
+        }
+    }
+    let mut listed = 0usize;
+    for f in files {
+        for s in f.settings() {
+            let Setting::CorsAnyOrigin {
+                credentials: with,
+                reflects,
+            } = s.setting
+            else {
+                continue;
+            };
+            let mut evidence = vec![cx.at(f.path(), s.line)];
+            match with {
+                Some(true) => {}
+                Some(false) => continue,
+                None => {
+                    let Some((path, line)) = credentials.get(f.dir()) else {
+                        continue;
+                    };
+                    if (*path, *line) != (f.path(), s.line) {
+                        evidence.push(cx.at(path, *line));
+                    }
+                }
+            }
+            if listed >= LISTED {
+                return;
+            }
+            listed += 1;
+            let development = is_development(f.path(), s.scope.as_deref());
+            let (sev, how) = if reflects {
+                (
+                    severity,
+                    "the library answers each request with the requesting site's own origin and allows credentials, so any web site a logged-in user visits can call this API with the user's cookies and read the responses — acting as that user",
+                )
+            } else {
+                (
+                    Severity::P2,
+                    "browsers refuse credentials when the allowed origin is a literal `*`, so today credentialed requests fail — and the usual fix, echoing the request's origin, lets any web site act as the logged-in user",
+                )
+            };
+            let sev = if development { Severity::P3 } else { sev };
+            out.push(Found {
+                severity: sev,
+                title: format!(
+                    "CORS allows any origin with credentials at {}:{}{}",
+                    f.path(),
+                    s.line,
+                    if development {
+                        " (development configuration)"
+                    } else {
+                        ""
+                    }
+                ),
+                message: format!(
+                    "CORS is open to every origin and allows credentials: {how}. List the origins that may send credentials (`allow_origins=[\"https://app.example.com\"]`, `origin: [\"https://app.example.com\"]`) instead."
+                ),
+                evidence,
+                development,
+            });
+        }
+    }
+}
+
+fn host_findings(cx: &Context<'_>, files: &[SettingsFile<'_>], out: &mut Vec<Found>) {
+    for f in files {
+        for s in f.settings() {
+            if s.setting != Setting::AnyHost || is_development(f.path(), s.scope.as_deref()) {
+                continue;
+            }
+            out.push(Found {
+                severity: Severity::P3,
+                title: format!("Any Host header accepted at {}:{}", f.path(), s.line),
+                message: "`ALLOWED_HOSTS` accepts any host, so absolute URLs the application builds from the request (password-reset links, redirects, cached pages) can be made to point at an attacker's domain with a forged Host header. List the served domains.".to_string(),
+                evidence: vec![cx.at(f.path(), s.line)],
+                development: false,
+            });
+        }
+    }
+}
+
+/// Sites listed as evidence for the bind finding.
+const BIND_EVIDENCE: usize = 5;
+
+/// One finding for servers listening on every interface, when no authentication is
+/// found anywhere in the application's production code.
+fn bind_finding(cx: &Context<'_>, files: &[SettingsFile<'_>]) -> Option<Found> {
+    let sites: Vec<(&str, u32)> = files
+        .iter()
+        .flat_map(|f| {
+            f.settings()
+                .filter(|s| s.setting == Setting::BindAll)
+                .map(|s| (f.path(), s.line))
+        })
+        .collect();
+    if sites.is_empty() {
+        return None;
+    }
+    let authenticated = cx
+        .facts
+        .detected(DetectorKind::Auth)
+        .any(|d| !d.used.is_empty());
+    if authenticated {
+        return None;
+    }
+    let container = cx.facts.artifacts_of(ArtifactKind::Container).next();
+    let mut evidence: Vec<Evidence> = sites
+        .iter()
+        .take(BIND_EVIDENCE)
+        .map(|(p, l)| cx.at(p, *l))
+        .collect();
+    evidence.push(Evidence::absent(
+        "authentication of incoming requests (login decorators, auth middleware or dependencies, JWT verification, Authorization header checks)",
+        format!(
+            "production code of {}",
+            plural(cx.facts.sources.len(), "source file", "source files")
+        ),
+    ));
+    let (severity, context) = match container {
+        Some(c) => {
+            if let Some(e) = c.evidence.first() {
+                evidence.push(e.clone());
+            }
+            (
+                Severity::P3,
+                format!(
+                    " The project ships a container ({}), where listening on all interfaces is how the port is published; what matters is who can reach that port.",
+                    c.artifact.name
+                ),
+            )
+        }
+        None => (Severity::P2, String::new()),
+    };
+    let (first, line) = sites.first().copied().unwrap_or(("", 0));
+    Some(Found {
+        severity,
+        title: format!("Server listens on all interfaces with no authentication ({first}:{line})"),
+        message: format!(
+            "{} every network interface, and no authentication of incoming requests was found in the application: anyone who can reach the host can use every endpoint.{context} Put authentication in front (middleware, an authenticating reverse proxy, a private network), or listen on `127.0.0.1` behind a proxy.",
+            if sites.len() == 1 {
+                "A server listens on".to_string()
+            } else {
+                format!("{} servers listen on", sites.len())
+            }
+        ),
+        evidence,
+        development: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn development_configuration_is_told_by_path_or_class() {
+        assert!(is_development("proj/settings/dev.py", None));
+        assert!(is_development("proj/local_settings.py", None));
+        assert!(is_development("proj/settings_test.py", None));
+        assert!(is_development("config.py", Some("DevelopmentConfig")));
+        assert!(!is_development("proj/settings/production.py", None));
+        assert!(!is_development("config.py", Some("ProductionConfig")));
+        assert!(!is_development("devices/app.py", None));
+        assert!(!is_development("config.py", Some("DevicesConfig")));
+        assert_eq!(words("DevConfig"), vec!["dev", "config"]);
+    }
+}
