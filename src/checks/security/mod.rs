@@ -1,10 +1,13 @@
 //! Security: security policy, secret scanning, dependency audit, SAST, committed
 //! environment files, and dangerous patterns in Python code (injection, unsafe
 //! deserialization, path traversal, weak cryptography, disabled TLS verification,
-//! hard-coded credentials).
+//! hard-coded credentials), and GitHub Actions workflow hygiene (script injection,
+//! privileged triggers running pull request code, token permissions, action pinning).
 
+pub mod action_pinning;
 pub mod code_injection;
 pub mod command_injection;
+pub mod dangerous_triggers;
 pub mod dependency_audit;
 pub mod env_files;
 pub mod hardcoded_credentials;
@@ -17,6 +20,9 @@ pub mod sql_injection;
 pub mod tls_verification;
 pub mod unsafe_deserialization;
 pub mod weak_crypto;
+pub mod workflow_injection;
+pub mod workflow_permissions;
+mod workflows;
 
 use crate::analyze::ci::LocalTask;
 use crate::checks::ci::step_evidence;
