@@ -597,10 +597,28 @@ fn references(expr: &str) -> impl Iterator<Item = &str> {
     .filter(|w| w.contains('.') || *w == "github")
 }
 
+/// True when an expression can only yield `true` or `false` (a test of a value, not
+/// the value): `contains(github.event.comment.body, '/deploy')`, `a == 'b'`.
+fn is_boolean(expr: &str) -> bool {
+    let e = expr.trim();
+    if e.contains("||") {
+        // `x == 'a' || github.head_ref` can yield the value.
+        return false;
+    }
+    let lower = e.to_ascii_lowercase();
+    ["contains(", "startswith(", "endswith(", "!"]
+        .iter()
+        .any(|f| lower.starts_with(f))
+        || ["==", "!=", "<", ">"].iter().any(|op| e.contains(op))
+}
+
 /// Contexts in an expression that an outsider controls (issue and pull request
 /// titles and bodies, branch names, commit messages …).
 pub fn untrusted_in(expr: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    if is_boolean(expr) {
+        return out;
+    }
     for r in references(expr) {
         // `github.event.commits[0].message` and `.commits.*.message` read alike.
         let norm: String = {
@@ -751,6 +769,12 @@ mod tests {
         assert!(untrusted_in("github.event.pull_request.head.sha").is_empty());
         assert!(untrusted_in("github.sha").is_empty());
         assert!(untrusted_in("secrets.TOKEN").is_empty());
+        assert!(untrusted_in("github.event_name").is_empty());
+        // A test of an untrusted value yields true or false, not the value.
+        assert!(untrusted_in("contains(github.event.comment.body, '/deploy')").is_empty());
+        assert!(untrusted_in("github.event.issue.title == 'x'").is_empty());
+        assert!(!untrusted_in("github.event.issue.title == 'x' || github.head_ref").is_empty());
+        assert!(!untrusted_in("join(github.event.commits.*.message, ' ')").is_empty());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use super::workflows::{at, noun, workflows};
 use crate::analyze::workflows::{Target, Uses, Workflow};
-use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
 use crate::model::{Category, Effort, Evidence, Severity, plural};
 
 pub const CHECK: Check = Check {
@@ -19,7 +19,11 @@ pub const CHECK: Check = Check {
         summary: "Every third-party action (`uses: owner/repo@…`, not `actions/*` or `github/*`), reusable workflow and `docker://` step is pinned to a full 40-character commit SHA or an image digest; a `# v4` comment after the SHA is fine.",
         weight: 1.0,
         severity: Severity::P2,
-        by_kind: None,
+        by_kind: Some(KindSeverity {
+            service: Severity::P2,
+            cli: Severity::P2,
+            library: Some(Severity::P3),
+        }),
         effort: Effort::S,
         rationale: "A tag or branch is a pointer its owner (or whoever takes over the account) can move. When the tj-actions/changed-files tags were repointed in March 2025, thousands of workflows ran the attacker's code and printed their secrets to public logs on the next run. A commit SHA cannot be moved.",
         remediation: "Pin each third-party action to the commit its tag points to, keeping the tag as a comment (`uses: owner/repo@<40-hex sha> # v4.1.0`); `pinact run` or `ratchet pin` rewrite workflows automatically, and Dependabot or Renovate keep the pins up to date. Pin docker steps by digest (`docker://image@sha256:…`).",
@@ -143,7 +147,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         outcome = outcome
             .concern_at(
                 def,
-                Severity::P2,
+                def.severity_for(cx.kind),
                 format!(
                     "{} not pinned to a commit in {} `{}`",
                     plural(refs.len(), "third-party action", "third-party actions"),

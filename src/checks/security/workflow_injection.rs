@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::workflows::{at, noun, workflows};
+use super::workflows::{at, locate, noun, workflows};
 use crate::analyze::workflows::{
     Text, Workflow, WorkflowJob, WorkflowStep, expressions, untrusted_in,
 };
@@ -32,6 +32,8 @@ pub const CHECK: Check = Check {
 struct Hit {
     /// What was found, stable across edits (for the fingerprint).
     key: String,
+    /// Text of the file line the finding is about (to find it in folded scalars).
+    needle: String,
     line: u32,
     severity: Severity,
     confidence: Confidence,
@@ -104,6 +106,7 @@ fn script_hits(
                     )
                 };
                 hits.push(Hit {
+                    needle: expr.to_string(),
                     key: ctx.clone(),
                     line: *line,
                     severity: Severity::P1,
@@ -129,6 +132,7 @@ fn script_hits(
                         .any(|w| w.trim_matches(['"', '\'']) == f.as_str())
                 }) {
                     hits.push(Hit {
+                        needle: t.to_string(),
                         key: format!("cat {f}"),
                         line: *line,
                         severity: Severity::P2,
@@ -142,6 +146,7 @@ fn script_hits(
                     .map(|v| format!("`${v}` (set from a secret)"))
                     .unwrap_or_else(|| "a `${{ secrets.… }}` value".to_string());
                 hits.push(Hit {
+                    needle: t.to_string(),
                     key: format!("print {}", secret_var.unwrap_or(&"secret")),
                     line: *line,
                     severity: Severity::P2,
@@ -175,6 +180,7 @@ fn script_hits(
         if tracing && !traced && (!secret_vars.is_empty() || script.value.contains("secrets.")) {
             traced = true;
             hits.push(Hit {
+                needle: t.to_string(),
                 key: "set -x".to_string(),
                 line: *line,
                 severity: Severity::P3,
@@ -261,10 +267,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     };
     let mut seen: HashSet<(String, u32, String)> = HashSet::new();
     for (w, job, h) in found {
-        if !seen.insert((w.path.clone(), h.line, h.title.clone())) {
+        let line = locate(cx, w, h.line, &h.needle);
+        if !seen.insert((w.path.clone(), line, h.title.clone())) {
             continue;
         }
-        let evidence: Vec<Evidence> = vec![at(cx, w, h.line)];
+        let evidence: Vec<Evidence> = vec![at(cx, w, line)];
         let fingerprint = format!("{}:{}:{}", w.path, job.id, h.key);
         outcome = outcome
             .concern_at(
@@ -291,6 +298,42 @@ mod tests {
         assert!(names_var("echo $env:TOKEN", "TOKEN"));
         assert!(!names_var("echo $TOKENS", "TOKEN"));
         assert!(!names_var("echo TOKEN", "TOKEN"));
+    }
+
+    fn script(lines: &[&str]) -> Text {
+        Text {
+            key: "run".into(),
+            key_line: 9,
+            value: lines.join("\n"),
+            lines: lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (10 + i as u32, l.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_file_written_from_a_secret_and_printed_is_found_at_the_cat() {
+        let s = script(&[
+            "echo \"${{ secrets.KEY }}\" > key.pem",
+            "chmod 600 key.pem",
+            "cat key.pem",
+        ]);
+        let mut written = Vec::new();
+        let hits = script_hits(&s, false, &[], &mut written);
+        assert_eq!(written, vec!["key.pem".to_string()]);
+        assert_eq!(hits.len(), 1);
+        assert_eq!((hits[0].line, hits[0].severity), (12, Severity::P2));
+    }
+
+    #[test]
+    fn tracing_is_reported_once_and_only_with_secrets_around() {
+        let s = script(&["set -ex", "deploy --token \"$TOKEN\"", "set -x"]);
+        let hits = script_hits(&s, false, &["TOKEN"], &mut Vec::new());
+        assert_eq!(hits.len(), 1);
+        assert_eq!((hits[0].line, hits[0].severity), (10, Severity::P3));
+        assert!(script_hits(&s, false, &[], &mut Vec::new()).is_empty());
     }
 
     #[test]

@@ -78,7 +78,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let total = files.len();
     let ok = total - bad;
     let summary = format!(
-        "{} of {} limit the token ({} without permissions, {} write-all)",
+        "{} of {} with a limited token ({} without permissions, {} write-all)",
         ok,
         plural(total, "workflow", "workflows"),
         undeclared.len(),

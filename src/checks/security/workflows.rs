@@ -28,3 +28,18 @@ pub(crate) fn at(cx: &Context<'_>, w: &Workflow, line: u32) -> Evidence {
 pub(crate) fn noun(w: &Workflow) -> &'static str {
     if w.is_action { "action" } else { "workflow" }
 }
+
+/// Lines searched below a mapped line for the text a finding is about.
+const LOCATE_WINDOW: u32 = 40;
+
+/// The line at or below `from` that holds `needle` (a folded scalar joins several
+/// file lines into one value line), or `from` when none does.
+pub(crate) fn locate(cx: &Context<'_>, w: &Workflow, from: u32, needle: &str) -> u32 {
+    let Some(file) = cx.inventory.file(&w.path) else {
+        return from;
+    };
+    let total = u32::try_from(file.index.len()).unwrap_or(u32::MAX);
+    (from..=total.min(from.saturating_add(LOCATE_WINDOW)))
+        .find(|&n| file.line(n).contains(needle))
+        .unwrap_or(from)
+}
