@@ -128,6 +128,8 @@ pub struct LocalTask {
 pub struct CiFacts {
     pub files: Vec<CiFile>,
     pub local: Vec<LocalTask>,
+    /// GitHub Actions workflows and composite actions, node by node.
+    pub workflows: Vec<super::workflows::Workflow>,
 }
 
 /// A place where the CI does something: file, job and the line.
@@ -421,7 +423,7 @@ fn triggers(doc: &serde_json::Value) -> Vec<String> {
 /// Largest CI file parsed as YAML.
 const MAX_YAML_BYTES: usize = 512 * 1024;
 
-fn yaml_problem(path: &str, err: &serde_saphyr::Error) -> Problem {
+pub(crate) fn yaml_problem(path: &str, err: &serde_saphyr::Error) -> Problem {
     let text = err.to_string();
     let first = text
         .lines()
@@ -904,6 +906,7 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
         }
         facts.files.push(ci);
     }
+    facts.workflows = super::workflows::analyze(inventory, problems);
     facts
 }
 

@@ -14,6 +14,7 @@ pub mod python;
 pub mod source;
 pub mod stack;
 pub mod tests;
+pub mod workflows;
 
 use rayon::prelude::*;
 use serde::Serialize;

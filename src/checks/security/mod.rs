@@ -1,12 +1,15 @@
-//! Security: security policy, secret scanning, dependency audit, SAST, committed
-//! environment files, and dangerous patterns in Python code (injection, unsafe
-//! deserialization, path traversal, weak cryptography, disabled TLS verification,
-//! hard-coded credentials), and web application configuration (debug mode, CORS,
-//! bind address).
+//! Security: secrets, supply chain (lock files, pinning, update bots, known
+//! vulnerabilities, audit tooling), GitHub Actions workflow hygiene (script injection,
+//! privileged triggers running pull request code, token permissions, action pinning),
+//! containers, web application configuration (debug mode, CORS, bind address), the
+//! security policy, SAST, and dangerous patterns in source code (injection, unsafe
+//! deserialization, path traversal, weak cryptography, disabled TLS verification).
 
 pub mod app_config;
+pub mod action_pinning;
 pub mod code_injection;
 pub mod command_injection;
+pub mod dangerous_triggers;
 pub mod dependency_audit;
 pub mod dependency_pinning;
 pub mod dependency_updates;
@@ -23,6 +26,9 @@ pub mod sql_injection;
 pub mod tls_verification;
 pub mod unsafe_deserialization;
 pub mod weak_crypto;
+pub mod workflow_injection;
+pub mod workflow_permissions;
+mod workflows;
 
 use crate::analyze::ci::LocalTask;
 use crate::checks::ci::step_evidence;

@@ -1,0 +1,232 @@
+//! Judges whether a privileged GitHub Actions workflow (`pull_request_target`,
+//! `workflow_run`, `issue_comment`) checks out a pull request's code and runs it.
+
+use super::workflows::{at, workflows};
+use crate::analyze::workflows::{Workflow, WorkflowJob, WorkflowStep, expressions};
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Confidence, Effort, Evidence, Severity, plural};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "security.dangerous-triggers",
+        category: Category::Security,
+        title: "Privileged workflows do not run pull request code",
+        summary: "No workflow triggered by `pull_request_target`, `workflow_run` or `issue_comment` checks out the pull request's head (`ref: ${{ github.event.pull_request.head.sha }}`, `refs/pull/…`, `gh pr checkout`) and then runs its code.",
+        weight: 2.0,
+        severity: Severity::P0,
+        by_kind: None,
+        effort: Effort::S,
+        rationale: "These triggers run in the context of the base repository: with secrets and, by default, a token that can write to it, even for a pull request from a fork. Checking out the fork's code and running its build, tests or install scripts hands all of that to anyone who opens a pull request (\"pwn request\").",
+        remediation: "Build and test pull requests with the `pull_request` trigger (no secrets, read-only token). If results must be published with privileges, split it: a `pull_request` workflow uploads an artifact, a `workflow_run` workflow reads it as data without running it. If a privileged checkout is unavoidable, check out into a separate path, run nothing from it, and set `permissions:` to the minimum.",
+        action: "Stop running pull request code in pull_request_target/workflow_run workflows",
+        risk: "CI compromise",
+    },
+    evaluate,
+};
+
+const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run", "issue_comment"];
+
+/// Parts of an expression that name the pull request's own code.
+const HEAD_MARKS: &[&str] = &[
+    "head.sha",
+    "head.ref",
+    "head_ref",
+    "head_sha",
+    "head_branch",
+    "head.repo.full_name",
+    "head_repository",
+    "merge_commit_sha",
+];
+
+fn names_head(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("refs/pull/")
+        || expressions(&lower)
+            .iter()
+            .any(|e| HEAD_MARKS.iter().any(|m| e.contains(m)))
+}
+
+/// Where a step checks out the pull request's head, if it does: the line and whether
+/// the match is certain (`actions/checkout` with a head `ref:`) or a reading of a shell
+/// command.
+fn head_checkout(step: &WorkflowStep) -> Option<(u32, Confidence)> {
+    if step.uses.as_ref().is_some_and(|u| u.is_checkout()) {
+        return ["ref", "repository"]
+            .iter()
+            .filter_map(|k| step.with_arg(k))
+            .find(|t| names_head(&t.value))
+            .map(|t| (t.line(), Confidence::High));
+    }
+    let run = step.run.as_ref()?;
+    // `env: REF: ${{ github.event.pull_request.head.ref }}` then `git checkout "$REF"`.
+    let head_vars: Vec<&str> = step
+        .env
+        .iter()
+        .filter(|t| names_head(&t.value))
+        .map(|t| t.key.as_str())
+        .collect();
+    run.lines.iter().find_map(|(n, l)| {
+        let t = l.trim();
+        if t.starts_with('#') {
+            return None;
+        }
+        if t.contains("gh pr checkout") {
+            return Some((*n, Confidence::High));
+        }
+        let git = [
+            "git fetch",
+            "git checkout",
+            "git switch",
+            "git pull",
+            "git merge",
+        ]
+        .iter()
+        .any(|g| t.contains(g));
+        let head = names_head(t)
+            || t.contains("pull/")
+            || head_vars
+                .iter()
+                .any(|v| t.contains(&format!("${v}")) || t.contains(&format!("${{{v}}}")));
+        (git && head).then_some((*n, Confidence::Medium))
+    })
+}
+
+/// The first step after `from` that runs code from the workspace: a script or a local
+/// action.
+fn runs_code(job: &WorkflowJob, from: usize) -> Option<u32> {
+    job.steps.iter().skip(from + 1).find_map(|s| {
+        if let Some(run) = &s.run {
+            return Some(run.line());
+        }
+        s.uses
+            .as_ref()
+            .filter(|u| u.raw.starts_with("./"))
+            .map(|u| u.line)
+    })
+}
+
+struct Hit<'a> {
+    workflow: &'a Workflow,
+    job: &'a WorkflowJob,
+    trigger: (&'static str, u32),
+    checkout: u32,
+    confidence: Confidence,
+    runs: Option<u32>,
+}
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    let all = match workflows(cx) {
+        Ok(w) => w,
+        Err(o) => return o,
+    };
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut safe: Vec<(&Workflow, &'static str, u32)> = Vec::new();
+    for w in all.iter().filter(|w| !w.is_action) {
+        let Some(trigger) = PRIVILEGED
+            .iter()
+            .find_map(|t| w.trigger(t).map(|l| (*t, l)))
+        else {
+            continue;
+        };
+        let before = hits.len();
+        for job in &w.jobs {
+            for (i, step) in job.steps.iter().enumerate() {
+                if let Some((line, confidence)) = head_checkout(step) {
+                    hits.push(Hit {
+                        workflow: w,
+                        job,
+                        trigger,
+                        checkout: line,
+                        confidence,
+                        runs: runs_code(job, i),
+                    });
+                    break;
+                }
+            }
+        }
+        if hits.len() == before {
+            safe.push((w, trigger.0, trigger.1));
+        }
+    }
+    if hits.is_empty() {
+        let privileged = safe.len();
+        let mut outcome = Outcome::pass(if privileged == 0 {
+            "no workflow runs on pull_request_target, workflow_run or issue_comment".to_string()
+        } else {
+            format!(
+                "{} on privileged triggers, none checks out pull request code",
+                plural(privileged, "workflow", "workflows")
+            )
+        });
+        for (w, trigger, line) in safe {
+            outcome = outcome.strength(
+                def,
+                format!("`{trigger}` workflow `{}` runs only the base branch's code", w.path),
+                "It does not check out the pull request's head, so its secrets and token are not exposed to the pull request's code.",
+                vec![at(cx, w, line)],
+            );
+        }
+        return outcome;
+    }
+    let running = hits.iter().filter(|h| h.runs.is_some()).count();
+    let mut outcome = Outcome::fail(format!(
+        "{} checking out pull request code in a privileged workflow ({running} running it)",
+        plural(hits.len(), "job", "jobs"),
+    ));
+    for h in hits {
+        let (trigger, trigger_line) = h.trigger;
+        let mut evidence: Vec<Evidence> = vec![
+            at(cx, h.workflow, trigger_line),
+            at(cx, h.workflow, h.checkout),
+        ];
+        let (severity, title, message) = match h.runs {
+            Some(run) => {
+                evidence.push(at(cx, h.workflow, run));
+                (
+                    Severity::P0,
+                    format!(
+                        "`{trigger}` workflow runs pull request code (`{}`, job `{}`)",
+                        h.workflow.path, h.job.id
+                    ),
+                    format!(
+                        "The job checks out the pull request's head and then runs it, on the `{trigger}` trigger, which has the repository's secrets and a token that can write to it. Anyone who opens a pull request can change the build or test scripts to steal the secrets or push to the repository. Build pull requests on `pull_request` instead, and keep privileged steps in a separate workflow that does not run their code."
+                    ),
+                )
+            }
+            None => (
+                Severity::P1,
+                format!(
+                    "`{trigger}` workflow checks out pull request code (`{}`, job `{}`)",
+                    h.workflow.path, h.job.id
+                ),
+                format!(
+                    "The job checks out the pull request's head on the `{trigger}` trigger, which has the repository's secrets and a writable token. Nothing in this job runs it yet, but any action that reads the workspace (a config file, a build script, a package manager hook) runs the pull request's code with those privileges. Check out the base branch, or use the `pull_request` trigger."
+                ),
+            ),
+        };
+        let fingerprint = format!("{}:{}:{trigger}", h.workflow.path, h.job.id);
+        outcome = outcome
+            .concern_at(def, severity, title, message, evidence)
+            .confidence(h.confidence)
+            .fingerprint(fingerprint);
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_references_name_the_pull_request_code() {
+        assert!(names_head("${{ github.event.pull_request.head.sha }}"));
+        assert!(names_head("${{ github.head_ref }}"));
+        assert!(names_head("refs/pull/${{ github.event.number }}/merge"));
+        assert!(names_head("${{ steps.comment-branch.outputs.head_ref }}"));
+        assert!(names_head("${{ github.event.workflow_run.head_sha }}"));
+        assert!(!names_head("${{ github.event.pull_request.base.ref }}"));
+        assert!(!names_head("${{ github.sha }}"));
+        assert!(!names_head("main"));
+    }
+}
