@@ -4,6 +4,7 @@
 //! and the runtime settings of their containers.
 
 pub mod dockerfile;
+pub mod rules;
 pub mod runtime;
 pub mod yaml;
 

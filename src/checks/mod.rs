@@ -361,6 +361,8 @@ pub static CHECKS: &[Check] = &[
     performance::load_tests::CHECK,
     security::code_injection::CHECK,
     security::command_injection::CHECK,
+    security::container_build::CHECK,
+    security::container_runtime::CHECK,
     security::dependency_audit::CHECK,
     security::env_files::CHECK,
     security::hardcoded_credentials::CHECK,

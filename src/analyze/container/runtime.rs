@@ -16,6 +16,9 @@ pub struct ContainerSpec {
     pub line: u32,
     /// Built from the project's own sources (Compose `build:`).
     pub builds: bool,
+    /// The Dockerfile a Compose service builds from, relative to the repository root
+    /// (when it stays inside it).
+    pub dockerfile: Option<String>,
     pub image: Option<String>,
     /// A Kubernetes init container (runs to completion: no probes).
     pub init: bool,
@@ -189,6 +192,45 @@ fn compose_host_path(v: &Node) -> Option<String> {
     }
 }
 
+/// Joins a relative path onto a directory, resolving `.` and `..`; `None` when it
+/// leaves the repository.
+fn join(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for p in rel.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The Dockerfile a Compose `build:` uses.
+fn build_dockerfile(compose_path: &str, build: &Node) -> Option<String> {
+    let dir = compose_path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let (context, file) = match &build.value {
+        Value::Scalar(s) => (s.clone(), "Dockerfile".to_string()),
+        Value::Map(_) => (
+            build
+                .get("context")
+                .and_then(Node::text)
+                .unwrap_or_else(|| ".".into()),
+            build
+                .get("dockerfile")
+                .and_then(Node::text)
+                .unwrap_or_else(|| "Dockerfile".into()),
+        ),
+        _ => return None,
+    };
+    if context.contains("://") || context.contains('$') || file.contains('$') {
+        return None;
+    }
+    join(&join(dir, &context)?, &file)
+}
+
 /// The services of a Compose document.
 pub fn compose_workloads(path: &str, doc: &Node) -> Vec<Workload> {
     let mut out = Vec::new();
@@ -200,6 +242,7 @@ pub fn compose_workloads(path: &str, doc: &Node) -> Vec<Workload> {
             name: name.clone(),
             line: *line,
             builds: svc.get("build").is_some(),
+            dockerfile: svc.get("build").and_then(|b| build_dockerfile(path, b)),
             image: svc.get("image").and_then(Node::text),
             privileged: true_at(svc, "privileged"),
             user: svc.entry("user").and_then(|(l, v)| Some((v.text()?, l))),
@@ -285,6 +328,19 @@ mod tests {
     }
 
     #[test]
+    fn resolves_the_dockerfile_a_service_builds() {
+        let docs =
+            parse_documents("build:\n  context: ../api\n  dockerfile: docker/Dockerfile.prod\n")
+                .unwrap();
+        let b = docs[0].get("build").unwrap();
+        assert_eq!(
+            build_dockerfile("deploy/compose.yaml", b).as_deref(),
+            Some("api/docker/Dockerfile.prod")
+        );
+        assert_eq!(build_dockerfile("compose.yaml", b), None);
+    }
+
+    #[test]
     fn reads_compose_services() {
         let text = "services:\n  web:\n    build: .\n    network_mode: host\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock:ro\n      - data:/data\n    mem_limit: 512m\n  db:\n    image: postgres:16\n    privileged: true\n    cap_add: [ALL]\n    healthcheck:\n      disable: true\n";
         let docs = parse_documents(text).unwrap();
@@ -292,6 +348,7 @@ mod tests {
         assert_eq!(ws.len(), 2);
         let web = &ws[0].containers[0];
         assert!(web.builds);
+        assert_eq!(web.dockerfile.as_deref(), Some("Dockerfile"));
         assert_eq!(web.host_namespaces, vec![("network_mode".to_string(), 4)]);
         assert_eq!(
             web.host_mounts,

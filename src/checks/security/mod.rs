@@ -5,6 +5,8 @@
 
 pub mod code_injection;
 pub mod command_injection;
+pub mod container_build;
+pub mod container_runtime;
 pub mod dependency_audit;
 pub mod env_files;
 pub mod hardcoded_credentials;
