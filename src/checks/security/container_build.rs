@@ -121,15 +121,21 @@ fn concerns_of(cx: &Context<'_>, df: &Dockerfile) -> Vec<Concern> {
             _ => {}
         }
     }
+    // Only the final stage ships; what a build stage copies stays behind.
+    let last_stage = df.stages.len().saturating_sub(1);
     let copies_context = df.instructions.iter().find(|i| {
-        i.op == "COPY" && i.flag("from").is_none() && i.heredocs.is_empty() && {
-            let ops = i.operands();
-            ops.len() > 1
-                && ops
-                    .iter()
-                    .take(ops.len() - 1)
-                    .any(|s| matches!(s.as_str(), "." | "./" | "*"))
-        }
+        i.op == "COPY"
+            && i.stage == last_stage
+            && i.flag("from").is_none()
+            && i.heredocs.is_empty()
+            && {
+                let ops = i.operands();
+                ops.len() > 1
+                    && ops
+                        .iter()
+                        .take(ops.len() - 1)
+                        .any(|s| matches!(s.as_str(), "." | "./" | "*"))
+            }
     });
     if let Some(copy) = copies_context {
         let gap: Option<(String, Evidence)> = match &df.dockerignore {

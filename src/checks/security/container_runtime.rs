@@ -140,65 +140,73 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             }
         }
     }
-    // Limits and probes are judged for what is deployed, summarised per file.
-    let mut files: Vec<&str> = workloads
+    // Limits and probes are judged for what is deployed, one summary each for the
+    // whole repository.
+    let deployed: Vec<(&Workload, &ContainerSpec)> = workloads
         .iter()
         .filter(|w| w.dev.is_none())
-        .map(|w| w.path.as_str())
+        .flat_map(|w| w.containers.iter().filter(|c| !c.init).map(move |c| (w, c)))
         .collect();
-    files.dedup();
-    for path in files {
-        let in_file = || {
-            workloads
+    let probed = |w: &Workload| matches!(w.kind.as_str(), "Deployment" | "StatefulSet");
+    let gaps: [(
+        Severity,
+        &str,
+        &str,
+        Vec<(&Workload, &ContainerSpec)>,
+        usize,
+    ); 4] = [
+        (
+            Severity::P3,
+            "containers without resource limits",
+            "without memory and CPU limits one container can starve every other workload on the host",
+            deployed
                 .iter()
-                .filter(move |w| w.path == path && w.dev.is_none())
-                .flat_map(|w| w.containers.iter().filter(|c| !c.init).map(move |c| (w, c)))
-        };
-        let count = in_file().count();
-        let unlimited: Vec<(&Workload, &ContainerSpec)> =
-            in_file().filter(|(_, c)| c.limits.is_none()).collect();
-        if !unlimited.is_empty() {
-            concerns.push(summary(cx, Severity::P3, path, &unlimited, count,
-                "containers without resource limits",
-                "without memory and CPU limits one container can starve every other workload on the host"));
-        }
-        let probed = |w: &&Workload| matches!(w.kind.as_str(), "Deployment" | "StatefulSet");
-        let no_probe: Vec<_> = in_file()
-            .filter(|(w, c)| probed(w) && c.liveness.is_none() && c.readiness.is_none())
-            .collect();
-        if !no_probe.is_empty() {
-            concerns.push(summary(
-                cx,
-                Severity::P2,
-                path,
-                &no_probe,
-                count,
-                "containers without liveness or readiness probe",
-                "a hung process keeps receiving traffic and is never restarted",
-            ));
-        }
-        let half_probe: Vec<_> = in_file()
-            .filter(|(w, c)| probed(w) && (c.liveness.is_none() != c.readiness.is_none()))
-            .collect();
-        if !half_probe.is_empty() {
-            concerns.push(summary(cx, Severity::P3, path, &half_probe, count,
-                "containers with only one of liveness and readiness probe",
-                "without readiness a starting pod receives traffic; without liveness a hung one is never restarted"));
-        }
-        let unchecked: Vec<_> = in_file()
-            .filter(|(w, c)| w.kind == "service" && c.builds && c.healthcheck.is_none())
-            .filter(|(_, c)| image_health_unjudged(cx, c))
-            .collect();
-        if !unchecked.is_empty() {
-            concerns.push(summary(
-                cx,
-                Severity::P3,
-                path,
-                &unchecked,
-                count,
-                "services built from the project without healthcheck",
-                "the runtime cannot tell a hung service from a healthy one",
-            ));
+                .copied()
+                .filter(|(_, c)| c.limits.is_none())
+                .collect(),
+            deployed.len(),
+        ),
+        (
+            Severity::P2,
+            "Deployment/StatefulSet containers without liveness or readiness probe",
+            "a hung process keeps receiving traffic and is never restarted",
+            deployed
+                .iter()
+                .copied()
+                .filter(|(w, c)| probed(w) && c.liveness.is_none() && c.readiness.is_none())
+                .collect(),
+            deployed.iter().filter(|(w, _)| probed(w)).count(),
+        ),
+        (
+            Severity::P3,
+            "Deployment/StatefulSet containers with only one of liveness and readiness probe",
+            "without readiness a starting pod receives traffic; without liveness a hung one is never restarted",
+            deployed
+                .iter()
+                .copied()
+                .filter(|(w, c)| probed(w) && (c.liveness.is_none() != c.readiness.is_none()))
+                .collect(),
+            deployed.iter().filter(|(w, _)| probed(w)).count(),
+        ),
+        (
+            Severity::P3,
+            "Compose services built from the project without healthcheck",
+            "the runtime cannot tell a hung service from a healthy one",
+            deployed
+                .iter()
+                .copied()
+                .filter(|(w, c)| w.kind == "service" && c.builds && c.healthcheck.is_none())
+                .filter(|(_, c)| image_health_unjudged(cx, c))
+                .collect(),
+            deployed
+                .iter()
+                .filter(|(w, c)| w.kind == "service" && c.builds)
+                .count(),
+        ),
+    ];
+    for (severity, what_missing, why, items, count) in gaps {
+        if !items.is_empty() {
+            concerns.push(summary(cx, severity, &items, count, what_missing, why));
         }
     }
     let score = 1.0 - exposed / total as f64;
@@ -256,13 +264,16 @@ fn image_health_unjudged(cx: &Context<'_>, c: &ContainerSpec) -> bool {
 fn summary(
     cx: &Context<'_>,
     severity: Severity,
-    path: &str,
     items: &[(&Workload, &ContainerSpec)],
     count: usize,
     what_missing: &str,
     why: &str,
 ) -> Concern {
-    let names: Vec<String> = items.iter().take(5).map(|(w, c)| what(w, c)).collect();
+    let names: Vec<String> = items
+        .iter()
+        .take(5)
+        .map(|(w, c)| format!("{} ({})", what(w, c), w.path))
+        .collect();
     let more = items.len().saturating_sub(names.len());
     let list = if more > 0 {
         format!("{} and {more} more", names.join(", "))
@@ -271,12 +282,12 @@ fn summary(
     };
     Concern {
         severity,
-        title: format!("{path}: {} of {count} {what_missing}", items.len()),
+        title: format!("{} of {count} {what_missing}", items.len()),
         message: format!("{list}: {why}."),
         evidence: items
             .iter()
-            .take(5)
-            .map(|(_, c)| cx.at(path, c.line))
+            .take(6)
+            .map(|(w, c)| cx.at(&w.path, c.line))
             .collect(),
     }
 }
