@@ -203,8 +203,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         findings.extend(concerns);
     }
     let n = files.len();
+    let cap = super::container_runtime::cap(findings.iter().map(|f| f.severity));
     let mut outcome = Outcome::scored(
-        score / n as f64,
+        (score / n as f64).min(cap),
         format!("{clean} of {n} Dockerfiles without build-time security concerns"),
     );
     if findings.is_empty() {

@@ -210,13 +210,8 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         }
     }
     let score = 1.0 - exposed / total as f64;
-    // Concerns without a privileged container still keep the check from passing.
     let mut outcome = Outcome::scored(
-        if concerns.is_empty() {
-            score
-        } else {
-            score.min(0.9)
-        },
+        score.min(cap(concerns.iter().map(|c| c.severity))),
         format!(
             "{} in {}: {}",
             plural(total, "container", "containers"),
@@ -245,6 +240,17 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         outcome = outcome.concern_at(def, c.severity, c.title, c.message, c.evidence);
     }
     outcome
+}
+
+/// The highest score a check with concerns of these severities can have: any P1
+/// fails it, any P2 or P3 keeps it from passing.
+pub(crate) fn cap(severities: impl Iterator<Item = Severity>) -> f64 {
+    match severities.min() {
+        None => 1.0,
+        Some(Severity::P0 | Severity::P1) => 0.4,
+        Some(Severity::P2) => 0.75,
+        Some(Severity::P3) => 0.9,
+    }
 }
 
 /// True when the image a service builds is not already judged for its HEALTHCHECK by
