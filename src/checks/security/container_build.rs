@@ -208,14 +208,6 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         (score / n as f64).min(cap),
         format!("{clean} of {n} Dockerfiles without build-time security concerns"),
     );
-    if findings.is_empty() {
-        outcome = outcome.strength(
-            def,
-            "Container builds verify what they fetch and keep secrets out",
-            "no unverified downloads, no secrets in ARG/ENV, build context filtered",
-            files.iter().map(|d| cx.at_start(&d.path)).take(3).collect(),
-        );
-    }
     for f in findings {
         outcome = outcome.concern_at(def, f.severity, f.title, f.message, f.evidence);
     }

@@ -223,19 +223,6 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             }
         ),
     );
-    if concerns.is_empty() {
-        let ev = workloads
-            .iter()
-            .take(3)
-            .map(|w| cx.at(&w.path, w.line))
-            .collect();
-        outcome = outcome.strength(
-            def,
-            "Containers run unprivileged, with limits and probes",
-            "no privileged mode, host namespaces, runtime socket or root user; limits and probes set",
-            ev,
-        );
-    }
     for c in concerns {
         outcome = outcome.concern_at(def, c.severity, c.title, c.message, c.evidence);
     }
