@@ -96,9 +96,7 @@ fn concerns_of(cx: &Context<'_>, df: &Dockerfile) -> Vec<Concern> {
                 // A build argument without a default leaks only when a later
                 // instruction of its stage uses it outside a secret mount.
                 let refers = |text: &str| {
-                    crate::analyze::container::dockerfile::var_refs(text)
-                        .iter()
-                        .any(|r| *r == v.name)
+                    crate::analyze::container::dockerfile::var_refs(text).contains(&v.name)
                 };
                 let used = df.instructions.iter().find(|i| {
                     i.stage == v.stage

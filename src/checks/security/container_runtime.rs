@@ -27,6 +27,16 @@ pub const CHECK: Check = Check {
     evaluate,
 };
 
+/// A missing practice: severity, what is missing, why it matters, the containers
+/// missing it, and how many it applies to.
+type Gap<'a> = (
+    Severity,
+    &'static str,
+    &'static str,
+    Vec<(&'a Workload, &'a ContainerSpec)>,
+    usize,
+);
+
 struct Concern {
     severity: Severity,
     title: String,
@@ -148,13 +158,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .flat_map(|w| w.containers.iter().filter(|c| !c.init).map(move |c| (w, c)))
         .collect();
     let probed = |w: &Workload| matches!(w.kind.as_str(), "Deployment" | "StatefulSet");
-    let gaps: [(
-        Severity,
-        &str,
-        &str,
-        Vec<(&Workload, &ContainerSpec)>,
-        usize,
-    ); 4] = [
+    let gaps: [Gap<'_>; 4] = [
         (
             Severity::P3,
             "containers without resource limits",
