@@ -99,7 +99,11 @@ fn privileges(w: &Workload, c: &ContainerSpec) -> Vec<(Severity, String, &'stati
         if name == "0" || name == "root" {
             out.push((
                 Severity::P2,
-                format!("user {user} (root)"),
+                if name == "root" {
+                    format!("user {user}")
+                } else {
+                    format!("user {user} (root)")
+                },
                 "the process runs as root, whatever the image's USER says",
                 *l,
             ));
