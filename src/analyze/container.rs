@@ -1,10 +1,20 @@
 //! Container and orchestration facts: Dockerfiles (stages, base images and their
-//! pinning, USER, HEALTHCHECK, EXPOSE), Compose services, Kubernetes resources.
+//! pinning, USER, HEALTHCHECK, EXPOSE, every instruction with its line, ARG/ENV, ADD
+//! sources, the `.dockerignore` that applies), Compose services, Kubernetes resources
+//! and the runtime settings of their containers.
 
+pub mod dockerfile;
+pub mod rules;
+pub mod runtime;
+pub mod yaml;
+
+use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
 
 use super::Problem;
 use crate::repo::{FileKind, Inventory, RepoFile};
+pub use dockerfile::{AddSource, BuildVar, Instruction, VarKind, VarValue};
+pub use runtime::{ContainerSpec, Workload};
 
 /// A `FROM` line.
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +38,15 @@ impl Stage {
     }
 }
 
+/// The `.dockerignore` that applies to a Dockerfile's build context.
+#[derive(Debug, Clone, Serialize)]
+pub struct DockerIgnore {
+    pub path: String,
+    /// Whether `.git` and `.env` at the context root are excluded.
+    pub excludes_git: bool,
+    pub excludes_env: bool,
+}
+
 /// A Dockerfile, instruction by instruction.
 #[derive(Debug, Clone, Serialize)]
 pub struct Dockerfile {
@@ -37,6 +56,16 @@ pub struct Dockerfile {
     pub user: Option<(String, u32)>,
     pub healthcheck: Option<u32>,
     pub expose: Vec<(String, u32)>,
+    /// Parser directives: (`syntax`/`escape`/`check`, value, line).
+    pub directives: Vec<(String, String, u32)>,
+    pub vars: Vec<BuildVar>,
+    pub adds: Vec<AddSource>,
+    pub instructions: Vec<Instruction>,
+    /// The ignore file of the build context: `<Dockerfile>.dockerignore`, else
+    /// `.dockerignore` beside it, else at the repository root.
+    pub dockerignore: Option<DockerIgnore>,
+    /// Why the file is development or test infrastructure, when it is.
+    pub dev: Option<String>,
 }
 
 impl Dockerfile {
@@ -75,9 +104,15 @@ pub struct ComposeFile {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ContainerFacts {
+    /// Dockerfiles that build the project (not tests, fixtures or dev containers).
     pub dockerfiles: Vec<Dockerfile>,
+    /// Dockerfiles of test infrastructure and dev containers, each with `dev` set.
+    pub dev_dockerfiles: Vec<Dockerfile>,
     pub compose: Vec<ComposeFile>,
     pub kubernetes: Vec<K8sResource>,
+    /// Compose services and Kubernetes workloads with their containers' runtime
+    /// settings, test and development files included (labelled by `dev`).
+    pub workloads: Vec<Workload>,
 }
 
 fn is_dockerfile(name: &str) -> bool {
@@ -93,145 +128,129 @@ fn is_compose(name: &str) -> bool {
     yaml && (name.starts_with("docker-compose") || name.starts_with("compose."))
 }
 
-/// Joins continuation lines; yields (first line number, logical instruction line).
-fn logical_lines(text: &str) -> Vec<(u32, String)> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut start = 0u32;
-    for (i, raw) in text.lines().enumerate() {
-        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let t = raw.trim();
-        if current.is_empty() {
-            if t.is_empty() || t.starts_with('#') {
-                continue;
-            }
-            start = n;
-        } else if t.starts_with('#') {
-            continue;
-        }
-        if let Some(body) = t.strip_suffix('\\') {
-            current.push_str(body);
-            current.push(' ');
-        } else {
-            current.push_str(t);
-            out.push((start, std::mem::take(&mut current)));
-        }
-    }
-    if !current.is_empty() {
-        out.push((start, current));
-    }
-    out
-}
-
 pub fn parse_dockerfile(path: &str, text: &str) -> Dockerfile {
-    let mut df = Dockerfile {
-        path: path.to_string(),
-        stages: Vec::new(),
-        user: None,
-        healthcheck: None,
-        expose: Vec::new(),
-    };
-    for (line, instr) in logical_lines(text) {
-        let mut words = instr.split_whitespace();
-        let Some(op) = words.next() else { continue };
-        let args: Vec<&str> = words.collect();
-        match op.to_ascii_uppercase().as_str() {
-            "FROM" => {
-                let rest: Vec<&str> = args
-                    .iter()
-                    .copied()
-                    .filter(|a| !a.starts_with("--"))
-                    .collect();
-                let Some(image_ref) = rest.first() else {
-                    continue;
-                };
-                let alias = match (rest.get(1), rest.get(2)) {
-                    (Some(kw), Some(name)) if kw.eq_ignore_ascii_case("as") => {
-                        Some(name.to_string())
-                    }
-                    _ => None,
-                };
-                let (no_digest, digest) = match image_ref.split_once('@') {
-                    Some((img, _)) => (img, true),
-                    None => (*image_ref, false),
-                };
-                // A tag is after the last `:` that follows the last `/` (registry ports
-                // use `:` too).
-                let slash = no_digest.rfind('/').map(|i| i + 1).unwrap_or(0);
-                let (image, tag) = match no_digest.get(slash..).and_then(|t| t.rfind(':')) {
-                    Some(c) => (
-                        no_digest.get(..slash + c).unwrap_or(no_digest).to_string(),
-                        no_digest.get(slash + c + 1..).map(str::to_string),
-                    ),
-                    None => (no_digest.to_string(), None),
-                };
-                let internal = image == "scratch"
-                    || df.stages.iter().any(|s| {
-                        s.alias
-                            .as_deref()
-                            .is_some_and(|a| a.eq_ignore_ascii_case(&image))
-                    });
-                df.stages.push(Stage {
-                    image,
-                    tag,
-                    digest,
-                    alias,
-                    internal,
-                    line,
-                });
-                // USER and HEALTHCHECK are per stage; only the final one counts.
-                df.user = None;
-                df.healthcheck = None;
-            }
-            "USER" => {
-                if let Some(u) = args.first() {
-                    df.user = Some((u.to_string(), line));
-                }
-            }
-            "HEALTHCHECK" => {
-                let none = args.first().is_some_and(|a| a.eq_ignore_ascii_case("NONE"));
-                df.healthcheck = if none { None } else { Some(line) };
-            }
-            "EXPOSE" => {
-                for port in args {
-                    df.expose.push((port.to_string(), line));
-                }
-            }
-            _ => {}
-        }
-    }
-    df
+    dockerfile::parse(path, text)
 }
 
-fn compose_services(path: &str, text: &str, problems: &mut Vec<Problem>) -> ComposeFile {
-    let services = match serde_saphyr::from_str::<serde_json::Value>(text) {
-        Ok(doc) => doc
-            .get("services")
-            .and_then(|s| s.as_object())
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default(),
-        Err(e) => {
-            let line = e
-                .location()
-                .map(|l| u32::try_from(l.line()).unwrap_or(1))
-                .unwrap_or(1)
-                .max(1);
-            let msg = e.to_string();
-            problems.push(Problem {
-                path: path.to_string(),
-                line,
-                message: format!(
-                    "not valid YAML: {}",
-                    msg.lines().next().unwrap_or("parse error").trim()
-                ),
-            });
-            Vec::new()
+fn yaml_problem(path: &str, e: &serde_saphyr::Error) -> Problem {
+    let line = e
+        .location()
+        .map(|l| u32::try_from(l.line()).unwrap_or(1))
+        .unwrap_or(1)
+        .max(1);
+    let msg = e.to_string();
+    Problem {
+        path: path.to_string(),
+        line,
+        message: format!(
+            "not valid YAML: {}",
+            msg.lines().next().unwrap_or("parse error").trim()
+        ),
+    }
+}
+
+/// A Compose file's services and their runtime settings.
+fn compose_file(path: &str, text: &str) -> Result<(ComposeFile, Vec<Workload>), Problem> {
+    let docs = yaml::parse_documents(text).map_err(|e| yaml_problem(path, &e))?;
+    let mut services = Vec::new();
+    let mut workloads = Vec::new();
+    for doc in &docs {
+        let ws = runtime::compose_workloads(path, doc);
+        services.extend(ws.iter().map(|w| w.name.clone()));
+        workloads.extend(ws);
+    }
+    Ok((
+        ComposeFile {
+            path: path.to_string(),
+            services,
+        },
+        workloads,
+    ))
+}
+
+/// Kubernetes workloads of a manifest; files with template syntax (`{{ }}`) are not
+/// YAML before rendering and are left to the text scan.
+fn k8s_workloads(path: &str, text: &str) -> Result<Vec<Workload>, Problem> {
+    if text.contains("{{") || !text.contains("kind:") {
+        return Ok(Vec::new());
+    }
+    let docs = yaml::parse_documents(text).map_err(|e| yaml_problem(path, &e))?;
+    Ok(docs
+        .iter()
+        .filter(|d| d.get("apiVersion").is_some())
+        .filter_map(|d| runtime::k8s_workload(path, d))
+        .collect())
+}
+
+/// Why a file is development or test infrastructure rather than deployment.
+fn dev_label(file: &RepoFile) -> Option<String> {
+    if file.path.starts_with(".devcontainer/") || file.path.contains("/.devcontainer/") {
+        return Some("dev container".into());
+    }
+    if file.kind == FileKind::Test {
+        return Some("test infrastructure".into());
+    }
+    let name = file.name().to_ascii_lowercase();
+    let stem = name.trim_end_matches(".yml").trim_end_matches(".yaml");
+    let dev_word = stem.split(['.', '-', '_']).skip(1).any(|w| {
+        matches!(
+            w,
+            "dev" | "development" | "local" | "test" | "tests" | "ci" | "override" | "e2e"
+        )
+    });
+    (is_compose(&name) && dev_word).then(|| "development compose file".into())
+}
+
+/// Whether a `.dockerignore` excludes `path` (last matching pattern wins; `!`
+/// re-includes).
+fn ignores(patterns: &[(bool, GlobMatcher)], path: &str) -> bool {
+    let mut excluded = false;
+    for (negated, glob) in patterns {
+        if glob.is_match(path) {
+            excluded = !negated;
+        }
+    }
+    excluded
+}
+
+fn dockerignore_of(inventory: &Inventory, dockerfile: &RepoFile) -> Option<DockerIgnore> {
+    let dir = dockerfile.dir();
+    let join = |name: &str| {
+        if dir.is_empty() {
+            name.to_string()
+        } else {
+            format!("{dir}/{name}")
         }
     };
-    ComposeFile {
-        path: path.to_string(),
-        services,
-    }
+    let candidates = [
+        format!("{}.dockerignore", dockerfile.path),
+        join(".dockerignore"),
+        ".dockerignore".to_string(),
+    ];
+    let file = candidates.iter().find_map(|c| inventory.file(c))?;
+    let text = file.text().unwrap_or("");
+    let patterns: Vec<(bool, GlobMatcher)> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let (negated, p) = match l.strip_prefix('!') {
+                Some(p) => (true, p.trim()),
+                None => (false, l),
+            };
+            let p = p
+                .trim_start_matches("./")
+                .trim_start_matches('/')
+                .trim_end_matches('/');
+            let glob = GlobBuilder::new(p).literal_separator(true).build().ok()?;
+            Some((negated, glob.compile_matcher()))
+        })
+        .collect();
+    Some(DockerIgnore {
+        path: file.path.clone(),
+        excludes_git: ignores(&patterns, ".git"),
+        excludes_env: ignores(&patterns, ".env"),
+    })
 }
 
 fn k8s_resources(file: &RepoFile, text: &str, out: &mut Vec<K8sResource>) {
@@ -256,31 +275,66 @@ fn k8s_resources(file: &RepoFile, text: &str, out: &mut Vec<K8sResource>) {
 pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerFacts {
     let mut facts = ContainerFacts::default();
     for file in &inventory.files {
-        // Fixtures, tests (a compose file for test databases) and editor dev containers
-        // describe no deployment.
+        // Fixtures and vendored code are not the project's; tests (a compose file for
+        // test databases) and editor dev containers describe no deployment but are
+        // read for their runtime settings, labelled.
         if matches!(
             file.kind,
-            FileKind::Fixture | FileKind::Vendored | FileKind::Ci | FileKind::Test
-        ) || file.path.starts_with(".devcontainer/")
-            || file.path.contains("/.devcontainer/")
-        {
+            FileKind::Fixture | FileKind::Vendored | FileKind::Ci
+        ) {
             continue;
         }
+        let dev = dev_label(file);
+        let deployment = !(file.kind == FileKind::Test || dev.as_deref() == Some("dev container"));
         let Some(text) = file.text() else { continue };
         let name = file.name();
+        let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
         if is_dockerfile(name) {
-            facts.dockerfiles.push(parse_dockerfile(&file.path, text));
+            let mut df = parse_dockerfile(&file.path, text);
+            df.dockerignore = dockerignore_of(inventory, file);
+            df.dev = dev.clone();
+            if deployment {
+                facts.dockerfiles.push(df);
+            } else {
+                facts.dev_dockerfiles.push(df);
+            }
         } else if is_compose(name) {
-            facts
-                .compose
-                .push(compose_services(&file.path, text, problems));
-        } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
-            && !file.path.contains("templates/")
-        {
-            k8s_resources(file, text, &mut facts.kubernetes);
-        } else if file.path.contains("templates/") && name.ends_with(".yaml") {
-            // Helm templates are not valid YAML before rendering; read kinds as text.
-            k8s_resources(file, text, &mut facts.kubernetes);
+            match compose_file(&file.path, text) {
+                Ok((compose, workloads)) => {
+                    if deployment {
+                        facts.compose.push(compose);
+                    }
+                    facts.workloads.extend(workloads.into_iter().map(|mut w| {
+                        w.dev = dev.clone();
+                        w
+                    }));
+                }
+                Err(problem) => {
+                    if deployment {
+                        facts.compose.push(ComposeFile {
+                            path: file.path.clone(),
+                            services: Vec::new(),
+                        });
+                        problems.push(problem);
+                    }
+                }
+            }
+        } else if yaml && text.contains("apiVersion:") {
+            if deployment {
+                // Helm templates are not valid YAML before rendering; kinds are read
+                // as text everywhere.
+                k8s_resources(file, text, &mut facts.kubernetes);
+            }
+            if !file.path.contains("templates/") {
+                match k8s_workloads(&file.path, text) {
+                    Ok(ws) => facts.workloads.extend(ws.into_iter().map(|mut w| {
+                        w.dev = dev.clone();
+                        w
+                    })),
+                    Err(problem) if deployment => problems.push(problem),
+                    Err(_) => {}
+                }
+            }
         }
     }
     facts
@@ -290,29 +344,26 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads_stages_user_and_healthcheck() {
-        let text = "FROM python:3.12-slim AS build\nRUN pip install \\\n  x\nFROM gcr.io:443/distroless/python3@sha256:abc\nUSER nonroot\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\nEXPOSE 8000\n";
-        let df = parse_dockerfile("Dockerfile", text);
-        assert_eq!(df.stages.len(), 2);
-        assert_eq!(df.stages[0].tag.as_deref(), Some("3.12-slim"));
-        assert_eq!(df.stages[0].alias.as_deref(), Some("build"));
-        assert!(df.stages[1].digest);
-        assert_eq!(df.stages[1].line, 4);
-        assert_eq!(df.user, Some(("nonroot".to_string(), 5)));
-        assert_eq!(df.healthcheck, Some(6));
-        assert!(!df.runs_as_root());
+    fn patterns(lines: &[&str]) -> Vec<(bool, GlobMatcher)> {
+        lines
+            .iter()
+            .filter_map(|l| {
+                let (n, p) = match l.strip_prefix('!') {
+                    Some(p) => (true, p),
+                    None => (false, *l),
+                };
+                let g = GlobBuilder::new(p).literal_separator(true).build().ok()?;
+                Some((n, g.compile_matcher()))
+            })
+            .collect()
     }
 
     #[test]
-    fn latest_and_untagged_are_unpinned_and_user_resets_per_stage() {
-        let df = parse_dockerfile(
-            "Dockerfile",
-            "FROM node AS a\nUSER app\nFROM a\nFROM ubuntu:latest\n",
-        );
-        assert!(df.stages[0].unpinned());
-        assert!(!df.stages[1].unpinned());
-        assert!(df.stages[2].unpinned());
-        assert!(df.runs_as_root());
+    fn dockerignore_patterns_apply_in_order() {
+        assert!(ignores(&patterns(&["**/.git", ".env*"]), ".git"));
+        assert!(ignores(&patterns(&["**/.git", ".env*"]), ".env"));
+        assert!(ignores(&patterns(&["*", "!src"]), ".git"));
+        assert!(!ignores(&patterns(&["*", "!.env"]), ".env"));
+        assert!(!ignores(&patterns(&["node_modules", "*.pyc"]), ".git"));
     }
 }

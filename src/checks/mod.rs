@@ -364,6 +364,8 @@ pub static CHECKS: &[Check] = &[
     security::code_injection::CHECK,
     security::command_injection::CHECK,
     security::dangerous_triggers::CHECK,
+    security::container_build::CHECK,
+    security::container_runtime::CHECK,
     security::dependency_audit::CHECK,
     security::dependency_pinning::CHECK,
     security::dependency_updates::CHECK,

@@ -10,6 +10,8 @@ pub mod action_pinning;
 pub mod code_injection;
 pub mod command_injection;
 pub mod dangerous_triggers;
+pub mod container_build;
+pub mod container_runtime;
 pub mod dependency_audit;
 pub mod dependency_pinning;
 pub mod dependency_updates;
