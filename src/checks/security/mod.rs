@@ -8,6 +8,7 @@ pub mod command_injection;
 pub mod dependency_audit;
 pub mod env_files;
 pub mod hardcoded_credentials;
+pub mod known_vulnerabilities;
 pub mod path_traversal;
 pub mod policy;
 pub mod sast;
