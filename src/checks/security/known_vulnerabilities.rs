@@ -56,8 +56,8 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             "{} checked; none has a known advisory{note}",
             plural(
                 scan.packages.len(),
-                "pinned package version",
-                "pinned package versions"
+                "pinned or locked package version",
+                "pinned or locked package versions"
             )
         ));
     }
