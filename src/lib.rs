@@ -6,6 +6,7 @@
 //! [`report`] (renderers). [`model`] is the
 //! shared vocabulary and [`config`] the policy. [`audit`] runs the whole pipeline.
 
+pub mod advisories;
 pub mod analyze;
 pub mod checks;
 pub mod config;
@@ -31,6 +32,8 @@ pub struct AuditOptions {
     pub jobs: usize,
     /// The dynamic phase: run the tests, read JUnit and coverage reports.
     pub run: run::RunOptions,
+    /// The local advisory database and audit reports to read (never fetched here).
+    pub advisories: advisories::Options,
 }
 
 /// Loads the policy: the given file, else `greenlight.toml` in `root`, else defaults.
@@ -93,12 +96,14 @@ pub fn audit_with(
         .run
         .wanted()
         .then(|| run::run(root, &inventory, &facts, policy, &options.run, isolation));
+    let advisories = advisories::scan(&inventory, &facts, &options.advisories);
     let cx = checks::Context {
         inventory: &inventory,
         facts: &facts,
         policy,
         kind: facts.stack.project_kind,
         run: test_run.as_ref(),
+        advisories: &advisories,
     };
     let results = checks::run(&cx);
     review::review(&inventory, &facts, policy, results, test_run)

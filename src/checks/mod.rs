@@ -103,6 +103,8 @@ pub struct Context<'a> {
     pub kind: ProjectKind,
     /// What the dynamic phase found, when it ran.
     pub run: Option<&'a crate::run::TestRun>,
+    /// Known vulnerabilities matched from the local database and supplied reports.
+    pub advisories: &'a crate::advisories::Scan,
 }
 
 impl Context<'_> {
@@ -372,6 +374,7 @@ pub static CHECKS: &[Check] = &[
     security::env_files::CHECK,
     security::hardcoded_credentials::CHECK,
     security::lockfile::CHECK,
+    security::known_vulnerabilities::CHECK,
     security::path_traversal::CHECK,
     security::policy::CHECK,
     security::sast::CHECK,

@@ -31,12 +31,42 @@ pub enum Command {
         /// Check id, e.g. `tests.suite` (see `greenlight checks`).
         id: String,
     },
+    /// Manage the local advisory database the audit matches packages against.
+    #[command(subcommand)]
+    Advisories(AdvisoriesCommand),
     /// Write a commented starter greenlight.toml (never overwrites).
     Init {
         /// Directory to write greenlight.toml into.
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdvisoriesCommand {
+    /// Download the OSV advisories of the ecosystems a repository uses (or those named
+    /// with --ecosystem) and index them for offline audits. The only command that goes
+    /// online.
+    Update(UpdateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UpdateArgs {
+    /// Repository whose manifests say which ecosystems to fetch.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Fetch this ecosystem instead of detecting them: pypi, crates.io, npm, go.
+    /// Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub ecosystem: Vec<String>,
+    /// Where to keep the database [default: $GREENLIGHT_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/greenlight/osv, else ~/.cache/greenlight/osv].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Base URL of the dumps (`<URL>/<Ecosystem>/all.zip`): an https:// mirror, a
+    /// file:// URL or a directory [default: $GREENLIGHT_OSV_URL, else OSV's bucket].
+    #[arg(long, value_name = "URL")]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -100,6 +130,15 @@ pub struct AuditArgs {
     /// coverprofile. Paths are mapped to repository files. Repeatable.
     #[arg(long, value_name = "FILE", help_heading = "Running the tests")]
     pub coverage: Vec<PathBuf>,
+    /// Read known vulnerabilities from a report: pip-audit --format json, cargo audit
+    /// --json or npm audit --json (detected). Repeatable.
+    #[arg(long, value_name = "FILE", help_heading = "Known vulnerabilities")]
+    pub audit_report: Vec<PathBuf>,
+    /// The advisory database written by `greenlight advisories update` [default:
+    /// $GREENLIGHT_CACHE_DIR, else $XDG_CACHE_HOME/greenlight/osv, else
+    /// ~/.cache/greenlight/osv]. Never fetched during the audit.
+    #[arg(long, value_name = "DIR", help_heading = "Known vulnerabilities")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// `600`, `90s`, `10m`, `1h` → a duration.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::EXIT_GATE;
-use super::args::{AuditArgs, Cli, Command, FailOn};
+use super::args::{AdvisoriesCommand, AuditArgs, Cli, Command, FailOn, UpdateArgs};
 use greenlight::report::{Format, terminal};
 use greenlight::review::Verdict;
 use greenlight::{AuditOptions, checks, config};
@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Explain { id } => explain(&id),
         Command::Init { dir } => init(&dir),
+        Command::Advisories(AdvisoriesCommand::Update(a)) => update_advisories(a),
     }
 }
 
@@ -41,6 +42,10 @@ fn audit(args: AuditArgs) -> Result<u8> {
             bail!("cannot read the report {}: no such file", report.display());
         }
     }
+    // A report that cannot be read is the user's mistake, told before the audit runs.
+    for report in &args.audit_report {
+        greenlight::advisories::reports::read(report).map_err(anyhow::Error::msg)?;
+    }
     let options = AuditOptions {
         policy: args.policy.clone(),
         jobs: args.jobs,
@@ -51,6 +56,14 @@ fn audit(args: AuditArgs) -> Result<u8> {
             timeout: args.test_timeout,
             junit: args.junit.clone(),
             coverage: args.coverage.clone(),
+        },
+        advisories: greenlight::advisories::Options {
+            db: args
+                .cache_dir
+                .clone()
+                .or_else(greenlight::advisories::default_cache_dir),
+            reports: args.audit_report.clone(),
+            shown_root: Some(args.path.display().to_string()),
         },
     };
     let review = greenlight::audit(&args.path, &options)?;
@@ -191,5 +204,75 @@ fn init(dir: &Path) -> Result<u8> {
         "Wrote {}; edit it and run `greenlight audit`.\n",
         path.display()
     ));
+    Ok(0)
+}
+
+fn update_advisories(args: UpdateArgs) -> Result<u8> {
+    use greenlight::advisories::{self, index, update};
+    let Some(cache) = args
+        .cache_dir
+        .clone()
+        .or_else(advisories::default_cache_dir)
+    else {
+        bail!("no cache directory: pass --cache-dir or set GREENLIGHT_CACHE_DIR");
+    };
+    let ecosystems = if args.ecosystem.is_empty() {
+        if !args.path.is_dir() {
+            bail!("{} is not a directory", args.path.display());
+        }
+        let policy = greenlight::load_policy(&args.path, None)?;
+        let inventory =
+            greenlight::repo::walk(&args.path, &greenlight::repo::WalkOptions::default());
+        let facts = greenlight::analyze::analyze(&inventory, &policy);
+        let found = advisories::ecosystems_in(&facts);
+        if found.is_empty() {
+            bail!(
+                "no Python, Rust, npm or Go manifests in {}: name the ecosystems with --ecosystem",
+                args.path.display()
+            );
+        }
+        found
+    } else {
+        let mut list = Vec::new();
+        for name in &args.ecosystem {
+            let Some(e) = advisories::parse_ecosystem(name) else {
+                bail!("unknown ecosystem `{name}`: use pypi, crates.io, npm or go");
+            };
+            if !list.contains(&e) {
+                list.push(e);
+            }
+        }
+        list
+    };
+    let source = args
+        .source
+        .clone()
+        .or_else(|| {
+            std::env::var("GREENLIGHT_OSV_URL")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or_else(|| update::DEFAULT_SOURCE.to_string());
+    let names: Vec<&str> = ecosystems.iter().map(|e| index::osv_name(*e)).collect();
+    eprintln!("Fetching {} advisories from {source}", names.join(", "));
+    let done = update::update(&source, &cache, &ecosystems)?;
+    let mut out = String::new();
+    for u in &done {
+        out.push_str(&format!(
+            "{:<10} {:>7} advisories for {:>6} packages  {:>8.1} MB  {:>6.1}s{}\n",
+            u.meta.ecosystem,
+            u.meta.advisories,
+            u.meta.packages,
+            u.meta.archive_bytes as f64 / 1_048_576.0,
+            u.elapsed.as_secs_f64(),
+            if u.skipped > 0 {
+                format!("  ({} unreadable entries skipped)", u.skipped)
+            } else {
+                String::new()
+            }
+        ));
+    }
+    out.push_str(&format!("Database: {}\n", cache.display()));
+    emit(&out);
     Ok(0)
 }

@@ -38,6 +38,11 @@ struct Case {
     junit: Option<String>,
     /// A coverage report to read (`--coverage`), as text.
     coverage: Option<String>,
+    /// OSV advisories (JSON documents) to index as the local database.
+    #[serde(default)]
+    osv: Vec<String>,
+    /// A pip-audit / cargo audit / npm audit JSON report to read (`--audit-report`).
+    audit_report: Option<String>,
     files: BTreeMap<String, String>,
 }
 
@@ -93,6 +98,14 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
         let path = reports.path().join("coverage.report");
         fs::write(&path, text).unwrap();
         options.run.coverage.push(path);
+    }
+    if let Some(text) = &case.audit_report {
+        let path = reports.path().join("audit.json");
+        fs::write(&path, text).unwrap();
+        options.advisories.reports.push(path);
+    }
+    if !case.osv.is_empty() {
+        options.advisories.db = Some(crate::support::osv_database(reports.path(), &case.osv));
     }
     let review =
         greenlight::audit(dir.path(), &options).map_err(|e| format!("audit failed: {e}"))?;

@@ -9,6 +9,7 @@
     clippy::disallowed_methods
 )]
 
+mod advisories;
 mod analysis;
 mod bad_input;
 mod checks;

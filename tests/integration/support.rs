@@ -47,8 +47,11 @@ pub fn audit(root: &Path) -> Review {
 /// The built binary, with a fixed date so reports are reproducible.
 pub fn greenlight() -> Command {
     let mut cmd = Command::cargo_bin("greenlight").unwrap();
+    // No advisory database unless a test builds one: the user's cache is not the test's.
     cmd.env("SOURCE_DATE_EPOCH", "1767225600")
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env("GREENLIGHT_CACHE_DIR", "/nonexistent/greenlight-test-cache")
+        .env_remove("GREENLIGHT_OSV_URL");
     cmd
 }
 
@@ -108,4 +111,56 @@ pub fn check_locations(review: &Review, check: &str) -> Vec<String> {
         .flat_map(|&i| review.findings[i].evidence.iter())
         .filter_map(|e| e.location().map(|l| format!("{}:{}", l.path, l.line)))
         .collect()
+}
+
+/// Builds a local advisory database under `dir` from OSV documents the way a user
+/// does: one `<Ecosystem>/all.zip` per ecosystem, indexed by `advisories update`.
+pub fn osv_database(dir: &Path, advisories: &[String]) -> PathBuf {
+    let mirror = osv_mirror(dir, advisories);
+    let cache = dir.join("osv-cache");
+    let ecosystems: Vec<_> = ["pypi", "crates.io", "npm", "go"]
+        .iter()
+        .filter(|e| {
+            let name = greenlight::advisories::index::osv_name(
+                greenlight::advisories::parse_ecosystem(e).unwrap(),
+            );
+            mirror.join(name).join("all.zip").is_file()
+        })
+        .map(|e| greenlight::advisories::parse_ecosystem(e).unwrap())
+        .collect();
+    greenlight::advisories::update::update(mirror.to_str().unwrap(), &cache, &ecosystems).unwrap();
+    cache
+}
+
+/// Writes OSV documents into `<dir>/mirror/<Ecosystem>/all.zip`, grouped by the
+/// ecosystem of their first affected package.
+pub fn osv_mirror(dir: &Path, advisories: &[String]) -> PathBuf {
+    use std::io::Write;
+    let mirror = dir.join("mirror");
+    let mut by_eco: std::collections::BTreeMap<String, Vec<(String, &String)>> = Default::default();
+    for text in advisories {
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let eco = v["affected"][0]["package"]["ecosystem"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let id = v["id"].as_str().unwrap().to_string();
+        by_eco.entry(eco).or_default().push((id, text));
+    }
+    for (eco, docs) in by_eco {
+        let d = mirror.join(&eco);
+        std::fs::create_dir_all(&d).unwrap();
+        let file = std::fs::File::create(d.join("all.zip")).unwrap();
+        let mut zip = zip::ZipWriter::new(file);
+        for (id, text) in docs {
+            zip.start_file(
+                format!("{id}.json"),
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    mirror
 }

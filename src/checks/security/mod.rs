@@ -19,6 +19,7 @@ mod deps;
 pub mod env_files;
 pub mod hardcoded_credentials;
 pub mod lockfile;
+pub mod known_vulnerabilities;
 pub mod path_traversal;
 pub mod policy;
 pub mod sast;
