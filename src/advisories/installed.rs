@@ -1,12 +1,12 @@
-//! The package versions a repository installs, as far as its files pin them: exact
-//! pins in manifests (`==1.2.3`, `=1.2.3`, an exact npm version, go.mod requirements)
-//! and the registry packages of `Cargo.lock`.
+//! The package versions a repository installs, as far as its files pin them: every
+//! package of its lock files (Cargo.lock, package-lock.json, yarn, pnpm, poetry, uv,
+//! pdm, Pipfile.lock, go.sum, pinned requirements), then exact pins in manifests
+//! (`==1.2.3`, `=1.2.3`, an exact npm version, go.mod requirements).
 
 use std::collections::HashSet;
 
 use crate::analyze::Facts;
 use crate::analyze::catalog::Ecosystem;
-use crate::repo::Inventory;
 
 /// One installed package version and where the repository says so.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,14 +21,27 @@ pub struct PackageVersion {
 
 /// Every pinned or locked package version, lock files first, one entry per
 /// (ecosystem, name, version).
-pub fn installed_packages(inventory: &Inventory, facts: &Facts) -> Vec<PackageVersion> {
+pub fn installed_packages(facts: &Facts) -> Vec<PackageVersion> {
     let mut out = Vec::new();
+    // The project's own packages (workspace members, local paths) are not
+    // dependencies, even when a lock file lists them.
+    let own: HashSet<(Ecosystem, String)> = facts
+        .manifests
+        .iter()
+        .filter_map(|m| m.name.as_ref().map(|n| (m.ecosystem, m.ecosystem.normalize(n))))
+        .collect();
     for lock in &facts.lockfiles {
-        if lock.ecosystem != Ecosystem::Rust || !lock.path.ends_with("Cargo.lock") {
-            continue;
-        }
-        if let Some(text) = inventory.file(&lock.path).and_then(|f| f.text()) {
-            out.extend(cargo_lock(&lock.path, text));
+        for p in &lock.packages {
+            if p.version.is_empty() || own.contains(&(lock.ecosystem, p.normalized.clone())) {
+                continue;
+            }
+            out.push(PackageVersion {
+                ecosystem: lock.ecosystem,
+                name: p.name.clone(),
+                version: p.version.clone(),
+                path: lock.path.clone(),
+                line: p.line,
+            });
         }
     }
     for m in &facts.manifests {
@@ -72,50 +85,6 @@ fn exact_pin(e: Ecosystem, spec: &str) -> Option<String> {
     (plain && super::version::Version::parse(e, v).is_some()).then(|| v.to_string())
 }
 
-/// `[[package]]` entries of a Cargo.lock that come from a registry.
-fn cargo_lock(path: &str, text: &str) -> Vec<PackageVersion> {
-    let mut out = Vec::new();
-    let mut current: Option<(String, u32, Option<String>, bool)> = None;
-    let flush = |c: Option<(String, u32, Option<String>, bool)>, out: &mut Vec<_>| {
-        if let Some((name, line, Some(version), true)) = c {
-            out.push(PackageVersion {
-                ecosystem: Ecosystem::Rust,
-                name,
-                version,
-                path: path.to_string(),
-                line,
-            });
-        }
-    };
-    for (i, l) in text.lines().enumerate() {
-        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let t = l.trim();
-        if t == "[[package]]" || t.starts_with('[') {
-            flush(current.take(), &mut out);
-            if t == "[[package]]" {
-                current = Some((String::new(), n, None, false));
-            }
-            continue;
-        }
-        let Some(c) = current.as_mut() else { continue };
-        let Some((k, v)) = t.split_once('=') else {
-            continue;
-        };
-        let v = v.trim().trim_matches('"');
-        match k.trim() {
-            "name" => {
-                c.0 = v.to_string();
-                c.1 = n;
-            }
-            "version" => c.2 = Some(v.to_string()),
-            "source" => c.3 = v.starts_with("registry+") || v.starts_with("sparse+"),
-            _ => {}
-        }
-    }
-    flush(current.take(), &mut out);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,17 +112,6 @@ mod tests {
         assert_eq!(
             exact_pin(Ecosystem::Go, "v0.0.0-20200101120000-0123456789ab").as_deref(),
             Some("v0.0.0-20200101120000-0123456789ab")
-        );
-    }
-
-    #[test]
-    fn cargo_lock_lists_registry_packages_with_their_name_line() {
-        let text = "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
-        let p = cargo_lock("Cargo.lock", text);
-        assert_eq!(p.len(), 1);
-        assert_eq!(
-            (p[0].name.as_str(), p[0].version.as_str(), p[0].line),
-            ("smallvec", "1.6.0", 8)
         );
     }
 }

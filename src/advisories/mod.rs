@@ -104,8 +104,8 @@ impl Scan {
 }
 
 /// Matches installed packages against the local database and merges in the reports.
-pub fn scan(inventory: &Inventory, facts: &Facts, options: &Options) -> Scan {
-    let packages = installed_packages(inventory, facts);
+pub fn scan(_inventory: &Inventory, facts: &Facts, options: &Options) -> Scan {
+    let packages = installed_packages(facts);
     let mut ecosystems: Vec<Ecosystem> = packages.iter().map(|p| p.ecosystem).collect();
     ecosystems.extend(facts.manifests.iter().map(|m| m.ecosystem));
     ecosystems.sort_by_key(|e| index::osv_name(*e));

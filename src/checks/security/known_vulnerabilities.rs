@@ -49,7 +49,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         }
         if scan.packages.is_empty() && scan.reports.is_empty() {
             return Outcome::unknown(format!(
-                "no pinned or locked package versions to match (no lock file read; exact pins only){note}"
+                "no locked or exactly pinned package versions to match{note}"
             ));
         }
         return Outcome::pass(format!(
