@@ -63,7 +63,9 @@ impl SecretHit {
 /// Hex digits kept of a SHA-256.
 const HASH_HEX: usize = 16;
 
-fn short_hash(parts: &[&str]) -> String {
+/// Hex of SHA-256 over `parts` (NUL-separated), truncated to 16 digits: the fingerprint
+/// scheme, fixed so fingerprints match across runs and platforms.
+pub fn short_hash(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for (i, p) in parts.iter().enumerate() {
         if i > 0 {

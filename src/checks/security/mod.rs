@@ -1,17 +1,18 @@
-//! Security: security policy, secret scanning, dependency audit, SAST, committed
-//! environment files, and dangerous patterns in Python code (injection, unsafe
-//! deserialization, path traversal, weak cryptography, disabled TLS verification,
-//! hard-coded credentials).
+//! Security: committed secrets and key files, security policy, secret scanning,
+//! dependency audit, SAST, committed environment files, and dangerous patterns in
+//! Python code (injection, unsafe deserialization, path traversal, weak cryptography,
+//! disabled TLS verification, personal email addresses).
 
 pub mod code_injection;
 pub mod command_injection;
 pub mod dependency_audit;
+pub mod email_addresses;
 pub mod env_files;
-pub mod hardcoded_credentials;
 pub mod path_traversal;
 pub mod policy;
 pub mod sast;
 pub mod secret_scanning;
+pub mod secrets;
 mod sites;
 pub mod sql_injection;
 pub mod tls_verification;
