@@ -16,4 +16,5 @@ mod cli;
 mod docs;
 mod repos;
 mod run;
+mod secrets;
 mod support;

@@ -97,7 +97,7 @@ fn body<'a>(rule: &Rule, secret: &'a str) -> &'a str {
     let strip = rule
         .keywords
         .iter()
-        .filter(|k| lower.starts_with(k.as_str()))
+        .filter(|k| lower.starts_with(k.as_str()) && lower.len() > k.len())
         .map(String::len)
         .max()
         .unwrap_or(0);

@@ -231,11 +231,43 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "p@ss",
 ];
 
+/// Well-known default passwords of databases and brokers (`postgres:postgres@`,
+/// `guest:guest@`): a local development setup, not a leaked credential.
+const DEFAULT_CREDENTIALS: &[&str] = &[
+    "postgres",
+    "root",
+    "admin",
+    "administrator",
+    "guest",
+    "mysql",
+    "redis",
+    "rabbitmq",
+    "mongo",
+    "mongodb",
+    "user",
+    "pass",
+    "secret",
+    "default",
+    "letmein",
+    "qwerty",
+    "oracle",
+    "toor",
+    "django",
+    "airflow",
+    "minioadmin",
+    "localdev",
+    "devpass",
+    "dev",
+];
+
 /// A value that stands in for a secret: placeholder words, template syntax, environment
 /// lookups, a run of one character, an ascending sequence (`123456`, `abcdef`), a
 /// `test` word.
 pub fn is_placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
+    if DEFAULT_CREDENTIALS.contains(&lower.as_str()) {
+        return true;
+    }
     if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
         return true;
     }
@@ -253,7 +285,11 @@ pub fn is_placeholder(value: &str) -> bool {
             [a, b] => (*a, *b),
             _ => continue,
         };
-        run = if a == b { run + 1 } else { 1 };
+        run = if a == b && a.is_ascii_alphanumeric() {
+            run + 1
+        } else {
+            1
+        };
         asc = if b.is_ascii_alphanumeric() && a.wrapping_add(1) == b {
             asc + 1
         } else {
@@ -441,6 +477,8 @@ mod tests {
             "fake_token_77",
             "test1234abcd",
             "sk_live_testkey9Z",
+            "postgres",
+            "guest",
         ] {
             assert!(is_placeholder(v), "{v} should be a placeholder");
         }
