@@ -1,6 +1,7 @@
 //! Throughput of the secret scanner: walks a tree as `greenlight audit` does, then
 //! times `scan_text` over every text file (single thread, then all threads) and prints
-//! MB/s and what was found per rule. `cargo run --release --example secret_scan -- DIR`
+//! MB/s and what was found per rule; `--list` also prints each hit (masked).
+//! `cargo run --release --example secret_scan -- DIR [--list]`
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -27,9 +28,14 @@ fn main() {
     let _ = scan_text("warm.py", "token = \"x\"");
     let start = Instant::now();
     let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut listed = Vec::new();
     for (path, text) in &texts {
         for h in scan_text(path, text) {
             *per_rule.entry(h.rule).or_default() += 1;
+            listed.push(format!(
+                "{path}:{} {} {} ({:?})",
+                h.line, h.rule, h.redacted, h.context
+            ));
         }
     }
     let single = start.elapsed().as_secs_f64();
@@ -47,5 +53,10 @@ fn main() {
     );
     for (rule, n) in per_rule {
         println!("  {rule}: {n}");
+    }
+    if std::env::args().any(|a| a == "--list") {
+        for l in listed {
+            println!("{l}");
+        }
     }
 }

@@ -324,8 +324,17 @@ pub fn is_reference(value: &str) -> bool {
         ".ini", ".html", ".js", ".py",
     ];
     let lower = value.to_ascii_lowercase();
+    let hash_formats = [
+        "pbkdf2_", "argon2", "bcrypt$", "scrypt$", "sha1$", "md5$", "{ssha}",
+    ];
     value.contains('(')
         || value.contains(')')
+        || value.contains('[')
+        || value.contains(']')
+        // Escapes: bytes spelled out in code (`b"\x9b\xbe…"`), not a typed credential.
+        || value.contains('\\')
+        || value.ends_with([',', ';'])
+        || hash_formats.iter().any(|h| lower.starts_with(h))
         || value.starts_with(['$', '@', '%', '&', '*', '!', '#', '/', '~', '.'])
         || value.contains("://")
         || value.contains("-----")
@@ -335,8 +344,30 @@ pub fn is_reference(value: &str) -> bool {
         || is_match(&UUID, value)
 }
 
-/// A generic value that could be a secret: letters and digits both, and no spaces.
+/// Runs of neighbouring keys, the mark of a value typed by hand as a stand-in.
+const KEYBOARD_RUNS: &[&str] = &[
+    "asdf", "sdfg", "dfgh", "fghj", "ghjk", "hjkl", "qwer", "wert", "erty", "rtyu", "tyui", "yuio",
+    "uiop", "zxcv", "xcvb", "cvbn", "vbnm", "lkjh", "kjhg", "jhgf", "fdsa",
+];
+
+/// A generic value that could be a secret: letters and digits both, no keyboard run
+/// (`asdf`), no chunk typed twice (`asdasd`).
 pub fn looks_random(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    if KEYBOARD_RUNS.iter().any(|k| lower.contains(k)) {
+        return false;
+    }
+    let b = lower.as_bytes();
+    for k in 3..=4 {
+        for i in 0..b.len().saturating_sub(2 * k - 1) {
+            if b.get(i..i + k) == b.get(i + k..i + 2 * k)
+                && b.get(i..i + k)
+                    .is_some_and(|c| c.iter().all(u8::is_ascii_alphabetic))
+            {
+                return false;
+            }
+        }
+    }
     value.chars().any(|c| c.is_ascii_alphabetic()) && value.chars().any(|c| c.is_ascii_digit())
 }
 
@@ -515,6 +546,22 @@ mod tests {
             assert!(is_reference(v), "{v} should be a reference");
         }
         assert!(!is_reference("Qz7xR2mK9pW4M2"));
+        for v in [
+            "token_string[0:2]",
+            "Tokens_js_1.Tokens,",
+            "\\x9b\\xbe\\x43\\x6b",
+            "pbkdf2_sha256$10000$LUyhxJjuLwXF$f6Zbpnx1L5dPze8m0itBaHMDyZ",
+        ] {
+            assert!(is_reference(v), "{v} should not be a value");
+        }
+    }
+
+    #[test]
+    fn hand_typed_stand_ins_do_not_look_random() {
+        assert!(!looks_random("asdfoiw37850234lkjsdfsdf"));
+        assert!(!looks_random("2kjshdfp92i34asdasd"));
+        assert!(!looks_random("Password"));
+        assert!(looks_random("k8Fq2LzX0pRt7Vb3Nw"));
     }
 
     #[test]
