@@ -11,6 +11,7 @@ pub mod critical;
 pub mod docs;
 pub mod manifest;
 pub mod python;
+pub mod secrets;
 pub mod source;
 pub mod stack;
 pub mod tests;
@@ -125,6 +126,8 @@ pub struct Facts {
     pub distribution: Option<Distribution>,
     /// Python module map, import graph and dependency use.
     pub python: python::PyProject,
+    /// Secrets found in the text of every file, and committed key files.
+    pub secrets: secrets::SecretFacts,
 }
 
 impl Facts {
@@ -349,6 +352,7 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
     );
     let python = python::modules::build(inventory, &sources, &manifests);
     let env_files = env_files(inventory);
+    let secrets = secrets::scan(inventory);
     let distribution = distribution(inventory, &manifests);
     problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
     Facts {
@@ -366,6 +370,7 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
         problems,
         distribution,
         python,
+        secrets,
     }
 }
 

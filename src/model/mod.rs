@@ -236,6 +236,40 @@ impl Location {
         }
     }
 
+    /// A single-line location whose snippet is `line` with the byte range `secret`
+    /// replaced by `masked` (its redacted form), centred on it when the line is long;
+    /// the rest of the line is redacted as usual.
+    pub fn masking(
+        path: impl Into<String>,
+        line: u32,
+        text: &str,
+        secret: (usize, usize),
+        masked: &str,
+    ) -> Location {
+        let (start, end) = secret;
+        let (before, after) = match (text.get(..start), text.get(end..)) {
+            (Some(b), Some(a)) if start < end => (b, a),
+            _ => return Location::new(path, line, text),
+        };
+        let keep = SNIPPET_MAX_CHARS / 2;
+        let n = before.chars().count();
+        let head: String = before.chars().skip(n.saturating_sub(keep)).collect();
+        let lead = if n > keep { "…" } else { "" };
+        // The parts around the secret are redacted apart, so the redactor never sees
+        // (nor masks again) the masked form.
+        let joined = format!(
+            "{lead}{}{masked}{}",
+            redact(head.trim_start()),
+            redact(after)
+        );
+        Location {
+            path: path.into(),
+            line,
+            end_line: line,
+            snippet: shorten(joined.trim(), SNIPPET_MAX_CHARS),
+        }
+    }
+
     /// A location spanning `line..=end_line`.
     pub fn span(path: impl Into<String>, line: u32, end_line: u32, snippet: &str) -> Location {
         Location {
@@ -265,6 +299,18 @@ pub enum Evidence {
 impl Evidence {
     pub fn at(path: impl Into<String>, line: u32, snippet: &str) -> Evidence {
         Evidence::At(Location::new(path, line, snippet))
+    }
+
+    /// Evidence at a line holding a secret, shown only in its masked form (see
+    /// [`Location::masking`]).
+    pub fn at_masking(
+        path: impl Into<String>,
+        line: u32,
+        text: &str,
+        secret: (usize, usize),
+        masked: &str,
+    ) -> Evidence {
+        Evidence::At(Location::masking(path, line, text, secret, masked))
     }
 
     pub fn absent(looked_for: impl Into<String>, scope: impl Into<String>) -> Evidence {
@@ -420,6 +466,19 @@ mod tests {
         for c in Category::ALL {
             assert_eq!(Category::from_id(c.id()), Some(c));
         }
+    }
+
+    #[test]
+    fn masking_shows_only_the_masked_secret() {
+        let line = r#"    TOKEN = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"  # prod"#;
+        let start = line.find("ghp_").unwrap();
+        let loc = Location::masking("a.py", 3, line, (start, start + 40), "ghp_…8d");
+        assert_eq!(loc.snippet, r#"TOKEN = "ghp_…8d"  # prod"#);
+        let long = format!("{}{}", "x".repeat(500), "pwd=Qz7xR2mK9pW4M2Qz7xR2 end");
+        let s = long.find("Qz7").unwrap();
+        let loc = Location::masking("a.js", 1, &long, (s, s + 20), "Qz7x…R2");
+        assert!(loc.snippet.starts_with('…'), "{}", loc.snippet);
+        assert!(loc.snippet.contains("pwd=Qz7x…R2 end"), "{}", loc.snippet);
     }
 
     #[test]

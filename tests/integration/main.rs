@@ -17,4 +17,5 @@ mod cli;
 mod docs;
 mod repos;
 mod run;
+mod secrets;
 mod support;

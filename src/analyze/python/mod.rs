@@ -256,13 +256,13 @@ pub struct BadFormatSpec {
     pub spec: String,
 }
 
-/// A string literal that looks like personal data or a credential.
+/// A string literal that looks like personal data.
 #[derive(Debug, Clone, Serialize)]
 pub struct SensitiveLiteral {
     pub line: u32,
-    /// `email` or `credential`.
+    /// `email`.
     pub kind: &'static str,
-    /// The variable or keyword it is bound to (credentials).
+    /// The variable or keyword it is bound to.
     pub name: String,
 }
 

@@ -252,10 +252,6 @@ static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b").ok()
 });
 
-static CREDENTIAL_NAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:passw(?:or)?d|passwd|^pwd$|secret|api_?key|access_?key|private_?key|auth_?token|access_?token|^token$)").ok()
-});
-
 /// A format spec that begins like a standard one and then continues with an
 /// expression keyword: the expression was meant to be inside the field.
 static BAD_SPEC: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -1364,7 +1360,6 @@ impl<'t> Visitor<'t> {
         }
         let target = left.and_then(|l| self.dotted(l));
         if let (Some(t), Some(r)) = (&target, right) {
-            let last = t.rsplit('.').next().unwrap_or(t);
             // pytestmark = pytest.mark.x / [pytest.mark.x, …]
             if self.test_file && t == "pytestmark" && self.frames.is_empty() {
                 let text = self.text(r);
@@ -1388,9 +1383,6 @@ impl<'t> Visitor<'t> {
                 }
             } else if let Some(f) = self.frames.last_mut() {
                 f.sql_vars.remove(t.as_str());
-            }
-            if is_plain_string(r) {
-                self.credential_literal(last, r);
             }
             self.setting_assignment(left, t, r);
         } else if let (Some(l), Some(r)) = (left, right) {
@@ -1428,19 +1420,6 @@ impl<'t> Visitor<'t> {
                     }
                 }
             }
-        }
-    }
-
-    fn credential_literal(&mut self, name: &str, value: Node<'_>) {
-        let Some(v) = string_value(value, self.src) else {
-            return;
-        };
-        if matches(&CREDENTIAL_NAME, name) && looks_like_secret(v, name) {
-            self.out.literals.push(SensitiveLiteral {
-                line: line(value),
-                kind: "credential",
-                name: name.to_string(),
-            });
         }
     }
 
@@ -2451,75 +2430,6 @@ fn is_example_email(email: &str) -> bool {
         || lower.starts_with("user@")
         || lower.starts_with("noreply@")
         || lower.starts_with("no-reply@")
-}
-
-/// A string literal that could be a real credential: long enough, no spaces, not a
-/// placeholder or a name, and varied enough.
-fn looks_like_secret(value: &str, name: &str) -> bool {
-    let lower = value.to_ascii_lowercase();
-    const PLACEHOLDERS: &[&str] = &[
-        "change",
-        "example",
-        "xxx",
-        "your",
-        "dummy",
-        "fake",
-        "test",
-        "sample",
-        "placeholder",
-        "secret",
-        "password",
-        "token",
-        "redacted",
-        "<",
-        "{",
-        "$",
-        "*",
-        "...",
-        "none",
-        "null",
-        // URLs and format templates name where a credential goes, not the credential.
-        "://",
-        "%s",
-        "%(",
-    ];
-    if value.len() < 8
-        || value.len() > 200
-        || value.chars().any(char::is_whitespace)
-        || PLACEHOLDERS.iter().any(|p| lower.contains(p))
-        || lower == name.to_ascii_lowercase()
-    {
-        return false;
-    }
-    // Identifiers and paths (`auth_token_header`, `/api/v1/token`) are names, not secrets.
-    let identifier_like = value
-        .chars()
-        .all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '-' | '.' | '/' | ':'));
-    if identifier_like {
-        return false;
-    }
-    entropy(value) >= 3.0
-}
-
-/// Shannon entropy in bits per character.
-fn entropy(s: &str) -> f64 {
-    let mut counts: HashMap<char, usize> = HashMap::new();
-    let mut n = 0usize;
-    for c in s.chars() {
-        *counts.entry(c).or_default() += 1;
-        n += 1;
-    }
-    if n == 0 {
-        return 0.0;
-    }
-    let n = n as f64;
-    counts
-        .values()
-        .map(|&k| {
-            let p = k as f64 / n;
-            -p * p.log2()
-        })
-        .sum()
 }
 
 #[cfg(test)]

@@ -5,25 +5,26 @@
 //! security policy, SAST, and dangerous patterns in source code (injection, unsafe
 //! deserialization, path traversal, weak cryptography, disabled TLS verification).
 
-pub mod app_config;
 pub mod action_pinning;
+pub mod app_config;
 pub mod code_injection;
 pub mod command_injection;
-pub mod dangerous_triggers;
 pub mod container_build;
 pub mod container_runtime;
+pub mod dangerous_triggers;
 pub mod dependency_audit;
 pub mod dependency_pinning;
 pub mod dependency_updates;
 mod deps;
+pub mod email_addresses;
 pub mod env_files;
-pub mod hardcoded_credentials;
-pub mod lockfile;
 pub mod known_vulnerabilities;
+pub mod lockfile;
 pub mod path_traversal;
 pub mod policy;
 pub mod sast;
 pub mod secret_scanning;
+pub mod secrets;
 mod sites;
 pub mod sql_injection;
 pub mod tls_verification;

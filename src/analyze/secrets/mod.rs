@@ -1,0 +1,360 @@
+//! The secret scanner: [`scan_text`] finds credentials in one file's text with the
+//! rules of `catalog/secrets.toml`, weeds out look-alikes with [`noise`], and returns
+//! [`SecretHit`]s that never hold the secret itself — only a masked form, a per-place
+//! fingerprint and a hash of the value. It is pure (no I/O) so that any text, such as a
+//! blob from history, can be scanned with the same rules. [`scan`] runs it over every
+//! text file of the inventory and adds committed key stores found by name.
+
+pub mod noise;
+pub mod rules;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::model::{Confidence, mask};
+use crate::repo::{FileKind, Inventory, RepoFile};
+pub use noise::HitContext;
+use rules::{Anchor, Rule, rules};
+
+/// One secret found in a text. The secret itself is not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecretHit {
+    /// Catalog rule id (`github-pat`).
+    pub rule: &'static str,
+    /// What the secret is (`GitHub personal access token`).
+    pub title: &'static str,
+    /// 1-based line.
+    pub line: u32,
+    /// Byte range of the secret within that line (clipped to the line), so a snippet
+    /// can show the line with the secret masked; empty when the secret starts on a
+    /// later line (a PEM body under its header).
+    pub start: u32,
+    pub end: u32,
+    /// First four and last two characters, or `****` for eight characters or fewer.
+    pub redacted: String,
+    /// Hex of SHA-256 over rule, path and secret, truncated: names this secret at this
+    /// place across runs and platforms.
+    pub fingerprint: String,
+    /// Hex of SHA-256 over the secret alone, truncated: the same value elsewhere has the
+    /// same hash.
+    pub secret_hash: String,
+    pub confidence: Confidence,
+    /// Where it sits, when that makes it less likely to be live.
+    pub context: HitContext,
+    /// A provider's test-mode key.
+    pub test_mode: bool,
+    /// Found by a keyword = value rule rather than by a token's own shape.
+    pub generic: bool,
+}
+
+impl SecretHit {
+    /// The hit placed in `context` (from what the file is, when its path alone does
+    /// not say), with its confidence lowered to match.
+    pub fn in_context(mut self, context: HitContext) -> SecretHit {
+        if self.context == HitContext::None && context != HitContext::None {
+            self.context = context;
+            self.confidence = weigh(self.confidence, context);
+        }
+        self
+    }
+}
+
+/// Hex digits kept of a SHA-256.
+const HASH_HEX: usize = 16;
+
+/// Hex of SHA-256 over `parts` (NUL-separated), truncated to 16 digits: the fingerprint
+/// scheme, fixed so fingerprints match across runs and platforms.
+pub fn short_hash(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h.update([0u8]);
+        }
+        h.update(p.as_bytes());
+    }
+    let digest = h.finalize();
+    digest
+        .iter()
+        .take(HASH_HEX / 2)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Confidence lowered for a secret outside ordinary code.
+fn weigh(c: Confidence, context: HitContext) -> Confidence {
+    match (context, c) {
+        (HitContext::None, c) => c,
+        (_, Confidence::High) => Confidence::Medium,
+        (_, _) => Confidence::Low,
+    }
+}
+
+/// The part of a secret that placeholder words are looked for in: without the rule's
+/// own prefix (`sk_test_`, `ghp_`), which is not the value.
+fn body<'a>(rule: &Rule, secret: &'a str) -> &'a str {
+    let lower = secret.to_ascii_lowercase();
+    let strip = rule
+        .keywords
+        .iter()
+        .filter(|k| lower.starts_with(k.as_str()) && lower.len() > k.len())
+        .map(String::len)
+        .max()
+        .unwrap_or(0);
+    secret.get(strip..).unwrap_or(secret)
+}
+
+/// Whether a matched value is a secret, per the rule and the false-positive layer.
+fn accepted(rule: &Rule, secret: &str, name: Option<&str>) -> bool {
+    if rule.allowlist.iter().any(|a| a.is_match(secret)) {
+        return false;
+    }
+    if rule
+        .entropy
+        .is_some_and(|floor| noise::entropy(secret) < floor)
+    {
+        return false;
+    }
+    if noise::is_placeholder(body(rule, secret)) {
+        return false;
+    }
+    if rule.generic {
+        if !noise::looks_random(secret) || noise::is_reference(secret) {
+            return false;
+        }
+        if name.is_some_and(noise::non_secret_name) {
+            return false;
+        }
+    }
+    true
+}
+
+struct Candidate {
+    rule: usize,
+    /// Byte range of the secret in the text.
+    start: usize,
+    end: usize,
+    /// Byte offset that decides the reported line.
+    anchor: usize,
+}
+
+/// Finds the secrets in one file's text. `path` (relative, `/`-separated) names the
+/// file in fingerprints and places it in tests, docs or examples; nothing is read.
+pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
+    let cat = rules();
+    let Some(ac) = &cat.keywords else {
+        return Vec::new();
+    };
+    let mut wanted = vec![false; cat.rules.len()];
+    let mut any = false;
+    for m in ac.find_overlapping_iter(text) {
+        if let Some(w) = cat
+            .rule_of_keyword
+            .get(m.pattern().as_usize())
+            .and_then(|&r| wanted.get_mut(r))
+        {
+            *w = true;
+            any = true;
+        }
+    }
+    if !any {
+        return Vec::new();
+    }
+    let profile = noise::FileProfile::of(path, text);
+    let mut found: Vec<Candidate> = Vec::new();
+    for (index, rule) in cat.rules.iter().enumerate() {
+        if !wanted.get(index).copied().unwrap_or(false)
+            || (rule.generic && profile.structured_only())
+        {
+            continue;
+        }
+        for caps in rule.regex.captures_iter(text) {
+            let secret = match rule.secret_group {
+                Some(g) => caps.get(g),
+                None => caps.iter().skip(1).flatten().next(),
+            };
+            let Some(secret) = secret else { continue };
+            let name = caps.name("name").map(|m| m.as_str());
+            if !accepted(rule, secret.as_str(), name) {
+                continue;
+            }
+            let anchor = match rule.anchor {
+                Anchor::Secret => secret.start(),
+                Anchor::Match => caps.get(0).map_or(secret.start(), |m| m.start()),
+            };
+            found.push(Candidate {
+                rule: index,
+                start: secret.start(),
+                end: secret.end(),
+                anchor,
+            });
+        }
+    }
+    if found.is_empty() {
+        return Vec::new();
+    }
+    // One hit per secret: a token's own rule before a generic one, then the earliest
+    // and longest match.
+    found.sort_by_key(|c| {
+        let generic = cat.rules.get(c.rule).is_some_and(|r| r.generic);
+        (generic, c.start, std::cmp::Reverse(c.end))
+    });
+    let mut kept: Vec<Candidate> = Vec::new();
+    for c in found {
+        if !kept.iter().any(|k| c.start < k.end && k.start < c.end) {
+            kept.push(c);
+        }
+    }
+    kept.sort_by_key(|c| (c.anchor, c.rule));
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+        .collect();
+    let context = noise::context_of(path);
+    kept.into_iter()
+        .filter_map(|c| {
+            let rule = cat.rules.get(c.rule)?;
+            let secret = text.get(c.start..c.end)?;
+            let line_index = line_starts
+                .partition_point(|&s| s <= c.anchor)
+                .saturating_sub(1);
+            let line_start = line_starts.get(line_index).copied().unwrap_or(0);
+            let line_end = line_starts
+                .get(line_index + 1)
+                .map_or(text.len(), |&s| s.saturating_sub(1));
+            let (start, end) = if c.start >= line_start && c.start < line_end {
+                (c.start - line_start, c.end.min(line_end) - line_start)
+            } else {
+                (0, 0)
+            };
+            Some(SecretHit {
+                rule: rule.id,
+                title: rule.title,
+                line: u32::try_from(line_index + 1).unwrap_or(u32::MAX),
+                start: u32::try_from(start).unwrap_or(0),
+                end: u32::try_from(end).unwrap_or(0),
+                redacted: mask(secret.trim()),
+                fingerprint: short_hash(&[rule.id, path, secret]),
+                secret_hash: short_hash(&[secret]),
+                confidence: weigh(rule.confidence, context),
+                context,
+                test_mode: rule.test_mode,
+                generic: rule.generic,
+            })
+        })
+        .collect()
+}
+
+/// The secrets found in one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSecrets {
+    pub path: String,
+    pub kind: FileKind,
+    pub hits: Vec<SecretHit>,
+}
+
+/// A committed key store or private key file, known by its name (binary stores cannot
+/// be read as text).
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyFile {
+    pub path: String,
+    pub kind: FileKind,
+    /// "PKCS#12 key store", "Java key store", "private key".
+    pub what: &'static str,
+    pub context: HitContext,
+}
+
+/// What the secret scan found across the repository.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SecretFacts {
+    pub files: Vec<FileSecrets>,
+    pub key_files: Vec<KeyFile>,
+    /// Text files scanned.
+    pub scanned: usize,
+}
+
+/// Context implied by what the inventory says a file is.
+fn kind_context(kind: FileKind) -> HitContext {
+    match kind {
+        FileKind::Test => HitContext::TestFixture,
+        FileKind::Fixture => HitContext::Example,
+        FileKind::Docs => HitContext::Docs,
+        _ => HitContext::None,
+    }
+}
+
+/// A key store or private key file by its name: binary stores, or key-named text that
+/// holds a private key (a `.pem` with only certificates is not one).
+pub fn key_file(path: &str, text: Option<&str>) -> Option<&'static str> {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    let by_ext = match ext {
+        "p12" | "pfx" => Some("PKCS#12 key store"),
+        "jks" | "keystore" | "bks" => Some("Java key store"),
+        "ppk" => Some("PuTTY private key"),
+        "pem" | "key" => Some("private key"),
+        _ => None,
+    };
+    let ssh = ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"].contains(&name.as_str());
+    let what = match (by_ext, ssh) {
+        (Some(w), _) => w,
+        (None, true) => "SSH private key",
+        (None, false) => return None,
+    };
+    match text {
+        // Unreadable as text: a binary store is a key by its name alone; a PEM or
+        // SSH key in DER form too.
+        None => Some(what),
+        Some(t) => {
+            let private = t.contains("PRIVATE KEY") || t.contains("PuTTY-User-Key-File");
+            private.then_some(what)
+        }
+    }
+}
+
+/// Runs [`scan_text`] over every text file of the inventory, in parallel, and finds
+/// key files by name.
+pub fn scan(inventory: &Inventory) -> SecretFacts {
+    let per_file = |f: &RepoFile| -> Option<FileSecrets> {
+        let text = f.text()?;
+        let context = kind_context(f.kind);
+        let hits: Vec<SecretHit> = scan_text(&f.path, text)
+            .into_iter()
+            .map(|h| h.in_context(context))
+            .collect();
+        (!hits.is_empty()).then(|| FileSecrets {
+            path: f.path.clone(),
+            kind: f.kind,
+            hits,
+        })
+    };
+    let files: Vec<FileSecrets> = inventory.files.par_iter().filter_map(per_file).collect();
+    let key_files = inventory
+        .files
+        .iter()
+        .filter_map(|f| {
+            let what = key_file(&f.path, f.text())?;
+            let context = match noise::context_of(&f.path) {
+                HitContext::None => kind_context(f.kind),
+                c => c,
+            };
+            Some(KeyFile {
+                path: f.path.clone(),
+                kind: f.kind,
+                what,
+                context,
+            })
+        })
+        .collect();
+    SecretFacts {
+        files,
+        key_files,
+        scanned: inventory
+            .files
+            .iter()
+            .filter(|f| f.text().is_some())
+            .count(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,610 @@
+//! The false-positive layer of the secret scanner, separate from the rules: what makes a
+//! matched value not a secret (a placeholder, a documented example, a reference to a
+//! variable, a path, a low-entropy word), which files only the structured rules read
+//! (lock files, minified bundles), and where a file sits (test fixture, documentation,
+//! example), which weighs a finding without hiding it.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+/// Where a secret was found, when that makes it less likely to be live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum HitContext {
+    /// Ordinary code or configuration.
+    #[default]
+    None,
+    TestFixture,
+    Docs,
+    Example,
+}
+
+impl HitContext {
+    /// "in a test fixture", for titles; empty for ordinary code.
+    pub fn label(self) -> &'static str {
+        match self {
+            HitContext::None => "",
+            HitContext::TestFixture => "in a test fixture",
+            HitContext::Docs => "in documentation",
+            HitContext::Example => "in an example file",
+        }
+    }
+}
+
+/// Path segments and file names that place a file in tests, docs or examples.
+pub fn context_of(path: &str) -> HitContext {
+    let lower = path.to_ascii_lowercase();
+    let segments: Vec<&str> = lower.split('/').collect();
+    let (dirs, name) = match segments.split_last() {
+        Some((name, dirs)) => (dirs, *name),
+        None => (&[][..], lower.as_str()),
+    };
+    let stem = name.split('.').next().unwrap_or(name);
+    let test_dir = |d: &&str| {
+        matches!(
+            *d,
+            "test"
+                | "tests"
+                | "testing"
+                | "__tests__"
+                | "spec"
+                | "specs"
+                | "fixtures"
+                | "fixture"
+                | "__fixtures__"
+                | "testdata"
+                | "test_data"
+                | "__mocks__"
+                | "mocks"
+                | "e2e"
+                | "conftest"
+        )
+    };
+    let test_name = stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem == "conftest"
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.contains("_spec.");
+    if dirs.iter().any(test_dir) || test_name {
+        return HitContext::TestFixture;
+    }
+    let example = |s: &str| {
+        [
+            "example",
+            "sample",
+            "demo",
+            "tutorial",
+            "template",
+            "quickstart",
+        ]
+        .iter()
+        .any(|w| s.contains(w))
+    };
+    if dirs.iter().any(|d| example(d))
+        || example(name)
+        || name.ends_with(".dist")
+        || name.ends_with(".tpl")
+    {
+        return HitContext::Example;
+    }
+    let doc_ext = [
+        ".md",
+        ".markdown",
+        ".rst",
+        ".adoc",
+        ".txt",
+        ".ipynb",
+        ".html",
+        ".mdx",
+    ];
+    if dirs
+        .iter()
+        .any(|d| matches!(*d, "doc" | "docs" | "documentation" | "website" | "site"))
+        || stem == "readme"
+        || doc_ext.iter().any(|e| name.ends_with(e))
+    {
+        return HitContext::Docs;
+    }
+    HitContext::None
+}
+
+/// What a file is, for deciding which rules may read it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileProfile {
+    /// A dependency lock file: hashes and resolved URLs, never assignments.
+    pub lockfile: bool,
+    /// Minified or bundled: one huge line of identifiers.
+    pub minified: bool,
+}
+
+impl FileProfile {
+    pub fn of(path: &str, text: &str) -> FileProfile {
+        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        let lockfile = matches!(
+            name.as_str(),
+            "package-lock.json"
+                | "npm-shrinkwrap.json"
+                | "yarn.lock"
+                | "pnpm-lock.yaml"
+                | "bun.lock"
+                | "cargo.lock"
+                | "poetry.lock"
+                | "pipfile.lock"
+                | "uv.lock"
+                | "pdm.lock"
+                | "go.sum"
+                | "composer.lock"
+                | "gemfile.lock"
+                | "flake.lock"
+        ) || name.ends_with(".lock");
+        let bundled = [
+            ".min.js",
+            ".min.css",
+            ".min.mjs",
+            ".js.map",
+            ".css.map",
+            ".bundle.js",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e));
+        let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+        let minified = bundled || (text.len() > 5_000 && text.len() / lines > 400);
+        FileProfile { lockfile, minified }
+    }
+
+    /// Generic (keyword = value) rules do not read this file.
+    pub fn structured_only(self) -> bool {
+        self.lockfile || self.minified
+    }
+}
+
+/// Shannon entropy in bits per character.
+pub fn entropy(s: &str) -> f64 {
+    let mut counts = [0usize; 256];
+    let mut n = 0usize;
+    for b in s.bytes() {
+        if let Some(c) = counts.get_mut(usize::from(b)) {
+            *c += 1;
+        }
+        n += 1;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    let len = n as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Words and markers that say a value stands in for a real one.
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "your",
+    "example",
+    "dummy",
+    "fake",
+    "placeholder",
+    "changeme",
+    "change_me",
+    "change-me",
+    "replace",
+    "redacted",
+    "xxxx",
+    "****",
+    "...",
+    "…",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "}}",
+    "%(",
+    "%s",
+    "process.env",
+    "os.environ",
+    "getenv",
+    "secrets.",
+    "insert",
+    "todo",
+    "lorem",
+    "foobar",
+    "mock",
+    "sample",
+    "notreal",
+    "not-real",
+    "not_real",
+    "invalid",
+    "nothing",
+    "secretkey",
+    "secret_key",
+    "password",
+    "passw0rd",
+    "p@ss",
+];
+
+/// Well-known default passwords of databases and brokers (`postgres:postgres@`,
+/// `guest:guest@`): a local development setup, not a leaked credential.
+const DEFAULT_CREDENTIALS: &[&str] = &[
+    "postgres",
+    "root",
+    "admin",
+    "administrator",
+    "guest",
+    "mysql",
+    "redis",
+    "rabbitmq",
+    "mongo",
+    "mongodb",
+    "user",
+    "pass",
+    "secret",
+    "default",
+    "letmein",
+    "qwerty",
+    "oracle",
+    "toor",
+    "django",
+    "airflow",
+    "minioadmin",
+    "localdev",
+    "devpass",
+    "dev",
+];
+
+/// A value that stands in for a secret: placeholder words, template syntax, environment
+/// lookups, a run of one character, an ascending sequence (`123456`, `abcdef`), a
+/// `test` word.
+pub fn is_placeholder(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    if DEFAULT_CREDENTIALS.contains(&lower.as_str()) {
+        return true;
+    }
+    if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
+        return true;
+    }
+    if lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w.starts_with("test"))
+    {
+        return true;
+    }
+    let bytes = lower.as_bytes();
+    let mut run = 1;
+    let mut asc = 1;
+    for pair in bytes.windows(2) {
+        let (a, b) = match pair {
+            [a, b] => (*a, *b),
+            _ => continue,
+        };
+        run = if a == b && a.is_ascii_alphanumeric() {
+            run + 1
+        } else {
+            1
+        };
+        asc = if b.is_ascii_alphanumeric() && a.wrapping_add(1) == b {
+            asc + 1
+        } else {
+            1
+        };
+        if run >= 5 || asc >= 6 {
+            return true;
+        }
+    }
+    false
+}
+
+static DOTTED: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+$").ok());
+static SNAKE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)$").ok()
+});
+static UUID: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$").ok()
+});
+
+fn is_match(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
+    re.as_ref().is_some_and(|r| r.is_match(s))
+}
+
+/// A value that names something instead of being a secret: a call, a dotted or
+/// snake-case identifier, a variable, a YAML tag or anchor, a URL, a path or a file
+/// name, a UUID.
+pub fn is_reference(value: &str) -> bool {
+    let file_ext = [
+        ".json", ".pem", ".key", ".txt", ".yaml", ".yml", ".crt", ".env", ".p12", ".toml", ".cfg",
+        ".ini", ".html", ".js", ".py",
+    ];
+    let lower = value.to_ascii_lowercase();
+    let hash_formats = [
+        "pbkdf2_", "argon2", "bcrypt$", "scrypt$", "sha1$", "md5$", "{ssha}",
+    ];
+    value.contains('(')
+        || value.contains(')')
+        || value.contains('[')
+        || value.contains(']')
+        // Escapes: bytes spelled out in code (`b"\x9b\xbe…"`), not a typed credential.
+        || value.contains('\\')
+        || value.ends_with([',', ';'])
+        || hash_formats.iter().any(|h| lower.starts_with(h))
+        || value.starts_with(['$', '@', '%', '&', '*', '!', '#', '/', '~', '.'])
+        || value.contains("://")
+        || value.contains("-----")
+        || file_ext.iter().any(|e| lower.ends_with(e))
+        || is_match(&DOTTED, value)
+        || is_match(&SNAKE, value)
+        || is_match(&UUID, value)
+}
+
+/// Runs of neighbouring keys, the mark of a value typed by hand as a stand-in.
+const KEYBOARD_RUNS: &[&str] = &[
+    "asdf", "sdfg", "dfgh", "fghj", "ghjk", "hjkl", "qwer", "wert", "erty", "rtyu", "tyui", "yuio",
+    "uiop", "zxcv", "xcvb", "cvbn", "vbnm", "lkjh", "kjhg", "jhgf", "fdsa",
+];
+
+/// A generic value that could be a secret: letters and digits both, no keyboard run
+/// (`asdf`), no chunk typed twice (`asdasd`).
+pub fn looks_random(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    if KEYBOARD_RUNS.iter().any(|k| lower.contains(k)) {
+        return false;
+    }
+    let b = lower.as_bytes();
+    for k in 3..=4 {
+        for i in 0..b.len().saturating_sub(2 * k - 1) {
+            if b.get(i..i + k) == b.get(i + k..i + 2 * k)
+                && b.get(i..i + k)
+                    .is_some_and(|c| c.iter().all(u8::is_ascii_alphabetic))
+            {
+                return false;
+            }
+        }
+    }
+    value.chars().any(|c| c.is_ascii_alphabetic()) && value.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Parts of a variable name (`apiKeyURL`, `API_KEY_url` → `api`, `key`, `url`).
+fn name_parts(name: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                parts.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            parts.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        parts.push(cur);
+    }
+    parts
+}
+
+/// A variable name that says its value is not a live credential (`TEST_SECRET`,
+/// `dummy_token`), or not a credential at all (`token_url`, `PASSWORD_FIELD`,
+/// `secret_name`).
+pub fn non_secret_name(name: &str) -> bool {
+    let parts = name_parts(name);
+    let fake = [
+        "test",
+        "dummy",
+        "fake",
+        "example",
+        "sample",
+        "mock",
+        "placeholder",
+    ];
+    if parts.iter().any(|p| fake.contains(&p.as_str())) {
+        return true;
+    }
+    let not_a_value = [
+        "url",
+        "uri",
+        "urls",
+        "endpoint",
+        "path",
+        "file",
+        "filename",
+        "dir",
+        "name",
+        "header",
+        "field",
+        "type",
+        "prefix",
+        "suffix",
+        "length",
+        "len",
+        "expiry",
+        "expires",
+        "ttl",
+        "timeout",
+        "id",
+        "env",
+        "var",
+        "label",
+        "regex",
+        "pattern",
+        "format",
+        "hint",
+        "param",
+        "policy",
+        "mode",
+        "method",
+        "algorithm",
+        "alg",
+        "version",
+        "count",
+        "min",
+        "max",
+        "limit",
+        "class",
+        "encoding",
+        "kind",
+        "hash",
+        "hashed",
+        "digest",
+        "prompt",
+        "text",
+        "message",
+        "msg",
+        "title",
+        "description",
+        "help",
+        "error",
+        "placeholder",
+        "cookie",
+        "scope",
+        "scopes",
+        "location",
+        "ref",
+        "arn",
+        "provider",
+        "storage",
+        "size",
+        "host",
+    ];
+    parts
+        .last()
+        .is_some_and(|p| not_a_value.contains(&p.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_recognised() {
+        for v in [
+            "your-api-key",
+            "xxxxxxxxxxxxxxxx",
+            "changeme",
+            "<token>",
+            "${DB_PASSWORD}",
+            "{{ vault_pass }}",
+            "%(password)s",
+            "process.env.TOKEN",
+            "os.environ['X']",
+            "aaaaaaaa1",
+            "1234567890",
+            "abcdef0987",
+            "my-example-key-1",
+            "dummy123456",
+            "fake_token_77",
+            "test1234abcd",
+            "sk_live_testkey9Z",
+            "postgres",
+            "guest",
+        ] {
+            assert!(is_placeholder(v), "{v} should be a placeholder");
+        }
+    }
+
+    #[test]
+    fn random_values_are_not_placeholders() {
+        for v in [
+            "Qz7xR2mK9pW4M2",
+            "hunter2xyz9",
+            "k8Fq2LzX0pRt7Vb3Nw",
+            "ghp_T9kq2LmX8vB4nR7cW1zY5pD3hJ6fA0sQeUiO",
+        ] {
+            assert!(!is_placeholder(v), "{v} is not a placeholder");
+        }
+    }
+
+    #[test]
+    fn references_are_not_values() {
+        for v in [
+            "get_password()",
+            "settings.SECRET_KEY",
+            "config.api_key",
+            "DB_PASSWORD_V2",
+            "api_key_v2",
+            "$SECRET",
+            "!vault",
+            "https://oauth2.example.org/token",
+            "/run/secrets/db2",
+            "service-account.json",
+            "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "Self::TOKEN2",
+        ] {
+            assert!(is_reference(v), "{v} should be a reference");
+        }
+        assert!(!is_reference("Qz7xR2mK9pW4M2"));
+        for v in [
+            "token_string[0:2]",
+            "Tokens_js_1.Tokens,",
+            "\\x9b\\xbe\\x43\\x6b",
+            "pbkdf2_sha256$10000$LUyhxJjuLwXF$f6Zbpnx1L5dPze8m0itBaHMDyZ",
+        ] {
+            assert!(is_reference(v), "{v} should not be a value");
+        }
+    }
+
+    #[test]
+    fn hand_typed_stand_ins_do_not_look_random() {
+        assert!(!looks_random("asdfoiw37850234lkjsdfsdf"));
+        assert!(!looks_random("2kjshdfp92i34asdasd"));
+        assert!(!looks_random("Password"));
+        assert!(looks_random("k8Fq2LzX0pRt7Vb3Nw"));
+    }
+
+    #[test]
+    fn names_that_do_not_hold_credentials() {
+        assert!(non_secret_name("TEST_SECRET"));
+        assert!(non_secret_name("tokenUrl"));
+        assert!(non_secret_name("PASSWORD_FIELD"));
+        assert!(non_secret_name("secret_name"));
+        assert!(!non_secret_name("DB_PASSWORD"));
+        assert!(!non_secret_name("apiKey"));
+        assert!(!non_secret_name("client_secret"));
+    }
+
+    #[test]
+    fn entropy_grows_with_variety() {
+        assert!(entropy("aaaaaaaa") < 0.01);
+        assert!((entropy("abcd") - 2.0).abs() < 1e-9);
+        assert!(entropy("Qz7xR2mK9pW4M2") > 3.5);
+    }
+
+    #[test]
+    fn files_are_placed_by_path() {
+        assert_eq!(
+            context_of("tests/fixtures/keys.py"),
+            HitContext::TestFixture
+        );
+        assert_eq!(context_of("pkg/client_test.go"), HitContext::TestFixture);
+        assert_eq!(context_of("src/app.spec.ts"), HitContext::TestFixture);
+        assert_eq!(context_of("docs/setup.md"), HitContext::Docs);
+        assert_eq!(context_of("README.md"), HitContext::Docs);
+        assert_eq!(context_of("examples/client.py"), HitContext::Example);
+        assert_eq!(context_of(".env.example"), HitContext::Example);
+        assert_eq!(context_of("config/settings.py"), HitContext::None);
+        assert_eq!(context_of("src/contest.py"), HitContext::None);
+    }
+
+    #[test]
+    fn lock_and_minified_files_are_structured_only() {
+        assert!(FileProfile::of("web/package-lock.json", "{}").structured_only());
+        assert!(FileProfile::of("Cargo.lock", "").structured_only());
+        assert!(FileProfile::of("static/app.min.js", "x").structured_only());
+        let long = "a".repeat(10_000);
+        assert!(FileProfile::of("static/app.js", &long).structured_only());
+        assert!(!FileProfile::of("app/settings.py", "x = 1\n").structured_only());
+    }
+}

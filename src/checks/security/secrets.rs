@@ -1,0 +1,254 @@
+//! Judges whether secrets are committed: every credential the secret scanner found in
+//! a text file (one finding per distinct secret, however many places hold it), and key
+//! stores or private key files committed by name. Secrets are shown only masked.
+
+use std::collections::BTreeMap;
+
+use crate::analyze::secrets::{HitContext, SecretHit, short_hash};
+use crate::checks::{Check, CheckDef, Context, Outcome};
+use crate::model::{Category, Confidence, Effort, Evidence, Severity, plural};
+
+pub const CHECK: Check = Check {
+    def: CheckDef {
+        id: "security.secrets",
+        category: Category::Security,
+        title: "No secrets committed",
+        summary: "No credential is committed in any text file — code, configuration, notebooks, documentation: cloud keys, API tokens (GitHub, GitLab, Slack, Stripe, OpenAI, Anthropic and 50 more shapes), private keys, database URLs with passwords, and `password`/`secret`/`token` assignments with random-looking values — nor any key store file (`.p12`, `.jks`, `id_rsa`). Secrets in tests, docs and examples are listed at lower severity. Values are never printed in full.",
+        weight: 2.0,
+        severity: Severity::P0,
+        by_kind: None,
+        effort: Effort::S,
+        rationale: "A committed credential is shared with everyone who can read the repository, every fork and clone, and every build log and container layer that includes it; it outlives its removal in history, so it must be treated as leaked. Live cloud, payment and source-hosting keys are used by attackers within minutes of being pushed to a public repository.",
+        remediation: "Rotate the credential first — it must be treated as leaked — then read it at run time from the environment or a secret manager (Vault, AWS Secrets Manager, GitHub Actions secrets), with no default in code. Remove it from history only after rotation (`git filter-repo`). For a test fixture or documentation example, use an obviously fake value (`your-api-key`, `AKIAIOSFODNN7EXAMPLE`). A value confirmed not to be a secret can be suppressed in greenlight.toml by its fingerprint: `[[suppress]] check = \"security.secrets\"`, `fingerprint = \"…\"`, `reason = \"…\"`.",
+        action: "Rotate committed secrets and read them from the environment or a secret manager",
+        risk: "Credential leak",
+    },
+    evaluate,
+};
+
+/// Distinct secrets listed one by one; the rest are counted in the summary.
+const LISTED: usize = 40;
+/// Places shown per secret.
+const PLACES: usize = 5;
+
+/// One place a secret was found.
+struct Place<'a> {
+    path: &'a str,
+    hit: &'a SecretHit,
+}
+
+/// Severity of a secret by what it is and where it sits.
+fn severity(hit: &SecretHit) -> Severity {
+    match (hit.context, hit.test_mode, hit.generic) {
+        (HitContext::None, false, false) => Severity::P0,
+        (HitContext::None, false, true) => Severity::P1,
+        (HitContext::None, true, _) => Severity::P2,
+        (_, false, false) => Severity::P2,
+        _ => Severity::P3,
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn evidence(cx: &Context<'_>, p: &Place<'_>) -> Evidence {
+    let text = cx.line(p.path, p.hit.line);
+    Evidence::at_masking(
+        p.path,
+        p.hit.line,
+        &text,
+        (p.hit.start as usize, p.hit.end as usize),
+        &p.hit.redacted,
+    )
+}
+
+fn evaluate(cx: &Context<'_>) -> Outcome {
+    let def = &CHECK.def;
+    let facts = &cx.facts.secrets;
+    // The same secret in many places is one finding.
+    let mut groups: BTreeMap<&str, Vec<Place<'_>>> = BTreeMap::new();
+    for f in &facts.files {
+        for hit in &f.hits {
+            groups
+                .entry(hit.secret_hash.as_str())
+                .or_default()
+                .push(Place {
+                    path: f.path.as_str(),
+                    hit,
+                });
+        }
+    }
+    let mut groups: Vec<Vec<Place<'_>>> = groups.into_values().collect();
+    for g in &mut groups {
+        g.sort_by(|a, b| {
+            (severity(a.hit), a.hit.confidence, a.path, a.hit.line).cmp(&(
+                severity(b.hit),
+                b.hit.confidence,
+                b.path,
+                b.hit.line,
+            ))
+        });
+    }
+    groups.sort_by_key(|g| {
+        g.first()
+            .map(|p| (severity(p.hit), p.path.to_string(), p.hit.line))
+    });
+    let with_hits: Vec<&str> = facts.files.iter().map(|f| f.path.as_str()).collect();
+    let key_files: Vec<_> = facts
+        .key_files
+        .iter()
+        .filter(|k| !with_hits.contains(&k.path.as_str()))
+        .collect();
+    if groups.is_empty() && key_files.is_empty() {
+        return Outcome::pass(format!(
+            "no secret in {}",
+            plural(facts.scanned, "text file", "text files")
+        ));
+    }
+    let key_severity = |c: HitContext| {
+        if c == HitContext::None {
+            Severity::P1
+        } else {
+            Severity::P3
+        }
+    };
+    let worst = groups
+        .iter()
+        .filter_map(|g| g.first().map(|p| severity(p.hit)))
+        .chain(key_files.iter().map(|k| key_severity(k.context)))
+        .min()
+        .unwrap_or(Severity::P3);
+    let outside = groups
+        .iter()
+        .filter(|g| g.first().is_some_and(|p| p.hit.context != HitContext::None))
+        .count();
+    let mut summary = plural(groups.len(), "secret", "secrets");
+    if outside > 0 {
+        summary.push_str(&format!(" ({outside} in tests, docs or examples)"));
+    }
+    if !key_files.is_empty() {
+        summary.push_str(&format!(
+            ", {}",
+            plural(key_files.len(), "key file", "key files")
+        ));
+    }
+    let mut outcome = if worst <= Severity::P1 {
+        Outcome::fail(summary)
+    } else {
+        Outcome::partial(0.75, summary)
+    };
+    let total = groups.len();
+    for g in groups.iter().take(LISTED) {
+        let Some(first) = g.first() else { continue };
+        let hit = first.hit;
+        let others = g.len() - 1;
+        let mut title = format!("{} in {}", capitalised(hit.title), first.path);
+        if hit.context != HitContext::None {
+            title.push_str(&format!(" ({})", hit.context.label()));
+        }
+        if others > 0 {
+            title.push_str(&format!(
+                " and {}",
+                plural(others, "other place", "other places")
+            ));
+        }
+        let mut message = format!(
+            "{} ({}) is committed at {}:{}",
+            capitalised(hit.title),
+            hit.redacted,
+            first.path,
+            hit.line
+        );
+        if others > 0 {
+            message.push_str(&format!(
+                ", and the same value in {}",
+                plural(others, "other place", "other places")
+            ));
+        }
+        message.push_str(". ");
+        message.push_str(match (hit.context, hit.test_mode, hit.generic) {
+            (HitContext::None, true, _) => "It is a test-mode key: it reaches no real money or data, but it gives access to the account's test environment; rotate it and read it from the environment.",
+            (HitContext::None, false, false) => "Anyone with the repository can use it: treat it as leaked, rotate it, then read it from the environment or a secret manager.",
+            (HitContext::None, false, true) => "A credential-named value that looks random; if it is a real credential, treat it as leaked, rotate it, and read it from the environment.",
+            (_, _, _) => "It sits outside production code, so it may be a dummy; confirm it is not a live credential (rotate it if it is) and prefer an obviously fake value.",
+        });
+        outcome = outcome
+            .concern_at(
+                def,
+                severity(hit),
+                title,
+                message,
+                g.iter().take(PLACES).map(|p| evidence(cx, p)).collect(),
+            )
+            .confidence(hit.confidence)
+            .fingerprint(hit.fingerprint.clone());
+    }
+    for k in &key_files {
+        let mut title = format!("{} committed: {}", capitalised(k.what), k.path);
+        if k.context != HitContext::None {
+            title.push_str(&format!(" ({})", k.context.label()));
+        }
+        outcome = outcome
+            .concern_at(
+                def,
+                key_severity(k.context),
+                title,
+                format!(
+                    "{} is a {} by its name and content; a committed key must be treated as leaked. Rotate it, remove it from the repository and load it from a secret store at deploy time.",
+                    k.path, k.what
+                ),
+                vec![Evidence::at(k.path.clone(), 1, "")],
+            )
+            .confidence(if k.context == HitContext::None {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            })
+            .fingerprint(short_hash(&["key-file", &k.path]));
+    }
+    if total > LISTED {
+        outcome
+            .summary
+            .push_str(&format!(" ({LISTED} listed, {} more)", total - LISTED));
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(context: HitContext, test_mode: bool, generic: bool) -> SecretHit {
+        SecretHit {
+            rule: "r",
+            title: "t",
+            line: 1,
+            start: 0,
+            end: 0,
+            redacted: "****".into(),
+            fingerprint: String::new(),
+            secret_hash: String::new(),
+            confidence: Confidence::High,
+            context,
+            test_mode,
+            generic,
+        }
+    }
+
+    #[test]
+    fn live_tokens_in_code_are_p0_and_fixtures_weigh_less() {
+        assert_eq!(severity(&hit(HitContext::None, false, false)), Severity::P0);
+        assert_eq!(severity(&hit(HitContext::None, false, true)), Severity::P1);
+        assert_eq!(severity(&hit(HitContext::None, true, false)), Severity::P2);
+        assert_eq!(
+            severity(&hit(HitContext::TestFixture, false, false)),
+            Severity::P2
+        );
+        assert_eq!(severity(&hit(HitContext::Docs, false, true)), Severity::P3);
+    }
+}
