@@ -31,6 +31,8 @@ pub struct AuditOptions {
     pub jobs: usize,
     /// The dynamic phase: run the tests, read JUnit and coverage reports.
     pub run: run::RunOptions,
+    /// Scan every blob reachable from HEAD for secrets committed and removed since.
+    pub history: bool,
 }
 
 /// Loads the policy: the given file, else `greenlight.toml` in `root`, else defaults.
@@ -88,7 +90,10 @@ pub fn audit_with(
         ..repo::WalkOptions::default()
     };
     let inventory = repo::walk(root, &walk_options);
-    let facts = analyze::analyze(&inventory, policy);
+    let mut facts = analyze::analyze(&inventory, policy);
+    if options.history {
+        facts.history = Some(analyze::history::collect(root, policy));
+    }
     let test_run = options
         .run
         .wanted()

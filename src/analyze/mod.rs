@@ -9,6 +9,7 @@ pub mod ci;
 pub mod container;
 pub mod critical;
 pub mod docs;
+pub mod history;
 pub mod manifest;
 pub mod python;
 pub mod source;
@@ -124,6 +125,8 @@ pub struct Facts {
     pub distribution: Option<Distribution>,
     /// Python module map, import graph and dependency use.
     pub python: python::PyProject,
+    /// Secrets in the git history; `None` unless the audit was asked to scan it.
+    pub history: Option<history::History>,
 }
 
 impl Facts {
@@ -365,6 +368,7 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
         problems,
         distribution,
         python,
+        history: None,
     }
 }
 

@@ -52,6 +52,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
             junit: args.junit.clone(),
             coverage: args.coverage.clone(),
         },
+        history: args.history,
     };
     let review = greenlight::audit(&args.path, &options)?;
     for (path, format) in &outputs {

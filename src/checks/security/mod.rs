@@ -1,7 +1,7 @@
 //! Security: security policy, secret scanning, dependency audit, SAST, committed
-//! environment files, and dangerous patterns in Python code (injection, unsafe
-//! deserialization, path traversal, weak cryptography, disabled TLS verification,
-//! hard-coded credentials).
+//! environment files, secrets in git history, and dangerous patterns in Python code
+//! (injection, unsafe deserialization, path traversal, weak cryptography, disabled TLS
+//! verification, hard-coded credentials).
 
 pub mod code_injection;
 pub mod command_injection;
@@ -11,6 +11,7 @@ pub mod hardcoded_credentials;
 pub mod path_traversal;
 pub mod policy;
 pub mod sast;
+pub mod secret_history;
 pub mod secret_scanning;
 mod sites;
 pub mod sql_injection;
