@@ -14,6 +14,7 @@ mod bad_input;
 mod checks;
 mod cli;
 mod docs;
+mod history;
 mod repos;
 mod run;
 mod support;
