@@ -34,6 +34,8 @@ pub struct AuditOptions {
     pub run: run::RunOptions,
     /// The local advisory database and audit reports to read (never fetched here).
     pub advisories: advisories::Options,
+    /// Scan every blob reachable from HEAD for secrets committed and removed since.
+    pub history: bool,
 }
 
 /// Loads the policy: the given file, else `greenlight.toml` in `root`, else defaults.
@@ -91,7 +93,10 @@ pub fn audit_with(
         ..repo::WalkOptions::default()
     };
     let inventory = repo::walk(root, &walk_options);
-    let facts = analyze::analyze(&inventory, policy);
+    let mut facts = analyze::analyze(&inventory, policy);
+    if options.history {
+        facts.history = Some(analyze::history::collect(root, policy));
+    }
     let test_run = options
         .run
         .wanted()

@@ -28,7 +28,11 @@ pub fn installed_packages(facts: &Facts) -> Vec<PackageVersion> {
     let own: HashSet<(Ecosystem, String)> = facts
         .manifests
         .iter()
-        .filter_map(|m| m.name.as_ref().map(|n| (m.ecosystem, m.ecosystem.normalize(n))))
+        .filter_map(|m| {
+            m.name
+                .as_ref()
+                .map(|n| (m.ecosystem, m.ecosystem.normalize(n)))
+        })
         .collect();
     for lock in &facts.lockfiles {
         for p in &lock.packages {

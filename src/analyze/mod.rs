@@ -9,6 +9,7 @@ pub mod ci;
 pub mod container;
 pub mod critical;
 pub mod docs;
+pub mod history;
 pub mod manifest;
 pub mod python;
 pub mod secrets;
@@ -128,6 +129,8 @@ pub struct Facts {
     pub python: python::PyProject,
     /// Secrets found in the text of every file, and committed key files.
     pub secrets: secrets::SecretFacts,
+    /// Secrets in the git history; `None` unless the audit was asked to scan it.
+    pub history: Option<history::History>,
 }
 
 impl Facts {
@@ -371,6 +374,7 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
         distribution,
         python,
         secrets,
+        history: None,
     }
 }
 

@@ -378,6 +378,7 @@ pub static CHECKS: &[Check] = &[
     security::path_traversal::CHECK,
     security::policy::CHECK,
     security::sast::CHECK,
+    security::secret_history::CHECK,
     security::secret_scanning::CHECK,
     security::secrets::CHECK,
     security::sql_injection::CHECK,

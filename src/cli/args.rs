@@ -98,6 +98,11 @@ pub struct AuditArgs {
     /// Never colour the terminal summary (also honoured: NO_COLOR).
     #[arg(long)]
     pub no_color: bool,
+    /// Also scan every blob reachable from HEAD in the git history for secrets that were
+    /// committed and later removed. Reads the object database directly (git is never
+    /// run); each blob is read once, within the file-size cap and a total budget.
+    #[arg(long)]
+    pub history: bool,
     /// Run the repository's tests (pytest, cargo test, Jest/Vitest/node --test, go test) with
     /// coverage, in a bubblewrap sandbox on a scratch copy. Without it nothing from the
     /// repository is ever executed.

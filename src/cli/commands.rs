@@ -65,6 +65,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
             reports: args.audit_report.clone(),
             shown_root: Some(args.path.display().to_string()),
         },
+        history: args.history,
     };
     let review = greenlight::audit(&args.path, &options)?;
     for (path, format) in &outputs {

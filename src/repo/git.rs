@@ -42,7 +42,7 @@ fn inside(root: &Path, candidate: PathBuf) -> Option<PathBuf> {
 
 /// Finds the git directory of `root`: `.git/`, or the directory a `.git` file points
 /// to when that stays inside the root.
-fn git_dir(root: &Path) -> Option<PathBuf> {
+pub(crate) fn git_dir(root: &Path) -> Option<PathBuf> {
     let dot_git = root.join(".git");
     let meta = fs::symlink_metadata(&dot_git).ok()?;
     if meta.is_dir() {

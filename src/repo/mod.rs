@@ -5,6 +5,7 @@
 //! owns the text of every file for the later stages.
 
 pub mod git;
+pub mod history;
 pub mod kind;
 pub mod language;
 pub mod lines;

@@ -8,7 +8,7 @@ use std::fs;
 use greenlight::model::{Evidence, Status};
 use serde::Deserialize;
 
-use crate::support::{fake_git, fixtures, materialize};
+use crate::support::{commit_all, fake_git, fixtures, git, materialize};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,7 +43,28 @@ struct Case {
     osv: Vec<String>,
     /// A pip-audit / cargo audit / npm audit JSON report to read (`--audit-report`).
     audit_report: Option<String>,
+    /// Scan the git history (`--history`).
+    #[serde(default)]
+    history: bool,
+    /// Make a real git repository with these commits, in order (`files` are part of
+    /// the first).
+    #[serde(default)]
+    commits: Vec<FixtureCommit>,
     files: BTreeMap<String, String>,
+}
+
+/// One commit of a fixture's history.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureCommit {
+    /// Author and committer date, ISO 8601.
+    date: String,
+    /// Files written (path → content).
+    #[serde(default)]
+    files: BTreeMap<String, String>,
+    /// Files deleted.
+    #[serde(default)]
+    remove: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,9 +107,26 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
     if let Some(tags) = &case.git_tags {
         fake_git(dir.path(), tags);
     }
+    if !case.commits.is_empty() {
+        git(dir.path(), "2024-01-01T00:00:00Z", &["init", "-q"]);
+    }
+    for commit in &case.commits {
+        for (path, content) in &commit.files {
+            let full = dir.path().join(path);
+            fs::create_dir_all(full.parent().unwrap()).unwrap();
+            fs::write(full, content).unwrap();
+        }
+        for path in &commit.remove {
+            fs::remove_file(dir.path().join(path)).unwrap();
+        }
+        commit_all(dir.path(), &commit.date);
+    }
     // Reports live outside the repository, as a CI run's artifacts do.
     let reports = tempfile::tempdir().unwrap();
-    let mut options = greenlight::AuditOptions::default();
+    let mut options = greenlight::AuditOptions {
+        history: case.history,
+        ..greenlight::AuditOptions::default()
+    };
     if let Some(text) = &case.junit {
         let path = reports.path().join("junit.xml");
         fs::write(&path, text).unwrap();

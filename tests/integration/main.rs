@@ -15,6 +15,7 @@ mod bad_input;
 mod checks;
 mod cli;
 mod docs;
+mod history;
 mod repos;
 mod run;
 mod secrets;

@@ -39,6 +39,44 @@ pub fn fake_git(root: &Path, tags: &[String]) {
     }
 }
 
+/// Runs `git` to build a fixture repository, with a fixed identity and date and
+/// without the user's configuration; returns its standard output, trimmed.
+pub fn git(dir: &Path, date: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Commits everything in `dir` at `date`; returns the commit id.
+pub fn commit_all(dir: &Path, date: &str) -> String {
+    git(dir, date, &["add", "-A"]);
+    git(
+        dir,
+        date,
+        &["commit", "-q", "--allow-empty", "-m", "change"],
+    );
+    git(dir, date, &["rev-parse", "HEAD"])
+}
+
 /// Audits a directory through the library with its own greenlight.toml (if any).
 pub fn audit(root: &Path) -> Review {
     greenlight::audit(root, &greenlight::AuditOptions::default()).unwrap()

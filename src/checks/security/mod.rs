@@ -1,6 +1,7 @@
-//! Security: secrets, supply chain (lock files, pinning, update bots, known
-//! vulnerabilities, audit tooling), GitHub Actions workflow hygiene (script injection,
-//! privileged triggers running pull request code, token permissions, action pinning),
+//! Security: secrets (in the tree and in git history), supply chain (lock files,
+//! pinning, update bots, known vulnerabilities, audit tooling), GitHub Actions workflow
+//! hygiene (script injection, privileged triggers running pull request code, token
+//! permissions, action pinning),
 //! containers, web application configuration (debug mode, CORS, bind address), the
 //! security policy, SAST, and dangerous patterns in source code (injection, unsafe
 //! deserialization, path traversal, weak cryptography, disabled TLS verification).
@@ -23,6 +24,7 @@ pub mod lockfile;
 pub mod path_traversal;
 pub mod policy;
 pub mod sast;
+pub mod secret_history;
 pub mod secret_scanning;
 pub mod secrets;
 mod sites;
