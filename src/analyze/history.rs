@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::config::Policy;
-use crate::model::Confidence;
+use crate::model::{Confidence, Severity};
 use crate::repo::history::{HistoryError, HistoryLimits, scan_history};
 
 /// One secret as the scanner reports it (its masked form only, never the value).
@@ -25,6 +25,9 @@ pub struct HistorySecret {
     /// Hash of the secret alone: the same secret in two places has the same hash.
     pub secret_hash: String,
     pub confidence: Confidence,
+    /// The severity the current-tree check would give the same hit (by rule, test-mode
+    /// key, and whether the path is a test, docs or example).
+    pub severity: Severity,
 }
 
 /// A secret found in a historical blob.
@@ -77,6 +80,7 @@ pub enum History {
 
 impl From<super::secrets::SecretHit> for HistorySecret {
     fn from(h: super::secrets::SecretHit) -> Self {
+        let severity = h.severity();
         HistorySecret {
             rule: h.rule.to_string(),
             title: h.title.to_string(),
@@ -85,6 +89,7 @@ impl From<super::secrets::SecretHit> for HistorySecret {
             fingerprint: h.fingerprint,
             secret_hash: h.secret_hash,
             confidence: h.confidence,
+            severity,
         }
     }
 }

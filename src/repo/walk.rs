@@ -58,6 +58,7 @@ const MAX_LOCK_FILE_BYTES: u64 = 16 * 1024 * 1024;
 pub const LOCK_FILE_NAMES: &[&str] = &[
     "Cargo.lock",
     "Pipfile.lock",
+    "bun.lock",
     "bun.lockb",
     "go.sum",
     "npm-shrinkwrap.json",

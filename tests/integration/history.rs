@@ -49,6 +49,7 @@ fn scanner(_path: &str, text: &str) -> Vec<HistorySecret> {
                 fingerprint: format!("test-secret:{}", m.as_str().len()),
                 secret_hash: m.as_str().chars().rev().collect(),
                 confidence: Confidence::Medium,
+                severity: greenlight::model::Severity::P1,
             });
         }
     }

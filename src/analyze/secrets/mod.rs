@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::model::{Confidence, mask};
+use crate::model::{Confidence, Severity, mask};
 use crate::repo::{FileKind, Inventory, RepoFile};
 pub use noise::HitContext;
 use rules::{Anchor, Rule, rules};
@@ -49,6 +49,18 @@ pub struct SecretHit {
 }
 
 impl SecretHit {
+    /// The severity of the hit: live tokens in production code first, generic matches
+    /// and test-mode keys next, anything in tests, docs or examples last.
+    pub fn severity(&self) -> Severity {
+        match (self.context, self.test_mode, self.generic) {
+            (HitContext::None, false, false) => Severity::P0,
+            (HitContext::None, false, true) => Severity::P1,
+            (HitContext::None, true, _) => Severity::P2,
+            (_, false, false) => Severity::P2,
+            _ => Severity::P3,
+        }
+    }
+
     /// The hit placed in `context` (from what the file is, when its path alone does
     /// not say), with its confidence lowered to match.
     pub fn in_context(mut self, context: HitContext) -> SecretHit {
@@ -175,6 +187,13 @@ pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
             };
             let Some(secret) = secret else { continue };
             let name = caps.name("name").map(|m| m.as_str());
+            // Credentials in a URL to a documentation host are an illustration.
+            if caps
+                .name("host")
+                .is_some_and(|h| noise::is_documentation_host(h.as_str()))
+            {
+                continue;
+            }
             if !accepted(rule, secret.as_str(), name) {
                 continue;
             }

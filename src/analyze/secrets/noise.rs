@@ -196,6 +196,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "changeme",
     "change_me",
     "change-me",
+    "changethis",
+    "change_this",
+    "change-this",
+    "changeit",
     "replace",
     "redacted",
     "xxxx",
@@ -260,12 +264,45 @@ const DEFAULT_CREDENTIALS: &[&str] = &[
     "dev",
 ];
 
+/// Words that, with default credentials, make up prose standing in for a value.
+const FILLER_WORDS: &[&str] = &[
+    "a", "an", "the", "my", "some", "this", "that", "it", "secret", "password", "pwd", "key",
+    "token", "here", "goes", "value", "super", "very",
+];
+
+/// A host name reserved for documentation (RFC 2606, RFC 6761): `example.com`,
+/// `*.example.org`, `foo.test`, `bar.invalid`, `x.example`.
+pub fn is_documentation_host(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    ["example.com", "example.org", "example.net"]
+        .iter()
+        .any(|d| h == *d || h.ends_with(&format!(".{d}")))
+        || [".example", ".test", ".invalid"]
+            .iter()
+            .any(|t| h.ends_with(t))
+        || ["example", "test", "invalid"].contains(&h.as_str())
+}
+
 /// A value that stands in for a secret: placeholder words, template syntax, environment
 /// lookups, a run of one character, an ascending sequence (`123456`, `abcdef`), a
 /// `test` word.
 pub fn is_placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     if DEFAULT_CREDENTIALS.contains(&lower.as_str()) {
+        return true;
+    }
+    // Prose standing in for a value (`a secret`, `my%20password`): every word is a
+    // filler or a default credential.
+    let decoded = lower.replace("%20", " ").replace('+', " ");
+    let words: Vec<&str> = decoded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() > 1
+        && words
+            .iter()
+            .all(|w| FILLER_WORDS.contains(w) || DEFAULT_CREDENTIALS.contains(w))
+    {
         return true;
     }
     if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {

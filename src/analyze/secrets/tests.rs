@@ -130,3 +130,21 @@ fn key_files_by_name_and_content() {
     );
     assert_eq!(key_file("src/key.rs", Some("PRIVATE KEY")), None);
 }
+
+#[test]
+fn urls_to_documentation_hosts_and_prose_passwords_are_not_secrets() {
+    let quiet = [
+        "E.g.: `https://1234abcd:5678efgh@sentry.example.com/30`.",
+        "url = 'postgresql://app:Xk29dLq0PzT4@db.example.org/app'",
+        "    >>> URL('https://jo%40email.com:a%20secret@m.de:1234/pa%20th')",
+        "sqlalchemy.url = postgresql://postgres:changethis@db/app",
+    ];
+    for line in quiet {
+        assert!(scan_text("app/settings.py", line).is_empty(), "{line}");
+    }
+    let found = scan_text(
+        "app/settings.py",
+        "url = 'postgresql://app:Xk29dLq0PzT4vR@db.internal.corp/app'",
+    );
+    assert_eq!(found.len(), 1);
+}

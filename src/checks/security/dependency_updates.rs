@@ -76,15 +76,21 @@ struct Update {
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
-    // What needs watching: (dependabot name, manifest directory, manifest path, line).
-    let mut needed: Vec<(&'static str, String, String, u32)> = Vec::new();
+    // What needs watching: (dependabot name, manifest directory, manifest path, line,
+    // the directory of the lock file that covers it: a workspace is updated from its
+    // root).
+    let mut needed: Vec<(&'static str, String, String, u32, Option<String>)> = Vec::new();
     for m in in_use(cx) {
         let line = m.dependencies.first().map(|d| d.line).unwrap_or(1);
+        let lock_dir = super::deps::covering(cx, m)
+            .first()
+            .map(|l| format!("/{}", l.dir()));
         needed.push((
             dependabot_name(m.ecosystem),
             format!("/{}", m.dir()),
             m.path.clone(),
             line,
+            lock_dir,
         ));
     }
     let workflow = cx
@@ -93,7 +99,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .iter()
         .find(|f| f.kind == FileKind::Ci && f.path.starts_with(".github/workflows/"));
     if let Some(w) = workflow {
-        needed.push(("github-actions", "/".into(), w.path.clone(), 1));
+        needed.push(("github-actions", "/".into(), w.path.clone(), 1, None));
     }
     if needed.is_empty() {
         return Outcome::not_applicable("no dependencies or workflows to update");
@@ -151,14 +157,17 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             .unwrap_or(1);
     // (ecosystem, directory, manifest, manifest line, config line to point at).
     let mut missing: Vec<(&str, String, String, u32, u32)> = Vec::new();
-    for (eco, dir, manifest, line) in &needed {
+    for (eco, dir, manifest, line, lock_dir) in &needed {
         let names: &[&str] = match *eco {
             "github-actions" => &["github-actions"],
             other => ecosystem_of(other).map(dependabot_names).unwrap_or(&[]),
         };
         let covered = updates.iter().any(|u| {
             names.contains(&u.ecosystem.as_str())
-                && (*eco == "github-actions" || u.directories.iter().any(|d| dir_matches(d, dir)))
+                && (*eco == "github-actions"
+                    || u.directories.iter().any(|d| {
+                        dir_matches(d, dir) || lock_dir.as_ref().is_some_and(|l| dir_matches(d, l))
+                    }))
         });
         if !covered && !missing.iter().any(|(e, d, ..)| e == eco && d == dir) {
             // An entry for the ecosystem that misses this directory, else `updates:`.

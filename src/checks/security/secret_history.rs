@@ -118,10 +118,12 @@ fn judge(h: &HistoryFacts) -> Outcome {
             kinds.classify(&f.path, None),
             FileKind::Test | FileKind::Fixture
         );
+        // As on the current tree, but a removed secret is never a P0: it is no longer
+        // shipped, only still valid until rotated.
         let severity = if test_data {
             Severity::P3
         } else {
-            def.severity
+            f.secret.severity.max(def.severity)
         };
         let elsewhere = if places > 1 {
             format!(" It appears in {} in all.", plural(places, "blob", "blobs"))
@@ -165,6 +167,7 @@ mod tests {
                 fingerprint: format!("fp-{hash}"),
                 secret_hash: hash.into(),
                 confidence: Confidence::Medium,
+                severity: Severity::P0,
             },
             path: path.into(),
             blob: "b".repeat(40),

@@ -38,16 +38,6 @@ struct Place<'a> {
 }
 
 /// Severity of a secret by what it is and where it sits.
-fn severity(hit: &SecretHit) -> Severity {
-    match (hit.context, hit.test_mode, hit.generic) {
-        (HitContext::None, false, false) => Severity::P0,
-        (HitContext::None, false, true) => Severity::P1,
-        (HitContext::None, true, _) => Severity::P2,
-        (_, false, false) => Severity::P2,
-        _ => Severity::P3,
-    }
-}
-
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -86,8 +76,8 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut groups: Vec<Vec<Place<'_>>> = groups.into_values().collect();
     for g in &mut groups {
         g.sort_by(|a, b| {
-            (severity(a.hit), a.hit.confidence, a.path, a.hit.line).cmp(&(
-                severity(b.hit),
+            (a.hit.severity(), a.hit.confidence, a.path, a.hit.line).cmp(&(
+                b.hit.severity(),
                 b.hit.confidence,
                 b.path,
                 b.hit.line,
@@ -96,7 +86,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     }
     groups.sort_by_key(|g| {
         g.first()
-            .map(|p| (severity(p.hit), p.path.to_string(), p.hit.line))
+            .map(|p| (p.hit.severity(), p.path.to_string(), p.hit.line))
     });
     let with_hits: Vec<&str> = facts.files.iter().map(|f| f.path.as_str()).collect();
     let key_files: Vec<_> = facts
@@ -119,7 +109,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     };
     let worst = groups
         .iter()
-        .filter_map(|g| g.first().map(|p| severity(p.hit)))
+        .filter_map(|g| g.first().map(|p| p.hit.severity()))
         .chain(key_files.iter().map(|k| key_severity(k.context)))
         .min()
         .unwrap_or(Severity::P3);
@@ -180,7 +170,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         outcome = outcome
             .concern_at(
                 def,
-                severity(hit),
+                hit.severity(),
                 title,
                 message,
                 g.iter().take(PLACES).map(|p| evidence(cx, p)).collect(),
@@ -242,13 +232,13 @@ mod tests {
 
     #[test]
     fn live_tokens_in_code_are_p0_and_fixtures_weigh_less() {
-        assert_eq!(severity(&hit(HitContext::None, false, false)), Severity::P0);
-        assert_eq!(severity(&hit(HitContext::None, false, true)), Severity::P1);
-        assert_eq!(severity(&hit(HitContext::None, true, false)), Severity::P2);
+        assert_eq!(hit(HitContext::None, false, false).severity(), Severity::P0);
+        assert_eq!(hit(HitContext::None, false, true).severity(), Severity::P1);
+        assert_eq!(hit(HitContext::None, true, false).severity(), Severity::P2);
         assert_eq!(
-            severity(&hit(HitContext::TestFixture, false, false)),
+            hit(HitContext::TestFixture, false, false).severity(),
             Severity::P2
         );
-        assert_eq!(severity(&hit(HitContext::Docs, false, true)), Severity::P3);
+        assert_eq!(hit(HitContext::Docs, false, true).severity(), Severity::P3);
     }
 }

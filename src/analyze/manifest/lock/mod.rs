@@ -7,7 +7,7 @@
 //! yarn.lock (classic and berry), pnpm-lock.yaml (v5 to v9), poetry.lock, uv.lock,
 //! pdm.lock, Pipfile.lock, go.sum, and requirements*.txt files that pin every
 //! requirement with `==` (what pip-compile and `pip freeze` write), which are the lock
-//! of a Python application installed with pip. bun.lockb is binary and only detected.
+//! of a Python application installed with pip. bun.lockb is binary and only detected; bun.lock (text) is read.
 //!
 //! Every reader is bounded (at most [`MAX_PACKAGES`] packages, nesting at most
 //! [`MAX_DEPTH`]) and never panics: a file that does not read as its format yields no
@@ -85,6 +85,7 @@ impl LockFile {
 const LOCK_FILES: &[(&str, Ecosystem)] = &[
     ("Cargo.lock", Ecosystem::Rust),
     ("Pipfile.lock", Ecosystem::Python),
+    ("bun.lock", Ecosystem::Npm),
     ("bun.lockb", Ecosystem::Npm),
     ("go.sum", Ecosystem::Go),
     ("npm-shrinkwrap.json", Ecosystem::Npm),
@@ -131,6 +132,7 @@ pub fn read(path: &str, name: &str, text: Option<&str>) -> Option<LockFile> {
         "package-lock.json" | "npm-shrinkwrap.json" => npm::package_lock(path, text),
         "yarn.lock" => npm::yarn(path, text),
         "pnpm-lock.yaml" => npm::pnpm(path, text),
+        "bun.lock" => npm::bun(path, text),
         "Pipfile.lock" => python::pipfile_lock(path, text),
         "go.sum" => Ok(go::parse(text)),
         _ => Ok(Vec::new()),

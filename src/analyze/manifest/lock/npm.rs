@@ -1,7 +1,9 @@
 //! npm-family lock files: package-lock.json / npm-shrinkwrap.json (v1 nested
 //! `dependencies`, v2/v3 flat `packages`), yarn.lock (classic and berry) and
-//! pnpm-lock.yaml (v5 to v9). The YAML-like formats are read line by line: their
-//! entries are one unindented (yarn) or two-space-indented (pnpm) key each.
+//! pnpm-lock.yaml (v5 to v9) and bun.lock (bun's text format, JSON with trailing
+//! commas). The YAML-like formats and bun.lock are read line by line: their entries are
+//! one unindented (yarn), two-space-indented (pnpm) or four-space-indented (bun) key
+//! each.
 
 use serde_json::Value;
 
@@ -179,6 +181,38 @@ fn pnpm_key(key: &str) -> Option<(&str, &str)> {
     split_at_version(bare).filter(|(n, v)| !n.is_empty() && !v.is_empty())
 }
 
+/// bun.lock: the `"packages"` object, one line per package:
+/// `"key": ["name@version", …]`. Workspace members, links and git sources carry no
+/// registry version and are left out.
+pub(super) fn bun(path: &str, text: &str) -> Result<Vec<Raw>, Problem> {
+    if !text.contains("\"lockfileVersion\"") {
+        return Err(problem(path, 1, "not a bun.lock: no `lockfileVersion`"));
+    }
+    let mut out = Vec::new();
+    let mut inside = false;
+    for (i, l) in text.lines().enumerate() {
+        if !inside {
+            inside = l.trim_start().starts_with("\"packages\":");
+            continue;
+        }
+        let t = l.trim_start();
+        if l.len() - t.len() <= 2 && t.starts_with('}') {
+            break;
+        }
+        let Some((_, value)) = t.split_once("\": [\"") else {
+            continue;
+        };
+        let spec = value.split('"').next().unwrap_or("");
+        if let Some((name, version)) = split_at_version(spec) {
+            let registry = version.chars().next().is_some_and(|c| c.is_ascii_digit());
+            if registry {
+                out.push((name.to_string(), version.to_string(), line_no(i)));
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{LockFile, read};
@@ -328,5 +362,19 @@ mod tests {
         );
         let bad = read("pnpm-lock.yaml", "pnpm-lock.yaml", Some("just: text\n")).unwrap();
         assert!(bad.problem.is_some());
+    }
+
+    #[test]
+    fn reads_bun_lock_registry_packages_only() {
+        let text = "{\n  \"lockfileVersion\": 1,\n  \"workspaces\": {\n    \"\": { \"name\": \"app\" },\n  },\n  \"packages\": {\n    \"@babel/core\": [\"@babel/core@7.28.6\", \"\", {}, \"sha512-x\"],\n\n    \"frontend\": [\"frontend@workspace:frontend\"],\n\n    \"react\": [\"react@19.1.0\", \"\", {}, \"sha512-y\"],\n  }\n}\n";
+        let raw = bun("bun.lock", text).unwrap();
+        assert_eq!(
+            raw,
+            vec![
+                ("@babel/core".to_string(), "7.28.6".to_string(), 7),
+                ("react".to_string(), "19.1.0".to_string(), 11),
+            ]
+        );
+        assert!(bun("bun.lock", "{}").is_err());
     }
 }
