@@ -367,7 +367,7 @@ mod tests {
     #[test]
     fn reads_bun_lock_registry_packages_only() {
         let text = "{\n  \"lockfileVersion\": 1,\n  \"workspaces\": {\n    \"\": { \"name\": \"app\" },\n  },\n  \"packages\": {\n    \"@babel/core\": [\"@babel/core@7.28.6\", \"\", {}, \"sha512-x\"],\n\n    \"frontend\": [\"frontend@workspace:frontend\"],\n\n    \"react\": [\"react@19.1.0\", \"\", {}, \"sha512-y\"],\n  }\n}\n";
-        let raw = bun("bun.lock", text).unwrap();
+        let raw = super::bun("bun.lock", text).unwrap();
         assert_eq!(
             raw,
             vec![
@@ -375,6 +375,6 @@ mod tests {
                 ("react".to_string(), "19.1.0".to_string(), 11),
             ]
         );
-        assert!(bun("bun.lock", "{}").is_err());
+        assert!(super::bun("bun.lock", "{}").is_err());
     }
 }
