@@ -43,6 +43,15 @@ pub struct Problem {
     pub message: String,
 }
 
+/// YAML parser settings for repository files. The parser's limits on size, depth and
+/// alias expansion stay on (the input is hostile), but the ratio of aliases to anchors is
+/// not held against a file: compose files reuse a few anchors many times by design.
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! { enforce_alias_anchor_ratio: false },
+    }
+}
+
 /// An artifact of the catalog found in the repository.
 #[derive(Debug, Clone)]
 pub struct ArtifactHit {
@@ -61,6 +70,31 @@ pub struct EnvFile {
     pub kind: FileKind,
     /// (name, line, has a non-empty value)
     pub keys: Vec<(String, u32, bool)>,
+    /// Variables whose name says credential (`*_PASSWORD`, `*_SECRET`, `*_TOKEN`,
+    /// `*_KEY`, `*_DSN`, `DATABASE_URL`) and whose value is not a placeholder
+    /// (`changeme`, `${VAR}`, `your-key`): (name, line). Values are never kept.
+    pub credentials: Vec<(String, u32)>,
+}
+
+/// A variable name that says its value is a credential.
+fn credential_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "PRIVATE",
+        "CREDENTIAL",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "_DSN",
+        "DATABASE_URL",
+    ]
+    .iter()
+    .any(|w| upper.contains(w))
+        || upper.ends_with("_KEY")
 }
 
 /// A tree that is a published package (an sdist, a crate package, an npm tarball)
@@ -265,7 +299,14 @@ fn is_env_file(name: &str) -> bool {
     ]
     .iter()
     .any(|w| lower.contains(w));
+    // A diff or a copy of an environment file is not one.
+    let other = [
+        ".patch", ".diff", ".orig", ".rej", ".md", ".sh", ".py", ".js", ".ts",
+    ]
+    .iter()
+    .any(|e| lower.ends_with(e));
     !example
+        && !other
         && (lower == ".env"
             || lower == ".envrc"
             || lower.starts_with(".env.")
@@ -280,6 +321,7 @@ fn env_files(inventory: &Inventory) -> Vec<EnvFile> {
         }
         let Some(text) = f.text() else { continue };
         let mut keys = Vec::new();
+        let mut credentials = Vec::new();
         for (i, raw) in text.lines().enumerate() {
             let t = raw.trim();
             let t = t.strip_prefix("export ").unwrap_or(t);
@@ -294,16 +336,21 @@ fn env_files(inventory: &Inventory) -> Vec<EnvFile> {
                 continue;
             }
             let v = v.trim().trim_matches(['"', '\'']);
-            keys.push((
-                k.to_string(),
-                u32::try_from(i + 1).unwrap_or(u32::MAX),
-                !v.is_empty(),
-            ));
+            let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            if !v.is_empty()
+                && credential_name(k)
+                && !secrets::noise::is_placeholder(v)
+                && !secrets::noise::is_reference(v)
+            {
+                credentials.push((k.to_string(), line));
+            }
+            keys.push((k.to_string(), line, !v.is_empty()));
         }
         out.push(EnvFile {
             path: f.path.clone(),
             kind: f.kind,
             keys,
+            credentials,
         });
     }
     out
@@ -391,5 +438,6 @@ mod unit_tests {
         assert!(!is_env_file(".env.example"));
         assert!(!is_env_file(".env.sample"));
         assert!(!is_env_file("environment.py"));
+        assert!(!is_env_file(".env.patch"));
     }
 }

@@ -538,7 +538,7 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> Vec<Workfl
         if text.len() > MAX_YAML_BYTES {
             continue;
         }
-        match serde_saphyr::from_str::<Node>(text) {
+        match serde_saphyr::from_str_with_options::<Node>(text, super::yaml_options()) {
             Ok(doc) => {
                 if action_file && doc.get("runs").is_none() {
                     continue;

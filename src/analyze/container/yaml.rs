@@ -107,7 +107,8 @@ impl<'de> Visitor<'de> for RawVisitor {
 
 /// Every document of a (possibly multi-document) YAML text.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, serde_saphyr::Error> {
-    let docs: Vec<Spanned<Raw>> = serde_saphyr::from_multiple(text)?;
+    let docs: Vec<Spanned<Raw>> =
+        serde_saphyr::from_multiple_with_options(text, crate::analyze::yaml_options())?;
     Ok(docs.into_iter().map(node).collect())
 }
 

@@ -355,6 +355,17 @@ fn is_match(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
 /// A value that names something instead of being a secret: a call, a dotted or
 /// snake-case identifier, a variable, a YAML tag or anchor, a URL, a path or a file
 /// name, a UUID.
+/// Words that, followed by digits, make the classic stand-in password.
+const COMMON_WORDS: &[&str] = &[
+    "password", "passwd", "pass", "secret", "admin", "user", "test", "letmein", "qwerty",
+    "welcome", "changeme", "root", "guest", "demo", "hello", "abc", "foo", "bar",
+];
+
+static ETH_PUBLIC: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    // An account address (20 bytes) or a compressed public key (33 bytes).
+    Regex::new(r"^0x(?:[0-9a-fA-F]{40}|0[23][0-9a-fA-F]{64})$").ok()
+});
+
 pub fn is_reference(value: &str) -> bool {
     let file_ext = [
         ".json", ".pem", ".key", ".txt", ".yaml", ".yml", ".crt", ".env", ".p12", ".toml", ".cfg",
@@ -379,6 +390,7 @@ pub fn is_reference(value: &str) -> bool {
         || is_match(&DOTTED, value)
         || is_match(&SNAKE, value)
         || is_match(&UUID, value)
+        || is_match(&ETH_PUBLIC, value)
 }
 
 /// Runs of neighbouring keys, the mark of a value typed by hand as a stand-in.
@@ -390,7 +402,16 @@ const KEYBOARD_RUNS: &[&str] = &[
 /// A generic value that could be a secret: letters and digits both, no keyboard run
 /// (`asdf`), no chunk typed twice (`asdasd`).
 pub fn looks_random(value: &str) -> bool {
+    // Text (translations, sentences) is not a typed credential.
+    if !value.is_ascii() || value.contains(char::is_whitespace) {
+        return false;
+    }
     let lower = value.to_ascii_lowercase();
+    // A common word with digits (`password123`, `admin2024!`) is a stand-in.
+    let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || "!?.#".contains(c));
+    if stem.len() < lower.len() && COMMON_WORDS.contains(&stem) {
+        return false;
+    }
     if KEYBOARD_RUNS.iter().any(|k| lower.contains(k)) {
         return false;
     }

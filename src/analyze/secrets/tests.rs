@@ -148,3 +148,22 @@ fn urls_to_documentation_hosts_and_prose_passwords_are_not_secrets() {
     );
     assert_eq!(found.len(), 1);
 }
+
+#[test]
+fn public_addresses_translations_and_stand_in_passwords_are_not_secrets() {
+    let quiet = [
+        "  BeeTokenAddress = '0x36435796Ca9be2bf150CE0dECc2D8Fab5C4d6E13'",
+        "  privateKey: '0x02c7a1f1e7a6d0b7b7c4ed0d8be6c1ed8c6b4aeab4b65f7e5a0a2a0d4e6f8a9c06'",
+        "  \"INITIAL_TOKEN_TOOLTIP\": \"此令牌為初始令牌，請在使用前更換它。\",",
+        "  password = \"password123\"",
+        "  \"password\": \"admin2024!\",",
+    ];
+    for line in quiet {
+        assert!(scan_text("src/app.ts", line).is_empty(), "{line}");
+    }
+    let found = scan_text(
+        "src/app.ts",
+        "  privateKey: '0x5bcc3e9d38baa06e7bfaab80ae5957bbe8ef059e640311d7d6d465e6bc948e3e'",
+    );
+    assert_eq!(found.len(), 1, "a 32-byte private key is a secret");
+}

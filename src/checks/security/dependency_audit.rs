@@ -1,16 +1,15 @@
 //! Judges whether dependencies are audited for known vulnerabilities, and whether CI
 //! enforces it.
 
-use crate::analyze::catalog::ArtifactKind;
 use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
-use crate::model::{Category, Effort, Evidence, Severity};
+use crate::model::{Category, Effort, Severity};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
         id: "security.dependency-audit",
         category: Category::Security,
         title: "Dependency audit enforced",
-        summary: "A known-vulnerability audit of dependencies (pip-audit, cargo audit/deny, npm audit, govulncheck, OSV-Scanner, Trivy) runs in CI; update bots count as configured.",
+        summary: "A known-vulnerability audit of dependencies (pip-audit, cargo audit/deny, npm audit, govulncheck, OSV-Scanner, Trivy) runs in CI; in pre-commit or a task runner only it is configured, not enforced. Update bots are judged by `security.dependency-updates`: version updates are not an audit.",
         weight: 1.0,
         severity: Severity::P2,
         by_kind: Some(KindSeverity {
@@ -36,18 +35,13 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if !has_deps {
         return Outcome::not_applicable("no declared dependencies");
     }
-    let bots: Vec<Evidence> = cx
-        .facts
-        .artifacts_of(ArtifactKind::DependencyUpdates)
-        .filter_map(|a| a.evidence.first().cloned())
-        .collect();
     super::enforced(
         cx,
         &CHECK.def,
         "dependency-audit",
         "dependency audit",
-        "pip-audit, safety, cargo audit/deny, npm audit, govulncheck, osv-scanner, trivy, dependency-review in CI; Dependabot or Renovate",
-        bots,
+        "pip-audit, safety, cargo audit/deny, npm audit, govulncheck, osv-scanner, trivy, dependency-review in CI, pre-commit or task runners",
+        Vec::new(),
         CHECK.def.severity_for(cx.kind),
     )
 }

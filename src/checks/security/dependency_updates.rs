@@ -230,7 +230,8 @@ fn dir_matches(pattern: &str, dir: &str) -> bool {
 }
 
 fn parse_dependabot(text: &str) -> Result<Vec<Update>, String> {
-    let doc: Value = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+    let doc: Value = serde_saphyr::from_str_with_options(text, crate::analyze::yaml_options())
+        .map_err(|e| e.to_string())?;
     let Some(entries) = doc.get("updates").and_then(Value::as_array) else {
         return Err("no `updates` list".into());
     };

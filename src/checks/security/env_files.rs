@@ -36,19 +36,35 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let (prod, test): (Vec<&crate::analyze::EnvFile>, Vec<&crate::analyze::EnvFile>) = with_values
         .iter()
         .partition(|f| !matches!(f.kind, FileKind::Test | FileKind::Fixture));
+    // A file holds credentials when a credential-named variable has a value that is not a
+    // placeholder, or the secret scanner found something in it.
+    let scanned: Vec<&str> = cx
+        .facts
+        .secrets
+        .files
+        .iter()
+        .filter(|s| !s.hits.is_empty())
+        .map(|s| s.path.as_str())
+        .collect();
+    let holds_credentials = |f: &crate::analyze::EnvFile| {
+        !f.credentials.is_empty() || scanned.contains(&f.path.as_str())
+    };
+    let (prod, templates): (Vec<&crate::analyze::EnvFile>, Vec<&crate::analyze::EnvFile>) =
+        prod.into_iter().partition(|f| holds_credentials(f));
+    // Credential-named variables first, then the others with values.
     let evidence_of = |f: &crate::analyze::EnvFile| -> Evidence {
-        let names: Vec<&str> = f
-            .keys
-            .iter()
-            .filter(|(_, _, v)| *v)
-            .map(|(k, _, _)| k.as_str())
-            .take(6)
-            .collect();
+        let mut names: Vec<&str> = f.credentials.iter().map(|(k, _)| k.as_str()).collect();
+        for (k, _, v) in &f.keys {
+            if *v && !names.contains(&k.as_str()) {
+                names.push(k);
+            }
+        }
+        names.truncate(6);
         let line = f
-            .keys
-            .iter()
-            .find(|(_, _, v)| *v)
-            .map(|(_, l, _)| *l)
+            .credentials
+            .first()
+            .map(|(_, l)| *l)
+            .or_else(|| f.keys.iter().find(|(_, _, v)| *v).map(|(_, l, _)| *l))
             .unwrap_or(1);
         // Never the values: only the variable names.
         Evidence::at(
@@ -57,12 +73,20 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             &format!("sets {} (values redacted)", names.join(", ")),
         )
     };
-    let mut outcome = if prod.is_empty() {
+    let mut outcome = if prod.is_empty() && templates.is_empty() {
         Outcome::partial(
             0.75,
             format!(
                 "{} in tests or fixtures",
                 plural(test.len(), "environment file", "environment files")
+            ),
+        )
+    } else if prod.is_empty() {
+        Outcome::partial(
+            0.75,
+            format!(
+                "{} committed with placeholder values only",
+                plural(templates.len(), "environment file", "environment files")
             ),
         )
     } else {
@@ -82,6 +106,20 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             ),
             format!(
                 "{} sets {} and is part of the repository; treat them as leaked.",
+                f.path,
+                plural(n, "variable", "variables")
+            ),
+            vec![evidence_of(f)],
+        );
+    }
+    for f in &templates {
+        let n = f.keys.iter().filter(|(_, _, v)| *v).count();
+        outcome = outcome.concern_at(
+            def,
+            Severity::P3,
+            format!("{} is committed with {} but no credential", f.path, plural(n, "value", "values")),
+            format!(
+                "{} sets {}; none of the credential-named ones holds more than a placeholder, so it reads as a template. Ship it as `.env.example` and keep real `.env` files out of the repository (.gitignore), so real values are never committed next to it.",
                 f.path,
                 plural(n, "variable", "variables")
             ),

@@ -51,6 +51,17 @@ pub fn pinned_requirements(path: &str, text: &str) -> Option<LockFile> {
         logical.push_str(l);
         let line = std::mem::take(&mut logical);
         let content = strip_comment(&line).trim();
+        // Installing the project itself (`-e .[extras]`, `.`) leaves its dependencies to
+        // its manifest's ranges: the file does not lock them.
+        let target = content
+            .strip_prefix("--editable")
+            .or_else(|| content.strip_prefix("-e"))
+            .unwrap_or(content)
+            .trim_start_matches([' ', '='])
+            .trim();
+        if target == "." || target.starts_with("./") || target.starts_with(".[") {
+            return None;
+        }
         if content.is_empty() || content.starts_with('-') {
             continue;
         }
@@ -155,5 +166,12 @@ mod tests {
         assert!(pinned_requirements("requirements.txt", "flask==3.0.0\nclick\n").is_none());
         assert!(pinned_requirements("requirements.txt", "flask==3.*\n").is_none());
         assert!(pinned_requirements("requirements.txt", "-r base.txt\n# nothing\n").is_none());
+    }
+
+    #[test]
+    fn a_file_that_installs_the_project_itself_locks_nothing() {
+        let text = "# tooling\n-e .[cli,http2]\npytest==8.3.2\nruff==0.6.1\n";
+        assert!(pinned_requirements("requirements.txt", text).is_none());
+        assert!(pinned_requirements("requirements.txt", "pytest==8.3.2\n").is_some());
     }
 }
