@@ -150,8 +150,9 @@ fn notes(scan: &Scan, fix: &str) -> String {
             format!("{days} days old")
         };
         parts.push(format!(
-            "{} database of {} advisories {age}",
-            d.meta.ecosystem, d.meta.advisories
+            "{} database of {} {age}",
+            d.meta.ecosystem,
+            crate::model::plural(d.meta.advisories, "advisory", "advisories")
         ));
     }
     for r in &scan.reports {
