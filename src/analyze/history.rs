@@ -6,10 +6,11 @@
 use std::path::Path;
 
 use crate::config::Policy;
-use crate::model::{Confidence, Severity};
+use crate::model::{Confidence, Secret, Severity};
 use crate::repo::history::{HistoryError, HistoryLimits, scan_history};
 
-/// One secret as the scanner reports it (its masked form only, never the value).
+/// One secret as the scanner reports it: its masked form, and the value for the
+/// redaction stage only.
 #[derive(Debug, Clone)]
 pub struct HistorySecret {
     /// The scanner's rule id.
@@ -28,6 +29,8 @@ pub struct HistorySecret {
     /// The severity the current-tree check would give the same hit (by rule, test-mode
     /// key, and whether the path is a test, docs or example).
     pub severity: Severity,
+    /// The secret itself, for the redaction stage only.
+    pub value: Secret,
 }
 
 /// A secret found in a historical blob.
@@ -90,6 +93,7 @@ impl From<super::secrets::SecretHit> for HistorySecret {
             secret_hash: h.secret_hash,
             confidence: h.confidence,
             severity,
+            value: h.value,
         }
     }
 }

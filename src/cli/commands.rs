@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 
 use super::EXIT_GATE;
 use super::args::{AdvisoriesCommand, AuditArgs, Cli, Command, FailOn, UpdateArgs};
-use greenlight::report::{Format, terminal};
+use greenlight::report::{Format, terminal_summary};
 use greenlight::review::Verdict;
 use greenlight::{AuditOptions, checks, config};
 
@@ -76,7 +76,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
         let color = !args.no_color
             && std::env::var_os("NO_COLOR").is_none()
             && std::io::stdout().is_terminal();
-        let mut out = terminal::render(&review, color);
+        let mut out = terminal_summary(&review, color);
         if !outputs.is_empty() {
             let names: Vec<String> = outputs
                 .iter()

@@ -2,12 +2,14 @@
 //! evidence and findings. Nothing here knows how facts are gathered or judged.
 
 mod redact;
+mod secret;
 
 use std::fmt;
 
 use serde::Serialize;
 
 pub use redact::{mask, redact};
+pub use secret::Secret;
 
 /// One of the ten areas a production readiness review covers, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -221,18 +223,24 @@ pub struct Location {
     pub snippet: String,
 }
 
-/// Longest snippet kept in evidence, in characters.
+/// Longest snippet a report shows, in characters; the redaction stage cuts snippets
+/// to it after masking them.
 pub const SNIPPET_MAX_CHARS: usize = 160;
 
+/// Longest snippet kept in evidence until the redaction stage, in characters: long
+/// enough that a secret near the point of interest is whole when it is masked.
+pub const SNIPPET_KEEP_CHARS: usize = 1024;
+
 impl Location {
-    /// A single-line location; the snippet is trimmed and shortened.
+    /// A single-line location; the snippet is trimmed, redacted and kept whole up to
+    /// [`SNIPPET_KEEP_CHARS`] (the redaction stage cuts it for display).
     pub fn new(path: impl Into<String>, line: u32, snippet: &str) -> Location {
         Location {
             path: path.into(),
             line,
             end_line: line,
             // Redact before shortening, so a cut never exposes the middle of a secret.
-            snippet: shorten(redact(snippet.trim()).trim(), SNIPPET_MAX_CHARS),
+            snippet: shorten(redact(snippet.trim()).trim(), SNIPPET_KEEP_CHARS),
         }
     }
 
@@ -252,9 +260,8 @@ impl Location {
             _ => return Location::new(path, line, text),
         };
         let keep = SNIPPET_MAX_CHARS / 2;
-        let n = before.chars().count();
-        let head: String = before.chars().skip(n.saturating_sub(keep)).collect();
-        let lead = if n > keep { "…" } else { "" };
+        let head = shorten_start(before, keep);
+        let lead = "";
         // The parts around the secret are redacted apart, so the redactor never sees
         // (nor masks again) the masked form.
         let joined = format!(
@@ -266,7 +273,7 @@ impl Location {
             path: path.into(),
             line,
             end_line: line,
-            snippet: shorten(joined.trim(), SNIPPET_MAX_CHARS),
+            snippet: shorten(joined.trim(), SNIPPET_KEEP_CHARS),
         }
     }
 
@@ -419,13 +426,61 @@ impl Finding {
     }
 }
 
-/// Cuts `text` to at most `max` characters, marking the cut with `…`.
+/// Whether `c` ends a word that could be (part of) a secret: a cut is made only at
+/// such a character, so no part of a token, key or password survives a cut.
+fn is_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '\'' | '`' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | ',' | ';'
+        )
+}
+
+/// Cuts `text` to at most `max` characters, marking the cut with `…`. The cut never
+/// falls inside a word: a word the limit would split is left out whole.
 pub fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    let kept: Vec<char> = text.chars().take(max.saturating_sub(1)).collect();
+    let split = text
+        .chars()
+        .nth(kept.len())
+        .is_some_and(|c| !is_separator(c));
+    let end = if split {
+        kept.iter()
+            .rposition(|&c| is_separator(c))
+            .map_or(0, |i| i + 1)
+    } else {
+        kept.len()
+    };
+    let mut out: String = kept.iter().take(end).collect();
     out.push('…');
+    out
+}
+
+/// Keeps at most the last `max` characters of `text`, marking the cut with a leading
+/// `…`; like [`shorten`], a word the limit would split is left out whole.
+pub fn shorten_start(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return text.to_string();
+    }
+    let skip = n - max.saturating_sub(1);
+    let kept: Vec<char> = text.chars().skip(skip).collect();
+    let split = text
+        .chars()
+        .nth(skip.saturating_sub(1))
+        .is_some_and(|c| !is_separator(c));
+    let start = if split {
+        kept.iter()
+            .position(|&c| is_separator(c))
+            .unwrap_or(kept.len())
+    } else {
+        0
+    };
+    let mut out = String::from("…");
+    out.extend(kept.iter().skip(start));
     out
 }
 
@@ -474,7 +529,7 @@ mod tests {
         let start = line.find("ghp_").unwrap();
         let loc = Location::masking("a.py", 3, line, (start, start + 40), "ghp_…8d");
         assert_eq!(loc.snippet, r#"TOKEN = "ghp_…8d"  # prod"#);
-        let long = format!("{}{}", "x".repeat(500), "pwd=Qz7xR2mK9pW4M2Qz7xR2 end");
+        let long = format!("{} {}", "x".repeat(500), "pwd=Qz7xR2mK9pW4M2Qz7xR2 end");
         let s = long.find("Qz7").unwrap();
         let loc = Location::masking("a.js", 1, &long, (s, s + 20), "Qz7x…R2");
         assert!(loc.snippet.starts_with('…'), "{}", loc.snippet);
@@ -483,8 +538,24 @@ mod tests {
 
     #[test]
     fn shorten_marks_the_cut() {
-        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("ab cdef", 6), "ab …");
+        assert_eq!(shorten("abc de", 5), "abc …");
         assert_eq!(shorten("abc", 4), "abc");
+    }
+
+    #[test]
+    fn a_cut_never_keeps_part_of_a_word() {
+        let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl-x_y";
+        for max in 10..70 {
+            let text = format!("auth: {token} end");
+            let cut = shorten(&text, max);
+            assert!(
+                cut == "auth: …" || cut == "…" || !cut.contains("eyJ") || cut.contains(token),
+                "{cut}"
+            );
+            let cut = shorten_start(&format!("start {token}"), max);
+            assert!(cut == "…" || cut.contains(token), "{cut}");
+        }
     }
 
     #[test]

@@ -49,10 +49,15 @@ pub fn redact(text: &str) -> String {
         out = re
             .replace_all(&out, |c: &regex::Captures<'_>| {
                 let pass = c.get(2).map(|m| m.as_str()).unwrap_or("");
+                let shown = if pass.contains('…') || pass == "****" {
+                    pass.to_string()
+                } else {
+                    mask(pass)
+                };
                 format!(
                     "{}{}{}",
                     c.get(1).map(|m| m.as_str()).unwrap_or(""),
-                    mask(pass),
+                    shown,
                     c.get(3).map(|m| m.as_str()).unwrap_or("")
                 )
             })
@@ -63,7 +68,10 @@ pub fn redact(text: &str) -> String {
             .replace_all(&out, |c: &regex::Captures<'_>| {
                 let value = c.get(2).map(|m| m.as_str()).unwrap_or("");
                 // Placeholders and references are not secrets.
-                let placeholder = value.starts_with('$')
+                // A masked form (`abcd…yz`, `****`) is masked already.
+                let placeholder = value.contains('…')
+                    || value == "****"
+                    || value.starts_with('$')
                     || value.starts_with('<')
                     || value.starts_with("os.")
                     || value.starts_with("env")
@@ -111,6 +119,12 @@ mod tests {
             "# token ghp_…wx"
         );
         assert_eq!(redact("password: hunter2hunter2"), "password: hunt…r2");
+    }
+
+    #[test]
+    fn a_masked_value_is_not_masked_again() {
+        assert_eq!(redact("TOKEN = \"ghp_…8d\""), "TOKEN = \"ghp_…8d\"");
+        assert_eq!(redact("password: ****"), "password: ****");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::model::{
 use crate::review::{CategoryScore, Level, Rag, Review, Verdict};
 
 /// Escapes text for a Markdown table cell or paragraph.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -28,11 +28,9 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// Inline code that survives backticks, pipes and control characters in the text: the
-/// fence is one backtick longer than the longest run inside.
-fn code(s: &str) -> String {
-    let clean: String = s
-        .chars()
+/// The text of an inline code span: control characters out, pipes escaped.
+pub(super) fn code_text(s: &str) -> String {
+    s.chars()
         .map(|c| {
             if c == '\n' || c == '\r' || c == '\t' {
                 ' '
@@ -42,7 +40,13 @@ fn code(s: &str) -> String {
         })
         .filter(|c| !c.is_control())
         .collect::<String>()
-        .replace('|', "\\|");
+        .replace('|', "\\|")
+}
+
+/// Inline code that survives backticks, pipes and control characters in the text: the
+/// fence is one backtick longer than the longest run inside.
+fn code(s: &str) -> String {
+    let clean = code_text(s);
     let mut longest = 0;
     let mut run = 0;
     for c in clean.chars() {
@@ -717,11 +721,7 @@ fn suites(o: &mut String, run: &crate::run::TestRun) {
         let troubled = suite.timed_out() || suite.counts.errored > 0 || suite.counts.collected == 0;
         if troubled && !suite.output_tail.is_empty() {
             let tail = crate::run::tail_lines(&suite.output_tail, 15);
-            let _ = writeln!(
-                o,
-                "Last lines of output:\n\n{}\n",
-                fenced(&crate::model::redact(&tail))
-            );
+            let _ = writeln!(o, "Last lines of output:\n\n{}\n", fenced(&tail));
         }
     }
 }

@@ -36,7 +36,7 @@ impl Paint {
 }
 
 /// Strips control characters so repository text cannot drive the terminal.
-fn clean(s: &str) -> String {
+pub(super) fn clean(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect()
 }
 

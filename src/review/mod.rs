@@ -5,10 +5,12 @@
 
 mod date;
 mod inventory;
+pub mod redact;
 
 use serde::Serialize;
 
 use crate::analyze::Facts;
+use crate::analyze::secrets::redactor::Redactor;
 use crate::analyze::stack::Stack;
 use crate::analyze::tests::{TestInventory, TestKind};
 use crate::checks::CheckResult;
@@ -210,6 +212,9 @@ pub struct Review {
     pub critical_threshold: f64,
     pub inventory: InventorySummary,
     pub distribution: Option<crate::analyze::Distribution>,
+    /// The audit's redaction stage, which every string above has passed through; the
+    /// renderers pass their output through it again.
+    pub redactor: std::sync::Arc<Redactor>,
 }
 
 impl Review {
@@ -360,9 +365,27 @@ pub fn review(
         critical_threshold: policy.thresholds.critical_coverage,
         inventory: inventory_summary,
         distribution: facts.distribution.clone(),
+        redactor: std::sync::Arc::new(redactor_of(facts)),
     };
     review.summary = executive_summary(&review);
+    let redactor = std::sync::Arc::clone(&review.redactor);
+    redact::Redact::redact(&mut review, &redactor);
     review
+}
+
+/// The redaction stage of this audit: every secret value the tree scan and the
+/// history scan found.
+fn redactor_of(facts: &Facts) -> Redactor {
+    let tree = facts
+        .secrets
+        .files
+        .iter()
+        .flat_map(|f| f.hits.iter().map(|h| &h.value));
+    let history = match &facts.history {
+        Some(crate::analyze::history::History::Scanned(h)) => h.findings.as_slice(),
+        _ => &[],
+    };
+    Redactor::new(tree.chain(history.iter().map(|f| &f.secret.value)))
 }
 
 fn score_categories(checks: &[CheckSummary], findings: &[Finding]) -> Vec<CategoryScore> {

@@ -50,6 +50,7 @@ fn scanner(_path: &str, text: &str) -> Vec<HistorySecret> {
                 secret_hash: m.as_str().chars().rev().collect(),
                 confidence: Confidence::Medium,
                 severity: greenlight::model::Severity::P1,
+                value: greenlight::model::Secret::new(m.as_str()),
             });
         }
     }

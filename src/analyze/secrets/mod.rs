@@ -1,23 +1,25 @@
 //! The secret scanner: [`scan_text`] finds credentials in one file's text with the
 //! rules of `catalog/secrets.toml`, weeds out look-alikes with [`noise`], and returns
-//! [`SecretHit`]s that never hold the secret itself — only a masked form, a per-place
-//! fingerprint and a hash of the value. It is pure (no I/O) so that any text, such as a
+//! [`SecretHit`]s that show the secret only masked, with a per-place fingerprint and a
+//! hash of the value; the value itself is kept as a [`Secret`] (never printed or
+//! serialized) for the redaction stage ([`redactor`]). It is pure (no I/O) so that any text, such as a
 //! blob from history, can be scanned with the same rules. [`scan`] runs it over every
 //! text file of the inventory and adds committed key stores found by name.
 
 pub mod noise;
+pub mod redactor;
 pub mod rules;
 
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::model::{Confidence, Severity, mask};
+use crate::model::{Confidence, Secret, Severity, mask};
 use crate::repo::{FileKind, Inventory, RepoFile};
 pub use noise::HitContext;
 use rules::{Anchor, Rule, rules};
 
-/// One secret found in a text. The secret itself is not kept.
+/// One secret found in a text. The value is kept only for the redaction stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SecretHit {
     /// Catalog rule id (`github-pat`).
@@ -46,6 +48,9 @@ pub struct SecretHit {
     pub test_mode: bool,
     /// Found by a keyword = value rule rather than by a token's own shape.
     pub generic: bool,
+    /// The secret itself, for the redaction stage; never serialized or printed.
+    #[serde(skip)]
+    pub value: Secret,
 }
 
 impl SecretHit {
@@ -150,10 +155,10 @@ struct Candidate {
     anchor: usize,
 }
 
-/// Finds the secrets in one file's text. `path` (relative, `/`-separated) names the
-/// file in fingerprints and places it in tests, docs or examples; nothing is read.
-pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
-    let cat = rules();
+/// The secrets in `text` as candidates: the rules whose keywords occur, their matches
+/// accepted by the false-positive layer, one per secret (a token's own rule before a
+/// generic one, then the earliest and longest match).
+fn candidates(cat: &rules::Rules, text: &str, profile: noise::FileProfile) -> Vec<Candidate> {
     let Some(ac) = &cat.keywords else {
         return Vec::new();
     };
@@ -172,7 +177,6 @@ pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
     if !any {
         return Vec::new();
     }
-    let profile = noise::FileProfile::of(path, text);
     let mut found: Vec<Candidate> = Vec::new();
     for (index, rule) in cat.rules.iter().enumerate() {
         if !wanted.get(index).copied().unwrap_or(false)
@@ -209,11 +213,6 @@ pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
             });
         }
     }
-    if found.is_empty() {
-        return Vec::new();
-    }
-    // One hit per secret: a token's own rule before a generic one, then the earliest
-    // and longest match.
     found.sort_by_key(|c| {
         let generic = cat.rules.get(c.rule).is_some_and(|r| r.generic);
         (generic, c.start, std::cmp::Reverse(c.end))
@@ -223,6 +222,27 @@ pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
         if !kept.iter().any(|k| c.start < k.end && k.start < c.end) {
             kept.push(c);
         }
+    }
+    kept
+}
+
+/// Byte ranges of the secrets the catalog finds in any text (a report's string, a
+/// test's output), by the same rules and false-positive layer as [`scan_text`].
+pub fn spans(text: &str) -> Vec<(usize, usize)> {
+    let profile = noise::FileProfile::of("", text);
+    candidates(rules(), text, profile)
+        .into_iter()
+        .map(|c| (c.start, c.end))
+        .collect()
+}
+
+/// Finds the secrets in one file's text. `path` (relative, `/`-separated) names the
+/// file in fingerprints and places it in tests, docs or examples; nothing is read.
+pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
+    let cat = rules();
+    let mut kept = candidates(cat, text, noise::FileProfile::of(path, text));
+    if kept.is_empty() {
+        return Vec::new();
     }
     kept.sort_by_key(|c| (c.anchor, c.rule));
     let line_starts: Vec<usize> = std::iter::once(0)
@@ -258,6 +278,7 @@ pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
                 context,
                 test_mode: rule.test_mode,
                 generic: rule.generic,
+                value: Secret::new(secret),
             })
         })
         .collect()

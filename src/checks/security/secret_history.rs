@@ -168,6 +168,7 @@ mod tests {
                 secret_hash: hash.into(),
                 confidence: Confidence::Medium,
                 severity: Severity::P0,
+                value: Default::default(),
             },
             path: path.into(),
             blob: "b".repeat(40),

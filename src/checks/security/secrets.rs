@@ -227,6 +227,7 @@ mod tests {
             context,
             test_mode,
             generic,
+            value: Default::default(),
         }
     }
 
