@@ -48,7 +48,9 @@ pub fn load_policy(root: &Path, explicit: Option<&Path>) -> Result<Policy, Error
             // could point anywhere.
             let regular = std::fs::symlink_metadata(&default).is_ok_and(|m| m.is_file());
             if regular {
-                Policy::load(&default)?
+                let mut policy = Policy::load(&default)?;
+                policy.from_repository = true;
+                policy
             } else {
                 Policy::default()
             }

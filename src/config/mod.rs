@@ -173,6 +173,9 @@ pub struct Policy {
     pub suppressions: Vec<Suppression>,
     /// The file it was read from; `None` for built-in defaults.
     pub source: Option<PathBuf>,
+    /// Read from the audited repository itself (its own `greenlight.toml`), not
+    /// given by whoever runs the audit.
+    pub from_repository: bool,
 }
 
 impl Default for Policy {
@@ -188,6 +191,7 @@ impl Default for Policy {
             checks: BTreeMap::new(),
             suppressions: Vec::new(),
             source: None,
+            from_repository: false,
         }
     }
 }

@@ -426,6 +426,12 @@ impl Finding {
     }
 }
 
+/// Whether `c` may stand next to a word that a cut left: a separator, or the `…` that
+/// marks a cut.
+pub fn is_word_boundary(c: char) -> bool {
+    c == '…' || is_separator(c)
+}
+
 /// Whether `c` ends a word that could be (part of) a secret: a cut is made only at
 /// such a character, so no part of a token, key or password survives a cut.
 fn is_separator(c: char) -> bool {

@@ -194,6 +194,9 @@ struct Document<'a> {
     repository: Repository<'a>,
     date: &'a str,
     policy: &'a str,
+    /// What the policy changed; `from_repository` when it is the audited
+    /// repository's own file.
+    policy_effect: &'a crate::review::PolicyEffect,
     verdict: Verdict,
     verdict_rule: &'a str,
     deployment_risk: Level,
@@ -238,6 +241,7 @@ pub fn render(r: &Review) -> String {
         },
         date: &r.date,
         policy: &r.policy_source,
+        policy_effect: &r.policy_effect,
         verdict: r.verdict,
         verdict_rule: &r.verdict_rule,
         deployment_risk: r.deployment_risk,

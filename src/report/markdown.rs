@@ -175,6 +175,9 @@ fn header(o: &mut String, r: &Review) {
         }
     );
     let _ = writeln!(o, "**Policy:** {}  ", esc(&r.policy_source));
+    if let Some(w) = r.policy_effect.warning() {
+        let _ = writeln!(o, "**Policy effect:** ⚠️ {}  ", esc(&w));
+    }
     let _ = writeln!(
         o,
         "**Reviewer:** greenlight {} (automated, static analysis; tests not run)\n",

@@ -65,7 +65,11 @@ pub fn render(r: &Review, color: bool) -> String {
         "\nVerdict: {verdict}   Deployment risk: {}   Score: {score}",
         p.bold(r.deployment_risk.label())
     );
-    let _ = writeln!(o, "{}\n", clean(&r.verdict_rule));
+    let _ = writeln!(o, "{}", clean(&r.verdict_rule));
+    if let Some(w) = r.policy_effect.warning() {
+        let _ = writeln!(o, "{}", p.yellow(&clean(&w)));
+    }
+    let _ = writeln!(o);
     for c in &r.categories {
         let status = match c.status {
             Rag::Green => p.green("green "),

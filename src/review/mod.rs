@@ -183,6 +183,96 @@ impl RepositoryInfo {
     }
 }
 
+/// What the policy in force changed in the review. A repository's own policy can turn
+/// NOT READY into STAGING ONLY by disabling checks and suppressing findings, so the
+/// review says what it did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PolicyEffect {
+    /// The policy is the audited repository's own `greenlight.toml`.
+    pub from_repository: bool,
+    /// Checks it disabled.
+    pub disabled_checks: Vec<String>,
+    /// Checks whose severity it overrides.
+    pub severity_overrides: Vec<String>,
+    /// Findings it suppressed.
+    pub suppressed_findings: usize,
+    /// Path patterns it excludes from the audit.
+    pub ignored_paths: usize,
+}
+
+impl PolicyEffect {
+    fn of(policy: &Policy, suppressed: usize) -> PolicyEffect {
+        PolicyEffect {
+            from_repository: policy.from_repository,
+            disabled_checks: policy
+                .checks
+                .iter()
+                .filter(|(_, o)| !o.enabled)
+                .map(|(id, _)| id.clone())
+                .collect(),
+            severity_overrides: policy
+                .checks
+                .iter()
+                .filter(|(_, o)| o.severity.is_some())
+                .map(|(id, _)| id.clone())
+                .collect(),
+            suppressed_findings: suppressed,
+            ignored_paths: policy.ignore.len(),
+        }
+    }
+
+    /// True when the policy changed anything.
+    pub fn any(&self) -> bool {
+        !self.disabled_checks.is_empty()
+            || !self.severity_overrides.is_empty()
+            || self.suppressed_findings > 0
+            || self.ignored_paths > 0
+    }
+
+    /// One sentence for the reader when the repository's own policy weakened the
+    /// review: "The repository's own policy (greenlight.toml) disabled 2 checks and
+    /// suppressed 3 findings; …". `None` otherwise.
+    pub fn warning(&self) -> Option<String> {
+        if !self.from_repository || !self.any() {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if !self.disabled_checks.is_empty() {
+            parts.push(format!(
+                "disabled {} ({})",
+                plural(self.disabled_checks.len(), "check", "checks"),
+                self.disabled_checks.join(", ")
+            ));
+        }
+        if !self.severity_overrides.is_empty() {
+            parts.push(format!(
+                "changed the severity of {}",
+                plural(self.severity_overrides.len(), "check", "checks")
+            ));
+        }
+        if self.suppressed_findings > 0 {
+            parts.push(format!(
+                "suppressed {}",
+                plural(self.suppressed_findings, "finding", "findings")
+            ));
+        }
+        if self.ignored_paths > 0 {
+            parts.push(format!(
+                "excluded {}",
+                plural(self.ignored_paths, "path pattern", "path patterns")
+            ));
+        }
+        let list = match parts.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        Some(format!(
+            "The repository's own policy (greenlight.toml) {list}; pass --policy FILE to audit with a policy of your own."
+        ))
+    }
+}
+
 /// The complete review.
 #[derive(Debug, Clone)]
 pub struct Review {
@@ -190,6 +280,8 @@ pub struct Review {
     pub date: String,
     pub repository: RepositoryInfo,
     pub policy_source: String,
+    /// What the policy changed: disabled checks, severity overrides, suppressions.
+    pub policy_effect: PolicyEffect,
     pub verdict: Verdict,
     pub verdict_rule: String,
     pub deployment_risk: Level,
@@ -345,6 +437,7 @@ pub fn review(
                 .find_map(|m| m.name.clone()),
         },
         policy_source: policy.source_display(),
+        policy_effect: PolicyEffect::of(policy, suppressed.len()),
         verdict,
         verdict_rule,
         deployment_risk,

@@ -213,9 +213,14 @@ redact_fields!(crate::run::Blocker {
     tests
 });
 
+redact_fields!(super::PolicyEffect {
+    disabled_checks,
+    severity_overrides
+});
 redact_fields!(Review {
     repository,
     policy_source,
+    policy_effect,
     verdict_rule,
     summary,
     checks,

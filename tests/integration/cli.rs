@@ -251,3 +251,59 @@ fn a_closed_output_pipe_ends_quietly() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).is_empty());
 }
+
+/// A copy of the poorly prepared fixture with a policy of its own that disables a
+/// check and suppresses every finding of another.
+fn poor_with_own_policy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::copy_tree(&poor(), dir.path());
+    fs::write(
+        dir.path().join("greenlight.toml"),
+        "[checks.\"e2e.suite\"]\nenabled = false\n\n[[suppress]]\ncheck = \"ci.tests\"\nreason = \"we test by hand\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_repository_policy_that_weakens_the_review_is_announced() {
+    let dir = poor_with_own_policy();
+    let (json, out) = audit_json(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let effect = &json["policy_effect"];
+    assert_eq!(effect["from_repository"], true);
+    assert_eq!(effect["disabled_checks"], serde_json::json!(["e2e.suite"]));
+    assert!(
+        effect["suppressed_findings"].as_u64().unwrap() >= 1,
+        "{effect}"
+    );
+    let text = stdout(&run(&["audit", dir.path().to_str().unwrap()]));
+    assert!(
+        text.contains("The repository's own policy (greenlight.toml) disabled 1 check (e2e.suite) and suppressed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_explicit_policy_replaces_the_repository_own() {
+    let dir = poor_with_own_policy();
+    let mine = tempfile::tempdir().unwrap();
+    let policy = mine.path().join("ci-policy.toml");
+    fs::write(&policy, "").unwrap();
+    let (json, out) = audit_json(dir.path(), &["--policy", policy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json["policy"], "ci-policy.toml");
+    assert_eq!(json["policy_effect"]["from_repository"], false);
+    assert_eq!(
+        json["policy_effect"]["disabled_checks"],
+        serde_json::json!([])
+    );
+    assert_eq!(json["policy_effect"]["suppressed_findings"], 0);
+    let text = stdout(&run(&[
+        "audit",
+        dir.path().to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+    ]));
+    assert!(!text.contains("own policy"), "{text}");
+}

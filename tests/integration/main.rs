@@ -16,6 +16,7 @@ mod checks;
 mod cli;
 mod docs;
 mod history;
+mod redaction;
 mod repos;
 mod run;
 mod secrets;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::support::{audit_json, fixtures};
 
 /// Whether the machine can run these tests; panics with what to install otherwise.
-fn ready() -> bool {
+pub(crate) fn ready() -> bool {
     let bwrap = std::process::Command::new("bwrap")
         .args([
             "--unshare-all",
@@ -50,16 +50,7 @@ fn copy_fixture(name: &str) -> tempfile::TempDir {
 }
 
 fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    crate::support::copy_tree(from, to);
 }
 
 /// Every path under `root`, relative, sorted.

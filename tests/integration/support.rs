@@ -202,3 +202,17 @@ pub fn osv_mirror(dir: &Path, advisories: &[String]) -> PathBuf {
     }
     mirror
 }
+
+/// Copies the directory tree `from` into `to` (created when missing).
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

@@ -7,26 +7,46 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::model::{Secret, mask, redact};
+use crate::model::{Secret, is_word_boundary, mask, redact};
 
 /// Shortest value masked wherever it appears: shorter ones would mask ordinary words.
 const MIN_KNOWN: usize = 6;
+/// Shortest piece of a value (its start or its end, left by a cut made before this
+/// stage) masked as part of the value.
+const MIN_FRAGMENT: usize = 7;
+
+/// What an automaton pattern is.
+#[derive(Debug, Clone)]
+enum Form {
+    /// The whole value, in some encoding; replaced by this masked form.
+    Whole(String),
+    /// The value's first characters, cut off by a shortening; the masked head.
+    Head(String),
+    /// The value's last characters, cut off at the start; the masked tail.
+    Tail(String),
+}
 
 /// Masks every known secret value and every secret the catalog recognises.
 #[derive(Default)]
 pub struct Redactor {
     /// Every known value (and each line of a multi-line one), as found.
     values: Vec<String>,
-    /// Matches any of `patterns`, longest first.
+    /// Matches any of the forms of any value.
     known: Option<AhoCorasick>,
-    /// What each automaton pattern is replaced with.
-    masks: Vec<String>,
+    /// The form of each automaton pattern.
+    forms: Vec<Form>,
 }
 
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Redactor({} known values)", self.values.len())
     }
+}
+
+/// Whether a line of a multi-line secret is PEM armour (`-----BEGIN … KEY-----`),
+/// which is the same in every key and not secret.
+fn is_armour(line: &str) -> bool {
+    line.starts_with("-----") && line.ends_with("-----")
 }
 
 impl Redactor {
@@ -38,60 +58,61 @@ impl Redactor {
             // A multi-line secret (a PEM body) appears line by line in any output.
             let parts = std::iter::once(value.trim()).chain(value.lines().map(str::trim));
             for part in parts {
-                if part.chars().count() >= MIN_KNOWN && !values.iter().any(|v| v == part) {
+                if part.chars().count() >= MIN_KNOWN
+                    && !is_armour(part)
+                    && !values.iter().any(|v| v == part)
+                {
                     values.push(part.to_string());
                 }
             }
         }
-        let mut r = Redactor {
-            values,
-            known: None,
-            masks: Vec::new(),
-        };
-        r.build(|v| vec![(v.to_string(), mask(v))]);
-        r
+        Redactor::with(values, &[])
     }
 
     /// The same redactor, also matching each value as each of `encodings` writes it
     /// (escaped for JSON or Markdown), masked in that encoding.
     pub fn with_encodings(&self, encodings: &[&dyn Fn(&str) -> String]) -> Redactor {
-        let mut r = Redactor {
-            values: self.values.clone(),
-            known: None,
-            masks: Vec::new(),
-        };
-        r.build(|v| {
-            let mut forms = vec![(v.to_string(), mask(v))];
-            for encode in encodings {
-                let encoded = encode(v);
-                if forms.iter().all(|(f, _)| *f != encoded) {
-                    forms.push((encoded, encode(&mask(v))));
-                }
-            }
-            forms
-        });
-        r
+        Redactor::with(self.values.clone(), encodings)
     }
 
-    /// Compiles the automaton over each value's forms: (text matched, replacement).
-    fn build(&mut self, forms: impl Fn(&str) -> Vec<(String, String)>) {
+    /// Compiles the automaton: each value whole (raw and in each encoding), and its
+    /// heads and tails of at least [`MIN_FRAGMENT`] characters.
+    fn with(values: Vec<String>, encodings: &[&dyn Fn(&str) -> String]) -> Redactor {
         let mut patterns: Vec<String> = Vec::new();
-        let mut masks: Vec<String> = Vec::new();
-        for v in &self.values {
-            for (form, masked) in forms(v) {
-                patterns.push(form);
-                masks.push(masked);
+        let mut forms: Vec<Form> = Vec::new();
+        for v in &values {
+            patterns.push(v.clone());
+            forms.push(Form::Whole(mask(v)));
+            for encode in encodings {
+                let encoded = encode(v);
+                if !patterns.contains(&encoded) {
+                    patterns.push(encoded);
+                    forms.push(Form::Whole(encode(&mask(v))));
+                }
+            }
+            let chars: Vec<char> = v.chars().collect();
+            let head: String = chars.iter().take(4).collect();
+            let tail: String = chars.iter().skip(chars.len().saturating_sub(2)).collect();
+            for n in MIN_FRAGMENT..chars.len() {
+                patterns.push(chars.iter().take(n).collect());
+                forms.push(Form::Head(format!("{head}…")));
+                patterns.push(chars.iter().skip(chars.len() - n).collect());
+                forms.push(Form::Tail(format!("…{tail}")));
             }
         }
-        self.known = if patterns.is_empty() {
+        let known = if patterns.is_empty() {
             None
         } else {
             AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
+                .match_kind(MatchKind::Standard)
                 .build(&patterns)
                 .ok()
         };
-        self.masks = masks;
+        Redactor {
+            values,
+            known,
+            forms,
+        }
     }
 
     /// How many distinct values (and lines of values) it knows.
@@ -101,8 +122,8 @@ impl Redactor {
 
     /// `text` with every secret masked: first the generic fallback (URL passwords,
     /// values of secret-named keys, token shapes), then every occurrence of a known
-    /// value and every secret the catalog's rules find, each replaced by its masked
-    /// form. Masking happens on the whole string: cut it afterwards, never before.
+    /// value — whole, or its start or end left by an earlier cut — and every secret the
+    /// catalog's rules find, each replaced by its masked form.
     pub fn redact(&self, text: &str) -> String {
         self.mask(&redact(text), true)
     }
@@ -114,13 +135,54 @@ impl Redactor {
         self.mask(text, false)
     }
 
-    fn mask(&self, text: &str, catalog: bool) -> String {
-        let mut spans: Vec<(usize, usize, Option<usize>)> = Vec::new();
-        if let Some(ac) = &self.known {
-            for m in ac.find_iter(text) {
-                spans.push((m.start(), m.end(), Some(m.pattern().as_usize())));
+    /// The spans of known values in `text`, with their replacement: at each start the
+    /// longest whole value, else the longest head that ends at a word boundary (a cut),
+    /// else the longest tail that starts at one.
+    fn known_spans(&self, text: &str) -> Vec<(usize, usize, String)> {
+        let Some(ac) = &self.known else {
+            return Vec::new();
+        };
+        let boundary_before = |at: usize| {
+            text.get(..at)
+                .and_then(|t| t.chars().next_back())
+                .is_none_or(is_word_boundary)
+        };
+        let boundary_after = |at: usize| {
+            text.get(at..)
+                .and_then(|t| t.chars().next())
+                .is_none_or(is_word_boundary)
+        };
+        // Best match per start: (rank, end, replacement); whole values rank first.
+        let mut best: std::collections::BTreeMap<usize, (u8, usize, String)> =
+            std::collections::BTreeMap::new();
+        for m in ac.find_overlapping_iter(text) {
+            let Some(form) = self.forms.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            let (rank, replacement) = match form {
+                Form::Whole(r) => (0u8, r),
+                Form::Head(r) if boundary_after(m.end()) => (1, r),
+                Form::Tail(r) if boundary_before(m.start()) => (1, r),
+                _ => continue,
+            };
+            let better = best.get(&m.start()).is_none_or(|(r, e, _)| {
+                (rank, std::cmp::Reverse(m.end())) < (*r, std::cmp::Reverse(*e))
+            });
+            if better {
+                best.insert(m.start(), (rank, m.end(), replacement.clone()));
             }
         }
+        best.into_iter()
+            .map(|(start, (_, end, replacement))| (start, end, replacement))
+            .collect()
+    }
+
+    fn mask(&self, text: &str, catalog: bool) -> String {
+        let mut spans: Vec<(usize, usize, Option<String>)> = self
+            .known_spans(text)
+            .into_iter()
+            .map(|(s, e, r)| (s, e, Some(r)))
+            .collect();
         if catalog {
             for (start, end) in super::spans(text) {
                 spans.push((start, end, None));
@@ -129,22 +191,23 @@ impl Redactor {
         if spans.is_empty() {
             return text.to_string();
         }
-        spans.sort_by_key(|&(s, e, _)| (s, std::cmp::Reverse(e)));
+        spans.sort_by_key(|(s, e, _)| (*s, std::cmp::Reverse(*e)));
         let mut out = String::with_capacity(text.len());
         let mut at = 0usize;
         let mut i = 0usize;
-        while let Some(&(start, mut end, pattern)) = spans.get(i) {
+        while let Some((start, end, replacement)) = spans.get(i) {
+            let (start, mut end) = (*start, *end);
             i += 1;
             if start < at {
                 continue;
             }
             // Overlapping spans are masked as one.
             let mut merged = false;
-            while let Some(&(s2, e2, _)) = spans.get(i) {
-                if s2 >= end {
+            while let Some((s2, e2, _)) = spans.get(i) {
+                if *s2 >= end {
                     break;
                 }
-                end = end.max(e2);
+                end = end.max(*e2);
                 merged = true;
                 i += 1;
             }
@@ -152,8 +215,8 @@ impl Redactor {
                 continue;
             };
             out.push_str(before);
-            match pattern.and_then(|p| self.masks.get(p)).filter(|_| !merged) {
-                Some(m) => out.push_str(m),
+            match replacement.as_ref().filter(|_| !merged) {
+                Some(r) => out.push_str(r),
                 None => out.push_str(&mask(secret)),
             }
             at = end;
@@ -223,6 +286,32 @@ mod tests {
         let r = Redactor::new(&[Secret::new(quoted)]).with_encodings(&[&json]);
         let out = r.redact_known("\"snippet\": \"pa\\\"ss\\\\word-Xy7Qz9\"");
         assert!(!out.contains("word-Xy"), "{out}");
+    }
+
+    #[test]
+    fn the_start_or_end_of_a_value_left_by_a_cut_is_masked() {
+        let cut = format!("token {}… and", &A[..20]);
+        let out = redactor().redact(&cut);
+        assert!(!leaks(&out, A), "{out}");
+        assert_eq!(out, "token ghp_…… and");
+        let out = redactor().redact(&format!("…{} tail", &B[10..]));
+        assert!(!leaks(&out, B), "{out}");
+    }
+
+    #[test]
+    fn a_head_inside_a_longer_word_is_not_a_cut() {
+        let word = format!("{}XYZ", &B[..8]);
+        assert_eq!(redactor().redact(&word), word);
+    }
+
+    #[test]
+    fn pem_armour_is_not_a_secret() {
+        let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx9y8z7w6v5u4t3s2\n-----END RSA PRIVATE KEY-----";
+        let r = Redactor::new(&[Secret::new(pem)]);
+        assert_eq!(
+            r.redact("-----BEGIN RSA PRIVATE KEY-----"),
+            "-----BEGIN RSA PRIVATE KEY-----"
+        );
     }
 
     #[test]
