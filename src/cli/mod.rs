@@ -24,11 +24,14 @@ pub fn main() -> ExitCode {
     match commands::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            // Repository text can reach the message (a policy key): no control bytes.
+            // Repository text can reach the message (a policy line): no control bytes,
+            // and the same masking as every report.
             let message: String = format!("{e:#}")
                 .chars()
                 .filter(|c| !c.is_control())
                 .collect();
+            let message =
+                greenlight::analyze::secrets::redactor::Redactor::default().redact(&message);
             eprintln!("greenlight: error: {message}");
             ExitCode::from(EXIT_ERROR)
         }

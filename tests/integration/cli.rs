@@ -307,3 +307,19 @@ fn an_explicit_policy_replaces_the_repository_own() {
     ]));
     assert!(!text.contains("own policy"), "{text}");
 }
+
+#[test]
+fn a_policy_error_quoting_a_secret_masks_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "ghp_R7kQ2mX9pL4vB8nC3zT6wY1sD5fH0jG2aE4u";
+    fs::write(
+        dir.path().join("greenlight.toml"),
+        format!("[thresholds]\n{token} = 1\n"),
+    )
+    .unwrap();
+    let out = run(&["audit", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("greenlight.toml:2"), "{err}");
+    assert!(!err.contains(&token[4..12]), "{err}");
+}
