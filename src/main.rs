@@ -7,7 +7,7 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // First, before any thread starts: an interrupt must remove the scratch copy.
+    // An interrupt must remove the scratch copy and stop the tests.
     greenlight::run::interrupt::install();
     cli::main()
 }

@@ -1,16 +1,18 @@
-//! What an interrupt must undo. SIGINT, SIGTERM and SIGHUP end greenlight at once,
-//! so no destructor runs: this module keeps the live scratch directories and the
-//! process groups of running commands, and a thread that waits for those signals
-//! kills the groups, removes the directories and exits with 128 + the signal's
-//! number (130, 143, 129).
+//! What an interrupt must undo. By default SIGINT, SIGTERM and SIGHUP end a process
+//! at once, so no destructor runs: this module keeps the live scratch directories and
+//! the process groups of running commands, and a thread woken by those signals kills
+//! the groups, removes the directories and exits with 128 + the signal's number (130,
+//! 143, 129).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{SigSet, Signal, killpg};
+use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 #[derive(Default)]
 struct Live {
@@ -29,33 +31,30 @@ fn live() -> MutexGuard<'static, Live> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Takes over SIGINT, SIGTERM and SIGHUP. Must run before any other thread starts:
-/// the signals are blocked in the calling thread and so in every thread it starts,
-/// and one thread receives them with `sigwait`. Commands do not inherit the block
-/// (the standard library clears the signal mask of every child it starts).
+/// Takes over SIGINT, SIGTERM and SIGHUP: their handler wakes a thread that cleans up
+/// and exits. Handlers, unlike a blocked signal mask, are not inherited by the
+/// commands (exec resets them). Returns once the handlers are in place; when they
+/// cannot be, the signals keep their default (ending at once).
 pub fn install() {
-    let mut set = SigSet::empty();
-    for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
-        set.add(s);
-    }
-    if set.thread_block().is_err() {
-        return;
-    }
+    let (ready, registered) = std::sync::mpsc::sync_channel(1);
     let waiter = std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            while let Ok(signal) = set.wait() {
-                stop(signal);
+            let signals = Signals::new([SIGINT, SIGTERM, SIGHUP]);
+            let _ = ready.send(signals.is_ok());
+            if let Ok(mut signals) = signals {
+                if let Some(signal) = signals.forever().next() {
+                    stop(signal);
+                }
             }
         });
-    if waiter.is_err() {
-        // Nobody would receive them: the default (ending at once) is better than none.
-        let _ = set.thread_unblock();
+    if waiter.is_ok() {
+        let _ = registered.recv();
     }
 }
 
 /// Kills every running command's group, removes every scratch directory and exits.
-fn stop(signal: Signal) {
+fn stop(signal: i32) {
     let live = live();
     for &group in &live.groups {
         let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
@@ -63,7 +62,7 @@ fn stop(signal: Signal) {
     for dir in &live.scratch {
         remove(dir);
     }
-    std::process::exit(128 + signal as i32);
+    std::process::exit(128 + signal);
 }
 
 /// Removes `dir`, trying again while the killed commands' last writes land.
