@@ -1,7 +1,7 @@
-//! Running one command of the dynamic phase: inside bubblewrap when it is installed (no
-//! network, the whole file system read-only, credentials directories hidden, only the
-//! scratch directory writable), with a wall-clock limit that kills the whole process
-//! group, a capped capture of its output and a minimal environment.
+//! Running one command of the dynamic phase: inside bubblewrap when it is installed
+//! (what the command sees is decided in `sandbox`, what it may use in `limits`), with a
+//! wall-clock limit that kills the whole process group, a capped capture of its output,
+//! a minimal environment, and its process group known to the interrupt handler.
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -9,6 +9,8 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use super::limits::{Limits, Watch};
 
 /// Bytes of output kept from the start and from the end of each stream.
 const KEEP_HEAD: usize = 256 * 1024;
@@ -51,25 +53,6 @@ const PASS_ENV_NETWORK: &[&str] = &[
     "npm_config_registry",
 ];
 
-/// What stays visible (read-only) of the home directory inside the sandbox: the
-/// toolchains and user-installed packages. Everything else there — credentials,
-/// configuration, keyrings, browser profiles — is hidden.
-const VISIBLE_IN_HOME: &[&str] = &[
-    ".cargo",
-    ".rustup",
-    ".pyenv",
-    ".nvm",
-    ".volta",
-    ".asdf",
-    ".deno",
-    ".bun",
-    ".local/bin",
-    ".local/lib",
-    ".local/share/uv",
-    "go",
-    "sdk",
-];
-
 /// How commands are isolated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Isolation {
@@ -109,16 +92,26 @@ impl Isolation {
 
     pub fn describe(&self) -> String {
         match self {
-            Isolation::Bubblewrap { path, sized } => format!(
-                "bubblewrap ({}): no network, no capabilities, file system read-only except the scratch copy, home directory hidden but for toolchains, host sockets under /run hidden{}{}",
-                path.display(),
-                if *sized { ", /tmp capped at 2 GiB" } else { "" },
-                if prlimit().is_some() {
-                    ", files capped at 4 GiB each"
-                } else {
-                    ""
+            Isolation::Bubblewrap { path, sized } => {
+                let limits = Limits::default();
+                let mut text = format!(
+                    "bubblewrap ({}): no network, no capabilities, file system read-only except the scratch copy, home directory empty but for toolchains (binaries, installed versions, package caches; no configuration or credentials), other home directories empty, password hashes, sudoers and private keys blanked, host sockets under /run hidden",
+                    path.display()
+                );
+                if *sized {
+                    text.push_str(", /tmp capped at 2 GiB");
                 }
-            ),
+                if prlimit().is_some() {
+                    text.push_str(&format!("; {}", limits.describe()));
+                } else {
+                    text.push_str(&format!(
+                        "; at most {} processes and {} GiB of scratch space (prlimit is not installed: no memory or file size limit)",
+                        limits.processes,
+                        limits.scratch_bytes >> 30
+                    ));
+                }
+                text
+            }
             Isolation::None => {
                 "none (--no-sandbox): the tests ran with the user's network and file system".into()
             }
@@ -145,6 +138,11 @@ pub struct Job {
     /// Bytes of standard output kept from its start (a runner's machine-readable
     /// results); the end is always kept too.
     pub keep_stdout: usize,
+    /// What it may use.
+    pub limits: Limits,
+    /// An empty file the sandbox cannot reach, mounted over the files it hides;
+    /// `/dev/null` (unreadable there) when `None`.
+    pub blank: Option<PathBuf>,
 }
 
 impl Job {
@@ -159,6 +157,8 @@ impl Job {
             visible: Vec::new(),
             timeout: Duration::from_secs(600),
             keep_stdout: KEEP_HEAD,
+            limits: Limits::default(),
+            blank: None,
         }
     }
 
@@ -212,6 +212,9 @@ pub struct Ran {
     pub stderr: String,
     /// Whether output beyond the kept head and tail was dropped.
     pub truncated: bool,
+    /// The limit it went past, when greenlight stopped it for that: "started more than
+    /// 1024 processes".
+    pub stopped: Option<String>,
 }
 
 impl Ran {
@@ -236,12 +239,12 @@ pub fn run(job: &Job, isolation: &Isolation) -> Result<Ran, String> {
     let mut cmd = match isolation {
         Isolation::Bubblewrap { path, sized } => {
             let mut c = Command::new(path);
-            c.args(bwrap_args(job, *sized)).arg("--");
-            // No file larger than the cap: a runaway test cannot fill the disk with one.
+            c.args(super::sandbox::args(job, *sized, &|k| std::env::var_os(k)))
+                .arg("--");
+            // The limits the kernel enforces, set inside the sandbox so they bind the
+            // command and everything it starts, not bubblewrap.
             if let Some(prlimit) = prlimit() {
-                c.arg(prlimit)
-                    .arg(format!("--fsize={MAX_FILE_BYTES}"))
-                    .arg("--");
+                c.arg(prlimit).args(job.limits.prlimit_args()).arg("--");
             }
             c.arg(&job.program).args(&job.args);
             c
@@ -268,15 +271,17 @@ pub fn run(job: &Job, isolation: &Isolation) -> Result<Ran, String> {
         .stderr(Stdio::piped())
         .process_group(0);
     let start = Instant::now();
-    let mut child = cmd
-        .spawn()
+    let mut child = super::interrupt::spawn(&mut cmd)
         .map_err(|e| format!("cannot start {}: {e}", job.program.display()))?;
     let out = child
         .stdout
         .take()
         .map(|s| Capture::start(s, job.keep_stdout));
     let err = child.stderr.take().map(|s| Capture::start(s, KEEP_HEAD));
-    let (code, timed_out) = wait(&mut child, job.timeout);
+    let sandbox = matches!(isolation, Isolation::Bubblewrap { .. }).then(|| child.id());
+    let mut watch = Watch::new(&job.limits, &job.writable, sandbox);
+    let (code, timed_out, stopped) = wait(&mut child, job.timeout, &mut watch);
+    super::interrupt::forget_group(&child);
     let duration = start.elapsed();
     // A process that escaped the group (unsandboxed, after setsid) may hold the pipes
     // open forever: wait a little for the end of the output, then take what came.
@@ -290,6 +295,7 @@ pub fn run(job: &Job, isolation: &Isolation) -> Result<Ran, String> {
         stdout,
         stderr,
         truncated: t1 || t2,
+        stopped,
     })
 }
 
@@ -302,9 +308,6 @@ fn tmp_dir(job: &Job, isolation: &Isolation) -> PathBuf {
     }
 }
 
-/// Largest file a sandboxed command may write.
-const MAX_FILE_BYTES: u64 = 4 << 30;
-
 /// util-linux's prlimit, which sets resource limits on the command it runs.
 fn prlimit() -> Option<PathBuf> {
     ["/usr/bin/prlimit", "/bin/prlimit"]
@@ -313,85 +316,13 @@ fn prlimit() -> Option<PathBuf> {
         .find(|p| is_executable(p))
 }
 
-/// A tmpfs at `dir`, of at most `bytes` when bubblewrap can say so.
-fn tmpfs(sized: bool, bytes: u64, dir: &std::ffi::OsStr) -> Vec<OsString> {
-    let mut a: Vec<OsString> = Vec::new();
-    if sized {
-        a.push("--size".into());
-        a.push(bytes.to_string().into());
-    }
-    a.push("--tmpfs".into());
-    a.push(dir.to_os_string());
-    a
-}
-
-fn bwrap_args(job: &Job, sized: bool) -> Vec<OsString> {
-    let mut a: Vec<OsString> = Vec::new();
-    let mut push = |items: &[&std::ffi::OsStr]| a.extend(items.iter().map(|s| s.to_os_string()));
-    push(&["--unshare-all".as_ref()]);
-    if job.network {
-        push(&["--share-net".as_ref()]);
-    }
-    push(&[
-        // No capabilities: as root, a capability would let the command remount the
-        // read-only file system writable.
-        "--cap-drop".as_ref(),
-        "ALL".as_ref(),
-        "--die-with-parent".as_ref(),
-        "--new-session".as_ref(),
-        "--ro-bind".as_ref(),
-        "/".as_ref(),
-        "/".as_ref(),
-        "--dev".as_ref(),
-        "/dev".as_ref(),
-        "--proc".as_ref(),
-        "/proc".as_ref(),
-    ]);
-    a.extend(tmpfs(sized, 2 << 30, "/tmp".as_ref()));
-    a.extend(tmpfs(sized, 1 << 30, "/var/tmp".as_ref()));
-    // Sockets of the host's services (D-Bus, Docker, agents) live under /run: a
-    // read-only mount does not stop a connect().
-    a.extend(tmpfs(sized, 16 << 20, "/run".as_ref()));
-    let mut push = |items: &[&std::ffi::OsStr]| a.extend(items.iter().map(|s| s.to_os_string()));
-    // Name resolution for installation steps, when resolv.conf points into /run.
-    if job.network {
-        if let Ok(target) = std::fs::canonicalize("/etc/resolv.conf") {
-            if target.starts_with("/run") {
-                push(&["--ro-bind".as_ref(), target.as_os_str(), target.as_os_str()]);
-            }
-        }
-    }
-    if let Some(home) = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .filter(|h| h.is_absolute() && h != Path::new("/"))
-    {
-        for arg in tmpfs(sized, 64 << 20, home.as_os_str()) {
-            push(&[arg.as_os_str()]);
-        }
-        for d in VISIBLE_IN_HOME {
-            let p = home.join(d);
-            if p.is_dir() {
-                push(&["--ro-bind".as_ref(), p.as_os_str(), p.as_os_str()]);
-            }
-        }
-    }
-    for v in &job.visible {
-        if v.is_dir() {
-            push(&["--ro-bind".as_ref(), v.as_os_str(), v.as_os_str()]);
-        }
-    }
-    push(&[
-        "--bind".as_ref(),
-        job.writable.as_os_str(),
-        job.writable.as_os_str(),
-        "--chdir".as_ref(),
-        job.cwd.as_os_str(),
-    ]);
-    a
-}
-
-/// Waits for the child up to `timeout`; on expiry kills its whole process group.
-fn wait(child: &mut Child, timeout: Duration) -> (Option<i32>, bool) {
+/// Waits for the child up to `timeout`; on expiry, or when `watch` finds a limit
+/// passed, kills its whole process group. (exit code, timed out, limit passed).
+fn wait(
+    child: &mut Child,
+    timeout: Duration,
+    watch: &mut Watch,
+) -> (Option<i32>, bool, Option<String>) {
     let now = Instant::now();
     let deadline = now
         .checked_add(timeout)
@@ -400,13 +331,8 @@ fn wait(child: &mut Child, timeout: Duration) -> (Option<i32>, bool) {
         match child.try_wait() {
             Ok(Some(status)) => {
                 // What the command left running in its group goes with it.
-                if let Ok(pid) = i32::try_from(child.id()) {
-                    let _ = nix::sys::signal::killpg(
-                        nix::unistd::Pid::from_raw(pid),
-                        nix::sys::signal::Signal::SIGKILL,
-                    );
-                }
-                return (status.code(), false);
+                kill_group(child);
+                return (status.code(), false, None);
             }
             Ok(None) => {}
             Err(_) => break,
@@ -414,13 +340,18 @@ fn wait(child: &mut Child, timeout: Duration) -> (Option<i32>, bool) {
         if Instant::now() >= deadline {
             kill_group(child);
             let _ = child.wait();
-            return (None, true);
+            return (None, true, None);
+        }
+        if let Some(limit) = watch.check() {
+            kill_group(child);
+            let _ = child.wait();
+            return (None, false, Some(limit));
         }
         std::thread::sleep(Duration::from_millis(25));
     }
     kill_group(child);
     let _ = child.wait();
-    (None, false)
+    (None, false, None)
 }
 
 fn kill_group(child: &mut Child) {
@@ -562,6 +493,70 @@ mod tests {
         assert!(ran.stdout.starts_with("first"));
         assert!(ran.stdout.trim_end().ends_with("last"));
         assert!(ran.stdout.len() < KEEP_HEAD + KEEP_TAIL + 100);
+    }
+
+    /// bubblewrap; `None` (the test is skipped) only when GREENLIGHT_SKIP_RUN_TESTS
+    /// says the machine has none.
+    fn bubblewrap() -> Option<Isolation> {
+        let found = Isolation::detect();
+        if found.is_none() {
+            assert!(
+                std::env::var_os("GREENLIGHT_SKIP_RUN_TESTS").is_some(),
+                "this test needs bubblewrap (apt install bubblewrap); set GREENLIGHT_SKIP_RUN_TESTS=1 to skip it"
+            );
+        }
+        found
+    }
+
+    #[test]
+    fn a_command_filling_the_scratch_directory_is_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut job = Job::new("sh", dir.path(), dir.path()).args([
+            "-c",
+            "for i in 1 2 3 4 5 6 7 8 9 10; do head -c 8388608 /dev/zero > f$i; sleep 0.5; done; echo finished",
+        ]);
+        job.limits.scratch_bytes = 20 << 20;
+        let ran = run(&job, &Isolation::None).unwrap();
+        assert_eq!(
+            ran.stopped.as_deref(),
+            Some("filled the scratch directory past 20 MiB")
+        );
+        assert!(!ran.stdout.contains("finished"));
+    }
+
+    #[test]
+    fn a_sandboxed_command_starting_too_many_processes_is_stopped() {
+        let Some(sandbox) = bubblewrap() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let mut job = Job::new("sh", dir.path(), dir.path()).args([
+            "-c",
+            "i=0; while [ $i -lt 200 ]; do sleep 30 & i=$((i+1)); done; wait",
+        ]);
+        job.limits.processes = 50;
+        let start = Instant::now();
+        let ran = run(&job, &sandbox).unwrap();
+        assert_eq!(
+            ran.stopped.as_deref(),
+            Some("started more than 50 processes")
+        );
+        assert!(start.elapsed() < Duration::from_secs(20));
+    }
+
+    #[test]
+    fn a_sandboxed_command_cannot_reserve_more_memory_than_the_limit() {
+        let Some(sandbox) = bubblewrap() else { return };
+        if prlimit().is_none() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        // Reserves 12 GiB without touching it: harmless without a limit.
+        let job = Job::new("python3", dir.path(), dir.path()).args([
+            "-c",
+            "import mmap; mmap.mmap(-1, 12 << 30); print('reserved')",
+        ]);
+        let ran = run(&job, &sandbox).unwrap();
+        assert!(!ran.success(), "{}", ran.output());
+        assert!(ran.stderr.contains("MemoryError") || ran.stderr.contains("Cannot allocate"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::exec;
 use super::model::{Counts, SuiteRun};
-use super::{RunContext, ingest, scratch::read_report, tail_lines};
+use super::{RunContext, ingest, tail_lines};
 
 pub fn applies(cx: &RunContext<'_>) -> bool {
     cx.inventory.file("go.mod").is_some()
@@ -64,7 +64,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     super::locate(cx, &mut cases, ".go");
     suite.counts = Counts::of(&cases);
     suite.cases = cases;
-    match read_report(&profile) {
+    match cx.scratch.read(&profile) {
         Some(text) => cx.add_coverage(&text, "go test -coverprofile"),
         None if !ran.timed_out => cx.note("go test wrote no coverage profile"),
         None => {}

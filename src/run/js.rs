@@ -5,7 +5,7 @@
 
 use super::exec;
 use super::model::{Counts, SuiteRun};
-use super::{RunContext, ingest, scratch::read_report};
+use super::{RunContext, ingest};
 use crate::analyze::catalog::Ecosystem;
 use crate::analyze::manifest::Manifest;
 
@@ -57,7 +57,11 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         suite.environment = "node_modules installed by npm (--setup)".into();
     } else if installed.is_dir() {
         cx.make_visible(&installed);
-        if std::os::unix::fs::symlink(&installed, repo.join("node_modules")).is_err() {
+        if cx
+            .scratch
+            .symlink(&installed, &repo.join("node_modules"))
+            .is_err()
+        {
             suite.not_run = Some("cannot link node_modules into the scratch copy".into());
             return suite;
         }
@@ -76,7 +80,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     let bin = repo.join("node_modules/.bin");
     let junit = out.join("junit.xml");
     let lcov = coverage_dir.join("lcov.info");
-    if std::fs::create_dir_all(&coverage_dir).is_err() {
+    if cx.scratch.create_dir_all(&coverage_dir).is_err() {
         cx.note("cannot create the coverage directory in the scratch space");
     }
     let node_test = node_test_args(&script);
@@ -125,7 +129,9 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         return suite;
     };
     let mut cases = if node_test.is_some() {
-        let mut cases = read_report(&junit)
+        let mut cases = cx
+            .scratch
+            .read(&junit)
             .map(|t| cx.cases_from(ingest::junit::parse(&t), "JUnit report of node --test"))
             .unwrap_or_default();
         // Node's JUnit names no file; a failure's stack trace does.
@@ -140,7 +146,8 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         }
         cases
     } else {
-        read_report(&results)
+        cx.scratch
+            .read(&results)
             .map(|t| cx.cases_from(ingest::jest::parse(&t), "JSON results"))
             .unwrap_or_default()
     };
@@ -157,7 +164,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     }
     suite.counts = Counts::of(&cases);
     suite.cases = cases;
-    match read_report(&lcov) {
+    match cx.scratch.read(&lcov) {
         Some(text) => cx.add_coverage(&text, &suite.runner),
         None => cx.note("JavaScript coverage not measured: the test runner wrote no LCOV report"),
     }

@@ -9,10 +9,13 @@ mod blockers;
 pub mod exec;
 mod go;
 pub mod ingest;
+pub mod interrupt;
 mod js;
+pub mod limits;
 pub mod model;
 mod python;
 mod rust;
+mod sandbox;
 pub mod scratch;
 
 use std::cell::RefCell;
@@ -94,6 +97,7 @@ impl RunContext<'_> {
     pub fn job(&self, program: impl Into<PathBuf>) -> exec::Job {
         let mut job = exec::Job::new(program, &self.scratch.repo(), self.scratch.root());
         job.visible = self.visible.borrow().clone();
+        job.blank = Some(self.scratch.blank().to_path_buf());
         job.timeout = self.timeout;
         job
     }
@@ -102,7 +106,7 @@ impl RunContext<'_> {
     /// suite never reads another's).
     pub fn out_for(&self, suite: &str) -> PathBuf {
         let dir = self.scratch.out().join(suite);
-        if let Err(e) = std::fs::create_dir_all(&dir) {
+        if let Err(e) = self.scratch.create_dir_all(&dir) {
             self.note(&format!(
                 "cannot create {}: {e}",
                 self.tidy(&dir.display().to_string())
@@ -164,9 +168,13 @@ impl RunContext<'_> {
                 if ran.success() {
                     return true;
                 }
+                let why = match &ran.stopped {
+                    Some(limit) => format!(" (stopped: it {limit})"),
+                    None if ran.timed_out => " (time limit)".into(),
+                    None => String::new(),
+                };
                 suite.not_run = Some(format!(
-                    "`{command}` failed{}: {}",
-                    if ran.timed_out { " (time limit)" } else { "" },
+                    "`{command}` failed{why}: {}",
                     self.tidy(&error_lines(&ran.output()))
                 ));
                 false
@@ -183,6 +191,10 @@ impl RunContext<'_> {
     pub fn helper_step(&self, job: exec::Job, what: &str) {
         let failure = match exec::run(&job, self.isolation) {
             Ok(ran) if ran.success() => return,
+            Ok(exec::Ran {
+                stopped: Some(limit),
+                ..
+            }) => format!("stopped: it {limit}"),
             Ok(ran) => self.tidy(&error_lines(&ran.output())),
             Err(e) => e,
         };
@@ -204,6 +216,12 @@ impl RunContext<'_> {
             Ok(ran) => {
                 suite.steps.push(self.step(&job, &ran));
                 suite.output_tail = self.tidy(&tail_lines(&ran.output(), 40));
+                if let Some(limit) = &ran.stopped {
+                    self.note(&format!(
+                        "{} was stopped before it finished: it {limit}",
+                        suite.runner
+                    ));
+                }
                 if ran.truncated {
                     suite.incomplete = true;
                     self.note(&format!(

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::exec::{self, Job};
 use super::model::{CaseResult, CaseStatus, Counts, SuiteRun};
-use super::{RunContext, ingest, scratch::read_report, tail_lines};
+use super::{RunContext, ingest, tail_lines};
 use crate::analyze::catalog::Ecosystem;
 use crate::analyze::manifest::{DepKind, Dependency};
 
@@ -190,7 +190,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         return suite;
     };
     let output = ran.output();
-    let mut cases = match read_report(&junit) {
+    let mut cases = match cx.scratch.read(&junit) {
         Some(text) => cx.cases_from(ingest::junit::parse(&text), "JUnit report of pytest"),
         None => Vec::new(),
     };
@@ -218,10 +218,11 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         ),
         Measure::CoverageRun if !ran.timed_out => {
             // Parallel data files (a project's `parallel = true`) are combined first.
-            let parallel = std::fs::read_dir(&out).is_ok_and(|d| {
-                d.flatten()
-                    .any(|e| e.file_name().to_string_lossy().starts_with(".coverage."))
-            });
+            let parallel = cx
+                .scratch
+                .list(&out)
+                .iter()
+                .any(|n| n.to_string_lossy().starts_with(".coverage."));
             if parallel {
                 let combine = environment(cx.job(&python))
                     .args(["-m", "coverage", "combine", "-q"]);
@@ -240,7 +241,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
         } else {
             "pytest-cov"
         };
-        match read_report(&coverage) {
+        match cx.scratch.read(&coverage) {
             Some(text) => cx.add_coverage(&text, source),
             None if !ran.timed_out => cx.note(&format!("{source} wrote no coverage report")),
             None => {}

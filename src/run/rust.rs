@@ -3,7 +3,7 @@
 
 use super::exec;
 use super::model::{Counts, SuiteRun};
-use super::{RunContext, ingest, scratch::read_report};
+use super::{RunContext, ingest};
 
 pub fn applies(cx: &RunContext<'_>) -> bool {
     cx.inventory.file("Cargo.toml").is_some()
@@ -55,7 +55,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
             .replace('\\', "\\\\")
             .replace('"', "\\\"")
     );
-    if nextest && std::fs::write(&config, nextest_config).is_ok() {
+    if nextest && cx.scratch.write(&config, nextest_config.as_bytes()).is_ok() {
         suite.runner = "cargo nextest".into();
         cx.note("cargo-nextest does not run doctests: documentation examples were not tested");
         job = job
@@ -75,7 +75,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     };
     let output = ran.output();
     let junit = store.join("greenlight/junit.xml");
-    let mut cases = match read_report(&junit) {
+    let mut cases = match cx.scratch.read(&junit) {
         Some(text) if suite.runner == "cargo nextest" => {
             cx.cases_from(ingest::junit::parse(&text), "JUnit report of cargo-nextest")
         }
@@ -90,7 +90,7 @@ pub fn run(cx: &RunContext<'_>) -> SuiteRun {
     suite.counts = Counts::of(&cases);
     suite.cases = cases;
     if llvm_cov {
-        match read_report(&lcov) {
+        match cx.scratch.read(&lcov) {
             Some(text) => cx.add_coverage(&text, "cargo llvm-cov"),
             None => cx.note("cargo llvm-cov wrote no coverage report"),
         }

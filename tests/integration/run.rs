@@ -590,3 +590,278 @@ fn a_conftest_that_cannot_load_blocks_every_test_and_coverage_is_not_claimed() {
     assert_eq!(check(&json, "tests.coverage")["status"], "unknown");
     assert_eq!(check(&json, "tests.run")["status"], "unknown");
 }
+
+/// Variables that name toolchain directories (rustup and pyenv set some for the
+/// processes they start): unset, the toolchains are looked for under HOME.
+const TOOLCHAIN_VARS: &[&str] = &[
+    "ASDF_DATA_DIR",
+    "BUN_INSTALL",
+    "CARGO_HOME",
+    "DENO_INSTALL",
+    "GOMODCACHE",
+    "GOPATH",
+    "NVM_DIR",
+    "PIPX_HOME",
+    "PYENV_ROOT",
+    "RUSTUP_HOME",
+    "VOLTA_HOME",
+];
+
+/// `greenlight audit DIR --run-tests --out review.json` with HOME at `home` and the
+/// toolchains looked for there; its JSON, once it succeeded.
+fn audit_with_home(dir: &Path, home: &Path) -> Value {
+    let out_dir = tempfile::tempdir().unwrap();
+    let json = out_dir.path().join("review.json");
+    let mut cmd = crate::support::greenlight();
+    cmd.args(["audit", dir.to_str().unwrap(), "--quiet", "--run-tests"])
+        .arg("--out")
+        .arg(&json)
+        .env("HOME", home);
+    for k in TOOLCHAIN_VARS {
+        cmd.env_remove(k);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&fs::read_to_string(json).unwrap()).unwrap()
+}
+
+fn go_installed() -> bool {
+    let go = std::process::Command::new("go")
+        .arg("version")
+        .status()
+        .is_ok_and(|s| s.success());
+    if !go {
+        assert!(
+            std::env::var_os("GREENLIGHT_SKIP_RUN_TESTS").is_some(),
+            "this test needs the Go toolchain (apt install golang-go)"
+        );
+    }
+    go
+}
+
+#[test]
+fn the_sandbox_shows_toolchains_but_no_credentials_of_the_home_or_the_host() {
+    if !ready() || !go_installed() {
+        return;
+    }
+    // A home outside /tmp (which the sandbox replaces anyway), holding a credential of
+    // every kind with a canary in it, and toolchain files that must stay readable.
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let h = home.path();
+    let secrets = [
+        ".cargo/credentials.toml",
+        ".cargo/credentials",
+        ".cargo/config.toml",
+        ".local/share/uv/credentials/credentials.toml",
+        ".pypirc",
+        ".npmrc",
+        ".netrc",
+        ".git-credentials",
+        ".docker/config.json",
+        ".config/pypoetry/auth.toml",
+        ".local/share/python_keyring/keyring_pass.cfg",
+        ".config/gh/hosts.yml",
+        ".aws/credentials",
+        ".config/gcloud/credentials.db",
+        ".azure/msal_token_cache.json",
+        ".kube/config",
+        ".ssh/id_ed25519",
+        ".pyenv/versions/3.99/pip.conf",
+        ".nvm/versions/node/v99/etc/npmrc",
+    ];
+    let visible = [
+        ".cargo/bin/tool",
+        ".cargo/registry/index/entry",
+        ".rustup/settings.toml",
+        ".rustup/toolchains/stable/bin/rustc",
+        ".pyenv/versions/3.99/bin/python",
+        ".local/share/uv/python/cpython/bin/python",
+        ".nvm/versions/node/v99/bin/node",
+        "go/pkg/mod/cache/entry",
+    ];
+    for (i, p) in secrets.iter().chain(&visible).enumerate() {
+        let file = h.join(p);
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        fs::write(&file, format!("CANARY-{i}-b7e1\n")).unwrap();
+    }
+    let lines = |paths: &mut dyn Iterator<Item = String>| paths.collect::<Vec<_>>().join("\n");
+    let dir = copy_fixture("go-secrets");
+    let host = [
+        "/etc/shadow",
+        "/etc/gshadow",
+        "/etc/sudoers",
+        "/etc/ssh/ssh_host_ed25519_key",
+    ];
+    fs::write(
+        dir.path().join("secrets.txt"),
+        lines(
+            &mut secrets
+                .iter()
+                .map(|p| h.join(p).display().to_string())
+                .chain(host.iter().map(|p| p.to_string())),
+        ),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("visible.txt"),
+        lines(&mut visible.iter().map(|p| h.join(p).display().to_string())),
+    )
+    .unwrap();
+    // Other users' homes, unless the test's home is inside one.
+    fs::write(
+        dir.path().join("empty.txt"),
+        lines(
+            &mut ["/root", "/home"]
+                .iter()
+                .filter(|d| !h.starts_with(d))
+                .map(|d| d.to_string()),
+        ),
+    )
+    .unwrap();
+    let json = audit_with_home(dir.path(), h);
+    let run = run_of(&json);
+    for name in [
+        "TestCredentialsAreOutOfReach",
+        "TestToolchainsAreInReach",
+        "TestOtherHomesLookEmpty",
+    ] {
+        assert_eq!(case_status(&json, name), "passed", "{:#}", run["suites"][0]);
+    }
+    assert!(!json.to_string().contains("b7e1"));
+}
+
+#[test]
+fn a_report_behind_a_link_out_of_the_scratch_directory_is_not_read() {
+    if !ready() {
+        return;
+    }
+    // A report where the test points the runner's output directory: on the host,
+    // outside the scratch directory.
+    let elsewhere = tempfile::tempdir().unwrap();
+    fs::create_dir_all(elsewhere.path().join("python")).unwrap();
+    fs::write(
+        elsewhere.path().join("python/junit.xml"),
+        r#"<testsuite><testcase classname="tests.test_links" name="test_canary_read_through_a_link" file="tests/test_links.py" line="1"/></testsuite>"#,
+    )
+    .unwrap();
+    let dir = copy_fixture("py-links");
+    fs::write(
+        dir.path().join("tests/target.txt"),
+        elsewhere.path().display().to_string(),
+    )
+    .unwrap();
+    let json = audit_ok(dir.path(), &["--run-tests"]);
+    assert!(!json.to_string().contains("canary"), "{:#}", run_of(&json));
+    assert_eq!(
+        case_status(&json, "test_swaps_the_report_directory_for_a_link"),
+        "passed"
+    );
+}
+
+#[test]
+fn a_test_starting_processes_without_end_is_stopped_and_the_audit_completes() {
+    if !ready() {
+        return;
+    }
+    let dir = copy_fixture("py-forks");
+    let start = Instant::now();
+    let json = audit_ok(dir.path(), &["--run-tests", "--test-timeout", "60s"]);
+    // Stopped at the process limit, well before the time limit.
+    assert!(
+        start.elapsed() < Duration::from_secs(45),
+        "{:?}",
+        start.elapsed()
+    );
+    let run = run_of(&json);
+    assert_eq!(run["suites"][0]["steps"][0]["timed_out"], false);
+    let notes = run["notes"].to_string();
+    assert!(
+        notes.contains("started more than 1024 processes"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn an_interrupted_audit_removes_its_scratch_copy_and_stops_the_tests() {
+    if !ready() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_fixture("py-sleep");
+    let out = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_greenlight"))
+        .args([
+            "audit",
+            dir.path().to_str().unwrap(),
+            "--quiet",
+            "--run-tests",
+        ])
+        .arg("--out")
+        .arg(out.path().join("review.json"))
+        .env("TMPDIR", tmp.path())
+        .env("GREENLIGHT_CACHE_DIR", "/nonexistent/greenlight-test-cache")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The processes of the run name the scratch directory, under the private TMPDIR.
+    let running = || -> Vec<String> {
+        let marker = tmp.path().display().to_string();
+        fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| fs::read(e.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .filter(|c| c.contains(&marker))
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let pytest = loop {
+        let found = fs::read_dir("/proc").unwrap().flatten().find(|e| {
+            let comm = fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+            let cmdline = fs::read(e.path().join("cmdline")).unwrap_or_default();
+            comm.starts_with("python")
+                && String::from_utf8_lossy(&cmdline).contains(&*tmp.path().to_string_lossy())
+        });
+        if let Some(e) = found {
+            break e.path();
+        }
+        assert!(Instant::now() < deadline, "the tests never started");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // The tests run with no signal blocked: greenlight's handling of interrupts is its own.
+    let status = fs::read_to_string(pytest.join("status")).unwrap();
+    assert!(
+        status.lines().any(|l| l == "SigBlk:\t0000000000000000"),
+        "{status}"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("greenlight did not end on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(143));
+    let left: Vec<_> = fs::read_dir(tmp.path()).unwrap().flatten().collect();
+    assert!(left.is_empty(), "{left:?}");
+    // The sandbox goes with it (its processes die with their parent, asynchronously).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !running().is_empty() {
+        assert!(Instant::now() < deadline, "{:?}", running());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
