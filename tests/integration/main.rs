@@ -16,6 +16,8 @@ mod checks;
 mod cli;
 mod docs;
 mod history;
+#[cfg(unix)]
+mod hostile;
 mod redaction;
 mod repos;
 mod run;
