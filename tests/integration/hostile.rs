@@ -75,15 +75,6 @@ const KNOWN_FAILING: &[(&str, &str)] = &[
         "git-objects-symlinked",
         "canary read: the symlinked .git/objects followed",
     ),
-    // No secret beyond its first 4 and last 2 characters.
-    (
-        "secret-in-branch-and-commit-message",
-        "secret shown: the branch name is printed in full (md Commit line, json repository.branch)",
-    ),
-    (
-        "secret-twice-on-a-line",
-        "secret shown: the snippet cut around a later occurrence starts inside the first, unmasked",
-    ),
 ];
 
 /// Wall-clock limit per audit; past it the process group is killed ("hang").
