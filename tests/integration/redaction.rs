@@ -2,7 +2,8 @@
 //! synthesized from the rule's own regex (random, so they are fake) and planted in
 //! every context a secret can leak through — the same secret twice on a line, two
 //! secrets on a line, a line cut for display, lines other checks quote (eval, an HTTP
-//! call, a TODO, a print, a Dockerfile `curl | sh` and `ADD`, a workflow `run:`), a
+//! call, a TODO, a print, a shell command, a hash, in Python, JavaScript and Go, a
+//! Dockerfile `curl | sh` and `ADD`, a workflow `run:`), a
 //! file name, and a test that prints it and fails with it. The repository is audited
 //! (with its tests run when the sandbox is available) and no output — terminal,
 //! Markdown, JSON — may hold any seven characters of any planted secret.
@@ -195,7 +196,12 @@ fn plant(planted: &[Planted]) -> BTreeMap<String, String> {
     let mut twice = String::new();
     let mut pairs = String::new();
     let mut long = String::new();
-    let mut calls = String::from("import os\nimport requests\n\n\ndef main():\n");
+    let mut calls = String::from(
+        "import hashlib\nimport os\nimport subprocess\n\nimport requests\n\n\ndef main():\n",
+    );
+    let mut js = String::from("export async function main() {\n");
+    let mut go =
+        String::from("package main\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n)\n\nfunc main() {\n");
     let mut docker = String::from("FROM python:3.12-slim\n");
     let mut workflow = String::from(
         "name: ci\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n",
@@ -222,6 +228,17 @@ fn plant(planted: &[Planted]) -> BTreeMap<String, String> {
         ));
         calls.push_str(&format!("    # TODO rotate {s}\n"));
         calls.push_str(&format!("    print({q})\n"));
+        calls.push_str(&format!(
+            "    subprocess.run(\"curl -H 'X-Key: \" + {q}, shell=True)\n"
+        ));
+        calls.push_str(&format!("    hashlib.md5({q}.encode())\n"));
+        calls.push_str(&format!("    os.system(\"deploy \" + {q})\n"));
+        js.push_str(&format!(
+            "  await fetch(\"https://api.service.internal/v1?key=\" + {q});\n  console.log({q});\n  eval({q});\n"
+        ));
+        go.push_str(&format!(
+            "\thttp.Get(\"https://api.service.internal/v1?key=\" + {q})\n\tfmt.Println({q})\n"
+        ));
         docker.push_str(&format!(
             "RUN curl -fsSL https://get.service.internal/install.sh?k={s} | sh\n"
         ));
@@ -242,7 +259,12 @@ fn plant(planted: &[Planted]) -> BTreeMap<String, String> {
     files.insert("app/twice.txt".into(), twice);
     files.insert("app/pairs.txt".into(), pairs);
     files.insert("app/long.py".into(), long);
+    calls.push_str("    try:\n        pass\n    except Exception:\n        pass\n");
+    js.push_str("}\n");
+    go.push_str("}\n");
     files.insert("app/calls.py".into(), calls);
+    files.insert("web/client.js".into(), js);
+    files.insert("cmd/app/main.go".into(), go);
     files.insert("Dockerfile".into(), docker);
     files.insert(".github/workflows/ci.yml".into(), workflow);
     files.insert("tests/test_leak.py".into(), test);
