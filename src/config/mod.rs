@@ -3,13 +3,13 @@
 //! from it; the review applies its weights, overrides and suppressions centrally.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::model::{Category, ProjectKind, Severity};
+use crate::repo::open::{Refusal, read_following, read_no_follow};
 
 /// The commented starter file `greenlight init` writes.
 pub const STARTER: &str = include_str!("starter.toml");
@@ -24,6 +24,19 @@ const MAX_POLICY_BYTES: u64 = 1024 * 1024;
 pub const MAX_FILE_BYTES_CEILING: u64 = 64 * 1024 * 1024;
 /// Highest category weight a policy may set.
 const MAX_WEIGHT: f64 = 1000.0;
+
+/// Why a policy file could not be read, as one clause.
+fn read_error(path: &Path, why: &Refusal) -> PolicyError {
+    let message = match why {
+        Refusal::TooLarge { .. } => "the policy file is larger than 1 MiB".to_string(),
+        other => format!("cannot read the policy file: {other}"),
+    };
+    PolicyError {
+        path: path.display().to_string(),
+        line: None,
+        message,
+    }
+}
 
 /// A policy that could not be used, with where.
 #[derive(Debug, thiserror::Error)]
@@ -356,28 +369,37 @@ impl Policy {
         Ok(policy)
     }
 
-    /// Reads a policy file (at most 1 MiB; a policy is a few dozen lines). The policy
-    /// is the user's configuration, read before the walk it configures.
-    #[allow(clippy::disallowed_methods)]
+    /// Reads a policy file the user named (at most 1 MiB; a policy is a few dozen
+    /// lines). The policy is the user's configuration, read before the walk it
+    /// configures; a FIFO or a device given by mistake is refused, never waited on.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
-        use std::io::Read;
+        let bytes = read_following(path, MAX_POLICY_BYTES).map_err(|why| read_error(path, &why))?;
+        Policy::from_bytes(path, bytes)
+    }
+
+    /// Reads `greenlight.toml` from the audited directory: only a regular file at that
+    /// name, never through a symbolic link (which could point anywhere), opened without
+    /// blocking. `None` when there is no such file.
+    pub fn load_from(root: &Path) -> Result<Option<Policy>, PolicyError> {
+        let path = root.join(FILE_NAME);
+        match read_no_follow(&path, MAX_POLICY_BYTES) {
+            Ok(bytes) => Policy::from_bytes(&path, bytes).map(Some),
+            // Only a regular file is the repository's policy; anything else at that
+            // name is not one.
+            Err(Refusal::Missing | Refusal::Link | Refusal::Outside | Refusal::NotRegular) => {
+                Ok(None)
+            }
+            Err(why) => Err(read_error(&path, &why)),
+        }
+    }
+
+    fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Policy, PolicyError> {
         let shown = path.display().to_string();
-        let fail = |message: String| PolicyError {
+        let text = String::from_utf8(bytes).map_err(|_| PolicyError {
             path: shown.clone(),
             line: None,
-            message,
-        };
-        let file =
-            fs::File::open(path).map_err(|e| fail(format!("cannot read the policy file: {e}")))?;
-        let mut bytes = Vec::new();
-        file.take(MAX_POLICY_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| fail(format!("cannot read the policy file: {e}")))?;
-        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_POLICY_BYTES {
-            return Err(fail("the policy file is larger than 1 MiB".into()));
-        }
-        let text =
-            String::from_utf8(bytes).map_err(|_| fail("the policy file is not UTF-8".into()))?;
+            message: "the policy file is not UTF-8".into(),
+        })?;
         let mut policy = Policy::parse(&shown, &text)?;
         policy.source = Some(path.to_path_buf());
         Ok(policy)

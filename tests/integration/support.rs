@@ -108,6 +108,20 @@ pub fn stderr(o: &Output) -> String {
 
 /// Runs `greenlight audit ROOT --out review.json` and parses the JSON.
 pub fn audit_json(root: &Path, extra: &[&str]) -> (serde_json::Value, Output) {
+    audit_json_timed(root, extra, None)
+}
+
+/// [`audit_json`], failing when the audit takes longer than `seconds` (the binary is
+/// killed): for input built to hang it.
+pub fn audit_json_within(root: &Path, extra: &[&str], seconds: u64) -> (serde_json::Value, Output) {
+    audit_json_timed(root, extra, Some(seconds))
+}
+
+fn audit_json_timed(
+    root: &Path,
+    extra: &[&str],
+    seconds: Option<u64>,
+) -> (serde_json::Value, Output) {
     let out_dir = tempfile::tempdir().unwrap();
     let json = out_dir.path().join("review.json");
     let mut args = vec![
@@ -118,7 +132,12 @@ pub fn audit_json(root: &Path, extra: &[&str]) -> (serde_json::Value, Output) {
         "--quiet",
     ];
     args.extend_from_slice(extra);
-    let output = run(&args);
+    let mut cmd = greenlight();
+    cmd.args(&args);
+    if let Some(seconds) = seconds {
+        cmd.timeout(std::time::Duration::from_secs(seconds));
+    }
+    let output = cmd.output().unwrap();
     let text = fs::read_to_string(&json)
         .unwrap_or_else(|_| panic!("no JSON written; stderr: {}", stderr(&output)));
     (serde_json::from_str(&text).unwrap(), output)
