@@ -22,6 +22,8 @@ const MAX_POLICY_BYTES: u64 = 1024 * 1024;
 /// Highest per-file analysis cap a policy may set: past it, one file could cost
 /// gigabytes and line offsets would overflow.
 pub const MAX_FILE_BYTES_CEILING: u64 = 64 * 1024 * 1024;
+/// Longest time budget a policy may set, in seconds.
+const MAX_BUDGET_SECONDS: u64 = 24 * 60 * 60;
 /// Highest category weight a policy may set.
 const MAX_WEIGHT: f64 = 1000.0;
 
@@ -61,6 +63,7 @@ struct ThresholdsFile {
     max_file_bytes: Option<u64>,
     todo_per_kloc: Option<f64>,
     test_ratio: Option<f64>,
+    secret_scan_seconds: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +118,8 @@ pub struct Thresholds {
     pub max_file_bytes: u64,
     pub todo_per_kloc: f64,
     pub test_ratio: f64,
+    /// Time the secret scan of the tree may take before it stops and says so.
+    pub secret_scan_seconds: u64,
 }
 
 impl Default for Thresholds {
@@ -131,6 +136,7 @@ impl Default for Thresholds {
             max_file_bytes: 1024 * 1024,
             todo_per_kloc: 5.0,
             test_ratio: 0.3,
+            secret_scan_seconds: 60,
         }
     }
 }
@@ -271,6 +277,7 @@ impl Policy {
             max_file_bytes: t.max_file_bytes.unwrap_or(d.max_file_bytes),
             todo_per_kloc: t.todo_per_kloc.unwrap_or(d.todo_per_kloc),
             test_ratio: t.test_ratio.unwrap_or(d.test_ratio),
+            secret_scan_seconds: t.secret_scan_seconds.unwrap_or(d.secret_scan_seconds),
         };
         for (name, value) in [
             ("coverage", policy.thresholds.coverage),
@@ -293,6 +300,17 @@ impl Policy {
                     policy.thresholds.max_file_bytes
                 ),
             });
+        }
+        for (name, value) in [("secret_scan_seconds", policy.thresholds.secret_scan_seconds)] {
+            if value > MAX_BUDGET_SECONDS {
+                return Err(PolicyError {
+                    path: path.into(),
+                    line: None,
+                    message: format!(
+                        "thresholds.{name} must be at most {MAX_BUDGET_SECONDS} (a day), not {value}"
+                    ),
+                });
+            }
         }
         if !(policy.thresholds.todo_per_kloc >= 0.0 && policy.thresholds.test_ratio >= 0.0) {
             return Err(PolicyError {
@@ -468,6 +486,16 @@ mod tests {
         assert_eq!(p.thresholds.max_function_complexity, 20);
         assert_eq!(p.thresholds.max_nesting, 3);
         assert_eq!(p.thresholds.max_function_lines, 100);
+    }
+
+    #[test]
+    fn reads_time_budgets() {
+        let p = Policy::parse("g.toml", "[thresholds]\nsecret_scan_seconds = 0\n").unwrap();
+        assert_eq!(p.thresholds.secret_scan_seconds, 0);
+        let e = Policy::parse("g.toml", "[thresholds]\nsecret_scan_seconds = 90000\n").unwrap_err();
+        assert!(e.message.contains("at most 86400"), "{}", e.message);
+        let e = Policy::parse("g.toml", "[thresholds]\nsecret_scan_seconds = -1\n").unwrap_err();
+        assert!(e.message.contains("invalid value"), "{}", e.message);
     }
 
     #[test]
