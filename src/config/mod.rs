@@ -63,6 +63,7 @@ struct ThresholdsFile {
     max_file_bytes: Option<u64>,
     todo_per_kloc: Option<f64>,
     test_ratio: Option<f64>,
+    history_seconds: Option<u64>,
     secret_scan_seconds: Option<u64>,
 }
 
@@ -118,6 +119,8 @@ pub struct Thresholds {
     pub max_file_bytes: u64,
     pub todo_per_kloc: f64,
     pub test_ratio: f64,
+    /// Time the `--history` scan may take before it stops and says so.
+    pub history_seconds: u64,
     /// Time the secret scan of the tree may take before it stops and says so.
     pub secret_scan_seconds: u64,
 }
@@ -136,6 +139,7 @@ impl Default for Thresholds {
             max_file_bytes: 1024 * 1024,
             todo_per_kloc: 5.0,
             test_ratio: 0.3,
+            history_seconds: 60,
             secret_scan_seconds: 60,
         }
     }
@@ -277,6 +281,7 @@ impl Policy {
             max_file_bytes: t.max_file_bytes.unwrap_or(d.max_file_bytes),
             todo_per_kloc: t.todo_per_kloc.unwrap_or(d.todo_per_kloc),
             test_ratio: t.test_ratio.unwrap_or(d.test_ratio),
+            history_seconds: t.history_seconds.unwrap_or(d.history_seconds),
             secret_scan_seconds: t.secret_scan_seconds.unwrap_or(d.secret_scan_seconds),
         };
         for (name, value) in [
@@ -301,7 +306,10 @@ impl Policy {
                 ),
             });
         }
-        for (name, value) in [("secret_scan_seconds", policy.thresholds.secret_scan_seconds)] {
+        for (name, value) in [
+            ("history_seconds", policy.thresholds.history_seconds),
+            ("secret_scan_seconds", policy.thresholds.secret_scan_seconds),
+        ] {
             if value > MAX_BUDGET_SECONDS {
                 return Err(PolicyError {
                     path: path.into(),
@@ -490,11 +498,16 @@ mod tests {
 
     #[test]
     fn reads_time_budgets() {
-        let p = Policy::parse("g.toml", "[thresholds]\nsecret_scan_seconds = 0\n").unwrap();
+        let p = Policy::parse(
+            "g.toml",
+            "[thresholds]\nhistory_seconds = 5\nsecret_scan_seconds = 0\n",
+        )
+        .unwrap();
+        assert_eq!(p.thresholds.history_seconds, 5);
         assert_eq!(p.thresholds.secret_scan_seconds, 0);
-        let e = Policy::parse("g.toml", "[thresholds]\nsecret_scan_seconds = 90000\n").unwrap_err();
+        let e = Policy::parse("g.toml", "[thresholds]\nhistory_seconds = 90000\n").unwrap_err();
         assert!(e.message.contains("at most 86400"), "{}", e.message);
-        let e = Policy::parse("g.toml", "[thresholds]\nsecret_scan_seconds = -1\n").unwrap_err();
+        let e = Policy::parse("g.toml", "[thresholds]\nhistory_seconds = -1\n").unwrap_err();
         assert!(e.message.contains("invalid value"), "{}", e.message);
     }
 
