@@ -42,19 +42,13 @@ pub struct AuditOptions {
 pub fn load_policy(root: &Path, explicit: Option<&Path>) -> Result<Policy, Error> {
     let policy = match explicit {
         Some(p) => Policy::load(p)?,
-        None => {
-            let default = root.join(config::FILE_NAME);
-            // The repository's own policy is read only as a regular file: a symlink
-            // could point anywhere.
-            let regular = std::fs::symlink_metadata(&default).is_ok_and(|m| m.is_file());
-            if regular {
-                let mut policy = Policy::load(&default)?;
+        None => match Policy::load_from(root)? {
+            Some(mut policy) => {
                 policy.from_repository = true;
                 policy
-            } else {
-                Policy::default()
             }
-        }
+            None => Policy::default(),
+        },
     };
     policy.validate_check_ids(&checks::ids())?;
     Ok(policy)

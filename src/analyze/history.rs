@@ -1,13 +1,15 @@
 //! Secrets in the git history, as neutral facts: every blob reachable from HEAD is
 //! scanned once (see [`crate::repo::history`]) with the secret scanner, and each secret
 //! found comes back with the commit that introduced it and whether HEAD still holds
-//! its blob. Only collected when the audit is asked to (`--history`).
+//! its blob. Only collected when the audit is asked to (`--history`), and within the
+//! policy's time budget (`thresholds.history_seconds`).
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::config::Policy;
 use crate::model::{Confidence, Secret, Severity};
-use crate::repo::history::{HistoryError, HistoryLimits, scan_history};
+use crate::repo::history::{BlobScan, HistoryError, HistoryLimits, scan_history};
 
 /// One secret as the scanner reports it: its masked form, and the value for the
 /// redaction stage only.
@@ -62,8 +64,10 @@ pub struct HistoryFacts {
     pub skipped_large: usize,
     pub skipped_binary: usize,
     pub skipped_ignored: usize,
-    /// A budget stopped the scan before the end.
-    pub capped: bool,
+    /// Blobs too dense to scan whole (the scanner's bound on work per text).
+    pub truncated: usize,
+    /// The bound that stopped the scan before the end ("its 60 s time budget").
+    pub stopped: Option<String>,
     /// A shallow clone: older history is not there to scan.
     pub shallow: bool,
     /// Objects that could not be read.
@@ -78,6 +82,9 @@ pub enum History {
     NotGit(String),
     /// The history could not be read; why.
     Unreadable(String),
+    /// The history was not read: the git directory holds what must not be followed or
+    /// opened (a way out of the root, a FIFO, a device, an oversized file); why.
+    Refused(String),
     Scanned(HistoryFacts),
 }
 
@@ -99,28 +106,38 @@ impl From<super::secrets::SecretHit> for HistorySecret {
 }
 
 /// The secret scanner run on each historical blob (`path`, `text`): the same engine
-/// as the current tree's.
-fn scan_blob(path: &str, text: &str) -> Vec<HistorySecret> {
-    super::secrets::scan_text(path, text)
-        .into_iter()
-        .map(HistorySecret::from)
-        .collect()
+/// as the current tree's, stopping at the scan's deadline.
+fn scan_blob(path: &str, text: &str, deadline: Option<Instant>) -> BlobScan<HistorySecret> {
+    let scan = super::secrets::scan_text_until(path, text, deadline);
+    BlobScan {
+        hits: scan.hits.into_iter().map(HistorySecret::from).collect(),
+        complete: scan.stopped.is_none(),
+    }
 }
 
 /// Scans the history of `root` for secrets, within the policy's limits.
 pub fn collect(root: &Path, policy: &Policy) -> History {
-    collect_with(root, policy, scan_blob)
+    collect_scanning(root, policy, scan_blob)
 }
 
-/// [`collect`] with another scanner.
+/// [`collect`] with another scanner, which is taken to scan each blob whole.
 pub fn collect_with(
     root: &Path,
     policy: &Policy,
     scan: impl Fn(&str, &str) -> Vec<HistorySecret> + Sync,
 ) -> History {
+    collect_scanning(root, policy, |path, text, _| scan(path, text).into())
+}
+
+fn collect_scanning(
+    root: &Path,
+    policy: &Policy,
+    scan: impl Fn(&str, &str, Option<Instant>) -> BlobScan<HistorySecret> + Sync,
+) -> History {
     let limits = HistoryLimits {
         max_file_bytes: policy.thresholds.max_file_bytes,
         ignore: policy.ignore_set.clone(),
+        time_budget: Some(Duration::from_secs(policy.thresholds.history_seconds)),
         ..HistoryLimits::default()
     };
     match scan_history(root, &limits, scan) {
@@ -145,12 +162,14 @@ pub fn collect_with(
             skipped_large: s.skipped_large,
             skipped_binary: s.skipped_binary,
             skipped_ignored: s.skipped_ignored,
-            capped: s.capped,
+            truncated: s.truncated,
+            stopped: s.stopped.map(|stop| stop.describe()),
             shallow: s.shallow,
             problems: s.problems,
             elapsed_ms: s.elapsed.as_millis(),
         }),
         Err(e @ HistoryError::NotGit(_)) => History::NotGit(e.to_string()),
+        Err(HistoryError::Refused(why)) => History::Refused(why),
         Err(e) => History::Unreadable(e.to_string()),
     }
 }

@@ -402,7 +402,10 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
     );
     let python = python::modules::build(inventory, &sources, &manifests);
     let env_files = env_files(inventory);
-    let secrets = secrets::scan(inventory);
+    let secrets = secrets::scan(
+        inventory,
+        std::time::Duration::from_secs(policy.thresholds.secret_scan_seconds),
+    );
     let distribution = distribution(inventory, &manifests);
     problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
     Facts {

@@ -3,13 +3,13 @@
 //! from it; the review applies its weights, overrides and suppressions centrally.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::model::{Category, ProjectKind, Severity};
+use crate::repo::open::{Refusal, read_following, read_no_follow};
 
 /// The commented starter file `greenlight init` writes.
 pub const STARTER: &str = include_str!("starter.toml");
@@ -22,8 +22,23 @@ const MAX_POLICY_BYTES: u64 = 1024 * 1024;
 /// Highest per-file analysis cap a policy may set: past it, one file could cost
 /// gigabytes and line offsets would overflow.
 pub const MAX_FILE_BYTES_CEILING: u64 = 64 * 1024 * 1024;
+/// Longest time budget a policy may set, in seconds.
+const MAX_BUDGET_SECONDS: u64 = 24 * 60 * 60;
 /// Highest category weight a policy may set.
 const MAX_WEIGHT: f64 = 1000.0;
+
+/// Why a policy file could not be read, as one clause.
+fn read_error(path: &Path, why: &Refusal) -> PolicyError {
+    let message = match why {
+        Refusal::TooLarge { .. } => "the policy file is larger than 1 MiB".to_string(),
+        other => format!("cannot read the policy file: {other}"),
+    };
+    PolicyError {
+        path: path.display().to_string(),
+        line: None,
+        message,
+    }
+}
 
 /// A policy that could not be used, with where.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +63,8 @@ struct ThresholdsFile {
     max_file_bytes: Option<u64>,
     todo_per_kloc: Option<f64>,
     test_ratio: Option<f64>,
+    history_seconds: Option<u64>,
+    secret_scan_seconds: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,6 +119,10 @@ pub struct Thresholds {
     pub max_file_bytes: u64,
     pub todo_per_kloc: f64,
     pub test_ratio: f64,
+    /// Time the `--history` scan may take before it stops and says so.
+    pub history_seconds: u64,
+    /// Time the secret scan of the tree may take before it stops and says so.
+    pub secret_scan_seconds: u64,
 }
 
 impl Default for Thresholds {
@@ -118,6 +139,8 @@ impl Default for Thresholds {
             max_file_bytes: 1024 * 1024,
             todo_per_kloc: 5.0,
             test_ratio: 0.3,
+            history_seconds: 60,
+            secret_scan_seconds: 60,
         }
     }
 }
@@ -262,6 +285,8 @@ impl Policy {
             max_file_bytes: t.max_file_bytes.unwrap_or(d.max_file_bytes),
             todo_per_kloc: t.todo_per_kloc.unwrap_or(d.todo_per_kloc),
             test_ratio: t.test_ratio.unwrap_or(d.test_ratio),
+            history_seconds: t.history_seconds.unwrap_or(d.history_seconds),
+            secret_scan_seconds: t.secret_scan_seconds.unwrap_or(d.secret_scan_seconds),
         };
         for (name, value) in [
             ("coverage", policy.thresholds.coverage),
@@ -284,6 +309,20 @@ impl Policy {
                     policy.thresholds.max_file_bytes
                 ),
             });
+        }
+        for (name, value) in [
+            ("history_seconds", policy.thresholds.history_seconds),
+            ("secret_scan_seconds", policy.thresholds.secret_scan_seconds),
+        ] {
+            if value > MAX_BUDGET_SECONDS {
+                return Err(PolicyError {
+                    path: path.into(),
+                    line: None,
+                    message: format!(
+                        "thresholds.{name} must be at most {MAX_BUDGET_SECONDS} (a day), not {value}"
+                    ),
+                });
+            }
         }
         if !(policy.thresholds.todo_per_kloc >= 0.0 && policy.thresholds.test_ratio >= 0.0) {
             return Err(PolicyError {
@@ -360,28 +399,37 @@ impl Policy {
         Ok(policy)
     }
 
-    /// Reads a policy file (at most 1 MiB; a policy is a few dozen lines). The policy
-    /// is the user's configuration, read before the walk it configures.
-    #[allow(clippy::disallowed_methods)]
+    /// Reads a policy file the user named (at most 1 MiB; a policy is a few dozen
+    /// lines). The policy is the user's configuration, read before the walk it
+    /// configures; a FIFO or a device given by mistake is refused, never waited on.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
-        use std::io::Read;
+        let bytes = read_following(path, MAX_POLICY_BYTES).map_err(|why| read_error(path, &why))?;
+        Policy::from_bytes(path, bytes)
+    }
+
+    /// Reads `greenlight.toml` from the audited directory: only a regular file at that
+    /// name, never through a symbolic link (which could point anywhere), opened without
+    /// blocking. `None` when there is no such file.
+    pub fn load_from(root: &Path) -> Result<Option<Policy>, PolicyError> {
+        let path = root.join(FILE_NAME);
+        match read_no_follow(&path, MAX_POLICY_BYTES) {
+            Ok(bytes) => Policy::from_bytes(&path, bytes).map(Some),
+            // Only a regular file is the repository's policy; anything else at that
+            // name is not one.
+            Err(Refusal::Missing | Refusal::Link | Refusal::Outside | Refusal::NotRegular) => {
+                Ok(None)
+            }
+            Err(why) => Err(read_error(&path, &why)),
+        }
+    }
+
+    fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Policy, PolicyError> {
         let shown = path.display().to_string();
-        let fail = |message: String| PolicyError {
+        let text = String::from_utf8(bytes).map_err(|_| PolicyError {
             path: shown.clone(),
             line: None,
-            message,
-        };
-        let file =
-            fs::File::open(path).map_err(|e| fail(format!("cannot read the policy file: {e}")))?;
-        let mut bytes = Vec::new();
-        file.take(MAX_POLICY_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| fail(format!("cannot read the policy file: {e}")))?;
-        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_POLICY_BYTES {
-            return Err(fail("the policy file is larger than 1 MiB".into()));
-        }
-        let text =
-            String::from_utf8(bytes).map_err(|_| fail("the policy file is not UTF-8".into()))?;
+            message: "the policy file is not UTF-8".into(),
+        })?;
         let mut policy = Policy::parse(&shown, &text)?;
         policy.source = Some(path.to_path_buf());
         Ok(policy)
@@ -450,6 +498,21 @@ mod tests {
         assert_eq!(p.thresholds.max_function_complexity, 20);
         assert_eq!(p.thresholds.max_nesting, 3);
         assert_eq!(p.thresholds.max_function_lines, 100);
+    }
+
+    #[test]
+    fn reads_time_budgets() {
+        let p = Policy::parse(
+            "g.toml",
+            "[thresholds]\nhistory_seconds = 5\nsecret_scan_seconds = 0\n",
+        )
+        .unwrap();
+        assert_eq!(p.thresholds.history_seconds, 5);
+        assert_eq!(p.thresholds.secret_scan_seconds, 0);
+        let e = Policy::parse("g.toml", "[thresholds]\nhistory_seconds = 90000\n").unwrap_err();
+        assert!(e.message.contains("at most 86400"), "{}", e.message);
+        let e = Policy::parse("g.toml", "[thresholds]\nhistory_seconds = -1\n").unwrap_err();
+        assert!(e.message.contains("invalid value"), "{}", e.message);
     }
 
     #[test]

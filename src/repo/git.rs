@@ -3,10 +3,11 @@
 //! the branch, and the tag names.
 
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+
+use super::open::read_inside;
 
 /// What the repository's git metadata says.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -16,20 +17,18 @@ pub struct GitInfo {
     pub tags: Vec<String>,
 }
 
-/// Largest git metadata file read (HEAD, a ref, packed-refs).
-const MAX_META_BYTES: u64 = 8 * 1024 * 1024;
+/// Largest `packed-refs` read.
+const MAX_PACKED_REFS_BYTES: u64 = 8 * 1024 * 1024;
+/// Largest HEAD, loose ref, `commondir` or `.git` file read: each is one line.
+const MAX_SMALL_BYTES: u64 = 64 * 1024;
 /// Most tags listed from `refs/tags`.
 const MAX_TAGS: usize = 10_000;
 
-fn read_small(path: &Path) -> Option<String> {
-    // Never follow a symlink, never block on a FIFO.
-    if !fs::symlink_metadata(path).ok()?.is_file() {
-        return None;
-    }
-    let file = super::walk::open_regular(path).ok()?;
-    let mut text = String::new();
-    file.take(MAX_META_BYTES).read_to_string(&mut text).ok()?;
-    Some(text)
+/// `base/rel` as text, when it is a regular file inside `root` (canonical) of at most
+/// `cap` bytes: never a FIFO, a device or a link out of the root.
+fn read_small(root: &Path, base: &Path, rel: &str, cap: u64) -> Option<String> {
+    let bytes = read_inside(root, base, Path::new(rel), cap).ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 /// `candidate` when it resolves to a place inside `root` (git metadata of a hostile
@@ -38,6 +37,11 @@ fn inside(root: &Path, candidate: PathBuf) -> Option<PathBuf> {
     let root = root.canonicalize().ok()?;
     let resolved = candidate.canonicalize().ok()?;
     resolved.starts_with(&root).then_some(resolved)
+}
+
+/// True when `path` is a directory and not a symbolic link.
+fn is_real_dir(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
 }
 
 /// Finds the git directory of `root`: `.git/`, or the directory a `.git` file points
@@ -49,7 +53,8 @@ pub(crate) fn git_dir(root: &Path) -> Option<PathBuf> {
         return Some(dot_git);
     }
     if meta.is_file() {
-        let text = read_small(&dot_git)?;
+        let canonical = root.canonicalize().ok()?;
+        let text = read_small(&canonical, root, ".git", MAX_SMALL_BYTES)?;
         let target = text.trim().strip_prefix("gitdir:")?.trim();
         return inside(root, root.join(target));
     }
@@ -63,21 +68,24 @@ fn is_object_id(s: &str) -> bool {
 /// Reads git facts for `root`; `None` when it is not a git checkout.
 pub fn read(root: &Path) -> Option<GitInfo> {
     let dir = git_dir(root)?;
-    let head = read_small(&dir.join("HEAD"))?;
+    let canonical = root.canonicalize().ok()?;
+    let head = read_small(&canonical, &dir, "HEAD", MAX_SMALL_BYTES)?;
     let head = head.trim();
     // Worktrees keep refs in the common directory (only when it is inside the root).
-    let common = read_small(&dir.join("commondir"))
+    let common = read_small(&canonical, &dir, "commondir", MAX_SMALL_BYTES)
         .and_then(|c| inside(root, dir.join(c.trim())))
         .unwrap_or_else(|| dir.clone());
-    let packed = read_small(&common.join("packed-refs")).unwrap_or_default();
+    let packed =
+        read_small(&canonical, &common, "packed-refs", MAX_PACKED_REFS_BYTES).unwrap_or_default();
     let mut info = GitInfo::default();
     if let Some(reference) = head.strip_prefix("ref:") {
         let reference = reference.trim();
         info.branch = reference.strip_prefix("refs/heads/").map(str::to_string);
-        // Refuse anything that would climb out of the git directory.
+        // Refuse anything that would climb out of the git directory (`read_inside`
+        // refuses `..` and absolute paths too).
         if !reference.contains("..") && !Path::new(reference).is_absolute() {
-            info.commit = read_small(&dir.join(reference))
-                .or_else(|| read_small(&common.join(reference)))
+            info.commit = read_small(&canonical, &dir, reference, MAX_SMALL_BYTES)
+                .or_else(|| read_small(&canonical, &common, reference, MAX_SMALL_BYTES))
                 .map(|s| s.trim().to_string())
                 .filter(|s| is_object_id(s))
                 .or_else(|| {
@@ -95,7 +103,10 @@ pub fn read(root: &Path) -> Option<GitInfo> {
         .filter_map(|l| l.split_once(' ')?.1.trim().strip_prefix("refs/tags/"))
         .map(str::to_string)
         .collect();
-    collect_loose_tags(&common.join("refs/tags"), "", &mut tags, 0);
+    // Listing follows no link: `refs` or `refs/tags` may point anywhere.
+    if is_real_dir(&common.join("refs")) && is_real_dir(&common.join("refs/tags")) {
+        collect_loose_tags(&common.join("refs/tags"), "", &mut tags, 0);
+    }
     tags.sort();
     tags.dedup();
     tags.truncate(MAX_TAGS);
@@ -155,6 +166,35 @@ mod tests {
         )
         .unwrap();
         assert!(read(dir.path()).is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn refs_behind_a_link_out_of_the_root_are_not_read() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        fs::create_dir_all(outside.path().join("heads")).unwrap();
+        fs::write(outside.path().join("heads/main"), "b".repeat(40)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let git = dir.path().join(".git");
+        fs::create_dir_all(&git).unwrap();
+        fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        symlink(outside.path(), git.join("refs")).unwrap();
+        symlink("/dev/zero", git.join("packed-refs")).unwrap();
+        let info = read(dir.path()).unwrap();
+        assert_eq!(info.commit, None);
+        assert_eq!(info.branch.as_deref(), Some("main"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_ref_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = dir.path().join(".git");
+        fs::create_dir_all(git.join("refs/heads")).unwrap();
+        fs::write(git.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        nix::unistd::mkfifo(&git.join("refs/heads/main"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        assert_eq!(read(dir.path()).unwrap().commit, None);
     }
 
     #[test]

@@ -6,9 +6,11 @@
 
 pub mod git;
 pub mod history;
+mod ignores;
 pub mod kind;
 pub mod language;
 pub mod lines;
+pub(crate) mod open;
 mod walk;
 
 use std::collections::BTreeMap;

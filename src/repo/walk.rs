@@ -2,7 +2,6 @@
 //! pass (directory listings only) that counts what the first one left out.
 
 use std::collections::HashMap;
-use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -12,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use globset::GlobSet;
 use ignore::{WalkBuilder, WalkState};
 
+use super::ignores::IgnoreRules;
 use super::kind::{self, FileKind};
 use super::language::{LangId, languages};
 use super::lines;
@@ -94,22 +94,37 @@ struct Budget {
 pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
     let root = root.to_path_buf();
     let (tx, rx) = mpsc::channel::<Visit>();
+    // The walker reads no ignore file itself: it would open a FIFO named `.gitignore`
+    // and wait forever, or read a `.gitignore` linked to `/dev/zero` until memory runs
+    // out. The rules are read safely by `IgnoreRules` and applied here, as the walker
+    // would apply them, before it descends.
+    let rules = Arc::new(IgnoreRules::new(&root));
+    let filter_rules = Arc::clone(&rules);
     let mut builder = WalkBuilder::new(&root);
     builder
         .hidden(false)
         .parents(false)
+        .ignore(false)
+        .git_ignore(false)
+        .git_exclude(false)
         .git_global(false)
         .require_git(false)
         .follow_links(false)
         .max_depth(Some(MAX_DEPTH))
         .threads(options.jobs)
-        .filter_entry(|entry| {
+        .filter_entry(move |entry| {
+            if entry.depth() == 0 {
+                return true;
+            }
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            entry.depth() == 0
-                || !is_dir
-                || kind::rules()
+            if is_dir
+                && kind::rules()
                     .skip_reason(&entry.file_name().to_string_lossy())
-                    .is_none()
+                    .is_some()
+            {
+                return false;
+            }
+            !filter_rules.is_ignored(entry.path(), is_dir)
         });
     let walker = builder.build_parallel();
     let budget = Arc::new(Budget::default());
@@ -144,6 +159,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.errors.extend(rules.problems());
     skipped.errors.sort();
     test_packages_are_tests(&mut files);
 
@@ -393,7 +409,7 @@ fn read_capped(
     max: u64,
     budget: Option<(&Budget, u64)>,
 ) -> std::io::Result<ReadOutcome> {
-    let file = open_regular(path)?;
+    let file = super::open::open_no_follow(path)?;
     let size = file.metadata()?.len();
     if size > max {
         return Ok(ReadOutcome::TooLarge(size));
@@ -425,24 +441,6 @@ fn read_capped(
         return Ok(ReadOutcome::TooLarge(len));
     }
     Ok(ReadOutcome::Bytes(bytes, len))
-}
-
-/// Opens a file for reading only if it is a regular file. The open does not block:
-/// a file swapped for a FIFO after the walk saw it cannot hang the audit.
-pub(crate) fn open_regular(path: &Path) -> std::io::Result<fs::File> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Opening a FIFO with no writer returns at once instead of waiting for one.
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    Ok(file)
 }
 
 struct Counted {
@@ -536,7 +534,90 @@ fn count_unfiltered(root: &Path, jobs: usize) -> Counted {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+    use std::time::Duration;
+
     use super::*;
+
+    /// Walks `root` on another thread; `None` when the walk does not finish in time.
+    fn walk_within(root: &Path, seconds: u64) -> Option<Inventory> {
+        let (tx, rx) = mpsc::channel();
+        let root = root.to_path_buf();
+        std::thread::spawn(move || {
+            let _ = tx.send(walk(&root, &WalkOptions::default()));
+        });
+        rx.recv_timeout(Duration::from_secs(seconds)).ok()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_named_like_an_ignore_file_does_not_hang_the_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("sub")).unwrap();
+        fs::write(root.join("main.py"), "x = 1\n").unwrap();
+        fs::write(root.join("sub/app.py"), "y = 2\n").unwrap();
+        let mode = nix::sys::stat::Mode::S_IRWXU;
+        nix::unistd::mkfifo(&root.join(".gitignore"), mode).unwrap();
+        nix::unistd::mkfifo(&root.join("sub/.ignore"), mode).unwrap();
+        let inv = walk_within(root, 20).expect("the walk hung on a FIFO");
+        let read: Vec<&str> = inv.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(read, ["main.py", "sub/app.py"]);
+        assert_eq!(inv.skipped.special, 2);
+        let errors: Vec<&str> = inv.skipped.errors.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(errors, [".gitignore", "sub/.ignore"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn ignore_files_linked_to_a_device_are_not_read() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join(".git/info")).unwrap();
+        fs::write(root.join("main.py"), "x = 1\n").unwrap();
+        symlink("/dev/zero", root.join(".gitignore")).unwrap();
+        symlink("/dev/zero", root.join(".git/info/exclude")).unwrap();
+        let inv = walk_within(root, 20).expect("the walk did not finish");
+        assert_eq!(inv.files.len(), 1);
+        let errors: Vec<&str> = inv.skipped.errors.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(errors, [".git/info/exclude", ".gitignore"]);
+    }
+
+    #[test]
+    fn gitignore_rules_apply_to_their_subtree() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (path, text) in [
+            (".gitignore", "*.log\n/out/\n"),
+            ("app/.gitignore", "gen_*.py\n!keep.log\n"),
+            ("app/main.py", "x\n"),
+            ("app/gen_a.py", "x\n"),
+            ("app/keep.log", "x\n"),
+            ("app/drop.log", "x\n"),
+            ("out/a.py", "x\n"),
+            ("lib/out/b.py", "x\n"),
+            ("lib/gen_b.py", "x\n"),
+        ] {
+            let full = root.join(path);
+            fs::create_dir_all(full.parent().unwrap()).unwrap();
+            fs::write(full, text).unwrap();
+        }
+        let inv = walk(root, &WalkOptions::default());
+        let read: Vec<&str> = inv.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            read,
+            [
+                ".gitignore",
+                "app/.gitignore",
+                "app/keep.log",
+                "app/main.py",
+                "lib/gen_b.py",
+                "lib/out/b.py"
+            ]
+        );
+        assert!(inv.skipped.errors.is_empty(), "{:?}", inv.skipped.errors);
+    }
 
     fn options(max_total_bytes: u64, max_files: usize) -> WalkOptions {
         WalkOptions {

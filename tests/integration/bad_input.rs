@@ -301,3 +301,48 @@ fn python_that_stalls_the_parser_is_set_aside_within_its_budget() {
         "the one Python file parses; 1 file not parsed (see code-quality.analysable-source)"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn ignore_files_that_are_fifos_or_devices_neither_hang_nor_flood_the_walk() {
+    use std::os::unix::fs::symlink;
+    let dir = materialize(&files(&[
+        ("main.py", "x = 1\n"),
+        ("sub/app.py", "y = 2\n"),
+        (".git/info/.keep", ""),
+    ]));
+    let root = dir.path();
+    let mode = nix::sys::stat::Mode::S_IRWXU;
+    nix::unistd::mkfifo(&root.join(".gitignore"), mode).unwrap();
+    nix::unistd::mkfifo(&root.join("sub/.ignore"), mode).unwrap();
+    symlink("/dev/zero", root.join("sub/.gitignore")).unwrap();
+    symlink("/dev/zero", root.join(".git/info/exclude")).unwrap();
+    let (json, out) = crate::support::audit_json_within(root, &[], 60);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json["inventory"]["files"], 2, "{}", json["inventory"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_policy_that_is_a_fifo_is_refused_not_waited_on() {
+    let dir = materialize(&files(&[("main.py", "x = 1\n")]));
+    let policy = dir.path().join("policy.toml");
+    nix::unistd::mkfifo(&policy, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let out = crate::support::greenlight()
+        .args([
+            "audit",
+            dir.path().to_str().unwrap(),
+            "--quiet",
+            "--policy",
+            policy.to_str().unwrap(),
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read the policy file: not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -195,3 +195,54 @@ fn no_report_format_shows_a_secret() {
         }
     }
 }
+
+fn secrets_check(json: &serde_json::Value) -> &serde_json::Value {
+    json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "security.secrets")
+        .unwrap()
+}
+
+#[test]
+fn a_scan_past_its_time_budget_is_incomplete_and_unknown() {
+    let dir = materialize(
+        &[
+            ("app.py", "import os\n"),
+            ("greenlight.toml", "[thresholds]\nsecret_scan_seconds = 0\n"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect(),
+    );
+    let (json, _) = audit_json(dir.path(), &[]);
+    let check = secrets_check(&json);
+    assert_eq!(check["status"], "unknown", "{check}");
+    assert_eq!(
+        check["summary"],
+        "incomplete: the secret scan stopped at its 0 s time budget after 0 of 2 text files; no secret in what was scanned"
+    );
+}
+
+#[test]
+fn a_file_dense_with_look_alikes_is_scanned_within_bounds_and_says_so() {
+    // Twelve thousand stand-in passwords: each a regex match the noise layer rejects.
+    let dense = "password = \"changeme\"\n".repeat(12_000);
+    let dir = materialize(
+        &[("settings.py", dense.as_str()), ("app.py", "import os\n")]
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
+    );
+    let (json, _) = audit_json(dir.path(), &[]);
+    let check = secrets_check(&json);
+    assert_eq!(check["status"], "unknown", "{check}");
+    assert!(
+        check["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("incomplete: settings.py too dense to scan whole"),
+        "{check}"
+    );
+}

@@ -66,6 +66,29 @@ pub fn git(dir: &Path, date: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Runs `git` with `input` on its standard input; returns its standard output, trimmed.
+pub fn git_with_input(dir: &Path, args: &[&str], input: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("git")
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// Commits everything in `dir` at `date`; returns the commit id.
 pub fn commit_all(dir: &Path, date: &str) -> String {
     git(dir, date, &["add", "-A"]);
@@ -108,6 +131,20 @@ pub fn stderr(o: &Output) -> String {
 
 /// Runs `greenlight audit ROOT --out review.json` and parses the JSON.
 pub fn audit_json(root: &Path, extra: &[&str]) -> (serde_json::Value, Output) {
+    audit_json_timed(root, extra, None)
+}
+
+/// [`audit_json`], failing when the audit takes longer than `seconds` (the binary is
+/// killed): for input built to hang it.
+pub fn audit_json_within(root: &Path, extra: &[&str], seconds: u64) -> (serde_json::Value, Output) {
+    audit_json_timed(root, extra, Some(seconds))
+}
+
+fn audit_json_timed(
+    root: &Path,
+    extra: &[&str],
+    seconds: Option<u64>,
+) -> (serde_json::Value, Output) {
     let out_dir = tempfile::tempdir().unwrap();
     let json = out_dir.path().join("review.json");
     let mut args = vec![
@@ -118,7 +155,12 @@ pub fn audit_json(root: &Path, extra: &[&str]) -> (serde_json::Value, Output) {
         "--quiet",
     ];
     args.extend_from_slice(extra);
-    let output = run(&args);
+    let mut cmd = greenlight();
+    cmd.args(&args);
+    if let Some(seconds) = seconds {
+        cmd.timeout(std::time::Duration::from_secs(seconds));
+    }
+    let output = cmd.output().unwrap();
     let text = fs::read_to_string(&json)
         .unwrap_or_else(|_| panic!("no JSON written; stderr: {}", stderr(&output)));
     (serde_json::from_str(&text).unwrap(), output)

@@ -3,12 +3,17 @@
 //! [`SecretHit`]s that show the secret only masked, with a per-place fingerprint and a
 //! hash of the value; the value itself is kept as a [`Secret`] (never printed or
 //! serialized) for the redaction stage ([`redactor`]). It is pure (no I/O) so that any text, such as a
-//! blob from history, can be scanned with the same rules. [`scan`] runs it over every
-//! text file of the inventory and adds committed key stores found by name.
+//! blob from history, can be scanned with the same rules. Its work is bounded per text
+//! (matches examined, secrets kept) and by an optional deadline, and it says when a
+//! bound stopped it. [`scan`] runs it over every text file of the inventory within the
+//! policy's time budget and adds committed key stores found by name.
 
 pub mod noise;
 pub mod redactor;
 pub mod rules;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -155,12 +160,70 @@ struct Candidate {
     anchor: usize,
 }
 
+/// Most regex matches examined in one text. Real files hold a handful; a text dense
+/// with keyword look-alikes (generated, or built to stall the audit) would otherwise cost
+/// seconds and hundreds of megabytes each. Past it the text's scan stops and says so.
+pub const MAX_MATCHES_PER_TEXT: usize = 10_000;
+/// Most secrets kept from one text: what the checks can show is far less.
+pub const MAX_HITS_PER_TEXT: usize = 1_000;
+/// Regex matches examined between two looks at the clock.
+const CLOCK_EVERY: usize = 64;
+
+/// Why the scan of a text, or of the tree, stopped before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Stop {
+    /// The text held more than [`MAX_MATCHES_PER_TEXT`] matches or
+    /// [`MAX_HITS_PER_TEXT`] secrets.
+    Matches,
+    /// The time budget ran out.
+    Time,
+}
+
+/// What scanning one text gave.
+#[derive(Debug, Clone, Default)]
+pub struct TextScan {
+    pub hits: Vec<SecretHit>,
+    /// Set when the scan stopped before the end of the text; `hits` are then those
+    /// found until it stopped.
+    pub stopped: Option<Stop>,
+}
+
+/// True once `deadline` has passed.
+pub fn past(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
+}
+
+/// Finds the secrets in one file's text. `path` (relative, `/`-separated) names the
+/// file in fingerprints and places it in tests, docs or examples; nothing is read.
+/// Within the per-text bounds and without a time limit: see [`scan_text_until`].
+pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
+    scan_text_until(path, text, None).hits
+}
+
+/// Byte ranges of the secrets the catalog finds in any text (a report's string, a
+/// test's output), by the same rules, bounds and false-positive layer as
+/// [`scan_text`].
+pub fn spans(text: &str) -> Vec<(usize, usize)> {
+    let profile = noise::FileProfile::of("", text);
+    candidates(rules(), text, profile, None)
+        .0
+        .into_iter()
+        .map(|c| (c.start, c.end))
+        .collect()
+}
+
 /// The secrets in `text` as candidates: the rules whose keywords occur, their matches
 /// accepted by the false-positive layer, one per secret (a token's own rule before a
-/// generic one, then the earliest and longest match).
-fn candidates(cat: &rules::Rules, text: &str, profile: noise::FileProfile) -> Vec<Candidate> {
+/// generic one, then the earliest and longest match); and why the scan stopped early,
+/// when it did.
+fn candidates(
+    cat: &rules::Rules,
+    text: &str,
+    profile: noise::FileProfile,
+    deadline: Option<Instant>,
+) -> (Vec<Candidate>, Option<Stop>) {
     let Some(ac) = &cat.keywords else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let mut wanted = vec![false; cat.rules.len()];
     let mut any = false;
@@ -175,16 +238,31 @@ fn candidates(cat: &rules::Rules, text: &str, profile: noise::FileProfile) -> Ve
         }
     }
     if !any {
-        return Vec::new();
+        return (Vec::new(), None);
     }
     let mut found: Vec<Candidate> = Vec::new();
-    for (index, rule) in cat.rules.iter().enumerate() {
+    let mut examined = 0usize;
+    let mut stopped = None;
+    'rules: for (index, rule) in cat.rules.iter().enumerate() {
         if !wanted.get(index).copied().unwrap_or(false)
             || (rule.generic && profile.structured_only())
         {
             continue;
         }
+        if past(deadline) {
+            stopped = Some(Stop::Time);
+            break;
+        }
         for caps in rule.regex.captures_iter(text) {
+            examined += 1;
+            if examined > MAX_MATCHES_PER_TEXT {
+                stopped = Some(Stop::Matches);
+                break 'rules;
+            }
+            if examined % CLOCK_EVERY == 0 && past(deadline) {
+                stopped = Some(Stop::Time);
+                break 'rules;
+            }
             let secret = match rule.secret_group {
                 Some(g) => caps.get(g),
                 None => caps.iter().skip(1).flatten().next(),
@@ -213,6 +291,8 @@ fn candidates(cat: &rules::Rules, text: &str, profile: noise::FileProfile) -> Ve
             });
         }
     }
+    // One hit per secret: a token's own rule before a generic one, then the earliest
+    // and longest match.
     found.sort_by_key(|c| {
         let generic = cat.rules.get(c.rule).is_some_and(|r| r.generic);
         (generic, c.start, std::cmp::Reverse(c.end))
@@ -223,33 +303,31 @@ fn candidates(cat: &rules::Rules, text: &str, profile: noise::FileProfile) -> Ve
             kept.push(c);
         }
     }
-    kept
+    (kept, stopped)
 }
 
-/// Byte ranges of the secrets the catalog finds in any text (a report's string, a
-/// test's output), by the same rules and false-positive layer as [`scan_text`].
-pub fn spans(text: &str) -> Vec<(usize, usize)> {
-    let profile = noise::FileProfile::of("", text);
-    candidates(rules(), text, profile)
-        .into_iter()
-        .map(|c| (c.start, c.end))
-        .collect()
-}
-
-/// Finds the secrets in one file's text. `path` (relative, `/`-separated) names the
-/// file in fingerprints and places it in tests, docs or examples; nothing is read.
-pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
+/// [`scan_text`], stopping at `deadline`, and saying whether it stopped early.
+pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> TextScan {
     let cat = rules();
-    let mut kept = candidates(cat, text, noise::FileProfile::of(path, text));
+    let profile = noise::FileProfile::of(path, text);
+    let (mut kept, mut stopped) = candidates(cat, text, profile, deadline);
     if kept.is_empty() {
-        return Vec::new();
+        return TextScan {
+            hits: Vec::new(),
+            stopped,
+        };
     }
     kept.sort_by_key(|c| (c.anchor, c.rule));
+    if kept.len() > MAX_HITS_PER_TEXT {
+        kept.truncate(MAX_HITS_PER_TEXT);
+        stopped = stopped.or(Some(Stop::Matches));
+    }
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
         .collect();
     let context = noise::context_of(path);
-    kept.into_iter()
+    let hits = kept
+        .into_iter()
         .filter_map(|c| {
             let rule = cat.rules.get(c.rule)?;
             let secret = text.get(c.start..c.end)?;
@@ -281,7 +359,8 @@ pub fn scan_text(path: &str, text: &str) -> Vec<SecretHit> {
                 value: Secret::new(secret),
             })
         })
-        .collect()
+        .collect();
+    TextScan { hits, stopped }
 }
 
 /// The secrets found in one file.
@@ -308,8 +387,21 @@ pub struct KeyFile {
 pub struct SecretFacts {
     pub files: Vec<FileSecrets>,
     pub key_files: Vec<KeyFile>,
-    /// Text files scanned.
+    /// Text files scanned to their end.
     pub scanned: usize,
+    /// Text files in all.
+    pub text_files: usize,
+    /// Text files whose scan stopped at the per-file bound on matches, sorted.
+    pub dense: Vec<String>,
+    /// The time budget stopped the scan: text files not scanned, or not to their end.
+    pub timed_out: bool,
+}
+
+impl SecretFacts {
+    /// True when some text was not scanned to its end.
+    pub fn incomplete(&self) -> bool {
+        self.timed_out || !self.dense.is_empty()
+    }
 }
 
 /// Context implied by what the inventory says a file is.
@@ -351,24 +443,63 @@ pub fn key_file(path: &str, text: Option<&str>) -> Option<&'static str> {
     }
 }
 
-/// Runs [`scan_text`] over every text file of the inventory, in parallel, and finds
-/// key files by name.
-pub fn scan(inventory: &Inventory) -> SecretFacts {
-    let per_file = |f: &RepoFile| -> Option<FileSecrets> {
-        let text = f.text()?;
+/// How far one file's scan went.
+enum FileScan {
+    /// Scanned; the stop, if it ended early.
+    Done(Option<FileSecrets>, Option<Stop>),
+    /// Not text, or not reached within the time budget.
+    Skipped { text: bool },
+}
+
+/// Runs [`scan_text`] over every text file of the inventory, in parallel, within
+/// `budget` of time in all, and finds key files by name.
+pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
+    // No deadline when the budget is beyond what the clock can represent.
+    let deadline = Instant::now().checked_add(budget);
+    let out_of_time = AtomicBool::new(false);
+    let per_file = |f: &RepoFile| -> FileScan {
+        let Some(text) = f.text() else {
+            return FileScan::Skipped { text: false };
+        };
+        if out_of_time.load(Ordering::Relaxed) || past(deadline) {
+            out_of_time.store(true, Ordering::Relaxed);
+            return FileScan::Skipped { text: true };
+        }
         let context = kind_context(f.kind);
-        let hits: Vec<SecretHit> = scan_text(&f.path, text)
+        let scan = scan_text_until(&f.path, text, deadline);
+        if scan.stopped == Some(Stop::Time) {
+            out_of_time.store(true, Ordering::Relaxed);
+        }
+        let hits: Vec<SecretHit> = scan
+            .hits
             .into_iter()
             .map(|h| h.in_context(context))
             .collect();
-        (!hits.is_empty()).then(|| FileSecrets {
+        let found = (!hits.is_empty()).then(|| FileSecrets {
             path: f.path.clone(),
             kind: f.kind,
             hits,
-        })
+        });
+        FileScan::Done(found, scan.stopped)
     };
-    let files: Vec<FileSecrets> = inventory.files.par_iter().filter_map(per_file).collect();
-    let key_files = inventory
+    let outcomes: Vec<FileScan> = inventory.files.par_iter().map(per_file).collect();
+    let mut facts = SecretFacts::default();
+    for (file, outcome) in inventory.files.iter().zip(outcomes) {
+        match outcome {
+            FileScan::Done(found, stopped) => {
+                facts.text_files += 1;
+                match stopped {
+                    None => facts.scanned += 1,
+                    Some(Stop::Matches) => facts.dense.push(file.path.clone()),
+                    Some(Stop::Time) => {}
+                }
+                facts.files.extend(found);
+            }
+            FileScan::Skipped { text } => facts.text_files += usize::from(text),
+        }
+    }
+    facts.timed_out = out_of_time.load(Ordering::Relaxed);
+    facts.key_files = inventory
         .files
         .iter()
         .filter_map(|f| {
@@ -385,15 +516,7 @@ pub fn scan(inventory: &Inventory) -> SecretFacts {
             })
         })
         .collect();
-    SecretFacts {
-        files,
-        key_files,
-        scanned: inventory
-            .files
-            .iter()
-            .filter(|f| f.text().is_some())
-            .count(),
-    }
+    facts
 }
 
 #[cfg(test)]

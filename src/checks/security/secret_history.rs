@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::analyze::history::{History, HistoryFacts, HistoryFinding};
+use crate::analyze::secrets::{MAX_HITS_PER_TEXT, MAX_MATCHES_PER_TEXT};
 use crate::checks::{Check, CheckDef, Context, Outcome};
-use crate::model::{Category, Effort, Evidence, Severity, plural};
+use crate::model::{Category, Effort, Evidence, Severity, group_digits, plural};
 use crate::repo::FileKind;
 
 pub const CHECK: Check = Check {
@@ -42,6 +43,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         Some(History::Unreadable(why)) => {
             Outcome::unknown(format!("the git history could not be read: {why}"))
         }
+        Some(History::Refused(why)) => {
+            Outcome::unknown(format!("the git history was not scanned: {why}"))
+        }
         Some(History::Scanned(h)) if h.head.is_none() => {
             Outcome::not_applicable("the repository has no commits yet")
         }
@@ -59,12 +63,6 @@ fn scope(h: &HistoryFacts) -> String {
     if h.shallow {
         s.push_str(" (a shallow clone: older history is not there)");
     }
-    if h.capped {
-        s.push_str(&format!(
-            " (stopped at the read budget: {} of {} blobs)",
-            h.blobs_scanned, h.blobs_found
-        ));
-    }
     if !h.problems.is_empty() {
         s.push_str(&format!(
             " ({} could not be read)",
@@ -72,6 +70,27 @@ fn scope(h: &HistoryFacts) -> String {
         ));
     }
     s
+}
+
+/// Why the scan did not read every blob to its end, in one clause; `None` when it did.
+fn incomplete(h: &HistoryFacts) -> Option<String> {
+    let mut why = Vec::new();
+    if let Some(stop) = &h.stopped {
+        why.push(format!(
+            "the history scan stopped at {stop} after {} of {}",
+            group_digits(h.blobs_scanned),
+            plural(h.blobs_found, "blob", "blobs")
+        ));
+    }
+    if h.truncated > 0 {
+        why.push(format!(
+            "{} too dense to scan whole (a blob is scanned up to {} candidate matches or {} secrets)",
+            plural(h.truncated, "blob", "blobs"),
+            group_digits(MAX_MATCHES_PER_TEXT),
+            group_digits(MAX_HITS_PER_TEXT)
+        ));
+    }
+    (!why.is_empty()).then(|| format!("incomplete: {}", why.join("; ")))
 }
 
 fn judge(h: &HistoryFacts) -> Outcome {
@@ -98,18 +117,30 @@ fn judge(h: &HistoryFacts) -> Outcome {
             entry.0 = f;
         }
     }
+    let incomplete = incomplete(h);
     if removed.is_empty() {
-        return Outcome::pass(format!("{}, no secret in history", scope(h)));
+        // What was not scanned may hold a secret: never a pass.
+        return match incomplete {
+            Some(why) => Outcome::unknown(format!(
+                "{why}; {}, no secret in what was scanned",
+                scope(h)
+            )),
+            None => Outcome::pass(format!("{}, no secret in history", scope(h))),
+        };
     }
     let mut found: Vec<(&HistoryFinding, usize)> = removed.into_values().collect();
     found.sort_by(|(a, _), (b, _)| {
         (&a.date, &a.path, a.secret.line).cmp(&(&b.date, &b.path, b.secret.line))
     });
+    // Secrets found make a fail, whatever was left unscanned.
     let mut outcome = Outcome::fail(format!(
         "{} committed and removed since; {}",
         plural(found.len(), "secret", "secrets"),
         scope(h)
     ));
+    if let Some(why) = incomplete {
+        outcome.summary.push_str(&format!("; {why}"));
+    }
     let kinds = crate::repo::kind::rules();
     for (f, places) in found {
         let short = f.commit.get(..10).unwrap_or(&f.commit);
@@ -247,13 +278,46 @@ mod tests {
     }
 
     #[test]
-    fn a_shallow_or_capped_scan_says_so() {
+    fn a_shallow_scan_says_so() {
         let mut h = facts(Vec::new());
         h.shallow = true;
-        h.capped = true;
+        let o = judge(&h);
+        assert_eq!(o.status, Status::Pass);
+        assert!(o.summary.contains("shallow clone"), "{}", o.summary);
+    }
+
+    #[test]
+    fn a_scan_a_budget_stopped_is_unknown_never_a_pass() {
+        let mut h = facts(Vec::new());
+        h.stopped = Some("its 60 s time budget".into());
         h.blobs_scanned = 10;
         let o = judge(&h);
-        assert!(o.summary.contains("shallow clone"), "{}", o.summary);
-        assert!(o.summary.contains("10 of 40 blobs"), "{}", o.summary);
+        assert_eq!(o.status, Status::Unknown);
+        assert!(
+            o.summary.starts_with(
+                "incomplete: the history scan stopped at its 60 s time budget after 10 of 40 blobs"
+            ),
+            "{}",
+            o.summary
+        );
+        let mut h = facts(Vec::new());
+        h.truncated = 2;
+        let o = judge(&h);
+        assert_eq!(o.status, Status::Unknown);
+        assert!(o.summary.contains("2 blobs too dense"), "{}", o.summary);
+    }
+
+    #[test]
+    fn secrets_found_before_a_budget_stopped_the_scan_still_fail() {
+        let mut h = facts(vec![finding(
+            "1",
+            "app/old.py",
+            "2024-01-01T00:00:00Z",
+            false,
+        )]);
+        h.stopped = Some("its 60 s time budget".into());
+        let o = judge(&h);
+        assert_eq!(o.status, Status::Fail);
+        assert!(o.summary.contains("incomplete: "), "{}", o.summary);
     }
 }

@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::secrets::{HitContext, SecretHit, short_hash};
+use crate::analyze::secrets::{
+    HitContext, MAX_HITS_PER_TEXT, MAX_MATCHES_PER_TEXT, SecretFacts, SecretHit, short_hash,
+};
 use crate::checks::{Check, CheckDef, Context, Outcome};
-use crate::model::{Category, Confidence, Effort, Evidence, Severity, plural};
+use crate::model::{Category, Confidence, Effort, Evidence, Severity, group_digits, plural};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -94,11 +96,16 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .iter()
         .filter(|k| !with_hits.contains(&k.path.as_str()))
         .collect();
+    let incomplete = incomplete(facts, cx.policy.thresholds.secret_scan_seconds);
     if groups.is_empty() && key_files.is_empty() {
-        return Outcome::pass(format!(
-            "no secret in {}",
-            plural(facts.scanned, "text file", "text files")
-        ));
+        // What was not scanned may hold a secret: never a pass.
+        return match incomplete {
+            Some(why) => Outcome::unknown(format!("{why}; no secret in what was scanned")),
+            None => Outcome::pass(format!(
+                "no secret in {}",
+                plural(facts.scanned, "text file", "text files")
+            )),
+        };
     }
     let key_severity = |c: HitContext| {
         if c == HitContext::None {
@@ -127,10 +134,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             plural(key_files.len(), "key file", "key files")
         ));
     }
-    let mut outcome = if worst <= Severity::P1 {
-        Outcome::fail(summary)
-    } else {
-        Outcome::partial(0.75, summary)
+    // A fail stands whatever was left unscanned; a milder verdict could be wrong.
+    let mut outcome = match (&incomplete, worst <= Severity::P1) {
+        (_, true) => Outcome::fail(summary),
+        (Some(_), false) => Outcome::unknown(summary),
+        (None, false) => Outcome::partial(0.75, summary),
     };
     let total = groups.len();
     for g in groups.iter().take(LISTED) {
@@ -206,7 +214,32 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             .summary
             .push_str(&format!(" ({LISTED} listed, {} more)", total - LISTED));
     }
+    if let Some(why) = incomplete {
+        outcome.summary.push_str(&format!("; {why}"));
+    }
     outcome
+}
+
+/// Why the scan did not read every text file to its end, in one clause; `None` when it
+/// did.
+fn incomplete(facts: &SecretFacts, seconds: u64) -> Option<String> {
+    if facts.timed_out {
+        return Some(format!(
+            "incomplete: the secret scan stopped at its {seconds} s time budget after {} of {}",
+            group_digits(facts.scanned),
+            plural(facts.text_files, "text file", "text files")
+        ));
+    }
+    let first = facts.dense.first()?;
+    let more = match facts.dense.len() {
+        1 => String::new(),
+        n => format!(" and {}", plural(n - 1, "other", "others")),
+    };
+    Some(format!(
+        "incomplete: {first}{more} too dense to scan whole (a file is scanned up to {} candidate matches or {} secrets)",
+        group_digits(MAX_MATCHES_PER_TEXT),
+        group_digits(MAX_HITS_PER_TEXT)
+    ))
 }
 
 #[cfg(test)]
