@@ -27,55 +27,7 @@ use corpus::{CASES, Case};
 /// Cases that fail on the current code, and what fails. A listed case does not fail
 /// the test (a case not listed does); one that passes again is named in a note so its
 /// line can be removed.
-const KNOWN_FAILING: &[(&str, &str)] = &[
-    // Bounded time and memory.
-    (
-        "git-tree-fan-out-bomb",
-        "hang: --history walks the 16^6 paths of one repeated subtree (killed at 60 s, 0.7-1.5 GiB by then)",
-    ),
-    (
-        "fifo-ignore-files",
-        "hang: the walk opens a FIFO named .gitignore, .ignore or .git/info/exclude and blocks",
-    ),
-    (
-        "fifo-git-head",
-        "hang: reading git metadata opens the FIFO .git/HEAD and blocks",
-    ),
-    (
-        "fifo-git-config",
-        "hang: reading git metadata opens the FIFO .git/config and blocks",
-    ),
-    (
-        "gitignore-to-dev-zero",
-        "abort: .gitignore, a symlink to /dev/zero, is followed and read without end (out of memory)",
-    ),
-    (
-        "sparse-2gib-ignore-files",
-        "abort: ignore files are read whole, with no size cap (out of memory on 2 GiB)",
-    ),
-    // Nothing read outside the root: --history follows git metadata out of it and
-    // reports the sibling's committed canary (masked).
-    (
-        "git-alternates-absolute",
-        "canary read: objects/info/alternates followed",
-    ),
-    (
-        "git-alternates-relative",
-        "canary read: objects/info/alternates followed",
-    ),
-    (
-        "git-commondir-absolute",
-        "canary read: .git/commondir followed",
-    ),
-    (
-        "git-commondir-relative",
-        "canary read: .git/commondir followed",
-    ),
-    (
-        "git-objects-symlinked",
-        "canary read: the symlinked .git/objects followed",
-    ),
-];
+const KNOWN_FAILING: &[(&str, &str)] = &[];
 
 /// Wall-clock limit per audit; past it the process group is killed ("hang").
 const TIME_LIMIT: Duration = Duration::from_secs(60);
