@@ -2,8 +2,8 @@
 //! `--history` and both report formats, each case under a wall-clock and a memory
 //! limit. Every case must: exit 0, or 2 with one line on stderr, never panicking; read
 //! nothing outside its root (no trace of a canary in any output, not even masked); show
-//! no secret inside its root beyond its first four and last two characters; leave the
-//! checkout byte-identical. `--nocapture` prints the table of cases, times and peak
+//! no secret inside its root beyond its first four and last two characters; write no
+//! raw bidirectional-override character; leave the checkout byte-identical. `--nocapture` prints the table of cases, times and peak
 //! memory.
 
 mod corpus;
@@ -522,6 +522,23 @@ fn judge(case: &Case, run: &Run, tools: &Tools) -> Vec<String> {
     let shown = leaks(&case.inside, false);
     if !shown.is_empty() {
         failures.push(format!("secret shown beyond 4+2 (in {})", shown.join(", ")));
+    }
+    // Bidirectional controls (U+202A–U+202E, U+2066–U+2069) are written escaped.
+    let bidi: Vec<&str> = run
+        .outputs
+        .iter()
+        .filter(|(_, bytes)| {
+            String::from_utf8_lossy(bytes.as_deref().unwrap_or(&[]))
+                .chars()
+                .any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        })
+        .map(|(name, _)| *name)
+        .collect();
+    if !bidi.is_empty() {
+        failures.push(format!(
+            "raw bidirectional control (in {})",
+            bidi.join(", ")
+        ));
     }
     failures
 }
