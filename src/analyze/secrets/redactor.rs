@@ -12,7 +12,7 @@ use crate::model::{Secret, is_word_boundary, mask, redact};
 /// Shortest value masked wherever it appears: shorter ones would mask ordinary words.
 const MIN_KNOWN: usize = 6;
 /// Shortest piece of a value (its start or its end, left by a cut made before this
-/// stage) masked as part of the value.
+/// stage) masked as part of the value, in characters.
 const MIN_FRAGMENT: usize = 7;
 
 /// What an automaton pattern is.
@@ -20,10 +20,12 @@ const MIN_FRAGMENT: usize = 7;
 enum Form {
     /// The whole value, in some encoding; replaced by this masked form.
     Whole(String),
-    /// The value's first characters, cut off by a shortening; the masked head.
-    Head(String),
-    /// The value's last characters, cut off at the start; the masked tail.
-    Tail(String),
+    /// The first [`MIN_FRAGMENT`] characters of value `n`: where a piece of it that a
+    /// cut left may start.
+    Head(usize),
+    /// The last [`MIN_FRAGMENT`] characters of value `n`: where a piece of it cut at
+    /// its start may end.
+    Tail(usize),
 }
 
 /// Masks every known secret value and every secret the catalog recognises.
@@ -47,6 +49,25 @@ impl std::fmt::Debug for Redactor {
 /// which is the same in every key and not secret.
 fn is_armour(line: &str) -> bool {
     line.starts_with("-----") && line.ends_with("-----")
+}
+
+/// Bytes at the start of `text` that equal the start of `value`, in whole characters.
+fn common_prefix(text: &str, value: &str) -> usize {
+    text.chars()
+        .zip(value.chars())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum()
+}
+
+/// Bytes at the end of `text` that equal the end of `value`, in whole characters.
+fn common_suffix(text: &str, value: &str) -> usize {
+    text.chars()
+        .rev()
+        .zip(value.chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum()
 }
 
 impl Redactor {
@@ -75,29 +96,32 @@ impl Redactor {
         Redactor::with(self.values.clone(), encodings)
     }
 
-    /// Compiles the automaton: each value whole (raw and in each encoding), and its
-    /// heads and tails of at least [`MIN_FRAGMENT`] characters.
+    /// Compiles the automaton: each value whole (raw and in each encoding), and the
+    /// anchors of its heads and tails: a handful of patterns per value, whatever its
+    /// length.
     fn with(values: Vec<String>, encodings: &[&dyn Fn(&str) -> String]) -> Redactor {
         let mut patterns: Vec<String> = Vec::new();
         let mut forms: Vec<Form> = Vec::new();
-        for v in &values {
+        for (index, v) in values.iter().enumerate() {
+            let mut written = vec![v.clone()];
             patterns.push(v.clone());
             forms.push(Form::Whole(mask(v)));
             for encode in encodings {
                 let encoded = encode(v);
-                if !patterns.contains(&encoded) {
+                if !written.contains(&encoded) {
+                    written.push(encoded.clone());
                     patterns.push(encoded);
                     forms.push(Form::Whole(encode(&mask(v))));
                 }
             }
-            let chars: Vec<char> = v.chars().collect();
-            let head: String = chars.iter().take(4).collect();
-            let tail: String = chars.iter().skip(chars.len().saturating_sub(2)).collect();
-            for n in MIN_FRAGMENT..chars.len() {
-                patterns.push(chars.iter().take(n).collect());
-                forms.push(Form::Head(format!("{head}…")));
-                patterns.push(chars.iter().skip(chars.len() - n).collect());
-                forms.push(Form::Tail(format!("…{tail}")));
+            // A value longer than a fragment can be cut: its first and last
+            // characters anchor the search for what a cut left of it.
+            let n = v.chars().count();
+            if n > MIN_FRAGMENT {
+                patterns.push(v.chars().take(MIN_FRAGMENT).collect());
+                forms.push(Form::Head(index));
+                patterns.push(v.chars().skip(n - MIN_FRAGMENT).collect());
+                forms.push(Form::Tail(index));
             }
         }
         let known = if patterns.is_empty() {
@@ -155,21 +179,49 @@ impl Redactor {
         // Best match per start: (rank, end, replacement); whole values rank first.
         let mut best: std::collections::BTreeMap<usize, (u8, usize, String)> =
             std::collections::BTreeMap::new();
+        let mut offer = |start: usize, end: usize, rank: u8, replacement: String| {
+            let better = best.get(&start).is_none_or(|(r, e, _)| {
+                (rank, std::cmp::Reverse(end)) < (*r, std::cmp::Reverse(*e))
+            });
+            if better {
+                best.insert(start, (rank, end, replacement));
+            }
+        };
         for m in ac.find_overlapping_iter(text) {
             let Some(form) = self.forms.get(m.pattern().as_usize()) else {
                 continue;
             };
-            let (rank, replacement) = match form {
-                Form::Whole(r) => (0u8, r),
-                Form::Head(r) if boundary_after(m.end()) => (1, r),
-                Form::Tail(r) if boundary_before(m.start()) => (1, r),
-                _ => continue,
-            };
-            let better = best.get(&m.start()).is_none_or(|(r, e, _)| {
-                (rank, std::cmp::Reverse(m.end())) < (*r, std::cmp::Reverse(*e))
-            });
-            if better {
-                best.insert(m.start(), (rank, m.end(), replacement.clone()));
+            match form {
+                Form::Whole(r) => offer(m.start(), m.end(), 0, r.clone()),
+                // A head: as much of the value as the text holds from here, kept when
+                // a word ends there (a cut).
+                Form::Head(i) => {
+                    let Some(value) = self.values.get(*i) else {
+                        continue;
+                    };
+                    let rest = text.get(m.start()..).unwrap_or("");
+                    let len = common_prefix(rest, value);
+                    let end = m.start() + len;
+                    if len < value.len() && boundary_after(end) {
+                        let head: String = value.chars().take(4).collect();
+                        offer(m.start(), end, 1, format!("{head}…"));
+                    }
+                }
+                // A tail: as much of the value as the text holds up to here, kept when
+                // a word starts there.
+                Form::Tail(i) => {
+                    let Some(value) = self.values.get(*i) else {
+                        continue;
+                    };
+                    let before = text.get(..m.end()).unwrap_or("");
+                    let len = common_suffix(before, value);
+                    let start = m.end() - len;
+                    if len < value.len() && boundary_before(start) {
+                        let n = value.chars().count();
+                        let tail: String = value.chars().skip(n.saturating_sub(2)).collect();
+                        offer(start, m.end(), 1, format!("…{tail}"));
+                    }
+                }
             }
         }
         best.into_iter()
@@ -296,6 +348,21 @@ mod tests {
         assert_eq!(out, "token ghp_…… and");
         let out = redactor().redact(&format!("…{} tail", &B[10..]));
         assert!(!leaks(&out, B), "{out}");
+    }
+
+    #[test]
+    fn a_long_value_cut_anywhere_is_masked_and_costs_a_few_patterns() {
+        let long: String = (0..3000u32)
+            .map(|i| char::from(b'A' + ((i * 7 + i / 13) % 26) as u8))
+            .collect();
+        let r = Redactor::new(&[Secret::new(long.clone())]);
+        assert!(r.forms.len() <= 4, "{} patterns", r.forms.len());
+        for cut in [8, 100, 2999] {
+            let head = format!("key {}…", &long[..cut]);
+            assert!(!leaks(&r.redact(&head), &long), "head of {cut}");
+            let tail = format!("…{} end", &long[3000 - cut..]);
+            assert!(!leaks(&r.redact(&tail), &long), "tail of {cut}");
+        }
     }
 
     #[test]
