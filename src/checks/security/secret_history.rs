@@ -15,7 +15,7 @@ pub const CHECK: Check = Check {
         id: "security.secret-history",
         category: Category::Security,
         title: "No secrets in git history",
-        summary: "No secret was committed and later removed: every blob reachable from HEAD is scanned once (with `--history`). Removal does not revoke a secret; anyone with a clone still has it. Values are never printed.",
+        summary: "No secret was committed and later removed: every blob reachable from HEAD is scanned once (with `--history`). Removal does not revoke a secret; anyone with a clone still has it. Values are never printed. A scan stopped by its time budget (`thresholds.history_seconds`) or another bound, or refused because the git metadata points outside the repository, is unknown, never a pass.",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: None,

@@ -15,7 +15,7 @@ pub const CHECK: Check = Check {
         id: "security.secrets",
         category: Category::Security,
         title: "No secrets committed",
-        summary: "No credential is committed in any text file — code, configuration, notebooks, documentation: cloud keys, API tokens (GitHub, GitLab, Slack, Stripe, OpenAI, Anthropic and 50 more shapes), private keys, database URLs with passwords, and `password`/`secret`/`token` assignments with random-looking values — nor any key store file (`.p12`, `.jks`, `id_rsa`). Secrets in tests, docs and examples are listed at lower severity. Values are never printed in full.",
+        summary: "No credential is committed in any text file — code, configuration, notebooks, documentation: cloud keys, API tokens (GitHub, GitLab, Slack, Stripe, OpenAI, Anthropic and 50 more shapes), private keys, database URLs with passwords, and `password`/`secret`/`token` assignments with random-looking values — nor any key store file (`.p12`, `.jks`, `id_rsa`). Secrets in tests, docs and examples are listed at lower severity. Values are never printed in full. A scan stopped by its time budget (`thresholds.secret_scan_seconds`) or by a file too dense to scan whole is unknown, never a pass.",
         weight: 2.0,
         severity: Severity::P0,
         by_kind: None,
