@@ -145,6 +145,49 @@ impl Default for Thresholds {
     }
 }
 
+impl Thresholds {
+    /// Each threshold set looser than its default (a lower bar, or less read), as
+    /// `name = value (default d)`: what a policy can use to make a review greener.
+    pub fn relaxed(&self) -> Vec<String> {
+        let d = Thresholds::default();
+        let mut out = Vec::new();
+        // `lower`: the check demands at least the value, so a lower one is looser;
+        // `higher`: it allows at most the value, so a higher one is looser.
+        macro_rules! compare {
+            ($($dir:ident $field:ident),*) => {
+                $(let looser = match stringify!($dir) {
+                    "lower" => self.$field < d.$field,
+                    _ => self.$field > d.$field,
+                };
+                if looser {
+                    out.push(format!(
+                        "{} = {} (default {})",
+                        stringify!($field),
+                        self.$field,
+                        d.$field
+                    ));
+                })*
+            };
+        }
+        compare!(
+            lower coverage,
+            lower critical_coverage,
+            higher static_analysis_errors,
+            lower e2e_passing,
+            higher max_file_lines,
+            higher max_function_complexity,
+            higher max_function_lines,
+            higher max_nesting,
+            lower max_file_bytes,
+            higher todo_per_kloc,
+            lower test_ratio,
+            lower history_seconds,
+            lower secret_scan_seconds
+        );
+        out
+    }
+}
+
 /// A per-check override.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CheckOverride {
@@ -231,6 +274,16 @@ impl Policy {
     /// Weight of a category in the overall score.
     pub fn weight(&self, category: Category) -> f64 {
         self.weights.get(&category).copied().unwrap_or(1.0)
+    }
+
+    /// Each category weight set below 1 (counting less in the overall score), as
+    /// `id = weight`.
+    pub fn lowered_weights(&self) -> Vec<String> {
+        self.weights
+            .iter()
+            .filter(|(_, w)| **w < 1.0)
+            .map(|(c, w)| format!("{} = {w}", c.id()))
+            .collect()
     }
 
     /// True unless the policy turned the check off.
@@ -460,6 +513,24 @@ impl Policy {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_looser_thresholds_count_as_relaxed() {
+        let p = Policy::parse(
+            "g.toml",
+            "[thresholds]\ncoverage = 50\nmax_file_lines = 80\nmax_nesting = 9\nsecret_scan_seconds = 0\n",
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            p.thresholds.relaxed(),
+            [
+                "coverage = 50 (default 80)",
+                "max_nesting = 9 (default 5)",
+                "secret_scan_seconds = 0 (default 60)"
+            ]
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -198,6 +198,12 @@ pub struct PolicyEffect {
     pub suppressed_findings: usize,
     /// Path patterns it excludes from the audit.
     pub ignored_paths: usize,
+    /// Thresholds it sets looser than their defaults: `coverage = 50 (default 80)`.
+    pub relaxed_thresholds: Vec<String>,
+    /// Categories it makes count less than the others: `security = 0.5`.
+    pub lowered_weights: Vec<String>,
+    /// The project kind it declares instead of the inferred one.
+    pub project_kind: Option<String>,
 }
 
 impl PolicyEffect {
@@ -218,6 +224,9 @@ impl PolicyEffect {
                 .collect(),
             suppressed_findings: suppressed,
             ignored_paths: policy.ignore.len(),
+            relaxed_thresholds: policy.thresholds.relaxed(),
+            lowered_weights: policy.lowered_weights(),
+            project_kind: policy.project_kind.map(|k| k.id().to_string()),
         }
     }
 
@@ -227,6 +236,9 @@ impl PolicyEffect {
             || !self.severity_overrides.is_empty()
             || self.suppressed_findings > 0
             || self.ignored_paths > 0
+            || !self.relaxed_thresholds.is_empty()
+            || !self.lowered_weights.is_empty()
+            || self.project_kind.is_some()
     }
 
     /// One sentence for the reader when the repository's own policy weakened the
@@ -261,6 +273,18 @@ impl PolicyEffect {
                 "excluded {}",
                 plural(self.ignored_paths, "path pattern", "path patterns")
             ));
+        }
+        if !self.relaxed_thresholds.is_empty() {
+            parts.push(format!("relaxed {}", self.relaxed_thresholds.join(", ")));
+        }
+        if !self.lowered_weights.is_empty() {
+            parts.push(format!(
+                "lowered the weight of {}",
+                self.lowered_weights.join(", ")
+            ));
+        }
+        if let Some(kind) = &self.project_kind {
+            parts.push(format!("declared the project a {kind}"));
         }
         let list = match parts.split_last() {
             Some((last, [])) => last.clone(),
@@ -381,8 +405,12 @@ pub fn review(
             findings.push(f);
         }
         if concerns_suppressed > 0 && concerns_left == 0 {
-            outcome.status = Status::Pass;
-            outcome.score = Some(1.0);
+            // Accepting every concern makes a failing check pass; it cannot make an
+            // incomplete one (unknown) complete.
+            if matches!(outcome.status, Status::Fail | Status::Partial) {
+                outcome.status = Status::Pass;
+                outcome.score = Some(1.0);
+            }
             outcome.summary = format!(
                 "{} ({} suppressed by the policy)",
                 outcome.summary,

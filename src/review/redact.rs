@@ -215,7 +215,9 @@ redact_fields!(crate::run::Blocker {
 
 redact_fields!(super::PolicyEffect {
     disabled_checks,
-    severity_overrides
+    severity_overrides,
+    relaxed_thresholds,
+    lowered_weights
 });
 redact_fields!(Review {
     repository,

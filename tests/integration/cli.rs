@@ -259,7 +259,7 @@ fn poor_with_own_policy() -> tempfile::TempDir {
     crate::support::copy_tree(&poor(), dir.path());
     fs::write(
         dir.path().join("greenlight.toml"),
-        "[checks.\"e2e.suite\"]\nenabled = false\n\n[[suppress]]\ncheck = \"ci.tests\"\nreason = \"we test by hand\"\n",
+        "[thresholds]\ncoverage = 40\n\n[checks.\"e2e.suite\"]\nenabled = false\n\n[[suppress]]\ncheck = \"ci.tests\"\nreason = \"we test by hand\"\n",
     )
     .unwrap();
     dir
@@ -279,7 +279,13 @@ fn a_repository_policy_that_weakens_the_review_is_announced() {
     );
     let text = stdout(&run(&["audit", dir.path().to_str().unwrap()]));
     assert!(
-        text.contains("The repository's own policy (greenlight.toml) disabled 1 check (e2e.suite) and suppressed"),
+        text.contains(
+            "The repository's own policy (greenlight.toml) disabled 1 check (e2e.suite), suppressed"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("and relaxed coverage = 40 (default 80);"),
         "{text}"
     );
 }

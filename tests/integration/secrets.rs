@@ -246,3 +246,32 @@ fn a_file_dense_with_look_alikes_is_scanned_within_bounds_and_says_so() {
         "{check}"
     );
 }
+
+#[test]
+fn suppressing_every_concern_of_an_incomplete_scan_does_not_make_it_pass() {
+    // A dense file stops the scan (unknown); a fixture secret is its one concern, and
+    // the repository's policy accepts it.
+    let dense = "password = \"changeme\"\n".repeat(12_000);
+    let fixture = "TOKEN = \"ghp_R7kQ2mX9pL4vB8nC3zT6wY1sD5fH0jG2aE4u\"\n";
+    let policy = "[[suppress]]\ncheck = \"security.secrets\"\nreason = \"fixtures\"\n";
+    let dir = materialize(
+        &[
+            ("settings.py", dense.as_str()),
+            ("tests/test_auth.py", fixture),
+            ("greenlight.toml", policy),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect(),
+    );
+    let (json, _) = audit_json(dir.path(), &[]);
+    let check = secrets_check(&json);
+    assert_eq!(check["status"], "unknown", "{check}");
+    assert!(
+        check["summary"]
+            .as_str()
+            .unwrap()
+            .contains("suppressed by the policy"),
+        "{check}"
+    );
+}

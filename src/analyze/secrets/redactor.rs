@@ -74,14 +74,18 @@ impl Redactor {
     /// A redactor that knows `secrets`.
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a Secret>) -> Redactor {
         let mut values: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         for s in secrets {
             let value = s.expose();
-            // A multi-line secret (a PEM body) appears line by line in any output.
-            let parts = std::iter::once(value.trim()).chain(value.lines().map(str::trim));
+            // A multi-line secret (a PEM body) appears line by line in any output, and
+            // so does one whose lines are joined by `\n` escapes (a key in JSON or .env).
+            let parts = std::iter::once(value.trim())
+                .chain(value.lines().map(str::trim))
+                .chain(value.split("\\n").map(str::trim));
             for part in parts {
                 if part.chars().count() >= MIN_KNOWN
                     && !is_armour(part)
-                    && !values.iter().any(|v| v == part)
+                    && seen.insert(part.to_string())
                 {
                     values.push(part.to_string());
                 }
@@ -124,12 +128,21 @@ impl Redactor {
                 forms.push(Form::Tail(index));
             }
         }
+        // The patterns are a few per value, so the automaton grows with the values'
+        // total length; a non-contiguous NFA is the form with the widest limits, tried
+        // when the default cannot be built.
         let known = if patterns.is_empty() {
             None
         } else {
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::Standard)
                 .build(&patterns)
+                .or_else(|_| {
+                    AhoCorasickBuilder::new()
+                        .match_kind(MatchKind::Standard)
+                        .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+                        .build(&patterns)
+                })
                 .ok()
         };
         Redactor {
@@ -144,12 +157,13 @@ impl Redactor {
         self.values.len()
     }
 
-    /// `text` with every secret masked: first the generic fallback (URL passwords,
-    /// values of secret-named keys, token shapes), then every occurrence of a known
-    /// value — whole, or its start or end left by an earlier cut — and every secret the
-    /// catalog's rules find, each replaced by its masked form.
+    /// `text` with every secret masked: every occurrence of a known value — whole, or
+    /// its start or end left by an earlier cut — and every secret the catalog's rules
+    /// find, each replaced by its masked form; then the generic fallback (URL
+    /// passwords, values of secret-named keys, token shapes) over what is left. Known
+    /// values come first, so no partial masking hides the rest of one from them.
     pub fn redact(&self, text: &str) -> String {
-        self.mask(&redact(text), true)
+        redact(&self.mask(text, true))
     }
 
     /// `text` with every occurrence of a known value masked, in any of the encodings
@@ -176,12 +190,12 @@ impl Redactor {
                 .and_then(|t| t.chars().next())
                 .is_none_or(is_word_boundary)
         };
-        // Best match per start: (rank, end, replacement); whole values rank first.
+        // Best match per start: the longest, then a whole value before a piece.
         let mut best: std::collections::BTreeMap<usize, (u8, usize, String)> =
             std::collections::BTreeMap::new();
         let mut offer = |start: usize, end: usize, rank: u8, replacement: String| {
             let better = best.get(&start).is_none_or(|(r, e, _)| {
-                (rank, std::cmp::Reverse(end)) < (*r, std::cmp::Reverse(*e))
+                (std::cmp::Reverse(end), rank) < (std::cmp::Reverse(*e), *r)
             });
             if better {
                 best.insert(start, (rank, end, replacement));
@@ -201,10 +215,23 @@ impl Redactor {
                     };
                     let rest = text.get(m.start()..).unwrap_or("");
                     let len = common_prefix(rest, value);
-                    let end = m.start() + len;
-                    if len < value.len() && boundary_after(end) {
+                    // Where a word ends within the common part, the latest such place
+                    // that still leaves a fragment (a cut, or the value's own separator).
+                    let piece = rest.get(..len).unwrap_or("");
+                    let end = piece
+                        .char_indices()
+                        .map(|(i, _)| i)
+                        .chain(std::iter::once(len))
+                        .filter(|&i| {
+                            piece
+                                .get(..i)
+                                .is_some_and(|h| h.chars().count() >= MIN_FRAGMENT)
+                        })
+                        .filter(|&i| boundary_after(m.start() + i))
+                        .max();
+                    if let Some(end) = end.filter(|_| len < value.len()) {
                         let head: String = value.chars().take(4).collect();
-                        offer(m.start(), end, 1, format!("{head}…"));
+                        offer(m.start(), m.start() + end, 1, format!("{head}…"));
                     }
                 }
                 // A tail: as much of the value as the text holds up to here, kept when
@@ -215,11 +242,23 @@ impl Redactor {
                     };
                     let before = text.get(..m.end()).unwrap_or("");
                     let len = common_suffix(before, value);
-                    let start = m.end() - len;
-                    if len < value.len() && boundary_before(start) {
+                    let from = m.end() - len;
+                    // Where a word starts within the common part, the earliest such
+                    // place that still leaves a fragment.
+                    let piece = text.get(from..m.end()).unwrap_or("");
+                    let start = piece
+                        .char_indices()
+                        .map(|(i, _)| i)
+                        .filter(|&i| {
+                            piece
+                                .get(i..)
+                                .is_some_and(|t| t.chars().count() >= MIN_FRAGMENT)
+                        })
+                        .find(|&i| boundary_before(from + i));
+                    if let Some(start) = start.filter(|_| len < value.len()) {
                         let n = value.chars().count();
                         let tail: String = value.chars().skip(n.saturating_sub(2)).collect();
-                        offer(start, m.end(), 1, format!("…{tail}"));
+                        offer(from + start, m.end(), 1, format!("…{tail}"));
                     }
                 }
             }
@@ -363,6 +402,24 @@ mod tests {
             let tail = format!("…{} end", &long[3000 - cut..]);
             assert!(!leaks(&r.redact(&tail), &long), "tail of {cut}");
         }
+    }
+
+    #[test]
+    fn a_value_partly_masked_before_this_stage_is_masked_from_its_separator() {
+        let value = "Zq7wPx;Kd93LmR2tV";
+        let r = Redactor::new(&[Secret::new(value)]);
+        let out = r.redact("PASSWORD=****;Kd93LmR2tV");
+        assert!(!out.contains("Kd93LmR"), "{out}");
+        let out = r.redact(&format!("PASSWORD={value}"));
+        assert!(!leaks(&out, value), "{out}");
+    }
+
+    #[test]
+    fn a_key_joined_by_escaped_newlines_is_known_line_by_line() {
+        let key = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEF\\n-----END PRIVATE KEY-----";
+        let r = Redactor::new(&[Secret::new(key)]);
+        let out = r.redact("decoded: MIIEvQIBADANBgkqhkiG9w0BAQEF");
+        assert!(!out.contains("ADANBgk"), "{out}");
     }
 
     #[test]

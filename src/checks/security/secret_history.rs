@@ -46,7 +46,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         Some(History::Refused(why)) => {
             Outcome::unknown(format!("the git history was not scanned: {why}"))
         }
-        Some(History::Scanned(h)) if h.head.is_none() => {
+        // A scan stopped before it found HEAD (its time budget ran out while the git
+        // directory was being checked) knows nothing about the commits: unknown.
+        Some(History::Scanned(h)) if h.head.is_none() && h.stopped.is_none() => {
             Outcome::not_applicable("the repository has no commits yet")
         }
         Some(History::Scanned(h)) => judge(h),
@@ -284,6 +286,16 @@ mod tests {
         let o = judge(&h);
         assert_eq!(o.status, Status::Pass);
         assert!(o.summary.contains("shallow clone"), "{}", o.summary);
+    }
+
+    #[test]
+    fn a_scan_stopped_before_it_found_head_is_unknown_not_inapplicable() {
+        let h = HistoryFacts {
+            stopped: Some("its 0 s time budget".into()),
+            ..HistoryFacts::default()
+        };
+        let o = judge(&h);
+        assert_eq!(o.status, Status::Unknown, "{}", o.summary);
     }
 
     #[test]
