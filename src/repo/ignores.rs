@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use ignore::Match;
@@ -20,6 +21,9 @@ use super::open::{Refusal, read_inside};
 /// Largest ignore file read: ignore files are a few hundred lines, and the matcher
 /// built from one is held for the whole walk.
 pub const MAX_IGNORE_FILE_BYTES: u64 = 1024 * 1024;
+/// Bytes of ignore files read in one walk: thousands of ordinary ones, while a tree
+/// with a large one in every directory stops there (the rest are reported unread).
+pub const MAX_IGNORE_TOTAL_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The ignore files of one directory, by precedence.
 const FILES: [&str; 3] = [".ignore", ".gitignore", ".git/info/exclude"];
@@ -43,6 +47,8 @@ pub struct IgnoreRules {
     chains: RwLock<HashMap<PathBuf, Option<Arc<Chain>>>>,
     /// Ignore files not read: path relative to the root, and why.
     problems: Mutex<Vec<(String, String)>>,
+    /// Bytes of ignore files read so far.
+    read: AtomicU64,
 }
 
 impl IgnoreRules {
@@ -52,6 +58,7 @@ impl IgnoreRules {
             canonical: root.canonicalize().ok(),
             chains: RwLock::default(),
             problems: Mutex::default(),
+            read: AtomicU64::new(0),
         }
     }
 
@@ -118,21 +125,33 @@ impl IgnoreRules {
     /// be read safely.
     fn matcher(&self, dir: &Path, name: &str) -> Option<Gitignore> {
         let root = self.canonical.as_ref()?;
-        let bytes = match read_inside(root, dir, Path::new(name), MAX_IGNORE_FILE_BYTES) {
+        let problem = |why: String| {
+            let path = dir.join(name);
+            let rel = path.strip_prefix(&self.root).unwrap_or(&path);
+            if let Ok(mut p) = self.problems.lock() {
+                p.push((
+                    rel.to_string_lossy().replace('\\', "/"),
+                    format!("ignore file not read: {why}"),
+                ));
+            }
+        };
+        let left = MAX_IGNORE_TOTAL_BYTES.saturating_sub(self.read.load(Ordering::Relaxed));
+        let bytes = match read_inside(root, dir, Path::new(name), MAX_IGNORE_FILE_BYTES.min(left)) {
             Ok(b) => b,
             Err(Refusal::Missing) => return None,
             Err(why) => {
-                let path = dir.join(name);
-                let rel = path.strip_prefix(&self.root).unwrap_or(&path);
-                if let Ok(mut p) = self.problems.lock() {
-                    p.push((
-                        rel.to_string_lossy().replace('\\', "/"),
-                        format!("ignore file not read: {why}"),
-                    ));
-                }
+                problem(why.to_string());
                 return None;
             }
         };
+        let total = self.read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        if total.saturating_add(bytes.len() as u64) > MAX_IGNORE_TOTAL_BYTES {
+            problem(format!(
+                "the walk's {} MiB of ignore files is spent",
+                MAX_IGNORE_TOTAL_BYTES >> 20
+            ));
+            return None;
+        }
         let from = dir.join(name);
         let mut builder = GitignoreBuilder::new(dir);
         let text = String::from_utf8_lossy(&bytes);
@@ -182,6 +201,28 @@ mod tests {
         assert!(!rules.is_ignored(&root.join("a.txt"), false));
         assert!(rules.is_ignored(&root.join("local.cfg"), false));
         assert!(rules.problems().is_empty());
+    }
+
+    #[test]
+    fn ignore_files_past_the_walk_budget_are_reported_not_read() {
+        let big = "# padding\n".repeat(100_000);
+        let files: Vec<(String, &str)> = (0..70)
+            .map(|i| (format!("d{i}/.gitignore"), big.as_str()))
+            .collect();
+        let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+        let (dir, rules) = rules(&refs);
+        for i in 0..70 {
+            let _ = rules.is_ignored(&dir.path().join(format!("d{i}/x")), false);
+        }
+        let problems = rules.problems();
+        assert!(!problems.is_empty(), "every file was read");
+        assert!(problems.len() < 70, "{}", problems.len());
+        assert!(
+            problems
+                .iter()
+                .all(|(_, why)| why.contains("spent") || why.contains("larger")),
+            "{problems:?}"
+        );
     }
 
     #[test]
