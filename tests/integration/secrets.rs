@@ -275,3 +275,25 @@ fn suppressing_every_concern_of_an_incomplete_scan_does_not_make_it_pass() {
         "{check}"
     );
 }
+
+#[test]
+fn files_past_the_read_budget_make_the_scan_incomplete() {
+    let dir = materialize(
+        &[
+            ("a.py", "x = 1\n"),
+            ("b.py", "y = 2\n"),
+            ("c.py", "z = 3\n"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect(),
+    );
+    let options = greenlight::repo::WalkOptions {
+        max_total_bytes: 7,
+        ..greenlight::repo::WalkOptions::default()
+    };
+    let inventory = greenlight::repo::walk(dir.path(), &options);
+    let facts = greenlight::analyze::secrets::scan(&inventory, std::time::Duration::from_secs(60));
+    assert!(facts.not_read >= 1, "{facts:?}");
+    assert!(facts.incomplete());
+}

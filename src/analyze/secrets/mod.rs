@@ -395,12 +395,15 @@ pub struct SecretFacts {
     pub dense: Vec<String>,
     /// The time budget stopped the scan: text files not scanned, or not to their end.
     pub timed_out: bool,
+    /// Files the walk never read because the audit's read budget was spent: they may
+    /// hold anything.
+    pub not_read: usize,
 }
 
 impl SecretFacts {
     /// True when some text was not scanned to its end.
     pub fn incomplete(&self) -> bool {
-        self.timed_out || !self.dense.is_empty()
+        self.timed_out || !self.dense.is_empty() || self.not_read > 0
     }
 }
 
@@ -499,6 +502,11 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         }
     }
     facts.timed_out = out_of_time.load(Ordering::Relaxed);
+    facts.not_read = inventory
+        .files
+        .iter()
+        .filter(|f| matches!(f.content, crate::repo::Content::OverBudget))
+        .count();
     facts.key_files = inventory
         .files
         .iter()

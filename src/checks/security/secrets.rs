@@ -230,6 +230,12 @@ fn incomplete(facts: &SecretFacts, seconds: u64) -> Option<String> {
             plural(facts.text_files, "text file", "text files")
         ));
     }
+    if facts.not_read > 0 {
+        return Some(format!(
+            "incomplete: {} past the audit's read budget were not read",
+            plural(facts.not_read, "file", "files")
+        ));
+    }
     let first = facts.dense.first()?;
     let more = match facts.dense.len() {
         1 => String::new(),
