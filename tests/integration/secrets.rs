@@ -225,18 +225,23 @@ fn a_scan_past_its_time_budget_is_incomplete_and_unknown() {
     );
 }
 
-#[test]
-fn a_file_dense_with_look_alikes_is_scanned_within_bounds_and_says_so() {
-    // Twelve thousand stand-in passwords: each a regex match the noise layer rejects.
+/// The secrets check of a repository holding `files` and a `settings.py` dense with
+/// twelve thousand stand-in passwords (each a regex match the noise layer rejects).
+fn dense_secrets_check(files: &[(&str, &str)]) -> serde_json::Value {
     let dense = "password = \"changeme\"\n".repeat(12_000);
     let dir = materialize(
-        &[("settings.py", dense.as_str()), ("app.py", "import os\n")]
-            .iter()
+        &std::iter::once(("settings.py", dense.as_str()))
+            .chain(files.iter().copied())
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect(),
     );
     let (json, _) = audit_json(dir.path(), &[]);
-    let check = secrets_check(&json);
+    secrets_check(&json).clone()
+}
+
+#[test]
+fn a_file_dense_with_look_alikes_is_scanned_within_bounds_and_says_so() {
+    let check = dense_secrets_check(&[("app.py", "import os\n")]);
     assert_eq!(check["status"], "unknown", "{check}");
     assert!(
         check["summary"]
@@ -251,21 +256,10 @@ fn a_file_dense_with_look_alikes_is_scanned_within_bounds_and_says_so() {
 fn suppressing_every_concern_of_an_incomplete_scan_does_not_make_it_pass() {
     // A dense file stops the scan (unknown); a fixture secret is its one concern, and
     // the repository's policy accepts it.
-    let dense = "password = \"changeme\"\n".repeat(12_000);
     let fixture = "TOKEN = \"ghp_R7kQ2mX9pL4vB8nC3zT6wY1sD5fH0jG2aE4u\"\n";
     let policy = "[[suppress]]\ncheck = \"security.secrets\"\nreason = \"fixtures\"\n";
-    let dir = materialize(
-        &[
-            ("settings.py", dense.as_str()),
-            ("tests/test_auth.py", fixture),
-            ("greenlight.toml", policy),
-        ]
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect(),
-    );
-    let (json, _) = audit_json(dir.path(), &[]);
-    let check = secrets_check(&json);
+    let check =
+        dense_secrets_check(&[("tests/test_auth.py", fixture), ("greenlight.toml", policy)]);
     assert_eq!(check["status"], "unknown", "{check}");
     assert!(
         check["summary"]
