@@ -2,8 +2,8 @@
 //! rules of `catalog/secrets.toml`, weeds out look-alikes with [`noise`], and returns
 //! [`SecretHit`]s that show the secret only masked, with a per-place fingerprint and a
 //! hash of the value; the value itself is kept as a [`Secret`] (never printed or
-//! serialized) for the redaction stage ([`redactor`]). It is pure (no I/O) so that any text, such as a
-//! blob from history, can be scanned with the same rules. Its work is bounded per text
+//! serialized) for the redaction stage ([`redactor`]). It is pure (no I/O) so that any
+//! text, such as a blob from history, can be scanned with the same rules. Its work is bounded per text
 //! (matches examined, secrets kept) and by an optional deadline, and it says when a
 //! bound stopped it. [`scan`] runs it over every text file of the inventory within the
 //! policy's time budget and adds committed key stores found by name.
