@@ -218,16 +218,16 @@ impl Redactor {
                     // Where a word ends within the common part, the latest such place
                     // that still leaves a fragment (a cut, or the value's own separator).
                     let piece = rest.get(..len).unwrap_or("");
+                    // (byte offset, characters before it), in one pass.
                     let end = piece
                         .char_indices()
                         .map(|(i, _)| i)
                         .chain(std::iter::once(len))
-                        .filter(|&i| {
-                            piece
-                                .get(..i)
-                                .is_some_and(|h| h.chars().count() >= MIN_FRAGMENT)
+                        .enumerate()
+                        .filter(|&(chars, i)| {
+                            chars >= MIN_FRAGMENT && boundary_after(m.start() + i)
                         })
-                        .filter(|&i| boundary_after(m.start() + i))
+                        .map(|(_, i)| i)
                         .max();
                     if let Some(end) = end.filter(|_| len < value.len()) {
                         let head: String = value.chars().take(4).collect();
@@ -246,15 +246,15 @@ impl Redactor {
                     // Where a word starts within the common part, the earliest such
                     // place that still leaves a fragment.
                     let piece = text.get(from..m.end()).unwrap_or("");
+                    let total = piece.chars().count();
                     let start = piece
                         .char_indices()
-                        .map(|(i, _)| i)
-                        .filter(|&i| {
-                            piece
-                                .get(i..)
-                                .is_some_and(|t| t.chars().count() >= MIN_FRAGMENT)
+                        .enumerate()
+                        .filter(|&(before, (i, _))| {
+                            total - before >= MIN_FRAGMENT && boundary_before(from + i)
                         })
-                        .find(|&i| boundary_before(from + i));
+                        .map(|(_, (i, _))| i)
+                        .next();
                     if let Some(start) = start.filter(|_| len < value.len()) {
                         let n = value.chars().count();
                         let tail: String = value.chars().skip(n.saturating_sub(2)).collect();
