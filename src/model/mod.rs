@@ -232,21 +232,21 @@ pub const SNIPPET_MAX_CHARS: usize = 160;
 pub const SNIPPET_KEEP_CHARS: usize = 1024;
 
 impl Location {
-    /// A single-line location; the snippet is trimmed, redacted and kept whole up to
-    /// [`SNIPPET_KEEP_CHARS`] (the redaction stage cuts it for display).
+    /// A single-line location; the snippet is trimmed and kept whole up to
+    /// [`SNIPPET_KEEP_CHARS`]. Nothing is masked here: the review's redaction stage
+    /// masks every snippet, then cuts it for display.
     pub fn new(path: impl Into<String>, line: u32, snippet: &str) -> Location {
         Location {
             path: path.into(),
             line,
             end_line: line,
-            // Redact before shortening, so a cut never exposes the middle of a secret.
-            snippet: shorten(redact(snippet.trim()).trim(), SNIPPET_KEEP_CHARS),
+            snippet: shorten(snippet.trim(), SNIPPET_KEEP_CHARS),
         }
     }
 
     /// A single-line location whose snippet is `line` with the byte range `secret`
     /// replaced by `masked` (its redacted form), centred on it when the line is long;
-    /// the rest of the line is redacted as usual.
+    /// the rest of the line is masked by the redaction stage like any snippet.
     pub fn masking(
         path: impl Into<String>,
         line: u32,
@@ -261,14 +261,7 @@ impl Location {
         };
         let keep = SNIPPET_MAX_CHARS / 2;
         let head = shorten_start(before, keep);
-        let lead = "";
-        // The parts around the secret are redacted apart, so the redactor never sees
-        // (nor masks again) the masked form.
-        let joined = format!(
-            "{lead}{}{masked}{}",
-            redact(head.trim_start()),
-            redact(after)
-        );
+        let joined = format!("{}{masked}{after}", head.trim_start());
         Location {
             path: path.into(),
             line,
