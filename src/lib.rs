@@ -105,7 +105,56 @@ pub fn audit_with(
         kind: facts.stack.project_kind,
         run: test_run.as_ref(),
         advisories: &advisories,
+        scope: None,
     };
     let results = checks::run(&cx);
-    review::review(&inventory, &facts, policy, results, test_run)
+    let projects = project_reviews(&inventory, &facts, policy, test_run.as_ref(), &advisories);
+    review::review(&inventory, &facts, policy, results, test_run, projects)
+}
+
+/// With several projects in the repository, each is judged on its own facts, in
+/// parallel; the root's project gets the test run (which ran at the root).
+fn project_reviews(
+    inventory: &repo::Inventory,
+    facts: &analyze::Facts,
+    policy: &Policy,
+    test_run: Option<&run::TestRun>,
+    advisories: &advisories::Scan,
+) -> Vec<review::ProjectReview> {
+    use rayon::prelude::*;
+    if !facts.projects.is_multi() {
+        return Vec::new();
+    }
+    let views = analyze::projects::views(facts, inventory, policy);
+    facts
+        .projects
+        .list
+        .par_iter()
+        .zip(views.par_iter())
+        .enumerate()
+        .filter_map(|(index, (project, view))| {
+            let run = test_run.filter(|_| project.path.is_empty());
+            let cx = checks::Context {
+                inventory,
+                facts: view,
+                policy,
+                kind: view.stack.project_kind,
+                run,
+                advisories,
+                scope: Some(index),
+            };
+            let mut results = checks::run(&cx);
+            // What the repository-wide inputs (advisories, CI) point at in another
+            // project is that project's concern, not this one's.
+            for r in &mut results {
+                r.outcome.findings.retain(|f| {
+                    f.evidence
+                        .iter()
+                        .filter_map(|e| e.location())
+                        .all(|l| cx.in_scope(&l.path))
+                });
+            }
+            review::project_review(inventory, view, policy, index, results, run.cloned())
+        })
+        .collect()
 }

@@ -11,6 +11,7 @@ pub mod critical;
 pub mod docs;
 pub mod history;
 pub mod manifest;
+pub mod projects;
 pub mod python;
 pub mod secrets;
 pub mod source;
@@ -145,6 +146,8 @@ fn distribution(inventory: &Inventory, manifests: &[Manifest]) -> Option<Distrib
 /// Everything the static analysis found.
 #[derive(Debug, Clone)]
 pub struct Facts {
+    /// The projects of the repository, and which one each path belongs to.
+    pub projects: projects::Projects,
     pub sources: Vec<SourceFacts>,
     pub manifests: Vec<Manifest>,
     pub lockfiles: Vec<LockFile>,
@@ -376,6 +379,7 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
         .filter_map(|(i, f)| source::scan(i, f))
         .collect();
     let (manifests, lockfiles) = manifest::parse_all(inventory, &mut problems);
+    let projects = projects::discover(inventory, &manifests, policy);
     let ci = ci::analyze(inventory, &mut problems);
     let containers = container::analyze(inventory, &mut problems);
     let mut names: Vec<String> = manifests.iter().filter_map(|m| m.name.clone()).collect();
@@ -387,7 +391,7 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
         || {
             let tests = tests::build(inventory, &sources);
             let artifacts = find_artifacts(inventory, &manifests);
-            let internal = stack::InternalNames::new(inventory, &manifests);
+            let internal = stack::InternalNames::new(inventory, &projects, &manifests);
             let detections = stack::detect(inventory, &manifests, &sources, &internal);
             (tests, artifacts, detections)
         },
@@ -399,8 +403,9 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
         &detections,
         &containers,
         policy,
+        &|_| true,
     );
-    let python = python::modules::build(inventory, &sources, &manifests);
+    let python = python::modules::build(inventory, &projects, &sources, &manifests);
     let env_files = env_files(inventory);
     let secrets = secrets::scan(
         inventory,
@@ -409,6 +414,7 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
     let distribution = distribution(inventory, &manifests);
     problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
     Facts {
+        projects,
         sources,
         manifests,
         lockfiles,

@@ -107,6 +107,11 @@ pub struct Stack {
     pub kind_source: &'static str,
     /// Why the project kind was inferred.
     pub kind_evidence: Vec<(String, Evidence)>,
+    /// Set when the code is a browser front end: a UI framework used by production
+    /// code, in JavaScript/TypeScript only, with no server framework of its own
+    /// (a meta-framework such as Next.js renders pages, it is not an API). The
+    /// evidence is the UI framework's first use.
+    pub frontend: Option<Evidence>,
 }
 
 /// Rows of the stack table, in order, with the detector kinds each shows.
@@ -153,13 +158,30 @@ pub struct InternalNames {
 }
 
 impl InternalNames {
-    pub fn new(inventory: &Inventory, manifests: &[Manifest]) -> InternalNames {
+    pub fn new(
+        inventory: &Inventory,
+        projects: &crate::analyze::projects::Projects,
+        manifests: &[Manifest],
+    ) -> InternalNames {
         let mut python = HashSet::new();
         for f in &inventory.files {
             if f.lang() != "python" {
                 continue;
             }
-            let rel = f.path.strip_prefix("src/").unwrap_or(&f.path);
+            // Relative to the file's project: `backend/app/x.py` is the module `app`.
+            let base = projects
+                .project_of(&f.path)
+                .map(|p| p.path.as_str())
+                .unwrap_or("");
+            let rel = if base.is_empty() {
+                f.path.as_str()
+            } else {
+                f.path
+                    .strip_prefix(base)
+                    .and_then(|r| r.strip_prefix('/'))
+                    .unwrap_or(&f.path)
+            };
+            let rel = rel.strip_prefix("src/").unwrap_or(rel);
             let first = rel.split('/').next().unwrap_or("");
             let name = first.strip_suffix(".py").unwrap_or(first);
             if !name.is_empty() {
@@ -460,10 +482,11 @@ pub fn build(
     detections: &[Detection],
     containers: &ContainerFacts,
     policy: &Policy,
+    scope: &dyn Fn(&crate::repo::RepoFile) -> bool,
 ) -> Stack {
     // Languages with the version each manifest requires.
     let mut languages = Vec::new();
-    for (name, totals) in inventory.languages() {
+    for (name, totals) in inventory.languages_in(scope) {
         let eco = match name {
             "Python" => Some(Ecosystem::Python),
             "Rust" => Some(Ecosystem::Rust),
@@ -585,6 +608,7 @@ pub fn build(
         }
     };
 
+    let frontend = frontend(&languages, detections);
     Stack {
         languages,
         rows,
@@ -594,7 +618,30 @@ pub fn build(
         project_kind,
         kind_source,
         kind_evidence,
+        frontend,
     }
+}
+
+/// Meta-frameworks that render a front end's pages on a server.
+const PAGE_FRAMEWORKS: &[&str] = &["js-next"];
+
+/// The first use of a UI framework when the code is a browser front end.
+fn frontend(languages: &[StackLanguage], detections: &[Detection]) -> Option<Evidence> {
+    let other_code = languages
+        .iter()
+        .any(|l| l.code_lines > 0 && !matches!(l.name, "JavaScript" | "TypeScript"));
+    let server = detections.iter().any(|d| {
+        (d.is(DetectorKind::WebFramework) || d.is(DetectorKind::AppServer))
+            && !d.used.is_empty()
+            && !PAGE_FRAMEWORKS.contains(&d.id)
+    });
+    if other_code || server {
+        return None;
+    }
+    detections
+        .iter()
+        .find(|d| d.is(DetectorKind::UiFramework) && !d.used.is_empty())
+        .and_then(|d| d.used.first().cloned())
 }
 
 /// True when the manifest's text declares an optional-dependency group of that name.

@@ -105,9 +105,34 @@ pub struct Context<'a> {
     pub run: Option<&'a crate::run::TestRun>,
     /// Known vulnerabilities matched from the local database and supplied reports.
     pub advisories: &'a crate::advisories::Scan,
+    /// The project judged (index into `Facts::projects`), or `None` for the whole
+    /// repository. The facts are that project's already; this scopes the inventory.
+    pub scope: Option<usize>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// Whether a path is in what is judged.
+    pub fn in_scope(&self, path: &str) -> bool {
+        self.scope.is_none_or(|i| {
+            crate::analyze::projects::in_view(&self.facts.projects, self.inventory, i, path)
+        })
+    }
+
+    /// The files judged.
+    pub fn files(&self) -> impl Iterator<Item = &'a crate::repo::RepoFile> + '_ {
+        self.inventory
+            .files
+            .iter()
+            .filter(move |f| self.in_scope(&f.path))
+    }
+
+    /// Production source files (kind `source`) with text, of what is judged.
+    pub fn sources(&self) -> impl Iterator<Item = &'a crate::repo::RepoFile> + '_ {
+        self.inventory
+            .sources()
+            .filter(move |f| self.in_scope(&f.path))
+    }
+
     /// Lines of production source code.
     pub fn production_lines(&self) -> usize {
         self.facts.tests.production_code_lines
@@ -153,7 +178,7 @@ impl Context<'_> {
 
     /// How many files were searched, for absence evidence.
     pub fn scope(&self) -> String {
-        crate::model::plural(self.inventory.files.len(), "file", "files")
+        crate::model::plural(self.files().count(), "file", "files")
     }
 }
 
@@ -252,6 +277,7 @@ impl Outcome {
             effort: None,
             confidence: Confidence::High,
             fingerprint: None,
+            project: None,
         });
         self
     }
@@ -288,6 +314,7 @@ impl Outcome {
             effort: Some(def.effort),
             confidence: Confidence::High,
             fingerprint: None,
+            project: None,
         });
         self
     }

@@ -83,6 +83,31 @@ struct SuppressFile {
     reason: String,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectFile {
+    path: String,
+    name: Option<String>,
+    kind: Option<ProjectKind>,
+    #[serde(default)]
+    critical: bool,
+    #[serde(default)]
+    ignore: bool,
+}
+
+/// What the policy says of one project of the repository (`[[project]]`): a name, the
+/// kind inference got wrong, that it decides the verdict whatever it is, or that it is
+/// left out of the verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectOverride {
+    /// Its directory relative to the root (`.` or `""` for the root).
+    pub path: String,
+    pub name: Option<String>,
+    pub kind: Option<ProjectKind>,
+    pub critical: bool,
+    pub ignore: bool,
+}
+
 /// `greenlight.toml` as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,6 +125,8 @@ struct PolicyFile {
     checks: BTreeMap<String, CheckFile>,
     #[serde(default)]
     suppress: Vec<SuppressFile>,
+    #[serde(default)]
+    project: Vec<ProjectFile>,
 }
 
 /// Resolved thresholds.
@@ -237,6 +264,8 @@ pub struct Policy {
     weights: BTreeMap<Category, f64>,
     pub checks: BTreeMap<String, CheckOverride>,
     pub suppressions: Vec<Suppression>,
+    /// `[[project]]` entries.
+    pub projects: Vec<ProjectOverride>,
     /// The file it was read from; `None` for built-in defaults.
     pub source: Option<PathBuf>,
     /// Read from the audited repository itself (its own `greenlight.toml`), not
@@ -256,6 +285,7 @@ impl Default for Policy {
             weights: BTreeMap::new(),
             checks: BTreeMap::new(),
             suppressions: Vec::new(),
+            projects: Vec::new(),
             source: None,
             from_repository: false,
         }
@@ -447,6 +477,27 @@ impl Policy {
                 matcher,
                 fingerprint: s.fingerprint,
                 reason: s.reason,
+            });
+        }
+        for p in file.project {
+            let dir = p.path.trim().trim_start_matches("./").trim_end_matches('/');
+            let dir = if dir == "." { "" } else { dir };
+            if dir.starts_with('/') || dir.split('/').any(|part| part == "..") {
+                return Err(PolicyError {
+                    path: path.into(),
+                    line: None,
+                    message: format!(
+                        "[[project]] path `{}` must be a directory inside the repository, relative to its root",
+                        p.path
+                    ),
+                });
+            }
+            policy.projects.push(ProjectOverride {
+                path: dir.to_string(),
+                name: p.name,
+                kind: p.kind,
+                critical: p.critical,
+                ignore: p.ignore,
             });
         }
         Ok(policy)

@@ -411,6 +411,9 @@ pub struct Finding {
     /// A stable id for this one finding across audits (e.g. rule + path + hash of a
     /// secret), usable in a `[[suppress]]` entry; `null` when the check gives none.
     pub fingerprint: Option<String>,
+    /// The project it is about: its path (`.` for the root), or `null` for the
+    /// repository as a whole. Set by the review.
+    pub project: Option<String>,
 }
 
 impl Finding {

@@ -163,8 +163,16 @@ impl Inventory {
     /// Production source files in programming languages, per language name (build
     /// languages such as Makefile and Dockerfile are not the product's).
     pub fn languages(&self) -> BTreeMap<&'static str, LanguageTotals> {
+        self.languages_in(&|_| true)
+    }
+
+    /// [`Inventory::languages`] of the files `keep` accepts (one project's).
+    pub fn languages_in(
+        &self,
+        keep: &dyn Fn(&RepoFile) -> bool,
+    ) -> BTreeMap<&'static str, LanguageTotals> {
         let mut out: BTreeMap<&'static str, LanguageTotals> = BTreeMap::new();
-        for f in &self.files {
+        for f in self.files.iter().filter(|f| keep(f)) {
             let Some(lang) = f.language else { continue };
             let programming = lang
                 .get()

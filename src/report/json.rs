@@ -215,6 +215,72 @@ struct Document<'a> {
     inventory: &'a InventorySummary,
     /// Set when the tree is a published package rather than a repository.
     distribution: Option<&'a crate::analyze::Distribution>,
+    /// Every project found, with its own verdict and category scores.
+    projects: Vec<ProjectJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct Concerns {
+    #[serde(rename = "P0")]
+    p0: usize,
+    #[serde(rename = "P1")]
+    p1: usize,
+    #[serde(rename = "P2")]
+    p2: usize,
+    #[serde(rename = "P3")]
+    p3: usize,
+}
+
+#[derive(Serialize)]
+struct TopConcern<'a> {
+    title: &'a str,
+    at: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ProjectJson<'a> {
+    path: &'a str,
+    name: &'a str,
+    kind: ProjectKind,
+    kind_source: &'a str,
+    role: crate::analyze::projects::Role,
+    languages: &'a [String],
+    lines: usize,
+    test_lines: usize,
+    verdict: Verdict,
+    verdict_rule: &'a str,
+    /// Its verdict counts for the repository's.
+    decides: bool,
+    overall_score: Option<f64>,
+    categories: &'a [CategoryScore],
+    concerns: Concerns,
+    top_concern: Option<TopConcern<'a>>,
+    markers: &'a [String],
+}
+
+fn project_json(p: &crate::review::ProjectReview) -> ProjectJson<'_> {
+    let [p0, p1, p2, p3] = p.concerns;
+    ProjectJson {
+        path: &p.path,
+        name: &p.name,
+        kind: p.kind,
+        kind_source: p.kind_source,
+        role: p.role,
+        languages: &p.languages,
+        lines: p.lines,
+        test_lines: p.test_lines,
+        verdict: p.verdict,
+        verdict_rule: &p.verdict_rule,
+        decides: p.decides,
+        overall_score: p.overall_score,
+        categories: &p.categories,
+        concerns: Concerns { p0, p1, p2, p3 },
+        top_concern: p.top_concern.as_ref().map(|(title, at)| TopConcern {
+            title,
+            at: at.as_deref(),
+        }),
+        markers: &p.markers,
+    }
 }
 
 /// Renders the review as pretty-printed JSON.
@@ -266,6 +332,7 @@ pub fn render(r: &Review) -> String {
         },
         inventory: &r.inventory,
         distribution: r.distribution.as_ref(),
+        projects: r.projects.iter().map(project_json).collect(),
     };
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| {
         // Serialising plain data cannot fail; keep the contract even if it did.

@@ -135,6 +135,7 @@ fn first_loc(f: &Finding) -> String {
 pub fn render(r: &Review) -> String {
     let mut o = String::new();
     header(&mut o, r);
+    projects(&mut o, r);
     executive_summary(&mut o, r);
     stack(&mut o, r);
     checklist(&mut o, r);
@@ -183,6 +184,84 @@ fn header(o: &mut String, r: &Review) {
         "**Reviewer:** greenlight {} (automated, static analysis; tests not run)\n",
         r.tool_version
     );
+    let _ = writeln!(o, "---\n");
+}
+
+/// With several projects: a table of them, then each project's verdict, scores and
+/// most serious concerns.
+fn projects(o: &mut String, r: &Review) {
+    if r.projects.len() < 2 {
+        return;
+    }
+    let _ = writeln!(o, "## Projects\n");
+    let _ = writeln!(
+        o,
+        "The repository holds {}; the verdict is decided by those that ship (marked ✔ below).\n",
+        plural(r.projects.len(), "project", "projects")
+    );
+    let _ = writeln!(
+        o,
+        "| Project | Kind | Languages | Lines | Verdict | Decides | Top concern |"
+    );
+    let _ = writeln!(o, "|---|---|---|---:|---|---|---|");
+    for p in &r.projects {
+        let top = p
+            .top_concern
+            .as_ref()
+            .map(|(t, at)| match at {
+                Some(at) => format!("{} ({})", esc(t), code(at)),
+                None => esc(t),
+            })
+            .unwrap_or_else(|| "—".into());
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} {} | {} | {top} |",
+            code(&p.path),
+            p.kind,
+            esc(&p.languages.join(", ")),
+            group_digits(p.lines),
+            verdict_icon(p.verdict),
+            p.verdict.label(),
+            if p.decides {
+                "✔".to_string()
+            } else {
+                format!("no ({})", p.role.label())
+            },
+        );
+    }
+    let _ = writeln!(o);
+    for p in &r.projects {
+        let _ = writeln!(
+            o,
+            "### Project {} ({}{}): {} **{}**\n",
+            code(&p.path),
+            esc(&p.name),
+            if p.kind_source == "policy" {
+                format!(", {} as the policy says", p.kind)
+            } else {
+                format!(", {}", p.kind)
+            },
+            verdict_icon(p.verdict),
+            p.verdict.label()
+        );
+        let _ = writeln!(o, "> {}\n", esc(&p.verdict_rule));
+        let scores: Vec<String> = p
+            .categories
+            .iter()
+            .map(|c| format!("{} {} {}", rag_icon(c.status), esc(c.title), score(c.score)))
+            .collect();
+        let _ = writeln!(o, "{}\n", scores.join(" · "));
+        let [p0, p1, p2, p3] = p.concerns;
+        let _ = writeln!(
+            o,
+            "Concerns: {p0} P0, {p1} P1, {p2} P2, {p3} P3. Made a project by: {}.\n",
+            p.markers
+                .iter()
+                .map(|m| code(m))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let _ = writeln!(o, "---\n");
 }
 

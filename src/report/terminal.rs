@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{Severity, plural};
+use crate::model::{Severity, group_digits, plural};
 use crate::review::{Rag, Review, Verdict};
 
 struct Paint {
@@ -82,6 +82,34 @@ pub fn render(r: &Review, color: bool) -> String {
             .map(|s| format!("{s:>4.1}"))
             .unwrap_or_else(|| " n/a".into());
         let _ = writeln!(o, "  {:<34} {s}  {status}", c.title);
+    }
+    if r.projects.len() > 1 {
+        let _ = writeln!(o, "\nProjects ({}):", r.projects.len());
+        let width = r
+            .projects
+            .iter()
+            .map(|x| x.path.chars().count())
+            .max()
+            .unwrap_or(0);
+        for x in &r.projects {
+            let verdict = if x.decides {
+                x.verdict.label().to_string()
+            } else {
+                format!("{} ({}, not deciding)", x.verdict.label(), x.role.label())
+            };
+            let top = x
+                .top_concern
+                .as_ref()
+                .map(|(t, _)| format!("  — {}", clean(t)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                o,
+                "  {:<width$}  {:<7}  {:>7} lines  {verdict}{top}",
+                clean(&x.path),
+                x.kind.id(),
+                group_digits(x.lines),
+            );
+        }
     }
     let counts: Vec<String> = [Severity::P0, Severity::P1, Severity::P2, Severity::P3]
         .iter()

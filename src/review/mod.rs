@@ -5,7 +5,8 @@
 
 mod date;
 mod inventory;
-pub mod redact;
+pub mod projects;
+mod redact;
 
 use serde::Serialize;
 
@@ -21,6 +22,7 @@ use crate::model::{
 use crate::repo::Inventory;
 
 pub use inventory::InventorySummary;
+pub use projects::ProjectReview;
 
 /// The overall decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -204,6 +206,10 @@ pub struct PolicyEffect {
     pub lowered_weights: Vec<String>,
     /// The project kind it declares instead of the inferred one.
     pub project_kind: Option<String>,
+    /// Projects it leaves out of the verdict (`[[project]] ignore = true`).
+    pub ignored_projects: Vec<String>,
+    /// Projects whose kind it declares: `web = library`.
+    pub project_kinds: Vec<String>,
 }
 
 impl PolicyEffect {
@@ -227,6 +233,20 @@ impl PolicyEffect {
             relaxed_thresholds: policy.thresholds.relaxed(),
             lowered_weights: policy.lowered_weights(),
             project_kind: policy.project_kind.map(|k| k.id().to_string()),
+            ignored_projects: policy
+                .projects
+                .iter()
+                .filter(|p| p.ignore)
+                .map(|p| display_dir(&p.path))
+                .collect(),
+            project_kinds: policy
+                .projects
+                .iter()
+                .filter_map(|p| {
+                    p.kind
+                        .map(|k| format!("{} = {}", display_dir(&p.path), k.id()))
+                })
+                .collect(),
         }
     }
 
@@ -239,6 +259,8 @@ impl PolicyEffect {
             || !self.relaxed_thresholds.is_empty()
             || !self.lowered_weights.is_empty()
             || self.project_kind.is_some()
+            || !self.ignored_projects.is_empty()
+            || !self.project_kinds.is_empty()
     }
 
     /// One sentence for the reader when the repository's own policy weakened the
@@ -286,6 +308,20 @@ impl PolicyEffect {
         if let Some(kind) = &self.project_kind {
             parts.push(format!("declared the project a {kind}"));
         }
+        if !self.ignored_projects.is_empty() {
+            parts.push(format!(
+                "left {} out of the verdict ({})",
+                plural(self.ignored_projects.len(), "project", "projects"),
+                self.ignored_projects.join(", ")
+            ));
+        }
+        if !self.project_kinds.is_empty() {
+            parts.push(format!(
+                "declared the kind of {} ({})",
+                plural(self.project_kinds.len(), "project", "projects"),
+                self.project_kinds.join(", ")
+            ));
+        }
         let list = match parts.split_last() {
             Some((last, [])) => last.clone(),
             Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
@@ -294,6 +330,15 @@ impl PolicyEffect {
         Some(format!(
             "The repository's own policy (greenlight.toml) {list}; pass --policy FILE to audit with a policy of your own."
         ))
+    }
+}
+
+/// A directory as the report shows it: `.` for the root.
+fn display_dir(path: &str) -> String {
+    if path.is_empty() {
+        ".".into()
+    } else {
+        path.to_string()
     }
 }
 
@@ -328,6 +373,9 @@ pub struct Review {
     pub critical_threshold: f64,
     pub inventory: InventorySummary,
     pub distribution: Option<crate::analyze::Distribution>,
+    /// Every project of the repository with its own verdict and scores (one entry
+    /// for a single-project repository).
+    pub projects: Vec<projects::ProjectReview>,
     /// The audit's redaction stage, which every string above has passed through; the
     /// renderers pass their output through it again.
     pub redactor: std::sync::Arc<Redactor>,
@@ -362,6 +410,65 @@ fn round1(x: f64) -> f64 {
 
 /// Builds the review from check results.
 pub fn review(
+    inventory: &Inventory,
+    facts: &Facts,
+    policy: &Policy,
+    results: Vec<CheckResult>,
+    test_run: Option<crate::run::TestRun>,
+    projects: Vec<projects::ProjectReview>,
+) -> Review {
+    let mut review = assemble(inventory, facts, policy, results, test_run);
+    projects::attribute(&mut review.findings, &facts.projects);
+    for s in &mut review.suppressed {
+        projects::attribute(std::slice::from_mut(&mut s.finding), &facts.projects);
+    }
+    if facts.projects.is_multi() {
+        let findings = std::mem::take(&mut review.findings);
+        review.findings = projects::merge(findings, &projects);
+        projects::attribute_located(&mut review.findings, &facts.projects);
+        for c in &mut review.checks {
+            c.findings = review
+                .findings
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.check == c.id)
+                .map(|(i, _)| i)
+                .collect();
+        }
+        review.risks = risks(&review.categories, &review.findings, &review.checks);
+        review.actions = actions(&review.checks, &review.findings);
+        if let Some((verdict, rule)) = projects::repository_verdict(&projects, &review.findings) {
+            review.verdict = verdict;
+            review.verdict_rule = rule;
+        }
+        review.deployment_risk = deployment_risk(review.verdict, &review.findings, &review.risks);
+        review.projects = projects;
+    } else if let Some(p) = projects::ProjectReview::of(&facts.projects, 0, facts, &review) {
+        review.projects = vec![p];
+    }
+    review.summary = executive_summary(&review);
+    let redactor = std::sync::Arc::clone(&review.redactor);
+    redact::Redact::redact(&mut review, &redactor);
+    review
+}
+
+/// The review of one project of a repository that holds several, from its own facts
+/// and check results. Not redacted here: the repository's review it joins is.
+pub fn project_review(
+    inventory: &Inventory,
+    facts: &Facts,
+    policy: &Policy,
+    index: usize,
+    results: Vec<CheckResult>,
+    test_run: Option<crate::run::TestRun>,
+) -> Option<projects::ProjectReview> {
+    let review = assemble(inventory, facts, policy, results, test_run);
+    projects::ProjectReview::of(&facts.projects, index, facts, &review)
+}
+
+/// Scores, verdict, criteria, risks and actions from check results, before the
+/// projects, the summary and the redaction stage.
+fn assemble(
     inventory: &Inventory,
     facts: &Facts,
     policy: &Policy,
@@ -450,7 +557,7 @@ pub fn review(
     let deployment_risk = deployment_risk(verdict, &findings, &risks);
     let inventory_summary = inventory::summarize(inventory, facts);
 
-    let mut review = Review {
+    Review {
         tool_version: env!("CARGO_PKG_VERSION"),
         date: date::today(),
         repository: RepositoryInfo {
@@ -486,12 +593,9 @@ pub fn review(
         critical_threshold: policy.thresholds.critical_coverage,
         inventory: inventory_summary,
         distribution: facts.distribution.clone(),
+        projects: Vec::new(),
         redactor: std::sync::Arc::new(redactor_of(facts)),
-    };
-    review.summary = executive_summary(&review);
-    let redactor = std::sync::Arc::clone(&review.redactor);
-    redact::Redact::redact(&mut review, &redactor);
-    review
+    }
 }
 
 /// The redaction stage of this audit: every secret value the tree scan and the

@@ -113,7 +113,8 @@ redact_fields!(Finding {
     message,
     evidence,
     action,
-    fingerprint
+    fingerprint,
+    project
 });
 redact_fields!(super::Suppressed { finding, reason });
 redact_fields!(super::CheckSummary { summary });
@@ -217,7 +218,17 @@ redact_fields!(super::PolicyEffect {
     disabled_checks,
     severity_overrides,
     relaxed_thresholds,
-    lowered_weights
+    lowered_weights,
+    ignored_projects,
+    project_kinds
+});
+redact_fields!(super::projects::ProjectReview {
+    path,
+    name,
+    languages,
+    verdict_rule,
+    top_concern,
+    markers
 });
 redact_fields!(Review {
     repository,
@@ -235,5 +246,6 @@ redact_fields!(Review {
     tests,
     test_run,
     inventory,
-    distribution
+    distribution,
+    projects
 });

@@ -73,9 +73,10 @@ fn review_with_scanner(root: &Path) -> greenlight::review::Review {
         kind: facts.stack.project_kind,
         run: None,
         advisories: &advisories,
+        scope: None,
     };
     let results = greenlight::checks::run(&cx);
-    greenlight::review::review(&inventory, &facts, &policy, results, None)
+    greenlight::review::review(&inventory, &facts, &policy, results, None, Vec::new())
 }
 
 #[test]
@@ -401,9 +402,10 @@ fn a_scan_past_its_time_budget_is_incomplete_and_unknown() {
         kind: facts.stack.project_kind,
         run: None,
         advisories: &advisories,
+        scope: None,
     };
     let results = greenlight::checks::run(&cx);
-    let review = greenlight::review::review(&inventory, &facts, &policy, results, None);
+    let review = greenlight::review::review(&inventory, &facts, &policy, results, None, Vec::new());
     let check = review
         .checks
         .iter()

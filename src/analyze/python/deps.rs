@@ -4,7 +4,7 @@
 //! manifests declare. Imports guarded by `try/except ImportError`, `if TYPE_CHECKING`
 //! or a version check are optional.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,7 @@ use super::modules::{ClassifiedImport, ImportClass};
 use super::{ImportGuard, PyFile};
 use crate::analyze::catalog::Ecosystem;
 use crate::analyze::manifest::Manifest;
+use crate::analyze::projects::Projects;
 use crate::repo::{FileKind, Inventory};
 
 #[derive(Deserialize)]
@@ -75,6 +76,9 @@ pub fn distributions_for(module: &str) -> Vec<String> {
 /// One third-party package the code imports.
 #[derive(Debug, Clone, Serialize)]
 pub struct DependencyUse {
+    /// The project whose code imports it (its path, `.` for the root); `None` for
+    /// code outside every project.
+    pub project: Option<String>,
     /// Top-level import name (`yaml`, `google.cloud.storage` for namespaces).
     pub import: String,
     /// Distributions that would provide it.
@@ -104,35 +108,41 @@ pub struct DependencyUse {
 
 const KEPT: usize = 5;
 
+/// What a project declares: (distribution, manifest, line), and its own names.
+type Declared = (Vec<(String, String, u32)>, HashSet<String>);
+
 /// Compares imports with declarations.
 pub(super) fn build(
     inventory: &Inventory,
+    projects: &Projects,
     python: &[(usize, &PyFile)],
     imports: &[ClassifiedImport],
     manifests: &[Manifest],
 ) -> Vec<DependencyUse> {
     let eco = Ecosystem::Python;
-    let declared: Vec<(String, String, u32)> = manifests
-        .iter()
-        .filter(|m| m.ecosystem == eco)
-        .flat_map(|m| {
-            m.dependencies
-                .iter()
-                .map(|d| (d.normalized.clone(), m.path.clone(), d.line))
-        })
-        .collect();
-    let own: HashSet<String> = manifests
-        .iter()
-        .filter(|m| m.ecosystem == eco)
-        .filter_map(|m| m.name.as_deref().map(|n| eco.normalize(n)))
-        .collect();
+    // What each project declares: its own manifests and those of the projects that
+    // hold it (a workspace root's). Code outside every project sees every manifest.
+    let scope = |project: Option<usize>| -> Vec<&Manifest> {
+        let Some(p) = project.and_then(|p| projects.get(p)) else {
+            return manifests.iter().filter(|m| m.ecosystem == eco).collect();
+        };
+        manifests
+            .iter()
+            .filter(|m| m.ecosystem == eco)
+            .filter(|m| {
+                projects
+                    .project_of(&m.path)
+                    .is_some_and(|holder| p.path == holder.path || holder.contains(&p.path))
+            })
+            .collect()
+    };
+    let mut declared_by: HashMap<Option<usize>, Declared> = HashMap::new();
     // Each text is split into its words once; every import is then a set lookup.
     let (task, lock) = (task_text(inventory), lock_text(inventory));
     let mentions = words(&task);
     let locks = words(&lock);
-    let parsed: std::collections::HashMap<usize, &PyFile> =
-        python.iter().map(|(i, p)| (*i, *p)).collect();
-    let mut uses: BTreeMap<String, DependencyUse> = BTreeMap::new();
+    let parsed: HashMap<usize, &PyFile> = python.iter().map(|(i, p)| (*i, *p)).collect();
+    let mut uses: BTreeMap<(Option<usize>, String), DependencyUse> = BTreeMap::new();
     for c in imports {
         let ImportClass::ThirdParty { top } = &c.class else {
             continue;
@@ -146,6 +156,24 @@ pub(super) fn build(
         let Some(file) = inventory.files.get(c.file) else {
             continue;
         };
+        let project = projects.of(&file.path);
+        let (declared, own) = declared_by.entry(project).or_insert_with(|| {
+            let in_scope = scope(project);
+            let declared: Vec<(String, String, u32)> = in_scope
+                .iter()
+                .flat_map(|m| {
+                    m.dependencies
+                        .iter()
+                        .map(|d| (d.normalized.clone(), m.path.clone(), d.line))
+                })
+                .collect();
+            let own: HashSet<String> = in_scope
+                .iter()
+                .filter_map(|m| m.name.as_deref().map(|n| eco.normalize(n)))
+                .collect();
+            (declared, own)
+        });
+        let (declared, own) = (&*declared, &*own);
         // `from google.cloud import storage` imports google.cloud.storage.
         let module = match imp.names.first() {
             Some(n) if NAMESPACES.contains(&top.as_str()) && imp.module.split('.').count() < 3 => {
@@ -155,7 +183,7 @@ pub(super) fn build(
         };
         let dists = distributions_for(&module);
         let key = namespace_key(&module, top);
-        let entry = uses.entry(key.clone()).or_insert_with(|| {
+        let entry = uses.entry((project, key.clone())).or_insert_with(|| {
             let normalized: Vec<String> = dists.iter().map(|d| eco.normalize(d)).collect();
             // A namespace family (`opentelemetry-sdk` brings `opentelemetry-api`) is
             // declared by any of its members.
@@ -170,12 +198,15 @@ pub(super) fn build(
                 .map(|(_, p, l)| (p.clone(), *l));
             let mentioned =
                 dists.iter().any(|d| mentions_word(&mentions, d)) || mentions_word(&mentions, top);
-            let via = brought_by(top, &declared).map(str::to_string);
+            let via = brought_by(top, declared).map(str::to_string);
             let locked = via.is_some()
                 || dists
                     .iter()
                     .any(|d| mentions_word(&locks, &eco.normalize(d)) || mentions_word(&locks, d));
             DependencyUse {
+                project: project
+                    .and_then(|p| projects.get(p))
+                    .map(|p| p.display().to_string()),
                 import: key.clone(),
                 distributions: dists.clone(),
                 declared: declared_at,

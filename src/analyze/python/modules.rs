@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{ImportGuard, PyFile, PyImport};
 use crate::analyze::SourceFacts;
 use crate::analyze::manifest::Manifest;
+use crate::analyze::projects::Projects;
 use crate::repo::{FileKind, Inventory};
 
 #[derive(Deserialize)]
@@ -67,6 +68,15 @@ pub enum ImportClass {
     /// Another distribution; `top` is the first dotted part.
     ThirdParty {
         top: String,
+    },
+    /// A module of another project of the repository (a sibling service's or a
+    /// workspace member's package): internal to the repository, but only importable
+    /// where that project is installed.
+    Sibling {
+        /// Index into `Projects::list`.
+        project: usize,
+        /// The file it reaches (`usize::MAX` for a package directory).
+        file: usize,
     },
 }
 
@@ -141,8 +151,8 @@ struct Layout<'a> {
     /// Every directory holding Python files (namespace packages).
     dirs: HashSet<String>,
     /// Module name → file (`usize::MAX` for a package directory), per import root:
-    /// [`GLOBAL`] for the repository root and the usual source roots, which every file
-    /// can import from; otherwise a directory whose files import each other by bare
+    /// [`global_key`] for a project's directory and the usual source roots under it,
+    /// which every file of the project can import from; otherwise a directory whose files import each other by bare
     /// name (a test directory without `__init__.py`, as pytest puts it on the path).
     modules: HashMap<String, BTreeMap<String, usize>>,
     /// File → the import root of its package (its first non-package ancestor).
@@ -162,10 +172,24 @@ struct Layout<'a> {
     unentered_dirs: HashSet<String>,
     /// Path → index into `Inventory::files`.
     by_path: HashMap<&'a str, usize>,
+    projects: &'a Projects,
+    /// The project of each file (index into `Inventory::files`).
+    project_of: Vec<Option<usize>>,
 }
 
-/// The key of the namespace shared by the whole repository.
-const GLOBAL: &str = "*";
+/// The key of the namespace a project shares among its files: its directory and the
+/// usual source roots under it, which every file of the project can import from.
+fn global_key(project: Option<usize>) -> String {
+    match project {
+        Some(p) => format!("*{p}"),
+        None => "*".to_string(),
+    }
+}
+
+/// Whether a namespace key is a project's shared one (not a local import root).
+fn is_global_key(key: &str) -> bool {
+    key.starts_with('*')
+}
 
 fn parent(path: &str) -> &str {
     path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
@@ -179,13 +203,42 @@ fn dir_prefix(dir: &str) -> String {
     }
 }
 
-fn is_global_root(dir: &str) -> bool {
-    SOURCE_ROOTS.iter().any(|r| r.trim_end_matches('/') == dir)
+/// Whether `dir` is one of the source roots of the project at `base`.
+fn is_global_root(dir: &str, base: &str) -> bool {
+    let rel = if base.is_empty() {
+        Some(dir)
+    } else if dir == base {
+        Some("")
+    } else {
+        dir.strip_prefix(base).and_then(|r| r.strip_prefix('/'))
+    };
+    rel.is_some_and(|rel| SOURCE_ROOTS.iter().any(|r| r.trim_end_matches('/') == rel))
+}
+
+/// The source roots of the project at `base`, as directories of the repository.
+fn source_roots(base: &str) -> Vec<String> {
+    SOURCE_ROOTS
+        .iter()
+        .map(|r| {
+            let r = r.trim_end_matches('/');
+            match (base.is_empty(), r.is_empty()) {
+                (true, _) => r.to_string(),
+                (false, true) => base.to_string(),
+                (false, false) => format!("{base}/{r}"),
+            }
+        })
+        .collect()
 }
 
 impl<'a> Layout<'a> {
-    fn new(inventory: &'a Inventory, own_names: &[String]) -> Layout<'a> {
+    fn new(inventory: &'a Inventory, projects: &'a Projects, own_names: &[String]) -> Layout<'a> {
         let mut l = Layout {
+            projects,
+            project_of: inventory
+                .files
+                .iter()
+                .map(|f| projects.of(&f.path))
+                .collect(),
             inventory,
             packages: HashSet::new(),
             dirs: HashSet::new(),
@@ -257,12 +310,15 @@ impl<'a> Layout<'a> {
             }
             // The name Python gives it when its first non-package ancestor is on the
             // path (pytest's default, a script's directory, an installed package).
+            let project = l.project_of.get(i).copied().flatten();
+            let base = l.base_of(project);
+            let global = global_key(project);
             let mut root = parent(&f.path);
-            while !root.is_empty() && l.packages.contains(root) {
+            while !root.is_empty() && root != base && l.packages.contains(root) {
                 root = parent(root);
             }
-            let key = if is_global_root(root) {
-                GLOBAL.to_string()
+            let key = if is_global_root(root, base) {
+                global.clone()
             } else {
                 local_roots.insert(root.to_string());
                 root.to_string()
@@ -271,12 +327,11 @@ impl<'a> Layout<'a> {
             if let Some(n) = module_name(&f.path, root) {
                 l.modules.entry(key).or_default().entry(n).or_insert(i);
             }
-            for r in SOURCE_ROOTS {
-                let r = r.trim_end_matches('/');
+            for r in source_roots(base) {
                 if r.is_empty() || f.path.starts_with(&format!("{r}/")) {
-                    if let Some(n) = module_name(&f.path, r) {
+                    if let Some(n) = module_name(&f.path, &r) {
                         l.modules
-                            .entry(GLOBAL.to_string())
+                            .entry(global.clone())
                             .or_default()
                             .entry(n)
                             .or_insert(i);
@@ -286,14 +341,18 @@ impl<'a> Layout<'a> {
         }
         // Package directories (regular and namespace) are modules too.
         for d in l.dirs.clone() {
-            let mut roots: Vec<(String, &str)> = SOURCE_ROOTS
-                .iter()
-                .map(|r| (GLOBAL.to_string(), r.trim_end_matches('/')))
+            let project = projects.of(&d);
+            let base = l.base_of(project);
+            let global = global_key(project);
+            let mut roots: Vec<(String, String)> = source_roots(base)
+                .into_iter()
+                .map(|r| (global.clone(), r))
+                .filter(|(_, r)| r.is_empty() || d.starts_with(&format!("{r}/")))
                 .collect();
             let mut a = parent(&d);
             loop {
                 if local_roots.contains(a) {
-                    roots.push((a.to_string(), a));
+                    roots.push((a.to_string(), a.to_string()));
                 }
                 if a.is_empty() {
                     break;
@@ -340,10 +399,14 @@ impl<'a> Layout<'a> {
         let local = self
             .root_of
             .get(&from)
-            .filter(|k| k.as_str() != GLOBAL)
+            .filter(|k| !is_global_key(k))
             .and_then(|k| self.modules.get(k))
             .and_then(|m| m.get(module));
-        let global = self.modules.get(GLOBAL).and_then(|m| m.get(module));
+        let project = self.project_of.get(from).copied().flatten();
+        let global = self
+            .modules
+            .get(&global_key(project))
+            .and_then(|m| m.get(module));
         // A file beats a directory of the same name.
         match (local.copied(), global.copied()) {
             (Some(l), Some(g)) if l == usize::MAX => Some(g),
@@ -352,13 +415,36 @@ impl<'a> Layout<'a> {
         }
     }
 
+    /// The directory of a project (`""` for the root or for no project).
+    fn base_of(&self, project: Option<usize>) -> &'a str {
+        project
+            .and_then(|p| self.projects.get(p))
+            .map(|p| p.path.as_str())
+            .unwrap_or("")
+    }
+
+    /// The other project whose source roots provide `module`, and the file (or
+    /// `usize::MAX` for a package directory) it reaches there.
+    fn sibling(&self, module: &str, from: usize) -> Option<(usize, usize)> {
+        let own = self.project_of.get(from).copied().flatten();
+        (0..self.projects.list.len())
+            .filter(|&p| Some(p) != own)
+            .find_map(|p| {
+                self.modules
+                    .get(&global_key(Some(p)))
+                    .and_then(|m| m.get(module))
+                    .map(|&f| (p, f))
+            })
+    }
+
     /// `module` names only a directory with no `__init__.py` (a namespace portion).
     fn namespace_only(&self, module: &str, from: usize) -> bool {
+        let project = self.project_of.get(from).copied().flatten();
+        let path = module.replace('.', "/");
         self.lookup(module, from) == Some(usize::MAX)
-            && !SOURCE_ROOTS.iter().any(|r| {
-                self.packages
-                    .contains(&format!("{r}{}", module.replace('.', "/")))
-            })
+            && !source_roots(self.base_of(project))
+                .iter()
+                .any(|r| self.packages.contains(&format!("{}{path}", dir_prefix(r))))
     }
 
     /// Whether a path is, or is inside, a dependency directory the walk did not enter.
@@ -410,9 +496,17 @@ impl<'a> Layout<'a> {
             };
         }
         if !self.exists(top, from) {
+            if let Some((project, _)) = self.sibling(top, from) {
+                let file = self
+                    .sibling(&import.module, from)
+                    .filter(|(p, _)| *p == project)
+                    .map(|(_, f)| f)
+                    .unwrap_or(usize::MAX);
+                return ImportClass::Sibling { project, file };
+            }
             if self.own.contains(&top.to_ascii_lowercase()) {
                 // The project's own name, nowhere in the tree.
-                return self.unresolved(&import.module, top, generated);
+                return self.unresolved(from, &import.module, top, generated);
             }
             // A top-level module the build writes (`version-file = "src/_v.py"`).
             let is_generated = generated
@@ -466,20 +560,31 @@ impl<'a> Layout<'a> {
                 .find(|n| !self.exists(&format!("{module}.{n}"), from))
             {
                 let full = format!("{module}.{n}");
-                return self.unresolved(&full, &full, generated);
+                return self.unresolved(from, &full, &full, generated);
             }
             return ImportClass::Internal { file: usize::MAX };
         }
         // `import pkg.a.b` needs `pkg/a/b.py`; a module file cannot have submodules.
-        self.unresolved(module, module, generated)
+        self.unresolved(from, module, module, generated)
     }
 
-    fn unresolved(&self, module: &str, shown: &str, generated: &[String]) -> ImportClass {
+    fn unresolved(
+        &self,
+        from: usize,
+        module: &str,
+        shown: &str,
+        generated: &[String],
+    ) -> ImportClass {
         let path = module.replace('.', "/");
         let leaf = module.rsplit('.').next().unwrap_or(module);
         let dir = parent(&path);
-        let built = SOURCE_ROOTS.iter().any(|r| {
-            let d = format!("{}{}", r, dir).trim_end_matches('/').to_string();
+        // Built beside its own project's sources only: a sibling service's module of
+        // the same name is not this one.
+        let project = self.project_of.get(from).copied().flatten();
+        let built = source_roots(self.base_of(project)).iter().any(|r| {
+            let d = format!("{}{}", dir_prefix(r), dir)
+                .trim_end_matches('/')
+                .to_string();
             self.maybe_built(&d, leaf)
         });
         let is_generated = generated.iter().any(|g| {
@@ -622,7 +727,12 @@ fn generated_files(inventory: &Inventory) -> Vec<String> {
 }
 
 /// Builds the repository-level Python facts.
-pub fn build(inventory: &Inventory, sources: &[SourceFacts], manifests: &[Manifest]) -> PyProject {
+pub fn build(
+    inventory: &Inventory,
+    projects: &Projects,
+    sources: &[SourceFacts],
+    manifests: &[Manifest],
+) -> PyProject {
     let python: Vec<(usize, &PyFile)> = sources
         .iter()
         .filter_map(|s| s.python.as_deref().map(|p| (s.file, p)))
@@ -635,7 +745,7 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts], manifests: &[Manife
         .filter(|m| m.ecosystem == crate::analyze::catalog::Ecosystem::Python)
         .filter_map(|m| m.name.clone())
         .collect();
-    let mut layout = Layout::new(inventory, &own);
+    let mut layout = Layout::new(inventory, projects, &own);
     // Declared distributions, under the import names they are known by.
     layout.declared = manifests
         .iter()
@@ -697,19 +807,25 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts], manifests: &[Manife
         }
     }
     let cycles = cycles(&edges);
-    let dependencies = super::deps::build(inventory, &python, &imports, manifests);
+    // Module names of every project, the root's first where two projects share one.
+    let mut modules: BTreeMap<String, usize> = BTreeMap::new();
+    let mut keys: Vec<Option<usize>> = vec![projects.of("")];
+    keys.extend((0..projects.list.len()).map(Some));
+    keys.push(None);
+    for key in keys {
+        for (name, &f) in layout.modules.get(&global_key(key)).into_iter().flatten() {
+            if f != usize::MAX {
+                modules.entry(name.clone()).or_insert(f);
+            }
+        }
+    }
+    let dependencies = super::deps::build(inventory, projects, &python, &imports, manifests);
     let declares_dependencies = manifests.iter().any(|m| {
         m.ecosystem == crate::analyze::catalog::Ecosystem::Python
             && (m.format != "setup.py" || !m.dependencies.is_empty())
     });
     PyProject {
-        modules: layout
-            .modules
-            .remove(GLOBAL)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(_, f)| *f != usize::MAX)
-            .collect(),
+        modules,
         imports,
         cycles,
         fan_in,

@@ -26,7 +26,6 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let limit = cx.policy.thresholds.max_file_lines;
     let sources: Vec<_> = cx
-        .inventory
         .sources()
         .filter(|f| {
             f.language

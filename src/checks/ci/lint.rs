@@ -35,7 +35,6 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let lint = cx.facts.ci.steps("lint");
     let types = cx.facts.ci.steps("type-check");
     let needs_types = cx
-        .inventory
         .sources()
         .any(|f| f.lang() == "python" || f.lang() == "typescript");
     let local_lint = cx.facts.ci.local("lint");

@@ -25,9 +25,7 @@ pub const CHECK: Check = Check {
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let relevant: Vec<_> = cx
-        .inventory
-        .files
-        .iter()
+        .files()
         .filter(|f| matches!(f.kind, FileKind::Source | FileKind::Test) && f.language.is_some())
         .collect();
     if relevant.is_empty() {

@@ -38,8 +38,7 @@ const LINT_TOOLS: &[&str] = &[
 ];
 
 fn uses(cx: &Context<'_>, eco: Ecosystem) -> bool {
-    cx.inventory
-        .sources()
+    cx.sources()
         .any(|f| Ecosystem::of_language(f.lang()) == Some(eco))
 }
 
@@ -90,8 +89,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             cx.at(&t.path, t.step.line),
         ));
     }
-    let needs_types =
-        uses(cx, Ecosystem::Python) || cx.inventory.sources().any(|f| f.lang() == "typescript");
+    let needs_types = uses(cx, Ecosystem::Python) || cx.sources().any(|f| f.lang() == "typescript");
     let types = evidence_of(ArtifactKind::TypeChecker);
     let type_ok = !needs_types || !types.is_empty();
     let names = |v: &[(String, Evidence)]| {

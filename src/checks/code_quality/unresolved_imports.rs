@@ -52,7 +52,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 continue;
             };
             match &c.class {
-                ImportClass::Internal { .. } => internal += 1,
+                ImportClass::Internal { .. } | ImportClass::Sibling { .. } => internal += 1,
                 ImportClass::Unresolved {
                     missing: m,
                     looked_for,

@@ -35,6 +35,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             what: "error tracking",
             looked_for: "sentry_sdk, @sentry/*, sentry crate, sentry-go, rollbar, bugsnag, honeybadger",
             not_for_libraries: "libraries leave error reporting to the application",
+            frontends: true,
         },
     )
 }

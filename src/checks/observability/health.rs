@@ -52,6 +52,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if !cx.kind.is_service() {
         return Outcome::not_applicable(format!("a {} serves no HTTP traffic", cx.kind.noun()));
     }
+    if let Some(o) = super::frontend_exempt(cx, "health endpoints") {
+        return o;
+    }
     let mut routes = 0usize;
     let mut found = Vec::new();
     for s in &cx.facts.sources {

@@ -35,6 +35,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             what: "logging",
             looked_for: "logging/loguru/structlog imports, log/tracing crates, winston/pino/bunyan, log/slog/zap/zerolog",
             not_for_libraries: "libraries report through their API; logging is the application's choice",
+            frontends: false,
         },
     )
 }

@@ -35,6 +35,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             what: "metrics",
             looked_for: "prometheus_client, statsd, datadog, OpenTelemetry metrics, prom-client, metrics/prometheus crates, client_golang",
             not_for_libraries: "libraries do not export metrics themselves",
+            frontends: false,
         },
     )
 }

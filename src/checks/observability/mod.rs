@@ -23,6 +23,23 @@ pub(crate) struct Library<'a> {
     pub looked_for: &'a str,
     /// Why the check does not apply to a library.
     pub not_for_libraries: &'a str,
+    /// Whether it applies to a browser front end (error tracking does; server-side
+    /// logs, metrics and traces are the server's).
+    pub frontends: bool,
+}
+
+/// Not applicable to a browser front end: what a server-side check looks for is the
+/// server's job. `None` for anything else.
+pub(crate) fn frontend_exempt(cx: &Context<'_>, what: &str) -> Option<Outcome> {
+    cx.facts.stack.frontend.as_ref().map(|e| {
+        let at = e
+            .location()
+            .map(|l| format!(" ({}:{})", l.path, l.line))
+            .unwrap_or_default();
+        Outcome::not_applicable(format!(
+            "a browser front end{at}: {what} belong to the server that serves it"
+        ))
+    })
 }
 
 /// Judges whether production code uses a library of one of `lib.kinds`: a strength when
@@ -34,6 +51,11 @@ pub(crate) fn library_in_use(cx: &Context<'_>, def: &CheckDef, lib: &Library<'_>
     }
     if cx.kind == ProjectKind::Library {
         return Outcome::not_applicable(lib.not_for_libraries);
+    }
+    if !lib.frontends {
+        if let Some(o) = frontend_exempt(cx, lib.what) {
+            return o;
+        }
     }
     let (kinds, what, looked_for) = (lib.kinds, lib.what, lib.looked_for);
     let severity = def.severity_for(cx.kind);

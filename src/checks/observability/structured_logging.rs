@@ -36,6 +36,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             what: "structured logging",
             looked_for: "structlog, python-json-logger, loguru serialize=True, pino, bunyan, winston format.json(), slog, zap, zerolog, tracing-subscriber .json()",
             not_for_libraries: "libraries leave log formatting to the application",
+            frontends: false,
         },
     )
 }

@@ -35,6 +35,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             what: "tracing",
             looked_for: "OpenTelemetry, ddtrace/dd-trace, Elastic APM, New Relic, Jaeger, tracing-opentelemetry",
             not_for_libraries: "libraries are traced by the application using them",
+            frontends: false,
         },
     )
 }

@@ -45,7 +45,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let score = (ratio / min).clamp(0.0, 1.0);
     let mut outcome = Outcome::scored(score, summary.clone());
     // Point at the largest production files: where tests would matter most.
-    let mut big: Vec<_> = cx.inventory.sources().collect();
+    let mut big: Vec<_> = cx.sources().collect();
     big.sort_by(|a, b| b.lines.code.cmp(&a.lines.code).then(a.path.cmp(&b.path)));
     let evidence: Vec<Evidence> = big
         .iter()

@@ -1,0 +1,753 @@
+//! The projects of a repository: every directory with a manifest of its own
+//! (pyproject.toml, setup.py/setup.cfg, Pipfile, requirements files beside code,
+//! package.json, Cargo.toml, go.mod, go.work) or with a Dockerfile beside source code.
+//! A file belongs to the innermost project that contains it; files outside every
+//! project belong to the repository (CI, docs, compose files). A repository with no
+//! project of its own is one project at the root.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::container::ContainerFacts;
+use super::manifest::Manifest;
+use super::{ArtifactHit, Facts, SourceFacts};
+use crate::config::Policy;
+use crate::model::ProjectKind;
+use crate::repo::language::LanguageType;
+use crate::repo::{FileKind, Inventory, RepoFile};
+
+/// What part a project plays in the product: only products decide the repository's
+/// verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Code that ships: a service, a web app, a library, a command.
+    Product,
+    /// A documentation site.
+    Docs,
+    /// Examples, samples and demos.
+    Example,
+    /// A test suite packaged on its own (end-to-end, load tests).
+    Tests,
+    /// Development tooling and scripts.
+    Tooling,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Product => "product",
+            Role::Docs => "docs",
+            Role::Example => "example",
+            Role::Tests => "tests",
+            Role::Tooling => "tooling",
+        }
+    }
+}
+
+/// One project of the repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    /// Directory relative to the root, `/`-separated; `""` for the root.
+    pub path: String,
+    /// The name its manifest gives, else its directory's name.
+    pub name: String,
+    /// The files that make it a project (`backend/pyproject.toml`).
+    pub markers: Vec<String>,
+    /// Indices into `Facts::manifests` of its own manifests.
+    #[serde(skip)]
+    pub manifests: Vec<usize>,
+    /// It declares a workspace of packages (npm/yarn/pnpm workspaces, a Cargo
+    /// workspace, go.work).
+    pub workspace: bool,
+    pub role: Role,
+    /// The kind the policy gives it (`[[project]] kind`), over the inferred one.
+    #[serde(skip)]
+    pub kind_override: Option<ProjectKind>,
+    /// The policy says its verdict decides the repository's (`critical = true`).
+    pub critical: bool,
+    /// The policy leaves it out of the repository's verdict (`ignore = true`).
+    pub ignored: bool,
+}
+
+impl Project {
+    /// `.` for the root, else the path.
+    pub fn display(&self) -> &str {
+        if self.path.is_empty() {
+            "."
+        } else {
+            &self.path
+        }
+    }
+
+    /// Whether `path` (a file or directory) is inside this project's directory.
+    pub fn contains(&self, path: &str) -> bool {
+        self.path.is_empty()
+            || path
+                .strip_prefix(self.path.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+}
+
+/// Every project found, and which one each path belongs to.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Projects {
+    /// Sorted by path (the root first).
+    pub list: Vec<Project>,
+    #[serde(skip)]
+    by_path: HashMap<String, usize>,
+}
+
+impl Projects {
+    /// Index of the innermost project holding `path` (a file or directory), if any.
+    pub fn of(&self, path: &str) -> Option<usize> {
+        if let Some(&i) = self.by_path.get(path) {
+            return Some(i);
+        }
+        let mut p = path;
+        while let Some((dir, _)) = p.rsplit_once('/') {
+            if let Some(&i) = self.by_path.get(dir) {
+                return Some(i);
+            }
+            p = dir;
+        }
+        self.by_path.get("").copied()
+    }
+
+    /// The innermost project holding `path`.
+    pub fn project_of(&self, path: &str) -> Option<&Project> {
+        self.of(path).and_then(|i| self.list.get(i))
+    }
+
+    /// More than one project: the review is given per project too.
+    pub fn is_multi(&self) -> bool {
+        self.list.len() > 1
+    }
+
+    pub fn get(&self, i: usize) -> Option<&Project> {
+        self.list.get(i)
+    }
+
+    fn new(list: Vec<Project>) -> Projects {
+        let by_path = list
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.path.clone(), i))
+            .collect();
+        Projects { list, by_path }
+    }
+}
+
+/// `dir/` (or nothing for the root), to prefix a file name.
+fn prefix(dir: &str) -> String {
+    if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    }
+}
+
+/// A file that builds a container image.
+fn is_container_file(name: &str) -> bool {
+    name.starts_with("Dockerfile") || name == "Containerfile" || name.ends_with(".dockerfile")
+}
+
+/// Programming-language source that belongs to the product.
+fn is_code(f: &RepoFile) -> bool {
+    matches!(f.kind, FileKind::Source | FileKind::Test)
+        && f.language
+            .and_then(|l| l.get())
+            .is_some_and(|l| l.kind == LanguageType::Programming)
+        && !matches!(f.lang(), "makefile" | "dockerfile" | "batch" | "shell")
+}
+
+/// Directories whose name says what they hold besides product code.
+fn role_of(path: &str) -> Role {
+    let Some(last) = path.rsplit('/').next() else {
+        return Role::Product;
+    };
+    let last = last.to_ascii_lowercase();
+    let any = |names: &[&str]| {
+        path.split('/')
+            .any(|part| names.contains(&part.to_ascii_lowercase().as_str()))
+    };
+    if any(&[
+        "docs",
+        "doc",
+        "documentation",
+        "website",
+        "site",
+        "docs-site",
+    ]) {
+        Role::Docs
+    } else if any(&["examples", "example", "samples", "sample", "demo", "demos"]) {
+        Role::Example
+    } else if matches!(
+        last.as_str(),
+        "e2e"
+            | "playwright"
+            | "cypress"
+            | "tests"
+            | "test"
+            | "integration-tests"
+            | "e2e-tests"
+            | "load-tests"
+            | "loadtest"
+            | "benchmarks"
+            | "bench"
+    ) || last.ends_with("-e2e")
+        || last.ends_with("-tests")
+    {
+        Role::Tests
+    } else if any(&[
+        "tools",
+        "scripts",
+        "tooling",
+        "dev",
+        ".github",
+        ".devcontainer",
+    ]) {
+        Role::Tooling
+    } else {
+        Role::Product
+    }
+}
+
+/// Finds the projects of the repository, then applies the policy's `[[project]]`
+/// entries (a directory they name becomes a project if discovery missed it).
+pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) -> Projects {
+    // Directory → (markers, manifests, workspace, name).
+    let mut found: BTreeMap<String, Project> = BTreeMap::new();
+    let by_path: HashMap<&str, usize> = manifests
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.path.as_str(), i))
+        .collect();
+    // Directories holding code, with every ancestor (for "beside code").
+    let mut code_dirs: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for f in inventory.files.iter().filter(|f| is_code(f)) {
+        let mut d = f.dir();
+        while code_dirs.insert(d) && !d.is_empty() {
+            d = d.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+        }
+    }
+    let holds_code = |dir: &str| code_dirs.contains(dir);
+    for f in &inventory.files {
+        // Manifests of fixtures, tests and vendored copies describe other projects.
+        if matches!(
+            f.kind,
+            FileKind::Fixture | FileKind::Vendored | FileKind::Generated | FileKind::Test
+        ) {
+            continue;
+        }
+        let dir = f.dir();
+        let name = f.name();
+        let manifest = by_path.get(f.path.as_str()).copied();
+        let is_project_marker = match manifest.and_then(|i| manifests.get(i)) {
+            Some(m) if m.format.starts_with("requirements") || name.ends_with(".txt") => {
+                holds_code(dir)
+            }
+            Some(_) => true,
+            None => name == "go.work" || (is_container_file(name) && holds_code(dir)),
+        };
+        if !is_project_marker {
+            continue;
+        }
+        let p = found.entry(dir.to_string()).or_insert_with(|| Project {
+            path: dir.to_string(),
+            name: String::new(),
+            markers: Vec::new(),
+            manifests: Vec::new(),
+            workspace: false,
+            role: role_of(dir),
+            kind_override: None,
+            critical: false,
+            ignored: false,
+        });
+        p.markers.push(f.path.clone());
+        if let Some(i) = manifest {
+            p.manifests.push(i);
+            if let Some(m) = manifests.get(i) {
+                p.workspace |= m.workspace;
+                if p.name.is_empty() {
+                    if let Some(n) = &m.name {
+                        p.name = n.clone();
+                    }
+                }
+            }
+        }
+        if name == "go.work" {
+            p.workspace = true;
+        }
+        if name == "package.json"
+            && inventory
+                .file(&format!("{}pnpm-workspace.yaml", prefix(dir)))
+                .is_some()
+        {
+            p.workspace = true;
+        }
+    }
+    if !found.contains_key("") {
+        // No manifest at the root: the root is a project when nothing else is, or
+        // when it holds production code of its own outside every project found.
+        let outside = inventory.files.iter().any(|f| {
+            f.kind == FileKind::Source
+                && is_code(f)
+                && !found
+                    .keys()
+                    .any(|d| d.is_empty() || f.path.starts_with(&format!("{d}/")))
+        });
+        if found.is_empty() || outside {
+            found.insert(
+                String::new(),
+                Project {
+                    path: String::new(),
+                    name: String::new(),
+                    markers: Vec::new(),
+                    manifests: Vec::new(),
+                    workspace: false,
+                    role: Role::Product,
+                    kind_override: None,
+                    critical: false,
+                    ignored: false,
+                },
+            );
+        }
+    }
+    for o in &policy.projects {
+        let exists = o.path.is_empty()
+            || inventory
+                .files
+                .iter()
+                .any(|f| f.path.starts_with(&format!("{}/", o.path)));
+        if !exists || found.contains_key(&o.path) {
+            continue;
+        }
+        found.insert(
+            o.path.clone(),
+            Project {
+                path: o.path.clone(),
+                name: String::new(),
+                markers: vec!["greenlight.toml [[project]]".into()],
+                manifests: Vec::new(),
+                workspace: false,
+                role: role_of(&o.path),
+                kind_override: None,
+                critical: false,
+                ignored: false,
+            },
+        );
+    }
+    for o in &policy.projects {
+        if let Some(p) = found.get_mut(&o.path) {
+            if let Some(n) = &o.name {
+                p.name = n.clone();
+            }
+            p.kind_override = o.kind.or(p.kind_override);
+            p.critical |= o.critical;
+            p.ignored |= o.ignore;
+            if o.critical {
+                p.role = Role::Product;
+            }
+        }
+    }
+    let mut list: Vec<Project> = found.into_values().collect();
+    for p in &mut list {
+        if p.name.is_empty() {
+            p.name = if p.path.is_empty() {
+                inventory.name.clone()
+            } else {
+                p.path.rsplit('/').next().unwrap_or(&p.path).to_string()
+            };
+        }
+        // The root of a repository is the product, whatever its directory is called.
+        if p.path.is_empty() {
+            p.role = Role::Product;
+        }
+    }
+    // A workspace root that only gathers its members (no package or image of its
+    // own) holds the repository's tooling, not a product.
+    if list.len() > 1 {
+        for p in &mut list {
+            let gathers_only = p.workspace
+                && !p.critical
+                && p.markers.iter().all(|m| {
+                    let name = m.rsplit('/').next().unwrap_or(m);
+                    let unnamed_crate = name == "Cargo.toml"
+                        && by_path
+                            .get(m.as_str())
+                            .and_then(|&i| manifests.get(i))
+                            .is_some_and(|m| m.name.is_none());
+                    matches!(name, "package.json" | "go.work") || unnamed_crate
+                });
+            if gathers_only {
+                p.role = Role::Tooling;
+            }
+        }
+    }
+    Projects::new(list)
+}
+
+/// Whether a path belongs to project `index` (and to no project nested in it).
+pub fn owns(projects: &Projects, index: usize, path: &str) -> bool {
+    projects.of(path) == Some(index)
+}
+
+/// Files every project shares: the repository's CI, documentation, configuration and
+/// build files outside the project (outside every project, or in a project that
+/// holds it, such as a workspace root).
+fn shared(f: &RepoFile) -> bool {
+    matches!(
+        f.kind,
+        FileKind::Ci | FileKind::Docs | FileKind::Config | FileKind::Build | FileKind::Other
+    )
+}
+
+/// Whether a path is in the view of project `index`: its own, or a file it shares
+/// with the repository (see [`shared`]).
+pub fn in_view(projects: &Projects, inventory: &Inventory, index: usize, path: &str) -> bool {
+    match projects.of(path) {
+        Some(p) if p == index => true,
+        None => inventory.file(path).is_none_or(shared),
+        Some(p) => {
+            let holds = match (projects.get(p), projects.get(index)) {
+                (Some(outer), Some(inner)) => outer.contains(&inner.path),
+                _ => false,
+            };
+            holds && inventory.file(path).is_none_or(shared)
+        }
+    }
+}
+
+/// Build contexts a Compose file names (`build: ./api`, `context: ../web`), as
+/// directories of the repository.
+fn compose_contexts(path: &str, text: &str) -> Vec<String> {
+    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        let value = t
+            .strip_prefix("build:")
+            .or_else(|| t.strip_prefix("context:"))
+            .map(|v| v.trim().trim_matches(['"', '\'']));
+        let Some(v) = value.filter(|v| !v.is_empty() && !v.contains("${") && !v.contains("://"))
+        else {
+            continue;
+        };
+        // Join and normalise `./`, `../`.
+        let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+        let mut ok = true;
+        for seg in v.split('/') {
+            match seg {
+                "" | "." => {}
+                ".." => ok &= parts.pop().is_some(),
+                s => parts.push(s),
+            }
+        }
+        if ok {
+            out.push(parts.join("/"));
+        }
+    }
+    out
+}
+
+/// The facts of one project: its files' facts, its manifests, containers, tests, stack
+/// and kind, with what belongs to the whole repository (CI, documentation, files
+/// outside every project). The history scan stays with the repository.
+pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy) -> Facts {
+    let projects = &facts.projects;
+    // What the project owns; what it shares with the repository (CI, docs) is in
+    // the facts kept whole.
+    let keep = |path: &str| owns(projects, index, path);
+    let own = keep;
+    // A workspace root's manifest and lock file cover its members.
+    let workspace_root = |path: &str| {
+        projects.project_of(path).is_some_and(|holder| {
+            holder.workspace
+                && projects
+                    .get(index)
+                    .is_some_and(|p| p.path != holder.path && holder.contains(&p.path))
+        })
+    };
+    let file_kept = |file: usize| inventory.files.get(file).is_some_and(|f| keep(&f.path));
+    // Compose files elsewhere that build this project.
+    let builds_here = |path: &str| {
+        let Some(p) = projects.get(index) else {
+            return false;
+        };
+        !p.path.is_empty()
+            && inventory
+                .file(path)
+                .and_then(|f| f.text())
+                .is_some_and(|t| compose_contexts(path, t).iter().any(|c| p.contains(c)))
+    };
+    let sources: Vec<SourceFacts> = facts
+        .sources
+        .iter()
+        .filter(|s| file_kept(s.file))
+        .cloned()
+        .collect();
+    let manifests: Vec<Manifest> = facts
+        .manifests
+        .iter()
+        .filter(|m| own(&m.path) || workspace_root(&m.path))
+        .cloned()
+        .collect();
+    let lockfiles = facts
+        .lockfiles
+        .iter()
+        .filter(|l| keep(&l.path) || workspace_root(&l.path))
+        .cloned()
+        .collect();
+    let c = &facts.containers;
+    let containers = ContainerFacts {
+        dockerfiles: c
+            .dockerfiles
+            .iter()
+            .filter(|d| keep(&d.path))
+            .cloned()
+            .collect(),
+        dev_dockerfiles: c
+            .dev_dockerfiles
+            .iter()
+            .filter(|d| keep(&d.path))
+            .cloned()
+            .collect(),
+        compose: c
+            .compose
+            .iter()
+            .filter(|d| keep(&d.path) || builds_here(&d.path))
+            .cloned()
+            .collect(),
+        kubernetes: c
+            .kubernetes
+            .iter()
+            .filter(|d| keep(&d.path))
+            .cloned()
+            .collect(),
+        workloads: c
+            .workloads
+            .iter()
+            .filter(|d| keep(&d.path))
+            .cloned()
+            .collect(),
+    };
+    let tests = super::tests::build(inventory, &sources);
+    let internal = super::stack::InternalNames::new(inventory, projects, &manifests);
+    let detections = super::stack::detect(inventory, &manifests, &sources, &internal);
+    let scope = |f: &RepoFile| keep(&f.path);
+    // The policy's `project_kind` is the repository's; a project's is its own
+    // `[[project]] kind`.
+    let mut own_policy = policy.clone();
+    own_policy.project_kind = None;
+    let mut stack = super::stack::build(
+        inventory,
+        &manifests,
+        &sources,
+        &detections,
+        &containers,
+        &own_policy,
+        &scope,
+    );
+    if let Some(kind) = projects.get(index).and_then(|p| p.kind_override) {
+        stack.project_kind = kind;
+        stack.kind_source = "policy";
+        stack.kind_evidence = vec![(
+            format!("[[project]] kind = \"{}\"", kind.id()),
+            crate::model::Evidence::at(policy.source_display(), 1, ""),
+        )];
+    }
+    let artifacts = facts
+        .artifacts
+        .iter()
+        .filter_map(|a| {
+            let evidence: Vec<_> = a
+                .evidence
+                .iter()
+                .filter(|e| e.location().is_none_or(|l| keep(&l.path)))
+                .cloned()
+                .collect();
+            let count = evidence.len();
+            (count > 0).then_some(ArtifactHit {
+                artifact: a.artifact,
+                count,
+                evidence,
+            })
+        })
+        .collect();
+    let py = &facts.python;
+    let python = super::python::PyProject {
+        modules: py.modules.clone(),
+        imports: py
+            .imports
+            .iter()
+            .filter(|c| file_kept(c.file))
+            .cloned()
+            .collect(),
+        cycles: py
+            .cycles
+            .iter()
+            .filter(|c| c.files.iter().all(|&f| file_kept(f)))
+            .cloned()
+            .collect(),
+        fan_in: py.fan_in.clone(),
+        dependencies: py
+            .dependencies
+            .iter()
+            .filter(|d| match &d.project {
+                Some(p) => projects.get(index).is_some_and(|own| own.display() == p),
+                None => true,
+            })
+            .cloned()
+            .collect(),
+        missing_names: py
+            .missing_names
+            .iter()
+            .filter(|m| file_kept(m.file))
+            .cloned()
+            .collect(),
+        declares_dependencies: manifests.iter().any(|m| {
+            m.ecosystem == super::catalog::Ecosystem::Python
+                && (m.format != "setup.py" || !m.dependencies.is_empty())
+        }),
+    };
+    let s = &facts.secrets;
+    let mut secrets = s.clone();
+    secrets.files.retain(|f| keep(&f.path));
+    secrets.key_files.retain(|f| keep(&f.path));
+    Facts {
+        projects: projects.clone(),
+        sources,
+        manifests,
+        lockfiles,
+        ci: facts.ci.clone(),
+        containers,
+        docs: facts.docs.clone(),
+        tests,
+        artifacts,
+        detections,
+        stack,
+        env_files: facts
+            .env_files
+            .iter()
+            .filter(|e| keep(&e.path))
+            .cloned()
+            .collect(),
+        problems: facts
+            .problems
+            .iter()
+            .filter(|p| keep(&p.path))
+            .cloned()
+            .collect(),
+        distribution: facts.distribution.clone(),
+        python,
+        secrets,
+        history: None,
+    }
+}
+
+/// The facts of every project (see [`view`]), built in parallel. A project that
+/// depends on another of the repository by name (a workspace package such as
+/// `@acme/logger`) also has the libraries that project uses: logging through a shared
+/// logger package is logging.
+pub fn views(facts: &Facts, inventory: &Inventory, policy: &Policy) -> Vec<Facts> {
+    use rayon::prelude::*;
+    let mut views: Vec<Facts> = (0..facts.projects.list.len())
+        .into_par_iter()
+        .map(|i| view(facts, inventory, i, policy))
+        .collect();
+    let names: Vec<&str> = facts
+        .projects
+        .list
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    let depends: Vec<Vec<usize>> = views
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let declared: std::collections::HashSet<&str> = v
+                .manifests
+                .iter()
+                .flat_map(|m| m.dependencies.iter().map(|d| d.name.as_str()))
+                .collect();
+            names
+                .iter()
+                .enumerate()
+                .filter(|&(j, n)| j != i && declared.contains(n))
+                .map(|(j, _)| j)
+                .collect()
+        })
+        .collect();
+    let used: Vec<Vec<super::Detection>> = views
+        .iter()
+        .map(|v| {
+            v.detections
+                .iter()
+                .filter(|d| !d.used.is_empty())
+                .cloned()
+                .collect()
+        })
+        .collect();
+    for (i, v) in views.iter_mut().enumerate() {
+        for &j in depends.get(i).into_iter().flatten() {
+            for d in used.get(j).into_iter().flatten() {
+                match v.detections.iter_mut().find(|own| own.id == d.id) {
+                    Some(own) if own.used.is_empty() => {
+                        own.used = d.used.clone();
+                        own.used_count = d.used_count;
+                    }
+                    Some(_) => {}
+                    None => v.detections.push(d.clone()),
+                }
+            }
+        }
+    }
+    views
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(path: &str) -> Project {
+        Project {
+            path: path.into(),
+            name: path.into(),
+            markers: Vec::new(),
+            manifests: Vec::new(),
+            workspace: false,
+            role: Role::Product,
+            kind_override: None,
+            critical: false,
+            ignored: false,
+        }
+    }
+
+    #[test]
+    fn innermost_project_holds_a_path() {
+        let p = Projects::new(vec![project(""), project("api"), project("api/worker")]);
+        assert_eq!(p.of("api/app/main.py"), Some(1));
+        assert_eq!(p.of("api/worker/x.py"), Some(2));
+        assert_eq!(p.of("api"), Some(1));
+        assert_eq!(p.of("apis/x.py"), Some(0));
+        assert_eq!(p.of("README.md"), Some(0));
+        let no_root = Projects::new(vec![project("api"), project("web")]);
+        assert_eq!(no_root.of(".github/workflows/ci.yml"), None);
+        assert_eq!(no_root.of("web/src/a.ts"), Some(1));
+    }
+
+    #[test]
+    fn roles_from_directory_names() {
+        assert_eq!(role_of("docs"), Role::Docs);
+        assert_eq!(role_of("web/docs-site"), Role::Docs);
+        assert_eq!(role_of("examples/chat"), Role::Example);
+        assert_eq!(role_of("e2e"), Role::Tests);
+        assert_eq!(role_of("playwright"), Role::Tests);
+        assert_eq!(role_of("api"), Role::Product);
+        assert_eq!(role_of("packages/server"), Role::Product);
+        assert!(project("api").contains("api/x.py"));
+        assert!(!project("api").contains("apis/x.py"));
+    }
+}

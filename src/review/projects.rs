@@ -1,0 +1,474 @@
+//! Reviews per project. A repository holding several projects (services, a web
+//! front end, libraries, a docs site) is judged project by project: each is reviewed
+//! on its own facts, and the repository's verdict is the worst verdict among the
+//! projects that ship (a docs site, an example or a packaged test suite does not decide
+//! it), or the verdict its repository-wide concerns call for when that is worse.
+
+use serde::Serialize;
+
+use super::{CategoryScore, Review, Verdict};
+use crate::analyze::Facts;
+use crate::analyze::projects::{Projects, Role};
+use crate::model::{Evidence, Finding, ProjectKind, Severity, plural};
+
+/// The review of one project.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectReview {
+    /// Its directory, `.` for the root.
+    pub path: String,
+    pub name: String,
+    pub kind: ProjectKind,
+    /// Whether the kind is the policy's (`[[project]] kind`) or inferred.
+    pub kind_source: &'static str,
+    pub role: Role,
+    /// Languages of its production code, most lines first.
+    pub languages: Vec<String>,
+    /// Lines of production code.
+    pub lines: usize,
+    /// Lines of test code.
+    pub test_lines: usize,
+    pub verdict: Verdict,
+    pub verdict_rule: String,
+    /// Whether its verdict counts for the repository's: it ships (a product with
+    /// production code) and the policy did not set it aside.
+    pub decides: bool,
+    /// The policy marked it critical: its verdict decides even when it would not.
+    pub critical: bool,
+    pub overall_score: Option<f64>,
+    pub categories: Vec<CategoryScore>,
+    /// Concerns by severity, P0 to P3.
+    pub concerns: [usize; 4],
+    /// The most severe concern: its title and first place.
+    pub top_concern: Option<(String, Option<String>)>,
+    /// The files that make it a project.
+    pub markers: Vec<String>,
+    /// Its findings, concerns and strengths, as its own review found them.
+    #[serde(skip)]
+    pub findings: Vec<Finding>,
+}
+
+impl ProjectReview {
+    /// The review of project `index`, from its own review.
+    pub fn of(projects: &Projects, index: usize, facts: &Facts, review: &Review) -> Option<Self> {
+        let p = projects.get(index)?;
+        let mut concerns = [0usize; 4];
+        for f in review.concerns() {
+            if let Some(slot) = f.severity.and_then(|s| concerns.get_mut(s as usize)) {
+                *slot += 1;
+            }
+        }
+        let top = review
+            .concerns()
+            .min_by_key(|f| f.severity.unwrap_or(Severity::P3))
+            .map(|f| (f.title.clone(), first_place(f)));
+        let lines = facts.tests.production_code_lines;
+        let decides = (p.role == Role::Product && lines > 0) || p.critical;
+        Some(ProjectReview {
+            path: p.display().to_string(),
+            name: p.name.clone(),
+            kind: facts.stack.project_kind,
+            kind_source: facts.stack.kind_source,
+            role: p.role,
+            languages: facts
+                .stack
+                .languages
+                .iter()
+                .filter(|l| l.code_lines > 0)
+                .map(|l| l.name.to_string())
+                .collect(),
+            lines,
+            test_lines: facts.tests.test_code_lines,
+            verdict: review.verdict,
+            verdict_rule: review.verdict_rule.clone(),
+            decides: decides && !p.ignored,
+            critical: p.critical,
+            overall_score: review.overall_score,
+            categories: review.categories.clone(),
+            concerns,
+            top_concern: top,
+            markers: p.markers.clone(),
+            findings: review.findings.clone(),
+        })
+    }
+}
+
+/// `path:line` of a finding's first location.
+fn first_place(f: &Finding) -> Option<String> {
+    f.evidence.iter().find_map(|e| match e {
+        Evidence::At(l) => Some(format!("{}:{}", l.path, l.line)),
+        Evidence::Absent { .. } => None,
+    })
+}
+
+/// Sets each finding's project: the innermost project holding its first location.
+/// With one project, a finding with no location is that project's too; with several,
+/// it is the repository's (`None`).
+pub fn attribute(findings: &mut [Finding], projects: &Projects) {
+    let single = (!projects.is_multi())
+        .then(|| projects.list.first())
+        .flatten();
+    for f in findings {
+        let located = f.evidence.iter().find_map(|e| match e {
+            Evidence::At(l) => Some(l.path.as_str()),
+            Evidence::Absent { .. } => None,
+        });
+        f.project = match located {
+            Some(path) => projects.project_of(path).map(|p| p.display().to_string()),
+            None => single.map(|p| p.display().to_string()),
+        };
+    }
+}
+
+/// Sets the project of each finding that has a place in a file, from that place (a
+/// merged absence keeps the project that reported it).
+pub fn attribute_located(findings: &mut [Finding], projects: &Projects) {
+    for f in findings {
+        if let Some(path) = f
+            .evidence
+            .iter()
+            .find_map(|e| e.location().map(|l| l.path.as_str()))
+        {
+            f.project = projects.project_of(path).map(|p| p.display().to_string());
+        }
+    }
+}
+
+/// The repository's verdict from its projects' and its own repository-wide concerns,
+/// with the sentence that says which decided it.
+pub fn repository_verdict(
+    projects: &[ProjectReview],
+    findings: &[Finding],
+) -> Option<(Verdict, String)> {
+    let deciding: Vec<&ProjectReview> = projects.iter().filter(|p| p.decides).collect();
+    if deciding.is_empty() {
+        return None;
+    }
+    let worst = deciding
+        .iter()
+        .min_by_key(|p| (p.verdict, p.path.as_str()))?;
+    // Concerns outside every project (the repository's CI, documentation, files
+    // shared by all) decide too.
+    // The root's files are the repository's own when the root does not decide (a
+    // workspace root gathering its members).
+    let root_decides = projects.iter().any(|p| p.path == "." && p.decides);
+    let repository_wide = |f: &Finding| match f.project.as_deref() {
+        None => true,
+        Some(".") => !root_decides,
+        Some(_) => false,
+    };
+    let shared = |sev: Severity| {
+        findings
+            .iter()
+            .filter(|f| f.is_concern() && repository_wide(f) && f.severity == Some(sev))
+            .filter(|f| f.evidence.iter().any(|e| matches!(e, Evidence::At(_))))
+            .map(|f| f.title.clone())
+            .collect::<Vec<_>>()
+    };
+    let p0 = shared(Severity::P0);
+    if !p0.is_empty() && worst.verdict > Verdict::NotReady {
+        return Some((
+            Verdict::NotReady,
+            format!(
+                "NOT READY because {} outside every project must be fixed before production: {}.",
+                plural(p0.len(), "P0 concern", "P0 concerns"),
+                super::list(&p0, 5)
+            ),
+        ));
+    }
+    let p1 = shared(Severity::P1);
+    if !p1.is_empty() && worst.verdict > Verdict::StagingOnly {
+        return Some((
+            Verdict::StagingOnly,
+            format!(
+                "STAGING ONLY because {} outside every project must be fixed before production: {}.",
+                plural(p1.len(), "P1 concern", "P1 concerns"),
+                super::list(&p1, 5)
+            ),
+        ));
+    }
+    let others = deciding.len() - 1;
+    let rule = if worst.verdict == Verdict::Ready {
+        format!(
+            "READY: every project that ships is ready ({}).",
+            deciding
+                .iter()
+                .map(|p| format!("`{}`", p.path))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        format!(
+            "{} because project `{}` ({}) is {}{}, {}",
+            worst.verdict.label(),
+            worst.path,
+            worst.kind.id(),
+            worst.verdict.label(),
+            if others > 0 {
+                format!(
+                    ", the worst of {} that ship",
+                    plural(deciding.len(), "project", "projects")
+                )
+            } else {
+                String::new()
+            },
+            lower_first(&worst.verdict_rule)
+        )
+    };
+    Some((worst.verdict, rule))
+}
+
+/// "NOT READY because …" → "because …" is kept whole; only the verdict word that
+/// repeats is dropped.
+fn lower_first(rule: &str) -> String {
+    for label in ["NOT READY ", "STAGING ONLY ", "READY "] {
+        if let Some(rest) = rule.strip_prefix(label) {
+            return rest.to_string();
+        }
+    }
+    rule.to_string()
+}
+
+/// What identifies a finding across the reviews of several projects.
+fn key(f: &Finding) -> (&'static str, &str, &str, Vec<(&str, u32)>) {
+    (
+        f.check,
+        f.title.as_str(),
+        f.message.as_str(),
+        f.evidence
+            .iter()
+            .filter_map(|e| e.location().map(|l| (l.path.as_str(), l.line)))
+            .collect(),
+    )
+}
+
+/// The findings of a repository of several projects: each project that decides the
+/// verdict contributes its own review's findings; what the repository-wide review
+/// found outside those projects is kept. A finding reported the same way by several
+/// projects is listed once: an absence every deciding project reports is the
+/// repository's (project `null`); one that several report is listed once, naming
+/// them; one that a single project reports is that project's.
+pub fn merge(repository: Vec<Finding>, projects: &[ProjectReview]) -> Vec<Finding> {
+    let deciding: Vec<&ProjectReview> = projects.iter().filter(|p| p.decides).collect();
+    let decided = |f: &Finding| {
+        f.project
+            .as_deref()
+            .is_some_and(|path| deciding.iter().any(|p| p.path == path))
+    };
+    // Absences are judged project by project once some project decides.
+    let mut out: Vec<Finding> = repository
+        .into_iter()
+        .filter(|f| !decided(f) && (deciding.is_empty() || !is_absence(f)))
+        .collect();
+    let mut seen: std::collections::HashSet<OwnedKey> = out.iter().map(owned_key).collect();
+    // Which deciding projects report each absence.
+    let mut absences: std::collections::HashMap<(&'static str, &str), Vec<&str>> =
+        std::collections::HashMap::new();
+    for p in &deciding {
+        for f in p.findings.iter().filter(|f| is_absence(f)) {
+            let (check, title, _, _) = key(f);
+            let by = absences.entry((check, title)).or_default();
+            if by.last() != Some(&p.path.as_str()) {
+                by.push(&p.path);
+            }
+        }
+    }
+    for p in &deciding {
+        for f in &p.findings {
+            let mut f = f.clone();
+            if is_absence(&f) {
+                let (check, title, _, _) = key(&f);
+                let by = absences.get(&(check, title)).cloned().unwrap_or_default();
+                if by.first() != Some(&p.path.as_str()) {
+                    continue; // listed with the first project that reports it
+                }
+                match by.as_slice() {
+                    _ if deciding.len() == 1 => f.project = Some(p.path.clone()),
+                    [one] => {
+                        f.project = Some((*one).to_string());
+                        f.title = format!("{one}: {}", f.title);
+                    }
+                    _ if by.len() == deciding.len() => {
+                        f.message = format!(
+                            "In every project that ships; in `{}`: {}",
+                            p.path, f.message
+                        );
+                        f.project = None;
+                    }
+                    several => {
+                        f.project = None;
+                        f.message = format!(
+                            "In {}; in `{}`: {}",
+                            projects_list(several),
+                            p.path,
+                            f.message
+                        );
+                        f.title = format!("{} in {}", f.title, projects_list(several));
+                    }
+                }
+            }
+            if seen.insert(owned_key(&f)) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// "`a`, `b` and 3 other projects".
+fn projects_list(paths: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    let named: Vec<String> = paths.iter().take(SHOWN).map(|p| format!("`{p}`")).collect();
+    let rest = paths.len().saturating_sub(SHOWN);
+    match (named.split_last(), rest) {
+        (Some((last, [])), 0) => format!("project {last}"),
+        (Some((last, others)), 0) => format!("projects {} and {last}", others.join(", ")),
+        (_, _) => format!(
+            "projects {} and {}",
+            named.join(", "),
+            plural(rest, "other project", "other projects")
+        ),
+    }
+}
+
+/// [`key`], owned.
+type OwnedKey = (&'static str, String, String, Vec<(String, u32)>);
+
+fn owned_key(f: &Finding) -> OwnedKey {
+    let (check, title, message, at) = key(f);
+    (
+        check,
+        title.to_string(),
+        message.to_string(),
+        at.into_iter().map(|(p, l)| (p.to_string(), l)).collect(),
+    )
+}
+
+/// A finding with no place in a file: something is missing.
+fn is_absence(f: &Finding) -> bool {
+    f.evidence.iter().all(|e| e.location().is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Category, Confidence, Effort, FindingKind};
+
+    fn concern(check: &'static str, title: &str, severity: Severity, at: Option<&str>) -> Finding {
+        Finding {
+            check,
+            category: Category::Tests,
+            kind: FindingKind::Concern,
+            severity: Some(severity),
+            title: title.into(),
+            message: format!("{title}."),
+            evidence: vec![match at {
+                Some(path) => Evidence::at(path, 3, "x"),
+                None => Evidence::absent("tests", "10 files"),
+            }],
+            action: Some("Fix it".into()),
+            effort: Some(Effort::S),
+            confidence: Confidence::High,
+            fingerprint: None,
+            project: None,
+        }
+    }
+
+    fn project(path: &str, role: Role, verdict: Verdict, findings: Vec<Finding>) -> ProjectReview {
+        ProjectReview {
+            path: path.into(),
+            name: path.into(),
+            kind: ProjectKind::Service,
+            kind_source: "inferred",
+            role,
+            languages: vec!["Python".into()],
+            lines: 100,
+            test_lines: 0,
+            verdict,
+            verdict_rule: format!("{} because of reasons.", verdict.label()),
+            decides: role == Role::Product,
+            critical: false,
+            overall_score: None,
+            categories: Vec::new(),
+            concerns: [0; 4],
+            top_concern: None,
+            markers: Vec::new(),
+            findings,
+        }
+    }
+
+    #[test]
+    fn the_worst_deciding_project_decides_and_is_named() {
+        let projects = [
+            project("api", Role::Product, Verdict::StagingOnly, vec![]),
+            project("docs", Role::Docs, Verdict::NotReady, vec![]),
+            project("web", Role::Product, Verdict::Ready, vec![]),
+        ];
+        let (v, rule) = repository_verdict(&projects, &[]).unwrap();
+        assert_eq!(v, Verdict::StagingOnly);
+        assert_eq!(
+            rule,
+            "STAGING ONLY because project `api` (service) is STAGING ONLY, the worst of 2 projects that ship, because of reasons."
+        );
+        // A docs site alone decides nothing.
+        assert!(repository_verdict(&projects[1..2], &[]).is_none());
+        // A P0 outside every project makes the repository NOT READY.
+        let shared = concern(
+            "security.secrets",
+            "Key in docs",
+            Severity::P0,
+            Some("docs.md"),
+        );
+        let (v, rule) = repository_verdict(&projects, &[shared]).unwrap();
+        assert_eq!(v, Verdict::NotReady);
+        assert!(rule.contains("outside every project"), "{rule}");
+    }
+
+    #[test]
+    fn absences_are_listed_once_with_the_projects_that_report_them() {
+        let no_tests = || concern("tests.suite", "No automated tests", Severity::P0, None);
+        let no_e2e = || concern("e2e.suite", "No end-to-end tests", Severity::P1, None);
+        let projects = [
+            project(
+                "a",
+                Role::Product,
+                Verdict::NotReady,
+                vec![no_tests(), no_e2e()],
+            ),
+            project(
+                "b",
+                Role::Product,
+                Verdict::NotReady,
+                vec![no_tests(), no_e2e()],
+            ),
+            project("c", Role::Product, Verdict::Ready, vec![no_e2e()]),
+            project("docs", Role::Docs, Verdict::NotReady, vec![no_tests()]),
+        ];
+        let located = concern("x.y", "Bad line", Severity::P2, Some("a/app.py"));
+        let mut repository = vec![no_tests(), located.clone()];
+        repository[1].project = Some("a".into());
+        let merged = merge(repository, &projects);
+        let titles: Vec<(&str, Option<&str>)> = merged
+            .iter()
+            .map(|f| (f.title.as_str(), f.project.as_deref()))
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                ("No automated tests in projects `a` and `b`", None),
+                ("No end-to-end tests", None),
+            ]
+        );
+        // The located finding came from the repository's review of a deciding project,
+        // which reports for itself.
+        let with_own = [project(
+            "a",
+            Role::Product,
+            Verdict::NotReady,
+            vec![located.clone(), no_tests()],
+        )];
+        let merged = merge(vec![], &with_own);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[1].project.as_deref(), Some("a"));
+        assert_eq!(merged[1].title, "No automated tests");
+    }
+}

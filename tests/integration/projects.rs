@@ -1,0 +1,268 @@
+//! Repositories of several projects: discovery, imports resolved within their own
+//! project, per-project kinds and verdicts, findings attributed to their project, the
+//! repository verdict rule and the policy's `[[project]]` entries.
+
+use std::fs;
+use std::path::PathBuf;
+
+use greenlight::analyze::projects::Role;
+use greenlight::model::{Finding, ProjectKind, Severity};
+use greenlight::review::{ProjectReview, Review, Verdict};
+
+use crate::support::{audit, fixtures, run, stdout};
+
+fn repo(name: &str) -> PathBuf {
+    fixtures().join("repos").join(name)
+}
+
+fn project<'a>(r: &'a Review, path: &str) -> &'a ProjectReview {
+    r.projects
+        .iter()
+        .find(|p| p.path == path)
+        .unwrap_or_else(|| panic!("no project {path}: {:?}", paths(r)))
+}
+
+fn paths(r: &Review) -> Vec<&str> {
+    r.projects.iter().map(|p| p.path.as_str()).collect()
+}
+
+fn concerns<'a>(r: &'a Review, check: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+    r.findings
+        .iter()
+        .filter(move |f| f.is_concern() && f.check == check)
+}
+
+fn places(f: &Finding) -> Vec<(String, u32)> {
+    f.evidence
+        .iter()
+        .filter_map(|e| e.location().map(|l| (l.path.clone(), l.line)))
+        .collect()
+}
+
+#[test]
+fn two_services_that_both_name_their_package_app_resolve_imports_in_their_own_project() {
+    let r = audit(&repo("monorepo-python-services"));
+    assert_eq!(paths(&r), ["api", "worker"]);
+    assert_eq!(project(&r, "api").kind, ProjectKind::Service);
+    assert_eq!(project(&r, "api").languages, ["Python"]);
+    assert_eq!(project(&r, "worker").name, "acme-worker");
+    // `app.jobs.cleanup` exists only in the worker: missing in the API, at its line.
+    let missing: Vec<&Finding> = concerns(&r, "code-quality.unresolved-imports").collect();
+    assert_eq!(missing.len(), 1, "{missing:#?}");
+    let f = missing[0];
+    assert_eq!(f.severity, Some(Severity::P0));
+    assert_eq!(f.project.as_deref(), Some("api"));
+    assert!(f.title.contains("app.jobs.cleanup"), "{}", f.title);
+    assert_eq!(places(f), [("api/app/main.py".to_string(), 5)]);
+    // The API's own `app.routes.items` and `app.settings`, and the worker's
+    // `app.jobs.cleanup`, resolve: nothing else is reported, and neither service's
+    // package is taken for a third-party one.
+    assert!(
+        concerns(&r, "code-quality.undeclared-dependencies").all(|f| !f.title.contains("`app`")),
+        "{:#?}",
+        concerns(&r, "code-quality.undeclared-dependencies").collect::<Vec<_>>()
+    );
+    // The worker's logging is the worker's: the API's own review says it has none.
+    let logging: Vec<&Finding> = concerns(&r, "observability.logging").collect();
+    assert_eq!(logging.len(), 1, "{logging:#?}");
+    assert_eq!(logging[0].project.as_deref(), Some("api"));
+    // The verdict names the project that decided it.
+    assert!(
+        r.verdict_rule.contains("project `api`"),
+        "{}",
+        r.verdict_rule
+    );
+    assert_eq!(r.verdict, project(&r, "api").verdict);
+}
+
+#[test]
+fn a_workspace_of_packages_is_reviewed_package_by_package() {
+    let r = audit(&repo("monorepo-js-workspace"));
+    assert_eq!(
+        paths(&r),
+        [
+            ".",
+            "docs",
+            "packages/logger",
+            "packages/server",
+            "packages/web"
+        ]
+    );
+    let root = project(&r, ".");
+    assert_eq!(root.role, Role::Tooling);
+    assert!(!root.decides);
+    let docs = project(&r, "docs");
+    assert_eq!(docs.role, Role::Docs);
+    assert!(!docs.decides);
+    let server = project(&r, "packages/server");
+    assert_eq!(server.name, "@acme/server");
+    assert_eq!(server.kind, ProjectKind::Service);
+    assert!(server.decides);
+    // The server logs through the workspace's own `@acme/logger` (pino): logging.
+    assert!(
+        concerns(&r, "observability.logging").next().is_none(),
+        "{:#?}",
+        concerns(&r, "observability.logging").collect::<Vec<_>>()
+    );
+    // Every package that ships lacks tests: one finding that names them, not three.
+    let no_tests: Vec<&Finding> = concerns(&r, "tests.suite").collect();
+    assert_eq!(no_tests.len(), 1, "{no_tests:#?}");
+    assert_eq!(no_tests[0].project, None);
+    // Only the packages that ship decide; the docs site does not.
+    let deciding: Vec<&str> = r
+        .projects
+        .iter()
+        .filter(|p| p.decides)
+        .map(|p| p.path.as_str())
+        .collect();
+    assert_eq!(
+        deciding,
+        ["packages/logger", "packages/server", "packages/web"]
+    );
+}
+
+#[test]
+fn a_go_module_beside_a_python_service_is_its_own_project() {
+    let r = audit(&repo("monorepo-go-python"));
+    assert_eq!(paths(&r), ["billing", "gateway"]);
+    let billing = project(&r, "billing");
+    assert_eq!(billing.kind, ProjectKind::Cli);
+    assert_eq!(billing.languages, ["Python"]);
+    let gateway = project(&r, "gateway");
+    assert_eq!(gateway.languages, ["Go"]);
+    assert!(gateway.kind.is_service(), "{:?}", gateway.kind);
+    assert_eq!(gateway.markers, ["gateway/go.mod"]);
+    // Billing has no tests; the gateway has one: the absence is billing's alone.
+    let no_tests: Vec<&Finding> = concerns(&r, "tests.suite").collect();
+    assert_eq!(no_tests.len(), 1, "{no_tests:#?}");
+    assert_eq!(no_tests[0].project.as_deref(), Some("billing"));
+    assert!(no_tests[0].title.starts_with("billing: "));
+    // Every finding with a place belongs to the project holding that place.
+    for f in &r.findings {
+        if let Some((path, _)) = places(f).first() {
+            let expected = if path.starts_with("billing/") {
+                Some("billing")
+            } else if path.starts_with("gateway/") {
+                Some("gateway")
+            } else {
+                None
+            };
+            assert_eq!(f.project.as_deref(), expected, "{f:#?}");
+        }
+    }
+}
+
+#[test]
+fn a_single_project_repository_is_one_project_at_the_root() {
+    let r = audit(&repo("python-cli-poor"));
+    assert_eq!(paths(&r), ["."]);
+    let p = project(&r, ".");
+    assert_eq!(p.verdict, r.verdict);
+    assert_eq!(p.kind, r.project_kind);
+    assert!(p.decides);
+    // Every finding is the root project's.
+    assert!(r.findings.iter().all(|f| f.project.as_deref() == Some(".")));
+}
+
+#[test]
+fn the_policy_names_kinds_and_sets_projects_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    fs::write(
+        &policy,
+        "[[project]]\npath = \"packages/web\"\nkind = \"service\"\nname = \"storefront\"\n\n\
+         [[project]]\npath = \"packages/logger\"\nignore = true\n\n\
+         [[project]]\npath = \"docs\"\ncritical = true\n",
+    )
+    .unwrap();
+    let options = greenlight::AuditOptions {
+        policy: Some(policy.clone()),
+        ..Default::default()
+    };
+    let r = greenlight::audit(&repo("monorepo-js-workspace"), &options).unwrap();
+    let web = project(&r, "packages/web");
+    assert_eq!(web.kind, ProjectKind::Service);
+    assert_eq!(web.kind_source, "policy");
+    assert_eq!(web.name, "storefront");
+    assert!(!project(&r, "packages/logger").decides);
+    assert!(project(&r, "docs").decides);
+    assert!(project(&r, "docs").critical);
+    assert_eq!(r.policy_effect.ignored_projects, ["packages/logger"]);
+    assert_eq!(r.policy_effect.project_kinds, ["packages/web = service"]);
+
+    // A path out of the repository is refused with one sentence.
+    fs::write(&policy, "[[project]]\npath = \"../elsewhere\"\n").unwrap();
+    let out = run(&[
+        "audit",
+        repo("monorepo-js-workspace").to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("must be a directory inside the repository"),
+        "{err}"
+    );
+}
+
+#[test]
+fn reports_list_the_projects() {
+    let root = repo("monorepo-python-services");
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("review.md");
+    let json = dir.path().join("review.json");
+    let out = run(&[
+        "audit",
+        root.to_str().unwrap(),
+        "--out",
+        md.to_str().unwrap(),
+        "--out",
+        json.to_str().unwrap(),
+    ]);
+    let terminal = stdout(&out);
+    assert!(terminal.contains("Projects (2):"), "{terminal}");
+    assert!(
+        terminal
+            .lines()
+            .any(|l| l.starts_with("  api ") && l.contains("service") && l.contains("NOT READY")),
+        "{terminal}"
+    );
+    let md = fs::read_to_string(md).unwrap();
+    assert!(md.contains("## Projects"), "{md}");
+    assert!(
+        md.contains("| `api` | service | Python | 20 |"),
+        "{}",
+        md.lines()
+            .filter(|l| l.contains("`api`"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(json).unwrap()).unwrap();
+    let projects = v["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 2);
+    assert_eq!(projects[0]["path"], "api");
+    assert_eq!(projects[0]["kind"], "service");
+    assert_eq!(projects[0]["languages"][0], "Python");
+    assert!(projects[0]["verdict"].is_string());
+    assert_eq!(projects[0]["categories"].as_array().unwrap().len(), 10);
+    let missing = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "code-quality.unresolved-imports")
+        .unwrap();
+    assert_eq!(missing["project"], "api");
+    // Every finding carries the field, null or a project's path.
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["project"].is_null() || f["project"].is_string())
+    );
+    assert_eq!(
+        v["verdict"],
+        serde_json::to_value(Verdict::NotReady).unwrap()
+    );
+}
