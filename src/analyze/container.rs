@@ -198,8 +198,24 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             "dev" | "development" | "local" | "test" | "tests" | "ci" | "override" | "e2e"
         )
     });
+    if is_dockerfile(file.name()) {
+        // `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile.local`: a developer's image.
+        let dev_image = name
+            .split(['.', '-', '_'])
+            .filter(|w| *w != "dockerfile")
+            .any(|w| {
+                matches!(
+                    w,
+                    "dev" | "development" | "local" | "test" | "tests" | "ci" | "e2e"
+                )
+            });
+        return dev_image.then(|| DEV_IMAGE.into());
+    }
     (is_compose(&name) && dev_word).then(|| "development compose file".into())
 }
+
+/// The label of a Dockerfile that builds a developer's image, not a deployment.
+const DEV_IMAGE: &str = "development Dockerfile";
 
 /// Whether a `.dockerignore` excludes `path` (last matching pattern wins; `!`
 /// re-includes).
@@ -285,7 +301,8 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
             continue;
         }
         let dev = dev_label(file);
-        let deployment = !(file.kind == FileKind::Test || dev.as_deref() == Some("dev container"));
+        let deployment = !(file.kind == FileKind::Test
+            || matches!(dev.as_deref(), Some("dev container" | DEV_IMAGE)));
         let Some(text) = file.text() else { continue };
         let name = file.name();
         let yaml = name.ends_with(".yaml") || name.ends_with(".yml");

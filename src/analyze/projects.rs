@@ -607,6 +607,12 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
             .filter(|m| file_kept(m.file))
             .cloned()
             .collect(),
+        siblings: py
+            .siblings
+            .iter()
+            .filter(|u| u.from == Some(index))
+            .cloned()
+            .collect(),
         declares_dependencies: manifests.iter().any(|m| {
             m.ecosystem == super::catalog::Ecosystem::Python
                 && (m.format != "setup.py" || !m.dependencies.is_empty())

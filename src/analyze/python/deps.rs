@@ -190,10 +190,21 @@ pub(super) fn build(
             let family = NAMESPACES
                 .contains(&top.as_str())
                 .then(|| format!("{}-", eco.normalize(top)));
+            // Framework plug-ins ship under the framework's prefix (`django-crum`
+            // installs `crum`, `python-dotenv` installs `dotenv`).
+            let top_norm = eco.normalize(top);
+            let plugin = |n: &str| {
+                ["django-", "flask-", "python-", "py-", "pytest-", "sphinx-"]
+                    .iter()
+                    .any(|p| n.strip_prefix(p) == Some(top_norm.as_str()))
+                    || n.strip_suffix("-python") == Some(top_norm.as_str())
+            };
             let declared_at = declared
                 .iter()
                 .find(|(n, _, _)| {
-                    normalized.contains(n) || family.as_ref().is_some_and(|f| n.starts_with(f))
+                    normalized.contains(n)
+                        || family.as_ref().is_some_and(|f| n.starts_with(f))
+                        || plugin(n)
                 })
                 .map(|(_, p, l)| (p.clone(), *l));
             let mentioned =

@@ -103,6 +103,22 @@ pub struct MissingName {
     pub module_file: usize,
 }
 
+/// Production code importing the package of another project of the repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiblingUse {
+    /// The importing file (index into `Inventory::files`) and the import's line.
+    pub file: usize,
+    pub line: u32,
+    /// The top-level name imported.
+    pub import: String,
+    /// The importing project and the one providing the package (`Projects::list`).
+    pub from: Option<usize>,
+    pub provider: usize,
+    /// The importing project's manifests declare the provider (by its distribution
+    /// name, or a path requirement to its directory).
+    pub declared: bool,
+}
+
 /// An import cycle among production modules.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cycle {
@@ -129,6 +145,8 @@ pub struct PyProject {
     pub missing_names: Vec<MissingName>,
     /// Whether any Python manifest declares dependencies (or says it has none).
     pub declares_dependencies: bool,
+    /// Production imports of other projects' packages.
+    pub siblings: Vec<SiblingUse>,
 }
 
 impl PyProject {
@@ -820,6 +838,7 @@ pub fn build(
         }
     }
     let dependencies = super::deps::build(inventory, projects, &python, &imports, manifests);
+    let siblings = sibling_uses(inventory, projects, &parsed_files, &imports, manifests);
     let declares_dependencies = manifests.iter().any(|m| {
         m.ecosystem == crate::analyze::catalog::Ecosystem::Python
             && (m.format != "setup.py" || !m.dependencies.is_empty())
@@ -832,7 +851,74 @@ pub fn build(
         dependencies,
         missing_names,
         declares_dependencies,
+        siblings,
     }
+}
+
+/// Production imports of other projects' packages, and whether the importing project
+/// declares each provider.
+fn sibling_uses(
+    inventory: &Inventory,
+    projects: &Projects,
+    parsed: &HashMap<usize, &PyFile>,
+    imports: &[ClassifiedImport],
+    manifests: &[Manifest],
+) -> Vec<SiblingUse> {
+    let mut out: Vec<SiblingUse> = Vec::new();
+    for c in imports {
+        let ImportClass::Sibling {
+            project: provider, ..
+        } = c.class
+        else {
+            continue;
+        };
+        let Some(file) = inventory.files.get(c.file) else {
+            continue;
+        };
+        let Some(imp) = parsed.get(&c.file).and_then(|p| p.imports.get(c.import)) else {
+            continue;
+        };
+        if file.kind != FileKind::Source || imp.guard == ImportGuard::TypeChecking {
+            continue;
+        }
+        let top = imp.module.split('.').next().unwrap_or("").to_string();
+        let from = projects.of(&file.path);
+        if out
+            .iter()
+            .any(|u| u.from == from && u.provider == provider && u.import == top)
+        {
+            continue;
+        }
+        let declared = projects.get(provider).is_some_and(|p| {
+            let name = p.name.replace(['-', '.'], "_").to_ascii_lowercase();
+            let dir = p.path.rsplit('/').next().unwrap_or(&p.path);
+            manifests
+                .iter()
+                .filter(|m| m.ecosystem == crate::analyze::catalog::Ecosystem::Python)
+                .filter(|m| projects.of(&m.path) == from)
+                .any(|m| {
+                    m.dependencies
+                        .iter()
+                        .any(|d| d.normalized.replace('-', "_") == name)
+                        || inventory
+                            .file(&m.path)
+                            .and_then(|f| f.text())
+                            .is_some_and(|t| {
+                                t.contains(&format!("../{dir}"))
+                                    || t.contains(&format!("./{}", p.path))
+                            })
+                })
+        });
+        out.push(SiblingUse {
+            file: c.file,
+            line: imp.line,
+            import: top,
+            from,
+            provider,
+            declared,
+        });
+    }
+    out
 }
 
 /// Names imported from internal modules that do not bind them.

@@ -537,9 +537,28 @@ pub fn non_secret_name(name: &str) -> bool {
         "size",
         "host",
     ];
-    parts
-        .last()
-        .is_some_and(|p| not_a_value.contains(&p.as_str()))
+    // A credential word must be a word of the name, or end one (`dbPassword`,
+    // `APITOKEN`): `tokenizerModel` and `max_tokens_per_name` name something else.
+    let credential = [
+        "secret",
+        "secrets",
+        "token",
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "key",
+        "credential",
+        "credentials",
+        "passphrase",
+    ];
+    let names_a_credential = parts
+        .iter()
+        .any(|p| credential.iter().any(|c| p.ends_with(c)));
+    !names_a_credential
+        || parts
+            .last()
+            .is_some_and(|p| not_a_value.contains(&p.as_str()))
 }
 
 #[cfg(test)]
@@ -631,6 +650,11 @@ mod tests {
         assert!(!non_secret_name("DB_PASSWORD"));
         assert!(!non_secret_name("apiKey"));
         assert!(!non_secret_name("client_secret"));
+        assert!(!non_secret_name("dbPassword"));
+        assert!(!non_secret_name("APITOKEN"));
+        assert!(!non_secret_name("private_key"));
+        assert!(non_secret_name("tokenizerModel"));
+        assert!(non_secret_name("tokens_per_message"));
     }
 
     #[test]

@@ -39,7 +39,9 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     ),
     bench: rule(r#"(?m)^[ \t]*(?:bench|suite\.add)\(\s*["'`]([^"'`\n]*)["'`]"#),
     route: rule(
-        r#"\b(?:app|router|server|api|fastify|routes?)\.(?:get|post|put|delete|patch|all|head|options)\(\s*["'`](/[^"'`\n]*)["'`]"#,
+        // `app.get("/x"`, `healthRouter.get<Req, Res>("/x"`, and a plain node:http
+        // server comparing the request's path: `req.url === "/x"`, `pathname === "/x"`.
+        r#"(?:\b(?:app|router|server|api|fastify|routes?|\w+Router)\.(?:get|post|put|delete|patch|all|head|options)(?:<[^()\n]*>)?\(\s*|\b(?:req|request)\.url\s*===?\s*|\bpathname\s*===?\s*)["'`](/[^"'`\n]*)["'`]"#,
     ),
     file_route: rule(
         r"(?:^|/)(?:pages/api|app/api|src/pages/api|src/app/api)/(.+?)(?:/route)?\.(?:js|jsx|ts|tsx|mjs)$",
@@ -162,6 +164,14 @@ mod tests {
         assert_eq!(s.env_reads, vec![("STRIPE_KEY".to_string(), 5)]);
         assert_eq!(s.routes[0].path, "/health");
         assert_eq!(s.server_starts, vec![6, 8]);
+    }
+
+    #[test]
+    fn finds_typed_routes_and_node_http_paths() {
+        let text = "router.get<{}, { status: string }>(\"/health\", async (req, res) => {});\nif (request.method === \"GET\" && request.url === \"/ready\") {}\nconst ok = url.pathname === '/live';\nconst x = foo.get('/not-a-route');\n";
+        let s = scan(0, &file("src/api/index.ts", text)).unwrap();
+        let paths: Vec<(&str, u32)> = s.routes.iter().map(|r| (r.path.as_str(), r.line)).collect();
+        assert_eq!(paths, [("/health", 1), ("/ready", 2), ("/live", 3)]);
     }
 
     #[test]

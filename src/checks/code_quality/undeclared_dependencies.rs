@@ -4,7 +4,7 @@
 use crate::analyze::python::DependencyUse;
 use crate::checks::python;
 use crate::checks::{Check, CheckDef, Context, Outcome};
-use crate::model::{Category, Effort, Evidence, ProjectKind, Severity, plural};
+use crate::model::{Category, Effort, Evidence, ProjectKind, Severity, Status, plural};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -78,6 +78,70 @@ fn names(d: &DependencyUse) -> String {
 }
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
+    let outcome = third_party(cx);
+    siblings(cx, outcome)
+}
+
+/// Packages of other projects of the repository that production code imports without
+/// its project declaring them: they import in development, where the whole repository
+/// is on the path, and fail in the project's own image or install.
+fn siblings(cx: &Context<'_>, mut outcome: Outcome) -> Outcome {
+    let def = &CHECK.def;
+    let undeclared: Vec<_> = cx
+        .facts
+        .python
+        .siblings
+        .iter()
+        .filter(|u| !u.declared)
+        .collect();
+    if undeclared.is_empty() {
+        return outcome;
+    }
+    if outcome.status == Status::Pass || outcome.status == Status::NotApplicable {
+        outcome.status = Status::Partial;
+        outcome.score = Some(0.75);
+    }
+    outcome.summary = format!(
+        "{}; {} of another project imported without declaring it",
+        outcome.summary,
+        plural(undeclared.len(), "package", "packages")
+    );
+    for u in undeclared.iter().take(10) {
+        let (Some(file), Some(provider)) = (
+            cx.inventory.files.get(u.file),
+            cx.facts.projects.get(u.provider),
+        ) else {
+            continue;
+        };
+        let importer = u
+            .from
+            .and_then(|i| cx.facts.projects.get(i))
+            .map(|p| format!("project `{}`", p.display()))
+            .unwrap_or_else(|| "this code".into());
+        outcome = outcome.concern_at(
+            def,
+            Severity::P2,
+            format!(
+                "`{}` comes from project `{}`, which {importer} does not declare",
+                u.import,
+                provider.display()
+            ),
+            format!(
+                "{}:{} imports `{}`, the package of project `{}` ({}), but no manifest of {importer} declares it (by the name `{}` or a path requirement): it imports in a checkout of the whole repository and fails wherever {importer} is installed or built on its own.",
+                file.path,
+                u.line,
+                u.import,
+                provider.display(),
+                provider.markers.join(", "),
+                provider.name
+            ),
+            vec![cx.at(&file.path, u.line)],
+        );
+    }
+    outcome
+}
+
+fn third_party(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     if !python::any(cx) {
         return Outcome::not_applicable("no Python files");

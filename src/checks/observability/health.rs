@@ -47,6 +47,33 @@ fn is_health(path: &str) -> bool {
     HEALTH_WORDS.contains(&last)
 }
 
+/// A route whose line names a health handler: `path("", views.health_check)`,
+/// `url(r"^$", HealthView.as_view())`.
+fn names_health_handler(line: &str) -> bool {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in line.chars() {
+        if !c.is_ascii_alphanumeric() {
+            words.push(std::mem::take(&mut cur));
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase();
+        cur.push(c.to_ascii_lowercase());
+    }
+    words.push(cur);
+    words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "health" | "healthcheck" | "healthz" | "liveness" | "readiness"
+        )
+    })
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     if !cx.kind.is_service() {
@@ -70,7 +97,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             .filter(|r| !s.is_inline_test(r.line))
             .collect();
         routes += live.len();
-        for r in live.into_iter().filter(|r| is_health(&r.path)) {
+        for r in live
+            .into_iter()
+            .filter(|r| is_health(&r.path) || names_health_handler(f.line(r.line)))
+        {
             found.push(cx.at(&f.path, r.line));
         }
     }
@@ -113,7 +143,19 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::is_health;
+    use super::{is_health, names_health_handler};
+
+    #[test]
+    fn recognises_health_handlers_on_the_route_line() {
+        assert!(names_health_handler(
+            r#"    path("", health_check, name="health"),"#
+        ));
+        assert!(names_health_handler("url(r'^$', HealthView.as_view())"));
+        assert!(!names_health_handler(
+            r#"path("recipes/healthy/", views.healthy_recipes)"#
+        ));
+        assert!(!names_health_handler(r#"path("users/", views.users)"#));
+    }
 
     #[test]
     fn recognises_health_paths() {
