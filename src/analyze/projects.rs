@@ -280,10 +280,13 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
         if name == "go.work" {
             p.workspace = true;
         }
+        // pnpm declares its workspace's members in pnpm-workspace.yaml (which may
+        // hold only settings).
+        let pnpm = inventory
+            .file(&format!("{}pnpm-workspace.yaml", prefix(dir)))
+            .and_then(|f| f.text());
         if name == "package.json"
-            && inventory
-                .file(&format!("{}pnpm-workspace.yaml", prefix(dir)))
-                .is_some()
+            && pnpm.is_some_and(|t| t.lines().any(|l| l.trim_start().starts_with("packages:")))
         {
             p.workspace = true;
         }
@@ -369,8 +372,11 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
     // A workspace root that only gathers its members (no package or image of its
     // own) holds the repository's tooling, not a product.
     if list.len() > 1 {
+        let dirs: Vec<String> = list.iter().map(|p| p.path.clone()).collect();
         for p in &mut list {
+            let members = dirs.iter().any(|d| *d != p.path && p.contains(d));
             let gathers_only = p.workspace
+                && members
                 && !p.critical
                 && p.markers.iter().all(|m| {
                     let name = m.rsplit('/').next().unwrap_or(m);
@@ -381,12 +387,34 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
                             .is_some_and(|m| m.name.is_none());
                     matches!(name, "package.json" | "go.work") || unnamed_crate
                 });
-            if gathers_only {
+            if (gathers_only || shared_configuration(inventory, p)) && !p.critical {
                 p.role = Role::Tooling;
             }
         }
     }
     Projects::new(list)
+}
+
+/// A package of shared tool configuration (`@acme/eslint-config`, `tailwind-config`),
+/// or a project whose only code is tool configuration (`tailwind.config.js`).
+fn shared_configuration(inventory: &Inventory, p: &Project) -> bool {
+    let named = |n: &str| {
+        let last = n.rsplit('/').next().unwrap_or(n).to_ascii_lowercase();
+        last.ends_with("-config") || last.starts_with("config-") || last == "config"
+    };
+    if named(&p.name) || (!p.path.is_empty() && named(&p.path)) {
+        return true;
+    }
+    let mut code = inventory
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Source && is_code(f) && p.contains(&f.path))
+        .peekable();
+    code.peek().is_some()
+        && code.all(|f| {
+            let name = f.name().to_ascii_lowercase();
+            name.contains(".config.") || name.starts_with('.') || name.ends_with("rc.js")
+        })
 }
 
 /// Whether a path belongs to project `index` (and to no project nested in it).
@@ -708,6 +736,10 @@ pub fn views(facts: &Facts, inventory: &Inventory, policy: &Policy) -> Vec<Facts
                     None => v.detections.push(d.clone()),
                 }
             }
+        }
+        // A front end built from a workspace package that imports the UI framework.
+        if v.stack.frontend.is_none() {
+            v.stack.frontend = super::stack::frontend(&v.stack.languages, &v.detections);
         }
     }
     views

@@ -626,7 +626,7 @@ pub fn build(
 const PAGE_FRAMEWORKS: &[&str] = &["js-next"];
 
 /// The first use of a UI framework when the code is a browser front end.
-fn frontend(languages: &[StackLanguage], detections: &[Detection]) -> Option<Evidence> {
+pub(crate) fn frontend(languages: &[StackLanguage], detections: &[Detection]) -> Option<Evidence> {
     let other_code = languages
         .iter()
         .any(|l| l.code_lines > 0 && !matches!(l.name, "JavaScript" | "TypeScript"));
@@ -779,6 +779,31 @@ fn infer_kind(
         if let Some(e) = d.used.first() {
             cli.push((format!("uses {}", d.display()), e.clone()));
         }
+    }
+    // A desktop application (Tauri, Electron) is a program its users run; the local
+    // server inside it serves that one user, not network traffic.
+    let desktop = manifests.iter().find_map(|m| {
+        m.dependencies
+            .iter()
+            .find(|d| matches!(d.name.as_str(), "tauri" | "electron"))
+            .map(|d| (m, d))
+    });
+    if let Some((m, d)) = desktop {
+        service.clear();
+        cli.insert(
+            0,
+            (
+                format!("desktop application ({})", d.name),
+                Evidence::at(
+                    m.path.clone(),
+                    d.line,
+                    inventory
+                        .file(&m.path)
+                        .map(|f| f.line(d.line))
+                        .unwrap_or(""),
+                ),
+            ),
+        );
     }
     // A main function in examples/ or tests does not make a CLI; only production entry
     // points were collected above. Keep the evidence short.

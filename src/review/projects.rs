@@ -261,12 +261,14 @@ pub fn merge(repository: Vec<Finding>, projects: &[ProjectReview]) -> Vec<Findin
         .collect();
     let mut seen: std::collections::HashSet<OwnedKey> = out.iter().map(owned_key).collect();
     // Which deciding projects report each absence.
-    let mut absences: std::collections::HashMap<(&'static str, &str), Vec<&str>> =
+    // (check, title, severity) → the projects reporting it.
+    type Absence<'a> = (&'static str, &'a str, Option<Severity>);
+    let mut absences: std::collections::HashMap<Absence, Vec<&str>> =
         std::collections::HashMap::new();
     for p in &deciding {
         for f in p.findings.iter().filter(|f| is_absence(f)) {
             let (check, title, _, _) = key(f);
-            let by = absences.entry((check, title)).or_default();
+            let by = absences.entry((check, title, f.severity)).or_default();
             if by.last() != Some(&p.path.as_str()) {
                 by.push(&p.path);
             }
@@ -277,7 +279,10 @@ pub fn merge(repository: Vec<Finding>, projects: &[ProjectReview]) -> Vec<Findin
             let mut f = f.clone();
             if is_absence(&f) {
                 let (check, title, _, _) = key(&f);
-                let by = absences.get(&(check, title)).cloned().unwrap_or_default();
+                let by = absences
+                    .get(&(check, title, f.severity))
+                    .cloned()
+                    .unwrap_or_default();
                 if by.first() != Some(&p.path.as_str()) {
                     continue; // listed with the first project that reports it
                 }
@@ -285,9 +290,10 @@ pub fn merge(repository: Vec<Finding>, projects: &[ProjectReview]) -> Vec<Findin
                     _ if deciding.len() == 1 => f.project = Some(p.path.clone()),
                     [one] => {
                         f.project = Some((*one).to_string());
-                        f.title = format!("{one}: {}", f.title);
+                        let label = if *one == "." { "root project" } else { one };
+                        f.title = format!("{label}: {}", f.title);
                     }
-                    _ if by.len() == deciding.len() => {
+                    _ if by.len() == deciding.len() && same_everywhere(&absences, check, title) => {
                         f.message = format!(
                             "In every project that ships; in `{}`: {}",
                             p.path, f.message
@@ -312,6 +318,19 @@ pub fn merge(repository: Vec<Finding>, projects: &[ProjectReview]) -> Vec<Findin
         }
     }
     out
+}
+
+/// Whether an absence is reported at one severity only.
+fn same_everywhere(
+    absences: &std::collections::HashMap<(&'static str, &str, Option<Severity>), Vec<&str>>,
+    check: &str,
+    title: &str,
+) -> bool {
+    absences
+        .keys()
+        .filter(|(c, t, _)| *c == check && *t == title)
+        .count()
+        == 1
 }
 
 /// "`a`, `b` and 3 other projects".

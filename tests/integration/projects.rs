@@ -266,3 +266,65 @@ fn reports_list_the_projects() {
         serde_json::to_value(Verdict::NotReady).unwrap()
     );
 }
+
+fn files(list: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    list.iter()
+        .map(|(p, c)| ((*p).to_string(), (*c).to_string()))
+        .collect()
+}
+
+#[test]
+fn a_front_end_built_on_a_workspace_ui_package_and_a_desktop_app_are_not_network_services() {
+    let dir = crate::support::materialize(&files(&[
+        (
+            "package.json",
+            r#"{ "name": "acme", "private": true, "workspaces": ["packages/*", "apps/*"] }"#,
+        ),
+        (
+            "packages/ui/package.json",
+            r#"{ "name": "@acme/ui", "version": "1.0.0", "dependencies": { "vue": "^3.5.0" } }"#,
+        ),
+        (
+            "packages/ui/src/index.ts",
+            "import { createApp } from \"vue\";\n\nexport function mount(el: string) {\n  return createApp({}).mount(el);\n}\n",
+        ),
+        (
+            "apps/web/package.json",
+            r#"{ "name": "@acme/web", "private": true, "scripts": { "start": "vite preview" }, "dependencies": { "@acme/ui": "workspace:^" } }"#,
+        ),
+        (
+            "apps/web/src/main.ts",
+            "import { mount } from \"@acme/ui\";\n\nmount(\"#app\");\n",
+        ),
+        (
+            "apps/web/Dockerfile",
+            "FROM nginx:1.27-alpine\nCOPY dist /usr/share/nginx/html\nEXPOSE 80\n",
+        ),
+        (
+            "apps/desktop/Cargo.toml",
+            "[package]\nname = \"acme-desktop\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[dependencies]\ntauri = \"2\"\naxum = \"0.7\"\n",
+        ),
+        (
+            "apps/desktop/src/main.rs",
+            "fn main() {\n    let app = axum::Router::new().route(\"/local\", axum::routing::get(|| async { \"ok\" }));\n    let _ = app;\n}\n",
+        ),
+    ]));
+    let r = audit(dir.path());
+    let web = project(&r, "apps/web");
+    assert!(web.kind.is_service(), "{:?}", web.kind);
+    // Server-side logs and health routes are the server's, not the browser app's.
+    for check in [
+        "observability.health-endpoints",
+        "observability.logging",
+        "observability.structured-logging",
+    ] {
+        assert!(
+            concerns(&r, check)
+                .all(|f| f.project.as_deref() != Some("apps/web") && !f.title.contains("apps/web")),
+            "{check}: {:#?}",
+            concerns(&r, check).collect::<Vec<_>>()
+        );
+    }
+    // A Tauri application is a program its user runs, not a network service.
+    assert_eq!(project(&r, "apps/desktop").kind, ProjectKind::Cli);
+}

@@ -193,11 +193,16 @@ pub(super) fn build(
             // Framework plug-ins ship under the framework's prefix (`django-crum`
             // installs `crum`, `python-dotenv` installs `dotenv`).
             let top_norm = eco.normalize(top);
+            // Separators aside, too: `django-soft-delete` installs `django_softdelete`.
+            let squash =
+                |x: &str| -> String { x.chars().filter(|c| c.is_ascii_alphanumeric()).collect() };
+            let top_squashed = squash(&top_norm);
             let plugin = |n: &str| {
                 ["django-", "flask-", "python-", "py-", "pytest-", "sphinx-"]
                     .iter()
                     .any(|p| n.strip_prefix(p) == Some(top_norm.as_str()))
                     || n.strip_suffix("-python") == Some(top_norm.as_str())
+                    || (top_squashed.len() >= 6 && squash(n) == top_squashed)
             };
             let declared_at = declared
                 .iter()

@@ -39,9 +39,10 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     ),
     bench: rule(r#"(?m)^[ \t]*(?:bench|suite\.add)\(\s*["'`]([^"'`\n]*)["'`]"#),
     route: rule(
-        // `app.get("/x"`, `healthRouter.get<Req, Res>("/x"`, and a plain node:http
-        // server comparing the request's path: `req.url === "/x"`, `pathname === "/x"`.
-        r#"(?:\b(?:app|router|server|api|fastify|routes?|\w+Router)\.(?:get|post|put|delete|patch|all|head|options)(?:<[^()\n]*>)?\(\s*|\b(?:req|request)\.url\s*===?\s*|\bpathname\s*===?\s*)["'`](/[^"'`\n]*)["'`]"#,
+        // `app.get("/x"`, `healthRouter.get<Req, Res>("/x"`, a plain node:http server
+        // comparing the request's path (`req.url === "/x"`, `pathname === "/x"`), and
+        // decorated controllers (`@Controller("health")`, `@Get("/live")`).
+        r#"(?:\b(?:app|router|server|api|fastify|routes?|\w+Router)\.(?:get|post|put|delete|patch|all|head|options)(?:<[^()\n]*>)?\(\s*|\b(?:req|request)\.url\s*===?\s*|\bpathname\s*===?\s*)["'`](/[^"'`\n]*)["'`]|@(?:Controller|Get|Post|Put|Delete|Patch|All|Head|Options)\(\s*["'`](/?[^"'`\n]*)["'`]"#,
     ),
     file_route: rule(
         r"(?:^|/)(?:pages/api|app/api|src/pages/api|src/app/api)/(.+?)(?:/route)?\.(?:js|jsx|ts|tsx|mjs)$",
@@ -128,6 +129,12 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
                     path: m.as_str().to_string(),
                     line,
                 });
+            } else if let Some(m) = caps.get(2) {
+                let path = m.as_str().trim_start_matches('/');
+                routes.push(Route {
+                    path: format!("/{path}"),
+                    line,
+                });
             }
         })
     });
@@ -168,10 +175,19 @@ mod tests {
 
     #[test]
     fn finds_typed_routes_and_node_http_paths() {
-        let text = "router.get<{}, { status: string }>(\"/health\", async (req, res) => {});\nif (request.method === \"GET\" && request.url === \"/ready\") {}\nconst ok = url.pathname === '/live';\nconst x = foo.get('/not-a-route');\n";
+        let text = "router.get<{}, { status: string }>(\"/health\", async (req, res) => {});\nif (request.method === \"GET\" && request.url === \"/ready\") {}\nconst ok = url.pathname === '/live';\nconst x = foo.get('/not-a-route');\n@Controller('healthz')\n@Get(\"/ping\")\n";
         let s = scan(0, &file("src/api/index.ts", text)).unwrap();
         let paths: Vec<(&str, u32)> = s.routes.iter().map(|r| (r.path.as_str(), r.line)).collect();
-        assert_eq!(paths, [("/health", 1), ("/ready", 2), ("/live", 3)]);
+        assert_eq!(
+            paths,
+            [
+                ("/health", 1),
+                ("/ready", 2),
+                ("/live", 3),
+                ("/healthz", 5),
+                ("/ping", 6)
+            ]
+        );
     }
 
     #[test]
