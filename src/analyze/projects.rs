@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use super::ci::CiFacts;
 use super::container::ContainerFacts;
 use super::manifest::Manifest;
 use super::{ArtifactHit, Facts, SourceFacts};
@@ -207,6 +208,17 @@ fn role_of(path: &str) -> Role {
         "dev",
         ".github",
         ".devcontainer",
+        "docker",
+        ".docker",
+        "deploy",
+        "deployment",
+        "deployments",
+        "packaging",
+        "infra",
+        "infrastructure",
+        "ops",
+        "helm",
+        "charts",
     ]) {
         Role::Tooling
     } else {
@@ -448,6 +460,74 @@ pub fn in_view(projects: &Projects, inventory: &Inventory, index: usize, path: &
     }
 }
 
+/// Whether `text` names the directory `dir` as a path of its own (`cd web`,
+/// `working-directory: ./web`, `web/**`), not as part of a longer word (`webpack`).
+fn names_dir(text: &str, dir: &str) -> bool {
+    if dir.is_empty() {
+        return false;
+    }
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.';
+    text.match_indices(dir).any(|(at, _)| {
+        let before = text.get(..at).and_then(|b| b.chars().next_back());
+        let after = text.get(at + dir.len()..).and_then(|a| a.chars().next());
+        before.is_none_or(|c| !word(c)) && after.is_none_or(|c| !word(c))
+    })
+}
+
+/// The CI jobs of project `index`: a job that names projects (a working directory, a
+/// `cd`, a paths filter, `--filter @acme/web`) runs for those; one that names none runs
+/// for every project.
+fn ci_of(ci: &CiFacts, inventory: &Inventory, projects: &Projects, index: usize) -> CiFacts {
+    let mentioned = |text: &str| -> Vec<usize> {
+        projects
+            .list
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.path.is_empty())
+            .filter(|(_, p)| {
+                names_dir(text, &p.path)
+                    || (p.name.contains('/') || p.name.starts_with('@'))
+                        && text.contains(p.name.as_str())
+            })
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let mut out = ci.clone();
+    for file in &mut out.files {
+        let Some(text) = inventory.file(&file.path).and_then(|f| f.text()) else {
+            continue;
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        // The part before `jobs:` holds the triggers and their `paths:` filters.
+        let header_end = lines
+            .iter()
+            .position(|l| l.starts_with("jobs:"))
+            .unwrap_or(0);
+        let header = lines.get(..header_end).unwrap_or(&[]).join("\n");
+        let for_file = mentioned(&header);
+        file.jobs.retain(|job| {
+            let from = usize::try_from(job.line.saturating_sub(1)).unwrap_or(0);
+            let to = usize::try_from(job.end_line).unwrap_or(0).min(lines.len());
+            let body = lines.get(from..to).unwrap_or(&[]).join("\n");
+            let mut linked = mentioned(&body);
+            if linked.is_empty() {
+                linked = for_file.clone();
+            }
+            // Naming a project inside this one (a workspace member) runs for it too.
+            linked.is_empty()
+                || linked.contains(&index)
+                || projects.get(index).is_some_and(|own| {
+                    linked.iter().any(|&l| {
+                        projects
+                            .get(l)
+                            .is_some_and(|p| own.contains(&p.path) && !own.path.is_empty())
+                    })
+                })
+        });
+    }
+    out
+}
+
 /// Build contexts a Compose file names (`build: ./api`, `context: ../web`), as
 /// directories of the repository.
 fn compose_contexts(path: &str, text: &str) -> Vec<String> {
@@ -655,7 +735,7 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
         sources,
         manifests,
         lockfiles,
-        ci: facts.ci.clone(),
+        ci: ci_of(&facts.ci, inventory, projects, index),
         containers,
         docs: facts.docs.clone(),
         tests,
@@ -777,6 +857,17 @@ mod tests {
     }
 
     #[test]
+    fn directories_named_in_commands() {
+        assert!(names_dir("cd web && npm test", "web"));
+        assert!(names_dir("working-directory: ./web", "web"));
+        assert!(names_dir("      - 'apps/api/**'", "apps/api"));
+        assert!(!names_dir("npx webpack", "web"));
+        assert!(!names_dir("cd website", "web"));
+        assert!(!names_dir("run: pytest backend_tests", "backend"));
+        assert!(!names_dir("cd apps/api-gateway", "apps/api"));
+    }
+
+    #[test]
     fn roles_from_directory_names() {
         assert_eq!(role_of("docs"), Role::Docs);
         assert_eq!(role_of("web/docs-site"), Role::Docs);
@@ -785,6 +876,8 @@ mod tests {
         assert_eq!(role_of("playwright"), Role::Tests);
         assert_eq!(role_of("api"), Role::Product);
         assert_eq!(role_of("packages/server"), Role::Product);
+        assert_eq!(role_of("docker"), Role::Tooling);
+        assert_eq!(role_of("deployments/aio/community"), Role::Tooling);
         assert!(project("api").contains("api/x.py"));
         assert!(!project("api").contains("apis/x.py"));
     }

@@ -66,6 +66,10 @@ fn two_services_that_both_name_their_package_app_resolve_imports_in_their_own_pr
     let logging: Vec<&Finding> = concerns(&r, "observability.logging").collect();
     assert_eq!(logging.len(), 1, "{logging:#?}");
     assert_eq!(logging[0].project.as_deref(), Some("api"));
+    // CI runs the API's tests (`working-directory: api`), not the worker's.
+    let not_in_ci: Vec<&Finding> = concerns(&r, "ci.tests").collect();
+    assert_eq!(not_in_ci.len(), 1, "{not_in_ci:#?}");
+    assert_eq!(not_in_ci[0].project.as_deref(), Some("worker"));
     // The verdict names the project that decided it.
     assert!(
         r.verdict_rule.contains("project `api`"),
