@@ -187,6 +187,9 @@ fn header(o: &mut String, r: &Review) {
     let _ = writeln!(o, "---\n");
 }
 
+/// P0/P1 concerns listed in each project's section.
+const PROJECT_CONCERNS_SHOWN: usize = 5;
+
 /// With several projects: a table of them, then each project's verdict, scores and
 /// most serious concerns.
 fn projects(o: &mut String, r: &Review) {
@@ -261,6 +264,31 @@ fn projects(o: &mut String, r: &Review) {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        let mut serious: Vec<&Finding> = p
+            .findings
+            .iter()
+            .filter(|f| f.is_concern() && f.severity.is_some_and(|s| s <= Severity::P1))
+            .collect();
+        serious.sort_by_key(|f| f.severity);
+        for f in serious.iter().take(PROJECT_CONCERNS_SHOWN) {
+            let _ = writeln!(
+                o,
+                "- **{}** {} ({})",
+                f.severity.map(Severity::label).unwrap_or(""),
+                esc(&f.title),
+                first_loc(f)
+            );
+        }
+        if serious.len() > PROJECT_CONCERNS_SHOWN {
+            let _ = writeln!(
+                o,
+                "- … and {} more P0/P1 (see the findings below).",
+                serious.len() - PROJECT_CONCERNS_SHOWN
+            );
+        }
+        if !serious.is_empty() {
+            let _ = writeln!(o);
+        }
     }
     let _ = writeln!(o, "---\n");
 }

@@ -228,7 +228,8 @@ redact_fields!(super::projects::ProjectReview {
     languages,
     verdict_rule,
     top_concern,
-    markers
+    markers,
+    findings
 });
 redact_fields!(Review {
     repository,
