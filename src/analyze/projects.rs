@@ -641,7 +641,14 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
             .cloned()
             .collect(),
     };
-    let tests = super::tests::build(inventory, &sources);
+    let mut tests = super::tests::build(inventory, &sources);
+    // End-to-end suites drive the whole system, wherever they are kept.
+    tests.e2e_elsewhere = facts
+        .tests
+        .of_kind(super::tests::TestKind::E2e)
+        .filter(|f| !keep(&f.path))
+        .cloned()
+        .collect();
     let internal = super::stack::InternalNames::new(inventory, projects, &manifests);
     let detections = super::stack::detect(inventory, &manifests, &sources, &internal);
     let scope = |f: &RepoFile| keep(&f.path);

@@ -627,9 +627,24 @@ const PAGE_FRAMEWORKS: &[&str] = &["js-next"];
 
 /// The first use of a UI framework when the code is a browser front end.
 pub(crate) fn frontend(languages: &[StackLanguage], detections: &[Detection]) -> Option<Evidence> {
-    let other_code = languages
-        .iter()
-        .any(|l| l.code_lines > 0 && !matches!(l.name, "JavaScript" | "TypeScript"));
+    // Languages of a browser front end and its build; anything else runs on a server.
+    let other_code = languages.iter().any(|l| {
+        l.code_lines > 0
+            && !matches!(
+                l.name,
+                "JavaScript"
+                    | "TypeScript"
+                    | "Vue"
+                    | "Svelte"
+                    | "Astro"
+                    | "HTML"
+                    | "CSS"
+                    | "SCSS"
+                    | "Sass"
+                    | "Less"
+                    | "Shell"
+            )
+    });
     let server = detections.iter().any(|d| {
         (d.is(DetectorKind::WebFramework) || d.is(DetectorKind::AppServer))
             && !d.used.is_empty()
@@ -726,12 +741,32 @@ fn infer_kind(
             service.push((format!("application server {}", d.display()), e.clone()));
         }
     }
+    let task_queue = detections
+        .iter()
+        .find(|d| d.is(DetectorKind::TaskQueue) && !d.used.is_empty());
     for df in &containers.dockerfiles {
         if let Some((port, line)) = df.expose.first() {
             service.push((
                 format!("container exposes port {port}"),
                 Evidence::at(df.path.clone(), *line, &format!("EXPOSE {port}")),
             ));
+        } else if let Some(run) = df
+            .instructions
+            .iter()
+            .rev()
+            .find(|i| matches!(i.op.as_str(), "CMD" | "ENTRYPOINT"))
+        {
+            // An image that runs a command without a port: a background worker when
+            // the code consumes a task queue, else a program run as a job.
+            let evidence = Evidence::at(
+                df.path.clone(),
+                run.line,
+                &format!("{} {}", run.op, run.args),
+            );
+            match task_queue {
+                Some(q) => service.push((format!("background worker ({})", q.display()), evidence)),
+                None => cli.push(("container runs a command".into(), evidence)),
+            }
         }
     }
     for r in containers

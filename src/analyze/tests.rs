@@ -75,6 +75,11 @@ pub struct TestInventory {
     pub test_code_lines: usize,
     /// Lines of production code (source files, minus inline test modules).
     pub production_code_lines: usize,
+    /// End-to-end suites elsewhere in the repository (a project of their own, or
+    /// another project's) that drive this project with the rest of the system: set in
+    /// a project's view only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub e2e_elsewhere: Vec<TestFile>,
 }
 
 impl TestInventory {

@@ -423,9 +423,16 @@ pub fn review(
         projects::attribute(std::slice::from_mut(&mut s.finding), &facts.projects);
     }
     if facts.projects.is_multi() {
+        let mut projects = projects;
+        projects::settle(&mut projects);
         let findings = std::mem::take(&mut review.findings);
         review.findings = projects::merge(findings, &projects);
         projects::attribute_located(&mut review.findings, &facts.projects);
+        projects::weigh_by_role(&mut review.findings, &facts.projects);
+        if let Some(categories) = projects::aggregate_categories(&projects, &review.findings) {
+            review.categories = categories;
+            review.overall_score = overall(&review.categories, policy);
+        }
         for c in &mut review.checks {
             c.findings = review
                 .findings
@@ -537,17 +544,7 @@ fn assemble(
     }
 
     let categories = score_categories(&checks, &findings);
-    let overall_score = {
-        let (mut sum, mut weight) = (0.0, 0.0);
-        for c in &categories {
-            if let Some(s) = c.score {
-                let w = policy.weight(c.category);
-                sum += s * w;
-                weight += w;
-            }
-        }
-        (weight > 0.0).then(|| round1(sum / weight))
-    };
+    let overall_score = overall(&categories, policy);
 
     let criteria = criteria(inventory, facts, policy, &findings, test_run.as_ref());
     let risks = risks(&categories, &findings, &checks);
@@ -594,13 +591,35 @@ fn assemble(
         inventory: inventory_summary,
         distribution: facts.distribution.clone(),
         projects: Vec::new(),
-        redactor: std::sync::Arc::new(redactor_of(facts)),
+        redactor: std::sync::Arc::new(redactor_of(facts, inventory)),
     }
 }
 
 /// The redaction stage of this audit: every secret value the tree scan and the
-/// history scan found.
-fn redactor_of(facts: &Facts) -> Redactor {
+/// history scan found. A word that is also a name in the tree (a directory, a file,
+/// the repository's own name: a password `mealie` in the `mealie` repository) is
+/// public already; masking it everywhere would mask every path. It is still masked
+/// where the catalog recognises a credential around it.
+fn redactor_of(facts: &Facts, inventory: &Inventory) -> Redactor {
+    let mut names: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    names.insert(inventory.name.as_str());
+    for f in &inventory.files {
+        for part in f.path.split('/') {
+            names.insert(part);
+            if let Some((stem, _)) = part.split_once('.') {
+                names.insert(stem);
+            }
+        }
+    }
+    // Only a word can be public this way: a value with digits or of a token's length
+    // is masked even where it names a file (a file may be named after a secret).
+    let public = |s: &&crate::model::Secret| {
+        let v = s.expose().trim();
+        v.len() <= 24
+            && v.chars()
+                .all(|c| c.is_ascii_alphabetic() || c == '-' || c == '_')
+            && names.contains(v)
+    };
     let tree = facts
         .secrets
         .files
@@ -610,7 +629,23 @@ fn redactor_of(facts: &Facts) -> Redactor {
         Some(crate::analyze::history::History::Scanned(h)) => h.findings.as_slice(),
         _ => &[],
     };
-    Redactor::new(tree.chain(history.iter().map(|f| &f.secret.value)))
+    Redactor::new(
+        tree.chain(history.iter().map(|f| &f.secret.value))
+            .filter(|s| !public(s)),
+    )
+}
+
+/// The overall score: the categories' scores weighted by the policy.
+fn overall(categories: &[CategoryScore], policy: &Policy) -> Option<f64> {
+    let (mut sum, mut weight) = (0.0, 0.0);
+    for c in categories {
+        if let Some(s) = c.score {
+            let w = policy.weight(c.category);
+            sum += s * w;
+            weight += w;
+        }
+    }
+    (weight > 0.0).then(|| round1(sum / weight))
 }
 
 fn score_categories(checks: &[CheckSummary], findings: &[Finding]) -> Vec<CategoryScore> {

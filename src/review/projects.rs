@@ -92,6 +92,110 @@ impl ProjectReview {
     }
 }
 
+/// Only what is deployed decides: once some project that decides is a service, a
+/// command or an application, the libraries it is built from (workspace packages)
+/// decide through it, not on their own. A repository of libraries only is judged by
+/// its libraries. The policy's `critical` projects always decide.
+pub fn settle(projects: &mut [ProjectReview]) {
+    let deployed = projects
+        .iter()
+        .any(|p| p.decides && p.kind != ProjectKind::Library);
+    if deployed {
+        for p in projects.iter_mut() {
+            if p.kind == ProjectKind::Library && !p.critical {
+                p.decides = false;
+            }
+        }
+    }
+}
+
+/// Concerns in a project that is not a product (a packaged test suite, tooling, docs,
+/// examples) weigh one level less: they do not reach production. The root's files are
+/// the repository's own and keep their weight.
+pub fn weigh_by_role(findings: &mut [Finding], projects: &Projects) {
+    for f in findings.iter_mut().filter(|f| f.is_concern()) {
+        let Some(p) = f
+            .project
+            .as_deref()
+            .and_then(|path| projects.list.iter().find(|p| p.display() == path))
+        else {
+            continue;
+        };
+        if p.role == Role::Product || p.path.is_empty() {
+            continue;
+        }
+        if let Some(s) = f.severity {
+            let lower = match s {
+                Severity::P0 => Severity::P1,
+                Severity::P1 => Severity::P2,
+                _ => Severity::P3,
+            };
+            if lower != s {
+                f.severity = Some(lower);
+                f.message = format!(
+                    "{} (Weighed one level lower: `{}` holds {}, not production code.)",
+                    f.message,
+                    p.display(),
+                    match p.role {
+                        Role::Tests => "a test suite",
+                        Role::Docs => "documentation",
+                        Role::Example => "examples",
+                        _ => "tooling",
+                    }
+                );
+            }
+        }
+    }
+}
+
+/// The repository's category scores from those of the projects that decide its
+/// verdict: each score is their mean weighted by lines of production code; a category
+/// is red only when a concern of P2 or worse in it remains.
+pub fn aggregate_categories(
+    projects: &[ProjectReview],
+    findings: &[Finding],
+) -> Option<Vec<CategoryScore>> {
+    let deciding: Vec<&ProjectReview> = projects.iter().filter(|p| p.decides).collect();
+    let first = deciding.first()?;
+    let mut out = Vec::new();
+    for c in &first.categories {
+        let (mut sum, mut weight) = (0.0, 0.0);
+        let (mut determined, mut total) = (0, 0);
+        for p in &deciding {
+            let Some(pc) = p.categories.iter().find(|x| x.id == c.id) else {
+                continue;
+            };
+            determined += pc.determined;
+            total += pc.total;
+            if let Some(s) = pc.score {
+                let w = p.lines.max(1) as f64;
+                sum += s * w;
+                weight += w;
+            }
+        }
+        let score = (weight > 0.0).then(|| super::round1(sum / weight));
+        let serious = findings.iter().any(|f| {
+            f.is_concern()
+                && f.category == c.category
+                && f.severity.is_some_and(|s| s <= Severity::P2)
+        });
+        let status = match super::Rag::of(score) {
+            super::Rag::Red if !serious => super::Rag::Yellow,
+            other => other,
+        };
+        out.push(CategoryScore {
+            id: c.id,
+            title: c.title,
+            score,
+            status,
+            category: c.category,
+            determined,
+            total,
+        });
+    }
+    Some(out)
+}
+
 /// `path:line` of a finding's first location.
 fn first_place(f: &Finding) -> Option<String> {
     f.evidence.iter().find_map(|e| match e {
@@ -148,13 +252,16 @@ pub fn repository_verdict(
         .min_by_key(|p| (p.verdict, p.path.as_str()))?;
     // Concerns outside every project (the repository's CI, documentation, files
     // shared by all) decide too.
-    // The root's files are the repository's own when the root does not decide (a
-    // workspace root gathering its members).
-    let root_decides = projects.iter().any(|p| p.path == "." && p.decides);
+    // Concerns that decide besides the deciding projects' verdicts: those outside every
+    // project, in the root's own files (a workspace root gathering its members), and
+    // in the libraries the deployed projects are built from. Test suites, tooling,
+    // docs and examples do not.
     let repository_wide = |f: &Finding| match f.project.as_deref() {
         None => true,
-        Some(".") => !root_decides,
-        Some(_) => false,
+        Some(path) => projects
+            .iter()
+            .find(|p| p.path == path)
+            .is_none_or(|p| !p.decides && (p.path == "." || p.role == Role::Product)),
     };
     let shared = |sev: Severity| {
         findings
@@ -169,7 +276,7 @@ pub fn repository_verdict(
         return Some((
             Verdict::NotReady,
             format!(
-                "NOT READY because {} outside every project must be fixed before production: {}.",
+                "NOT READY because {} outside the deployed projects must be fixed before production: {}.",
                 plural(p0.len(), "P0 concern", "P0 concerns"),
                 super::list(&p0, 5)
             ),
@@ -180,7 +287,7 @@ pub fn repository_verdict(
         return Some((
             Verdict::StagingOnly,
             format!(
-                "STAGING ONLY because {} outside every project must be fixed before production: {}.",
+                "STAGING ONLY because {} outside the deployed projects must be fixed before production: {}.",
                 plural(p1.len(), "P1 concern", "P1 concerns"),
                 super::list(&p1, 5)
             ),
@@ -439,7 +546,7 @@ mod tests {
         );
         let (v, rule) = repository_verdict(&projects, &[shared]).unwrap();
         assert_eq!(v, Verdict::NotReady);
-        assert!(rule.contains("outside every project"), "{rule}");
+        assert!(rule.contains("outside the deployed projects"), "{rule}");
     }
 
     #[test]

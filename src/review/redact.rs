@@ -143,7 +143,11 @@ redact_fields!(crate::analyze::stack::Stack {
 });
 redact_fields!(crate::analyze::stack::StackLanguage { version });
 redact_fields!(crate::analyze::stack::StackRow { items });
-redact_fields!(crate::analyze::tests::TestInventory { files, benchmarks });
+redact_fields!(crate::analyze::tests::TestInventory {
+    files,
+    benchmarks,
+    e2e_elsewhere
+});
 redact_fields!(crate::analyze::tests::TestFile { path, reason });
 redact_fields!(super::inventory::InventorySummary {
     source_files,

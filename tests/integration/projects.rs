@@ -46,6 +46,8 @@ fn two_services_that_both_name_their_package_app_resolve_imports_in_their_own_pr
     assert_eq!(project(&r, "api").kind, ProjectKind::Service);
     assert_eq!(project(&r, "api").languages, ["Python"]);
     assert_eq!(project(&r, "worker").name, "acme-worker");
+    // A Celery worker's image runs without a port: a service all the same.
+    assert_eq!(project(&r, "worker").kind, ProjectKind::Service);
     // `app.jobs.cleanup` exists only in the worker: missing in the API, at its line.
     let missing: Vec<&Finding> = concerns(&r, "code-quality.unresolved-imports").collect();
     assert_eq!(missing.len(), 1, "{missing:#?}");
@@ -108,20 +110,24 @@ fn a_workspace_of_packages_is_reviewed_package_by_package() {
         "{:#?}",
         concerns(&r, "observability.logging").collect::<Vec<_>>()
     );
-    // Every package that ships lacks tests: one finding that names them, not three.
-    let no_tests: Vec<&Finding> = concerns(&r, "tests.suite").collect();
-    assert_eq!(no_tests.len(), 1, "{no_tests:#?}");
-    assert_eq!(no_tests[0].project, None);
-    // Only the packages that ship decide; the docs site does not.
+    // Only the deployed server decides: the libraries it is built from decide through
+    // it, and the docs site and the workspace root not at all.
     let deciding: Vec<&str> = r
         .projects
         .iter()
         .filter(|p| p.decides)
         .map(|p| p.path.as_str())
         .collect();
-    assert_eq!(
-        deciding,
-        ["packages/logger", "packages/server", "packages/web"]
+    assert_eq!(deciding, ["packages/server"]);
+    assert_eq!(project(&r, "packages/logger").kind, ProjectKind::Library);
+    // The server has no tests: its finding, and the verdict names it.
+    let no_tests: Vec<&Finding> = concerns(&r, "tests.suite").collect();
+    assert_eq!(no_tests.len(), 1, "{no_tests:#?}");
+    assert_eq!(no_tests[0].project.as_deref(), Some("packages/server"));
+    assert!(
+        r.verdict_rule.contains("project `packages/server`"),
+        "{}",
+        r.verdict_rule
     );
 }
 

@@ -291,3 +291,34 @@ fn files_past_the_read_budget_make_the_scan_incomplete() {
     assert!(facts.not_read >= 1, "{facts:?}");
     assert!(facts.incomplete());
 }
+
+#[test]
+fn a_secret_that_is_also_a_name_in_the_tree_masks_its_credential_not_every_path() {
+    let mut files = BTreeMap::new();
+    files.insert(
+        "mealie/settings.py".to_string(),
+        "import os\n\nDEBUG = os.environ.get(\"DEBUG\")\n".to_string(),
+    );
+    files.insert(
+        "docker-compose.yml".to_string(),
+        "services:\n  api:\n    environment:\n      DATABASE_URL: postgres://app:mealie@db:5432/app\n"
+            .to_string(),
+    );
+    let dir = materialize(&files);
+    let md = dir.path().join("review.md");
+    let out = run(&[
+        "audit",
+        dir.path().to_str().unwrap(),
+        "--out",
+        md.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success() || out.status.code() == Some(1),
+        "{out:?}"
+    );
+    let md = fs::read_to_string(md).unwrap();
+    // The credential is masked where it is one...
+    assert!(!md.contains("app:mealie@"), "{md}");
+    // ...and the directory of the same name is still readable.
+    assert!(md.contains("mealie/settings.py"), "{md}");
+}

@@ -33,7 +33,8 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         return Outcome::not_applicable("no production source code");
     }
     let t = &cx.facts.tests;
-    let e2e: Vec<_> = t.of_kind(TestKind::E2e).collect();
+    let mut e2e: Vec<_> = t.of_kind(TestKind::E2e).collect();
+    e2e.extend(t.e2e_elsewhere.iter());
     let integ: Vec<_> = t.of_kind(TestKind::Integration).collect();
     let cite = |f: &&crate::analyze::tests::TestFile| {
         Evidence::at(

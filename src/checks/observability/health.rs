@@ -23,6 +23,7 @@ pub const CHECK: Check = Check {
 };
 
 const HEALTH_WORDS: &[&str] = &[
+    "alive",
     "health",
     "healthz",
     "healthcheck",
@@ -160,6 +161,7 @@ mod tests {
     #[test]
     fn recognises_health_paths() {
         assert!(is_health("/healthz"));
+        assert!(is_health("/alive"));
         assert!(is_health("/api/v1/health"));
         assert!(is_health("GET /readyz"));
         assert!(!is_health("/users/statuses"));
