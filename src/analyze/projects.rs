@@ -261,7 +261,12 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
                 holds_code(dir)
             }
             Some(_) => true,
-            None => name == "go.work" || (is_container_file(name) && holds_code(dir)),
+            // A Dockerfile in docker/, deploy/ or e2e/ packages or tests the project
+            // around it; only beside a product's own code does it make one.
+            None => {
+                name == "go.work"
+                    || (is_container_file(name) && holds_code(dir) && role_of(dir) == Role::Product)
+            }
         };
         if !is_project_marker {
             continue;
@@ -475,8 +480,8 @@ fn names_dir(text: &str, dir: &str) -> bool {
 }
 
 /// The CI jobs of project `index`: a job that names projects (a working directory, a
-/// `cd`, a paths filter, `--filter @acme/web`) runs for those; one that names none runs
-/// for every project.
+/// `cd`, `--filter @acme/web`) runs for those; one that names none runs for every
+/// project.
 fn ci_of(ci: &CiFacts, inventory: &Inventory, projects: &Projects, index: usize) -> CiFacts {
     let mentioned = |text: &str| -> Vec<usize> {
         projects
@@ -498,21 +503,13 @@ fn ci_of(ci: &CiFacts, inventory: &Inventory, projects: &Projects, index: usize)
             continue;
         };
         let lines: Vec<&str> = text.lines().collect();
-        // The part before `jobs:` holds the triggers and their `paths:` filters.
-        let header_end = lines
-            .iter()
-            .position(|l| l.starts_with("jobs:"))
-            .unwrap_or(0);
-        let header = lines.get(..header_end).unwrap_or(&[]).join("\n");
-        let for_file = mentioned(&header);
+        // A `paths:` filter says when a workflow runs, not what it runs: only the
+        // jobs' own commands link them.
         file.jobs.retain(|job| {
             let from = usize::try_from(job.line.saturating_sub(1)).unwrap_or(0);
             let to = usize::try_from(job.end_line).unwrap_or(0).min(lines.len());
             let body = lines.get(from..to).unwrap_or(&[]).join("\n");
-            let mut linked = mentioned(&body);
-            if linked.is_empty() {
-                linked = for_file.clone();
-            }
+            let linked = mentioned(&body);
             // Naming a project inside this one (a workspace member) runs for it too.
             linked.is_empty()
                 || linked.contains(&index)
@@ -579,6 +576,26 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
         })
     };
     let file_kept = |file: usize| inventory.files.get(file).is_some_and(|f| keep(&f.path));
+    // Dockerfiles that belong to no product (a workspace root's `prod.Dockerfile`, a
+    // file outside every project) and copy this project in. A product's own image
+    // that copies its workspace members in builds that product.
+    let copies_here = |d: &super::container::Dockerfile| {
+        let unowned = projects
+            .project_of(&d.path)
+            .is_none_or(|owner| owner.role != Role::Product);
+        unowned
+            && projects.get(index).is_some_and(|p| {
+                !p.path.is_empty()
+                    && d.instructions.iter().any(|i| {
+                        let builds = match i.op.as_str() {
+                            "COPY" | "ADD" => !i.flags.iter().any(|f| f.starts_with("--from")),
+                            "WORKDIR" => true,
+                            _ => false,
+                        };
+                        builds && names_dir(&i.args, &p.path)
+                    })
+            })
+    };
     // Compose files elsewhere that build this project.
     let builds_here = |path: &str| {
         let Some(p) = projects.get(index) else {
@@ -602,6 +619,8 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
         .filter(|m| own(&m.path) || workspace_root(&m.path))
         .cloned()
         .collect();
+    // What the project itself declares and installs: its kind and stack are its own.
+    let own_manifests: Vec<Manifest> = manifests.iter().filter(|m| own(&m.path)).cloned().collect();
     let lockfiles = facts
         .lockfiles
         .iter()
@@ -613,7 +632,7 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
         dockerfiles: c
             .dockerfiles
             .iter()
-            .filter(|d| keep(&d.path))
+            .filter(|d| keep(&d.path) || copies_here(d))
             .cloned()
             .collect(),
         dev_dockerfiles: c
@@ -650,7 +669,7 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
         .cloned()
         .collect();
     let internal = super::stack::InternalNames::new(inventory, projects, &manifests);
-    let detections = super::stack::detect(inventory, &manifests, &sources, &internal);
+    let detections = super::stack::detect(inventory, &own_manifests, &sources, &internal);
     let scope = |f: &RepoFile| keep(&f.path);
     // The policy's `project_kind` is the repository's; a project's is its own
     // `[[project]] kind`.
@@ -658,7 +677,7 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
     own_policy.project_kind = None;
     let mut stack = super::stack::build(
         inventory,
-        &manifests,
+        &own_manifests,
         &sources,
         &detections,
         &containers,

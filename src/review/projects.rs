@@ -20,6 +20,8 @@ pub struct ProjectReview {
     pub kind: ProjectKind,
     /// Whether the kind is the policy's (`[[project]] kind`) or inferred.
     pub kind_source: &'static str,
+    /// Why: each signal with its first place (`HTTP route /health at api/main.py:12`).
+    pub kind_evidence: Vec<String>,
     pub role: Role,
     /// Languages of its production code, most lines first.
     pub languages: Vec<String>,
@@ -68,6 +70,15 @@ impl ProjectReview {
             name: p.name.clone(),
             kind: facts.stack.project_kind,
             kind_source: facts.stack.kind_source,
+            kind_evidence: facts
+                .stack
+                .kind_evidence
+                .iter()
+                .map(|(why, e)| match e.location() {
+                    Some(l) => format!("{why} at {}:{}", l.path, l.line),
+                    None => why.clone(),
+                })
+                .collect(),
             role: p.role,
             languages: facts
                 .stack
@@ -505,6 +516,7 @@ mod tests {
             name: path.into(),
             kind: ProjectKind::Service,
             kind_source: "inferred",
+            kind_evidence: Vec::new(),
             role,
             languages: vec!["Python".into()],
             lines: 100,

@@ -233,7 +233,8 @@ redact_fields!(super::projects::ProjectReview {
     verdict_rule,
     top_concern,
     markers,
-    findings
+    findings,
+    kind_evidence
 });
 redact_fields!(Review {
     repository,

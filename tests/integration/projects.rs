@@ -338,3 +338,102 @@ fn a_front_end_built_on_a_workspace_ui_package_and_a_desktop_app_are_not_network
     // A Tauri application is a program its user runs, not a network service.
     assert_eq!(project(&r, "apps/desktop").kind, ProjectKind::Cli);
 }
+
+#[test]
+fn a_crate_workspace_with_its_packaging_and_a_path_filtered_workflow() {
+    let dir = crate::support::materialize(&files(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"warden\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"warden\"\npath = \"src/main.rs\"\n\n[workspace]\nmembers = [\"macros\"]\n\n[dependencies]\naxum = \"0.7\"\nwarden-macros = { path = \"macros\" }\n",
+        ),
+        (
+            "src/main.rs",
+            "fn main() {\n    let app = axum::Router::new().route(\"/alive\", axum::routing::get(|| async { \"ok\" }));\n    let _ = app;\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn alive() {\n        assert_eq!(1, 1);\n    }\n}\n",
+        ),
+        (
+            "macros/Cargo.toml",
+            "[package]\nname = \"warden-macros\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[lib]\nproc-macro = true\n",
+        ),
+        (
+            "macros/src/lib.rs",
+            "use proc_macro::TokenStream;\n\n#[proc_macro_derive(Id)]\npub fn id(_: TokenStream) -> TokenStream {\n    TokenStream::new()\n}\n",
+        ),
+        (
+            "docker/Dockerfile",
+            "FROM rust:1.80 AS build\nWORKDIR /app\nCOPY . .\nCOPY ./macros ./macros\nRUN cargo build --release\n\nFROM debian:12-slim\nCOPY --from=build /app/target/release/warden /usr/local/bin/\nUSER 1000\nEXPOSE 80\nHEALTHCHECK CMD curl -f http://localhost/alive\nCMD [\"warden\"]\n",
+        ),
+        (
+            "docker/render_template.py",
+            "import sys\n\nprint(sys.argv)\n",
+        ),
+        (
+            ".github/workflows/build.yml",
+            "name: build\non:\n  push:\n    paths:\n      - \"src/**\"\n      - \"macros/**\"\n      - \"docker/**\"\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: cargo test --workspace\n",
+        ),
+    ]));
+    let r = audit(dir.path());
+    // docker/ packages the root crate: not a project of its own.
+    assert_eq!(paths(&r), [".", "macros"]);
+    // The member does not inherit the root's command: a library, deciding nothing.
+    let macros = project(&r, "macros");
+    assert_eq!(
+        macros.kind,
+        ProjectKind::Library,
+        "{:?}",
+        macros.kind_evidence
+    );
+    assert!(!macros.decides);
+    // The root's image is in docker/, and the workflow's paths filter does not keep
+    // its test job from the root.
+    for check in [
+        "deployment.container",
+        "ci.tests",
+        "observability.health-endpoints",
+    ] {
+        assert!(
+            concerns(&r, check).next().is_none(),
+            "{check}: {:#?}",
+            concerns(&r, check).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn a_workspace_root_image_builds_the_members_it_copies_or_enters() {
+    let dir = crate::support::materialize(&files(&[
+        (
+            "package.json",
+            r#"{ "name": "acme", "private": true, "workspaces": ["packages/*"] }"#,
+        ),
+        (
+            "prod.Dockerfile",
+            "FROM golang:1.22 AS server\nWORKDIR /src/packages/web/server\nCOPY packages/web/server .\nRUN go build -o /server .\n\nFROM alpine:3.20\nCOPY --from=server /server /usr/local/bin/server\nUSER 1000\nEXPOSE 8080\nCMD [\"server\"]\n",
+        ),
+        (
+            "packages/web/package.json",
+            r#"{ "name": "@acme/web", "private": true, "dependencies": { "react": "^18.3.0" } }"#,
+        ),
+        (
+            "packages/web/src/App.jsx",
+            "import React from \"react\";\n\nexport const App = () => <h1>acme</h1>;\n",
+        ),
+        (
+            "packages/web/server/go.mod",
+            "module example.com/server\n\ngo 1.22\n",
+        ),
+        (
+            "packages/web/server/main.go",
+            "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.HandleFunc(\"/healthz\", func(w http.ResponseWriter, r *http.Request) {})\n\t_ = http.ListenAndServe(\":8080\", nil)\n}\n",
+        ),
+    ]));
+    let r = audit(dir.path());
+    assert_eq!(paths(&r), [".", "packages/web", "packages/web/server"]);
+    assert_eq!(project(&r, ".").role, Role::Tooling);
+    // The root's prod.Dockerfile enters packages/web/server: its container build.
+    assert!(
+        concerns(&r, "deployment.container").all(|f| !f.title.contains("packages/web/server")
+            && f.project.as_deref() != Some("packages/web/server")),
+        "{:#?}",
+        concerns(&r, "deployment.container").collect::<Vec<_>>()
+    );
+}
