@@ -596,6 +596,43 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
                     })
             })
     };
+    // Kubernetes manifests outside every product (k8s/, deploy/, a chart) that run this
+    // project's image: an `image:` naming the project.
+    let deploys_here = |path: &str| {
+        let unowned = projects
+            .project_of(path)
+            .is_none_or(|owner| owner.role != Role::Product);
+        let Some(p) = projects.get(index).filter(|p| !p.path.is_empty()) else {
+            return false;
+        };
+        let names: Vec<&str> = [
+            p.path.rsplit('/').next().unwrap_or(&p.path),
+            p.name.rsplit('/').next().unwrap_or(&p.name),
+        ]
+        .into_iter()
+        .filter(|n| n.len() >= 3)
+        .collect();
+        unowned
+            && inventory
+                .file(path)
+                .and_then(|f| f.text())
+                .is_some_and(|t| {
+                    t.lines().any(|l| {
+                        l.trim_start()
+                            .trim_start_matches("- ")
+                            .strip_prefix("image:")
+                            .is_some_and(|image| {
+                                // `registry/acme/api:1.2` names `api`.
+                                let repo = image.trim().trim_matches(['"', '\'']);
+                                let repo = repo.split([':', '@']).next().unwrap_or(repo);
+                                let last = repo.rsplit('/').next().unwrap_or(repo);
+                                names
+                                    .iter()
+                                    .any(|n| last == *n || last.ends_with(&format!("-{n}")))
+                            })
+                    })
+                })
+    };
     // Compose files elsewhere that build this project.
     let builds_here = |path: &str| {
         let Some(p) = projects.get(index) else {
@@ -650,7 +687,7 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
         kubernetes: c
             .kubernetes
             .iter()
-            .filter(|d| keep(&d.path))
+            .filter(|d| keep(&d.path) || deploys_here(&d.path))
             .cloned()
             .collect(),
         workloads: c

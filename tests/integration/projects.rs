@@ -437,3 +437,41 @@ fn a_workspace_root_image_builds_the_members_it_copies_or_enters() {
         concerns(&r, "deployment.container").collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn kubernetes_manifests_count_for_the_project_whose_image_they_run() {
+    let dir = crate::support::materialize(&files(&[
+        ("api/requirements.txt", "flask==3.0\n"),
+        (
+            "api/app.py",
+            "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get(\"/healthz\")\ndef health():\n    return \"ok\"\n",
+        ),
+        (
+            "worker/pyproject.toml",
+            "[project]\nname = \"worker\"\nversion = \"1.0.0\"\n",
+        ),
+        ("worker/worker/__init__.py", "def run():\n    return 0\n"),
+        (
+            "k8s/api.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.2\n",
+        ),
+    ]));
+    let r = audit(dir.path());
+    assert_eq!(paths(&r), ["api", "worker"]);
+    let api = project(&r, "api");
+    assert!(
+        api.kind_evidence
+            .iter()
+            .any(|e| e.starts_with("Kubernetes Deployment at k8s/api.yaml")),
+        "{:?}",
+        api.kind_evidence
+    );
+    assert!(
+        project(&r, "worker")
+            .kind_evidence
+            .iter()
+            .all(|e| !e.contains("k8s/")),
+        "{:?}",
+        project(&r, "worker").kind_evidence
+    );
+}
