@@ -479,50 +479,76 @@ fn names_dir(text: &str, dir: &str) -> bool {
     })
 }
 
-/// The CI jobs of project `index`: a job that names projects (a working directory, a
-/// `cd`, `--filter @acme/web`) runs for those; one that names none runs for every
-/// project.
-fn ci_of(ci: &CiFacts, inventory: &Inventory, projects: &Projects, index: usize) -> CiFacts {
-    let mentioned = |text: &str| -> Vec<usize> {
-        projects
-            .list
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| !p.path.is_empty())
-            .filter(|(_, p)| {
-                names_dir(text, &p.path)
-                    || (p.name.contains('/') || p.name.starts_with('@'))
-                        && text.contains(p.name.as_str())
-            })
-            .map(|(i, _)| i)
-            .collect()
-    };
-    let mut out = ci.clone();
-    for file in &mut out.files {
-        let Some(text) = inventory.file(&file.path).and_then(|f| f.text()) else {
-            continue;
+/// The projects each CI job names (file by file, job by job): a working directory, a
+/// `cd`, `--filter @acme/web`. A `paths:` filter says when a workflow runs, not what
+/// it runs: only the jobs' own commands count. Computed once for all projects.
+pub struct CiLinks(Vec<Vec<Vec<usize>>>);
+
+impl CiLinks {
+    pub fn new(ci: &CiFacts, inventory: &Inventory, projects: &Projects) -> CiLinks {
+        let mentioned = |text: &str| -> Vec<usize> {
+            projects
+                .list
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !p.path.is_empty())
+                .filter(|(_, p)| {
+                    names_dir(text, &p.path)
+                        || (p.name.contains('/') || p.name.starts_with('@'))
+                            && text.contains(p.name.as_str())
+                })
+                .map(|(i, _)| i)
+                .collect()
         };
-        let lines: Vec<&str> = text.lines().collect();
-        // A `paths:` filter says when a workflow runs, not what it runs: only the
-        // jobs' own commands link them.
-        file.jobs.retain(|job| {
-            let from = usize::try_from(job.line.saturating_sub(1)).unwrap_or(0);
-            let to = usize::try_from(job.end_line).unwrap_or(0).min(lines.len());
-            let body = lines.get(from..to).unwrap_or(&[]).join("\n");
-            let linked = mentioned(&body);
-            // Naming a project inside this one (a workspace member) runs for it too.
+        CiLinks(
+            ci.files
+                .iter()
+                .map(|file| {
+                    let lines: Vec<&str> = inventory
+                        .file(&file.path)
+                        .and_then(|f| f.text())
+                        .map(|t| t.lines().collect())
+                        .unwrap_or_default();
+                    file.jobs
+                        .iter()
+                        .map(|job| {
+                            let from = usize::try_from(job.line.saturating_sub(1)).unwrap_or(0);
+                            let to = usize::try_from(job.end_line).unwrap_or(0).min(lines.len());
+                            mentioned(&lines.get(from..to).unwrap_or(&[]).join("\n"))
+                        })
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+
+    /// The CI of project `index`: the jobs that name it (or a project inside it), and
+    /// those that name no project, which run for every project.
+    fn ci_of(&self, ci: &CiFacts, projects: &Projects, index: usize) -> CiFacts {
+        let runs_here = |linked: &[usize]| {
             linked.is_empty()
                 || linked.contains(&index)
                 || projects.get(index).is_some_and(|own| {
-                    linked.iter().any(|&l| {
-                        projects
-                            .get(l)
-                            .is_some_and(|p| own.contains(&p.path) && !own.path.is_empty())
-                    })
+                    !own.path.is_empty()
+                        && linked
+                            .iter()
+                            .any(|&l| projects.get(l).is_some_and(|p| own.contains(&p.path)))
                 })
-        });
+        };
+        let mut out = ci.clone();
+        for (f, file) in out.files.iter_mut().enumerate() {
+            let links = self.0.get(f);
+            let mut j = 0;
+            file.jobs.retain(|_| {
+                let keep = links
+                    .and_then(|l| l.get(j))
+                    .is_none_or(|linked| runs_here(linked));
+                j += 1;
+                keep
+            });
+        }
+        out
     }
-    out
 }
 
 /// Build contexts a Compose file names (`build: ./api`, `context: ../web`), as
@@ -560,7 +586,13 @@ fn compose_contexts(path: &str, text: &str) -> Vec<String> {
 /// The facts of one project: its files' facts, its manifests, containers, tests, stack
 /// and kind, with what belongs to the whole repository (CI, documentation, files
 /// outside every project). The history scan stays with the repository.
-pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy) -> Facts {
+pub fn view(
+    facts: &Facts,
+    inventory: &Inventory,
+    index: usize,
+    policy: &Policy,
+    links: &CiLinks,
+) -> Facts {
     let projects = &facts.projects;
     // What the project owns; what it shares with the repository (CI, docs) is in
     // the facts kept whole.
@@ -749,7 +781,12 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
         .collect();
     let py = &facts.python;
     let python = super::python::PyProject {
-        modules: py.modules.clone(),
+        modules: py
+            .modules
+            .iter()
+            .filter(|(_, f)| file_kept(**f))
+            .map(|(m, f)| (m.clone(), *f))
+            .collect(),
         imports: py
             .imports
             .iter()
@@ -762,7 +799,12 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
             .filter(|c| c.files.iter().all(|&f| file_kept(f)))
             .cloned()
             .collect(),
-        fan_in: py.fan_in.clone(),
+        fan_in: py
+            .fan_in
+            .iter()
+            .filter(|(f, _)| file_kept(**f))
+            .map(|(f, n)| (*f, *n))
+            .collect(),
         dependencies: py
             .dependencies
             .iter()
@@ -790,15 +832,26 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
         }),
     };
     let s = &facts.secrets;
-    let mut secrets = s.clone();
-    secrets.files.retain(|f| keep(&f.path));
-    secrets.key_files.retain(|f| keep(&f.path));
+    let secrets = super::secrets::SecretFacts {
+        files: s.files.iter().filter(|f| keep(&f.path)).cloned().collect(),
+        key_files: s
+            .key_files
+            .iter()
+            .filter(|f| keep(&f.path))
+            .cloned()
+            .collect(),
+        dense: s.dense.iter().filter(|p| keep(p)).cloned().collect(),
+        scanned: s.scanned,
+        text_files: s.text_files,
+        timed_out: s.timed_out,
+        not_read: s.not_read,
+    };
     Facts {
         projects: projects.clone(),
         sources,
         manifests,
         lockfiles,
-        ci: ci_of(&facts.ci, inventory, projects, index),
+        ci: links.ci_of(&facts.ci, projects, index),
         containers,
         docs: facts.docs.clone(),
         tests,
@@ -830,9 +883,10 @@ pub fn view(facts: &Facts, inventory: &Inventory, index: usize, policy: &Policy)
 /// logger package is logging.
 pub fn views(facts: &Facts, inventory: &Inventory, policy: &Policy) -> Vec<Facts> {
     use rayon::prelude::*;
+    let links = CiLinks::new(&facts.ci, inventory, &facts.projects);
     let mut views: Vec<Facts> = (0..facts.projects.list.len())
         .into_par_iter()
-        .map(|i| view(facts, inventory, i, policy))
+        .map(|i| view(facts, inventory, i, policy, &links))
         .collect();
     let names: Vec<&str> = facts
         .projects
