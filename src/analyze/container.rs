@@ -206,7 +206,16 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             .any(|w| {
                 matches!(
                     w,
-                    "dev" | "development" | "local" | "test" | "tests" | "ci" | "e2e"
+                    "dev"
+                        | "development"
+                        | "local"
+                        | "test"
+                        | "tests"
+                        | "ci"
+                        | "e2e"
+                        | "playwright"
+                        | "cypress"
+                        | "selenium"
                 )
             });
         return dev_image.then(|| DEV_IMAGE.into());

@@ -730,13 +730,6 @@ pub fn view(
             .collect(),
     };
     let mut tests = super::tests::build(inventory, &sources);
-    // End-to-end suites drive the whole system, wherever they are kept.
-    tests.e2e_elsewhere = facts
-        .tests
-        .of_kind(super::tests::TestKind::E2e)
-        .filter(|f| !keep(&f.path))
-        .cloned()
-        .collect();
     let internal = super::stack::InternalNames::new(inventory, projects, &manifests);
     let detections = super::stack::detect(inventory, &own_manifests, &sources, &internal);
     let scope = |f: &RepoFile| keep(&f.path);
@@ -753,6 +746,20 @@ pub fn view(
         &own_policy,
         &scope,
     );
+    // End-to-end suites drive the whole system through its services, wherever they
+    // are kept.
+    let kind = projects
+        .get(index)
+        .and_then(|p| p.kind_override)
+        .unwrap_or(stack.project_kind);
+    if kind.is_service() {
+        tests.e2e_elsewhere = facts
+            .tests
+            .of_kind(super::tests::TestKind::E2e)
+            .filter(|f| !keep(&f.path))
+            .cloned()
+            .collect();
+    }
     if let Some(kind) = projects.get(index).and_then(|p| p.kind_override) {
         stack.project_kind = kind;
         stack.kind_source = "policy";

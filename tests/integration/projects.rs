@@ -475,3 +475,33 @@ fn kubernetes_manifests_count_for_the_project_whose_image_they_run() {
         project(&r, "worker").kind_evidence
     );
 }
+
+#[test]
+fn an_end_to_end_suite_of_its_own_counts_for_the_services_it_drives() {
+    let dir = crate::support::materialize(&files(&[
+        ("api/requirements.txt", "flask==3.0\n"),
+        (
+            "api/app.py",
+            "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get(\"/healthz\")\ndef health():\n    return \"ok\"\n",
+        ),
+        (
+            "e2e/package.json",
+            r#"{ "name": "e2e", "private": true, "devDependencies": { "@playwright/test": "^1.47.0" } }"#,
+        ),
+        (
+            "e2e/playwright.config.ts",
+            "export default { testDir: \"tests\" };\n",
+        ),
+        (
+            "e2e/tests/login.spec.ts",
+            "import { test, expect } from \"@playwright/test\";\n\ntest(\"logs in\", async ({ page }) => {\n  await page.goto(\"/login\");\n  await expect(page).toHaveTitle(/Login/);\n});\n",
+        ),
+    ]));
+    let r = audit(dir.path());
+    assert!(paths(&r).contains(&"api"), "{:?}", paths(&r));
+    assert!(
+        concerns(&r, "e2e.suite").next().is_none(),
+        "{:#?}",
+        concerns(&r, "e2e.suite").collect::<Vec<_>>()
+    );
+}
