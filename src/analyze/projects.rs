@@ -98,6 +98,9 @@ pub struct Projects {
     pub list: Vec<Project>,
     #[serde(skip)]
     by_path: HashMap<String, usize>,
+    /// The project of each file of the inventory, by index.
+    #[serde(skip)]
+    owners: Vec<Option<usize>>,
 }
 
 impl Projects {
@@ -114,6 +117,12 @@ impl Projects {
             p = dir;
         }
         self.by_path.get("").copied()
+    }
+
+    /// The project of the file at `index` in the inventory (as [`Projects::of`] its
+    /// path, computed once).
+    pub fn of_file(&self, index: usize) -> Option<usize> {
+        self.owners.get(index).copied().flatten()
     }
 
     /// The innermost project holding `path`.
@@ -136,7 +145,17 @@ impl Projects {
             .enumerate()
             .map(|(i, p)| (p.path.clone(), i))
             .collect();
-        Projects { list, by_path }
+        Projects {
+            list,
+            by_path,
+            owners: Vec::new(),
+        }
+    }
+
+    /// Records the project of every file of the inventory.
+    fn with_owners(mut self, inventory: &Inventory) -> Projects {
+        self.owners = inventory.files.iter().map(|f| self.of(&f.path)).collect();
+        self
     }
 }
 
@@ -409,7 +428,7 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
             }
         }
     }
-    Projects::new(list)
+    Projects::new(list).with_owners(inventory)
 }
 
 /// A package of shared tool configuration (`@acme/eslint-config`, `tailwind-config`),
@@ -551,6 +570,24 @@ impl CiLinks {
     }
 }
 
+/// [`in_view`] for the file at `file` in the inventory, without looking its path up.
+pub fn file_in_view(projects: &Projects, inventory: &Inventory, index: usize, file: usize) -> bool {
+    let Some(f) = inventory.files.get(file) else {
+        return false;
+    };
+    match projects.of_file(file) {
+        Some(p) if p == index => true,
+        None => shared(f),
+        Some(p) => {
+            shared(f)
+                && match (projects.get(p), projects.get(index)) {
+                    (Some(outer), Some(inner)) => outer.contains(&inner.path),
+                    _ => false,
+                }
+        }
+    }
+}
+
 /// Build contexts a Compose file names (`build: ./api`, `context: ../web`), as
 /// directories of the repository.
 fn compose_contexts(path: &str, text: &str) -> Vec<String> {
@@ -607,7 +644,7 @@ pub fn view(
                     .is_some_and(|p| p.path != holder.path && holder.contains(&p.path))
         })
     };
-    let file_kept = |file: usize| inventory.files.get(file).is_some_and(|f| keep(&f.path));
+    let file_kept = |file: usize| projects.of_file(file) == Some(index);
     // Dockerfiles that belong to no product (a workspace root's `prod.Dockerfile`, a
     // file outside every project) and copy this project in. A product's own image
     // that copies its workspace members in builds that product.

@@ -123,14 +123,24 @@ impl<'a> Context<'a> {
         self.inventory
             .files
             .iter()
-            .filter(move |f| self.in_scope(&f.path))
+            .enumerate()
+            .filter(move |(i, _)| {
+                self.scope.is_none_or(|own| {
+                    crate::analyze::projects::file_in_view(
+                        &self.facts.projects,
+                        self.inventory,
+                        own,
+                        *i,
+                    )
+                })
+            })
+            .map(|(_, f)| f)
     }
 
     /// Production source files (kind `source`) with text, of what is judged.
     pub fn sources(&self) -> impl Iterator<Item = &'a crate::repo::RepoFile> + '_ {
-        self.inventory
-            .sources()
-            .filter(move |f| self.in_scope(&f.path))
+        self.files()
+            .filter(|f| f.kind == crate::repo::FileKind::Source && f.text().is_some())
     }
 
     /// Lines of production source code.

@@ -22,7 +22,7 @@ pub struct LanguageRow {
     pub lines: LineCounts,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct InventorySummary {
     pub files: usize,
     pub text_files: usize,

@@ -418,6 +418,8 @@ pub fn review(
     projects: Vec<projects::ProjectReview>,
 ) -> Review {
     let mut review = assemble(inventory, facts, policy, results, test_run);
+    review.inventory = inventory::summarize(inventory, facts);
+    review.redactor = std::sync::Arc::new(redactor_of(facts, inventory));
     projects::attribute(&mut review.findings, &facts.projects);
     for s in &mut review.suppressed {
         projects::attribute(std::slice::from_mut(&mut s.finding), &facts.projects);
@@ -552,7 +554,6 @@ fn assemble(
     let nothing_to_ship = facts.tests.production_code_lines == 0;
     let (verdict, verdict_rule) = verdict(nothing_to_ship, &findings, &categories, &criteria);
     let deployment_risk = deployment_risk(verdict, &findings, &risks);
-    let inventory_summary = inventory::summarize(inventory, facts);
 
     Review {
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -588,10 +589,11 @@ fn assemble(
         test_run,
         coverage_threshold: policy.thresholds.coverage,
         critical_threshold: policy.thresholds.critical_coverage,
-        inventory: inventory_summary,
+        // The repository's review sets these; a project's review does not need them.
+        inventory: InventorySummary::default(),
         distribution: facts.distribution.clone(),
         projects: Vec::new(),
-        redactor: std::sync::Arc::new(redactor_of(facts, inventory)),
+        redactor: std::sync::Arc::new(Redactor::default()),
     }
 }
 
