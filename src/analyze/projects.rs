@@ -73,6 +73,22 @@ pub struct Project {
 }
 
 impl Project {
+    /// A project at `path` with the role its directory's name gives it, before its
+    /// markers, manifests and policy are added.
+    fn at(path: &str) -> Project {
+        Project {
+            path: path.to_string(),
+            name: String::new(),
+            markers: Vec::new(),
+            manifests: Vec::new(),
+            workspace: false,
+            role: role_of(path),
+            kind_override: None,
+            critical: false,
+            ignored: false,
+        }
+    }
+
     /// `.` for the root, else the path.
     pub fn display(&self) -> &str {
         if self.path.is_empty() {
@@ -290,17 +306,9 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
         if !is_project_marker {
             continue;
         }
-        let p = found.entry(dir.to_string()).or_insert_with(|| Project {
-            path: dir.to_string(),
-            name: String::new(),
-            markers: Vec::new(),
-            manifests: Vec::new(),
-            workspace: false,
-            role: role_of(dir),
-            kind_override: None,
-            critical: false,
-            ignored: false,
-        });
+        let p = found
+            .entry(dir.to_string())
+            .or_insert_with(|| Project::at(dir));
         p.markers.push(f.path.clone());
         if let Some(i) = manifest {
             p.manifests.push(i);
@@ -338,20 +346,7 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
                     .any(|d| d.is_empty() || f.path.starts_with(&format!("{d}/")))
         });
         if found.is_empty() || outside {
-            found.insert(
-                String::new(),
-                Project {
-                    path: String::new(),
-                    name: String::new(),
-                    markers: Vec::new(),
-                    manifests: Vec::new(),
-                    workspace: false,
-                    role: Role::Product,
-                    kind_override: None,
-                    critical: false,
-                    ignored: false,
-                },
-            );
+            found.insert(String::new(), Project::at(""));
         }
     }
     for o in &policy.projects {
@@ -363,20 +358,9 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
         if !exists || found.contains_key(&o.path) {
             continue;
         }
-        found.insert(
-            o.path.clone(),
-            Project {
-                path: o.path.clone(),
-                name: String::new(),
-                markers: vec!["greenlight.toml [[project]]".into()],
-                manifests: Vec::new(),
-                workspace: false,
-                role: role_of(&o.path),
-                kind_override: None,
-                critical: false,
-                ignored: false,
-            },
-        );
+        let mut p = Project::at(&o.path);
+        p.markers.push("greenlight.toml [[project]]".into());
+        found.insert(o.path.clone(), p);
     }
     for o in &policy.projects {
         if let Some(p) = found.get_mut(&o.path) {
@@ -991,17 +975,9 @@ mod tests {
     use super::*;
 
     fn project(path: &str) -> Project {
-        Project {
-            path: path.into(),
-            name: path.into(),
-            markers: Vec::new(),
-            manifests: Vec::new(),
-            workspace: false,
-            role: Role::Product,
-            kind_override: None,
-            critical: false,
-            ignored: false,
-        }
+        let mut p = Project::at(path);
+        p.name = path.into();
+        p
     }
 
     #[test]
