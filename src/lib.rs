@@ -125,6 +125,14 @@ fn project_reviews(
     if !facts.projects.is_multi() {
         return Vec::new();
     }
+    if facts.projects.list.len() > analyze::projects::MAX_PROJECT_REVIEWS {
+        return facts
+            .projects
+            .list
+            .iter()
+            .map(|p| review::ProjectReview::unreviewed(p, analyze::projects::MAX_PROJECT_REVIEWS))
+            .collect();
+    }
     let views = analyze::projects::views(facts, inventory, policy);
     facts
         .projects

@@ -147,7 +147,7 @@ fn distribution(inventory: &Inventory, manifests: &[Manifest]) -> Option<Distrib
 #[derive(Debug, Clone)]
 pub struct Facts {
     /// The projects of the repository, and which one each path belongs to.
-    pub projects: projects::Projects,
+    pub projects: std::sync::Arc<projects::Projects>,
     pub sources: Vec<SourceFacts>,
     pub manifests: Vec<Manifest>,
     pub lockfiles: Vec<LockFile>,
@@ -414,7 +414,7 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
     let distribution = distribution(inventory, &manifests);
     problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
     Facts {
-        projects,
+        projects: std::sync::Arc::new(projects),
         sources,
         manifests,
         lockfiles,

@@ -261,6 +261,10 @@ fn role_of(path: &str) -> Role {
     }
 }
 
+/// Projects reviewed one by one at most: past this, the repository is reviewed as one
+/// (each view costs a pass over the repository's files).
+pub const MAX_PROJECT_REVIEWS: usize = 200;
+
 /// Finds the projects of the repository, then applies the policy's `[[project]]`
 /// entries (a directory they name becomes a project if discovery missed it).
 pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) -> Projects {
@@ -393,10 +397,30 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
     // own) holds the repository's tooling, not a product.
     if list.len() > 1 {
         let dirs: Vec<String> = list.iter().map(|p| p.path.clone()).collect();
+        // Directories with product code of their own: code outside every member.
+        let mut own_code: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for f in inventory
+            .files
+            .iter()
+            .filter(|f| f.kind == FileKind::Source && is_code(f))
+        {
+            let owner = dirs
+                .iter()
+                .filter(|d| d.is_empty() || f.path.starts_with(&format!("{d}/")))
+                .max_by_key(|d| d.len());
+            if let Some(d) = owner {
+                if role_of(f.dir()) == Role::Product && !is_tool_config(f) {
+                    own_code.insert(d.as_str());
+                }
+            }
+        }
+        let own_code: std::collections::HashSet<String> =
+            own_code.into_iter().map(str::to_string).collect();
         for p in &mut list {
             let members = dirs.iter().any(|d| *d != p.path && p.contains(d));
             let gathers_only = p.workspace
                 && members
+                && !own_code.contains(&p.path)
                 && !p.critical
                 && p.markers.iter().all(|m| {
                     let name = m.rsplit('/').next().unwrap_or(m);
@@ -430,11 +454,13 @@ fn shared_configuration(inventory: &Inventory, p: &Project) -> bool {
         .iter()
         .filter(|f| f.kind == FileKind::Source && is_code(f) && p.contains(&f.path))
         .peekable();
-    code.peek().is_some()
-        && code.all(|f| {
-            let name = f.name().to_ascii_lowercase();
-            name.contains(".config.") || name.starts_with('.') || name.ends_with("rc.js")
-        })
+    code.peek().is_some() && code.all(is_tool_config)
+}
+
+/// A tool's configuration file written as code (`tailwind.config.js`, `.eslintrc.js`).
+fn is_tool_config(f: &RepoFile) -> bool {
+    let name = f.name().to_ascii_lowercase();
+    name.contains(".config.") || name.starts_with('.') || name.ends_with("rc.js")
 }
 
 /// Whether a path belongs to project `index` (and to no project nested in it).
@@ -471,14 +497,27 @@ pub fn in_view(projects: &Projects, inventory: &Inventory, index: usize, path: &
 /// Whether `text` names the directory `dir` as a path of its own (`cd web`,
 /// `working-directory: ./web`, `web/**`), not as part of a longer word (`webpack`).
 fn names_dir(text: &str, dir: &str) -> bool {
+    names_dir_where(text, dir, false)
+}
+
+/// [`names_dir`], where `absolute` also accepts the directory at the end of a longer
+/// path (`WORKDIR /src/packages/api` names `packages/api`). Otherwise the path starts
+/// the word (`cd api`, `./api`, `"api/**"`), so `tests/api` does not name `api`.
+fn names_dir_where(text: &str, dir: &str, absolute: bool) -> bool {
     if dir.is_empty() {
         return false;
     }
     let word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.';
     text.match_indices(dir).any(|(at, _)| {
-        let before = text.get(..at).and_then(|b| b.chars().next_back());
+        let head = text.get(..at).unwrap_or("");
+        let before = head.chars().next_back();
         let after = text.get(at + dir.len()..).and_then(|a| a.chars().next());
-        before.is_none_or(|c| !word(c)) && after.is_none_or(|c| !word(c))
+        let starts = match before {
+            None => true,
+            Some('/') => absolute || head.ends_with("./") && !head.ends_with("../"),
+            Some(c) => !word(c),
+        };
+        starts && after.is_none_or(|c| !word(c))
     })
 }
 
@@ -517,7 +556,18 @@ impl CiLinks {
                         .map(|job| {
                             let from = usize::try_from(job.line.saturating_sub(1)).unwrap_or(0);
                             let to = usize::try_from(job.end_line).unwrap_or(0).min(lines.len());
-                            mentioned(&lines.get(from..to).unwrap_or(&[]).join("\n"))
+                            // What a job runs, not what its steps are called.
+                            let body: Vec<&str> = lines
+                                .get(from..to)
+                                .unwrap_or(&[])
+                                .iter()
+                                .copied()
+                                .filter(|l| {
+                                    let t = l.trim_start().trim_start_matches("- ");
+                                    !t.starts_with("name:") && !t.starts_with('#')
+                                })
+                                .collect();
+                            mentioned(&body.join("\n"))
                         })
                         .collect()
                 })
@@ -527,7 +577,13 @@ impl CiLinks {
 
     /// The CI of project `index`: the jobs that name it (or a project inside it), and
     /// those that name no project, which run for every project.
-    fn ci_of(&self, ci: &CiFacts, projects: &Projects, index: usize) -> CiFacts {
+    fn ci_of(
+        &self,
+        ci: &CiFacts,
+        inventory: &Inventory,
+        projects: &Projects,
+        index: usize,
+    ) -> CiFacts {
         let runs_here = |linked: &[usize]| {
             linked.is_empty()
                 || linked.contains(&index)
@@ -538,7 +594,18 @@ impl CiLinks {
                             .any(|&l| projects.get(l).is_some_and(|p| own.contains(&p.path)))
                 })
         };
-        let mut out = ci.clone();
+        let mut out = CiFacts {
+            files: ci.files.clone(),
+            // Task runners (package.json scripts, a Makefile) of this project or shared
+            // with the repository, not another project's.
+            local: ci
+                .local
+                .iter()
+                .filter(|t| in_view(projects, inventory, index, &t.path))
+                .cloned()
+                .collect(),
+            workflows: ci.workflows.clone(),
+        };
         for (f, file) in out.files.iter_mut().enumerate() {
             let links = self.0.get(f);
             let mut j = 0;
@@ -640,12 +707,18 @@ pub fn view(
             && projects.get(index).is_some_and(|p| {
                 !p.path.is_empty()
                     && d.instructions.iter().any(|i| {
-                        let builds = match i.op.as_str() {
-                            "COPY" | "ADD" => !i.flags.iter().any(|f| f.starts_with("--from")),
-                            "WORKDIR" => true,
+                        match i.op.as_str() {
+                            "COPY" | "ADD" => {
+                                !i.flags.iter().any(|f| f.starts_with("--from"))
+                                    && names_dir_where(&i.args, &p.path, true)
+                            }
+                            // The directory itself, not one of its parents.
+                            "WORKDIR" => {
+                                let dir = i.args.trim().trim_end_matches('/');
+                                dir == p.path || dir.ends_with(&format!("/{}", p.path))
+                            }
                             _ => false,
-                        };
-                        builds && names_dir(&i.args, &p.path)
+                        }
                     })
             })
     };
@@ -757,7 +830,9 @@ pub fn view(
     // The policy's `project_kind` is the repository's; a project's is its own
     // `[[project]] kind`.
     let mut own_policy = policy.clone();
-    own_policy.project_kind = None;
+    if projects.get(index).is_none_or(|p| !p.path.is_empty()) {
+        own_policy.project_kind = None;
+    }
     let mut stack = super::stack::build(
         inventory,
         &own_manifests,
@@ -875,11 +950,11 @@ pub fn view(
         not_read: s.not_read,
     };
     Facts {
-        projects: projects.clone(),
+        projects: std::sync::Arc::clone(&facts.projects),
         sources,
         manifests,
         lockfiles,
-        ci: links.ci_of(&facts.ci, projects, index),
+        ci: links.ci_of(&facts.ci, inventory, projects, index),
         containers,
         docs: facts.docs.clone(),
         tests,
@@ -964,7 +1039,8 @@ pub fn views(facts: &Facts, inventory: &Inventory, policy: &Policy) -> Vec<Facts
         }
         // A front end built from a workspace package that imports the UI framework.
         if v.stack.frontend.is_none() {
-            v.stack.frontend = super::stack::frontend(&v.stack.languages, &v.detections);
+            v.stack.frontend =
+                super::stack::frontend(&v.stack.languages, &v.detections, &v.sources);
         }
     }
     views
@@ -1002,6 +1078,12 @@ mod tests {
         assert!(!names_dir("cd website", "web"));
         assert!(!names_dir("run: pytest backend_tests", "backend"));
         assert!(!names_dir("cd apps/api-gateway", "apps/api"));
+        assert!(!names_dir("pytest tests/web", "web"));
+        assert!(names_dir_where(
+            "WORKDIR /src/packages/api",
+            "packages/api",
+            true
+        ));
     }
 
     #[test]

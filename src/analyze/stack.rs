@@ -608,7 +608,7 @@ pub fn build(
         }
     };
 
-    let frontend = frontend(&languages, detections);
+    let frontend = frontend(&languages, detections, sources);
     Stack {
         languages,
         rows,
@@ -626,7 +626,18 @@ pub fn build(
 const PAGE_FRAMEWORKS: &[&str] = &["js-next"];
 
 /// The first use of a UI framework when the code is a browser front end.
-pub(crate) fn frontend(languages: &[StackLanguage], detections: &[Detection]) -> Option<Evidence> {
+pub(crate) fn frontend(
+    languages: &[StackLanguage],
+    detections: &[Detection],
+    sources: &[SourceFacts],
+) -> Option<Evidence> {
+    // API routes (Next.js `pages/api`, `app/api`) are a server's.
+    let serves_api = sources
+        .iter()
+        .any(|s| s.routes.iter().any(|r| r.path.starts_with("/api")));
+    if serves_api {
+        return None;
+    }
     // Languages of a browser front end and its build; anything else runs on a server.
     let other_code = languages.iter().any(|l| {
         l.code_lines > 0

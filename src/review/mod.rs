@@ -451,6 +451,23 @@ pub fn review(
             review.verdict_rule = rule;
         }
         review.deployment_risk = deployment_risk(review.verdict, &review.findings, &review.risks);
+        let unreviewed = projects
+            .iter()
+            .filter(|p| p.kind_source == "not inferred")
+            .count();
+        if unreviewed > 0 {
+            review.verdict_rule = format!(
+                "{} The repository holds {} projects, too many to review one by one: it was reviewed as one.",
+                review.verdict_rule,
+                projects.len()
+            );
+            for p in projects
+                .iter_mut()
+                .filter(|p| p.kind_source == "not inferred")
+            {
+                p.verdict = review.verdict;
+            }
+        }
         review.projects = projects;
     } else if let Some(p) = projects::ProjectReview::of(&facts.projects, 0, facts, &review) {
         review.projects = vec![p];

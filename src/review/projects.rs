@@ -36,6 +36,9 @@ pub struct ProjectReview {
     pub decides: bool,
     /// The policy marked it critical: its verdict decides even when it would not.
     pub critical: bool,
+    /// The policy leaves it out of the verdict (`ignore = true`): neither its verdict
+    /// nor its concerns decide.
+    pub ignored: bool,
     pub overall_score: Option<f64>,
     pub categories: Vec<CategoryScore>,
     /// Concerns by severity, P0 to P3.
@@ -50,6 +53,35 @@ pub struct ProjectReview {
 }
 
 impl ProjectReview {
+    /// A project listed but not reviewed on its own (too many projects): it decides
+    /// nothing, and the repository is judged as one.
+    pub fn unreviewed(p: &crate::analyze::projects::Project, max: usize) -> ProjectReview {
+        ProjectReview {
+            path: p.display().to_string(),
+            name: p.name.clone(),
+            kind: ProjectKind::Library,
+            kind_source: "not inferred",
+            kind_evidence: Vec::new(),
+            role: p.role,
+            languages: Vec::new(),
+            lines: 0,
+            test_lines: 0,
+            verdict: Verdict::NotReady,
+            verdict_rule: format!(
+                "Not reviewed on its own: the repository holds more than {max} projects, so it is reviewed as one."
+            ),
+            decides: false,
+            critical: p.critical,
+            ignored: p.ignored,
+            overall_score: None,
+            categories: Vec::new(),
+            concerns: [0; 4],
+            top_concern: None,
+            markers: p.markers.clone(),
+            findings: Vec::new(),
+        }
+    }
+
     /// The review of project `index`, from its own review.
     pub fn of(projects: &Projects, index: usize, facts: &Facts, review: &Review) -> Option<Self> {
         let p = projects.get(index)?;
@@ -93,6 +125,7 @@ impl ProjectReview {
             verdict_rule: review.verdict_rule.clone(),
             decides: decides && !p.ignored,
             critical: p.critical,
+            ignored: p.ignored,
             overall_score: review.overall_score,
             categories: review.categories.clone(),
             concerns,
@@ -264,15 +297,15 @@ pub fn repository_verdict(
     // Concerns outside every project (the repository's CI, documentation, files
     // shared by all) decide too.
     // Concerns that decide besides the deciding projects' verdicts: those outside every
-    // project, in the root's own files (a workspace root gathering its members), and
-    // in the libraries the deployed projects are built from. Test suites, tooling,
-    // docs and examples do not.
+    // project and in every project that does not decide (a workspace root's files,
+    // the libraries the deployed projects are built from, and, one level lower,
+    // test suites, tooling, docs and examples) unless the policy set it aside.
     let repository_wide = |f: &Finding| match f.project.as_deref() {
         None => true,
         Some(path) => projects
             .iter()
             .find(|p| p.path == path)
-            .is_none_or(|p| !p.decides && (p.path == "." || p.role == Role::Product)),
+            .is_none_or(|p| !p.decides && !p.ignored),
     };
     let shared = |sev: Severity| {
         findings
@@ -367,15 +400,26 @@ fn key(f: &Finding) -> (&'static str, &str, &str, Vec<(&str, u32)>) {
 /// them; one that a single project reports is that project's.
 pub fn merge(repository: Vec<Finding>, projects: &[ProjectReview]) -> Vec<Finding> {
     let deciding: Vec<&ProjectReview> = projects.iter().filter(|p| p.decides).collect();
-    let decided = |f: &Finding| {
-        f.project
+    // A finding of the repository's review in a deciding project is that project's to
+    // report: kept only when the project's own review has nothing of the same check at
+    // the same place (the history scan, a secret grouped across projects).
+    let reported = |f: &Finding| {
+        let Some(p) = f
+            .project
             .as_deref()
-            .is_some_and(|path| deciding.iter().any(|p| p.path == path))
+            .and_then(|path| deciding.iter().find(|p| p.path == path))
+        else {
+            return false;
+        };
+        let place = first_place(f);
+        p.findings
+            .iter()
+            .any(|own| own.check == f.check && first_place(own) == place)
     };
     // Absences are judged project by project once some project decides.
     let mut out: Vec<Finding> = repository
         .into_iter()
-        .filter(|f| !decided(f) && (deciding.is_empty() || !is_absence(f)))
+        .filter(|f| !reported(f) && (deciding.is_empty() || !is_absence(f)))
         .collect();
     let mut seen: std::collections::HashSet<OwnedKey> = out.iter().map(owned_key).collect();
     // Which deciding projects report each absence.
@@ -525,6 +569,7 @@ mod tests {
             verdict_rule: format!("{} because of reasons.", verdict.label()),
             decides: role == Role::Product,
             critical: false,
+            ignored: false,
             overall_score: None,
             categories: Vec::new(),
             concerns: [0; 4],
@@ -556,9 +601,26 @@ mod tests {
             Severity::P0,
             Some("docs.md"),
         );
-        let (v, rule) = repository_verdict(&projects, &[shared]).unwrap();
+        let (v, rule) = repository_verdict(&projects, std::slice::from_ref(&shared)).unwrap();
         assert_eq!(v, Verdict::NotReady);
         assert!(rule.contains("outside the deployed projects"), "{rule}");
+        // ... and so does one in a library the deployed projects are built from, but
+        // not one in a project the policy set aside.
+        let mut library = project("lib", Role::Product, Verdict::NotReady, vec![]);
+        library.decides = false;
+        let mut legacy = project("legacy", Role::Product, Verdict::NotReady, vec![]);
+        legacy.decides = false;
+        legacy.ignored = true;
+        let with = [projects[2].clone(), library, legacy];
+        let at = |path: &str| {
+            let mut f = shared.clone();
+            f.project = Some(path.into());
+            f
+        };
+        let (v, _) = repository_verdict(&with, &[at("lib")]).unwrap();
+        assert_eq!(v, Verdict::NotReady);
+        let (v, rule) = repository_verdict(&with, &[at("legacy")]).unwrap();
+        assert_eq!(v, Verdict::Ready, "{rule}");
     }
 
     #[test]
@@ -589,22 +651,26 @@ mod tests {
             .iter()
             .map(|f| (f.title.as_str(), f.project.as_deref()))
             .collect();
+        // The repository's review found something in `a` that `a`'s own review did not
+        // (the history scan): it is kept.
         assert_eq!(
             titles,
             [
+                ("Bad line", Some("a")),
                 ("No automated tests in projects `a` and `b`", None),
                 ("No end-to-end tests", None),
             ]
         );
-        // The located finding came from the repository's review of a deciding project,
-        // which reports for itself.
+        // When the project's own review reports it, it is listed once.
         let with_own = [project(
             "a",
             Role::Product,
             Verdict::NotReady,
             vec![located.clone(), no_tests()],
         )];
-        let merged = merge(vec![], &with_own);
+        let mut again = located.clone();
+        again.project = Some("a".into());
+        let merged = merge(vec![again], &with_own);
         assert_eq!(merged.len(), 2);
         assert_eq!(merged[1].project.as_deref(), Some("a"));
         assert_eq!(merged[1].title, "No automated tests");

@@ -505,3 +505,106 @@ fn an_end_to_end_suite_of_its_own_counts_for_the_services_it_drives() {
         concerns(&r, "e2e.suite").collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_project_the_policy_sets_aside_decides_nothing() {
+    let dir = crate::support::materialize(&files(&[
+        ("api/requirements.txt", "flask==3.0\n"),
+        (
+            "api/app.py",
+            "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get(\"/healthz\")\ndef health():\n    return \"ok\"\n",
+        ),
+        ("legacy/requirements.txt", "boto3\n"),
+        (
+            "legacy/upload.py",
+            "import boto3\n\nGITHUB_TOKEN = \"ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\"\nclient = boto3.client(\"s3\")\n",
+        ),
+        (
+            "greenlight.toml",
+            "[[project]]\npath = \"legacy\"\nignore = true\n",
+        ),
+    ]));
+    let r = audit(dir.path());
+    let legacy = project(&r, "legacy");
+    assert!(legacy.ignored && !legacy.decides);
+    // The key is still reported, but the verdict is the API's alone.
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.check == "security.secrets" && f.project.as_deref() == Some("legacy"))
+    );
+    assert!(
+        !r.verdict_rule.contains("outside the deployed projects"),
+        "{}",
+        r.verdict_rule
+    );
+}
+
+#[test]
+fn a_workspace_root_with_an_app_of_its_own_is_that_app() {
+    let dir = crate::support::materialize(&files(&[
+        (
+            "package.json",
+            r#"{ "name": "shop", "private": true, "workspaces": ["packages/*"], "scripts": { "start": "node src/server.js", "test": "jest" }, "dependencies": { "express": "^4.19.0" } }"#,
+        ),
+        (
+            "src/server.js",
+            "const express = require(\"express\");\nconst app = express();\napp.get(\"/healthz\", (req, res) => res.send(\"ok\"));\napp.listen(3000);\n",
+        ),
+        (
+            "packages/utils/package.json",
+            r#"{ "name": "@shop/utils", "version": "1.0.0", "scripts": { "test": "jest" } }"#,
+        ),
+        ("packages/utils/src/index.js", "exports.id = (x) => x;\n"),
+    ]));
+    let r = audit(dir.path());
+    let root = project(&r, ".");
+    assert_eq!(root.role, Role::Product);
+    assert!(root.decides);
+    assert!(r.verdict_rule.contains("project `.`"), "{}", r.verdict_rule);
+}
+
+#[test]
+fn a_project_sees_its_own_task_runners_not_its_neighbours() {
+    let dir = crate::support::materialize(&files(&[
+        ("api/requirements.txt", "flask==3.0\npytest\n"),
+        (
+            "api/app.py",
+            "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get(\"/healthz\")\ndef health():\n    return \"ok\"\n",
+        ),
+        (
+            "api/tests/test_app.py",
+            "from app import app\n\n\ndef test_app():\n    assert app\n",
+        ),
+        (
+            "web/package.json",
+            r#"{ "name": "web", "private": true, "scripts": { "start": "node server.js", "test": "jest" }, "dependencies": { "express": "^4.19.0" } }"#,
+        ),
+        (
+            "web/server.js",
+            "const express = require(\"express\");\nconst app = express();\napp.get(\"/healthz\", (req, res) => res.send(\"ok\"));\napp.listen(3000);\n",
+        ),
+        (
+            "web/server.test.js",
+            "test(\"ok\", () => expect(1).toBe(1));\n",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            "name: ci\non: [push]\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: ruff check .\n",
+        ),
+    ]));
+    let r = audit(dir.path());
+    // Neither project's tests run in CI; each finding cites that project's own runner.
+    let not_in_ci: Vec<&Finding> = concerns(&r, "ci.tests").collect();
+    let api = not_in_ci
+        .iter()
+        .find(|f| f.title.contains("api") || f.project.as_deref() == Some("api"));
+    assert!(api.is_some(), "{not_in_ci:#?}");
+    assert!(
+        api.into_iter()
+            .flat_map(|f| f.evidence.iter())
+            .filter_map(|e| e.location())
+            .all(|l| !l.path.starts_with("web/")),
+        "{not_in_ci:#?}"
+    );
+}

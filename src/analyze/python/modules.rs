@@ -445,8 +445,14 @@ impl<'a> Layout<'a> {
     /// `usize::MAX` for a package directory) it reaches there.
     fn sibling(&self, module: &str, from: usize) -> Option<(usize, usize)> {
         let own = self.project_of.get(from).copied().flatten();
+        // Only products hold packages others import: not tooling, tests or examples.
         (0..self.projects.list.len())
             .filter(|&p| Some(p) != own)
+            .filter(|&p| {
+                self.projects
+                    .get(p)
+                    .is_some_and(|x| x.role == crate::analyze::projects::Role::Product)
+            })
             .find_map(|p| {
                 self.modules
                     .get(&global_key(Some(p)))
@@ -514,7 +520,14 @@ impl<'a> Layout<'a> {
             };
         }
         if !self.exists(top, from) {
-            if let Some((project, _)) = self.sibling(top, from) {
+            // A declared distribution is what `import jwt` means, even when another
+            // project has a module of that name.
+            let declared = self.declared.contains(&top.to_ascii_lowercase())
+                || super::deps::distributions_for(top).iter().any(|d| {
+                    self.declared
+                        .contains(&d.to_ascii_lowercase().replace(['-', '.'], "_"))
+                });
+            if let Some((project, _)) = self.sibling(top, from).filter(|_| !declared) {
                 let file = self
                     .sibling(&import.module, from)
                     .filter(|(p, _)| *p == project)

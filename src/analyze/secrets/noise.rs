@@ -552,9 +552,14 @@ pub fn non_secret_name(name: &str) -> bool {
         "credentials",
         "passphrase",
     ];
-    let names_a_credential = parts
-        .iter()
-        .any(|p| credential.iter().any(|c| p.ends_with(c)));
+    // `API_KEY2`, `STRIPE_API_KEYS`: a number or a plural after the word.
+    let names_a_credential = parts.iter().any(|p| {
+        let p = p.trim_end_matches(|c: char| c.is_ascii_digit());
+        let singular = p.strip_suffix('s').unwrap_or(p);
+        credential
+            .iter()
+            .any(|c| p.ends_with(c) || singular.ends_with(c))
+    });
     !names_a_credential
         || parts
             .last()
@@ -654,6 +659,9 @@ mod tests {
         assert!(!non_secret_name("APITOKEN"));
         assert!(!non_secret_name("private_key"));
         assert!(non_secret_name("tokenizerModel"));
+        assert!(!non_secret_name("API_KEY2"));
+        assert!(!non_secret_name("STRIPE_API_KEYS"));
+        assert!(!non_secret_name("DB_PASSWORD2"));
         assert!(non_secret_name("tokens_per_message"));
     }
 

@@ -37,7 +37,7 @@ pub(crate) fn frontend_exempt(cx: &Context<'_>, what: &str) -> Option<Outcome> {
             .map(|l| format!(" ({}:{})", l.path, l.line))
             .unwrap_or_default();
         Outcome::not_applicable(format!(
-            "a browser front end{at}: {what} belong to the server that serves it"
+            "a browser front end{at}; {what}: judged on the server that serves it"
         ))
     })
 }
