@@ -397,8 +397,12 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
     // own) holds the repository's tooling, not a product.
     if list.len() > 1 {
         let dirs: Vec<String> = list.iter().map(|p| p.path.clone()).collect();
-        // Directories with product code of their own: code outside every member.
-        let mut own_code: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        // Directories with an application of their own besides their members: code in
+        // a source directory (`src/`, `app/`, `lib/`, `server/`), or enough code to be
+        // more than a few helper scripts.
+        const OWN_APP_LINES: usize = 300;
+        let mut own_lines: HashMap<&str, usize> = HashMap::new();
+        let mut own_sources: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for f in inventory
             .files
             .iter()
@@ -408,14 +412,28 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
                 .iter()
                 .filter(|d| d.is_empty() || f.path.starts_with(&format!("{d}/")))
                 .max_by_key(|d| d.len());
-            if let Some(d) = owner {
-                if role_of(f.dir()) == Role::Product && !is_tool_config(f) {
-                    own_code.insert(d.as_str());
-                }
+            let Some(d) = owner else { continue };
+            if role_of(f.dir()) != Role::Product || is_tool_config(f) {
+                continue;
+            }
+            *own_lines.entry(d.as_str()).or_default() += f.lines.code;
+            let rel = if d.is_empty() {
+                f.path.as_str()
+            } else {
+                f.path.get(d.len() + 1..).unwrap_or("")
+            };
+            if ["src/", "app/", "lib/", "server/"]
+                .iter()
+                .any(|s| rel.starts_with(s))
+            {
+                own_sources.insert(d.as_str());
             }
         }
-        let own_code: std::collections::HashSet<String> =
-            own_code.into_iter().map(str::to_string).collect();
+        let own_code: std::collections::HashSet<String> = own_lines
+            .iter()
+            .filter(|(d, lines)| **lines >= OWN_APP_LINES || own_sources.contains(*d))
+            .map(|(d, _)| (*d).to_string())
+            .collect();
         for p in &mut list {
             let members = dirs.iter().any(|d| *d != p.path && p.contains(d));
             let gathers_only = p.workspace

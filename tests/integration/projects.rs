@@ -405,6 +405,11 @@ fn a_workspace_root_image_builds_the_members_it_copies_or_enters() {
             "package.json",
             r#"{ "name": "acme", "private": true, "workspaces": ["packages/*"] }"#,
         ),
+        // A start-up script of the root's image is not an application of its own.
+        (
+            "aio_run.mjs",
+            "import { spawn } from \"node:child_process\";\n\nspawn(\"server\", { stdio: \"inherit\" });\n",
+        ),
         (
             "prod.Dockerfile",
             "FROM golang:1.22 AS server\nWORKDIR /src/packages/web/server\nCOPY packages/web/server .\nRUN go build -o /server .\n\nFROM alpine:3.20\nCOPY --from=server /server /usr/local/bin/server\nUSER 1000\nEXPOSE 8080\nCMD [\"server\"]\n",

@@ -27,6 +27,13 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if cx.production_lines() == 0 && cx.facts.tests.files.is_empty() {
         return Outcome::not_applicable("no code and no tests");
     }
+    // A project of a larger repository with no test at all has nothing for CI to run:
+    // `tests.suite` says so, and the repository's CI is judged with the projects that
+    // have tests.
+    if cx.scope.is_some() && cx.facts.tests.files.is_empty() && cx.facts.ci.local("test").is_empty()
+    {
+        return Outcome::not_applicable("no tests to run (see tests.suite)");
+    }
     if cx.facts.ci.files.is_empty() {
         if let Some(o) = cx.not_shipped("CI configuration") {
             return o;
