@@ -770,9 +770,7 @@ pub fn view(
                                 let repo = image.trim().trim_matches(['"', '\'']);
                                 let repo = repo.split([':', '@']).next().unwrap_or(repo);
                                 let last = repo.rsplit('/').next().unwrap_or(repo);
-                                names
-                                    .iter()
-                                    .any(|n| last == *n || last.ends_with(&format!("-{n}")))
+                                names.contains(&last)
                             })
                     })
                 })

@@ -480,9 +480,14 @@ impl Policy {
             });
         }
         for p in file.project {
-            let dir = p.path.trim().trim_start_matches("./").trim_end_matches('/');
-            let dir = if dir == "." { "" } else { dir };
-            if dir.starts_with('/') || dir.split('/').any(|part| part == "..") {
+            let raw = p.path.trim();
+            // `./web/`, `web/./app` → `web`, `web/app`; `.` → the root.
+            let dir = raw
+                .split('/')
+                .filter(|part| !part.is_empty() && *part != ".")
+                .collect::<Vec<_>>()
+                .join("/");
+            if raw.starts_with('/') || dir.split('/').any(|part| part == "..") {
                 return Err(PolicyError {
                     path: path.into(),
                     line: None,
@@ -493,7 +498,7 @@ impl Policy {
                 });
             }
             policy.projects.push(ProjectOverride {
-                path: dir.to_string(),
+                path: dir,
                 name: p.name,
                 kind: p.kind,
                 critical: p.critical,
@@ -564,6 +569,19 @@ impl Policy {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn project_paths_are_normalised_and_kept_inside_the_repository() {
+        let p = Policy::parse(
+            "g.toml",
+            "[[project]]\npath = \"./web/./app/\"\n[[project]]\npath = \".\"\nkind = \"service\"\n",
+        )
+        .unwrap();
+        let paths: Vec<&str> = p.projects.iter().map(|o| o.path.as_str()).collect();
+        assert_eq!(paths, ["web/app", ""]);
+        assert!(Policy::parse("g.toml", "[[project]]\npath = \"web/../../x\"\n").is_err());
+        assert!(Policy::parse("g.toml", "[[project]]\npath = \"/etc\"\n").is_err());
+    }
 
     #[test]
     fn only_looser_thresholds_count_as_relaxed() {

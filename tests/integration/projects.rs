@@ -457,6 +457,10 @@ fn kubernetes_manifests_count_for_the_project_whose_image_they_run() {
         ),
         ("worker/worker/__init__.py", "def run():\n    return 0\n"),
         (
+            "k8s/admin.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: admin\nspec:\n  template:\n    spec:\n      containers:\n        - name: admin\n          image: ghcr.io/acme/admin-api:2.0\n",
+        ),
+        (
             "k8s/api.yaml",
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.2\n",
         ),
@@ -468,6 +472,14 @@ fn kubernetes_manifests_count_for_the_project_whose_image_they_run() {
         api.kind_evidence
             .iter()
             .any(|e| e.starts_with("Kubernetes Deployment at k8s/api.yaml")),
+        "{:?}",
+        api.kind_evidence
+    );
+    // `admin-api` is another image.
+    assert!(
+        api.kind_evidence
+            .iter()
+            .all(|e| !e.contains("k8s/admin.yaml")),
         "{:?}",
         api.kind_evidence
     );

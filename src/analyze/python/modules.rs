@@ -868,6 +868,15 @@ pub fn build(
     }
 }
 
+/// Whether `text` holds `path` as a whole path (`-e ../shared`, not `../shared-utils`).
+fn names_path(text: &str, path: &str) -> bool {
+    text.match_indices(path).any(|(at, _)| {
+        text.get(at + path.len()..)
+            .and_then(|rest| rest.chars().next())
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+    })
+}
+
 /// Production imports of other projects' packages, and whether the importing project
 /// declares each provider.
 fn sibling_uses(
@@ -917,8 +926,8 @@ fn sibling_uses(
                             .file(&m.path)
                             .and_then(|f| f.text())
                             .is_some_and(|t| {
-                                t.contains(&format!("../{dir}"))
-                                    || t.contains(&format!("./{}", p.path))
+                                names_path(t, &format!("../{dir}"))
+                                    || names_path(t, &format!("./{}", p.path))
                             })
                 })
         });
@@ -1154,6 +1163,12 @@ mod tests {
         for k in STDLIB.added.keys().chain(STDLIB.removed.keys()) {
             assert!(is_stdlib(k), "{k} missing from modules");
         }
+    }
+
+    #[test]
+    fn path_requirements_name_whole_directories() {
+        assert!(names_path("fastapi\n-e ../shared\n", "../shared"));
+        assert!(!names_path("-e ../shared-utils\n", "../shared"));
     }
 
     #[test]
