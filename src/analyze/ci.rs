@@ -499,9 +499,7 @@ fn is_tool_config(file: &RepoFile) -> bool {
 /// Lines (1-based) that open and close the `"scripts"` object of a package.json.
 fn scripts_block(text: &str) -> Option<(u32, u32)> {
     let lines: Vec<&str> = text.lines().collect();
-    let start = lines
-        .iter()
-        .position(|l| l.trim_start().starts_with("\"scripts\""))?;
+    let start = lines.iter().position(|l| l.contains("\"scripts\""))?;
     let indent = lines
         .get(start)
         .map(|l| l.len() - l.trim_start().len())
@@ -786,8 +784,11 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
             if config_only && !matches!(step.class.as_str(), "coverage-gate" | "sast") {
                 continue;
             }
-            if let Some((from, to)) = scripts {
-                let in_scripts = step.line > from && step.line < to;
+            // In package.json only `scripts` run anything: a `vitest` dependency line
+            // is not a test task, with or without a scripts block.
+            if file.name() == "package.json" {
+                let in_scripts =
+                    scripts.is_some_and(|(from, to)| step.line > from && step.line < to);
                 if !in_scripts && step.class != "coverage-gate" {
                     continue;
                 }

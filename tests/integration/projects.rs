@@ -120,6 +120,13 @@ fn a_workspace_of_packages_is_reviewed_package_by_package() {
         .collect();
     assert_eq!(deciding, ["packages/server"]);
     assert_eq!(project(&r, "packages/logger").kind, ProjectKind::Library);
+    // With no test at all, "tests are not run in CI" says nothing `tests.suite` does
+    // not (the worker in `monorepo-python-services` is the case where it must fire).
+    assert!(
+        concerns(&r, "ci.tests").next().is_none(),
+        "{:#?}",
+        concerns(&r, "ci.tests").collect::<Vec<_>>()
+    );
     // The server has no tests: its finding, and the verdict names it.
     let no_tests: Vec<&Finding> = concerns(&r, "tests.suite").collect();
     assert_eq!(no_tests.len(), 1, "{no_tests:#?}");
