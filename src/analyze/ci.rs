@@ -761,6 +761,35 @@ fn invoked_scripts<'a>(line: &str, inventory: &'a Inventory) -> Vec<&'a RepoFile
     out
 }
 
+/// The local action or reusable workflow a CI line calls (`uses: ./`,
+/// `uses: ./.github/actions/setup`, `uses: ./.github/workflows/test.yml`): its steps are
+/// the job's steps.
+fn invoked_local_action<'a>(line: &str, inventory: &'a Inventory) -> Option<&'a RepoFile> {
+    let t = line.trim().trim_start_matches("- ").trim_start();
+    let target = t
+        .strip_prefix("uses:")?
+        .trim()
+        .trim_matches(['"', '\''])
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
+    let rel = target.strip_prefix("./")?.trim_end_matches('/');
+    if rel.contains("..") {
+        return None;
+    }
+    if rel.ends_with(".yml") || rel.ends_with(".yaml") {
+        return inventory.file(rel);
+    }
+    let dir = if rel.is_empty() {
+        String::new()
+    } else {
+        format!("{rel}/")
+    };
+    ["action.yml", "action.yaml"]
+        .iter()
+        .find_map(|n| inventory.file(&format!("{dir}{n}")))
+}
+
 /// Reads every CI file and local task runner in the inventory.
 pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
     let mut facts = CiFacts::default();
@@ -890,6 +919,24 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
                             "{} → {}:{}: {}",
                             text.trim(),
                             script.path,
+                            step.line,
+                            step.text
+                        );
+                        add(&step.class, n, shown, &mut steps);
+                    }
+                }
+                if let Some(action) =
+                    invoked_local_action(text, inventory).filter(|a| a.path != file.path)
+                {
+                    let classified = script_steps.entry(action.path.clone()).or_insert_with(|| {
+                        let total = u32::try_from(action.index.len()).unwrap_or(u32::MAX);
+                        classify_lines(action, 1, total)
+                    });
+                    for step in classified.iter() {
+                        let shown = format!(
+                            "{} → {}:{}: {}",
+                            text.trim(),
+                            action.path,
                             step.line,
                             step.text
                         );

@@ -66,11 +66,17 @@ pub struct Dockerfile {
     pub dockerignore: Option<DockerIgnore>,
     /// Why the file is development or test infrastructure, when it is.
     pub dev: Option<String>,
+    /// Where the container's entrypoint drops root before starting the process
+    /// (`gosu`, `su-exec`, `s6-setuidgid`, `setpriv`…): (path, line, command).
+    pub drops_privileges: Option<(String, u32, String)>,
 }
 
 impl Dockerfile {
     /// True when the final stage runs as root (no USER, or USER root/0).
     pub fn runs_as_root(&self) -> bool {
+        if self.drops_privileges.is_some() {
+            return false;
+        }
         match &self.user {
             // Images built to run unprivileged (distroless `:nonroot`, `-nonroot` tags)
             // set their own non-root user.
@@ -199,6 +205,42 @@ fn dev_label(file: &RepoFile) -> Option<String> {
         )
     });
     if is_dockerfile(file.name()) {
+        // `Dockerfile.j2`, `Dockerfile.in`: the template other Dockerfiles are
+        // rendered from, not an image.
+        if [
+            ".j2",
+            ".jinja",
+            ".jinja2",
+            ".tmpl",
+            ".tpl",
+            ".template",
+            ".in",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e))
+        {
+            return Some(TEMPLATE.into());
+        }
+        // An image whose job is to build .deb/.rpm packages, not to run the program.
+        let builds_packages = file.text().is_some_and(|t| {
+            [
+                "dpkg-buildpackage",
+                "debhelper",
+                "debuild",
+                "rpm-build",
+                "rpmbuild",
+                "dpkg-deb",
+                "nfpm ",
+                "fpm -s",
+                "makepkg",
+            ]
+            .iter()
+            .any(|tool| t.contains(tool))
+                && !t.lines().any(|l| l.trim_start().starts_with("EXPOSE"))
+        });
+        if builds_packages {
+            return Some(PACKAGING.into());
+        }
         // `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile.local`: a developer's image.
         let dev_image = name
             .split(['.', '-', '_'])
@@ -225,6 +267,130 @@ fn dev_label(file: &RepoFile) -> Option<String> {
 
 /// The label of a Dockerfile that builds a developer's image, not a deployment.
 const DEV_IMAGE: &str = "development Dockerfile";
+/// The label of a Dockerfile template (`Dockerfile.j2`).
+const TEMPLATE: &str = "Dockerfile template";
+/// The label of a Dockerfile that builds distribution packages.
+const PACKAGING: &str = "package-building Dockerfile";
+
+/// Commands that start a process as another user.
+const PRIVILEGE_DROPS: &[&str] = &[
+    "gosu",
+    "su-exec",
+    "s6-setuidgid",
+    "setpriv",
+    "chpst",
+    "runuser",
+    "setuidgid",
+    "chroot --userspec",
+    "start-stop-daemon",
+    "capsh --user",
+];
+
+/// The first line of `text` that runs a command through a privilege drop.
+fn privilege_drop(text: &str) -> Option<(u32, String)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let t = line.trim();
+        if t.starts_with('#') {
+            return None;
+        }
+        let hit = PRIVILEGE_DROPS.iter().find(|cmd| {
+            t.match_indices(*cmd).any(|(at, _)| {
+                let before = t.get(..at).and_then(|b| b.chars().last());
+                let after = t.get(at + cmd.len()..).and_then(|a| a.chars().next());
+                !before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_')
+                    && after.is_some_and(|c| c == ' ' || c == '"' || c == '\'' || c == ',')
+            })
+        })?;
+        // `start-stop-daemon` drops only with `--chuid`/`-c`.
+        if *hit == "start-stop-daemon" && !(t.contains("--chuid") || t.contains(" -c ")) {
+            return None;
+        }
+        Some((
+            u32::try_from(i + 1).unwrap_or(u32::MAX),
+            t.chars().take(160).collect(),
+        ))
+    })
+}
+
+/// Where the final stage's process is started as a non-root user by its
+/// entrypoint: the ENTRYPOINT/CMD itself, or a script or service definition the
+/// image copies in.
+fn entrypoint_drop(
+    inventory: &Inventory,
+    file: &RepoFile,
+    df: &Dockerfile,
+) -> Option<(String, u32, String)> {
+    let last = df.stages.len().checked_sub(1)?;
+    let starts: Vec<&dockerfile::Instruction> = df
+        .instructions
+        .iter()
+        .filter(|i| i.stage == last && matches!(i.op.as_str(), "ENTRYPOINT" | "CMD"))
+        .collect();
+    for i in &starts {
+        if let Some((_, cmd)) = privilege_drop(&i.args) {
+            return Some((df.path.clone(), i.line, cmd));
+        }
+    }
+    // Files the image copies in from the build context (the Dockerfile's directory
+    // or the repository root), and scripts named by the entrypoint.
+    let dir = file.dir();
+    let copied: Vec<String> = df
+        .instructions
+        .iter()
+        .filter(|i| matches!(i.op.as_str(), "COPY" | "ADD"))
+        .filter(|i| !i.flags.iter().any(|f| f.starts_with("--from")))
+        .flat_map(|i| {
+            let words: Vec<&str> = i.args.split_whitespace().collect();
+            let n = words.len().saturating_sub(1);
+            words
+                .into_iter()
+                .take(n)
+                .map(|w| {
+                    w.trim_matches(['"', '[', ']', ','])
+                        .trim_start_matches("./")
+                        .trim_end_matches('/')
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| !w.is_empty() && w != "." && !w.contains('*'))
+        .collect();
+    let named: Vec<String> = starts
+        .iter()
+        .flat_map(|i| i.args.split([' ', '"', '[', ']', ',']))
+        .filter(|w| w.ends_with(".sh") || w.contains('/'))
+        .filter_map(|w| w.rsplit('/').next())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let in_context = |p: &str| {
+        copied.iter().any(|c| {
+            let under = |base: &str| {
+                let full = if base.is_empty() {
+                    c.clone()
+                } else {
+                    format!("{base}/{c}")
+                };
+                p == full || p.starts_with(&format!("{full}/"))
+            };
+            under(dir) || under("")
+        })
+    };
+    inventory
+        .files
+        .iter()
+        .filter(|f| f.text().is_some() && f.bytes < 256 * 1024)
+        .filter(|f| {
+            in_context(&f.path)
+                || named.iter().any(|n| n == f.name())
+                    && (dir.is_empty() || f.path.starts_with(dir))
+        })
+        .take(2_000)
+        .find_map(|f| {
+            let (line, cmd) = privilege_drop(f.text()?)?;
+            Some((f.path.clone(), line, cmd))
+        })
+}
 
 /// Whether a `.dockerignore` excludes `path` (last matching pattern wins; `!`
 /// re-includes).
@@ -311,7 +477,10 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
         }
         let dev = dev_label(file);
         let deployment = !(file.kind == FileKind::Test
-            || matches!(dev.as_deref(), Some("dev container" | DEV_IMAGE)));
+            || matches!(
+                dev.as_deref(),
+                Some("dev container" | DEV_IMAGE | TEMPLATE | PACKAGING)
+            ));
         let Some(text) = file.text() else { continue };
         let name = file.name();
         let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
@@ -319,6 +488,7 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
             let mut df = parse_dockerfile(&file.path, text);
             df.dockerignore = dockerignore_of(inventory, file);
             df.dev = dev.clone();
+            df.drops_privileges = entrypoint_drop(inventory, file, &df);
             if deployment {
                 facts.dockerfiles.push(df);
             } else {

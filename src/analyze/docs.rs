@@ -287,13 +287,44 @@ fn sentence_of(lower: &str, at: usize) -> &str {
     lower.get(start..).unwrap_or("").trim_start()
 }
 
+/// Words that put a warning on something else: a third party's service, a plug-in.
+const ABOUT_OTHERS: &[&str] = &[
+    "provider",
+    "third-party",
+    "third party",
+    "terms of service",
+    "privacy policy",
+    "plugin",
+    "plug-in",
+    "unofficial",
+    "community-maintained",
+    "external service",
+];
+
 /// The warning a line makes about the project, if any: (strength, cleaned text).
 pub fn project_warning(line: &str, project_names: &[String]) -> Option<(WarningStrength, String)> {
+    project_warning_after(line, "", project_names)
+}
+
+/// [`project_warning`] for a line that may continue the sentence of `previous` (a
+/// wrapped paragraph): a warning whose sentence is about a third party's service or a
+/// plug-in is not the maintainers' warning about the project.
+pub fn project_warning_after(
+    line: &str,
+    previous: &str,
+    project_names: &[String],
+) -> Option<(WarningStrength, String)> {
     let cat = catalog();
     let cleaned = clean_line(line);
     if cleaned.is_empty() {
         return None;
     }
+    let continues = cleaned.chars().next().is_some_and(|c| c.is_lowercase());
+    let whole = if continues {
+        format!("{} {cleaned}", clean_line(previous)).to_ascii_lowercase()
+    } else {
+        cleaned.to_ascii_lowercase()
+    };
     let lower = cleaned.to_ascii_lowercase();
     for rule in &cat.warnings {
         let Some(m) = rule.regex.find(&cleaned) else {
@@ -306,6 +337,11 @@ pub fn project_warning(line: &str, project_names: &[String]) -> Option<(WarningS
             .iter()
             .any(|w| sentence.starts_with(w))
         {
+            continue;
+        }
+        let offset = whole.len().saturating_sub(lower.len()) + m.start();
+        let whole_sentence = sentence_of(&whole, offset);
+        if ABOUT_OTHERS.iter().any(|w| whole_sentence.contains(w)) {
             continue;
         }
         if rule.subject && m.start() > 0 {
@@ -387,6 +423,7 @@ pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
         }
         let Some(text) = file.text() else { continue };
         let mut in_fence = false;
+        let mut previous = "";
         for (i, line) in text.lines().enumerate() {
             if line.trim_start().starts_with("```") {
                 in_fence = !in_fence;
@@ -395,7 +432,8 @@ pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
             if in_fence {
                 continue;
             }
-            if let Some((strength, text)) = project_warning(line, project_names) {
+            let before = std::mem::replace(&mut previous, line);
+            if let Some((strength, text)) = project_warning_after(line, before, project_names) {
                 facts.warnings.push(Warning {
                     path: file.path.clone(),
                     line: u32::try_from(i + 1).unwrap_or(u32::MAX),

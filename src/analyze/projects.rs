@@ -447,7 +447,11 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
                             .get(m.as_str())
                             .and_then(|&i| manifests.get(i))
                             .is_some_and(|m| m.name.is_none());
-                    matches!(name, "package.json" | "go.work") || unnamed_crate
+                    // An image built from the whole workspace at its root builds
+                    // its members (see `view`).
+                    matches!(name, "package.json" | "go.work")
+                        || unnamed_crate
+                        || (is_container_file(name) && builds_members(inventory, m))
                 });
             if (gathers_only || shared_configuration(inventory, p)) && !p.critical {
                 p.role = Role::Tooling;
@@ -455,6 +459,59 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
         }
     }
     Projects::new(list).with_owners(inventory)
+}
+
+/// Whether the Dockerfile at `path` builds workspace members by name: it copies the
+/// whole context and runs a build (`cargo build`, `go build`, `npm run build`, `pnpm
+/// --filter`, `turbo`), rather than holding the root's own application.
+fn builds_members(inventory: &Inventory, path: &str) -> bool {
+    let Some(text) = inventory.file(path).and_then(|f| f.text()) else {
+        return false;
+    };
+    let copies_all = text.lines().any(|l| {
+        let l = l.trim();
+        (l.starts_with("COPY ") || l.starts_with("ADD "))
+            && l.split_whitespace()
+                .filter(|w| !w.starts_with("--"))
+                .nth(1)
+                .is_some_and(|src| src == "." || src == "./")
+    });
+    copies_all
+        && [
+            "cargo build",
+            "cargo chef",
+            "go build",
+            "turbo",
+            "--filter",
+            "nx build",
+            "cargo install --path",
+        ]
+        .iter()
+        .any(|b| text.contains(b))
+}
+
+/// Whether a Dockerfile runs the artefact a project builds: its ENTRYPOINT, CMD or
+/// HEALTHCHECK starts the project's binary (`/app/NAME`). Tools built beside it and
+/// copied in are shipped, not run.
+fn ships_artifact(d: &super::container::Dockerfile, name: &str) -> bool {
+    if name.len() < 3 {
+        return false;
+    }
+    let binary = name.replace('-', "_");
+    let is_name = |w: &str| w == name || w == binary;
+    d.instructions.iter().any(|i| {
+        let words: Vec<&str> = i
+            .args
+            .split([' ', '"', '\'', '[', ']', ','])
+            .filter(|w| !w.is_empty())
+            .collect();
+        match i.op.as_str() {
+            "ENTRYPOINT" | "CMD" | "HEALTHCHECK" => words
+                .iter()
+                .any(|w| w.contains('/') && is_name(w.rsplit('/').next().unwrap_or(w))),
+            _ => false,
+        }
+    })
 }
 
 /// A package of shared tool configuration (`@acme/eslint-config`, `tailwind-config`),
@@ -731,13 +788,19 @@ pub fn view(
                                     && names_dir_where(&i.args, &p.path, true)
                             }
                             // The directory itself, not one of its parents.
+                            // `/app` is the conventional directory of any image,
+                            // not the project called `app`.
                             "WORKDIR" => {
                                 let dir = i.args.trim().trim_end_matches('/');
-                                dir == p.path || dir.ends_with(&format!("/{}", p.path))
+                                let top_level = dir.starts_with('/')
+                                    && !dir.trim_start_matches('/').contains('/');
+                                dir == p.path
+                                    || (!top_level && dir.ends_with(&format!("/{}", p.path)))
                             }
                             _ => false,
                         }
                     })
+                    || ships_artifact(d, &p.name)
             })
     };
     // Kubernetes manifests outside every product (k8s/, deploy/, a chart) that run this

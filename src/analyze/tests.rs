@@ -272,7 +272,10 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
                     .iter()
                     .filter(|d| d.kind == kind && Some(d.ecosystem) == eco)
                     .any(|d| d.matches_import(&i.module))
-            })
+            }) || s
+                .detector_hits
+                .iter()
+                .any(|(d, _)| cat.detectors.get(*d).is_some_and(|d| d.kind == kind))
         };
         // A Rust test crate (tests/<dir>/…) shares its imports: when one module drives
         // the built program, its sibling test modules do too.

@@ -47,6 +47,19 @@ impl Role {
     }
 }
 
+/// A schema migration (`migrations/0003_x.py`, `alembic/versions/x.py`): run once by
+/// the deployment with values the migration itself chooses, never with a request's.
+pub fn is_migration(path: &str) -> bool {
+    let dirs: Vec<&str> = path.split('/').collect();
+    let n = dirs.len().saturating_sub(1);
+    let dirs = dirs.get(..n).unwrap_or(&[]);
+    dirs.iter()
+        .any(|d| matches!(*d, "migrations" | "migration" | "alembic"))
+        || dirs
+            .windows(2)
+            .any(|w| matches!(w, [_, "versions"]) && dirs.contains(&"alembic"))
+}
+
 /// One parsed Python file.
 #[derive(Clone, Copy)]
 pub struct PyRef<'a> {

@@ -340,6 +340,7 @@ pub fn parse(path: &str, text: &str) -> Dockerfile {
         instructions: Vec::new(),
         dockerignore: None,
         dev: None,
+        drops_privileges: None,
     };
     for ins in &instructions {
         let line = ins.line;

@@ -204,6 +204,9 @@ pub fn parse_all(
         let parsed = match file.name() {
             "pyproject.toml" => python::pyproject(&file.path, text),
             "setup.cfg" => python::setup_cfg(&file.path, text),
+            // A module that happens to be called `setup.py` (the set-up step of an
+            // application) is not a packaging script.
+            "setup.py" if !python::is_setup_script(text) => continue,
             "setup.py" => Ok(python::setup_py(&file.path, text)),
             "Pipfile" => python::pipfile(&file.path, text),
             "Cargo.toml" => cargo::parse(&file.path, text, inventory),

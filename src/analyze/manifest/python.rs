@@ -475,6 +475,17 @@ static CONSOLE_SCRIPT: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r#"["']\s*([A-Za-z0-9_.-]+)\s*=\s*([A-Za-z0-9_.]+:[A-Za-z0-9_.]+)\s*["']"#).ok()
 });
 
+/// Whether a `setup.py` is a packaging script: it imports setuptools, distutils or
+/// another build backend, or calls `setup(`.
+pub fn is_setup_script(text: &str) -> bool {
+    static SETUP_CALL: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"(?m)^\s*(?:\w+\.)?setup\s*\(").ok());
+    ["setuptools", "distutils", "skbuild", "numpy.distutils"]
+        .iter()
+        .any(|m| text.contains(m))
+        || SETUP_CALL.as_ref().is_some_and(|r| r.is_match(text))
+}
+
 /// Reads what it can of a setup.py as text. It is never executed.
 pub fn setup_py(path: &str, text: &str) -> Manifest {
     let mut m = Manifest::new(path, Ecosystem::Python, "setup.py");

@@ -39,12 +39,33 @@ static BRINGS: LazyLock<BTreeMap<String, Vec<String>>> = LazyLock::new(|| {
 });
 
 /// The declared distribution that installs `top` with it, if one does.
+/// Followed through what the distributions it brings bring in turn (celery brings
+/// python-dateutil, which brings six), three levels deep.
 fn brought_by<'a>(top: &str, declared: &'a [(String, String, u32)]) -> Option<&'a str> {
     declared.iter().find_map(|(name, _, _)| {
-        BRINGS
-            .get(name)
-            .filter(|imports| imports.iter().any(|i| i == top))
-            .map(|_| name.as_str())
+        let mut frontier = vec![name.clone()];
+        let mut seen: std::collections::HashSet<String> = frontier.iter().cloned().collect();
+        for _ in 0..3 {
+            let mut next = Vec::new();
+            for dist in &frontier {
+                let Some(imports) = BRINGS.get(dist) else {
+                    continue;
+                };
+                if imports.iter().any(|i| i == top) {
+                    return Some(name.as_str());
+                }
+                for i in imports {
+                    for d in distributions_for(i) {
+                        let d = d.to_ascii_lowercase().replace('_', "-");
+                        if BRINGS.contains_key(&d) && seen.insert(d.clone()) {
+                            next.push(d);
+                        }
+                    }
+                }
+            }
+            frontier = next;
+        }
+        None
     })
 }
 

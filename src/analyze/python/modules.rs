@@ -190,6 +190,9 @@ struct Layout<'a> {
     unentered_dirs: HashSet<String>,
     /// Path → index into `Inventory::files`.
     by_path: HashMap<&'a str, usize>,
+    /// Every trailing module path of every Python file (`pkg/mod` for
+    /// `a/b/pkg/mod.py` and `a/b/pkg/mod/__init__.py`) → those files.
+    by_suffix: HashMap<String, Vec<usize>>,
     projects: &'a Projects,
     /// The project of each file (index into `Inventory::files`).
     project_of: Vec<Option<usize>>,
@@ -273,6 +276,7 @@ impl<'a> Layout<'a> {
                 .enumerate()
                 .map(|(i, f)| (f.path.as_str(), i))
                 .collect(),
+            by_suffix: HashMap::new(),
             names: HashSet::new(),
             declared: HashSet::new(),
             opaque: HashSet::new(),
@@ -299,7 +303,7 @@ impl<'a> Layout<'a> {
                 }
             }
         }
-        for f in &inventory.files {
+        for (i, f) in inventory.files.iter().enumerate() {
             let stem = f.path.split_once('.').map(|(s, _)| s).unwrap_or(&f.path);
             // `pkg/_speedups.c`, `pkg/_core.pyi`, `pkg/x.pyx`: a module may be built.
             l.stems.insert(stem.to_string());
@@ -311,6 +315,17 @@ impl<'a> Layout<'a> {
             }
             if let Some(n) = f.name().strip_suffix(".py") {
                 l.names.insert(n.to_string());
+            }
+            if let Some(stem) = f.path.strip_suffix(".py") {
+                let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
+                let mut rest = stem;
+                loop {
+                    l.by_suffix.entry(rest.to_string()).or_default().push(i);
+                    match rest.split_once('/') {
+                        Some((_, r)) => rest = r,
+                        None => break,
+                    }
+                }
             }
             let mut d = parent(&f.path);
             while !d.is_empty() && l.dirs.insert(d.to_string()) {
@@ -395,6 +410,36 @@ impl<'a> Layout<'a> {
                 }
             }
         }
+        // A file in a namespace directory (no `__init__.py`) is a module of every
+        // import root above it: `extras/ui/panels.py` is `extras.ui.panels` from the
+        // root that holds `extras/`.
+        for (i, f) in inventory.files.iter().enumerate() {
+            if f.lang() != "python" || !f.path.ends_with(".py") {
+                continue;
+            }
+            let Some(own) = l.root_of.get(&i).cloned() else {
+                continue;
+            };
+            if is_global_key(&own) {
+                continue;
+            }
+            let mut a = parent(&own);
+            loop {
+                if local_roots.contains(a) {
+                    if let Some(n) = module_name(&f.path, a) {
+                        l.modules
+                            .entry(a.to_string())
+                            .or_default()
+                            .entry(n)
+                            .or_insert(i);
+                    }
+                }
+                if a.is_empty() {
+                    break;
+                }
+                a = parent(a);
+            }
+        }
         l
     }
 
@@ -418,8 +463,7 @@ impl<'a> Layout<'a> {
             .root_of
             .get(&from)
             .filter(|k| !is_global_key(k))
-            .and_then(|k| self.modules.get(k))
-            .and_then(|m| m.get(module));
+            .and_then(|k| self.local_lookup(k, module, from));
         let project = self.project_of.get(from).copied().flatten();
         let global = self
             .modules
@@ -430,6 +474,30 @@ impl<'a> Layout<'a> {
             (Some(l), Some(g)) if l == usize::MAX => Some(g),
             (Some(l), _) => Some(l),
             (None, g) => g,
+        }
+    }
+
+    /// `module` from the local import root `root` of the file at `from`, or from a
+    /// root above it when the file's directory is a namespace portion of that root
+    /// (`extras/ui/panels.py` with no `extras/ui/__init__.py` runs as
+    /// `extras.ui.panels`, and imports what its root's other modules import).
+    fn local_lookup(&self, root: &str, module: &str, from: usize) -> Option<&usize> {
+        let path = self.inventory.files.get(from).map(|f| f.path.as_str())?;
+        let mut a = root;
+        loop {
+            let reachable = a == root || module_name(path, a).is_some();
+            if let Some(hit) = self
+                .modules
+                .get(a)
+                .filter(|_| reachable)
+                .and_then(|m| m.get(module))
+            {
+                return Some(hit);
+            }
+            if a.is_empty() {
+                return None;
+            }
+            a = parent(a);
         }
     }
 
@@ -624,6 +692,16 @@ impl<'a> Layout<'a> {
         });
         if built || is_generated {
             return ImportClass::Internal { file: usize::MAX };
+        }
+        // The module is in the project's tree under an import root the layout did
+        // not recognise (a directory a launcher puts on the path): it exists, so it
+        // is not reported missing.
+        if let Some(&file) = self.by_suffix.get(&path).and_then(|files| {
+            files
+                .iter()
+                .find(|&&f| self.project_of.get(f).copied().flatten() == project)
+        }) {
+            return ImportClass::Internal { file };
         }
         ImportClass::Unresolved {
             missing: shown.to_string(),
@@ -983,8 +1061,16 @@ fn missing_names(
             // `from pkg import sub` resolved to the submodule itself.
             let stem = target_file.name().trim_end_matches(".py");
             let last = imp.module.rsplit('.').next().unwrap_or("");
+            // `from pkg.scraper import scraper` reaching `pkg/scraper/scraper.py`: a
+            // submodule named like its package.
+            let module_path = imp.module.trim_start_matches('.').replace('.', "/");
             let submodule = (stem == name && last != name)
-                || target_file.path.ends_with(&format!("/{name}/__init__.py"));
+                || target_file.path.ends_with(&format!("/{name}/__init__.py"))
+                || (stem == name
+                    && !module_path.is_empty()
+                    && target_file
+                        .path
+                        .ends_with(&format!("{module_path}/{name}.py")));
             if submodule {
                 continue;
             }

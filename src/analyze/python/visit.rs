@@ -2410,6 +2410,14 @@ fn checks_containment(body: &str) -> bool {
         "basename(",
         ".startswith(",
         "realpath(",
+        // `Path(name).stem` / `.name` keep only the last component.
+        ").stem",
+        ").name",
+        // `dest.resolve().parent != BASE`: the parent is compared with the base.
+        ".parent !=",
+        ".parent ==",
+        // An allow-list of what the directory holds (`if name not in os.listdir(d)`).
+        "listdir(",
     ];
     MARKS.iter().any(|m| body.contains(m))
 }

@@ -141,6 +141,9 @@ fn accepted(rule: &Rule, secret: &str, name: Option<&str>) -> bool {
         return false;
     }
     if rule.generic {
+        if noise::is_public_key(secret) {
+            return false;
+        }
         if !noise::looks_random(secret) || noise::is_reference(secret) {
             return false;
         }
@@ -279,6 +282,17 @@ fn candidates(
             if !accepted(rule, secret.as_str(), name) {
                 continue;
             }
+            // In program source a generic value without quotes is an expression
+            // (`this.secret = sharedSecretB16`), not a literal.
+            if rule.generic
+                && profile.code
+                && !text
+                    .get(..secret.start())
+                    .and_then(|b| b.chars().next_back())
+                    .is_some_and(|c| matches!(c, '"' | '\'' | '`'))
+            {
+                continue;
+            }
             let anchor = match rule.anchor {
                 Anchor::Secret => secret.start(),
                 Anchor::Match => caps.get(0).map_or(secret.start(), |m| m.start()),
@@ -325,7 +339,7 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
         .collect();
-    let context = noise::context_of(path);
+    let path_context = noise::context_of(path);
     let hits = kept
         .into_iter()
         .filter_map(|c| {
@@ -338,6 +352,24 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
             let line_end = line_starts
                 .get(line_index + 1)
                 .map_or(text.len(), |&s| s.saturating_sub(1));
+            // `user:pass@db:5432`: the host follows the password's `@`.
+            let local = rule.id == "database-url-password"
+                && text
+                    .get(c.end..)
+                    .and_then(|r| r.strip_prefix('@'))
+                    .map(|r| {
+                        r.split(|ch: char| {
+                            !(ch.is_alphanumeric() || ch == '.' || ch == '-' || ch == '_')
+                        })
+                        .next()
+                        .unwrap_or("")
+                    })
+                    .is_some_and(noise::is_local_host);
+            let context = if local && path_context == HitContext::None {
+                HitContext::LocalService
+            } else {
+                path_context
+            };
             let (start, end) = if c.start >= line_start && c.start < line_end {
                 (c.start - line_start, c.end.min(line_end) - line_start)
             } else {

@@ -19,6 +19,9 @@ pub enum HitContext {
     TestFixture,
     Docs,
     Example,
+    /// A connection URL to a database on the same host or a private network name
+    /// (`@localhost`, `@db:5432`): the default of a local or CI database.
+    LocalService,
 }
 
 impl HitContext {
@@ -29,6 +32,7 @@ impl HitContext {
             HitContext::TestFixture => "in a test fixture",
             HitContext::Docs => "in documentation",
             HitContext::Example => "in an example file",
+            HitContext::LocalService => "for a local database",
         }
     }
 }
@@ -60,6 +64,12 @@ pub fn context_of(path: &str) -> HitContext {
                 | "mocks"
                 | "e2e"
                 | "conftest"
+                | "cypress"
+                | "playwright"
+                | "integration-test"
+                | "integration-tests"
+                | "integration_tests"
+                | "_integration-test"
         )
     };
     let test_name = stem.starts_with("test_")
@@ -84,6 +94,10 @@ pub fn context_of(path: &str) -> HitContext {
         .iter()
         .any(|w| s.contains(w))
     };
+    // A development VM or container definition.
+    if name == "vagrantfile" || dirs.contains(&".devcontainer") {
+        return HitContext::Example;
+    }
     if dirs.iter().any(|d| example(d))
         || example(name)
         || name.ends_with(".dist")
@@ -112,6 +126,17 @@ pub fn context_of(path: &str) -> HitContext {
     HitContext::None
 }
 
+/// Whether a connection URL's host is the machine itself or a name on a private
+/// network (a Compose service, a CI service container): no dot, or a loopback address.
+pub fn is_local_host(host: &str) -> bool {
+    let h = host.to_ascii_lowercase();
+    h == "localhost"
+        || h.starts_with("127.")
+        || h == "0.0.0.0"
+        || h == "host.docker.internal"
+        || (!h.contains('.') && !h.is_empty())
+}
+
 /// What a file is, for deciding which rules may read it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FileProfile {
@@ -119,6 +144,8 @@ pub struct FileProfile {
     pub lockfile: bool,
     /// Minified or bundled: one huge line of identifiers.
     pub minified: bool,
+    /// Program source, where an unquoted value is an expression, not a literal.
+    pub code: bool,
 }
 
 impl FileProfile {
@@ -153,7 +180,17 @@ impl FileProfile {
         .any(|e| name.ends_with(e));
         let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
         let minified = bundled || (text.len() > 5_000 && text.len() / lines > 400);
-        FileProfile { lockfile, minified }
+        let code = [
+            ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".vue", ".svelte", ".py",
+            ".go", ".rs", ".java", ".kt", ".rb", ".php", ".cs", ".swift", ".scala", ".dart",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e));
+        FileProfile {
+            lockfile,
+            minified,
+            code,
+        }
     }
 
     /// Generic (keyword = value) rules do not read this file.
@@ -365,6 +402,14 @@ static ETH_PUBLIC: LazyLock<Option<Regex>> = LazyLock::new(|| {
     // An account address (20 bytes) or a compressed public key (33 bytes).
     Regex::new(r"^0x(?:[0-9a-fA-F]{40}|0[23][0-9a-fA-F]{64})$").ok()
 });
+
+/// Keys that vendors publish to browsers by design: a PostHog project key (`phc_`), a
+/// Stripe publishable key (`pk_live_`, `pk_test_`), a Mapbox public token (`pk.`).
+pub fn is_public_key(value: &str) -> bool {
+    ["phc_", "pk_live_", "pk_test_", "pk.ey"]
+        .iter()
+        .any(|p| value.starts_with(p))
+}
 
 pub fn is_reference(value: &str) -> bool {
     let file_ext = [

@@ -2,7 +2,7 @@
 //! manifest (import names mapped to distributions, `yaml` → PyYAML).
 
 use crate::analyze::python::DependencyUse;
-use crate::checks::python;
+use crate::checks::python::{self, Role};
 use crate::checks::{Check, CheckDef, Context, Outcome};
 use crate::model::{Category, Effort, Evidence, ProjectKind, Severity, Status, plural};
 
@@ -172,12 +172,21 @@ fn third_party(cx: &Context<'_>) -> Outcome {
         for d in required.iter().take(5) {
             evidence.extend(uses_evidence(cx, &d.production).into_iter().take(1));
         }
+        // Python that is a small part of a project in another language (helper and
+        // generator scripts of a Rust or Go service) is not what ships.
+        let python_lines: usize = python::files(cx)
+            .filter(|f| f.role == Role::Production)
+            .map(|f| f.file.lines.code)
+            .sum();
+        let helpers = python_lines * 5 < cx.production_lines();
+        let severity = if helpers { Severity::P3 } else { def.severity };
         return Outcome::fail(format!(
             "no Python manifest declares dependencies; production code imports {}",
             plural(required.len(), "third-party package", "third-party packages")
         ))
-        .concern(
+        .concern_at(
             def,
+            severity,
             "No manifest declares the Python dependencies",
             format!(
                 "Production code imports {} ({}), but no manifest declares any dependency: a clean install cannot run it.",

@@ -8,7 +8,7 @@ pub const CHECK: Check = Check {
         id: "deployment.container",
         category: Category::Deployment,
         title: "Container build",
-        summary: "A service (or CLI) has a Dockerfile/Containerfile, so it builds into the same image everywhere; not expected of libraries.",
+        summary: "A service (or CLI) has a Dockerfile/Containerfile, so it builds into the same image everywhere; not expected of libraries. A project deployed with systemd units, an application server configuration, a Procfile or a platform manifest instead is a P3.",
         weight: 1.0,
         severity: Severity::P1,
         by_kind: Some(KindSeverity {
@@ -37,6 +37,34 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .take(5)
         .map(|d| cx.at(&d.path, d.stages.first().map(|s| s.line).unwrap_or(1)))
         .collect();
+    // A project deployed another way (systemd units, an application server's
+    // configuration, a platform manifest) has a deployment path: an image would be a
+    // convenience, not the missing artefact.
+    let other: Vec<_> = if cx.facts.containers.dockerfiles.is_empty() {
+        cx.files()
+            .filter_map(|f| other_deployment(f).map(|what| (f, what)))
+            .take(3)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if let Some((_, what)) = other.first() {
+        let evidence = other
+            .iter()
+            .map(|(f, _)| cx.at_start(&f.path))
+            .collect::<Vec<_>>();
+        return Outcome::partial(0.75, format!("no Dockerfile; deployed with {what}"))
+            .concern_at(
+                &CHECK.def,
+                Severity::P3,
+                "No container build",
+                format!(
+                    "The {} is deployed with {what}, not a container image; an image would pin its runtime and system libraries the same way everywhere.",
+                    cx.kind.noun()
+                ),
+                evidence,
+            );
+    }
     Presence {
         def: &CHECK.def,
         found,
@@ -58,4 +86,20 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         severity: CHECK.def.severity_for(cx.kind),
     }
     .judge()
+}
+
+/// What a file says about a deployment without containers, when it is one.
+fn other_deployment(f: &crate::repo::RepoFile) -> Option<&'static str> {
+    let name = f.name();
+    let text = f.text().unwrap_or("");
+    match name {
+        "Procfile" => Some("a Procfile"),
+        "fly.toml" | "render.yaml" | "app.yaml" | "railway.json" | "serverless.yml"
+        | "serverless.yaml" | "vercel.json" | "netlify.toml" => Some("a platform manifest"),
+        "gunicorn.py" | "gunicorn.conf.py" | "gunicorn_config.py" | "uwsgi.ini" => {
+            Some("an application server configuration")
+        }
+        _ if name.ends_with(".service") && text.contains("[Service]") => Some("systemd units"),
+        _ => None,
+    }
 }

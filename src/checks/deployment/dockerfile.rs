@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "deployment.dockerfile",
         category: Category::Deployment,
         title: "Dockerfile quality",
-        summary: "Each Dockerfile runs as a non-root USER, pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build.",
+        summary: "Each Dockerfile runs as a non-root USER (or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build.",
         weight: 1.0,
         severity: Severity::P2,
         by_kind: None,
@@ -42,10 +42,22 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 Some((u, l)) => (*l, format!("USER {u}")),
                 None => (last.line, cx.line(&df.path, last.line)),
             };
+            // nginx and httpd start their workers as an unprivileged user: only the
+            // master process keeps root.
+            let web_server = ["nginx", "httpd"].iter().any(|w| {
+                last.image
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|i| i.starts_with(w))
+            });
             concerns.push((
-                if service { Severity::P1 } else { Severity::P2 },
+                if service && !web_server {
+                    Severity::P1
+                } else {
+                    Severity::P2
+                },
                 format!("{} runs as root", df.path),
-                "The final stage sets no non-root USER, so the process runs as root.".into(),
+                "The final stage sets no non-root USER and its entrypoint does not drop privileges (gosu, su-exec, s6-setuidgid, setpriv), so the process runs as root.".into(),
                 Evidence::at(df.path.clone(), line, &snippet),
             ));
         } else {

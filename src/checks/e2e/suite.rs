@@ -10,7 +10,7 @@ pub const CHECK: Check = Check {
         id: "e2e.suite",
         category: Category::E2e,
         title: "End-to-end tests exist",
-        summary: "End-to-end tests (browser drivers, tests that run the built program, e2e/ suites) are present; for a library, integration tests of its public API count.",
+        summary: "End-to-end tests (browser drivers, tests that run the built program, e2e/ suites) are present; for a library, integration tests of its public API count. A service whose integration tests already go through its interface (an HTTP test client, a database-backed suite) lacks only the last step (P2); with no test at all, tests.suite carries the gap.",
         weight: 2.0,
         severity: Severity::P1,
         by_kind: Some(KindSeverity {
@@ -86,10 +86,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             plural(cases, "integration test", "integration tests"),
             plural(integ.len(), "file", "files")
         );
+        // Requests through the application's own interface (an HTTP test client, a
+        // database-backed suite) already prove the parts fit: what is missing is the
+        // last step, not the whole journey.
         return Outcome::partial(0.5, summary.clone())
             .strength(def, "Integration tests present", "", integ.iter().take(5).map(cite).collect())
-            .concern(
+            .concern_at(
                 def,
+                Severity::P2,
                 "No end-to-end tests",
                 "Integration tests exist, but nothing drives the whole system the way a user does.",
                 vec![Evidence::absent(
@@ -115,7 +119,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         plural(t.files.len(), "test file", "test files"),
     )];
     evidence.extend(configured);
-    let severity = CHECK.def.severity_for(cx.kind);
+    // With no test at all, `tests.suite` carries the gap: this is the same action.
+    let severity = if t.files.is_empty() {
+        Severity::P2.max(CHECK.def.severity_for(cx.kind))
+    } else {
+        CHECK.def.severity_for(cx.kind)
+    };
     Outcome::fail("no end-to-end or integration tests").concern_at(
         def,
         severity,

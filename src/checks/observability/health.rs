@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "observability.health-endpoints",
         category: Category::Observability,
         title: "Health and readiness endpoints",
-        summary: "A service exposes a health, liveness or readiness route (/health, /healthz, /ready, /live, /ping, /status).",
+        summary: "A service exposes a health, liveness or readiness route (/health, /healthz, /ready, /live, /ping, /status). A container HEALTHCHECK that probes the application without a dedicated route is a P3 refinement, not a missing health check.",
         weight: 1.0,
         severity: Severity::P1,
         by_kind: None,
@@ -125,14 +125,20 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         format!("{routes} HTTP routes in production code"),
     );
     if !probes.is_empty() {
-        let mut ev = vec![absent];
-        ev.extend(probes);
-        return Outcome::partial(0.5, "container HEALTHCHECK only; no health route").concern(
-            def,
-            "No health endpoint in the application",
-            "The container has a HEALTHCHECK, but the application exposes no health or readiness route for it to probe.",
-            ev,
-        );
+        // The image probes the application already (a route of its own choosing, a
+        // health sub-command): the runtime restarts a hung instance. A dedicated
+        // route for load balancers is the remaining refinement.
+        let mut ev = probes.clone();
+        ev.push(absent);
+        return Outcome::partial(0.75, "container HEALTHCHECK; no dedicated health route")
+            .strength(def, "Container health check", "", probes)
+            .concern_at(
+                def,
+                Severity::P3,
+                "No dedicated health route",
+                "The container's HEALTHCHECK probes the application, but no route is named as a health or readiness endpoint for a load balancer or orchestrator.",
+                ev,
+            );
     }
     Outcome::fail("no health or readiness endpoint").concern(
         def,

@@ -11,10 +11,12 @@ pub const CHECK: Check = Check {
         title: "Structured logging",
         summary: "Logs are emitted as structured records (structlog, python-json-logger, pino, bunyan, slog, zap, zerolog, tracing-subscriber JSON).",
         weight: 1.0,
-        severity: Severity::P1,
-        // Machine-parsed logs matter where a log pipeline ingests them: services.
+        severity: Severity::P2,
+        // Machine-parsed logs matter where a log pipeline ingests them: services. Text
+        // logs can still be read and searched, so it is not a release blocker; no
+        // logging at all is (`observability.logging`).
         by_kind: Some(KindSeverity {
-            service: Severity::P1,
+            service: Severity::P2,
             cli: Severity::P3,
             library: None,
         }),

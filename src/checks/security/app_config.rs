@@ -139,6 +139,72 @@ fn is_development(path: &str, scope: Option<&str>) -> bool {
         .any(|w| DEV_WORDS.contains(&w.as_str()))
 }
 
+/// Whether `line` sits in a branch taken only outside production: the `else` of
+/// `if (isProduction)` / `if settings.PRODUCTION:`, or the body of `if (isDev)` /
+/// `if DEBUG:`. Read by indentation, up to 40 lines above.
+fn in_development_branch(text: &str, line: u32) -> bool {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(at) = usize::try_from(line).ok().and_then(|l| l.checked_sub(1)) else {
+        return false;
+    };
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let Some(mut level) = lines.get(at).map(|l| indent(l)) else {
+        return false;
+    };
+    let condition_words = |l: &str| -> (bool, bool) {
+        let lower = l.to_ascii_lowercase();
+        let prod = lower.contains("prod");
+        let dev = ["dev", "debug", "local"].iter().any(|w| lower.contains(w));
+        (prod, dev)
+    };
+    let mut in_else = false;
+    for i in (at.saturating_sub(40)..at).rev() {
+        let Some(l) = lines.get(i) else { continue };
+        let t = l.trim();
+        // The `if` of an `else` stands at the else's own level.
+        let t_open = t.trim_start_matches('}').trim_start();
+        let matching_if = in_else
+            && indent(l) == level
+            && (t_open.starts_with("if ")
+                || t_open.starts_with("if(")
+                || t_open.starts_with("elif "));
+        if t.is_empty() || (indent(l) >= level && !matching_if) {
+            continue;
+        }
+        level = indent(l);
+        let t = t_open;
+        if t.starts_with("else") || t.starts_with("} else") {
+            in_else = true;
+            continue;
+        }
+        if t.starts_with("if ") || t.starts_with("if(") || t.starts_with("elif ") {
+            let (prod, dev) = condition_words(t);
+            let negated = t.contains('!') || t.contains(" not ");
+            return if in_else {
+                prod && !negated || dev && negated
+            } else {
+                dev && !negated || prod && negated
+            };
+        }
+        // A definition ends the search: the setting is not inside a branch of it.
+        if [
+            "def ",
+            "async def ",
+            "class ",
+            "function ",
+            "async function ",
+            "fn ",
+            "func ",
+        ]
+        .iter()
+        .any(|d| t.starts_with(d))
+        {
+            return false;
+        }
+    }
+    false
+}
+
 /// A finding in the making.
 struct Found {
     severity: Severity,
@@ -342,7 +408,12 @@ fn cors_findings(
                 return;
             }
             listed += 1;
-            let development = is_development(f.path(), s.scope.as_deref());
+            let development = is_development(f.path(), s.scope.as_deref())
+                || cx
+                    .inventory
+                    .file(f.path())
+                    .and_then(|file| file.text())
+                    .is_some_and(|text| in_development_branch(text, s.line));
             let (sev, how) = if reflects {
                 (
                     severity,

@@ -126,7 +126,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .count();
     let mut summary = plural(groups.len(), "secret", "secrets");
     if outside > 0 {
-        summary.push_str(&format!(" ({outside} in tests, docs or examples)"));
+        summary.push_str(&format!(
+            " ({outside} in tests, docs, examples or local database defaults)"
+        ));
     }
     if !key_files.is_empty() {
         summary.push_str(&format!(
@@ -173,6 +175,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             (HitContext::None, true, _) => "It is a test-mode key: it reaches no real money or data, but it gives access to the account's test environment; rotate it and read it from the environment.",
             (HitContext::None, false, false) => "Anyone with the repository can use it: treat it as leaked, rotate it, then read it from the environment or a secret manager.",
             (HitContext::None, false, true) => "A credential-named value that looks random; if it is a real credential, treat it as leaked, rotate it, and read it from the environment.",
+            (HitContext::LocalService, _, _) => "The database it opens is on the same host or a private network (a Compose service, a CI service container), so this is a shipped default, not a leaked credential: make sure production overrides it from the environment and that the default cannot reach a deployed database.",
             (_, _, _) => "It sits outside production code, so it may be a dummy; confirm it is not a live credential (rotate it if it is) and prefer an obviously fake value.",
         });
         outcome = outcome

@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "tests.suite",
         category: Category::Tests,
         title: "Automated tests exist",
-        summary: "Test files and test cases are counted per language (pytest/unittest, #[test], it()/test(), func TestX).",
+        summary: "Test files and test cases are counted per language (pytest/unittest, #[test], it()/test(), func TestX). No test at all is P0, P1 for a browser front end (its server carries the data).",
         weight: 1.5,
         severity: Severity::P0,
         by_kind: None,
@@ -31,8 +31,16 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         if let Some(o) = cx.not_shipped("The test suite") {
             return o;
         }
-        return Outcome::fail("no test cases found").concern(
+        // A browser front end without tests ships UI regressions, not data loss: its
+        // server and API carry the release-blocking gap.
+        let severity = if cx.facts.stack.frontend.is_some() {
+            Severity::P1
+        } else {
+            CHECK.def.severity
+        };
+        return Outcome::fail("no test cases found").concern_at(
             &CHECK.def,
+            severity,
             "No automated tests",
             format!(
                 "No test cases were found for {} lines of production code.",
