@@ -533,6 +533,26 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
             }
         }
     }
+    // Images that only deprecated Compose services build (`profiles: [deprecated]`)
+    // are kept for old installations, not released.
+    let deprecated_only = |path: &str| {
+        let users: Vec<bool> = facts
+            .workloads
+            .iter()
+            .flat_map(|w| w.containers.iter())
+            .filter(|c| c.dockerfile.as_deref() == Some(path))
+            .map(|c| c.deprecated)
+            .collect();
+        !users.is_empty() && users.iter().all(|d| *d)
+    };
+    let (old, kept): (Vec<Dockerfile>, Vec<Dockerfile>) = std::mem::take(&mut facts.dockerfiles)
+        .into_iter()
+        .partition(|d| deprecated_only(&d.path));
+    facts.dockerfiles = kept;
+    facts.dev_dockerfiles.extend(old.into_iter().map(|mut d| {
+        d.dev = Some("image of deprecated Compose services".into());
+        d
+    }));
     facts
 }
 

@@ -632,3 +632,63 @@ fn a_project_sees_its_own_task_runners_not_its_neighbours() {
         "{not_in_ci:#?}"
     );
 }
+
+#[test]
+fn a_workspace_root_image_belongs_to_the_member_it_runs_and_small_helpers_without_tests_are_p1() {
+    let big: String = (0..120)
+        .map(|i| format!("pub fn f{i}() -> u32 {{\n    {i}\n}}\n\n"))
+        .collect();
+    let dir = crate::support::materialize(&files(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"server\", \"set-password\"]\ndefault-members = [\"server\"]\n",
+        ),
+        (
+            "Dockerfile",
+            "FROM rust:1.85 AS builder\nWORKDIR /app\nCOPY . .\nRUN cargo build --release -p lldap -p lldap_set_password\nFROM alpine:3.21\nWORKDIR /app\nCOPY --from=builder /app/target/release/lldap /app/target/release/lldap_set_password ./\nCOPY docker-entrypoint.sh ./\nEXPOSE 3890\nENTRYPOINT [\"/app/docker-entrypoint.sh\"]\nCMD [\"run\"]\nHEALTHCHECK CMD [\"/app/lldap\", \"healthcheck\"]\n",
+        ),
+        (
+            "docker-entrypoint.sh",
+            "#!/bin/sh\nexec su-exec app /app/lldap \"$@\"\n",
+        ),
+        (
+            "server/Cargo.toml",
+            "[package]\nname = \"lldap\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[dependencies]\nactix-web = \"4\"\ntracing = \"0.1\"\n",
+        ),
+        (
+            "server/src/main.rs",
+            "use tracing::info;\n\nfn main() {\n    info!(\"start\");\n    let _ = actix_web::web::resource(\"/health\");\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn starts() {}\n}\n",
+        ),
+        ("server/src/lib.rs", big.as_str()),
+        (
+            "set-password/Cargo.toml",
+            "[package]\nname = \"lldap_set_password\"\nversion = \"1.0.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "set-password/src/main.rs",
+            "fn main() {\n    println!(\"password set\");\n}\n",
+        ),
+    ]));
+    let r = audit(dir.path());
+    // The root only gathers the members and builds their image: tooling, and the image
+    // is the server's (its HEALTHCHECK runs the server's binary).
+    assert_eq!(project(&r, ".").role, Role::Tooling);
+    let server = project(&r, "server");
+    assert!(server.kind.is_service(), "{:?}", server.kind);
+    assert!(
+        concerns(&r, "deployment.container")
+            .all(|f| !f.title.contains("server") && f.project.as_deref() != Some("server")),
+        "the server's image is the root Dockerfile"
+    );
+    // The image drops to an unprivileged user in its entrypoint.
+    assert!(concerns(&r, "deployment.dockerfile").all(|f| !f.title.contains("runs as root")));
+    // A 3-line helper without tests is P1, not a P0 that decides the repository.
+    let untested: Vec<&Finding> = concerns(&r, "tests.suite")
+        .filter(|f| f.title.contains("No automated tests"))
+        .collect();
+    assert!(!untested.is_empty());
+    assert!(
+        untested.iter().all(|f| f.severity == Some(Severity::P1)),
+        "{untested:#?}"
+    );
+}

@@ -347,3 +347,37 @@ fn markdown_snapshot_of_the_good_service() {
     }
     insta::assert_snapshot!("python_service_good_md", text);
 }
+
+#[test]
+fn the_markdown_opens_with_the_verdict_and_the_actions_that_matter_named_by_their_worst_finding() {
+    let r = audit(&repo("python-cli-poor"));
+    let text = audit_markdown(&repo("python-cli-poor"));
+    let summary = text.find("## Summary").expect("a summary section");
+    // Before anything else: right after the header.
+    assert!(summary < text.find("## Executive Summary").unwrap());
+    let page = &text[summary
+        ..text[summary..]
+            .find("\n---")
+            .map_or(text.len(), |e| summary + e)];
+    assert!(
+        page.contains(&format!("**❌ {}**", r.verdict.label())),
+        "{page}"
+    );
+    assert!(page.contains(&r.verdict_rule), "{page}");
+    let listed = page
+        .lines()
+        .filter(|l| l.starts_with(char::is_numeric))
+        .count();
+    assert_eq!(listed, r.actions.len().min(5), "{page}");
+    // Each action is named by its most serious finding, with its place.
+    let first = &r.actions[0];
+    let worst = first
+        .findings
+        .iter()
+        .map(|&i| &r.findings[i])
+        .min_by_key(|f| f.severity)
+        .unwrap();
+    let line = page.lines().find(|l| l.starts_with("1. ")).unwrap();
+    assert!(line.contains(&worst.title), "{line}");
+    assert!(line.contains(&format!("**{}**", first.priority)), "{line}");
+}

@@ -22,6 +22,8 @@ pub struct ContainerSpec {
     pub image: Option<String>,
     /// A Kubernetes init container (runs to completion: no probes).
     pub init: bool,
+    /// A Compose service kept only under a `deprecated`/`legacy` profile.
+    pub deprecated: bool,
     pub privileged: At<()>,
     pub allow_privilege_escalation: At<()>,
     /// The user it runs as when set explicitly (`runAsUser`, Compose `user:`), the
@@ -244,6 +246,22 @@ pub fn compose_workloads(path: &str, doc: &Node) -> Vec<Workload> {
             builds: svc.get("build").is_some(),
             dockerfile: svc.get("build").and_then(|b| build_dockerfile(path, b)),
             image: svc.get("image").and_then(Node::text),
+            deprecated: {
+                let profiles: Vec<String> = svc
+                    .get("profiles")
+                    .map(Node::items)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|p| p.text())
+                    .collect();
+                !profiles.is_empty()
+                    && profiles.iter().all(|p| {
+                        let p = p.to_ascii_lowercase();
+                        ["deprecated", "legacy", "obsolete", "old"]
+                            .iter()
+                            .any(|w| p.contains(w))
+                    })
+            },
             privileged: true_at(svc, "privileged"),
             user: svc.entry("user").and_then(|(l, v)| Some((v.text()?, l))),
             ..ContainerSpec::default()

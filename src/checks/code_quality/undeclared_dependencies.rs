@@ -46,6 +46,10 @@ const OPTIONAL_DIRS: &[&str] = &[
     "integrations",
     "optional",
     "plugins",
+    // Helpers are loaded only by import: one that nothing imports is unused.
+    "utils",
+    "util",
+    "helpers",
 ];
 
 /// An import made only by modules no other module imports, inside a directory of

@@ -13,9 +13,11 @@ pub const CHECK: Check = Check {
         summary: "End-to-end tests (browser drivers, tests that run the built program, e2e/ suites) are present; for a library, integration tests of its public API count. A service whose integration tests already go through its interface (an HTTP test client, a database-backed suite) lacks only the last step (P2); with no test at all, tests.suite carries the gap.",
         weight: 2.0,
         severity: Severity::P1,
+        // A command-line tool's journeys are its sub-commands, usually covered by
+        // its unit tests; a service's are requests through several components.
         by_kind: Some(KindSeverity {
             service: Severity::P1,
-            cli: Severity::P1,
+            cli: Severity::P2,
             library: Some(Severity::P2),
         }),
         effort: Effort::M,

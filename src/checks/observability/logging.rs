@@ -1,8 +1,12 @@
 //! Judges whether production code logs through a logging library.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use crate::analyze::catalog::DetectorKind;
 use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome};
-use crate::model::{Category, Effort, Severity};
+use crate::model::{Category, Effort, Evidence, Severity};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -26,7 +30,84 @@ pub const CHECK: Check = Check {
     evaluate,
 };
 
+static HELPER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?m)^[ \t]*(?:export[ \t]+)?(?:async[ \t]+)?(?:function[ \t]+|def[ \t]+|(?:const|let)[ \t]+)(log[A-Za-z0-9_]*)[ \t]*(?:=[ \t]*(?:async[ \t]*)?)?\(",
+    )
+    .ok()
+});
+
+/// Calls that write a record to the process's output.
+const WRITES: &[&str] = &[
+    "console.",
+    "process.stdout.write",
+    "process.stderr.write",
+    "print(",
+    "sys.stderr.write",
+    "sys.stdout.write",
+];
+
+/// A logging function of the project's own (`function logEvent(event, details)` that
+/// writes a timestamped line to the console), called from several places: where it is
+/// defined and how often it is called.
+fn own_helper(cx: &Context<'_>) -> Option<(Evidence, usize)> {
+    let re = HELPER.as_ref()?;
+    let sources: Vec<_> = cx
+        .sources()
+        .filter(|f| matches!(f.lang(), "javascript" | "typescript" | "python"))
+        .collect();
+    for f in &sources {
+        let text = f.text()?;
+        for caps in re.captures_iter(text) {
+            let (Some(all), Some(name)) = (caps.get(0), caps.get(1)) else {
+                continue;
+            };
+            let body: String = text
+                .get(all.end()..)
+                .unwrap_or("")
+                .lines()
+                .take(8)
+                .collect::<Vec<_>>()
+                .join("\n");
+            if !WRITES.iter().any(|w| body.contains(w)) {
+                continue;
+            }
+            let call = format!("{}(", name.as_str());
+            let calls: usize = sources
+                .iter()
+                .filter_map(|g| g.text())
+                .map(|t| t.matches(&call).count())
+                .sum::<usize>()
+                .saturating_sub(1);
+            if calls >= 3 {
+                let line =
+                    u32::try_from(text.get(..all.start()).unwrap_or("").matches('\n').count() + 1)
+                        .unwrap_or(1);
+                return Some((cx.at(&f.path, line), calls));
+            }
+        }
+    }
+    None
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
+    let library = cx.facts.detections.iter().any(|d| {
+        (d.is(DetectorKind::Logging) || d.is(DetectorKind::StructuredLogging)) && !d.used.is_empty()
+    });
+    if !library && cx.production_lines() > 0 && cx.kind != crate::model::ProjectKind::Library {
+        if let Some((at, calls)) = own_helper(cx) {
+            let summary = format!("logs through its own helper ({calls} calls)");
+            return Outcome::partial(0.75, summary.clone())
+                .strength(&CHECK.def, "Logging through the project's own helper", summary, vec![at.clone()])
+                .concern_at(
+                    &CHECK.def,
+                    Severity::P3,
+                    "Logging through a hand-written helper",
+                    "The project logs through a function of its own that writes to the console: records have a time and an event, but no levels or routing a logging library would give.",
+                    vec![at],
+                );
+        }
+    }
     super::library_in_use(
         cx,
         &CHECK.def,

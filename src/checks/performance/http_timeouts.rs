@@ -126,6 +126,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 .map(|(line, callee)| format!("`{callee}` (line {line})")),
             calls.len(),
         );
+        // A management command runs from a shell or a scheduler, not in a request:
+        // a hang holds one run, not the service.
+        let command = f.path().contains("/management/commands/");
+        let severity = if command {
+            Severity::P2.max(severity)
+        } else {
+            severity
+        };
         outcome = outcome.concern_at(
             def,
             f.role.weigh(severity),

@@ -2,14 +2,14 @@
 
 use crate::analyze::tests::TestKind;
 use crate::checks::{Check, CheckDef, Context, Outcome};
-use crate::model::{Category, Effort, Evidence, Severity, group_digits, plural};
+use crate::model::{Category, Effort, Evidence, ProjectKind, Severity, group_digits, plural};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
         id: "tests.suite",
         category: Category::Tests,
         title: "Automated tests exist",
-        summary: "Test files and test cases are counted per language (pytest/unittest, #[test], it()/test(), func TestX). No test at all is P0, P1 for a browser front end (its server carries the data).",
+        summary: "Test files and test cases are counted per language (pytest/unittest, #[test], it()/test(), func TestX). No test at all is P0; P1 for a browser front end (its server carries the data) and for a command-line tool or a project of under 500 lines beside others in the same repository.",
         weight: 1.5,
         severity: Severity::P0,
         by_kind: None,
@@ -22,6 +22,9 @@ pub const CHECK: Check = Check {
     evaluate,
 };
 
+/// Production lines under which a project of a larger repository is a helper.
+const SMALL_PROJECT_LINES: usize = 500;
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let t = &cx.facts.tests;
     if cx.production_lines() == 0 && t.files.is_empty() {
@@ -33,7 +36,16 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         }
         // A browser front end without tests ships UI regressions, not data loss: its
         // server and API carry the release-blocking gap.
-        let severity = if cx.facts.stack.frontend.is_some() {
+        // So does a small helper (a build tool, a thin desktop shell) beside the
+        // programs that carry the product.
+        // In a repository of several projects, a command-line tool or desktop shell
+        // beside a tested product is weighed as the product's helper.
+        let helper_tool =
+            cx.scope.is_some() && cx.kind == ProjectKind::Cli && cx.facts.projects.list.len() > 1;
+        let severity = if cx.facts.stack.frontend.is_some()
+            || helper_tool
+            || (cx.scope.is_some() && cx.production_lines() < SMALL_PROJECT_LINES)
+        {
             Severity::P1
         } else {
             CHECK.def.severity
