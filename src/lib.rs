@@ -107,7 +107,8 @@ pub fn audit_with(
         advisories: &advisories,
         scope: None,
     };
-    let results = checks::run(&cx);
+    let mut results = checks::run(&cx);
+    review::invariant::enforce(&mut results, &facts, &inventory);
     let projects = project_reviews(&inventory, &facts, policy, test_run.as_ref(), &advisories);
     review::review(&inventory, &facts, policy, results, test_run, projects)
 }
@@ -162,6 +163,7 @@ fn project_reviews(
                         .all(|l| cx.in_scope(&l.path))
                 });
             }
+            review::invariant::enforce(&mut results, view, inventory);
             review::project_review(inventory, view, policy, index, results, run.cloned())
         })
         .collect()

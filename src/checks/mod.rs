@@ -14,6 +14,12 @@ mod e2e;
 mod observability;
 mod performance;
 pub mod python;
+
+/// Whether a route path is a health, liveness or readiness probe (`/healthz`,
+/// `/api/v1/health`, `GET /readyz`).
+pub fn is_health_route(path: &str) -> bool {
+    observability::health::is_health(path)
+}
 mod security;
 mod tests;
 

@@ -4,6 +4,7 @@
 //! prioritized actions. Produces [`Review`], the one input of every renderer.
 
 mod date;
+pub mod invariant;
 mod inventory;
 pub mod projects;
 mod redact;

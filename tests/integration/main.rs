@@ -18,6 +18,7 @@ mod docs;
 mod history;
 #[cfg(unix)]
 mod hostile;
+mod invariant;
 mod projects;
 mod redaction;
 mod repos;

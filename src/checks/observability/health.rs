@@ -40,7 +40,7 @@ const HEALTH_WORDS: &[&str] = &[
 
 /// A health route ends in a health word (`/healthz`, `/api/v1/health`, `GET /readyz`);
 /// `/status/<code>` is an endpoint with a parameter, not a probe.
-fn is_health(path: &str) -> bool {
+pub fn is_health(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let route = lower.rsplit(' ').next().unwrap_or(&lower);
     let route = route.trim_start_matches('^').trim_end_matches('$');

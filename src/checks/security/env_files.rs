@@ -97,18 +97,8 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     };
     for f in &prod {
         let n = f.keys.iter().filter(|(_, _, v)| *v).count();
-        // `.env` (and `.env.production`) is what tools load on their own; a named file
-        // (`variables.env`, `plane.env`) is a configuration a deployment downloads and
-        // edits, whose shipped defaults the secret scan judges one by one.
-        let name = f.path.rsplit('/').next().unwrap_or(&f.path);
-        let severity = if name == ".env" || name.starts_with(".env.") {
-            def.severity
-        } else {
-            Severity::P2
-        };
-        outcome = outcome.concern_at(
+        outcome = outcome.concern(
             def,
-            severity,
             format!(
                 "{} is committed with {}",
                 f.path,
