@@ -353,18 +353,25 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 .get(line_index + 1)
                 .map_or(text.len(), |&s| s.saturating_sub(1));
             // `user:pass@db:5432`: the host follows the password's `@`.
-            let local = rule.id == "database-url-password"
-                && text
-                    .get(c.end..)
-                    .and_then(|r| r.strip_prefix('@'))
-                    .map(|r| {
-                        r.split(|ch: char| {
-                            !(ch.is_alphanumeric() || ch == '.' || ch == '-' || ch == '_')
-                        })
-                        .next()
-                        .unwrap_or("")
+            // `user:pass@db:5432`: the host follows the password's `@`. A loopback
+            // host, or a private network name with a hand-typed default (`umami:umami`),
+            // is a local database's default; a random password to a cluster service
+            // name is a real credential.
+            let host = text
+                .get(c.end..)
+                .and_then(|r| r.strip_prefix('@'))
+                .map(|r| {
+                    r.split(|ch: char| {
+                        !(ch.is_alphanumeric() || ch == '.' || ch == '-' || ch == '_')
                     })
-                    .is_some_and(noise::is_local_host);
+                    .next()
+                    .unwrap_or("")
+                });
+            let local = rule.id == "database-url-password"
+                && host.is_some_and(|h| {
+                    noise::is_loopback(h)
+                        || (noise::is_local_host(h) && !noise::looks_random(secret))
+                });
             let context = if local && path_context == HitContext::None {
                 HitContext::LocalService
             } else {

@@ -129,12 +129,17 @@ pub fn context_of(path: &str) -> HitContext {
 /// Whether a connection URL's host is the machine itself or a name on a private
 /// network (a Compose service, a CI service container): no dot, or a loopback address.
 pub fn is_local_host(host: &str) -> bool {
+    is_loopback(host) || (!host.contains('.') && !host.is_empty() && host != "::1")
+}
+
+/// Whether a host is the machine itself.
+pub fn is_loopback(host: &str) -> bool {
     let h = host.to_ascii_lowercase();
     h == "localhost"
         || h.starts_with("127.")
         || h == "0.0.0.0"
+        || h == "::1"
         || h == "host.docker.internal"
-        || (!h.contains('.') && !h.is_empty())
 }
 
 /// What a file is, for deciding which rules may read it.
