@@ -421,7 +421,13 @@ pub fn merge(repository: Vec<Finding>, projects: &[ProjectReview]) -> Vec<Findin
         .into_iter()
         .filter(|f| !reported(f) && (deciding.is_empty() || !is_absence(f)))
         .collect();
-    let mut seen: std::collections::HashSet<OwnedKey> = out.iter().map(owned_key).collect();
+    // Where each finding is in `out`: the same finding from a deciding project that
+    // weighs it more (a root image that is a shipping service's image) takes its place.
+    let mut seen: std::collections::HashMap<OwnedKey, usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (owned_key(f), i))
+        .collect();
     // Which deciding projects report each absence.
     // (check, title, severity) → the projects reporting it.
     type Absence<'a> = (&'static str, &'a str, Option<Severity>);
@@ -474,8 +480,23 @@ pub fn merge(repository: Vec<Finding>, projects: &[ProjectReview]) -> Vec<Findin
                     }
                 }
             }
-            if seen.insert(owned_key(&f)) {
-                out.push(f);
+            match seen.get(&owned_key(&f)).copied() {
+                None => {
+                    seen.insert(owned_key(&f), out.len());
+                    out.push(f);
+                }
+                Some(i) => {
+                    if let Some(kept) = out.get_mut(i) {
+                        let worse = match (f.severity, kept.severity) {
+                            (Some(new), Some(old)) => new < old,
+                            (Some(_), None) => true,
+                            _ => false,
+                        };
+                        if worse {
+                            *kept = f;
+                        }
+                    }
+                }
             }
         }
     }
@@ -621,6 +642,32 @@ mod tests {
         assert_eq!(v, Verdict::NotReady);
         let (v, rule) = repository_verdict(&with, &[at("legacy")]).unwrap();
         assert_eq!(v, Verdict::Ready, "{rule}");
+    }
+
+    #[test]
+    fn a_finding_a_shipping_project_weighs_more_keeps_that_weight() {
+        // The repository's review saw a root image at P2 (the root only gathers the
+        // workspace); the service whose image it is reports it at P1.
+        let mut root = concern(
+            "deployment.dockerfile",
+            "prod.Dockerfile runs as root",
+            Severity::P2,
+            Some("prod.Dockerfile"),
+        );
+        root.project = Some(".".into());
+        let mut own = root.clone();
+        own.severity = Some(Severity::P1);
+        let projects = [
+            project(".", Role::Tooling, Verdict::NotReady, vec![root.clone()]),
+            project("api", Role::Product, Verdict::NotReady, vec![own]),
+        ];
+        let merged = merge(vec![root], &projects);
+        let same: Vec<_> = merged
+            .iter()
+            .filter(|f| f.title == "prod.Dockerfile runs as root")
+            .collect();
+        assert_eq!(same.len(), 1, "{merged:#?}");
+        assert_eq!(same[0].severity, Some(Severity::P1));
     }
 
     #[test]
