@@ -281,16 +281,14 @@ const PRIVILEGE_DROPS: &[&str] = &[
     "chpst",
     "runuser",
     "setuidgid",
-    "chroot --userspec",
     "start-stop-daemon",
-    "capsh --user",
 ];
 
 /// The first line of `text` that runs a command through a privilege drop.
 fn privilege_drop(text: &str) -> Option<(u32, String)> {
     text.lines().enumerate().find_map(|(i, line)| {
         let t = line.trim();
-        if t.starts_with('#') {
+        if t.starts_with('#') || t.starts_with("//") {
             return None;
         }
         let hit = PRIVILEGE_DROPS.iter().find(|cmd| {
@@ -301,8 +299,14 @@ fn privilege_drop(text: &str) -> Option<(u32, String)> {
                     && after.is_some_and(|c| c == ' ' || c == '"' || c == '\'' || c == ',')
             })
         })?;
-        // `start-stop-daemon` drops only with `--chuid`/`-c`.
-        if *hit == "start-stop-daemon" && !(t.contains("--chuid") || t.contains(" -c ")) {
+        // Some of them drop privileges only with a user option.
+        let needs: &[&str] = match *hit {
+            "start-stop-daemon" => &["--chuid", " -c "],
+            "chpst" => &[" -u"],
+            "setpriv" => &["--reuid", "--regid"],
+            _ => &[""],
+        };
+        if !needs.iter().any(|n| t.contains(n)) {
             return None;
         }
         Some((
@@ -332,7 +336,7 @@ fn entrypoint_drop(
         }
     }
     // Files the image copies in from the build context (the Dockerfile's directory
-    // or the repository root), and scripts named by the entrypoint.
+    // or the repository root).
     let dir = file.dir();
     let copied: Vec<String> = df
         .instructions
@@ -355,14 +359,30 @@ fn entrypoint_drop(
         })
         .filter(|w| !w.is_empty() && w != "." && !w.contains('*'))
         .collect();
-    let named: Vec<String> = starts
+    // Files a later stage copies from a build stage that copied the context:
+    // `COPY --from=build /src/scripts/entrypoint.sh …` names `scripts/entrypoint.sh`
+    // (two path components at least, so a bare name is not matched anywhere).
+    let from_stages: Vec<String> = df
+        .instructions
         .iter()
-        .flat_map(|i| i.args.split([' ', '"', '[', ']', ',']))
-        .filter(|w| w.ends_with(".sh") || w.contains('/'))
-        .filter_map(|w| w.rsplit('/').next())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
+        .filter(|i| matches!(i.op.as_str(), "COPY" | "ADD"))
+        .filter(|i| i.flags.iter().any(|f| f.starts_with("--from")))
+        .flat_map(|i| {
+            let words: Vec<&str> = i.args.split_whitespace().collect();
+            let n = words.len().saturating_sub(1);
+            words
+                .into_iter()
+                .take(n)
+                .map(|w| w.trim_matches(['"', '[', ']', ',']).to_string())
+                .collect::<Vec<_>>()
+        })
         .collect();
+    let copied_from_stage = |p: &str| {
+        p.contains('/')
+            && from_stages
+                .iter()
+                .any(|src| src == p || src.ends_with(&format!("/{p}")))
+    };
     let in_context = |p: &str| {
         copied.iter().any(|c| {
             let under = |base: &str| {
@@ -380,11 +400,7 @@ fn entrypoint_drop(
         .files
         .iter()
         .filter(|f| f.text().is_some() && f.bytes < 256 * 1024)
-        .filter(|f| {
-            in_context(&f.path)
-                || named.iter().any(|n| n == f.name())
-                    && (dir.is_empty() || f.path.starts_with(dir))
-        })
+        .filter(|f| in_context(&f.path) || copied_from_stage(&f.path))
         .take(2_000)
         .find_map(|f| {
             let (line, cmd) = privilege_drop(f.text()?)?;

@@ -13,6 +13,10 @@ use crate::review::{CategoryScore, Level, Rag, Review, Verdict};
 /// are kept as written, since Markdown shows escapes inside them literally; an
 /// unmatched backtick is escaped.
 pub(super) fn esc(s: &str) -> String {
+    // Runs of backticks pair in ways a split cannot follow: escape everything.
+    if s.contains("``") {
+        return esc_plain(s).replace('`', "\\`");
+    }
     let parts: Vec<&str> = s.split('`').collect();
     // With an odd number of backticks the last one opens nothing.
     let closed = parts.len() % 2 == 1;
@@ -238,8 +242,12 @@ fn summary_page(o: &mut String, r: &Review) {
     let shown = r.actions.len().min(SUMMARY_ACTIONS);
     let _ = writeln!(
         o,
-        "**The {} that matter most** (all {} under Prioritized Actions):\n",
-        plural(shown, "action", "actions"),
+        "**The {} most** (all {} under Prioritized Actions):\n",
+        if shown == 1 {
+            "action that matters".to_string()
+        } else {
+            format!("{shown} actions that matter")
+        },
         r.actions.len()
     );
     for (n, a) in r.actions.iter().take(shown).enumerate() {

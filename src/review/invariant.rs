@@ -18,11 +18,14 @@ pub fn subject(check: &str, facts: &Facts, inventory: &Inventory) -> Option<Vec<
     let at = |path: &str, line: u32, what: &str| Evidence::at(path.to_string(), line, what);
     let mut found: Vec<Evidence> = Vec::new();
     match check {
+        // The claims are "no CI" and "CI never runs on changes": a pipeline that runs
+        // on pushes or pull requests contradicts both.
         "ci.pipeline" => found.extend(
             facts
                 .ci
                 .files
                 .iter()
+                .filter(|f| f.on_changes)
                 .map(|f| at(&f.path, 1, &format!("{} configuration", f.system.name()))),
         ),
         // The claim is about runs on changes: a scheduled run does not contradict it.
@@ -48,7 +51,13 @@ pub fn subject(check: &str, facts: &Facts, inventory: &Inventory) -> Option<Vec<
             )
         })),
         "observability.health-endpoints" => {
-            for s in &facts.sources {
+            let production = |i: usize| {
+                inventory
+                    .files
+                    .get(i)
+                    .is_some_and(|f| f.kind == crate::repo::FileKind::Source)
+            };
+            for s in facts.sources.iter().filter(|s| production(s.file)) {
                 for r in s.routes.iter().filter(|r| {
                     crate::checks::is_health_route(&r.path) && !s.is_inline_test(r.line)
                 }) {

@@ -139,3 +139,43 @@ fn an_absence_the_facts_do_not_contradict_stands() {
         );
     }
 }
+
+fn files(list: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    list.iter()
+        .map(|(p, c)| ((*p).to_string(), (*c).to_string()))
+        .collect()
+}
+
+#[test]
+fn through_the_whole_audit_true_absences_keep_their_weight() {
+    // CI that never runs on changes, and a health route only on a test's mock server:
+    // neither contradicts its claim.
+    let dir = crate::support::materialize(&files(&[
+        (
+            ".github/workflows/stale.yml",
+            "name: Stale\non:\n  schedule:\n    - cron: '0 0 * * *'\njobs:\n  stale:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/stale@v9\n",
+        ),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = [\"fastapi\"]\n",
+        ),
+        (
+            "svc/app.py",
+            "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get(\"/users\")\ndef users():\n    return []\n",
+        ),
+        (
+            "tests/test_mock.py",
+            "from fastapi import FastAPI\n\nmock = FastAPI()\n\n\n@mock.get(\"/health\")\ndef health():\n    return {}\n\n\ndef test_mock():\n    assert mock\n",
+        ),
+    ]));
+    let r = crate::support::audit(dir.path());
+    let worst = |check: &str| {
+        r.findings
+            .iter()
+            .filter(|f| f.is_concern() && f.check == check)
+            .filter_map(|f| f.severity)
+            .min()
+    };
+    assert_eq!(worst("ci.pipeline"), Some(Severity::P1));
+    assert_eq!(worst("observability.health-endpoints"), Some(Severity::P1));
+}

@@ -676,6 +676,14 @@ fn a_workspace_root_image_belongs_to_the_member_it_runs_and_small_helpers_withou
     let server = project(&r, "server");
     assert!(server.kind.is_service(), "{:?}", server.kind);
     assert!(
+        server
+            .kind_evidence
+            .iter()
+            .any(|e| e.contains("Dockerfile")),
+        "{:?}",
+        server.kind_evidence
+    );
+    assert!(
         concerns(&r, "deployment.container")
             .all(|f| !f.title.contains("server") && f.project.as_deref() != Some("server")),
         "the server's image is the root Dockerfile"

@@ -375,7 +375,7 @@ fn the_markdown_opens_with_the_verdict_and_the_actions_that_matter_named_by_thei
         .findings
         .iter()
         .map(|&i| &r.findings[i])
-        .min_by_key(|f| f.severity)
+        .min_by_key(|f| f.severity.unwrap_or(Severity::P3))
         .unwrap();
     let line = page.lines().find(|l| l.starts_with("1. ")).unwrap();
     assert!(line.contains(&worst.title), "{line}");

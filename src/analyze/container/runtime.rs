@@ -257,9 +257,10 @@ pub fn compose_workloads(path: &str, doc: &Node) -> Vec<Workload> {
                 !profiles.is_empty()
                     && profiles.iter().all(|p| {
                         let p = p.to_ascii_lowercase();
-                        ["deprecated", "legacy", "obsolete", "old"]
-                            .iter()
-                            .any(|w| p.contains(w))
+                        p == "old"
+                            || ["deprecated", "legacy", "obsolete"]
+                                .iter()
+                                .any(|w| p.contains(w))
                     })
             },
             privileged: true_at(svc, "privileged"),

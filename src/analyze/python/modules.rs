@@ -696,11 +696,19 @@ impl<'a> Layout<'a> {
         // The module is in the project's tree under an import root the layout did
         // not recognise (a directory a launcher puts on the path): it exists, so it
         // is not reported missing.
-        if let Some(&file) = self.by_suffix.get(&path).and_then(|files| {
-            files
-                .iter()
-                .find(|&&f| self.project_of.get(f).copied().flatten() == project)
-        }) {
+        // Dotted modules only: a bare `import config` is too common a name to be
+        // satisfied by any `config.py` of the project.
+        let dotted = path.contains('/');
+        if let Some(&file) = self
+            .by_suffix
+            .get(&path)
+            .filter(|_| dotted)
+            .and_then(|files| {
+                files
+                    .iter()
+                    .find(|&&f| self.project_of.get(f).copied().flatten() == project)
+            })
+        {
             return ImportClass::Internal { file };
         }
         ImportClass::Unresolved {

@@ -285,6 +285,7 @@ fn candidates(
             // In program source a generic value without quotes is an expression
             // (`this.secret = sharedSecretB16`), not a literal.
             if rule.generic
+                && rule.id.starts_with("generic-")
                 && profile.code
                 && !text
                     .get(..secret.start())

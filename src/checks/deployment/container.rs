@@ -94,8 +94,8 @@ fn other_deployment(f: &crate::repo::RepoFile) -> Option<&'static str> {
     let text = f.text().unwrap_or("");
     match name {
         "Procfile" => Some("a Procfile"),
-        "fly.toml" | "render.yaml" | "app.yaml" | "railway.json" | "serverless.yml"
-        | "serverless.yaml" | "vercel.json" | "netlify.toml" => Some("a platform manifest"),
+        "fly.toml" | "render.yaml" | "railway.json" | "serverless.yml" | "serverless.yaml"
+        | "vercel.json" | "netlify.toml" => Some("a platform manifest"),
         "gunicorn.py" | "gunicorn.conf.py" | "gunicorn_config.py" | "uwsgi.ini" => {
             Some("an application server configuration")
         }

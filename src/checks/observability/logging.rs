@@ -32,7 +32,7 @@ pub const CHECK: Check = Check {
 
 static HELPER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?m)^[ \t]*(?:export[ \t]+)?(?:async[ \t]+)?(?:function[ \t]+|def[ \t]+|(?:const|let)[ \t]+)(log[A-Za-z0-9_]*)[ \t]*(?:=[ \t]*(?:async[ \t]*)?)?\(",
+        r"(?m)^[ \t]*(?:export[ \t]+)?(?:async[ \t]+)?(?:function[ \t]+|def[ \t]+|(?:const|let)[ \t]+)(log(?:ger[A-Za-z0-9_]*|[A-Z_][A-Za-z0-9_]*)?)[ \t]*(?:=[ \t]*(?:async[ \t]*)?)?\(",
     )
     .ok()
 });
