@@ -909,34 +909,21 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
             };
             for n in from..=to {
                 let text = file.line(n);
-                for script in invoked_scripts(text, inventory) {
-                    let classified = script_steps.entry(script.path.clone()).or_insert_with(|| {
-                        let total = u32::try_from(script.index.len()).unwrap_or(u32::MAX);
-                        classify_lines(script, 1, total)
+                // Scripts it runs and the local action or reusable workflow it calls:
+                // their steps are the job's.
+                let called = invoked_scripts(text, inventory)
+                    .into_iter()
+                    .chain(invoked_local_action(text, inventory).filter(|a| a.path != file.path));
+                for target in called {
+                    let classified = script_steps.entry(target.path.clone()).or_insert_with(|| {
+                        let total = u32::try_from(target.index.len()).unwrap_or(u32::MAX);
+                        classify_lines(target, 1, total)
                     });
                     for step in classified.iter() {
                         let shown = format!(
                             "{} → {}:{}: {}",
                             text.trim(),
-                            script.path,
-                            step.line,
-                            step.text
-                        );
-                        add(&step.class, n, shown, &mut steps);
-                    }
-                }
-                if let Some(action) =
-                    invoked_local_action(text, inventory).filter(|a| a.path != file.path)
-                {
-                    let classified = script_steps.entry(action.path.clone()).or_insert_with(|| {
-                        let total = u32::try_from(action.index.len()).unwrap_or(u32::MAX);
-                        classify_lines(action, 1, total)
-                    });
-                    for step in classified.iter() {
-                        let shown = format!(
-                            "{} → {}:{}: {}",
-                            text.trim(),
-                            action.path,
+                            target.path,
                             step.line,
                             step.text
                         );

@@ -316,6 +316,21 @@ fn privilege_drop(text: &str) -> Option<(u32, String)> {
     })
 }
 
+/// The sources of every COPY/ADD (without the destination), from the build context
+/// (`from_stage` false) or from another stage or image (`--from`, true).
+fn copy_sources(df: &Dockerfile, from_stage: bool) -> Vec<String> {
+    df.instructions
+        .iter()
+        .filter(|i| matches!(i.op.as_str(), "COPY" | "ADD"))
+        .filter(|i| i.flag("from").is_some() == from_stage)
+        .flat_map(|i| {
+            let mut ops = i.operands();
+            ops.pop(); // the destination
+            ops
+        })
+        .collect()
+}
+
 /// Where the final stage's process is started as a non-root user by its
 /// entrypoint: the ENTRYPOINT/CMD itself, or a script or service definition the
 /// image copies in.
@@ -338,45 +353,15 @@ fn entrypoint_drop(
     // Files the image copies in from the build context (the Dockerfile's directory
     // or the repository root).
     let dir = file.dir();
-    let copied: Vec<String> = df
-        .instructions
-        .iter()
-        .filter(|i| matches!(i.op.as_str(), "COPY" | "ADD"))
-        .filter(|i| !i.flags.iter().any(|f| f.starts_with("--from")))
-        .flat_map(|i| {
-            let words: Vec<&str> = i.args.split_whitespace().collect();
-            let n = words.len().saturating_sub(1);
-            words
-                .into_iter()
-                .take(n)
-                .map(|w| {
-                    w.trim_matches(['"', '[', ']', ','])
-                        .trim_start_matches("./")
-                        .trim_end_matches('/')
-                        .to_string()
-                })
-                .collect::<Vec<_>>()
-        })
+    let copied: Vec<String> = copy_sources(df, false)
+        .into_iter()
+        .map(|w| w.trim_start_matches("./").trim_end_matches('/').to_string())
         .filter(|w| !w.is_empty() && w != "." && !w.contains('*'))
         .collect();
     // Files a later stage copies from a build stage that copied the context:
     // `COPY --from=build /src/scripts/entrypoint.sh …` names `scripts/entrypoint.sh`
     // (two path components at least, so a bare name is not matched anywhere).
-    let from_stages: Vec<String> = df
-        .instructions
-        .iter()
-        .filter(|i| matches!(i.op.as_str(), "COPY" | "ADD"))
-        .filter(|i| i.flags.iter().any(|f| f.starts_with("--from")))
-        .flat_map(|i| {
-            let words: Vec<&str> = i.args.split_whitespace().collect();
-            let n = words.len().saturating_sub(1);
-            words
-                .into_iter()
-                .take(n)
-                .map(|w| w.trim_matches(['"', '[', ']', ',']).to_string())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let from_stages = copy_sources(df, true);
     let copied_from_stage = |p: &str| {
         p.contains('/')
             && from_stages

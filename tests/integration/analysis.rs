@@ -1,19 +1,10 @@
 //! Cross-cutting analysis behaviour on small repositories: published packages, project
 //! kinds, product names in the stack, and category colours.
 
-use std::collections::BTreeMap;
-
 use greenlight::model::{Category, ProjectKind, Status};
 use greenlight::review::{Rag, Review};
 
-use crate::support::{audit, materialize};
-
-fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
+use crate::support::{audit, files, materialize};
 
 fn status(r: &Review, id: &str) -> Status {
     r.checks.iter().find(|c| c.id == id).unwrap().status

@@ -1,20 +1,12 @@
 //! Hostile or broken input: every case completes with a finding or a clear message,
 //! never a panic.
 
-use std::collections::BTreeMap;
 use std::fs;
 
 use greenlight::model::Status;
 use greenlight::review::Verdict;
 
-use crate::support::{audit, audit_markdown, check_locations, materialize, run, stderr};
-
-fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
+use crate::support::{audit, audit_markdown, check_locations, files, materialize, run, stderr};
 
 fn status(review: &greenlight::review::Review, id: &str) -> Status {
     review.checks.iter().find(|c| c.id == id).unwrap().status

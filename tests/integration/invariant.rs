@@ -140,17 +140,11 @@ fn an_absence_the_facts_do_not_contradict_stands() {
     }
 }
 
-fn files(list: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
-    list.iter()
-        .map(|(p, c)| ((*p).to_string(), (*c).to_string()))
-        .collect()
-}
-
 #[test]
 fn through_the_whole_audit_true_absences_keep_their_weight() {
     // CI that never runs on changes, and a health route only on a test's mock server:
     // neither contradicts its claim.
-    let dir = crate::support::materialize(&files(&[
+    let dir = crate::support::materialize(&crate::support::files(&[
         (
             ".github/workflows/stale.yml",
             "name: Stale\non:\n  schedule:\n    - cron: '0 0 * * *'\njobs:\n  stale:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/stale@v9\n",

@@ -284,15 +284,9 @@ fn reports_list_the_projects() {
     );
 }
 
-fn files(list: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
-    list.iter()
-        .map(|(p, c)| ((*p).to_string(), (*c).to_string()))
-        .collect()
-}
-
 #[test]
 fn a_front_end_built_on_a_workspace_ui_package_and_a_desktop_app_are_not_network_services() {
-    let dir = crate::support::materialize(&files(&[
+    let dir = crate::support::materialize(&crate::support::files(&[
         (
             "package.json",
             r#"{ "name": "acme", "private": true, "workspaces": ["packages/*", "apps/*"] }"#,
@@ -348,7 +342,7 @@ fn a_front_end_built_on_a_workspace_ui_package_and_a_desktop_app_are_not_network
 
 #[test]
 fn a_crate_workspace_with_its_packaging_and_a_path_filtered_workflow() {
-    let dir = crate::support::materialize(&files(&[
+    let dir = crate::support::materialize(&crate::support::files(&[
         (
             "Cargo.toml",
             "[package]\nname = \"warden\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"warden\"\npath = \"src/main.rs\"\n\n[workspace]\nmembers = [\"macros\"]\n\n[dependencies]\naxum = \"0.7\"\nwarden-macros = { path = \"macros\" }\n",
@@ -407,7 +401,7 @@ fn a_crate_workspace_with_its_packaging_and_a_path_filtered_workflow() {
 
 #[test]
 fn a_workspace_root_image_builds_the_members_it_copies_or_enters() {
-    let dir = crate::support::materialize(&files(&[
+    let dir = crate::support::materialize(&crate::support::files(&[
         (
             "package.json",
             r#"{ "name": "acme", "private": true, "workspaces": ["packages/*"] }"#,
@@ -452,7 +446,7 @@ fn a_workspace_root_image_builds_the_members_it_copies_or_enters() {
 
 #[test]
 fn kubernetes_manifests_count_for_the_project_whose_image_they_run() {
-    let dir = crate::support::materialize(&files(&[
+    let dir = crate::support::materialize(&crate::support::files(&[
         ("api/requirements.txt", "flask==3.0\n"),
         (
             "api/app.py",
@@ -502,7 +496,7 @@ fn kubernetes_manifests_count_for_the_project_whose_image_they_run() {
 
 #[test]
 fn an_end_to_end_suite_of_its_own_counts_for_the_services_it_drives() {
-    let dir = crate::support::materialize(&files(&[
+    let dir = crate::support::materialize(&crate::support::files(&[
         ("api/requirements.txt", "flask==3.0\n"),
         (
             "api/app.py",
@@ -532,7 +526,7 @@ fn an_end_to_end_suite_of_its_own_counts_for_the_services_it_drives() {
 
 #[test]
 fn a_project_the_policy_sets_aside_decides_nothing() {
-    let dir = crate::support::materialize(&files(&[
+    let dir = crate::support::materialize(&crate::support::files(&[
         ("api/requirements.txt", "flask==3.0\n"),
         (
             "api/app.py",
@@ -566,7 +560,7 @@ fn a_project_the_policy_sets_aside_decides_nothing() {
 
 #[test]
 fn a_workspace_root_with_an_app_of_its_own_is_that_app() {
-    let dir = crate::support::materialize(&files(&[
+    let dir = crate::support::materialize(&crate::support::files(&[
         (
             "package.json",
             r#"{ "name": "shop", "private": true, "workspaces": ["packages/*"], "scripts": { "start": "node src/server.js", "test": "jest" }, "dependencies": { "express": "^4.19.0" } }"#,
@@ -590,7 +584,7 @@ fn a_workspace_root_with_an_app_of_its_own_is_that_app() {
 
 #[test]
 fn a_project_sees_its_own_task_runners_not_its_neighbours() {
-    let dir = crate::support::materialize(&files(&[
+    let dir = crate::support::materialize(&crate::support::files(&[
         ("api/requirements.txt", "flask==3.0\npytest\n"),
         (
             "api/app.py",
@@ -638,7 +632,7 @@ fn a_workspace_root_image_belongs_to_the_member_it_runs_and_small_helpers_withou
     let big: String = (0..120)
         .map(|i| format!("pub fn f{i}() -> u32 {{\n    {i}\n}}\n\n"))
         .collect();
-    let dir = crate::support::materialize(&files(&[
+    let dir = crate::support::materialize(&crate::support::files(&[
         (
             "Cargo.toml",
             "[workspace]\nmembers = [\"server\", \"set-password\"]\ndefault-members = [\"server\"]\n",

@@ -258,3 +258,10 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A file tree from `(path, content)` pairs, for [`materialize`].
+pub fn files(list: &[(&str, &str)]) -> BTreeMap<String, String> {
+    list.iter()
+        .map(|(p, c)| ((*p).to_string(), (*c).to_string()))
+        .collect()
+}
