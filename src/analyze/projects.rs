@@ -307,7 +307,14 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
                     || (is_container_file(name) && holds_code(dir) && role_of(dir) == Role::Product)
             }
         };
-        if !is_project_marker {
+        // A package.json inside a Python package builds that package's assets (CSS,
+        // bundled scripts): the package stays in the Python project around it.
+        let python_package_assets = name == "package.json"
+            && !dir.is_empty()
+            && inventory
+                .file(&format!("{}__init__.py", prefix(dir)))
+                .is_some();
+        if !is_project_marker || python_package_assets {
             continue;
         }
         let p = found
@@ -599,7 +606,15 @@ fn names_dir_where(text: &str, dir: &str, absolute: bool) -> bool {
 /// The projects each CI job names (file by file, job by job): a working directory, a
 /// `cd`, `--filter @acme/web`. A `paths:` filter says when a workflow runs, not what
 /// it runs: only the jobs' own commands count. Computed once for all projects.
-pub struct CiLinks(Vec<Vec<Vec<usize>>>);
+pub struct CiLinks(Vec<Vec<JobLinks>>);
+
+/// The projects one CI job names, and whether it also runs a step that names none
+/// from the repository root (`make test` beside `cd ui && yarn`).
+struct JobLinks {
+    named: Vec<usize>,
+    /// Per step: it names no project and no step of the job sets a working directory.
+    at_root: Vec<bool>,
+}
 
 impl CiLinks {
     pub fn new(ci: &CiFacts, inventory: &Inventory, projects: &Projects) -> CiLinks {
@@ -642,7 +657,15 @@ impl CiLinks {
                                     !t.starts_with("name:") && !t.starts_with('#')
                                 })
                                 .collect();
-                            mentioned(&body.join("\n"))
+                            let scoped = body.iter().any(|l| l.contains("working-directory"));
+                            JobLinks {
+                                named: mentioned(&body.join("\n")),
+                                at_root: job
+                                    .steps
+                                    .iter()
+                                    .map(|s| !scoped && mentioned(&s.text).is_empty())
+                                    .collect(),
+                            }
                         })
                         .collect()
                 })
@@ -659,8 +682,11 @@ impl CiLinks {
         projects: &Projects,
         index: usize,
     ) -> CiFacts {
-        let runs_here = |linked: &[usize]| {
+        let root = projects.get(index).is_some_and(|p| p.path.is_empty());
+        let runs_here = |job: &JobLinks| {
+            let linked = job.named.as_slice();
             linked.is_empty()
+                || (root && job.at_root.contains(&true))
                 || linked.contains(&index)
                 || projects.get(index).is_some_and(|own| {
                     !own.path.is_empty()
@@ -684,12 +710,28 @@ impl CiLinks {
         for (f, file) in out.files.iter_mut().enumerate() {
             let links = self.0.get(f);
             let mut j = 0;
-            file.jobs.retain(|_| {
-                let keep = links
-                    .and_then(|l| l.get(j))
-                    .is_none_or(|linked| runs_here(linked));
+            file.jobs.retain_mut(|job| {
+                let linked = links.and_then(|l| l.get(j));
                 j += 1;
-                keep
+                let Some(linked) = linked else {
+                    return true;
+                };
+                if !runs_here(linked) {
+                    return false;
+                }
+                // The root keeps only the steps of another project's job that run
+                // from the root.
+                let others_only =
+                    root && !linked.named.is_empty() && !linked.named.contains(&index);
+                if others_only {
+                    let mut k = 0;
+                    job.steps.retain(|_| {
+                        let keep = linked.at_root.get(k).copied().unwrap_or(false);
+                        k += 1;
+                        keep
+                    });
+                }
+                true
             });
         }
         out

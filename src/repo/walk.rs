@@ -378,6 +378,8 @@ fn read_file_within(
             && kind::looks_generated(head)
         {
             FileKind::Generated
+        } else if kind::looks_template(&file.path, text) {
+            FileKind::Fixture
         } else {
             by_path
         };

@@ -694,3 +694,82 @@ fn a_workspace_root_image_belongs_to_the_member_it_runs_and_small_helpers_withou
         "{untested:#?}"
     );
 }
+
+#[test]
+fn a_package_json_inside_a_python_package_builds_its_assets_and_splits_nothing_off() {
+    let files = |inner: &str| {
+        crate::support::files(&[
+            (
+                "server/pyproject.toml",
+                "[project]\nname = \"shop\"\nversion = \"1\"\ndependencies = [\"fastapi\"]\n",
+            ),
+            ("server/shop/__init__.py", ""),
+            (
+                "server/shop/app.py",
+                "from shop.backoffice.views import index\n",
+            ),
+            (&format!("server/shop/backoffice/{inner}"), ""),
+            (
+                "server/shop/backoffice/views.py",
+                "def index():\n    pass\n",
+            ),
+            (
+                "server/shop/backoffice/package.json",
+                r#"{ "name": "backoffice", "private": true, "scripts": { "build": "esbuild scripts.mjs --bundle" } }"#,
+            ),
+            ("server/shop/backoffice/scripts.mjs", "import 'htmx.org';\n"),
+        ])
+    };
+    // A Python package (it has `__init__.py`): its package.json builds CSS and JS.
+    let r = audit(crate::support::materialize(&files("__init__.py")).path());
+    assert_eq!(paths(&r), vec!["server"]);
+    assert_eq!(concerns(&r, "code-quality.unresolved-imports").count(), 0);
+    // A directory that is not a Python package holds a project of its own.
+    let r = audit(crate::support::materialize(&files("README.md")).path());
+    assert_eq!(paths(&r), vec!["server", "server/shop/backoffice"]);
+}
+
+#[test]
+fn a_root_job_that_also_builds_a_sub_project_still_tests_the_root() {
+    let workflow = |test_step: &str| {
+        format!(
+            "name: build\non: [push, pull_request]\njobs:\n  app:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: (cd ui && yarn)\n      - run: {test_step}\n"
+        )
+    };
+    let files = |test_step: &str| {
+        crate::support::files(&[
+            ("go.mod", "module example.com/notify\n\ngo 1.22\n"),
+            (
+                "app.go",
+                "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.HandleFunc(\"/health\", func(w http.ResponseWriter, r *http.Request) {})\n\t_ = http.ListenAndServe(\":80\", nil)\n}\n",
+            ),
+            (
+                "app_test.go",
+                "package main\n\nimport \"testing\"\n\nfunc TestMain(t *testing.T) {}\n",
+            ),
+            ("Makefile", "test:\n\tgo test ./...\n"),
+            (
+                "ui/package.json",
+                r#"{ "name": "notify-ui", "private": true, "scripts": { "build": "react-scripts build", "test": "react-scripts test" }, "dependencies": { "react": "^18.0.0" } }"#,
+            ),
+            ("ui/src/index.tsx", "export const App = () => null;\n"),
+            (".github/workflows/build.yml", &workflow(test_step)),
+        ])
+    };
+    // `make test` runs from the root, beside the step that builds the front end.
+    let r = audit(crate::support::materialize(&files("make test")).path());
+    let root_ci_tests: Vec<_> = concerns(&r, "ci.tests")
+        .filter(|f| f.project.as_deref() == Some("."))
+        .collect();
+    assert!(root_ci_tests.is_empty(), "{root_ci_tests:?}");
+    // Only the front end's own steps: the root's tests do not run in CI.
+    let r = audit(crate::support::materialize(&files("(cd ui && yarn build)")).path());
+    assert!(
+        concerns(&r, "ci.tests").any(|f| f.project.as_deref() == Some(".")),
+        "{:?}",
+        r.findings
+            .iter()
+            .map(|f| (&f.check, &f.project))
+            .collect::<Vec<_>>()
+    );
+}

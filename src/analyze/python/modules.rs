@@ -556,6 +556,26 @@ impl<'a> Layout<'a> {
         }
     }
 
+    /// Whether a package above `module` extends its `__path__` (`pkgutil.extend_path`,
+    /// `pkg_resources.declare_namespace`): its submodules may come from another
+    /// installed distribution of the same import name (`polar` and `polar-sdk`).
+    fn extended_ancestor(&self, module: &str, from: usize) -> bool {
+        let mut prefix = module;
+        while let Some((p, _)) = prefix.rsplit_once('.') {
+            prefix = p;
+            let extends = self
+                .file(prefix, from)
+                .and_then(|i| self.inventory.files.get(i))
+                .filter(|f| f.name() == "__init__.py")
+                .and_then(|f| f.text())
+                .is_some_and(|t| t.contains("extend_path(") || t.contains("declare_namespace("));
+            if extends {
+                return true;
+            }
+        }
+        false
+    }
+
     fn exists(&self, module: &str, from: usize) -> bool {
         self.lookup(module, from).is_some()
     }
@@ -690,7 +710,7 @@ impl<'a> Layout<'a> {
             let g = g.trim_end_matches(".py");
             g.ends_with(&path)
         });
-        if built || is_generated {
+        if built || is_generated || self.extended_ancestor(module, from) {
             return ImportClass::Internal { file: usize::MAX };
         }
         // The module is in the project's tree under an import root the layout did

@@ -373,8 +373,12 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                     noise::is_loopback(h)
                         || (noise::is_local_host(h) && !noise::looks_random(secret))
                 });
-            let context = if local && path_context == HitContext::None {
+            let context = if path_context != HitContext::None {
+                path_context
+            } else if local {
                 HitContext::LocalService
+            } else if noise::detector_vector(text, secret) {
+                HitContext::TestFixture
             } else {
                 path_context
             };

@@ -62,6 +62,10 @@ pub fn context_of(path: &str) -> HitContext {
                 | "test_data"
                 | "__mocks__"
                 | "mocks"
+                | "mock"
+                | "__stubs__"
+                | "stubs"
+                | ".ci"
                 | "e2e"
                 | "conftest"
                 | "cypress"
@@ -78,7 +82,13 @@ pub fn context_of(path: &str) -> HitContext {
         || stem == "conftest"
         || name.contains(".test.")
         || name.contains(".spec.")
-        || name.contains("_spec.");
+        || name.contains("_spec.")
+        // Compose files and env files of a test or CI run (`compose.ci.yaml`,
+        // `docker-compose.test.yml`, `.env.testing`): throwaway service credentials.
+        || name
+            .split('.')
+            .skip(1)
+            .any(|part| matches!(part, "ci" | "test" | "testing" | "e2e"));
     if dirs.iter().any(test_dir) || test_name {
         return HitContext::TestFixture;
     }
@@ -94,8 +104,13 @@ pub fn context_of(path: &str) -> HitContext {
         .iter()
         .any(|w| s.contains(w))
     };
-    // A development VM or container definition.
-    if name == "vagrantfile" || dirs.contains(&".devcontainer") {
+    // A development VM or container definition; requests kept for an HTTP client
+    // (`.http`, `.rest` scratch files) are samples.
+    if name == "vagrantfile"
+        || dirs.contains(&".devcontainer")
+        || name.ends_with(".http")
+        || name.ends_with(".rest")
+    {
         return HitContext::Example;
     }
     if dirs.iter().any(|d| example(d))
@@ -124,6 +139,31 @@ pub fn context_of(path: &str) -> HitContext {
         return HitContext::Docs;
     }
     HitContext::None
+}
+
+/// Whether `secret` is a test vector of a secret detector: the same text holds a
+/// regular expression for tokens of its prefix (`ghp_[A-Za-z0-9]{36}` beside
+/// `ghp_…`), as the pattern tables of secret scanners and redactors do.
+pub fn detector_vector(text: &str, secret: &str) -> bool {
+    // Every prefix that ends at a separator within the first 16 characters
+    // (`github_`, `github_pat_`).
+    secret
+        .char_indices()
+        .take_while(|&(i, _)| i < 16)
+        .filter(|&(i, ch)| i >= 2 && (ch == '_' || ch == '-'))
+        .filter_map(|(i, _)| secret.get(..=i))
+        .filter(|prefix| {
+            prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
+        .any(|prefix| {
+            text.match_indices(prefix).any(|(i, _)| {
+                text.get(i + prefix.len()..)
+                    .and_then(|rest| rest.chars().next())
+                    .is_some_and(|c| matches!(c, '[' | '(' | '\\' | '{'))
+            })
+        })
 }
 
 /// Whether a connection URL's host is the machine itself or a name on a private

@@ -25,7 +25,10 @@ pub const CHECK: Check = Check {
 
 /// A `.py` file that is a template (Jinja/cookiecutter), not Python.
 fn is_template(path: &str, text: &str) -> bool {
-    path.contains("{{") || text.contains("{%") || text.contains("{{ cookiecutter")
+    path.contains("{{")
+        || text.contains("{%")
+        || text.contains("{{ cookiecutter")
+        || crate::repo::kind::looks_template(path, text)
 }
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
