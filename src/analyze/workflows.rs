@@ -314,6 +314,8 @@ pub struct WorkflowJob {
     pub env: Vec<Text>,
     /// A reusable workflow the job calls (`jobs.x.uses`).
     pub uses: Option<Uses>,
+    /// The job's `if:` condition.
+    pub condition: Option<String>,
     pub steps: Vec<WorkflowStep>,
 }
 
@@ -479,6 +481,7 @@ fn workflow(file: &RepoFile, doc: &Node, is_action: bool) -> Workflow {
                 permissions: None,
                 env: Vec::new(),
                 uses: None,
+                condition: None,
                 steps: job_steps,
             });
         }
@@ -493,6 +496,7 @@ fn workflow(file: &RepoFile, doc: &Node, is_action: bool) -> Workflow {
                 uses: job
                     .get("uses")
                     .and_then(|u| Some(Uses::parse(u.str()?, u.line))),
+                condition: job.get("if").and_then(Node::str).map(str::to_string),
                 steps: steps(file, job.get("steps")),
             });
         }
@@ -631,6 +635,16 @@ pub fn untrusted_in(expr: &str) -> Vec<String> {
             }
             s.replace("..", ".")
         };
+        // `!x` tests a value, and `x && y` yields `y` or a falsy `x`: neither
+        // expands an outsider's text.
+        let tested = expr.match_indices(r).all(|(i, _)| {
+            let before = expr.get(..i).unwrap_or("").trim_end();
+            let after = expr.get(i + r.len()..).unwrap_or("").trim_start();
+            before.ends_with('!') || after.starts_with("&&")
+        });
+        if tested {
+            continue;
+        }
         if UNTRUSTED.iter().any(|re| re.is_match(&norm)) && !out.contains(&r.to_string()) {
             out.push(r.to_string());
         }
@@ -775,6 +789,14 @@ mod tests {
         assert!(untrusted_in("github.event.issue.title == 'x'").is_empty());
         assert!(!untrusted_in("github.event.issue.title == 'x' || github.head_ref").is_empty());
         assert!(!untrusted_in("join(github.event.commits.*.message, ' ')").is_empty());
+        // A negated or `&&`-guarded object yields a boolean or what follows it.
+        assert!(
+            untrusted_in(
+                "(!github.event.pull_request && format('--tag={0}', github.ref_name)) || 'plan'"
+            )
+            .is_empty()
+        );
+        assert!(!untrusted_in("github.event.pull_request.title || 'x'").is_empty());
     }
 
     #[test]

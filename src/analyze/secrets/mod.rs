@@ -346,6 +346,10 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
         .filter_map(|c| {
             let rule = cat.rules.get(c.rule)?;
             let secret = text.get(c.start..c.end)?;
+            // A Firebase app's Google API key is compiled into the app it configures.
+            if rule.id == "gcp-api-key" && noise::is_firebase_client_config(path) {
+                return None;
+            }
             let line_index = line_starts
                 .partition_point(|&s| s <= c.anchor)
                 .saturating_sub(1);

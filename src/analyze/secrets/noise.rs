@@ -456,6 +456,14 @@ pub fn is_public_key(value: &str) -> bool {
         .any(|p| value.starts_with(p))
 }
 
+/// The client configuration Firebase generates for a mobile app
+/// (`google-services.json`, `GoogleService-Info.plist`): its API key ships inside the
+/// app, restricted by the project's security rules.
+pub fn is_firebase_client_config(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(name, "google-services.json" | "GoogleService-Info.plist")
+}
+
 pub fn is_reference(value: &str) -> bool {
     let file_ext = [
         ".json", ".pem", ".key", ".txt", ".yaml", ".yml", ".crt", ".env", ".p12", ".toml", ".cfg",

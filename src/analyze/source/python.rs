@@ -6,6 +6,10 @@ use crate::analyze::python;
 use crate::repo::{FileKind, RepoFile};
 
 pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
+    // A generator's template of a module is text to render, not Python.
+    if file.kind == FileKind::Fixture && crate::repo::kind::looks_template(&file.path, s.text) {
+        return;
+    }
     let test_file = file.kind == FileKind::Test || is_test_name(file.name());
     let Some(py) = python::parse(s.text, test_file) else {
         return;

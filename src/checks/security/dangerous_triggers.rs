@@ -91,6 +91,46 @@ fn head_checkout(step: &WorkflowStep) -> Option<(u32, Confidence)> {
     })
 }
 
+/// Whether a job's `if:` lets only the repository's own runs through: a
+/// `workflow_run` started by no pull request, or a pull request from a branch of this
+/// repository rather than a fork.
+fn outsiders_excluded(job: &WorkflowJob) -> bool {
+    let Some(cond) = &job.condition else {
+        return false;
+    };
+    let c: String = cond
+        .replace('"', "'")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let c = c.trim_start_matches("${{").trim_end_matches("}}");
+    // The conjuncts outside parentheses: a guard holds for every run only there, and
+    // only when nothing at that level is an alternative (`a || b`).
+    let mut depth = 0i32;
+    let mut top = String::new();
+    for ch in c.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ if depth == 0 => top.push(ch),
+            _ => {}
+        }
+    }
+    if top.contains("||") {
+        return false;
+    }
+    let guards = [
+        "workflow_run.event != 'pull_request'",
+        "workflow_run.event == 'push'",
+        "workflow_run.head_repository.full_name == github.repository",
+        "pull_request.head.repo.full_name == github.repository",
+        "head.repo.fork == false",
+        "!github.event.pull_request.head.repo.fork",
+    ];
+    top.split("&&")
+        .any(|conjunct| guards.iter().any(|g| conjunct.contains(g)))
+}
+
 /// The first step after `from` that runs code from the workspace: a script or a local
 /// action.
 fn runs_code(job: &WorkflowJob, from: usize) -> Option<u32> {
@@ -130,7 +170,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             continue;
         };
         let before = hits.len();
-        for job in &w.jobs {
+        for job in w.jobs.iter().filter(|j| !outsiders_excluded(j)) {
             for (i, step) in job.steps.iter().enumerate() {
                 if let Some((line, confidence)) = head_checkout(step) {
                     hits.push(Hit {

@@ -33,9 +33,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if with_values.is_empty() {
         return Outcome::pass("no environment file with values committed");
     }
-    let (prod, test): (Vec<&crate::analyze::EnvFile>, Vec<&crate::analyze::EnvFile>) = with_values
-        .iter()
-        .partition(|f| !matches!(f.kind, FileKind::Test | FileKind::Fixture));
+    let (prod, test): (Vec<&crate::analyze::EnvFile>, Vec<&crate::analyze::EnvFile>) =
+        with_values.iter().partition(|f| {
+            // A test run's or a development container's file (`.env.testing`,
+            // `.devcontainer/backend.env`) holds throwaway values.
+            !matches!(f.kind, FileKind::Test | FileKind::Fixture)
+                && crate::analyze::secrets::noise::context_of(&f.path)
+                    == crate::analyze::secrets::noise::HitContext::None
+        });
     // A file holds credentials when a credential-named variable has a value that is not a
     // placeholder, or the secret scanner found something in it.
     let scanned: Vec<&str> = cx

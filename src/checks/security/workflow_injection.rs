@@ -193,6 +193,40 @@ fn script_hits(
     hits
 }
 
+/// Events that run with the base repository's token and secrets on text an outsider
+/// writes (a fork's pull request, an issue, a comment, a merged commit's message).
+const PRIVILEGED: &[&str] = &[
+    "pull_request_target",
+    "issues",
+    "issue_comment",
+    "discussion",
+    "discussion_comment",
+    "workflow_run",
+    "push",
+];
+
+/// Whether workflow `w` runs on a privileged event, itself or through the workflows
+/// that call it (`uses: ./.github/workflows/w.yml`).
+fn privileged(w: &Workflow, all: &[Workflow]) -> bool {
+    let own = w
+        .triggers
+        .iter()
+        .any(|(t, _)| PRIVILEGED.contains(&t.as_str()));
+    own || (w.trigger("workflow_call").is_some()
+        && all.iter().any(|caller| {
+            !std::ptr::eq(caller, w)
+                && caller.jobs.iter().any(|j| {
+                    j.uses
+                        .as_ref()
+                        .is_some_and(|u| u.raw.trim_start_matches("./") == w.path)
+                })
+                && caller
+                    .triggers
+                    .iter()
+                    .any(|(t, _)| PRIVILEGED.contains(&t.as_str()) || t == "workflow_call")
+        }))
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let all = match workflows(cx) {
@@ -224,6 +258,19 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     }
                 }
             }
+        }
+    }
+    // An outsider's text reaches a privileged run only through events that run with
+    // the base repository's token and secrets; on `pull_request` a fork's run has a
+    // read-only token and no secrets, and manual runs need write access.
+    for (w, _, h) in &mut found {
+        if h.severity == Severity::P1 && !w.is_action && !privileged(w, all) {
+            h.severity = Severity::P3;
+            h.confidence = Confidence::Medium;
+            h.message.push_str(&format!(
+                " Its triggers ({}) give an outsider's run no secrets and a read-only token, so this is hygiene, not an open door.",
+                w.triggers.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")
+            ));
         }
     }
     let files = all.len();
