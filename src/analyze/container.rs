@@ -241,6 +241,38 @@ fn dev_label(file: &RepoFile) -> Option<String> {
         if builds_packages {
             return Some(PACKAGING.into());
         }
+        if let Some(text) = file.text() {
+            let instructions: Vec<(String, &str)> = text
+                .lines()
+                .map(str::trim_start)
+                .filter(|l| !l.starts_with('#'))
+                .filter_map(|l| {
+                    let (op, rest) = l.split_once(char::is_whitespace)?;
+                    Some((op.to_ascii_uppercase(), rest))
+                })
+                .collect();
+            // A side image that copies nothing from the repository
+            // (`maildev.Dockerfile`: `RUN npm i -g maildev`, `CMD maildev`) runs
+            // someone else's tool, not this code. A plain `Dockerfile` may install
+            // the project itself from a registry.
+            let copies_context = instructions
+                .iter()
+                .any(|(op, rest)| (op == "COPY" || op == "ADD") && !rest.contains("--from="));
+            let side_image = !matches!(name.as_str(), "dockerfile" | "containerfile");
+            if side_image && !copies_context && instructions.iter().any(|(op, _)| op == "FROM") {
+                return Some(TOOL_IMAGE.into());
+            }
+            // The command it starts is a development server or script
+            // (`startup.dev.sh`, `npm run start:dev`, `--reload`, `runserver`).
+            let start = instructions
+                .iter()
+                .rev()
+                .find(|(op, _)| op == "CMD" || op == "ENTRYPOINT")
+                .map(|(_, rest)| *rest);
+            if start.is_some_and(starts_development_server) {
+                return Some(DEV_IMAGE.into());
+            }
+        }
         // `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile.local`: a developer's image.
         let dev_image = name
             .split(['.', '-', '_'])
@@ -265,6 +297,17 @@ fn dev_label(file: &RepoFile) -> Option<String> {
     (is_compose(&name) && dev_word).then(|| "development compose file".into())
 }
 
+/// Whether a CMD or ENTRYPOINT starts a development server or script.
+fn starts_development_server(command: &str) -> bool {
+    let lower = command.to_ascii_lowercase();
+    lower
+        .split(|c: char| !(c.is_ascii_alphanumeric()))
+        .any(|w| matches!(w, "dev" | "development" | "runserver" | "nodemon"))
+        || lower.contains("--reload")
+}
+
+/// The label of an image that copies nothing from the repository.
+const TOOL_IMAGE: &str = "image of a third-party tool";
 /// The label of a Dockerfile that builds a developer's image, not a deployment.
 const DEV_IMAGE: &str = "development Dockerfile";
 /// The label of a Dockerfile template (`Dockerfile.j2`).
@@ -480,7 +523,7 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
         let deployment = !(file.kind == FileKind::Test
             || matches!(
                 dev.as_deref(),
-                Some("dev container" | DEV_IMAGE | TEMPLATE | PACKAGING)
+                Some("dev container" | DEV_IMAGE | TEMPLATE | PACKAGING | TOOL_IMAGE)
             ));
         let Some(text) = file.text() else { continue };
         let name = file.name();

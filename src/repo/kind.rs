@@ -203,6 +203,10 @@ mod tests {
         assert_eq!(r.classify("pkg/test_app.py", prog), FileKind::Test);
         assert_eq!(r.classify("tests/fixtures/x.py", prog), FileKind::Fixture);
         assert_eq!(r.classify("examples/demo.rs", prog), FileKind::Fixture);
+        assert_eq!(
+            r.classify(".semgrep/security/requests/no-timeout.py", prog),
+            FileKind::Fixture
+        );
         assert_eq!(r.classify("cmd/x/main_test.go", prog), FileKind::Test);
         assert_eq!(r.classify(".github/workflows/ci.yml", None), FileKind::Ci);
         assert_eq!(r.classify("Dockerfile", prog), FileKind::Build);

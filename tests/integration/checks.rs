@@ -30,6 +30,8 @@ struct Case {
     absent: bool,
     /// Severity of the most severe concern.
     severity: Option<String>,
+    /// How many concerns the check reports, exactly (merged findings).
+    concerns: Option<usize>,
     /// The check's one-line summary, exactly.
     summary: Option<String>,
     /// Create git metadata with these tags.
@@ -194,6 +196,12 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
             .any(|e| matches!(e, Evidence::Absent { .. }))
     {
         return Err("expected an absence record".into());
+    }
+    if let Some(n) = case.concerns {
+        let got = findings.iter().filter(|f| f.is_concern()).count();
+        if got != n {
+            return Err(format!("{got} concerns, expected {n}"));
+        }
     }
     if let Some(sev) = &case.severity {
         let worst = findings

@@ -35,6 +35,33 @@ fn no_default_timeout(client: &str) -> bool {
     matches!(client, "requests" | "urllib")
 }
 
+/// The file names a Dockerfile's HEALTHCHECK runs (`HEALTHCHECK CMD python
+/// /app/fetchstatus.py`).
+fn health_probes(cx: &Context<'_>) -> Vec<String> {
+    let c = &cx.facts.containers;
+    c.dockerfiles
+        .iter()
+        .chain(&c.dev_dockerfiles)
+        .filter_map(|d| cx.inventory.file(&d.path).and_then(|f| f.text()))
+        .flat_map(|t| {
+            t.lines()
+                .filter(|l| {
+                    l.trim_start()
+                        .to_ascii_uppercase()
+                        .starts_with("HEALTHCHECK")
+                })
+                .flat_map(|l| {
+                    l.split(|ch: char| ch.is_whitespace() || matches!(ch, '"' | '[' | ']' | ','))
+                        .filter_map(|w| w.rsplit('/').next())
+                        .filter(|w| w.ends_with(".py"))
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// Production and example code; HTTP calls in tests hang only the test run.
 fn audited(f: &PyRef<'_>) -> bool {
     f.role != Role::Test
@@ -119,39 +146,67 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         ),
     );
     let severity = def.severity_for(cx.kind);
-    for (f, calls) in missing.values() {
-        let names = python::first_few(
-            calls
-                .iter()
-                .map(|(line, callee)| format!("`{callee}` (line {line})")),
-            calls.len(),
-        );
+    let probes = health_probes(cx);
+    // One finding per severity: the same fix across files is one action.
+    let mut groups: BTreeMap<Severity, Vec<&Missing<'_>>> = BTreeMap::new();
+    for m in missing.values() {
+        let f = &m.0;
         // A management command runs from a shell or a scheduler, not in a request:
-        // a hang holds one run, not the service.
+        // a hang holds one run, not the service. A container health probe is
+        // killed by the runtime's own probe timeout.
         let command = f.path().contains("/management/commands/");
-        let severity = if command {
+        let probe = probes.iter().any(|p| p == f.file.name());
+        let weighed = if probe {
+            Severity::P3
+        } else if command {
             Severity::P2.max(severity)
         } else {
             severity
         };
-        outcome = outcome.concern_at(
-            def,
-            f.role.weigh(severity),
-            format!(
+        groups.entry(f.role.weigh(weighed)).or_default().push(m);
+    }
+    for (severity, files) in groups {
+        let calls: usize = files.iter().map(|(_, c)| c.len()).sum();
+        let title = match files.as_slice() {
+            [(f, _)] => format!(
                 "{} without a timeout in {}{}",
-                plural(calls.len(), "HTTP call", "HTTP calls"),
+                plural(calls, "HTTP call", "HTTP calls"),
                 f.path(),
                 f.role.suffix()
             ),
-            format!(
-                "{names} {} no timeout: if the server stops answering, the call waits forever.",
-                if calls.len() == 1 { "sets" } else { "set" }
+            _ => format!(
+                "{} without a timeout in {} files",
+                plural(calls, "HTTP call", "HTTP calls"),
+                files.len()
             ),
-            calls
+        };
+        let listed = python::first_few(
+            files.iter().map(|(f, c)| {
+                let lines: Vec<String> = c.iter().map(|(l, _)| l.to_string()).collect();
+                format!("{} (line {})", f.path(), lines.join(", "))
+            }),
+            files.len(),
+        );
+        let callees = python::first_few(
+            files
                 .iter()
-                .take(10)
-                .map(|(line, _)| cx.at(f.path(), *line))
-                .collect(),
+                .flat_map(|(_, c)| c.iter().map(|(_, callee)| format!("`{callee}`"))),
+            calls,
+        );
+        let evidence = files
+            .iter()
+            .flat_map(|(f, c)| c.iter().take(3).map(|(line, _)| cx.at(f.path(), *line)))
+            .take(12)
+            .collect();
+        outcome = outcome.concern_at(
+            def,
+            severity,
+            title,
+            format!(
+                "{callees} in {listed} {} no timeout: if the server stops answering, the call waits forever.",
+                if calls == 1 { "sets" } else { "set" }
+            ),
+            evidence,
         );
     }
     outcome
