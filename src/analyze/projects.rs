@@ -460,7 +460,19 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
                         || unnamed_crate
                         || (is_container_file(name) && builds_members(inventory, m))
                 });
-            if (gathers_only || shared_configuration(inventory, p)) && !p.critical {
+            // A root that is a project only for its Dockerfile, with a few scripts of
+            // its own, whose image copies a member in to build it: the image is the
+            // member's, the root holds tooling.
+            let image_only = p.path.is_empty()
+                && members
+                && p.manifests.is_empty()
+                && !own_code.contains(&p.path)
+                && !p.markers.is_empty()
+                && p.markers.iter().all(|m| {
+                    is_container_file(m.rsplit('/').next().unwrap_or(m))
+                        && copies_member(inventory, m, &dirs)
+                });
+            if (gathers_only || image_only || shared_configuration(inventory, p)) && !p.critical {
                 p.role = Role::Tooling;
             }
         }
@@ -495,6 +507,91 @@ fn builds_members(inventory: &Inventory, path: &str) -> bool {
         ]
         .iter()
         .any(|b| text.contains(b))
+}
+
+/// The directories of the projects whose code the image's command runs: the final
+/// stage's CMD or ENTRYPOINT names a file that a COPY put there, from the build
+/// context or from a build stage that copied those directories in
+/// (`COPY --from=build-backend /build/backend/app /srv/app` after `ADD backend
+/// /build/backend`). Empty when the command cannot be traced.
+fn started_member(d: &super::container::Dockerfile, projects: &Projects) -> Vec<String> {
+    let last = d.stages.len().saturating_sub(1);
+    let in_stage = |s: usize| d.instructions.iter().filter(move |i| i.stage == s);
+    let words = |args: &str| -> Vec<String> {
+        args.split([' ', '"', '\'', '[', ']', ','])
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let Some(start) = in_stage(last).rfind(|i| i.op == "CMD" || i.op == "ENTRYPOINT") else {
+        return Vec::new();
+    };
+    let Some(binary) = words(&start.args).into_iter().find(|w| w.starts_with('/')) else {
+        return Vec::new();
+    };
+    // The COPY that put the binary (or its directory) in place.
+    let Some(copy) = in_stage(last)
+        .filter(|i| i.op == "COPY" || i.op == "ADD")
+        .find(|i| {
+            words(&i.args).last().is_some_and(|dest| {
+                let dest = dest.trim_end_matches('/');
+                !dest.is_empty() && (binary == dest || binary.starts_with(&format!("{dest}/")))
+            })
+        })
+    else {
+        return Vec::new();
+    };
+    let from = copy
+        .flags
+        .iter()
+        .find_map(|f| f.strip_prefix("--from="))
+        .map(str::to_string);
+    // The instructions whose sources count: the final COPY itself, or every COPY
+    // and ADD from the context in the stage it copies from.
+    let sources: Vec<String> = match from {
+        None => vec![copy.args.clone()],
+        Some(name) => {
+            let stage = d
+                .stages
+                .iter()
+                .position(|s| s.alias.as_deref() == Some(name.as_str()))
+                .or_else(|| name.parse::<usize>().ok());
+            match stage {
+                Some(s) => in_stage(s)
+                    .filter(|i| {
+                        (i.op == "COPY" || i.op == "ADD")
+                            && !i.flags.iter().any(|f| f.starts_with("--from"))
+                    })
+                    .map(|i| i.args.clone())
+                    .collect(),
+                None => return Vec::new(),
+            }
+        }
+    };
+    projects
+        .list
+        .iter()
+        .filter(|p| !p.path.is_empty())
+        .filter(|p| sources.iter().any(|a| names_dir_where(a, &p.path, true)))
+        .map(|p| p.path.clone())
+        .collect()
+}
+
+/// Whether the Dockerfile at `path` copies a member project's directory from the
+/// build context (`ADD backend /build/backend`).
+fn copies_member(inventory: &Inventory, path: &str, dirs: &[String]) -> bool {
+    let Some(text) = inventory.file(path).and_then(|f| f.text()) else {
+        return false;
+    };
+    text.lines().any(|l| {
+        let l = l.trim();
+        let copy = l.starts_with("COPY ") || l.starts_with("ADD ");
+        copy && !l.contains("--from")
+            && dirs
+                .iter()
+                .filter(|d| !d.is_empty())
+                .any(|d| names_dir_where(l, d, true))
+    })
 }
 
 /// Whether a Dockerfile runs the artefact a project builds: its ENTRYPOINT, CMD or
@@ -820,6 +917,12 @@ pub fn view(
         let unowned = projects
             .project_of(&d.path)
             .is_none_or(|owner| owner.role != Role::Product);
+        // An image that copies several members in runs one of them: when its command
+        // traces back to a member's directory, the image is that member's alone.
+        let runs = started_member(d, projects);
+        if unowned && !runs.is_empty() {
+            return projects.get(index).is_some_and(|p| runs.contains(&p.path));
+        }
         unowned
             && projects.get(index).is_some_and(|p| {
                 !p.path.is_empty()

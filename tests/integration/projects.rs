@@ -773,3 +773,38 @@ fn a_root_job_that_also_builds_a_sub_project_still_tests_the_root() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_root_image_that_builds_a_member_and_copies_another_members_assets_is_the_first_members() {
+    let dir = crate::support::materialize(&crate::support::files(&[
+        (
+            "backend/go.mod",
+            "module example.com/comments/backend\n\ngo 1.22\n",
+        ),
+        (
+            "backend/main.go",
+            "package main\n\nimport (\n\t\"log\"\n\t\"net/http\"\n)\n\nfunc main() {\n\tlog.Printf(\"start\")\n\t_ = http.ListenAndServe(\":8080\", nil)\n}\n",
+        ),
+        (
+            "frontend/app/package.json",
+            r#"{ "name": "@comments/app", "private": true, "scripts": { "build": "vite build" }, "dependencies": { "preact": "^10.0.0" } }"#,
+        ),
+        (
+            "frontend/app/src/index.tsx",
+            "export const App = () => null;\n",
+        ),
+        ("docker-init.sh", "#!/bin/sh\necho prepare\n"),
+        (
+            "Dockerfile",
+            "FROM node:22-alpine AS build-frontend\nCOPY ./frontend/app/ /srv/frontend/app/\nRUN cd /srv/frontend/app && npm ci && npm run build\n\nFROM golang:1.22 AS build-backend\nADD backend /build/backend\nWORKDIR /build/backend\nRUN go build -o comments .\n\nFROM alpine:3.20\nCOPY docker-init.sh /srv/init.sh\nCOPY --from=build-backend /build/backend/comments /srv/comments\nCOPY --from=build-frontend /srv/frontend/app/public/ /srv/web/\nUSER 1000\nHEALTHCHECK CMD wget -q -O- http://localhost:8080/ping || exit 1\nCMD [\"/srv/comments\", \"server\"]\n",
+        ),
+    ]));
+    let r = audit(dir.path());
+    assert_eq!(project(&r, ".").role, Role::Tooling);
+    let backend: Vec<_> = concerns(&r, "deployment.container")
+        .filter(|f| f.project.as_deref() == Some("backend"))
+        .collect();
+    assert!(backend.is_empty(), "{backend:?}");
+    // The front end's assets are copied in, but the image does not run it.
+    assert_ne!(project(&r, "frontend/app").kind, ProjectKind::Service);
+}

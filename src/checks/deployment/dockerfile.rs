@@ -50,14 +50,56 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     .next()
                     .is_some_and(|i| i.starts_with(w))
             });
+            // Files handed to an unprivileged user (`chown -R app:app /srv`) with no
+            // ENTRYPOINT of its own: the base image's entrypoint, which this
+            // repository does not show, is where that user is switched to.
+            let last_stage = df.stages.len().saturating_sub(1);
+            let own_entrypoint = df
+                .instructions
+                .iter()
+                .any(|i| i.stage == last_stage && i.op == "ENTRYPOINT");
+            // A user this Dockerfile creates itself and then forgets to switch to is
+            // the common mistake: the process does run as root.
+            let creates_user = df.instructions.iter().any(|i| {
+                i.stage == last_stage
+                    && i.op == "RUN"
+                    && ["adduser", "useradd"].iter().any(|c| i.args.contains(c))
+            });
+            let handed_over = !own_entrypoint
+                && !creates_user
+                && df.instructions.iter().any(|i| {
+                    i.stage == last_stage
+                        && i.op == "RUN"
+                        && i.args.split("&&").any(|cmd| {
+                            let mut w = cmd.split_whitespace();
+                            w.next() == Some("chown")
+                                && w.find(|a| !a.starts_with('-')).is_some_and(|owner| {
+                                    let user = owner.split([':', '.']).next().unwrap_or("");
+                                    !user.is_empty() && user != "root" && user != "0"
+                                })
+                        })
+                });
+            let message = if handed_over {
+                "The final stage sets no USER; it hands its files to an unprivileged user but has no ENTRYPOINT of its own, so whether the process drops to that user depends on the base image's entrypoint, which the repository does not show. Set `USER` explicitly."
+            } else {
+                "The final stage sets no non-root USER and its entrypoint does not drop privileges (gosu, su-exec, s6-setuidgid, setpriv), so the process runs as root."
+            };
             concerns.push((
-                if service && !web_server {
+                if service && !web_server && !handed_over {
                     Severity::P1
                 } else {
                     Severity::P2
                 },
-                format!("{} runs as root", df.path),
-                "The final stage sets no non-root USER and its entrypoint does not drop privileges (gosu, su-exec, s6-setuidgid, setpriv), so the process runs as root.".into(),
+                format!(
+                    "{} {}",
+                    df.path,
+                    if handed_over {
+                        "may run as root"
+                    } else {
+                        "runs as root"
+                    }
+                ),
+                message.into(),
                 Evidence::at(df.path.clone(), line, &snippet),
             ));
         } else {
