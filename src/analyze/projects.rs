@@ -885,6 +885,40 @@ fn compose_contexts(path: &str, text: &str) -> Vec<String> {
     out
 }
 
+/// Whether a Go or Rust file inside project `index` belongs to the module of an
+/// enclosing project instead: Go and Cargo give a file to the nearest `go.mod` or
+/// `Cargo.toml` above it, so `ui/serve.go` under a root `go.mod` is the Go program's,
+/// not the `ui/package.json` front end's.
+fn foreign_module_file(
+    projects: &Projects,
+    inventory: &Inventory,
+    index: usize,
+    file: usize,
+) -> bool {
+    let Some(f) = inventory.files.get(file) else {
+        return false;
+    };
+    let module = match f.path.rsplit_once('.').map(|(_, e)| e) {
+        Some("go") => "go.mod",
+        Some("rs") => "Cargo.toml",
+        _ => return false,
+    };
+    let Some(p) = projects.get(index) else {
+        return false;
+    };
+    let has = |q: &Project| {
+        q.markers
+            .iter()
+            .any(|m| m.rsplit('/').next().unwrap_or(m) == module)
+    };
+    !has(p)
+        && projects.list.iter().any(|q| {
+            q.path != p.path
+                && (q.path.is_empty() || p.path.starts_with(&format!("{}/", q.path)))
+                && has(q)
+        })
+}
+
 /// The facts of one project: its files' facts, its manifests, containers, tests, stack
 /// and kind, with what belongs to the whole repository (CI, documentation, files
 /// outside every project). The history scan stays with the repository.
@@ -997,7 +1031,7 @@ pub fn view(
     let sources: Vec<SourceFacts> = facts
         .sources
         .iter()
-        .filter(|s| file_kept(s.file))
+        .filter(|s| file_kept(s.file) && !foreign_module_file(projects, inventory, index, s.file))
         .cloned()
         .collect();
     let manifests: Vec<Manifest> = facts

@@ -808,3 +808,34 @@ fn a_root_image_that_builds_a_member_and_copies_another_members_assets_is_the_fi
     // The front end's assets are copied in, but the image does not run it.
     assert_ne!(project(&r, "frontend/app").kind, ProjectKind::Service);
 }
+
+#[test]
+fn a_go_file_in_a_front_end_directory_belongs_to_the_go_module_above_it() {
+    let dir = crate::support::materialize(&crate::support::files(&[
+        (
+            "go.mod",
+            "module example.com/notify\n\ngo 1.22\n\nrequire github.com/gin-gonic/gin v1.9.1\n",
+        ),
+        (
+            "app.go",
+            "package main\n\nimport \"github.com/gin-gonic/gin\"\n\nfunc main() {\n\tr := gin.New()\n\tr.GET(\"/health\", func(c *gin.Context) {})\n\t_ = r.Run(\":80\")\n}\n",
+        ),
+        (
+            "ui/package.json",
+            r#"{ "name": "notify-ui", "private": true, "scripts": { "build": "vite build" }, "dependencies": { "react": "^18.0.0" } }"#,
+        ),
+        ("ui/src/index.tsx", "export const App = () => null;\n"),
+        (
+            "ui/serve.go",
+            "package ui\n\nimport \"github.com/gin-gonic/gin\"\n\nfunc Register(r *gin.Engine) {\n\tui := r.Group(\"/\")\n\tui.GET(\"/index.html\", func(c *gin.Context) {})\n}\n",
+        ),
+    ]));
+    let r = audit(dir.path());
+    assert_ne!(project(&r, "ui").kind, ProjectKind::Service);
+    assert_eq!(
+        concerns(&r, "deployment.container")
+            .filter(|f| f.project.as_deref() == Some("ui"))
+            .count(),
+        0
+    );
+}

@@ -177,6 +177,14 @@ fn in_development_branch(text: &str, line: u32) -> bool {
             in_else = true;
             continue;
         }
+        // A `case Dev:` of a switch on the run mode.
+        if t.starts_with("case ") && t.ends_with(':') {
+            let (prod, dev) = condition_words(t);
+            return dev && !prod;
+        }
+        if t.starts_with("default:") {
+            return false;
+        }
         if t.starts_with("if ") || t.starts_with("if(") || t.starts_with("elif ") {
             let (prod, dev) = condition_words(t);
             let negated = t.contains('!') || t.contains(" not ");
@@ -321,7 +329,11 @@ fn debug_findings(
             listed += 1;
             // A development server on the loopback interface is reachable only from this
             // machine: development use, labelled like development configuration.
-            let development = local || is_development(f.path(), s.scope.as_deref());
+            let development = local
+                || is_development(f.path(), s.scope.as_deref())
+                || f.file
+                    .text()
+                    .is_some_and(|text| in_development_branch(text, s.line));
             let (what, fix) = if f.file.lang() == "go" {
                 (
                     "gin's debug mode logs every route and request detail and is meant for development only",
