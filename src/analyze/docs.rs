@@ -344,6 +344,26 @@ pub fn project_warning_after(
         if ABOUT_OTHERS.iter().any(|w| whole_sentence.contains(w)) {
             continue;
         }
+        // "Do not use it in production": the pronoun points at the sentence before,
+        // which must be about the project (`manage.py runserver is intended for
+        // development only. Do not use it in production` is about the dev server).
+        let pronoun = [" it ", " it,", " this ", " them "]
+            .iter()
+            .any(|p| format!(" {sentence} ").contains(p));
+        if pronoun && !previous.trim().is_empty() {
+            let before = clean_line(previous);
+            let before_lower = before.to_ascii_lowercase();
+            let named = cat
+                .warning_subject
+                .as_ref()
+                .is_some_and(|re| re.is_match(&before))
+                || project_names
+                    .iter()
+                    .any(|n| has_words(&before_lower, &n.to_ascii_lowercase()));
+            if !named {
+                continue;
+            }
+        }
         if rule.subject && m.start() > 0 {
             // The subject must come before the warning in the same clause: in "the dev
             // server is not intended for production; run the app with gunicorn", the
@@ -536,6 +556,24 @@ mod tests {
             None
         );
         assert_eq!(hit("runserver should never be used in production"), None);
+        // A pronoun points at the line before.
+        let names = vec!["healthchecks".to_string()];
+        assert_eq!(
+            project_warning_after(
+                "**Do not use it in production**, instead consider using",
+                "  * `manage.py runserver` is intended for development only.",
+                &names
+            ),
+            None
+        );
+        assert!(
+            project_warning_after(
+                "Do not use it in production yet.",
+                "Healthchecks is an early prototype.",
+                &names
+            )
+            .is_some()
+        );
         assert_eq!(
             hit("Do not use SQLite in production; set DATABASE_URL."),
             None

@@ -75,6 +75,34 @@ fn names_health_handler(line: &str) -> bool {
     })
 }
 
+/// A line that mounts a health answer as middleware: a call naming health, a
+/// heartbeat or a ping with a health path as a string literal, or go-pkgz's
+/// `rest.Ping`.
+fn health_middleware(line: &str) -> bool {
+    let t = line.trim_start();
+    if t.starts_with('#') || t.starts_with("//") {
+        return false;
+    }
+    if t.contains("rest.Ping") {
+        return true;
+    }
+    let literal_health = t
+        .split(['"', '\''])
+        .skip(1)
+        .step_by(2)
+        .any(|lit| lit.starts_with('/') && is_health(lit));
+    // The code around the literals names the handler.
+    let code: String = t
+        .split(['"', '\''])
+        .step_by(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let lower = code.to_ascii_lowercase();
+    literal_health
+        && (names_health_handler(&code) || lower.contains("heartbeat") || lower.contains("ping("))
+        && code.contains('(')
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     if !cx.kind.is_service() {
@@ -112,6 +140,29 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             "",
             found,
         );
+    }
+    // Health answered by a middleware rather than a route: `health_check(app,
+    // "/health/")`, chi's `middleware.Heartbeat("/ping")`, go-pkgz `rest.Ping`.
+    let middleware: Vec<Evidence> = cx
+        .facts
+        .sources
+        .iter()
+        .filter_map(|s| cx.inventory.files.get(s.file))
+        .filter(|f| f.kind == FileKind::Source)
+        .filter_map(|f| {
+            let text = f.text()?;
+            let line = text.lines().position(health_middleware)?;
+            Some(cx.at(&f.path, u32::try_from(line + 1).unwrap_or(u32::MAX)))
+        })
+        .take(3)
+        .collect();
+    if !middleware.is_empty() {
+        return Outcome::pass(plural(
+            middleware.len(),
+            "health middleware",
+            "health middlewares",
+        ))
+        .strength(def, "Health endpoint present", "", middleware);
     }
     let probes: Vec<Evidence> = cx
         .facts
@@ -162,6 +213,20 @@ mod tests {
             r#"path("recipes/healthy/", views.healthy_recipes)"#
         ));
         assert!(!names_health_handler(r#"path("users/", views.users)"#));
+    }
+
+    #[test]
+    fn recognises_health_middleware() {
+        use super::health_middleware;
+        assert!(health_middleware(
+            r#"application = health_check(application, "/health/")"#
+        ));
+        assert!(health_middleware(
+            r#"	r.Use(middleware.Heartbeat("/ping"))"#
+        ));
+        assert!(health_middleware("	router.Use(rest.Ping)"));
+        assert!(!health_middleware(r#"resp = requests.get("/health")"#));
+        assert!(!health_middleware(r#"# health_check(app, "/health/")"#));
     }
 
     #[test]
