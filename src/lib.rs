@@ -135,13 +135,13 @@ fn project_reviews(
             .collect();
     }
     let views = analyze::projects::views(facts, inventory, policy);
-    facts
+    let mut results: Vec<Vec<checks::CheckResult>> = facts
         .projects
         .list
         .par_iter()
         .zip(views.par_iter())
         .enumerate()
-        .filter_map(|(index, (project, view))| {
+        .map(|(index, (project, view))| {
             let run = test_run.filter(|_| project.path.is_empty());
             let cx = checks::Context {
                 inventory,
@@ -164,6 +164,19 @@ fn project_reviews(
                 });
             }
             review::invariant::enforce(&mut results, view, inventory);
+            results
+        })
+        .collect();
+    review::localize_absences(&mut results, &facts.projects.list);
+    facts
+        .projects
+        .list
+        .par_iter()
+        .zip(views.par_iter())
+        .zip(results.into_par_iter())
+        .enumerate()
+        .filter_map(|(index, ((project, view), results))| {
+            let run = test_run.filter(|_| project.path.is_empty());
             review::project_review(inventory, view, policy, index, results, run.cloned())
         })
         .collect()

@@ -29,6 +29,7 @@ pub enum CiSystem {
     Bitbucket,
     Buildkite,
     Drone,
+    Woodpecker,
     AppVeyor,
     #[serde(rename = "Cloud Build")]
     CloudBuild,
@@ -46,6 +47,7 @@ impl CiSystem {
             CiSystem::Bitbucket => "Bitbucket Pipelines",
             CiSystem::Buildkite => "Buildkite",
             CiSystem::Drone => "Drone",
+            CiSystem::Woodpecker => "Woodpecker CI",
             CiSystem::AppVeyor => "AppVeyor",
             CiSystem::CloudBuild => "Cloud Build",
         }
@@ -63,11 +65,13 @@ impl CiSystem {
             "Jenkinsfile" => Some(CiSystem::Jenkins),
             "bitbucket-pipelines.yml" => Some(CiSystem::Bitbucket),
             ".drone.yml" => Some(CiSystem::Drone),
+            ".woodpecker.yml" | ".woodpecker.yaml" => Some(CiSystem::Woodpecker),
             "appveyor.yml" => Some(CiSystem::AppVeyor),
             "cloudbuild.yaml" => Some(CiSystem::CloudBuild),
             _ if path.starts_with(".circleci/") && yaml => Some(CiSystem::CircleCI),
             _ if path.starts_with(".buildkite/") && yaml => Some(CiSystem::Buildkite),
             _ if path.starts_with(".gitlab/ci/") && yaml => Some(CiSystem::GitLab),
+            _ if path.starts_with(".woodpecker/") && yaml => Some(CiSystem::Woodpecker),
             _ => None,
         }
     }
@@ -313,10 +317,22 @@ fn key_of(line: &str) -> Option<&str> {
 /// Jobs under a `jobs:` key (GitHub Actions, CircleCI, Azure): the keys one level
 /// below it, each running until the next such key or the end of the block.
 fn jobs_under_key(text: &str) -> Vec<(String, u32, u32)> {
+    entries_under(text, &["jobs"])
+}
+
+/// Woodpecker: the steps of a workflow, under `steps:` (or the older `pipeline:`), as
+/// a map of named steps or a list of `- name:` items.
+fn woodpecker_steps(text: &str) -> Vec<(String, u32, u32)> {
+    entries_under(text, &["steps", "pipeline"])
+}
+
+/// The entries one level below the first top-level key of `keys`: map keys, or list
+/// items named by their `name:`, each running until the next entry or the block's end.
+fn entries_under(text: &str, keys: &[&str]) -> Vec<(String, u32, u32)> {
     let lines: Vec<&str> = text.lines().collect();
     let Some(start) = lines
         .iter()
-        .position(|l| indent(l) == 0 && key_of(l) == Some("jobs"))
+        .position(|l| indent(l) == 0 && key_of(l).is_some_and(|k| keys.contains(&k)))
     else {
         return Vec::new();
     };
@@ -334,7 +350,14 @@ fn jobs_under_key(text: &str) -> Vec<(String, u32, u32)> {
         }
         let level = *job_indent.get_or_insert(ind);
         if ind == level {
-            if let Some(k) = key_of(l) {
+            let item = l.trim_start().strip_prefix("- ").map(|rest| {
+                rest.trim_start()
+                    .strip_prefix("name:")
+                    .map(|n| n.trim().trim_matches(['"', '\'']))
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("step")
+            });
+            if let Some(k) = key_of(l).or(item) {
                 let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
                 if let Some(last) = jobs.last_mut() {
                     last.2 = line.saturating_sub(1);
@@ -451,6 +474,13 @@ pub(crate) fn yaml_problem(path: &str, err: &serde_saphyr::Error) -> Problem {
     }
 }
 
+/// True for a strict-parser error that the YAML libraries CI systems use accept: Go's
+/// and Ruby's parsers merge a sequence of scalars (`<<: *paths`) without complaint, so
+/// the file works where it runs.
+pub(crate) fn accepted_elsewhere(err: &serde_saphyr::Error) -> bool {
+    err.to_string().contains("merge value must be")
+}
+
 /// Files whose lines are classified as local (configured, not CI-enforced) tasks.
 fn is_local_task_file(file: &RepoFile) -> bool {
     let name = file.name();
@@ -520,15 +550,60 @@ fn scripts_block(text: &str) -> Option<(u32, u32)> {
 
 /// True when GitHub Actions triggers include a push or a pull request.
 fn runs_on_changes(system: CiSystem, triggers: &[String], parsed: bool) -> bool {
-    if system != CiSystem::GitHubActions || !parsed {
-        return true;
-    }
-    triggers.iter().any(|t| {
+    let on_changes = |t: &String| {
         matches!(
             t.as_str(),
             "push" | "pull_request" | "pull_request_target" | "merge_group" | "workflow_call"
         )
-    })
+    };
+    match system {
+        CiSystem::GitHubActions if parsed => triggers.iter().any(on_changes),
+        // A Woodpecker workflow without `event:` conditions runs on every event.
+        CiSystem::Woodpecker => triggers.is_empty() || triggers.iter().any(on_changes),
+        _ => true,
+    }
+}
+
+/// The events a Woodpecker workflow's `when:` conditions (its own or its steps') name,
+/// in order of first mention.
+fn woodpecker_events(doc: &serde_json::Value) -> Vec<String> {
+    fn collect(v: &serde_json::Value, out: &mut Vec<String>) {
+        let mut push = |e: &str| {
+            if !out.iter().any(|o| o == e) {
+                out.push(e.to_string());
+            }
+        };
+        match v {
+            serde_json::Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            serde_json::Value::Object(m) => match m.get("event") {
+                Some(serde_json::Value::String(e)) => push(e),
+                Some(serde_json::Value::Array(a)) => {
+                    a.iter().filter_map(|e| e.as_str()).for_each(push)
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(when) = doc.get("when") {
+        collect(when, &mut out);
+        return out;
+    }
+    let steps = doc.get("steps").or_else(|| doc.get("pipeline"));
+    let each: Vec<&serde_json::Value> = match steps {
+        Some(serde_json::Value::Object(m)) => m.values().collect(),
+        Some(serde_json::Value::Array(a)) => a.iter().collect(),
+        _ => Vec::new(),
+    };
+    for step in each {
+        match step.get("when") {
+            Some(when) => collect(when, &mut out),
+            // A step without conditions runs on every event.
+            None => return Vec::new(),
+        }
+    }
+    out
 }
 
 /// Recipes of a Makefile or justfile: target → (line range, prerequisites). Read once
@@ -856,7 +931,11 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
                 Ok(doc) => {
                     parsed = true;
                     ci.name = doc.get("name").and_then(|v| v.as_str()).map(str::to_string);
-                    ci.triggers = triggers(&doc);
+                    ci.triggers = if system == CiSystem::Woodpecker {
+                        woodpecker_events(&doc)
+                    } else {
+                        triggers(&doc)
+                    };
                     ci.triggers_line = super::manifest::find_line(text, 1, |l| {
                         let t = l.trim_end();
                         ["on:", "\"on\":", "'on':", "true:"]
@@ -866,7 +945,9 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
                 }
                 Err(e) => {
                     ci.malformed = true;
-                    problems.push(yaml_problem(&file.path, &e));
+                    if !accepted_elsewhere(&e) {
+                        problems.push(yaml_problem(&file.path, &e));
+                    }
                 }
             }
         }
@@ -875,6 +956,7 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
         let ranges = match system {
             CiSystem::GitHubActions | CiSystem::CircleCI | CiSystem::Azure => jobs_under_key(text),
             CiSystem::GitLab => gitlab_jobs(text),
+            CiSystem::Woodpecker => woodpecker_steps(text),
             _ => Vec::new(),
         };
         // A job's own key line names the job; it runs nothing.

@@ -75,6 +75,30 @@ pub struct EnvFile {
     /// `*_KEY`, `*_DSN`, `DATABASE_URL`) and whose value is not a placeholder
     /// (`changeme`, `${VAR}`, `your-key`): (name, line). Values are never kept.
     pub credentials: Vec<(String, u32)>,
+    /// Every host its values name (`DATABASE_HOST=localhost`, `redis://127.0.0.1`) is
+    /// the machine itself, and it names at least one: a developer's environment.
+    pub local: bool,
+}
+
+/// The host a variable's value names: the value of a `*_HOST`/`*_HOSTNAME` variable,
+/// or the host of a URL (`postgres://user:pass@db:5432/x`).
+fn env_host<'a>(name: &str, value: &'a str) -> Option<&'a str> {
+    let upper = name.to_ascii_uppercase();
+    if upper.ends_with("_HOST") || upper.ends_with("_HOSTNAME") || upper == "HOST" {
+        return Some(value);
+    }
+    let rest = value.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        host_port
+            .split(']')
+            .next()
+            .map(|h| h.trim_start_matches('['))
+    } else {
+        host_port.split(':').next()
+    };
+    host.filter(|h| !h.is_empty())
 }
 
 /// A variable name that says its value is a credential.
@@ -325,6 +349,7 @@ fn env_files(inventory: &Inventory) -> Vec<EnvFile> {
         let Some(text) = f.text() else { continue };
         let mut keys = Vec::new();
         let mut credentials = Vec::new();
+        let (mut hosts, mut local_hosts) = (0usize, 0usize);
         for (i, raw) in text.lines().enumerate() {
             let t = raw.trim();
             let t = t.strip_prefix("export ").unwrap_or(t);
@@ -347,6 +372,10 @@ fn env_files(inventory: &Inventory) -> Vec<EnvFile> {
             {
                 credentials.push((k.to_string(), line));
             }
+            if let Some(host) = env_host(k, v) {
+                hosts += 1;
+                local_hosts += usize::from(secrets::noise::is_loopback(host));
+            }
             keys.push((k.to_string(), line, !v.is_empty()));
         }
         out.push(EnvFile {
@@ -354,6 +383,7 @@ fn env_files(inventory: &Inventory) -> Vec<EnvFile> {
             kind: f.kind,
             keys,
             credentials,
+            local: hosts > 0 && hosts == local_hosts,
         });
     }
     out

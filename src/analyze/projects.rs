@@ -458,7 +458,7 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
                     // its members (see `view`).
                     matches!(name, "package.json" | "go.work")
                         || unnamed_crate
-                        || (is_container_file(name) && builds_members(inventory, m))
+                        || (is_container_file(name) && builds_members(inventory, m, &p.path))
                 });
             // A root that is a project only for its Dockerfile, with a few scripts of
             // its own, whose image copies a member in to build it: the image is the
@@ -483,17 +483,23 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
 /// Whether the Dockerfile at `path` builds workspace members by name: it copies the
 /// whole context and runs a build (`cargo build`, `go build`, `npm run build`, `pnpm
 /// --filter`, `turbo`), rather than holding the root's own application.
-fn builds_members(inventory: &Inventory, path: &str) -> bool {
+fn builds_members(inventory: &Inventory, path: &str, dir: &str) -> bool {
     let Some(text) = inventory.file(path).and_then(|f| f.text()) else {
         return false;
     };
+    // The whole context, or the whole workspace directory when the image is built from
+    // the repository root (`COPY bridge /app/bridge`).
     let copies_all = text.lines().any(|l| {
         let l = l.trim();
         (l.starts_with("COPY ") || l.starts_with("ADD "))
             && l.split_whitespace()
                 .filter(|w| !w.starts_with("--"))
                 .nth(1)
-                .is_some_and(|src| src == "." || src == "./")
+                .is_some_and(|src| {
+                    src == "."
+                        || src == "./"
+                        || (!dir.is_empty() && src.trim_end_matches('/') == dir)
+                })
     });
     copies_all
         && [
@@ -504,6 +510,10 @@ fn builds_members(inventory: &Inventory, path: &str) -> bool {
             "--filter",
             "nx build",
             "cargo install --path",
+            "yarn workspace",
+            "npm run build --workspace",
+            "pnpm -r",
+            "lerna run",
         ]
         .iter()
         .any(|b| text.contains(b))
@@ -594,6 +604,38 @@ fn copies_member(inventory: &Inventory, path: &str, dirs: &[String]) -> bool {
     })
 }
 
+/// The sources of a COPY or ADD instruction's arguments: every word but the last
+/// (the destination), flags left out.
+fn copy_sources(args: &str) -> Vec<&str> {
+    let words: Vec<&str> = args
+        .split_whitespace()
+        .filter(|w| !w.starts_with("--"))
+        .collect();
+    match words.split_last() {
+        Some((_, sources)) => sources.to_vec(),
+        None => Vec::new(),
+    }
+}
+
+/// A dependency manifest or lock file, copied alone so dependencies install before
+/// the sources change.
+fn is_manifest_name(name: &str) -> bool {
+    matches!(
+        name,
+        "package.json"
+            | "package-lock.json"
+            | "yarn.lock"
+            | "pnpm-lock.yaml"
+            | "Cargo.toml"
+            | "Cargo.lock"
+            | "go.mod"
+            | "go.sum"
+            | "pyproject.toml"
+            | "poetry.lock"
+            | "uv.lock"
+    ) || (name.starts_with("requirements") && name.ends_with(".txt"))
+}
+
 /// Whether a Dockerfile runs the artefact a project builds: its ENTRYPOINT, CMD or
 /// HEALTHCHECK starts the project's binary (`/app/NAME`). Tools built beside it and
 /// copied in are shipped, not run.
@@ -610,9 +652,14 @@ fn ships_artifact(d: &super::container::Dockerfile, name: &str) -> bool {
             .filter(|w| !w.is_empty())
             .collect();
         match i.op.as_str() {
-            "ENTRYPOINT" | "CMD" | "HEALTHCHECK" => words
-                .iter()
-                .any(|w| w.contains('/') && is_name(w.rsplit('/').next().unwrap_or(w))),
+            // A path to the binary anywhere in the command, or the binary itself as the
+            // command run (`CMD ["svix-bridge"]`, found on the PATH).
+            "ENTRYPOINT" | "CMD" | "HEALTHCHECK" => {
+                words
+                    .iter()
+                    .any(|w| w.contains('/') && is_name(w.rsplit('/').next().unwrap_or(w)))
+                    || (i.op != "HEALTHCHECK" && words.first().is_some_and(|w| is_name(w)))
+            }
             _ => false,
         }
     })
@@ -754,13 +801,17 @@ impl CiLinks {
                                     !t.starts_with("name:") && !t.starts_with('#')
                                 })
                                 .collect();
-                            let scoped = body.iter().any(|l| l.contains("working-directory"));
                             JobLinks {
                                 named: mentioned(&body.join("\n")),
                                 at_root: job
                                     .steps
                                     .iter()
-                                    .map(|s| !scoped && mentioned(&s.text).is_empty())
+                                    .map(|s| {
+                                        let at = usize::try_from(s.line.saturating_sub(1))
+                                            .unwrap_or(usize::MAX);
+                                        !in_working_directory(&lines, from, to, at)
+                                            && mentioned(&s.text).is_empty()
+                                    })
                                     .collect(),
                             }
                         })
@@ -833,6 +884,49 @@ impl CiLinks {
         }
         out
     }
+}
+
+/// Whether the CI line at index `at` (of a job spanning `from..to`) runs in a working
+/// directory: one set for the whole job (`defaults: run: working-directory:`, before
+/// its `steps:`), or by the step it belongs to (the list item around it).
+fn in_working_directory(lines: &[&str], from: usize, to: usize, at: usize) -> bool {
+    let job = lines.get(from..to).unwrap_or(&[]);
+    let steps = job
+        .iter()
+        .position(|l| l.trim_start().starts_with("steps:"));
+    let sets = |l: &&str| {
+        l.trim_start()
+            .trim_start_matches("- ")
+            .starts_with("working-directory")
+    };
+    let Some(steps) = steps else {
+        return job.iter().any(sets);
+    };
+    if job.iter().take(steps).any(sets) {
+        return true;
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let Some(line) = lines.get(at) else {
+        return false;
+    };
+    // The step: the nearest list item at or above the line, shallower than it (or the
+    // line itself when it opens the item).
+    let start = (from..=at).rev().find(|&i| {
+        lines.get(i).is_some_and(|l| {
+            l.trim_start().starts_with("- ") && (i == at || indent(l) < indent(line))
+        })
+    });
+    let Some(start) = start else {
+        return false;
+    };
+    let item = lines.get(start).map_or(0, |l| indent(l));
+    lines
+        .iter()
+        .enumerate()
+        .take(to)
+        .skip(start)
+        .take_while(|(i, l)| *i == start || l.trim().is_empty() || indent(l) > item)
+        .any(|(_, l)| sets(l))
 }
 
 /// [`in_view`] for the file at `file` in the inventory, without looking its path up.
@@ -953,6 +1047,19 @@ pub fn view(
             .is_none_or(|owner| owner.role != Role::Product);
         // An image that copies several members in runs one of them: when its command
         // traces back to a member's directory, the image is that member's alone.
+        // The member whose binary the command runs (`CMD ["/usr/local/bin/NAME"]`)
+        // first, then the member the command's files were copied from.
+        let shipped: Vec<&str> = projects
+            .list
+            .iter()
+            .filter(|q| !q.path.is_empty() && ships_artifact(d, &q.name))
+            .map(|q| q.path.as_str())
+            .collect();
+        if unowned && !shipped.is_empty() {
+            return projects
+                .get(index)
+                .is_some_and(|p| shipped.contains(&p.path.as_str()));
+        }
         let runs = started_member(d, projects);
         if unowned && !runs.is_empty() {
             return projects.get(index).is_some_and(|p| runs.contains(&p.path));
@@ -962,9 +1069,24 @@ pub fn view(
                 !p.path.is_empty()
                     && d.instructions.iter().any(|i| {
                         match i.op.as_str() {
+                            // The directory, not only its manifest copied in to
+                            // fetch dependencies before the sources.
                             "COPY" | "ADD" => {
-                                !i.flags.iter().any(|f| f.starts_with("--from"))
-                                    && names_dir_where(&i.args, &p.path, true)
+                                let from_stage = i.flags.iter().any(|f| f.starts_with("--from"));
+                                copy_sources(&i.args).iter().any(|src| {
+                                    if from_stage {
+                                        // The member's built directory, taken from a
+                                        // build stage (`COPY --from=build /data/apps/web
+                                        // ./apps/web`).
+                                        let src = src.trim_end_matches('/');
+                                        src == p.path || src.ends_with(&format!("/{}", p.path))
+                                    } else {
+                                        names_dir_where(src, &p.path, true)
+                                            && !is_manifest_name(
+                                                src.rsplit('/').next().unwrap_or(src),
+                                            )
+                                    }
+                                })
                             }
                             // The directory itself, not one of its parents.
                             // `/app` is the conventional directory of any image,

@@ -702,6 +702,16 @@ fn infer_kind(
     let web_framework = detections
         .iter()
         .find(|d| d.is(DetectorKind::WebFramework) && d.in_production());
+    // A Rust library crate that declares routes hands them to the binary that starts
+    // the server (a workspace's `server` crate): only a crate with a `main` or a server
+    // start-up of its own serves them.
+    let rust_program = sources.iter().any(|s| {
+        inventory.files.get(s.file).is_some_and(|f| {
+            f.kind == FileKind::Source
+                && f.lang() == "rust"
+                && (s.main_entry.is_some() || !s.server_starts.is_empty())
+        })
+    });
     for s in sources {
         let Some(file) = inventory.files.get(s.file) else {
             continue;
@@ -709,7 +719,7 @@ fn infer_kind(
         if file.kind != FileKind::Source {
             continue;
         }
-        if web_framework.is_some() {
+        if web_framework.is_some() && (file.lang() != "rust" || rust_program) {
             if let Some(r) = s.routes.iter().find(|r| !s.is_inline_test(r.line)) {
                 service.push((
                     format!("HTTP route `{}`", r.path),

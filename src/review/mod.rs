@@ -23,7 +23,7 @@ use crate::model::{
 use crate::repo::Inventory;
 
 pub use inventory::InventorySummary;
-pub use projects::ProjectReview;
+pub use projects::{ProjectReview, localize_absences};
 
 /// The overall decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

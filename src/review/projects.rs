@@ -136,6 +136,67 @@ impl ProjectReview {
     }
 }
 
+/// An absence one project reports while another product of the repository (or the
+/// tooling that builds it) has the thing (its health route, its tests, its container
+/// build) is a gap in one part of
+/// the repository, not a product without it: workspace members, shared packages and
+/// a root that only aggregates them are judged as projects, and which of them is
+/// deployed on its own is not certain. Such a P0 or P1 absence is lowered to P2 and
+/// names where the thing is, so the reader can judge.
+/// Checks whose subject no other project can provide.
+const LOCAL_ONLY: &[&str] = &["tests.suite", "tests.ratio", "tests.coverage"];
+
+pub fn localize_absences(
+    results: &mut [Vec<crate::checks::CheckResult>],
+    projects: &[crate::analyze::projects::Project],
+) {
+    // check → (project, first place of a strength of that check in a product).
+    let mut present: std::collections::HashMap<&'static str, (usize, String)> =
+        std::collections::HashMap::new();
+    for (i, (rs, p)) in results.iter().zip(projects).enumerate() {
+        // A product's, or the tooling's that builds the products (a workspace root's
+        // image); not an example's or a test suite's.
+        if !matches!(p.role, Role::Product | Role::Tooling) {
+            continue;
+        }
+        for r in rs {
+            let strength = r.outcome.findings.iter().find_map(|f| {
+                (!f.is_concern())
+                    .then(|| f.evidence.iter().find_map(|e| e.location()))
+                    .flatten()
+            });
+            if let Some(at) = strength {
+                present
+                    .entry(r.def.id)
+                    .or_insert((i, format!("{}:{}", at.path, at.line)));
+            }
+        }
+    }
+    for (i, rs) in results.iter_mut().enumerate() {
+        // Another project's tests do not test this one.
+        for r in rs.iter_mut().filter(|r| !LOCAL_ONLY.contains(&r.def.id)) {
+            let Some((other, at)) = present.get(r.def.id) else {
+                continue;
+            };
+            if *other == i {
+                continue;
+            }
+            let Some(name) = projects.get(*other).map(|p| p.display()) else {
+                continue;
+            };
+            for f in r.outcome.findings.iter_mut().filter(|f| {
+                f.is_concern() && is_absence(f) && f.severity.is_some_and(|s| s < Severity::P2)
+            }) {
+                f.severity = Some(Severity::P2);
+                f.message = format!(
+                    "{} Project `{name}` of this repository has one ({at}): if this project is deployed on its own, it needs its own.",
+                    f.message.trim_end()
+                );
+            }
+        }
+    }
+}
+
 /// Only what is deployed decides: once some project that decides is a service, a
 /// command or an application, the libraries it is built from (workspace packages)
 /// decide through it, not on their own. A repository of libraries only is judged by

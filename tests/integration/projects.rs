@@ -775,6 +775,51 @@ fn a_root_job_that_also_builds_a_sub_project_still_tests_the_root() {
 }
 
 #[test]
+fn a_working_directory_scopes_its_own_step_not_the_whole_job() {
+    let files = |test_step: &str| {
+        let workflow = format!(
+            "name: build\non: [push, pull_request]\njobs:\n  app:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Build the front end\n        working-directory: ./ui\n        run: yarn build\n{test_step}"
+        );
+        crate::support::files(&[
+            ("go.mod", "module example.com/notify\n\ngo 1.22\n"),
+            (
+                "app.go",
+                "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.HandleFunc(\"/health\", func(w http.ResponseWriter, r *http.Request) {})\n\t_ = http.ListenAndServe(\":80\", nil)\n}\n",
+            ),
+            (
+                "app_test.go",
+                "package main\n\nimport \"testing\"\n\nfunc TestMain(t *testing.T) {}\n",
+            ),
+            (
+                "ui/package.json",
+                r#"{ "name": "notify-ui", "private": true, "scripts": { "build": "react-scripts build", "test": "react-scripts test" }, "dependencies": { "react": "^18.0.0" } }"#,
+            ),
+            ("ui/src/index.tsx", "export const App = () => null;\n"),
+            (".github/workflows/build.yml", &workflow),
+        ])
+    };
+    let root_ci_tests = |r: &Review| {
+        concerns(r, "ci.tests")
+            .filter(|f| f.project.as_deref() == Some("."))
+            .count()
+    };
+    // The front end's step sets its directory; the test step after it runs at the root.
+    let r = audit(
+        crate::support::materialize(&files("      - name: Test\n        run: go test ./...\n"))
+            .path(),
+    );
+    assert_eq!(root_ci_tests(&r), 0);
+    // A test step that runs in the front end's directory tests the front end only.
+    let r = audit(
+        crate::support::materialize(&files(
+            "      - name: Test\n        working-directory: ./ui\n        run: yarn test\n",
+        ))
+        .path(),
+    );
+    assert_eq!(root_ci_tests(&r), 1);
+}
+
+#[test]
 fn a_root_image_that_builds_a_member_and_copies_another_members_assets_is_the_first_members() {
     let dir = crate::support::materialize(&crate::support::files(&[
         (
@@ -837,5 +882,136 @@ fn a_go_file_in_a_front_end_directory_belongs_to_the_go_module_above_it() {
             .filter(|f| f.project.as_deref() == Some("ui"))
             .count(),
         0
+    );
+}
+
+/// Two Go services in one repository; `with_health` decides whether the first answers
+/// `/health`.
+fn two_go_services(with_health: bool) -> Review {
+    let route = if with_health { "/health" } else { "/orders" };
+    let service = |name: &str, route: &str| {
+        format!(
+            "package main\n\nimport (\n\t\"log/slog\"\n\t\"net/http\"\n)\n\nfunc main() {{\n\tslog.Info(\"start\")\n\thttp.HandleFunc(\"{route}\", func(w http.ResponseWriter, r *http.Request) {{}})\n\t_ = http.ListenAndServe(\":80\", nil)\n}}\n\n// {name}\n"
+        )
+    };
+    let test = "package main\n\nimport \"testing\"\n\nfunc TestMain(t *testing.T) {}\n";
+    let api = service("api", route);
+    let worker = service("worker", "/jobs");
+    let dir = crate::support::materialize(&crate::support::files(&[
+        ("api/go.mod", "module example.com/api\n\ngo 1.22\n"),
+        ("api/main.go", api.as_str()),
+        ("api/main_test.go", test),
+        ("worker/go.mod", "module example.com/worker\n\ngo 1.22\n"),
+        ("worker/main.go", worker.as_str()),
+        ("worker/main_test.go", test),
+    ]));
+    audit(dir.path())
+}
+
+#[test]
+fn an_absence_another_product_of_the_repository_fills_is_p2_and_says_where() {
+    let r = two_go_services(true);
+    let health: Vec<&Finding> = concerns(&r, "observability.health-endpoints").collect();
+    assert_eq!(health.len(), 1, "{health:#?}");
+    let f = health[0];
+    assert_eq!(f.severity, Some(Severity::P2));
+    assert!(f.title.contains("worker"), "{}", f.title);
+    assert!(f.message.contains("`api`"), "{}", f.message);
+    assert!(f.message.contains("api/main.go:10"), "{}", f.message);
+    // With no health route anywhere, both services lack one at the check's severity.
+    let r = two_go_services(false);
+    let health: Vec<&Finding> = concerns(&r, "observability.health-endpoints").collect();
+    assert!(!health.is_empty());
+    assert!(
+        health.iter().all(|f| f.severity == Some(Severity::P1)),
+        "{health:#?}"
+    );
+}
+
+#[test]
+fn a_rust_library_crate_that_declares_routes_is_not_a_service_the_binary_that_serves_them_is() {
+    let dir = crate::support::materialize(&crate::support::files(&[
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/routes\", \"crates/server\"]\n",
+        ),
+        (
+            "crates/routes/Cargo.toml",
+            "[package]\nname = \"routes\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[dependencies]\nactix-web = \"4\"\n",
+        ),
+        (
+            "crates/routes/src/lib.rs",
+            "use actix_web::web;\n\npub fn config(cfg: &mut web::ServiceConfig) {\n    cfg.route(\"/api/v1/posts\", web::get().to(list));\n}\n\nasync fn list() -> &'static str {\n    \"[]\"\n}\n",
+        ),
+        (
+            "crates/server/Cargo.toml",
+            "[package]\nname = \"server\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[dependencies]\nactix-web = \"4\"\nroutes = { path = \"../routes\" }\n",
+        ),
+        (
+            "crates/server/src/main.rs",
+            "use actix_web::{App, HttpServer};\n\n#[actix_web::main]\nasync fn main() -> std::io::Result<()> {\n    HttpServer::new(|| App::new().configure(routes::config))\n        .bind((\"0.0.0.0\", 8536))?\n        .run()\n        .await\n}\n",
+        ),
+        (
+            "migrations/2019-02-26-002946_create_user/up.sql",
+            &"create table user_ (id serial primary key);\n".repeat(50),
+        ),
+    ]));
+    let r = audit(dir.path());
+    assert_eq!(project(&r, "crates/routes").kind, ProjectKind::Library);
+    assert!(project(&r, "crates/server").kind.is_service());
+    // The root's SQL migrations are schema history, not code to unit-test.
+    assert!(
+        r.projects.iter().all(|p| p.path != "." || p.lines == 0),
+        "{:?}",
+        r.projects
+            .iter()
+            .map(|p| (&p.path, p.lines))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_nested_workspace_image_belongs_to_the_member_its_command_runs() {
+    let dir = crate::support::materialize(&crate::support::files(&[
+        (
+            "bridge/Cargo.toml",
+            "[workspace]\nmembers = [\"bridge-types\", \"svc-bridge\"]\n",
+        ),
+        (
+            "bridge/Dockerfile",
+            "FROM rust:1.85 AS build\nWORKDIR /app\nCOPY bridge/bridge-types/Cargo.toml bridge-types/\nCOPY bridge /app/bridge\nRUN cargo build --release\nFROM debian:12-slim\nCOPY --from=build /app/bridge/target/release/svc-bridge /usr/local/bin/svc-bridge\nUSER 1001\nEXPOSE 5000\nCMD [\"svc-bridge\"]\n",
+        ),
+        ("bridge/run-tests.sh", "#!/bin/sh\ncargo test --workspace\n"),
+        (
+            "bridge/bridge-types/Cargo.toml",
+            "[package]\nname = \"bridge-types\"\nversion = \"1.0.0\"\nedition = \"2021\"\n",
+        ),
+        (
+            "bridge/bridge-types/src/lib.rs",
+            "pub struct Event {\n    pub id: u64,\n}\n",
+        ),
+        (
+            "bridge/svc-bridge/Cargo.toml",
+            "[package]\nname = \"svc-bridge\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.7\"\nbridge-types = { path = \"../bridge-types\" }\n",
+        ),
+        (
+            "bridge/svc-bridge/src/main.rs",
+            "use axum::{routing::get, Router};\n\n#[tokio::main]\nasync fn main() {\n    let app = Router::new().route(\"/health\", get(|| async { \"ok\" }));\n    let l = tokio::net::TcpListener::bind(\"0.0.0.0:5000\").await.unwrap();\n    axum::serve(l, app).await.unwrap();\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn starts() {}\n}\n",
+        ),
+    ]));
+    let r = audit(dir.path());
+    assert_eq!(project(&r, "bridge").role, Role::Tooling);
+    assert!(project(&r, "bridge/svc-bridge").kind.is_service());
+    // Copying only its manifest to fetch dependencies does not make the image the
+    // library's.
+    assert_eq!(
+        project(&r, "bridge/bridge-types").kind,
+        ProjectKind::Library
+    );
+    assert!(
+        concerns(&r, "deployment.container")
+            .all(|f| f.project.as_deref() != Some("bridge/svc-bridge")),
+        "{:#?}",
+        concerns(&r, "deployment.container").collect::<Vec<_>>()
     );
 }

@@ -2131,7 +2131,12 @@ impl<'t> Visitor<'t> {
             let any = match (args.keyword("origins"), args.keyword("resources")) {
                 (Some(o), _) => star(o),
                 (None, Some(r)) => !self.text(r).contains("origins") || star(r),
-                (None, None) => true,
+                (None, None) => {
+                    // The app's `CORS_ORIGINS` decides, `*` unless configured.
+                    let credentials = is_true(args.keyword("supports_credentials"));
+                    self.setting(Setting::CorsConfiguredOrigins { credentials }, at);
+                    false
+                }
             };
             if any {
                 let credentials = is_true(args.keyword("supports_credentials"));
@@ -2171,6 +2176,16 @@ impl<'t> Visitor<'t> {
                     },
                     at,
                 ),
+            "CORS_ORIGINS" | "CORS_ALLOWED_ORIGINS"
+                if declarative && matches!(right.kind(), "list" | "tuple") =>
+            {
+                let any = named_children(right)
+                    .into_iter()
+                    .any(|e| string_value(e, self.src) == Some("*"));
+                if !any {
+                    self.setting(Setting::CorsOriginList, at);
+                }
+            }
             "CORS_ALLOW_CREDENTIALS" if declarative && is_true => {
                 self.setting(Setting::CorsCredentials, at)
             }

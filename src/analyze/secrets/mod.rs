@@ -341,6 +341,12 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
         .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
         .collect();
     let path_context = noise::context_of(path);
+    let test_module = if path.ends_with(".rs") {
+        noise::rust_test_module(text)
+    } else {
+        None
+    };
+    let ci_config = noise::is_ci_config(path);
     let hits = kept
         .into_iter()
         .filter_map(|c| {
@@ -377,8 +383,15 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                     noise::is_loopback(h)
                         || (noise::is_local_host(h) && !noise::looks_random(secret))
                 });
+            let line_text = text.get(line_start..line_end).unwrap_or("").trim_start();
             let context = if path_context != HitContext::None {
                 path_context
+            } else if test_module.is_some_and(|at| c.start > at) || (ci_config && rule.generic) {
+                // A Rust test module; the literal environment of CI's own test runs.
+                HitContext::TestFixture
+            } else if !profile.code && line_text.starts_with(['#', ';']) {
+                // A commented-out setting in a configuration file documents the key.
+                HitContext::Example
             } else if local {
                 HitContext::LocalService
             } else if noise::detector_vector(text, secret) {

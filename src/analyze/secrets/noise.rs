@@ -22,6 +22,9 @@ pub enum HitContext {
     /// A connection URL to a database on the same host or a private network name
     /// (`@localhost`, `@db:5432`): the default of a local or CI database.
     LocalService,
+    /// Configuration or data for a developer's machine: `development.env`,
+    /// `settings.dev.py`, database seeds.
+    Development,
 }
 
 impl HitContext {
@@ -33,6 +36,7 @@ impl HitContext {
             HitContext::Docs => "in documentation",
             HitContext::Example => "in an example file",
             HitContext::LocalService => "for a local database",
+            HitContext::Development => "in development configuration",
         }
     }
 }
@@ -74,7 +78,12 @@ pub fn context_of(path: &str) -> HitContext {
                 | "integration-tests"
                 | "integration_tests"
                 | "_integration-test"
-        )
+                | "test-files"
+                | "test_files"
+                | "testfiles"
+        ) || [".tests", ".test", "-tests", "_tests", ".unittests"]
+            .iter()
+            .any(|suffix| d.len() > suffix.len() && d.ends_with(suffix))
     };
     let test_name = stem.starts_with("test_")
         || stem.ends_with("_test")
@@ -91,6 +100,17 @@ pub fn context_of(path: &str) -> HitContext {
             .any(|part| matches!(part, "ci" | "test" | "testing" | "e2e"));
     if dirs.iter().any(test_dir) || test_name {
         return HitContext::TestFixture;
+    }
+    // Seed data for a development database, and files named for development
+    // (`development.env`, `settings.dev.py`, `.env.development`).
+    if dirs
+        .iter()
+        .any(|d| matches!(*d, "seeds" | "seed" | "seeders"))
+        || name
+            .split('.')
+            .any(|part| matches!(part, "dev" | "development"))
+    {
+        return HitContext::Development;
     }
     let example = |s: &str| {
         [
@@ -139,6 +159,41 @@ pub fn context_of(path: &str) -> HitContext {
         return HitContext::Docs;
     }
     HitContext::None
+}
+
+/// Whether `path` is a CI pipeline's configuration: the literal values it sets are the
+/// environment of CI's own test runs (real ones come from the CI's secret store).
+pub fn is_ci_config(path: &str) -> bool {
+    let yaml = path.ends_with(".yml") || path.ends_with(".yaml");
+    (yaml
+        && [
+            ".github/workflows/",
+            ".circleci/",
+            ".woodpecker/",
+            ".buildkite/",
+            ".gitlab/ci/",
+        ]
+        .iter()
+        .any(|d| path.starts_with(d)))
+        || matches!(
+            path,
+            ".gitlab-ci.yml"
+                | ".travis.yml"
+                | ".drone.yml"
+                | ".woodpecker.yml"
+                | "bitbucket-pipelines.yml"
+                | "azure-pipelines.yml"
+        )
+}
+
+/// The offset where a Rust file's test module starts (`#[cfg(test)]` before a `mod`):
+/// what follows it is compiled for tests only.
+pub fn rust_test_module(text: &str) -> Option<usize> {
+    text.match_indices("#[cfg(test)]").find_map(|(i, m)| {
+        let rest = text.get(i + m.len()..)?.trim_start();
+        let rest = rest.strip_prefix("pub ").unwrap_or(rest);
+        rest.starts_with("mod ").then_some(i)
+    })
 }
 
 /// Whether `secret` is a test vector of a secret detector: the same text holds a

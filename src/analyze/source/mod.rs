@@ -100,6 +100,16 @@ pub enum Setting {
         /// (which browsers refuse to combine with credentials).
         reflects: bool,
     },
+    /// CORS takes its origins from the application's configuration, which allows any
+    /// origin unless set (flask-cors `CORS(app)` or `@cross_origin()` without
+    /// `origins`, whose list is the app's `CORS_ORIGINS`, `*` by default).
+    CorsConfiguredOrigins {
+        /// Whether it allows credentials (the library then echoes the origin).
+        credentials: bool,
+    },
+    /// An application configuration lists the origins CORS allows
+    /// (`CORS_ORIGINS = ["https://app.example.com"]`), none of them `*`.
+    CorsOriginList,
     /// CORS allows credentials, as a setting of its own.
     CorsCredentials,
     /// The Host-header allow-list accepts any host (`ALLOWED_HOSTS = ["*"]`).

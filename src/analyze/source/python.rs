@@ -193,15 +193,23 @@ if __name__ == \"__main__\":\n    app.run(debug=True)\n";
                     4,
                     None
                 ),
+                // No `origins`: the app's CORS_ORIGINS decides.
                 (
-                    Setting::CorsAnyOrigin {
-                        credentials: Some(true),
-                        reflects: true
-                    },
+                    Setting::CorsConfiguredOrigins { credentials: true },
                     6,
                     None
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn cors_origin_lists_in_settings() {
+        let text =
+            "CORS_ORIGINS = ['https://a.example', 'http://localhost:8000']\nCORS_ORIGINS = ['*']\n";
+        assert_eq!(
+            settings("settings.py", text),
+            vec![(Setting::CorsOriginList, 1, None)]
         );
     }
 

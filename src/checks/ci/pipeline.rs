@@ -8,7 +8,7 @@ pub const CHECK: Check = Check {
         id: "ci.pipeline",
         category: Category::Ci,
         title: "CI pipeline exists",
-        summary: "A CI configuration (GitHub Actions, GitLab CI, CircleCI, …) exists; each job is classified (lint, type check, test, coverage gate, scans, build, release).",
+        summary: "A CI configuration (GitHub Actions, GitLab CI, CircleCI, Woodpecker, Jenkins, …) exists; each job is classified (lint, type check, test, coverage gate, scans, build, release).",
         weight: 2.0,
         severity: Severity::P1,
         by_kind: None,
@@ -33,7 +33,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             "No CI pipeline",
             "No continuous-integration configuration was found, so nothing runs the tests or checks on each change.",
             vec![Evidence::absent(
-                ".github/workflows/*.yml, .gitlab-ci.yml, .circleci/config.yml, azure-pipelines.yml, Jenkinsfile, .travis.yml, bitbucket-pipelines.yml, .buildkite/",
+                ".github/workflows/*.yml, .gitlab-ci.yml, .circleci/config.yml, azure-pipelines.yml, Jenkinsfile, .travis.yml, bitbucket-pipelines.yml, .buildkite/, .drone.yml, .woodpecker/",
                 cx.scope(),
             )],
         );

@@ -393,15 +393,23 @@ fn cors_findings(
             }
         }
     }
-    let mut listed = 0usize;
+    // flask-cors without `origins` uses the app's `CORS_ORIGINS`: an allow-list set
+    // anywhere in the application's configuration closes it.
+    let origin_list = files
+        .iter()
+        .any(|f| f.settings().any(|s| s.setting == Setting::CorsOriginList));
+    let mut places: Vec<Found> = Vec::new();
     for f in files {
         for s in f.settings() {
-            let Setting::CorsAnyOrigin {
-                credentials: with,
-                reflects,
-            } = s.setting
-            else {
-                continue;
+            let (with, reflects) = match s.setting {
+                Setting::CorsAnyOrigin {
+                    credentials,
+                    reflects,
+                } => (credentials, reflects),
+                Setting::CorsConfiguredOrigins { credentials } if !origin_list => {
+                    (Some(credentials), credentials)
+                }
+                _ => continue,
             };
             let mut evidence = vec![cx.at(f.path(), s.line)];
             match with {
@@ -416,10 +424,6 @@ fn cors_findings(
                     }
                 }
             }
-            if listed >= LISTED {
-                return;
-            }
-            listed += 1;
             let development = is_development(f.path(), s.scope.as_deref())
                 || cx
                     .inventory
@@ -438,7 +442,7 @@ fn cors_findings(
                 )
             };
             let sev = if development { Severity::P3 } else { sev };
-            out.push(Found {
+            places.push(Found {
                 severity: sev,
                 title: format!(
                     "CORS allows any origin with credentials at {}:{}{}",
@@ -457,6 +461,31 @@ fn cors_findings(
                 development,
             });
         }
+    }
+    // One finding for each severity: the same setting repeated on every route (a
+    // decorator per view) is one decision, listed with its places.
+    places.sort_by_key(|f| (f.development, f.severity));
+    for group in places.chunk_by(|a, b| (a.development, a.severity) == (b.development, b.severity))
+    {
+        let Some(first) = group.first() else { continue };
+        let mut found = Found {
+            severity: first.severity,
+            title: first.title.clone(),
+            message: first.message.clone(),
+            evidence: Vec::new(),
+            development: first.development,
+        };
+        if group.len() > 1 {
+            found.title = format!(
+                "{} and {}",
+                first.title,
+                plural(group.len() - 1, "other place", "other places")
+            );
+        }
+        for f in group.iter().take(LISTED) {
+            found.evidence.extend(f.evidence.iter().cloned());
+        }
+        out.push(found);
     }
 }
 

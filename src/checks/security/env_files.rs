@@ -38,6 +38,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             // A test run's or a development container's file (`.env.testing`,
             // `.devcontainer/backend.env`) holds throwaway values.
             !matches!(f.kind, FileKind::Test | FileKind::Fixture)
+                && !f.local
                 && crate::analyze::secrets::noise::context_of(&f.path)
                     == crate::analyze::secrets::noise::HitContext::None
         });
@@ -132,11 +133,30 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         );
     }
     for f in &test {
+        use crate::analyze::secrets::noise::{HitContext, context_of};
+        let (what, message) = match context_of(&f.path) {
+            HitContext::Development => (
+                "development configuration",
+                "An environment file for development; make sure it holds no real credentials.",
+            ),
+            HitContext::Example => (
+                "example",
+                "An example environment file; make sure it holds no real credentials.",
+            ),
+            _ if f.local && !matches!(f.kind, FileKind::Test | FileKind::Fixture) => (
+                "services on localhost",
+                "Every service it names is on the developer's machine (localhost), so it configures a local environment; make sure it holds no real credentials, and keep deployed environments' files out of the repository.",
+            ),
+            _ => (
+                f.kind.label(),
+                "An environment file in tests or fixtures; make sure it holds no real credentials.",
+            ),
+        };
         outcome = outcome.concern_at(
             def,
             Severity::P3,
-            format!("{} ({}) is committed with values", f.path, f.kind.label()),
-            "An environment file in tests or fixtures; make sure it holds no real credentials.",
+            format!("{} ({what}) is committed with values", f.path),
+            message,
             vec![evidence_of(f)],
         );
     }

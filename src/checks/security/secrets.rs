@@ -15,7 +15,7 @@ pub const CHECK: Check = Check {
         id: "security.secrets",
         category: Category::Security,
         title: "No secrets committed",
-        summary: "No credential is committed in any text file — code, configuration, notebooks, documentation: cloud keys, API tokens (GitHub, GitLab, Slack, Stripe, OpenAI, Anthropic and 50 more shapes), private keys, database URLs with passwords, and `password`/`secret`/`token` assignments with random-looking values — nor any key store file (`.p12`, `.jks`, `id_rsa`). Secrets in tests, docs and examples are listed at lower severity. Values are never printed in full. A scan stopped by its time budget (`thresholds.secret_scan_seconds`) or by a file too dense to scan whole is unknown, never a pass.",
+        summary: "No credential is committed in any text file — code, configuration, notebooks, documentation: cloud keys, API tokens (GitHub, GitLab, Slack, Stripe, OpenAI, Anthropic and 50 more shapes), private keys, database URLs with passwords, and `password`/`secret`/`token` assignments with random-looking values — nor any key store file (`.p12`, `.jks`, `id_rsa`). Secrets in tests (test directories, Rust test modules, the literal environment of CI test jobs), docs, examples, commented-out settings and development configuration (seeds, `development.env`) are listed at lower severity. Values are never printed in full. A scan stopped by its time budget (`thresholds.secret_scan_seconds`) or by a file too dense to scan whole is unknown, never a pass.",
         weight: 2.0,
         severity: Severity::P0,
         by_kind: None,
@@ -90,6 +90,20 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         g.first()
             .map(|p| (p.hit.severity(), p.path.to_string(), p.hit.line))
     });
+    // Secrets that first appear on the same line (an access and a refresh token in one
+    // row) are one finding: one place to fix.
+    let mut merged: Vec<Vec<Place<'_>>> = Vec::new();
+    for g in groups {
+        let at = g.first().map(|p| (p.path, p.hit.line));
+        match merged
+            .iter_mut()
+            .find(|m| m.first().map(|p| (p.path, p.hit.line)) == at)
+        {
+            Some(m) => m.extend(g.into_iter().skip(1)),
+            None => merged.push(g),
+        }
+    }
+    let groups = merged;
     let with_hits: Vec<&str> = facts.files.iter().map(|f| f.path.as_str()).collect();
     let key_files: Vec<_> = facts
         .key_files
