@@ -272,6 +272,34 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             if start.is_some_and(starts_development_server) {
                 return Some(DEV_IMAGE.into());
             }
+            // `Dockerfile.base`, `Dockerfile.make`, `builder.Dockerfile`: an image other
+            // images start from or a toolchain to build in. It serves nothing (no
+            // EXPOSE) and runs no program of its own (no command, or a shell).
+            let build_named = name
+                .split(['.', '-', '_'])
+                .filter(|w| *w != "dockerfile")
+                .any(|w| {
+                    matches!(
+                        w,
+                        "base" | "builder" | "build" | "make" | "toolchain" | "tools"
+                    )
+                });
+            let serves = instructions.iter().any(|(op, _)| op == "EXPOSE");
+            let runs_program = start.is_some_and(|cmd| {
+                let first = cmd
+                    .trim()
+                    .trim_start_matches('[')
+                    .split([' ', ',', '"', '\''])
+                    .find(|w| !w.is_empty())
+                    .unwrap_or("");
+                !matches!(
+                    first.rsplit('/').next().unwrap_or(first),
+                    "sh" | "bash" | "ash" | "zsh"
+                )
+            });
+            if side_image && build_named && !serves && !runs_program {
+                return Some(BUILD_IMAGE.into());
+            }
         }
         // `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile.local`: a developer's image.
         let dev_image = name
@@ -294,6 +322,15 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             });
         return dev_image.then(|| DEV_IMAGE.into());
     }
+    if is_compose(&name)
+        && stem
+            .split(['.', '-', '_'])
+            .skip(1)
+            .any(|w| matches!(w, "example" | "sample" | "demo"))
+    {
+        // `docker-compose.example.yaml`: a starting point the reader adapts.
+        return Some("example compose file".into());
+    }
     (is_compose(&name) && dev_word).then(|| "development compose file".into())
 }
 
@@ -310,6 +347,8 @@ fn starts_development_server(command: &str) -> bool {
 const TOOL_IMAGE: &str = "image of a third-party tool";
 /// The label of a Dockerfile that builds a developer's image, not a deployment.
 const DEV_IMAGE: &str = "development Dockerfile";
+/// The label of a base or toolchain image, not one that is deployed.
+const BUILD_IMAGE: &str = "base or build image";
 /// The label of a Dockerfile template (`Dockerfile.j2`).
 const TEMPLATE: &str = "Dockerfile template";
 /// The label of a Dockerfile that builds distribution packages.
@@ -523,7 +562,7 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
         let deployment = !(file.kind == FileKind::Test
             || matches!(
                 dev.as_deref(),
-                Some("dev container" | DEV_IMAGE | TEMPLATE | PACKAGING | TOOL_IMAGE)
+                Some("dev container" | DEV_IMAGE | TEMPLATE | PACKAGING | TOOL_IMAGE | BUILD_IMAGE)
             ));
         let Some(text) = file.text() else { continue };
         let name = file.name();

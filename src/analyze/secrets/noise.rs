@@ -133,8 +133,15 @@ pub fn context_of(path: &str) -> HitContext {
     {
         return HitContext::Example;
     }
+    // A configuration file of documented defaults (`config/defaults.hjson`,
+    // `config.default.toml`): what the settings mean, for operators to override.
+    let config_ext = [
+        ".json", ".hjson", ".toml", ".yaml", ".yml", ".ini", ".conf", ".cfg",
+    ];
+    let defaults = name.contains("default") && config_ext.iter().any(|e| name.ends_with(e));
     if dirs.iter().any(|d| example(d))
         || example(name)
+        || defaults
         || name.ends_with(".dist")
         || name.ends_with(".tpl")
     {

@@ -124,6 +124,18 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
     let mut routes = Vec::new();
     with(&r.route, |re| {
         s.each(re, |caps, line| {
+            // A front end's router (`router.pathname === "/tags/[id]"`) compares the
+            // page it shows, not a request a server answers.
+            let client_router = caps.get(0).is_some_and(|all| {
+                all.as_str().starts_with("pathname")
+                    && (all.as_str().contains('[')
+                        || s.text
+                            .get(..all.start())
+                            .is_some_and(|before| before.ends_with("router.")))
+            });
+            if client_router {
+                return;
+            }
             if let Some(m) = caps.get(1) {
                 routes.push(Route {
                     path: m.as_str().to_string(),
@@ -171,6 +183,14 @@ mod tests {
         assert_eq!(s.env_reads, vec![("STRIPE_KEY".to_string(), 5)]);
         assert_eq!(s.routes[0].path, "/health");
         assert_eq!(s.server_starts, vec![6, 8]);
+    }
+
+    #[test]
+    fn a_front_end_router_comparing_its_page_declares_no_route() {
+        let text = "const a = router.pathname === \"/tags/[id]\";\nconst b = router.pathname === \"/links/pinned\";\nconst c = url.pathname === '/live';\n";
+        let s = scan(0, &file("packages/router/links.tsx", text)).unwrap();
+        let paths: Vec<(&str, u32)> = s.routes.iter().map(|r| (r.path.as_str(), r.line)).collect();
+        assert_eq!(paths, [("/live", 3)]);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::analyze::python::CallKind;
 use crate::checks::python;
 use crate::checks::security::sites::{self, Site};
 use crate::checks::{Check, CheckDef, Context, Outcome};
-use crate::model::{Category, Effort, Severity};
+use crate::model::{Category, Effort, ProjectKind, Severity};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -56,6 +56,15 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 Some(p) if sites::is_cli_command(f, c.function) => (
                     Severity::P2,
                     format!(", built from the command-line option `{p}`,"),
+                ),
+                // A command-line program (a script, a code generator) runs what its own
+                // user gives it: no boundary between who supplies the data and who
+                // runs it.
+                Some(p) if sites::is_cli_script(f) || cx.kind == ProjectKind::Cli => (
+                    Severity::P2,
+                    format!(
+                        ", built from the parameter `{p}` in a command-line program (its input is its own user's),"
+                    ),
                 ),
                 Some(p) => (def.severity, format!(", built from the parameter `{p}`,")),
                 None => (Severity::P2, String::new()),

@@ -123,6 +123,19 @@ pub(crate) fn is_cli_command(file: &PyRef<'_>, function: Option<usize>) -> bool 
         })
 }
 
+/// Whether the file is a command-line script: it declares commands of a command-line
+/// framework (click, typer) or runs under a `__main__` guard, and starts with a
+/// shebang. Its functions' parameters come from the person running it.
+pub(crate) fn is_cli_script(file: &PyRef<'_>) -> bool {
+    let shebang = file.file.line(1).starts_with("#!");
+    let commands = file.py.functions.iter().any(|f| {
+        f.decorators
+            .iter()
+            .any(|d| d.starts_with("click.") || d.starts_with("typer.") || d.ends_with(".command"))
+    });
+    shebang && (commands || file.py.main_guard.is_some())
+}
+
 /// Longest statement read, in lines.
 const STATEMENT_LINES: u32 = 40;
 /// Longest stretch of a function read before a call, in lines.
