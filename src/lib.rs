@@ -167,7 +167,11 @@ fn project_reviews(
             results
         })
         .collect();
-    review::localize_absences(&mut results, &facts.projects.list);
+    let shapes: Vec<(usize, model::ProjectKind)> = views
+        .iter()
+        .map(|v| (v.tests.production_code_lines, v.stack.project_kind))
+        .collect();
+    review::localize_absences(&mut results, &facts.projects.list, &shapes);
     facts
         .projects
         .list

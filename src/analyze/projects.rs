@@ -1244,6 +1244,16 @@ pub fn view(
             crate::model::Evidence::at(policy.source_display(), 1, ""),
         )];
     }
+    // Deployment described outside every project (a root `deploy/` chart, Terraform,
+    // a platform manifest) deploys the repository's projects.
+    let deploys_all = |a: &ArtifactHit, path: &str| {
+        use super::catalog::ArtifactKind;
+        matches!(
+            a.artifact.kind,
+            ArtifactKind::Orchestration | ArtifactKind::Platform | ArtifactKind::Iac
+        ) && a.artifact.id != "docker-compose"
+            && projects.of(path).is_none()
+    };
     let artifacts = facts
         .artifacts
         .iter()
@@ -1251,7 +1261,10 @@ pub fn view(
             let evidence: Vec<_> = a
                 .evidence
                 .iter()
-                .filter(|e| e.location().is_none_or(|l| keep(&l.path)))
+                .filter(|e| {
+                    e.location()
+                        .is_none_or(|l| keep(&l.path) || deploys_all(a, &l.path))
+                })
                 .cloned()
                 .collect();
             let count = evidence.len();

@@ -136,19 +136,26 @@ impl ProjectReview {
     }
 }
 
-/// An absence one project reports while another product of the repository (or the
-/// tooling that builds it) has the thing (its health route, its tests, its container
-/// build) is a gap in one part of
-/// the repository, not a product without it: workspace members, shared packages and
-/// a root that only aggregates them are judged as projects, and which of them is
-/// deployed on its own is not certain. Such a P0 or P1 absence is lowered to P2 and
-/// names where the thing is, so the reader can judge.
 /// Checks whose subject no other project can provide.
 const LOCAL_ONLY: &[&str] = &["tests.suite", "tests.ratio", "tests.coverage"];
 
+/// Production lines under which a project beside others is a helper (as in
+/// `tests.suite`).
+const SMALL_PROJECT_LINES: usize = 500;
+
+/// An absence one project reports while another product of the repository (or the
+/// tooling that builds it) has the thing (its health route, its container build, its
+/// logging) is a gap in one part of the repository, not a product without it:
+/// workspace members, shared packages and a root that only aggregates them are judged
+/// as projects, and which of them is deployed on its own is not certain. Such a P0 or
+/// P1 absence is lowered to P2 and names where the thing is, so the reader can judge.
+/// Tests are the project's own: beside a tested product, no tests is P1 rather than
+/// P0, and P2 for a small helper or a command-line tool. `shapes` holds each
+/// project's production lines and kind.
 pub fn localize_absences(
     results: &mut [Vec<crate::checks::CheckResult>],
     projects: &[crate::analyze::projects::Project],
+    shapes: &[(usize, ProjectKind)],
 ) {
     // check → (project, first place of a strength of that check in a product).
     let mut present: std::collections::HashMap<&'static str, (usize, String)> =
@@ -173,7 +180,34 @@ pub fn localize_absences(
         }
     }
     for (i, rs) in results.iter_mut().enumerate() {
-        // Another project's tests do not test this one.
+        // Another project's tests do not test this one; but beside a tested product,
+        // an untested part is not the whole release's blocker (P0 becomes P1), and a
+        // small helper or command-line tool of it is a P2 gap.
+        if let Some((other, _)) = present.get("tests.suite").filter(|(o, _)| *o != i) {
+            let name = projects.get(*other).map_or(".", |p| p.display());
+            let helper = shapes.get(i).is_some_and(|(lines, kind)| {
+                *lines < SMALL_PROJECT_LINES || *kind == ProjectKind::Cli
+            });
+            for r in rs.iter_mut().filter(|r| r.def.id == "tests.suite") {
+                for f in r
+                    .outcome
+                    .findings
+                    .iter_mut()
+                    .filter(|f| f.is_concern() && is_absence(f))
+                {
+                    let lowered = match f.severity {
+                        Some(Severity::P0) => Severity::P1,
+                        Some(Severity::P1) if helper => Severity::P2,
+                        _ => continue,
+                    };
+                    f.severity = Some(lowered);
+                    f.message = format!(
+                        "{} Project `{name}` of this repository is tested, so this is an untested part of a tested product.",
+                        f.message.trim_end()
+                    );
+                }
+            }
+        }
         for r in rs.iter_mut().filter(|r| !LOCAL_ONLY.contains(&r.def.id)) {
             let Some((other, at)) = present.get(r.def.id) else {
                 continue;

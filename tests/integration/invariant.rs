@@ -161,6 +161,10 @@ fn through_the_whole_audit_true_absences_keep_their_weight() {
             "tests/test_mock.py",
             "from fastapi import FastAPI\n\nmock = FastAPI()\n\n\n@mock.get(\"/health\")\ndef health():\n    return {}\n\n\ndef test_mock():\n    assert mock\n",
         ),
+        (
+            "deploy/Chart.yaml",
+            "apiVersion: v2\nname: svc\nversion: 1.0.0\n",
+        ),
     ]));
     let r = crate::support::audit(dir.path());
     let worst = |check: &str| {

@@ -628,7 +628,7 @@ fn a_project_sees_its_own_task_runners_not_its_neighbours() {
 }
 
 #[test]
-fn a_workspace_root_image_belongs_to_the_member_it_runs_and_small_helpers_without_tests_are_p1() {
+fn a_workspace_root_image_belongs_to_the_member_it_runs_and_small_helpers_without_tests_are_p2() {
     let big: String = (0..120)
         .map(|i| format!("pub fn f{i}() -> u32 {{\n    {i}\n}}\n\n"))
         .collect();
@@ -684,13 +684,16 @@ fn a_workspace_root_image_belongs_to_the_member_it_runs_and_small_helpers_withou
     );
     // The image drops to an unprivileged user in its entrypoint.
     assert!(concerns(&r, "deployment.dockerfile").all(|f| !f.title.contains("runs as root")));
-    // A 3-line helper without tests is P1, not a P0 that decides the repository.
+    // A 3-line helper without tests beside the tested server is a P2 gap, not a P0
+    // that decides the repository.
     let untested: Vec<&Finding> = concerns(&r, "tests.suite")
         .filter(|f| f.title.contains("No automated tests"))
         .collect();
     assert!(!untested.is_empty());
     assert!(
-        untested.iter().all(|f| f.severity == Some(Severity::P1)),
+        untested
+            .iter()
+            .all(|f| f.severity == Some(Severity::P2) && f.message.contains("`server`")),
         "{untested:#?}"
     );
 }
@@ -904,6 +907,10 @@ fn two_go_services(with_health: bool) -> Review {
         ("worker/go.mod", "module example.com/worker\n\ngo 1.22\n"),
         ("worker/main.go", worker.as_str()),
         ("worker/main_test.go", test),
+        (
+            "deploy/Chart.yaml",
+            "apiVersion: v2\nname: shop\nversion: 1.0.0\n",
+        ),
     ]));
     audit(dir.path())
 }
@@ -914,7 +921,7 @@ fn an_absence_another_product_of_the_repository_fills_is_p2_and_says_where() {
     let health: Vec<&Finding> = concerns(&r, "observability.health-endpoints").collect();
     assert_eq!(health.len(), 1, "{health:#?}");
     let f = health[0];
-    assert_eq!(f.severity, Some(Severity::P2));
+    assert_eq!(f.severity, Some(Severity::P2), "{f:#?}");
     assert!(f.title.contains("worker"), "{}", f.title);
     assert!(f.message.contains("`api`"), "{}", f.message);
     assert!(f.message.contains("api/main.go:10"), "{}", f.message);
@@ -1014,4 +1021,47 @@ fn a_nested_workspace_image_belongs_to_the_member_its_command_runs() {
         "{:#?}",
         concerns(&r, "deployment.container").collect::<Vec<_>>()
     );
+}
+
+/// Two Go services, the worker with 600 lines of its own; `api_tested` decides
+/// whether the api has a test.
+fn untested_worker(api_tested: bool) -> Review {
+    let main = "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.HandleFunc(\"/health\", func(w http.ResponseWriter, r *http.Request) {})\n\t_ = http.ListenAndServe(\":80\", nil)\n}\n";
+    let big: String = (0..200)
+        .map(|i| format!("func f{i}() int {{\n\treturn {i}\n}}\n\n"))
+        .collect();
+    let jobs = format!("package main\n\n{big}");
+    let mut files = vec![
+        ("api/go.mod", "module example.com/api\n\ngo 1.22\n"),
+        ("api/main.go", main),
+        ("worker/go.mod", "module example.com/worker\n\ngo 1.22\n"),
+        ("worker/main.go", main),
+        ("worker/jobs.go", jobs.as_str()),
+    ];
+    if api_tested {
+        files.push((
+            "api/main_test.go",
+            "package main\n\nimport \"testing\"\n\nfunc TestMain(t *testing.T) {}\n",
+        ));
+    }
+    audit(crate::support::materialize(&crate::support::files(&files)).path())
+}
+
+#[test]
+fn an_untested_service_beside_a_tested_one_is_p1_not_the_releases_p0() {
+    let worst = |r: &Review| {
+        concerns(r, "tests.suite")
+            .filter(|f| f.title.contains("No automated tests"))
+            .filter_map(|f| f.severity)
+            .min()
+    };
+    let r = untested_worker(true);
+    assert_eq!(worst(&r), Some(Severity::P1));
+    assert!(
+        concerns(&r, "tests.suite").any(|f| f.message.contains("`api`")),
+        "{:#?}",
+        concerns(&r, "tests.suite").collect::<Vec<_>>()
+    );
+    // Nothing tested anywhere: the untested service blocks the release.
+    assert_eq!(worst(&untested_worker(false)), Some(Severity::P0));
 }

@@ -1,5 +1,6 @@
 //! Judges whether a service exposes health / readiness endpoints.
 
+use crate::analyze::catalog::ArtifactKind;
 use crate::checks::{Check, CheckDef, Context, Outcome};
 use crate::model::{Category, Effort, Evidence, Severity, plural};
 use crate::repo::FileKind;
@@ -9,7 +10,7 @@ pub const CHECK: Check = Check {
         id: "observability.health-endpoints",
         category: Category::Observability,
         title: "Health and readiness endpoints",
-        summary: "A service exposes a health, liveness or readiness route (/health, /healthz, /ready, /live, /ping, /status). A container HEALTHCHECK that probes the application without a dedicated route is a P3 refinement, not a missing health check.",
+        summary: "A service exposes a health, liveness or readiness route (/health, /healthz, /ready, /live, /ping, /status). A container HEALTHCHECK that probes the application without a dedicated route is a P3 refinement, not a missing health check. No route at all is P1 when the repository deploys to something that probes instances (Kubernetes, Helm, Nomad, Fly, App Engine, infrastructure as code), P2 otherwise.",
         weight: 1.0,
         severity: Severity::P1,
         by_kind: None,
@@ -191,10 +192,53 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 ev,
             );
     }
+    // What probes instances: an orchestrator or platform the repository deploys to
+    // (Kubernetes, Helm, Nomad, Fly, App Engine, infrastructure as code).
+    let mut probed_by: Vec<Evidence> = cx
+        .facts
+        .containers
+        .kubernetes
+        .iter()
+        .take(1)
+        .map(|r| cx.at(&r.path, r.line))
+        .collect();
+    for kind in [
+        ArtifactKind::Orchestration,
+        ArtifactKind::Platform,
+        ArtifactKind::Iac,
+    ] {
+        for a in cx.facts.artifacts_of(kind) {
+            // Compose restarts exited containers; a Procfile platform, a static host or
+            // functions probe no HTTP route.
+            if !matches!(
+                a.artifact.id.as_str(),
+                "docker-compose" | "procfile" | "netlify" | "serverless"
+            ) {
+                probed_by.extend(a.evidence.iter().take(1).cloned());
+            }
+        }
+    }
+    if probed_by.is_empty() {
+        return Outcome::fail("no health or readiness endpoint").concern_at(
+            def,
+            Severity::P2,
+            "No health or readiness endpoint",
+            "Nothing lets a load balancer or orchestrator tell whether an instance is alive and ready. The repository deploys to no orchestrator or platform that would probe it (no Kubernetes, Helm, Nomad or platform manifest), so this matters once it runs behind one.",
+            vec![absent],
+        );
+    }
+    // Named in the message: an absence keeps no place of its own.
+    let at = probed_by
+        .iter()
+        .find_map(|e| e.location())
+        .map(|l| format!(" ({}:{})", l.path, l.line))
+        .unwrap_or_default();
     Outcome::fail("no health or readiness endpoint").concern(
         def,
         "No health or readiness endpoint",
-        "Nothing lets a load balancer or orchestrator tell whether an instance is alive and ready.",
+        format!(
+            "Nothing lets a load balancer or orchestrator tell whether an instance is alive and ready, and the repository deploys to one that probes its instances{at}."
+        ),
         vec![absent],
     )
 }
