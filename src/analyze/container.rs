@@ -275,15 +275,21 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             // `Dockerfile.base`, `Dockerfile.make`, `builder.Dockerfile`: an image other
             // images start from or a toolchain to build in. It serves nothing (no
             // EXPOSE) and runs no program of its own (no command, or a shell).
+            let build_word = |w: &str| {
+                matches!(
+                    w,
+                    "base" | "builder" | "build" | "make" | "toolchain" | "tools"
+                )
+            };
+            // By its name (`Dockerfile.base`) or its directory (`docker/base/Dockerfile`,
+            // `dependencies/Dockerfile`).
+            let dir = file.dir().rsplit('/').next().unwrap_or("");
             let build_named = name
                 .split(['.', '-', '_'])
                 .filter(|w| *w != "dockerfile")
-                .any(|w| {
-                    matches!(
-                        w,
-                        "base" | "builder" | "build" | "make" | "toolchain" | "tools"
-                    )
-                });
+                .any(build_word)
+                || build_word(dir)
+                || matches!(dir, "dependencies" | "deps");
             let serves = instructions.iter().any(|(op, _)| op == "EXPOSE");
             let runs_program = start.is_some_and(|cmd| {
                 let first = cmd
@@ -297,7 +303,7 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                     "sh" | "bash" | "ash" | "zsh"
                 )
             });
-            if side_image && build_named && !serves && !runs_program {
+            if build_named && !serves && !runs_program {
                 return Some(BUILD_IMAGE.into());
             }
         }

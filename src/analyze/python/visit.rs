@@ -575,15 +575,13 @@ impl<'t> Visitor<'t> {
                 self.loop_depth -= 1;
             }
             "with_statement" => {
-                let expects = self.test_file && {
-                    let text = node
-                        .child_by_field_name("body")
-                        .map(|b| b.start_byte())
-                        .and_then(|end| {
-                            std::str::from_utf8(self.src.get(node.start_byte()..end)?).ok()
-                        })
-                        .unwrap_or("");
-                    [
+                let header = node
+                    .child_by_field_name("body")
+                    .map(|b| b.start_byte())
+                    .and_then(|end| std::str::from_utf8(self.src.get(node.start_byte()..end)?).ok())
+                    .unwrap_or("");
+                let expects = self.test_file
+                    && [
                         "raises(",
                         "assertRaises",
                         "patch(",
@@ -591,11 +589,19 @@ impl<'t> Visitor<'t> {
                         "patch.dict(",
                     ]
                     .iter()
-                    .any(|m| text.contains(m))
-                };
+                    .any(|m| header.contains(m));
+                // `with suppress(ImportError):` makes the imports in it optional, as
+                // `try`/`except ImportError` does.
+                let optional = header.contains("suppress(")
+                    && (header.contains("ImportError") || header.contains("ModuleNotFoundError"));
+                let was = self.guard;
+                if optional && matches!(self.guard, ImportGuard::None | ImportGuard::Conditional) {
+                    self.guard = ImportGuard::TryExcept;
+                }
                 self.expecting += u32::from(expects);
                 self.block(node);
                 self.expecting -= u32::from(expects);
+                self.guard = was;
             }
             "match_statement" => self.block(node),
             "elif_clause"
@@ -2502,6 +2508,15 @@ def run(cmd, query, db):
     print(f"{query:.4f if query else 'n/a'}")
     print(f"{query:>{10}}")
 "#;
+
+    #[test]
+    fn imports_under_suppress_import_error_are_optional() {
+        let src = "from contextlib import suppress\nwith suppress(ImportError):\n    import django_extensions\nwith open('x') as f:\n    import yaml\n";
+        let py = parse(src, false).unwrap();
+        let guard = |m: &str| py.imports.iter().find(|i| i.module == m).unwrap().guard;
+        assert_eq!(guard("django_extensions"), ImportGuard::TryExcept);
+        assert_eq!(guard("yaml"), ImportGuard::None);
+    }
 
     #[test]
     fn collects_the_facts_of_one_file() {

@@ -38,6 +38,18 @@ fn weigh(f: &python::PyRef<'_>, severity: Severity) -> Severity {
     }
 }
 
+/// Whether a module can never have been imported: a relative import climbs above
+/// every directory it sits in (`from ....celeryconf import app` three directories
+/// deep), which Python refuses whatever loads it. Nothing running uses such a module.
+fn never_importable(f: &python::PyRef<'_>) -> bool {
+    let dirs = f.path().matches('/').count();
+    f.role == Role::Production
+        && f.py
+            .imports
+            .iter()
+            .any(|i| i.guard == ImportGuard::None && usize::from(i.level) > dirs)
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     if !python::any(cx) {
@@ -141,16 +153,23 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         );
     }
     for (f, imp, module, looked_for) in missing.iter().take(20) {
+        let dead = never_importable(f);
         let severity = match imp.guard {
+            // Broken beyond repair: nothing can be running it.
+            ImportGuard::None if dead => Severity::P2,
             ImportGuard::None => def.severity,
             // Executed only when a function runs or a condition holds.
             _ => Severity::P1,
         };
-        let when = match imp.guard {
-            ImportGuard::Function => "when the enclosing function runs",
-            ImportGuard::Main => "when the file is run as a script",
-            ImportGuard::Conditional => "when the enclosing condition holds",
-            _ => "when the module loads",
+        let when = if dead {
+            "if anything imports it, though it cannot load anyway: one of its relative imports climbs above its top-level package, so it is dead code"
+        } else {
+            match imp.guard {
+                ImportGuard::Function => "when the enclosing function runs",
+                ImportGuard::Main => "when the file is run as a script",
+                ImportGuard::Conditional => "when the enclosing condition holds",
+                _ => "when the module loads",
+            }
         };
         outcome = outcome.concern_at(
             def,
