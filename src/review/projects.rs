@@ -595,6 +595,38 @@ pub fn merge(repository: Vec<Finding>, projects: &[ProjectReview]) -> Vec<Findin
             }
         }
     }
+    merge_same_absences(out)
+}
+
+/// The same absence reported twice for one project (by the repository's review and
+/// by the project's own, citing different task files) is one finding with the
+/// places of both.
+fn merge_same_absences(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings {
+        let starts_absent =
+            |g: &Finding| g.evidence.first().is_some_and(|e| e.location().is_none());
+        let twin = out.iter_mut().find(|g| {
+            g.is_concern()
+                && f.is_concern()
+                && starts_absent(g)
+                && starts_absent(&f)
+                && g.check == f.check
+                && g.title == f.title
+                && g.project == f.project
+                && g.severity == f.severity
+        });
+        match twin {
+            Some(g) => {
+                for e in f.evidence {
+                    if !g.evidence.contains(&e) {
+                        g.evidence.push(e);
+                    }
+                }
+            }
+            None => out.push(f),
+        }
+    }
     out
 }
 
@@ -649,6 +681,23 @@ fn is_absence(f: &Finding) -> bool {
 mod tests {
     use super::*;
     use crate::model::{Category, Confidence, Effort, FindingKind};
+
+    #[test]
+    fn the_same_absence_twice_for_one_project_is_one_finding_with_both_places() {
+        let mut a = concern("ci.tests", "Tests are not run in CI", Severity::P1, None);
+        a.evidence
+            .push(Evidence::at("package.json", 28, "\"test\": \"vitest\""));
+        let mut b = a.clone();
+        b.evidence.push(Evidence::at(
+            "packages/lib/package.json",
+            13,
+            "\"test\": \"vitest\"",
+        ));
+        let other = concern("ci.tests", "Tests are not run in CI", Severity::P2, None);
+        let merged = merge_same_absences(vec![a, b, other]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].evidence.len(), 3);
+    }
 
     fn concern(check: &'static str, title: &str, severity: Severity, at: Option<&str>) -> Finding {
         Finding {

@@ -8,7 +8,7 @@ pub const CHECK: Check = Check {
         id: "deployment.container",
         category: Category::Deployment,
         title: "Container build",
-        summary: "A service (or CLI) has a Dockerfile/Containerfile, so it builds into the same image everywhere; not expected of libraries. A project deployed with systemd units, an application server configuration, a Procfile or a platform manifest instead is a P3.",
+        summary: "A service (or CLI) has a Dockerfile/Containerfile, so it builds into the same image everywhere; not expected of libraries. A project deployed with systemd units, an application server configuration, a Procfile, a platform manifest or installation documentation that sets it up under an application server or service manager instead is a P3.",
         weight: 1.0,
         severity: Severity::P1,
         by_kind: Some(KindSeverity {
@@ -100,6 +100,18 @@ fn other_deployment(f: &crate::repo::RepoFile) -> Option<&'static str> {
             Some("an application server configuration")
         }
         _ if name.ends_with(".service") && text.contains("[Service]") => Some("systemd units"),
+        // Installation documentation that sets the application up under an
+        // application server or a service manager.
+        _ if f.kind == crate::repo::FileKind::Docs
+            && ["install", "deploy"]
+                .iter()
+                .any(|w| name.to_ascii_lowercase().contains(w))
+            && ["gunicorn", "uwsgi", "systemd", "supervisor"]
+                .iter()
+                .any(|w| text.contains(w)) =>
+        {
+            Some("its documented installation (an application server or service manager)")
+        }
         _ => None,
     }
 }
