@@ -21,7 +21,7 @@ pub fn is_health_route(path: &str) -> bool {
     observability::health::is_health(path)
 }
 mod security;
-mod tests;
+pub(crate) mod tests;
 
 use crate::analyze::Facts;
 use crate::config::Policy;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{CategoryScore, Review, Verdict};
 use crate::analyze::Facts;
 use crate::analyze::projects::{Projects, Role};
+use crate::checks::tests::suite::SMALL_PROJECT_LINES;
 use crate::model::{Evidence, Finding, ProjectKind, Severity, plural};
 
 /// The review of one project.
@@ -138,10 +139,6 @@ impl ProjectReview {
 
 /// Checks whose subject no other project can provide.
 const LOCAL_ONLY: &[&str] = &["tests.suite", "tests.ratio", "tests.coverage"];
-
-/// Production lines under which a project beside others is a helper (as in
-/// `tests.suite`).
-const SMALL_PROJECT_LINES: usize = 500;
 
 /// An absence one project reports while another product of the repository (or the
 /// tooling that builds it) has the thing (its health route, its container build, its

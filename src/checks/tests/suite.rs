@@ -23,7 +23,7 @@ pub const CHECK: Check = Check {
 };
 
 /// Production lines under which a project of a larger repository is a helper.
-const SMALL_PROJECT_LINES: usize = 500;
+pub(crate) const SMALL_PROJECT_LINES: usize = 500;
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let t = &cx.facts.tests;
