@@ -171,7 +171,8 @@ fn project_reviews(
         .iter()
         .map(|v| (v.tests.production_code_lines, v.stack.project_kind))
         .collect();
-    review::localize_absences(&mut results, &facts.projects.list, &shapes);
+    let driven = analyze::projects::driven_by_suites(&facts.projects, &facts.manifests, inventory);
+    review::localize_absences(&mut results, &facts.projects.list, &shapes, &driven);
     facts
         .projects
         .list

@@ -69,6 +69,10 @@ pub struct Dockerfile {
     /// Where the container's entrypoint drops root before starting the process
     /// (`gosu`, `su-exec`, `s6-setuidgid`, `setpriv`…): (path, line, command).
     pub drops_privileges: Option<(String, u32, String)>,
+    /// A variant (`Dockerfile.bun`, `alpine.Dockerfile`) that no other file of the
+    /// repository names, while another Dockerfile is named by its CI, compose files,
+    /// scripts or docs: (the file named instead, where): an alternative nobody builds.
+    pub unbuilt_variant: Option<(String, String)>,
 }
 
 impl Dockerfile {
@@ -340,6 +344,74 @@ fn dev_label(file: &RepoFile) -> Option<String> {
     (is_compose(&name) && dev_word).then(|| "development compose file".into())
 }
 
+/// The label of a compose file that runs only third-party backing services.
+const BACKING_SERVICES: &str = "compose file of development backing services";
+
+/// Images of the databases, caches, queues, object stores, mail catchers, cloud
+/// emulators and monitoring a developer runs beside the code (by image name, without
+/// registry, owner or tag).
+const BACKING_IMAGES: &[&str] = &[
+    "redis",
+    "valkey",
+    "memcached",
+    "postgres",
+    "postgis",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "mongodb",
+    "minio",
+    "minio-client",
+    "mc",
+    "localstack",
+    "rabbitmq",
+    "kafka",
+    "zookeeper",
+    "elasticsearch",
+    "opensearch",
+    "mailhog",
+    "mailpit",
+    "maildev",
+    "smtp4dev",
+    "jaeger",
+    "all-in-one",
+    "prometheus",
+    "grafana",
+    "clickhouse-server",
+    "nats",
+    "azurite",
+    "dynamodb-local",
+    "adminer",
+    "pgadmin4",
+    "wiremock",
+    "keycloak",
+    "otel-collector",
+    "opentelemetry-collector",
+    "opentelemetry-collector-contrib",
+];
+
+/// Whether every service of a compose file runs a third-party backing service
+/// ([`BACKING_IMAGES`], or an image named for local use) and none builds an image.
+fn backing_services_only(workloads: &[Workload]) -> bool {
+    let containers: Vec<&ContainerSpec> = workloads.iter().flat_map(|w| &w.containers).collect();
+    !containers.is_empty()
+        && containers.iter().all(|c| {
+            !c.builds
+                && c.image.as_deref().is_some_and(|image| {
+                    let name = image
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(image)
+                        .split([':', '@'])
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
+                    BACKING_IMAGES.contains(&name.as_str())
+                        || name.split(['-', '_']).any(|w| w == "local")
+                })
+        })
+}
+
 /// Whether a CMD or ENTRYPOINT starts a development server or script.
 fn starts_development_server(command: &str) -> bool {
     let lower = command.to_ascii_lowercase();
@@ -586,7 +658,12 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
         } else if is_compose(name) {
             match compose_file(&file.path, text) {
                 Ok((compose, workloads)) => {
-                    if deployment {
+                    // Only databases, caches and cloud emulators, nothing of this
+                    // repository's own: what a developer starts beside the code.
+                    let dev = dev.clone().or_else(|| {
+                        backing_services_only(&workloads).then(|| BACKING_SERVICES.to_string())
+                    });
+                    if deployment && dev.as_deref() != Some(BACKING_SERVICES) {
                         facts.compose.push(compose);
                     }
                     facts.workloads.extend(workloads.into_iter().map(|mut w| {
@@ -642,7 +719,76 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
         d.dev = Some("image of deprecated Compose services".into());
         d
     }));
+    mark_unbuilt_variants(inventory, &mut facts.dockerfiles);
     facts
+}
+
+/// Marks the Dockerfile variants that nothing names ([`Dockerfile::unbuilt_variant`]).
+/// A plain `Dockerfile` is built without being named (`docker build .`), so only
+/// variants are judged, and only when some other Dockerfile is named somewhere.
+fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) {
+    let name_of = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
+    let names: Vec<String> = dockerfiles.iter().map(|d| name_of(&d.path)).collect();
+    if names.iter().all(|n| n == "Dockerfile") {
+        return;
+    }
+    // Per Dockerfile, the first place another file names it.
+    // (where, whether a CI file names it).
+    let mut named: Vec<Option<(String, bool)>> = vec![None; dockerfiles.len()];
+    // Notes kept in hidden directories (`.agents/plans/`) are not instructions to build;
+    // CI configuration there (`.github/`) is.
+    let hidden = |path: &str| {
+        path.rsplit_once('/')
+            .is_some_and(|(dir, _)| dir.split('/').any(|d| d.starts_with('.')))
+    };
+    for file in inventory.files.iter().filter(|f| {
+        !matches!(
+            f.kind,
+            FileKind::Fixture | FileKind::Vendored | FileKind::Generated
+        ) && (f.kind == FileKind::Ci || !hidden(&f.path))
+    }) {
+        let Some(text) = file.text() else { continue };
+        for (i, (d, name)) in dockerfiles.iter().zip(&names).enumerate() {
+            let Some(slot) = named.get_mut(i).filter(|s| s.is_none()) else {
+                continue;
+            };
+            if file.path == d.path || !text.contains(name.as_str()) {
+                continue;
+            }
+            // A plain `Dockerfile` counts only where its directory or path is given
+            // (`-f ./docker/Dockerfile`, `file: docker/Dockerfile`), not as the word.
+            let dir = d.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            let place = text.lines().enumerate().find(|(_, l)| {
+                l.contains(name.as_str())
+                    && (name != "Dockerfile" || dir.is_empty() || l.contains(dir))
+            });
+            if let Some((n, _)) = place {
+                *slot = Some((
+                    format!("{}:{}", file.path, n + 1),
+                    file.kind == FileKind::Ci,
+                ));
+            }
+        }
+    }
+    for i in 0..dockerfiles.len() {
+        let variant = names.get(i).is_some_and(|n| n != "Dockerfile");
+        if !variant || named.get(i).is_some_and(Option::is_some) {
+            continue;
+        }
+        let candidates = || {
+            named.iter().enumerate().filter_map(|(j, at)| {
+                let (at, ci) = at.as_ref()?;
+                Some((dockerfiles.get(j)?.path.clone(), at.clone(), *ci))
+            })
+        };
+        let instead = candidates()
+            .find(|c| c.2)
+            .or_else(|| candidates().next())
+            .map(|(path, at, _)| (path, at));
+        if let (Some(instead), Some(d)) = (instead, dockerfiles.get_mut(i)) {
+            d.unbuilt_variant = Some(instead);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -747,6 +747,106 @@ fn names_dir_where(text: &str, dir: &str, absolute: bool) -> bool {
     })
 }
 
+/// A product that a packaged test suite (a project of role [`Role::Tests`]) starts or
+/// drives, directly or as a workspace package the driven product depends on.
+#[derive(Debug, Clone)]
+pub struct Driven {
+    /// The suite's project.
+    pub suite: usize,
+    /// Where the suite names the product it drives (`path:line`).
+    pub at: String,
+    /// The driven product this one is a dependency of, when it is not named itself.
+    pub via: Option<usize>,
+}
+
+/// Per project, the packaged test suite that drives it: a suite's scripts or
+/// Playwright/Cypress configuration name the product by package name or path
+/// (`start-server-and-test "npm run start -w @acme/web"`, `cd ../../apps/web`). The
+/// workspace packages a driven product depends on are exercised through it.
+pub fn driven_by_suites(
+    projects: &Projects,
+    manifests: &[Manifest],
+    inventory: &Inventory,
+) -> Vec<Option<Driven>> {
+    let mut out: Vec<Option<Driven>> = vec![None; projects.list.len()];
+    let named_in = |line: &str, p: &Project| {
+        (!p.path.is_empty() && names_dir_where(line, &p.path, true))
+            || ((p.name.contains('/') || p.name.starts_with('@'))
+                && line.match_indices(p.name.as_str()).any(|(at, _)| {
+                    line.get(at + p.name.len()..)
+                        .and_then(|rest| rest.chars().next())
+                        .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                }))
+    };
+    for (s, suite) in projects.list.iter().enumerate() {
+        if suite.role != Role::Tests {
+            continue;
+        }
+        let mut lines: Vec<(String, u32, String)> = Vec::new();
+        for m in suite.manifests.iter().filter_map(|&i| manifests.get(i)) {
+            for (_, text, line) in &m.scripts {
+                lines.push((m.path.clone(), *line, text.clone()));
+            }
+        }
+        for f in inventory.files.iter().filter(|f| {
+            f.dir() == suite.path
+                && ["playwright.config.", "cypress.config."]
+                    .iter()
+                    .any(|c| f.name().starts_with(c))
+        }) {
+            for (n, l) in f.text().unwrap_or("").lines().enumerate() {
+                let n = u32::try_from(n + 1).unwrap_or(u32::MAX);
+                lines.push((f.path.clone(), n, l.to_string()));
+            }
+        }
+        for (p, product) in projects.list.iter().enumerate() {
+            if p == s || product.role != Role::Product || product.path.is_empty() {
+                continue;
+            }
+            if let Some(slot) = out.get_mut(p).filter(|d| d.is_none()) {
+                *slot =
+                    lines
+                        .iter()
+                        .find(|(_, _, l)| named_in(l, product))
+                        .map(|(path, line, _)| Driven {
+                            suite: s,
+                            at: format!("{path}:{line}"),
+                            via: None,
+                        });
+            }
+        }
+    }
+    // The workspace packages a driven product depends on.
+    let direct: Vec<(usize, Driven)> = out
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((i, d.clone()?)))
+        .collect();
+    for (driven, how) in direct {
+        let Some(product) = projects.list.get(driven) else {
+            continue;
+        };
+        let deps: Vec<&str> = product
+            .manifests
+            .iter()
+            .filter_map(|&i| manifests.get(i))
+            .flat_map(|m| m.dependencies.iter().map(|d| d.name.as_str()))
+            .collect();
+        for (p, package) in projects.list.iter().enumerate() {
+            if package.role != Role::Product || !deps.contains(&package.name.as_str()) {
+                continue;
+            }
+            if let Some(slot) = out.get_mut(p).filter(|d| d.is_none()) {
+                *slot = Some(Driven {
+                    via: Some(driven),
+                    ..how.clone()
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The projects each CI job names (file by file, job by job): a working directory, a
 /// `cd`, `--filter @acme/web`. A `paths:` filter says when a workflow runs, not what
 /// it runs: only the jobs' own commands count. Computed once for all projects.
@@ -810,7 +910,7 @@ impl CiLinks {
                                         let at = usize::try_from(s.line.saturating_sub(1))
                                             .unwrap_or(usize::MAX);
                                         !in_working_directory(&lines, from, to, at)
-                                            && mentioned(&s.text).is_empty()
+                                            && runs_at_root(&s.text, &mentioned)
                                     })
                                     .collect(),
                             }
@@ -884,6 +984,33 @@ impl CiLinks {
         }
         out
     }
+}
+
+/// Whether some command of a step runs at the repository root: one that names no
+/// project and comes before any `cd` (`turbo run build --filter=@acme/web && turbo run
+/// test` runs its tests at the root; `cd ui && yarn test` does not).
+fn runs_at_root(text: &str, mentioned: &dyn Fn(&str) -> Vec<usize>) -> bool {
+    if mentioned(text).is_empty() {
+        return true;
+    }
+    for segment in text
+        .split(['\n', ';'])
+        .flat_map(|l| l.split("&&"))
+        .flat_map(|l| l.split("||"))
+    {
+        let t = segment
+            .trim()
+            .trim_start_matches("- ")
+            .trim_start_matches("run:")
+            .trim();
+        if t.starts_with("cd ") || t.starts_with("pushd ") {
+            return false;
+        }
+        if !t.is_empty() && mentioned(t).is_empty() && t.split_whitespace().count() > 1 {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether the CI line at index `at` (of a job spanning `from..to`) runs in a working

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::catalog::{DetectorKind, Ecosystem, catalog};
 use super::source::SourceFacts;
-use crate::repo::{FileKind, Inventory};
+use crate::repo::{FileKind, Inventory, RepoFile};
 
 /// What a test file exercises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -218,9 +218,93 @@ fn marker_kind(s: &SourceFacts) -> Option<(TestKind, String)> {
         .map(|(k, m)| (k, format!("marked @pytest.mark.{m}")))
 }
 
+/// A JavaScript/TypeScript module path without its extension (`server/test/support`).
+fn module_stem(path: &str) -> &str {
+    [".ts", ".tsx", ".js", ".mjs", ".cjs", ".jsx", ".mts", ".cts"]
+        .iter()
+        .find_map(|e| path.strip_suffix(e))
+        .unwrap_or(path)
+}
+
+/// Whether the import `module`, written in the file at `from`, can be the module
+/// `stem`: a relative import resolved against the importer's directory, or an alias or
+/// bare path (`@server/test/support`) whose last two parts end the stem.
+fn imports_module(from: &str, module: &str, stem: &str) -> bool {
+    let stem = stem.strip_suffix("/index").unwrap_or(stem);
+    if module.starts_with("./") || module.starts_with("../") {
+        let mut parts: Vec<&str> = from.split('/').collect();
+        parts.pop();
+        for part in module.split('/') {
+            match part {
+                "." | "" => {}
+                ".." => {
+                    parts.pop();
+                }
+                p => parts.push(p),
+            }
+        }
+        return module_stem(&parts.join("/")) == stem;
+    }
+    let tail: Vec<&str> = module.rsplit('/').take(2).collect();
+    if tail.len() < 2 || tail.iter().any(|t| t.starts_with('@') || t.is_empty()) {
+        return false;
+    }
+    let tail = format!(
+        "{}/{}",
+        tail.get(1).unwrap_or(&""),
+        tail.first().unwrap_or(&"")
+    );
+    stem == tail || stem.ends_with(&format!("/{tail}"))
+}
+
+/// The test-support modules that start the application's HTTP server in the test
+/// process (`http.createServer(app.callback())` and `listen`, or supertest), and those
+/// that wrap one of them: a test that imports one sends real requests through the
+/// application's middleware and routes, an integration test.
+fn server_harnesses<'a>(inventory: &'a Inventory, sources: &[SourceFacts]) -> Vec<&'a str> {
+    let js = |f: &RepoFile| matches!(f.lang(), "javascript" | "typescript");
+    let in_tests = |f: &RepoFile| f.kind == FileKind::Test || f.path.contains("test");
+    let support: Vec<(&SourceFacts, &RepoFile)> = sources
+        .iter()
+        .filter_map(|s| Some((s, inventory.files.get(s.file)?)))
+        .filter(|(s, f)| js(f) && in_tests(f) && s.tests.is_empty())
+        .collect();
+    let mut harnesses: Vec<&str> = support
+        .iter()
+        .filter(|(s, f)| {
+            let http = s.imports.iter().any(|i| {
+                matches!(
+                    i.module.as_str(),
+                    "http" | "node:http" | "https" | "node:https"
+                )
+            });
+            let text = f.text().unwrap_or("");
+            (http && text.contains("createServer(") && text.contains(".listen("))
+                || s.imports.iter().any(|i| i.module == "supertest")
+        })
+        .map(|(_, f)| module_stem(&f.path))
+        .collect();
+    // One level of wrapping (`support.ts` exporting `getTestServer()`).
+    let wrappers: Vec<&str> = support
+        .iter()
+        .filter(|(s, f)| {
+            !harnesses.contains(&module_stem(&f.path))
+                && s.imports.iter().any(|i| {
+                    harnesses
+                        .iter()
+                        .any(|h| imports_module(&f.path, &i.module, h))
+                })
+        })
+        .map(|(_, f)| module_stem(&f.path))
+        .collect();
+    harnesses.extend(wrappers);
+    harnesses
+}
+
 pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
     let cat = catalog();
     let mut inv = TestInventory::default();
+    let harnesses = server_harnesses(inventory, sources);
     let drivers_by_dir: std::collections::HashSet<&str> = sources
         .iter()
         .filter(|s| drives_program(s))
@@ -296,6 +380,17 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
                 TestKind::Integration,
                 "uses an HTTP test client".to_string(),
             ),
+            None if s.imports.iter().any(|i| {
+                harnesses
+                    .iter()
+                    .any(|h| imports_module(&file.path, &i.module, h))
+            }) =>
+            {
+                (
+                    TestKind::Integration,
+                    "starts the application's server through a test harness".to_string(),
+                )
+            }
             None if uses(DetectorKind::LoadTesting) || uses(DetectorKind::Benchmark) => (
                 TestKind::Performance,
                 "uses a load or benchmark tool".to_string(),

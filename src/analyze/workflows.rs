@@ -247,6 +247,8 @@ pub struct WorkflowStep {
     pub with: Vec<Text>,
     pub run: Option<Text>,
     pub env: Vec<Text>,
+    /// The step's `working-directory:`, or else its job's `defaults.run.working-directory`.
+    pub working_directory: Option<String>,
 }
 
 impl WorkflowStep {
@@ -403,7 +405,7 @@ fn text(file: &RepoFile, key: &Node, value: &Node) -> Option<Text> {
     })
 }
 
-fn steps(file: &RepoFile, node: Option<&Node>) -> Vec<WorkflowStep> {
+fn steps(file: &RepoFile, node: Option<&Node>, default_dir: Option<&str>) -> Vec<WorkflowStep> {
     let Some(node) = node else {
         return Vec::new();
     };
@@ -418,6 +420,11 @@ fn steps(file: &RepoFile, node: Option<&Node>) -> Vec<WorkflowStep> {
             with: texts(file, s.get("with")),
             run: s.entry("run").and_then(|(k, v)| text(file, k, v)),
             env: texts(file, s.get("env")),
+            working_directory: s
+                .get("working-directory")
+                .and_then(Node::str)
+                .or(default_dir)
+                .map(str::to_string),
         })
         .collect()
 }
@@ -461,7 +468,7 @@ fn workflow(file: &RepoFile, doc: &Node, is_action: bool) -> Workflow {
     if is_action {
         if let Some(runs) = doc.get("runs") {
             let using = runs.get("using").and_then(Node::str).unwrap_or("");
-            let mut job_steps = steps(file, runs.get("steps"));
+            let mut job_steps = steps(file, runs.get("steps"), None);
             if let Some(image) = runs.get("image").and_then(|i| {
                 let s = i.str()?;
                 s.starts_with("docker://").then_some(i)
@@ -473,6 +480,7 @@ fn workflow(file: &RepoFile, doc: &Node, is_action: bool) -> Workflow {
                     with: Vec::new(),
                     run: None,
                     env: Vec::new(),
+                    working_directory: None,
                 });
             }
             jobs.push(WorkflowJob {
@@ -497,7 +505,14 @@ fn workflow(file: &RepoFile, doc: &Node, is_action: bool) -> Workflow {
                     .get("uses")
                     .and_then(|u| Some(Uses::parse(u.str()?, u.line))),
                 condition: job.get("if").and_then(Node::str).map(str::to_string),
-                steps: steps(file, job.get("steps")),
+                steps: steps(
+                    file,
+                    job.get("steps"),
+                    job.get("defaults")
+                        .and_then(|d| d.get("run"))
+                        .and_then(|r| r.get("working-directory"))
+                        .and_then(Node::str),
+                ),
             });
         }
     }

@@ -153,6 +153,7 @@ pub fn localize_absences(
     results: &mut [Vec<crate::checks::CheckResult>],
     projects: &[crate::analyze::projects::Project],
     shapes: &[(usize, ProjectKind)],
+    driven: &[Option<crate::analyze::projects::Driven>],
 ) {
     // check → (project, first place of a strength of that check in a product).
     let mut present: std::collections::HashMap<&'static str, (usize, String)> =
@@ -177,6 +178,28 @@ pub fn localize_absences(
         }
     }
     for (i, rs) in results.iter_mut().enumerate() {
+        // A product that a packaged end-to-end suite drives is tested from outside:
+        // no tests of its own is a P2 gap, not an untested release.
+        if let Some(d) = driven.get(i).and_then(Option::as_ref) {
+            let suite = projects.get(d.suite).map_or(".", |p| p.display());
+            let through = d
+                .via
+                .and_then(|v| projects.get(v))
+                .map(|v| format!(", through `{}` which it depends on", v.display()))
+                .unwrap_or_default();
+            for r in rs.iter_mut().filter(|r| r.def.id == "tests.suite") {
+                for f in r.outcome.findings.iter_mut().filter(|f| {
+                    f.is_concern() && is_absence(f) && f.severity.is_some_and(|s| s < Severity::P2)
+                }) {
+                    f.severity = Some(Severity::P2);
+                    f.message = format!(
+                        "{} The end-to-end suite of project `{suite}` exercises it ({}{through}), so it is tested only from outside: add unit or integration tests for its own logic.",
+                        f.message.trim_end(),
+                        d.at
+                    );
+                }
+            }
+        }
         // Another project's tests do not test this one; but beside a tested product,
         // an untested part is not the whole release's blocker (P0 becomes P1), and a
         // small helper or command-line tool of it is a P2 gap.

@@ -1065,3 +1065,74 @@ fn an_untested_service_beside_a_tested_one_is_p1_not_the_releases_p0() {
     // Nothing tested anywhere: the untested service blocks the release.
     assert_eq!(worst(&untested_worker(false)), Some(Severity::P0));
 }
+
+#[test]
+fn a_workspace_root_whose_script_runs_the_members_tests_has_none_of_its_own_to_run() {
+    let files = |lib_test: &str| {
+        crate::support::files(&[
+            (
+                "package.json",
+                "{\n  \"name\": \"acme\",\n  \"private\": true,\n  \"workspaces\": [\"apps/*\", \"packages/*\"],\n  \"scripts\": {\n    \"ci\": \"turbo run build --filter=@acme/web && turbo run test:e2e\"\n  },\n  \"devDependencies\": { \"turbo\": \"^2.0.0\" }\n}\n",
+            ),
+            (
+                "apps/web/package.json",
+                r#"{ "name": "@acme/web", "scripts": { "build": "next build", "start": "next start" }, "dependencies": { "next": "^14.0.0", "react": "^18.0.0", "@acme/lib": "*" } }"#,
+            ),
+            (
+                "apps/web/app/page.tsx",
+                "import { total } from '@acme/lib';\n\nexport default function Page() {\n  return total([1, 2]);\n}\n",
+            ),
+            (
+                "packages/lib/package.json",
+                "{\n  \"name\": \"@acme/lib\",\n  \"main\": \"index.ts\",\n  \"scripts\": {\n    \"test\": \"vitest run\"\n  },\n  \"devDependencies\": { \"vitest\": \"^2.0.0\" }\n}\n",
+            ),
+            (
+                "packages/lib/index.ts",
+                "export function total(xs: number[]): number {\n  return xs.reduce((a, b) => a + b, 0);\n}\n",
+            ),
+            ("packages/lib/index.test.ts", lib_test),
+            (
+                "packages/signing/package.json",
+                "{\n  \"name\": \"@acme/signing\",\n  \"main\": \"index.ts\",\n  \"scripts\": {\n    \"test\": \"vitest\"\n  }\n}\n",
+            ),
+            (
+                "packages/signing/index.ts",
+                "export function sign(body: string): string {\n  return body.split('').reverse().join('');\n}\n",
+            ),
+            (
+                "packages/app-tests/package.json",
+                "{\n  \"name\": \"@acme/app-tests\",\n  \"main\": \"index.js\",\n  \"scripts\": {\n    \"test:e2e\": \"playwright test\"\n  },\n  \"devDependencies\": { \"@playwright/test\": \"^1.40.0\" }\n}\n",
+            ),
+            (
+                "packages/app-tests/fixtures/auth.ts",
+                "export async function signIn(page: any, email: string) {\n  await page.goto('/signin');\n  await page.fill('#email', email);\n}\n",
+            ),
+            (
+                "packages/app-tests/e2e/home.spec.ts",
+                "import { test } from '@playwright/test';\n\ntest('home', async ({ page }) => {\n  await page.goto('/');\n});\n",
+            ),
+            (
+                ".github/workflows/e2e.yml",
+                "name: e2e\non: [push, pull_request]\njobs:\n  e2e:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm ci\n      - run: npm run ci\n      - uses: actions/upload-artifact@v4\n        with:\n          path: packages/app-tests/playwright-report\n",
+            ),
+        ])
+    };
+    let unit = "import { test, expect } from 'vitest';\nimport { total } from './index';\n\ntest('total', () => {\n  expect(total([1, 2])).toBe(3);\n});\n";
+    let r = audit(crate::support::materialize(&files(unit)).path());
+    let not_in_ci: Vec<_> = concerns(&r, "ci.tests")
+        .map(|f| (f.project.clone(), places(f)))
+        .collect();
+    // The library's unit tests never run: CI runs only the members' `test:e2e`. The
+    // root (whose script runs that) and a package whose test script finds no test file
+    // have nothing of their own for CI to run.
+    assert_eq!(
+        not_in_ci,
+        vec![(
+            Some("packages/lib".to_string()),
+            vec![("packages/lib/package.json".to_string(), 5)]
+        )]
+    );
+    // With no unit test in the library, nothing is left unrun.
+    let r = audit(crate::support::materialize(&files("export {};\n")).path());
+    assert_eq!(concerns(&r, "ci.tests").count(), 0);
+}

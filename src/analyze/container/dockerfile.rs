@@ -341,6 +341,7 @@ pub fn parse(path: &str, text: &str) -> Dockerfile {
         dockerignore: None,
         dev: None,
         drops_privileges: None,
+        unbuilt_variant: None,
     };
     for ins in &instructions {
         let line = ins.line;

@@ -173,6 +173,9 @@ pub enum CallKind {
         literal: bool,
         /// The parameter of the enclosing function the command is built from.
         tainted: Option<String>,
+        /// `shell=` is an expression (`shell=shell`), not `True`: whether a shell
+        /// runs at all is the caller's choice. Holds the expression.
+        shell_if: Option<String>,
     },
     /// `eval`/`exec`/`compile` of something that is not a literal.
     Eval {

@@ -1744,11 +1744,17 @@ impl<'t> Visitor<'t> {
             {
                 let literal = args.first().is_some_and(is_plain_string);
                 let tainted = args.first().and_then(|a| self.tainted_by(a));
+                let shell_if = args
+                    .keyword("shell")
+                    .map(|v| self.text(v))
+                    .filter(|t| !matches!(*t, "True" | "1"))
+                    .map(str::to_string);
                 self.push_call(
                     CallKind::Shell {
                         callee: q.clone(),
                         literal,
                         tainted,
+                        shell_if,
                     },
                     node,
                 );
@@ -1766,6 +1772,7 @@ impl<'t> Visitor<'t> {
                         callee: q.clone(),
                         literal,
                         tainted,
+                        shell_if: None,
                     },
                     node,
                 );

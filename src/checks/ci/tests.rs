@@ -22,16 +22,32 @@ pub const CHECK: Check = Check {
     evaluate,
 };
 
+/// Whether a script runs a task in a workspace's members rather than in one place.
+fn fans_out(text: &str) -> bool {
+    const FAN_OUTS: &[&str] = &[
+        "turbo run",
+        "turbo test",
+        "lerna run",
+        "nx run-many",
+        "nx affected",
+        "--workspaces",
+        "--recursive",
+        "pnpm -r",
+        "yarn workspaces",
+        "--filter",
+    ];
+    FAN_OUTS.iter().any(|f| text.contains(f)) || text.split_whitespace().any(|w| w == "-ws")
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     if cx.production_lines() == 0 && cx.facts.tests.files.is_empty() {
         return Outcome::not_applicable("no code and no tests");
     }
-    // A project of a larger repository with no test at all has nothing for CI to run:
-    // `tests.suite` says so, and the repository's CI is judged with the projects that
-    // have tests.
-    if cx.scope.is_some() && cx.facts.tests.files.is_empty() && cx.facts.ci.local("test").is_empty()
-    {
+    // A project of a larger repository with no test at all has nothing for CI to run
+    // (a `"test": "vitest"` script finds no file): `tests.suite` says so, and the
+    // repository's CI is judged with the projects that have tests.
+    if cx.scope.is_some() && cx.facts.tests.files.is_empty() {
         return Outcome::not_applicable("no tests to run (see tests.suite)");
     }
     if cx.facts.ci.files.is_empty() {
@@ -44,7 +60,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     }
     let steps = cx.facts.ci.steps("test");
     if steps.is_empty() {
-        let local = cx.facts.ci.local("test");
+        // The test scripts that CI does not reach: a project's own first; a workspace
+        // root's script that runs every member's (`turbo run test`) is not this
+        // project's.
+        let mut local = cx.facts.ci.local("test");
+        if let Some(own) = cx.scope {
+            local.retain(|t| !fans_out(&t.step.text));
+            local.sort_by_key(|t| cx.facts.projects.of(&t.path) != Some(own));
+        }
         let mut evidence = vec![Evidence::absent(
             "test commands (pytest, tox, cargo test, npm test, go test, …) in CI jobs",
             plural(cx.facts.ci.files.len(), "CI file", "CI files"),
@@ -58,7 +81,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         return Outcome::fail("no CI job runs the tests").concern(
             def,
             "Tests are not run in CI",
-            "The CI configuration has no step that runs the test suite.",
+            if cx.scope.is_some() {
+                "No CI job runs this project's test suite."
+            } else {
+                "The CI configuration has no step that runs the test suite."
+            },
             evidence,
         );
     }

@@ -79,13 +79,20 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                                 })
                         })
                 });
-            let message = if handed_over {
+            let mut message = if handed_over {
                 "The final stage sets no USER; it hands its files to an unprivileged user but has no ENTRYPOINT of its own, so whether the process drops to that user depends on the base image's entrypoint, which the repository does not show. Set `USER` explicitly."
             } else {
                 "The final stage sets no non-root USER and its entrypoint does not drop privileges (gosu, su-exec, s6-setuidgid, setpriv), so the process runs as root."
-            };
+            }
+            .to_string();
+            // An alternative nothing builds is not the image that ships.
+            if let Some((instead, at)) = &df.unbuilt_variant {
+                message.push_str(&format!(
+                    " No CI job, compose file, script or document names this file, while `{instead}` is built ({at}): it is an alternative, not the shipped image."
+                ));
+            }
             concerns.push((
-                if service && !web_server && !handed_over {
+                if service && !web_server && !handed_over && df.unbuilt_variant.is_none() {
                     Severity::P1
                 } else {
                     Severity::P2
@@ -99,7 +106,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                         "runs as root"
                     }
                 ),
-                message.into(),
+                message,
                 Evidence::at(df.path.clone(), line, &snippet),
             ));
         } else {

@@ -65,6 +65,55 @@ fn invoker_code(f: &PyRef<'_>, function: Option<usize>, line: u32, callee: &str)
         })
 }
 
+/// Whether every name the code is built from was checked against an allow-list earlier
+/// in the function, leaving it only when it is one of the listed values:
+/// `if op not in OPERATORS: raise …` before `exec("x" + op + "y", g)`.
+fn allow_listed(f: &PyRef<'_>, function: Option<usize>, line: u32, callee: &str) -> bool {
+    let statement = sites::statement(f, line);
+    let Some(first) = sites::arguments(&statement, callee).and_then(|a| a.first().copied()) else {
+        return false;
+    };
+    // The names outside string literals.
+    let mut names: Vec<String> = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut word = String::new();
+    for ch in first.chars().chain(std::iter::once(' ')) {
+        match quote {
+            Some(q) if ch == q => quote = None,
+            Some(_) => {}
+            None if ch == '"' || ch == '\'' => quote = Some(ch),
+            None if ch.is_alphanumeric() || ch == '_' || ch == '.' => word.push(ch),
+            None => {
+                if word
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_')
+                {
+                    names.push(std::mem::take(&mut word));
+                }
+                word.clear();
+            }
+        }
+    }
+    if names.is_empty() {
+        return false;
+    }
+    let before = sites::function_before(f, function, line);
+    let lines: Vec<&str> = before.lines().map(str::trim).collect();
+    names.iter().all(|name| {
+        lines.iter().enumerate().any(|(i, l)| {
+            l.strip_prefix("if ")
+                .and_then(|c| c.strip_prefix(name.as_str()))
+                .is_some_and(|rest| rest.trim_start().starts_with("not in "))
+                && lines
+                    .iter()
+                    .skip(i + 1)
+                    .find(|n| !n.is_empty())
+                    .is_some_and(|n| n.starts_with("raise") || n.starts_with("return"))
+        })
+    })
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let files: Vec<_> = python::files(cx).collect();
@@ -79,7 +128,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             };
             // `compile` only builds a code object; what runs it is an `eval`/`exec`,
             // reported on its own (usually on the same line).
-            if callee == "compile" || invoker_code(f, c.function, c.line, callee) {
+            if callee == "compile"
+                || invoker_code(f, c.function, c.line, callee)
+                || allow_listed(f, c.function, c.line, callee)
+            {
                 continue;
             }
             // Code built from what a caller passes in is the injection; code the module

@@ -40,6 +40,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 callee,
                 literal: false,
                 tainted,
+                shell_if,
             } = &c.kind
             else {
                 continue;
@@ -48,11 +49,23 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 && !callee.contains("getoutput")
                 && !callee.contains("getstatusoutput")
             {
-                format!("{callee}(…, shell=True)")
+                format!(
+                    "{callee}(…, shell={})",
+                    shell_if.as_deref().unwrap_or("True")
+                )
             } else {
                 callee.clone()
             };
             let (severity, origin) = match tainted {
+                // `shell=shell`: a shell runs only when the caller asks for one, and
+                // then with the command the caller chose.
+                Some(p) if shell_if.is_some() => (
+                    Severity::P2,
+                    format!(
+                        ", built from the parameter `{p}`, when the caller sets `shell` (it is `{}`, not `True`),",
+                        shell_if.as_deref().unwrap_or("")
+                    ),
+                ),
                 Some(p) if sites::is_cli_command(f, c.function) => (
                     Severity::P2,
                     format!(", built from the command-line option `{p}`,"),

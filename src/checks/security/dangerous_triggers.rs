@@ -46,16 +46,30 @@ fn names_head(text: &str) -> bool {
             .any(|e| HEAD_MARKS.iter().any(|m| e.contains(m)))
 }
 
-/// Where a step checks out the pull request's head, if it does: the line and whether
-/// the match is certain (`actions/checkout` with a head `ref:`) or a reading of a shell
-/// command.
-fn head_checkout(step: &WorkflowStep) -> Option<(u32, Confidence)> {
+/// A checkout of the pull request's head: its line, whether the match is certain
+/// (`actions/checkout` with a head `ref:`) or a reading of a shell command, and the
+/// directory it went to when that is not the workspace itself (`with: path:`).
+struct HeadCheckout {
+    line: u32,
+    confidence: Confidence,
+    path: Option<String>,
+}
+
+fn head_checkout(step: &WorkflowStep) -> Option<HeadCheckout> {
     if step.uses.as_ref().is_some_and(|u| u.is_checkout()) {
+        let path = step
+            .with_arg("path")
+            .map(|t| normal_dir(&t.value))
+            .filter(|p| !p.is_empty() && *p != ".");
         return ["ref", "repository"]
             .iter()
             .filter_map(|k| step.with_arg(k))
             .find(|t| names_head(&t.value))
-            .map(|t| (t.line(), Confidence::High));
+            .map(|t| HeadCheckout {
+                line: t.line(),
+                confidence: Confidence::High,
+                path,
+            });
     }
     let run = step.run.as_ref()?;
     // `env: REF: ${{ github.event.pull_request.head.ref }}` then `git checkout "$REF"`.
@@ -71,7 +85,11 @@ fn head_checkout(step: &WorkflowStep) -> Option<(u32, Confidence)> {
             return None;
         }
         if t.contains("gh pr checkout") {
-            return Some((*n, Confidence::High));
+            return Some(HeadCheckout {
+                line: *n,
+                confidence: Confidence::High,
+                path: None,
+            });
         }
         let git = [
             "git fetch",
@@ -87,7 +105,113 @@ fn head_checkout(step: &WorkflowStep) -> Option<(u32, Confidence)> {
             || head_vars
                 .iter()
                 .any(|v| t.contains(&format!("${v}")) || t.contains(&format!("${{{v}}}")));
-        (git && head).then_some((*n, Confidence::Medium))
+        (git && head).then_some(HeadCheckout {
+            line: *n,
+            confidence: Confidence::Medium,
+            path: None,
+        })
+    })
+}
+
+fn normal_dir(dir: &str) -> String {
+    dir.trim()
+        .trim_start_matches("./")
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Whether `word` names the directory `dir` or something in it.
+fn inside(word: &str, dir: &str) -> bool {
+    let w = normal_dir(word.trim_matches(|c| c == '"' || c == '\''));
+    w == dir
+        || w.strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Commands that only move, compare or read files: naming the checkout in them copies
+/// its data and runs none of its code.
+const DATA_COMMANDS: &[&str] = &[
+    "cp",
+    "rsync",
+    "mv",
+    "diff",
+    "cat",
+    "ls",
+    "find",
+    "grep",
+    "jq",
+    "test",
+    "[",
+    "echo",
+    "printf",
+    "git",
+    "head",
+    "tail",
+    "wc",
+    "sha256sum",
+    "stat",
+    "rm",
+    "mkdir",
+    "tar",
+];
+
+/// Actions that only commit, upload or read the files of a directory they are given.
+const DATA_ACTIONS: &[&str] = &[
+    "stefanzweifel/git-auto-commit-action",
+    "peter-evans/create-pull-request",
+    "endbug/add-and-commit",
+    "actions/upload-artifact",
+];
+
+/// Whether a step runs code from the directory `dir` a pull request was checked out
+/// into: a local action there, a script whose working directory is there, or a command
+/// that is not a plain file operation and names it.
+fn runs_from(step: &WorkflowStep, dir: &str) -> Option<u32> {
+    if let Some(uses) = &step.uses {
+        if uses.raw.starts_with("./") && inside(&uses.raw, dir) {
+            return Some(uses.line);
+        }
+        let name = uses
+            .raw
+            .split('@')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if !uses.is_checkout()
+            && !DATA_ACTIONS.contains(&name.as_str())
+            && step
+                .with
+                .iter()
+                .any(|t| t.value.split_whitespace().any(|w| inside(w, dir)))
+        {
+            return Some(uses.line);
+        }
+        return None;
+    }
+    let run = step.run.as_ref()?;
+    if step
+        .working_directory
+        .as_deref()
+        .is_some_and(|w| inside(w, dir))
+    {
+        return Some(run.line());
+    }
+    run.lines.iter().find_map(|(n, l)| {
+        let t = l.trim();
+        if t.starts_with('#') {
+            return None;
+        }
+        let names_dir = t
+            .split(|c: char| c.is_whitespace() || c == '=' || c == ';')
+            .any(|w| inside(w, dir));
+        if !names_dir {
+            return None;
+        }
+        let command = t
+            .split_whitespace()
+            .find(|w| !w.contains('=') && *w != "sudo")
+            .unwrap_or("");
+        (!DATA_COMMANDS.contains(&command)).then_some(*n)
     })
 }
 
@@ -131,10 +255,14 @@ fn outsiders_excluded(job: &WorkflowJob) -> bool {
         .any(|conjunct| guards.iter().any(|g| conjunct.contains(g)))
 }
 
-/// The first step after `from` that runs code from the workspace: a script or a local
-/// action.
-fn runs_code(job: &WorkflowJob, from: usize) -> Option<u32> {
+/// The first step after `from` that runs code from the checkout: a script or a local
+/// action in the workspace, or, when the pull request went to a directory of its own,
+/// a step that runs something from that directory.
+fn runs_code(job: &WorkflowJob, from: usize, dir: Option<&str>) -> Option<u32> {
     job.steps.iter().skip(from + 1).find_map(|s| {
+        if let Some(dir) = dir {
+            return runs_from(s, dir);
+        }
         if let Some(run) = &s.run {
             return Some(run.line());
         }
@@ -162,6 +290,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     };
     let mut hits: Vec<Hit> = Vec::new();
     let mut safe: Vec<(&Workflow, &'static str, u32)> = Vec::new();
+    let mut isolated: Vec<(&Workflow, &WorkflowJob, String, u32)> = Vec::new();
     for w in all.iter().filter(|w| !w.is_action) {
         let Some(trigger) = PRIVILEGED
             .iter()
@@ -172,33 +301,59 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         let before = hits.len();
         for job in w.jobs.iter().filter(|j| !outsiders_excluded(j)) {
             for (i, step) in job.steps.iter().enumerate() {
-                if let Some((line, confidence)) = head_checkout(step) {
+                if let Some(checkout) = head_checkout(step) {
+                    let runs = runs_code(job, i, checkout.path.as_deref());
+                    if runs.is_none() {
+                        if let Some(dir) = checkout.path {
+                            // The remedy this check gives: a separate path, nothing run
+                            // from it.
+                            isolated.push((w, job, dir, checkout.line));
+                            break;
+                        }
+                    }
                     hits.push(Hit {
                         workflow: w,
                         job,
                         trigger,
-                        checkout: line,
-                        confidence,
-                        runs: runs_code(job, i),
+                        checkout: checkout.line,
+                        confidence: checkout.confidence,
+                        runs,
                     });
                     break;
                 }
             }
         }
-        if hits.len() == before {
+        if hits.len() == before && !isolated.iter().any(|i| std::ptr::eq(i.0, w)) {
             safe.push((w, trigger.0, trigger.1));
         }
     }
     if hits.is_empty() {
         let privileged = safe.len();
-        let mut outcome = Outcome::pass(if privileged == 0 {
-            "no workflow runs on pull_request_target, workflow_run or issue_comment".to_string()
-        } else {
-            format!(
+        let mut outcome = Outcome::pass(match (privileged, isolated.len()) {
+            (0, 0) => {
+                "no workflow runs on pull_request_target, workflow_run or issue_comment".to_string()
+            }
+            (_, 0) => format!(
                 "{} on privileged triggers, none checks out pull request code",
                 plural(privileged, "workflow", "workflows")
-            )
+            ),
+            (_, n) => format!(
+                "{} on privileged triggers, none runs pull request code ({} checking it out into a directory of its own)",
+                plural(privileged + n, "workflow", "workflows"),
+                plural(n, "job", "jobs")
+            ),
         });
+        for (w, job, dir, line) in isolated {
+            outcome = outcome.strength(
+                def,
+                format!(
+                    "`{}` job `{}` checks the pull request out into `{dir}` and runs nothing from it",
+                    w.path, job.id
+                ),
+                "Its steps copy or commit files from that directory but run the base branch's code, so the pull request's code never runs with the workflow's secrets and token.",
+                vec![at(cx, w, line)],
+            );
+        }
         for (w, trigger, line) in safe {
             outcome = outcome.strength(
                 def,
