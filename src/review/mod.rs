@@ -98,7 +98,7 @@ impl Rag {
 /// Category scores (0–10) from which a category is green / yellow.
 pub const GREEN_FROM: f64 = 7.5;
 pub const YELLOW_FROM: f64 = 5.0;
-/// Red categories from which the verdict is NOT READY.
+/// Red categories, each holding a P1 concern, from which the verdict is NOT READY.
 const RED_CATEGORIES_NOT_READY: usize = 3;
 
 #[derive(Debug, Clone, Serialize)]
@@ -1126,13 +1126,28 @@ fn verdict(
         .filter(|c| c.status == Rag::Red)
         .map(|c| c.title.to_string())
         .collect();
-    if red.len() >= RED_CATEGORIES_NOT_READY {
+    // Red categories block a release only through what must be fixed before
+    // production: a red category of P2/P3 gaps (no load tests, no tracing) weighs as
+    // one red category, not as a blocker.
+    let blocking: Vec<String> = categories
+        .iter()
+        .filter(|c| {
+            c.status == Rag::Red
+                && findings.iter().any(|f| {
+                    f.is_concern()
+                        && f.category == c.category
+                        && f.severity.is_some_and(|s| s <= Severity::P1)
+                })
+        })
+        .map(|c| c.title.to_string())
+        .collect();
+    if blocking.len() >= RED_CATEGORIES_NOT_READY {
         return (
             Verdict::NotReady,
             format!(
-                "NOT READY because {} categories are red: {}.",
-                red.len(),
-                list(&red, 5)
+                "NOT READY because {} categories are red with a P1 concern: {}.",
+                blocking.len(),
+                list(&blocking, 5)
             ),
         );
     }
@@ -1322,4 +1337,65 @@ pub fn first_location(f: &Finding) -> Option<String> {
         .iter()
         .find_map(Evidence::location)
         .map(|l| l.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Confidence;
+
+    fn red(category: Category) -> CategoryScore {
+        CategoryScore {
+            id: category.id(),
+            title: category.title(),
+            score: Some(3.0),
+            status: Rag::Red,
+            category,
+            determined: 4,
+            total: 4,
+        }
+    }
+
+    fn concern(category: Category, severity: Severity) -> Finding {
+        Finding {
+            check: "x.y",
+            category,
+            kind: FindingKind::Concern,
+            severity: Some(severity),
+            title: format!("{} gap", category.title()),
+            message: String::new(),
+            evidence: vec![Evidence::absent("it", "10 files")],
+            action: None,
+            effort: Some(Effort::S),
+            confidence: Confidence::High,
+            fingerprint: None,
+            project: None,
+        }
+    }
+
+    #[test]
+    fn red_categories_block_a_release_only_through_their_p1_concerns() {
+        let cats = [
+            Category::Observability,
+            Category::Performance,
+            Category::Deployment,
+        ];
+        let categories: Vec<CategoryScore> = cats.iter().map(|&c| red(c)).collect();
+        // Three red categories of P2 gaps: one red category's weight, not a blocker.
+        let gaps: Vec<Finding> = cats.iter().map(|&c| concern(c, Severity::P2)).collect();
+        let (v, rule) = verdict(false, &gaps, &categories, &[]);
+        assert_eq!(v, Verdict::StagingOnly, "{rule}");
+        assert!(
+            rule.starts_with("STAGING ONLY because 3 categories are red"),
+            "{rule}"
+        );
+        // With a P1 in each, the same three make it NOT READY.
+        let p1s: Vec<Finding> = cats.iter().map(|&c| concern(c, Severity::P1)).collect();
+        let (v, rule) = verdict(false, &p1s, &categories, &[]);
+        assert_eq!(v, Verdict::NotReady, "{rule}");
+        assert!(
+            rule.contains("3 categories are red with a P1 concern"),
+            "{rule}"
+        );
+    }
 }
