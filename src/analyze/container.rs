@@ -328,6 +328,7 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                         | "playwright"
                         | "cypress"
                         | "selenium"
+                        | "devcontainer"
                 )
             });
         return dev_image.then(|| DEV_IMAGE.into());

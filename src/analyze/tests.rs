@@ -115,6 +115,7 @@ fn kind_from_path(path: &str) -> Option<(TestKind, &'static str)> {
         "cypress",
         "selenium",
         "browser",
+        "robot",
     ]) || phrase(&["end-to-end", "end_to_end"])
     {
         return Some((TestKind::E2e, "end-to-end path"));

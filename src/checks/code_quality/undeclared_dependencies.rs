@@ -81,6 +81,17 @@ fn names(d: &DependencyUse) -> String {
     d.distributions.join(" or ")
 }
 
+/// Whether every production use of a dependency is in a command-line script run by
+/// hand (maintainer tooling), not in code a service or package imports.
+fn in_cli_scripts(cx: &Context<'_>, d: &DependencyUse) -> bool {
+    !d.production.is_empty()
+        && d.production.iter().all(|(index, _)| {
+            python::files(cx)
+                .find(|f| f.index == *index)
+                .is_some_and(|f| crate::checks::security::sites::is_cli_script(&f))
+        })
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let outcome = third_party(cx);
     siblings(cx, outcome)
@@ -290,6 +301,16 @@ fn third_party(cx: &Context<'_>) -> Outcome {
                 format!("`{}` is imported lazily but not declared", d.import),
                 format!(
                     "Production code imports `{}` only where it runs on demand — inside functions or under `if __name__ == \"__main__\":` ({places}) — and no manifest declares {}: the code path that needs it fails with ModuleNotFoundError on a clean install. Declare it, as an extra if it is optional.",
+                    d.import,
+                    names(d)
+                ),
+            )
+        } else if in_cli_scripts(cx, d) {
+            (
+                Severity::P2,
+                format!("`{}` is imported but not declared", d.import),
+                format!(
+                    "`{}` is imported ({places}) only by command-line scripts (a shebang and a main guard), and no manifest declares {}: whoever runs the script has to install it by hand. Declare it with the scripts' own requirements.",
                     d.import,
                     names(d)
                 ),

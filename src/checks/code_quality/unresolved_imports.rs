@@ -50,12 +50,63 @@ fn never_importable(f: &python::PyRef<'_>) -> bool {
             .any(|i| i.guard == ImportGuard::None && usize::from(i.level) > dirs)
 }
 
+/// Names of the Python extension modules the repository's Rust code builds
+/// (`#[pymodule] fn redwood`, pyo3 and maturin): a compiled module a build step puts
+/// beside the Python files, which no `.py` file stands for.
+fn extension_modules(cx: &Context<'_>) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for f in cx.inventory.files.iter().filter(|f| f.lang() == "rust") {
+        let Some(text) = f.text() else { continue };
+        if !text.contains("#[pymodule") {
+            continue;
+        }
+        let mut after = false;
+        for l in text.lines() {
+            let t = l.trim();
+            if t.starts_with("#[pymodule") {
+                after = true;
+                continue;
+            }
+            if after && !t.starts_with("#[") {
+                let name = t
+                    .trim_start_matches("pub ")
+                    .strip_prefix("fn ")
+                    .and_then(|rest| rest.split(['(', '<', ' ']).next());
+                if let Some(name) = name.filter(|n| !n.is_empty()) {
+                    out.insert(name.to_string());
+                }
+                after = false;
+            }
+        }
+    }
+    out
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     if !python::any(cx) {
         return Outcome::not_applicable("no Python files");
     }
     let project = &cx.facts.python;
+    // Packages the manifests declare are installed (`kanidm = { path = "../pykanidm" }`),
+    // not looked up in this tree.
+    let normal = |n: &str| n.to_ascii_lowercase().replace('-', "_");
+    let declared: std::collections::HashSet<String> = cx
+        .facts
+        .manifests
+        .iter()
+        .flat_map(|m| m.dependencies.iter())
+        .map(|d| normal(&d.name))
+        .collect();
+    let installed = |imp: &crate::analyze::python::PyImport| {
+        imp.level == 0
+            && imp
+                .module
+                .split('.')
+                .next()
+                .is_some_and(|top| declared.contains(&normal(top)))
+    };
+    let extensions = extension_modules(cx);
     let mut internal = 0usize;
     let mut missing = Vec::new();
     for f in python::files(cx).filter(|f| f.role != Role::Test) {
@@ -73,7 +124,13 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     if matches!(
                         imp.guard,
                         ImportGuard::TryExcept | ImportGuard::TypeChecking
-                    ) {
+                    ) || installed(imp)
+                        || imp
+                            .module
+                            .rsplit('.')
+                            .next()
+                            .is_some_and(|last| extensions.contains(last))
+                    {
                         continue;
                     }
                     missing.push((f, imp, m.clone(), looked_for.clone()));
@@ -158,6 +215,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             // Broken beyond repair: nothing can be running it.
             ImportGuard::None if dead => Severity::P2,
             ImportGuard::None => def.severity,
+            // Only when the file is run as a script: the module's importers never
+            // reach it.
+            ImportGuard::Main => Severity::P2,
             // Executed only when a function runs or a condition holds.
             _ => Severity::P1,
         };

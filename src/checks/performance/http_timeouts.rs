@@ -151,10 +151,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut groups: BTreeMap<Severity, Vec<&Missing<'_>>> = BTreeMap::new();
     for m in missing.values() {
         let f = &m.0;
-        // A management command runs from a shell or a scheduler, not in a request:
-        // a hang holds one run, not the service. A container health probe is
+        // A management command or a command-line script runs from a shell or a
+        // scheduler, not in a request: a hang holds one run, not the service. A container health probe is
         // killed by the runtime's own probe timeout.
-        let command = f.path().contains("/management/commands/");
+        let command = f.path().contains("/management/commands/")
+            || crate::checks::security::sites::is_cli_script(f);
         let probe = probes.iter().any(|p| p == f.file.name());
         let weighed = if probe {
             Severity::P3

@@ -27,7 +27,7 @@ pub mod sast;
 pub mod secret_history;
 pub mod secret_scanning;
 pub mod secrets;
-mod sites;
+pub(crate) mod sites;
 pub mod sql_injection;
 pub mod tls_verification;
 pub mod unsafe_deserialization;
