@@ -341,10 +341,10 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
         .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
         .collect();
     let path_context = noise::context_of(path);
-    let test_module = if path.ends_with(".rs") {
-        noise::rust_test_module(text)
+    let test_ranges = if path.ends_with(".rs") {
+        noise::rust_test_ranges(text)
     } else {
-        None
+        Vec::new()
     };
     let ci_config = noise::is_ci_config(path);
     let hits = kept
@@ -386,7 +386,11 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
             let line_text = text.get(line_start..line_end).unwrap_or("").trim_start();
             let context = if path_context != HitContext::None {
                 path_context
-            } else if test_module.is_some_and(|at| c.start > at) || (ci_config && rule.generic) {
+            } else if test_ranges
+                .iter()
+                .any(|&(from, to)| c.start > from && c.start < to)
+                || (ci_config && rule.generic)
+            {
                 // A Rust test module; the literal environment of CI's own test runs.
                 HitContext::TestFixture
             } else if !profile.code && line_text.starts_with(['#', ';']) {

@@ -134,11 +134,13 @@ pub fn context_of(path: &str) -> HitContext {
         return HitContext::Example;
     }
     // A configuration file of documented defaults (`config/defaults.hjson`,
-    // `config.default.toml`): what the settings mean, for operators to override.
+    // `config.default.toml`, an Ansible role's `defaults/main.yml`): what the settings
+    // mean, for operators to override.
     let config_ext = [
         ".json", ".hjson", ".toml", ".yaml", ".yml", ".ini", ".conf", ".cfg",
     ];
-    let defaults = name.contains("default") && config_ext.iter().any(|e| name.ends_with(e));
+    let defaults = (name.contains("default") || dirs.contains(&"defaults"))
+        && config_ext.iter().any(|e| name.ends_with(e));
     if dirs.iter().any(|d| example(d))
         || example(name)
         || defaults
@@ -193,14 +195,37 @@ pub fn is_ci_config(path: &str) -> bool {
         )
 }
 
-/// The offset where a Rust file's test module starts (`#[cfg(test)]` before a `mod`):
-/// what follows it is compiled for tests only.
-pub fn rust_test_module(text: &str) -> Option<usize> {
-    text.match_indices("#[cfg(test)]").find_map(|(i, m)| {
-        let rest = text.get(i + m.len()..)?.trim_start();
-        let rest = rest.strip_prefix("pub ").unwrap_or(rest);
-        rest.starts_with("mod ").then_some(i)
-    })
+/// The byte ranges of a Rust file compiled for tests only: from `#[cfg(test)]` to the
+/// end of the file before a `mod` (the test module closes the file), and to the end of
+/// the item before a `const`, `static` or `fn` (`#[cfg(test)] const FIXTURE: &str =
+/// r#"…"#;`).
+pub fn rust_test_ranges(text: &str) -> Vec<(usize, usize)> {
+    text.match_indices("#[cfg(test)]")
+        .filter_map(|(i, m)| {
+            let after = i + m.len();
+            let rest = text.get(after..)?.trim_start();
+            let rest = rest
+                .strip_prefix("pub(crate) ")
+                .or_else(|| rest.strip_prefix("pub "))
+                .unwrap_or(rest);
+            if rest.starts_with("mod ") {
+                return Some((i, text.len()));
+            }
+            let tail = text.get(after..)?;
+            if rest.starts_with("const ") || rest.starts_with("static ") {
+                let semi = tail.find(';')?;
+                let end = match tail.find("r#\"").filter(|&r| r < semi) {
+                    Some(_) => tail.find("\"#;").map(|e| e + 3)?,
+                    None => semi + 1,
+                };
+                return Some((i, after + end));
+            }
+            if rest.starts_with("fn ") {
+                return Some((i, after + tail.find("\n}").map_or(tail.len(), |e| e + 2)));
+            }
+            None
+        })
+        .collect()
 }
 
 /// Whether `secret` is a test vector of a secret detector: the same text holds a

@@ -99,6 +99,13 @@ fn other_deployment(f: &crate::repo::RepoFile) -> Option<&'static str> {
         "gunicorn.py" | "gunicorn.conf.py" | "gunicorn_config.py" | "uwsgi.ini" => {
             Some("an application server configuration")
         }
+        // A single binary released for each platform is what users install.
+        ".goreleaser.yml" | ".goreleaser.yaml" | "goreleaser.yml" | "goreleaser.yaml"
+            if text.lines().any(|l| l.starts_with("builds:")) =>
+        {
+            Some("release binaries built by GoReleaser")
+        }
+        "dist-workspace.toml" => Some("release binaries built by cargo-dist"),
         _ if name.ends_with(".service") && text.contains("[Service]") => Some("systemd units"),
         // Installation documentation that sets the application up under an
         // application server or a service manager.

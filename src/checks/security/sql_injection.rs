@@ -70,6 +70,93 @@ fn quoted_identifiers(f: &PyRef<'_>, function: Option<usize>, line: u32) -> bool
             .any(|m| statement.contains(m) || before.contains(m))
 }
 
+/// Whether every `{…}` a statement formats into its SQL stands where a table or column
+/// name goes (`CREATE TABLE {table}`, `FROM {table}`, `index_{table}`, the column list
+/// after a formatted table name) or holds the parameter markers themselves
+/// (`{placeholders}`): names that no placeholder can carry, and no value.
+fn identifiers_only(statement: &str) -> bool {
+    const NAME_BEFORE: &[&str] = &[
+        "table", "from", "into", "join", "update", "exists", "on", "index", "truncate",
+    ];
+    let mut any = false;
+    let mut from = 0usize;
+    // Where the previous placeholder ended.
+    let mut previous_end: Option<usize> = None;
+    while let Some(open) = statement
+        .get(from..)
+        .and_then(|r| r.find('{'))
+        .map(|o| from + o)
+    {
+        let Some(close) = statement
+            .get(open..)
+            .and_then(|r| r.find('}'))
+            .map(|c| open + c)
+        else {
+            break;
+        };
+        let inner = statement
+            .get(open + 1..close)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let head = statement.get(..open).unwrap_or("");
+        let glued = head
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        let trimmed = head.trim_end_matches(|c: char| c.is_whitespace() || c == '(');
+        let word = trimmed
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let after_placeholder = previous_end == Some(trimmed.len());
+        let markers = inner.contains("placeholder") || inner.contains("place_holder");
+        if !(glued || markers || after_placeholder || NAME_BEFORE.contains(&word.as_str())) {
+            return false;
+        }
+        any = true;
+        previous_end = Some(close + 1);
+        from = close + 1;
+    }
+    any
+}
+
+/// The SQL text a call runs, as written: its first argument, or the assignment of the
+/// variable passed (`create = "CREATE TABLE {t} …".format(…)` then `execute(create)`).
+fn sql_text(f: &PyRef<'_>, function: Option<usize>, line: u32, callee: &str) -> String {
+    let statement = sites::statement(f, line);
+    let name = callee.rsplit('.').next().unwrap_or(callee);
+    let Some(first) =
+        sites::arguments(&statement, name).and_then(|a| a.first().map(|s| s.to_string()))
+    else {
+        return statement;
+    };
+    if !first.chars().all(|c| c.is_alphanumeric() || c == '_') || first.is_empty() {
+        return first;
+    }
+    let before = sites::function_before(f, function, line);
+    let lines: Vec<&str> = before.lines().collect();
+    let assigned = lines.iter().rposition(|l| {
+        l.trim().strip_prefix(first.as_str()).is_some_and(|rest| {
+            rest.trim_start().starts_with('=') && !rest.trim_start().starts_with("==")
+        })
+    });
+    match assigned {
+        Some(at) => lines
+            .iter()
+            .skip(at)
+            .take(8)
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n")
+            .split(".format(")
+            .next()
+            .unwrap_or("")
+            .to_string(),
+        None => first,
+    }
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let files: Vec<_> = python::files(cx).collect();
@@ -92,20 +179,32 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             if quoted_identifiers(f, c.function, c.line) {
                 continue;
             }
+            // Table and column names cannot be placeholders: formatting only those is
+            // safe when they come from code, which the call site cannot show.
+            let names_only = identifiers_only(&sql_text(f, c.function, c.line, callee));
             // A migration formats the table and column names it was written for.
             let severity = if python::is_migration(f.path()) {
                 Severity::P3
+            } else if names_only {
+                Severity::P2
             } else {
                 def.severity
+            };
+            let message = if names_only {
+                format!(
+                    "`{callee}` receives SQL text built by {how} from the parameter `{param}`, which only puts table or column names into it: no placeholder can carry a name, so check that every caller passes names from code (or an allow-list), never from a request."
+                )
+            } else {
+                format!(
+                    "`{callee}` receives SQL text built by {how} from the parameter `{param}`: a value containing a quote changes the statement itself. Use placeholders and pass the values as parameters."
+                )
             };
             found.push(Site {
                 file: *f,
                 line: c.line,
                 severity,
                 what: "SQL built by formatting".to_string(),
-                message: format!(
-                    "`{callee}` receives SQL text built by {how} from the parameter `{param}`: a value containing a quote changes the statement itself. Use placeholders and pass the values as parameters."
-                ),
+                message,
                 evidence: cx.at(f.path(), c.line),
             });
         }

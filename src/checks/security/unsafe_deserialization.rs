@@ -73,6 +73,24 @@ fn own_data(
         })
 }
 
+/// Whether the load is the decoding half of a codec the same file defines: a
+/// `deserialize`/`decode` function beside the same library's `dumps` (a cache's
+/// `serialize`/`deserialize` pair). What it reads is what this code wrote to its own
+/// store; a caller can hand it other bytes only through that store.
+fn codec_pair(f: &python::PyRef<'_>, function: Option<usize>, callee: &str) -> bool {
+    let Some(name) = function
+        .and_then(|i| f.py.functions.get(i))
+        .map(|d| d.name.to_ascii_lowercase())
+    else {
+        return false;
+    };
+    let module = callee.rsplit('.').nth(1).unwrap_or("pickle");
+    (name.contains("deserial") || name.contains("decode"))
+        && f.file
+            .text()
+            .is_some_and(|t| t.contains(&format!("{module}.dumps(")))
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let files: Vec<_> = python::files(cx).collect();
@@ -93,7 +111,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             }
             // Data a caller hands in may come from anywhere; a file or cache the
             // module reads itself is trusted as far as its directory is.
-            let mut severity = if tainted.is_some() {
+            let mut severity = if tainted.is_some() && !codec_pair(f, c.function, callee) {
                 def.severity
             } else {
                 Severity::P2
