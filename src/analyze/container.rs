@@ -514,9 +514,49 @@ fn entrypoint_drop(
     // Files the image copies in from the build context (the Dockerfile's directory
     // or the repository root).
     let dir = file.dir();
-    let copied: Vec<String> = copy_sources(df, false)
+    let sources: Vec<String> = copy_sources(df, false)
         .into_iter()
-        .map(|w| w.trim_start_matches("./").trim_end_matches('/').to_string())
+        .map(|w| {
+            w.trim_matches(['"', '\''])
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_string()
+        })
+        .collect();
+    // The whole context copied (`COPY . /app/`): the scripts the ENTRYPOINT or CMD
+    // names (`/app/bin/docker_entrypoint.sh` is `bin/docker_entrypoint.sh`).
+    if sources.iter().any(|w| w.is_empty() || w == ".") {
+        let named: Vec<String> = starts
+            .iter()
+            .flat_map(|i| {
+                i.args.split(|c: char| {
+                    c.is_whitespace() || c == '"' || c == ',' || c == '[' || c == ']'
+                })
+            })
+            .filter(|w| w.ends_with(".sh") && w.contains('/'))
+            .filter_map(|w| {
+                let parts: Vec<&str> = w.rsplit('/').take(2).collect();
+                Some(format!("{}/{}", parts.get(1)?, parts.first()?))
+            })
+            .collect();
+        let found = inventory
+            .files
+            .iter()
+            .filter(|f| {
+                named
+                    .iter()
+                    .any(|n| f.path == *n || f.path.ends_with(&format!("/{n}")))
+            })
+            .find_map(|f| {
+                let (line, cmd) = privilege_drop(f.text()?)?;
+                Some((f.path.clone(), line, cmd))
+            });
+        if found.is_some() {
+            return found;
+        }
+    }
+    let copied: Vec<String> = sources
+        .into_iter()
         .filter(|w| !w.is_empty() && w != "." && !w.contains('*'))
         .collect();
     // Files a later stage copies from a build stage that copied the context:

@@ -101,11 +101,12 @@ pub fn context_of(path: &str) -> HitContext {
     if dirs.iter().any(test_dir) || test_name {
         return HitContext::TestFixture;
     }
-    // Seed data for a development database, and files named for development
-    // (`development.env`, `settings.dev.py`, `.env.development`).
+    // Seed data for a development database, files named for development
+    // (`development.env`, `settings.dev.py`, `.env.development`) and a directory of
+    // development scripts (`scripts/dev/`).
     if dirs
         .iter()
-        .any(|d| matches!(*d, "seeds" | "seed" | "seeders"))
+        .any(|d| matches!(*d, "seeds" | "seed" | "seeders" | "dev" | "development"))
         || name
             .split('.')
             .any(|part| matches!(part, "dev" | "development"))

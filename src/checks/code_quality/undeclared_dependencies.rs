@@ -81,6 +81,17 @@ fn names(d: &DependencyUse) -> String {
     d.distributions.join(" or ")
 }
 
+/// Whether every production use of a dependency is in a database migration.
+fn in_migrations(cx: &Context<'_>, d: &DependencyUse) -> bool {
+    !d.production.is_empty()
+        && d.production.iter().all(|(index, _)| {
+            cx.inventory
+                .files
+                .get(*index)
+                .is_some_and(|f| python::is_migration(&f.path))
+        })
+}
+
 /// Whether every production use of a dependency is in a command-line script run by
 /// hand (maintainer tooling), not in code a service or package imports.
 fn in_cli_scripts(cx: &Context<'_>, d: &DependencyUse) -> bool {
@@ -301,6 +312,16 @@ fn third_party(cx: &Context<'_>) -> Outcome {
                 format!("`{}` is imported lazily but not declared", d.import),
                 format!(
                     "Production code imports `{}` only where it runs on demand — inside functions or under `if __name__ == \"__main__\":` ({places}) — and no manifest declares {}: the code path that needs it fails with ModuleNotFoundError on a clean install. Declare it, as an extra if it is optional.",
+                    d.import,
+                    names(d)
+                ),
+            )
+        } else if in_migrations(cx, d) {
+            (
+                Severity::P3,
+                format!("`{}` is imported but not declared (migrations)", d.import),
+                format!(
+                    "`{}` is imported ({places}) only by database migrations, and no manifest declares {}: old migrations keep the imports of their day, and a fresh database runs them once. Squash the migrations or declare it.",
                     d.import,
                     names(d)
                 ),
