@@ -398,6 +398,9 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 HitContext::Example
             } else if local {
                 HitContext::LocalService
+            } else if generic_and_disowned(rule.generic, text, line_start) {
+                // The line above says it is not a secret.
+                HitContext::Disowned
             } else if noise::detector_vector(text, secret) {
                 HitContext::TestFixture
             } else {
@@ -590,6 +593,32 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         })
         .collect();
     facts
+}
+
+/// Whether a generic match (a name like `*_SECRET_KEY` and a random-looking value) sits
+/// under a comment that says it is not a secret (`// This is not actually a secret
+/// key, it's just a string we XOR …`): the author's word on a value that only looks
+/// like one. Provider-shaped tokens are reported whatever the comment says.
+fn generic_and_disowned(generic: bool, text: &str, line_start: usize) -> bool {
+    if !generic {
+        return false;
+    }
+    let before = text.get(..line_start.saturating_sub(1)).unwrap_or("");
+    let previous = before.rsplit('\n').next().unwrap_or("").trim_start();
+    let comment = ["//", "#", "/*", "*", "--"]
+        .iter()
+        .any(|c| previous.starts_with(c));
+    let lower = previous.to_ascii_lowercase();
+    comment
+        && [
+            "not a secret",
+            "not actually a secret",
+            "not secret",
+            "isn't a secret",
+            "not sensitive",
+        ]
+        .iter()
+        .any(|p| lower.contains(p))
 }
 
 #[cfg(test)]

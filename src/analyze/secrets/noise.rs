@@ -25,6 +25,8 @@ pub enum HitContext {
     /// Configuration or data for a developer's machine: `development.env`,
     /// `settings.dev.py`, database seeds.
     Development,
+    /// A value the comment above it says is not a secret.
+    Disowned,
 }
 
 impl HitContext {
@@ -37,6 +39,7 @@ impl HitContext {
             HitContext::Example => "in an example file",
             HitContext::LocalService => "for a local database",
             HitContext::Development => "in development configuration",
+            HitContext::Disowned => "marked as not a secret",
         }
     }
 }
