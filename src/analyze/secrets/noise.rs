@@ -109,7 +109,10 @@ pub fn context_of(path: &str) -> HitContext {
     // development scripts (`scripts/dev/`).
     if dirs
         .iter()
-        .any(|d| matches!(*d, "seeds" | "seed" | "seeders" | "dev" | "development"))
+        .any(|d| matches!(*d, "seeds" | "seed" | "seeders"))
+        || dirs
+            .windows(2)
+            .any(|w| matches!(w, ["scripts", "dev" | "development"]))
         || name
             .split('.')
             .any(|part| matches!(part, "dev" | "development"))
@@ -143,8 +146,11 @@ pub fn context_of(path: &str) -> HitContext {
     let config_ext = [
         ".json", ".hjson", ".toml", ".yaml", ".yml", ".ini", ".conf", ".cfg",
     ];
-    let defaults = (name.contains("default") || dirs.contains(&"defaults"))
-        && config_ext.iter().any(|e| name.ends_with(e));
+    let role_defaults = dirs
+        .windows(3)
+        .any(|w| matches!(w, ["roles", _, "defaults"]));
+    let defaults =
+        (name.contains("default") || role_defaults) && config_ext.iter().any(|e| name.ends_with(e));
     if dirs.iter().any(|d| example(d))
         || example(name)
         || defaults

@@ -207,11 +207,26 @@ fn runs_from(step: &WorkflowStep, dir: &str) -> Option<u32> {
         if !names_dir {
             return None;
         }
-        let command = t
-            .split_whitespace()
-            .find(|w| !w.contains('=') && *w != "sudo")
-            .unwrap_or("");
-        (!DATA_COMMANDS.contains(&command)).then_some(*n)
+        // Every command of the line that names the directory must only move or read
+        // files, and nothing may be piped into a shell.
+        let piped_to_shell = t.split('|').skip(1).any(|seg| {
+            matches!(
+                seg.split_whitespace().next(),
+                Some("sh" | "bash" | "zsh" | "python" | "python3" | "node")
+            )
+        });
+        let runs = piped_to_shell
+            || t.split(['&', ';', '|']).any(|segment| {
+                let names = segment
+                    .split(|c: char| c.is_whitespace() || c == '=')
+                    .any(|w| inside(w, dir));
+                let command = segment
+                    .split_whitespace()
+                    .find(|w| !w.contains('=') && *w != "sudo")
+                    .unwrap_or("");
+                names && !command.is_empty() && !DATA_COMMANDS.contains(&command)
+            });
+        runs.then_some(*n)
     })
 }
 

@@ -74,7 +74,7 @@ fn own_data(
 }
 
 /// Whether the load is the decoding half of a codec the same file defines: a
-/// `deserialize`/`decode` function beside the same library's `dumps` (a cache's
+/// `deserialize` function beside the same library's `dumps` (a cache's
 /// `serialize`/`deserialize` pair). What it reads is what this code wrote to its own
 /// store; a caller can hand it other bytes only through that store.
 fn codec_pair(f: &python::PyRef<'_>, function: Option<usize>, callee: &str) -> bool {
@@ -85,7 +85,7 @@ fn codec_pair(f: &python::PyRef<'_>, function: Option<usize>, callee: &str) -> b
         return false;
     };
     let module = callee.rsplit('.').nth(1).unwrap_or("pickle");
-    (name.contains("deserial") || name.contains("decode"))
+    name.contains("deserial")
         && f.file
             .text()
             .is_some_and(|t| t.contains(&format!("{module}.dumps(")))
