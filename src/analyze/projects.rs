@@ -788,12 +788,7 @@ pub fn driven_by_suites(
                 lines.push((m.path.clone(), *line, text.clone()));
             }
         }
-        for f in inventory.files.iter().filter(|f| {
-            f.dir() == suite.path
-                && ["playwright.config.", "cypress.config."]
-                    .iter()
-                    .any(|c| f.name().starts_with(c))
-        }) {
+        for f in browser_configs(inventory, &suite.path) {
             for (n, l) in f.text().unwrap_or("").lines().enumerate() {
                 let n = u32::try_from(n + 1).unwrap_or(u32::MAX);
                 lines.push((f.path.clone(), n, l.to_string()));
@@ -813,6 +808,35 @@ pub fn driven_by_suites(
                             at: format!("{path}:{line}"),
                             via: None,
                         });
+            }
+        }
+    }
+    // A browser suite inside one product that starts another from its directory
+    // (`cd ../ && ./listmonk` in a front end's cypress.config.js): that product, the
+    // root one included, is tested from outside.
+    for (s, suite) in projects.list.iter().enumerate() {
+        if suite.role == Role::Tests {
+            continue;
+        }
+        for f in browser_configs(inventory, &suite.path) {
+            for (n, l) in f.text().unwrap_or("").lines().enumerate() {
+                for target in cd_targets(&suite.path, l) {
+                    let Some((p, _)) = projects
+                        .list
+                        .iter()
+                        .enumerate()
+                        .find(|(p, x)| *p != s && x.role == Role::Product && x.path == target)
+                    else {
+                        continue;
+                    };
+                    if let Some(slot) = out.get_mut(p).filter(|d| d.is_none()) {
+                        *slot = Some(Driven {
+                            suite: s,
+                            at: format!("{}:{}", f.path, n + 1),
+                            via: None,
+                        });
+                    }
+                }
             }
         }
     }
@@ -845,6 +869,47 @@ pub fn driven_by_suites(
         }
     }
     out
+}
+
+/// The Playwright and Cypress configuration files directly in `dir`.
+fn browser_configs<'a>(
+    inventory: &'a Inventory,
+    dir: &'a str,
+) -> impl Iterator<Item = &'a RepoFile> + 'a {
+    inventory.files.iter().filter(move |f| {
+        f.dir() == dir
+            && ["playwright.config.", "cypress.config."]
+                .iter()
+                .any(|c| f.name().starts_with(c))
+    })
+}
+
+/// The directories `cd ..`-style commands in `line` enter, resolved from `dir` (the
+/// repository root is `""`): `cd ../ && ./app` in `frontend` enters `""`.
+fn cd_targets(dir: &str, line: &str) -> Vec<String> {
+    let words: Vec<&str> = line
+        .split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | ';' | '&' | '(' | ')'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .windows(2)
+        .filter(|w| w.first() == Some(&"cd"))
+        .filter_map(|w| w.get(1))
+        .filter(|target| target.starts_with(".."))
+        .filter_map(|target| {
+            let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+            for part in target.split('/') {
+                match part {
+                    "" | "." => {}
+                    ".." => {
+                        parts.pop()?;
+                    }
+                    p => parts.push(p),
+                }
+            }
+            Some(parts.join("/"))
+        })
+        .collect()
 }
 
 /// The projects each CI job names (file by file, job by job): a working directory, a

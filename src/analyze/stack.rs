@@ -692,12 +692,23 @@ fn infer_kind(
         .iter()
         .filter(|m| m.ecosystem == Ecosystem::Npm)
         .collect();
+    // A `start` script that runs the package's own command (`"bin": "./dist/index.js"`,
+    // `"start": "node dist/index.js"`) starts the CLI, not a server.
+    let starts_own_command = |m: &Manifest, command: &str| {
+        m.entry_points.iter().any(|e| {
+            let target = e.target.trim_start_matches("./");
+            !target.is_empty()
+                && command
+                    .split_whitespace()
+                    .any(|w| w.trim_start_matches("./") == target)
+        })
+    };
     let npm_app = npm.is_empty()
         || npm.iter().any(|m| {
             !m.library
-                || m.scripts
-                    .iter()
-                    .any(|(n, _, _)| n == "start" || n == "serve")
+                || m.scripts.iter().any(|(n, command, _)| {
+                    (n == "start" || n == "serve") && !starts_own_command(m, command)
+                })
         });
     let web_framework = detections
         .iter()

@@ -1136,3 +1136,80 @@ fn a_workspace_root_whose_script_runs_the_members_tests_has_none_of_its_own_to_r
     let r = audit(crate::support::materialize(&files("export {};\n")).path());
     assert_eq!(concerns(&r, "ci.tests").count(), 0);
 }
+
+#[test]
+fn a_published_command_whose_start_script_runs_it_is_a_cli_even_with_a_login_callback_server() {
+    let callback = "import * as http from \"http\";\n\nexport function oauthCallbackServer() {\n  const server = http.createServer((req, res) => {\n    res.end(\"ok\");\n  });\n  server.listen(4587);\n  return server;\n}\n";
+    let dir = crate::support::materialize(&crate::support::files(&[
+        (
+            "package.json",
+            r#"{ "name": "acme", "private": true, "workspaces": ["packages/*"] }"#,
+        ),
+        (
+            "packages/cli/package.json",
+            r#"{ "name": "acme-cli", "version": "0.1.0", "type": "module", "main": "./dist/index.js", "bin": { "acme": "./dist/index.js" }, "scripts": { "build": "tsup", "start": "node dist/index.js " }, "dependencies": { "commander": "^12.0.0" } }"#,
+        ),
+        ("packages/cli/src/api/callback.ts", callback),
+        (
+            "packages/cli/src/index.ts",
+            "import { Command } from \"commander\";\nimport { oauthCallbackServer } from \"./api/callback\";\n\nnew Command(\"acme\").action(() => oauthCallbackServer()).parse();\n",
+        ),
+        (
+            "packages/api/package.json",
+            r#"{ "name": "acme-api", "version": "0.1.0", "main": "./dist/server.js", "scripts": { "start": "node dist/server.js" } }"#,
+        ),
+        ("packages/api/src/server.ts", callback),
+    ]));
+    let r = audit(dir.path());
+    assert_eq!(project(&r, "packages/cli").kind, ProjectKind::Cli);
+    // The same server in a package whose start script runs a server file serves.
+    assert!(project(&r, "packages/api").kind.is_service());
+}
+
+#[test]
+fn a_front_end_browser_suite_that_starts_the_root_program_tests_it_from_outside() {
+    // A program large enough not to pass for a small helper.
+    let handlers: &'static str = Box::leak(
+        (0..120)
+            .map(|i| format!("func handler{i}(n int) int {{\n\tif n > {i} {{\n\t\treturn n - {i}\n\t}}\n\treturn n + {i}\n}}\n\n"))
+            .fold(String::from("package main\n\n"), |acc, f| acc + &f)
+            .into_boxed_str(),
+    );
+    let files = |config: &'static str| {
+        crate::support::files(&[
+            ("go.mod", "module example.com/mailer\n\ngo 1.22\n"),
+            ("cmd/handlers.go", handlers),
+            (
+                "cmd/main.go",
+                "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.HandleFunc(\"/api/lists\", func(w http.ResponseWriter, r *http.Request) {})\n\thttp.ListenAndServe(\":9000\", nil)\n}\n",
+            ),
+            (
+                "frontend/package.json",
+                r#"{ "name": "mailer-ui", "private": true, "scripts": { "build": "vite build" }, "devDependencies": { "cypress": "15.0.0", "vite": "5.0.0" } }"#,
+            ),
+            (
+                "frontend/src/main.js",
+                "import { createApp } from \"vue\";\n\ncreateApp({}).mount(\"#app\");\n",
+            ),
+            ("frontend/cypress.config.js", config),
+            (
+                "frontend/cypress/e2e/lists.cy.js",
+                "describe(\"lists\", () => {\n  it(\"opens\", () => {\n    cy.visit(\"/admin/lists\");\n  });\n});\n",
+            ),
+        ])
+    };
+    let severity = |config: &'static str| {
+        let dir = crate::support::materialize(&files(config));
+        let r = audit(dir.path());
+        concerns(&r, "tests.suite")
+            .filter(|f| f.project.as_deref() == Some("."))
+            .filter_map(|f| f.severity)
+            .min()
+    };
+    let starts = "module.exports = {\n  env: {\n    server_init_command: 'pkill -9 mailer; cd ../ && ./mailer --install --yes && setsid ./mailer &',\n  },\n};\n";
+    assert_eq!(severity(starts), Some(Severity::P2));
+    // The same suite starting nothing of the root's leaves the root untested.
+    let own =
+        "module.exports = {\n  env: {\n    server_init_command: 'npm run preview &',\n  },\n};\n";
+    assert_eq!(severity(own), Some(Severity::P1));
+}

@@ -224,6 +224,7 @@ pub(super) fn build(
                     .any(|p| n.strip_prefix(p) == Some(top_norm.as_str()))
                     || n.strip_suffix("-python") == Some(top_norm.as_str())
                     || (top_squashed.len() >= 6 && squash(n) == top_squashed)
+                    || vendor_named(n, &top_norm, &top_squashed)
             };
             let declared_at = declared
                 .iter()
@@ -239,7 +240,10 @@ pub(super) fn build(
             let locked = via.is_some()
                 || dists
                     .iter()
-                    .any(|d| mentions_word(&locks, &eco.normalize(d)) || mentions_word(&locks, d));
+                    .any(|d| mentions_word(&locks, &eco.normalize(d)) || mentions_word(&locks, d))
+                || locks
+                    .iter()
+                    .any(|w| vendor_named(w, &top_norm, &top_squashed));
             DependencyUse {
                 project: project
                     .and_then(|p| projects.get(p))
@@ -294,6 +298,24 @@ pub(super) fn build(
         }
     }
     uses.into_values().collect()
+}
+
+/// Whether the distribution `name` (normalized) is the import `top` (normalized, and
+/// with separators dropped) under a vendor's or a framework's prefix:
+/// `django-simple-captcha` installs `captcha`, `ipip-ipdb` `ipdb`, `pyhttpsig`
+/// `httpsig`, `djangorestframework-bulk` `rest_framework_bulk`, `esdk-obs-python`
+/// `obs`. Names of three letters or fewer match only a whole `-name` suffix.
+fn vendor_named(name: &str, top: &str, top_squashed: &str) -> bool {
+    let name = name.strip_suffix("-python").unwrap_or(name);
+    let squashed: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    top.len() >= 3
+        && (name
+            .strip_suffix(top)
+            .is_some_and(|head| head.ends_with('-') && head.len() > 1)
+            || (top_squashed.len() >= 6
+                && squashed.len() > top_squashed.len()
+                && squashed.ends_with(top_squashed)
+                && (squashed.starts_with("py") || name.contains('-'))))
 }
 
 /// Top-level names shared by many distributions.
@@ -388,6 +410,26 @@ mod tests {
         assert!(NAMES.len() > 100);
         assert!(sorted_keys(include_str!("import_names.toml")));
         assert!(NAMES.values().all(|v| !v.is_empty()));
+    }
+
+    #[test]
+    fn a_vendor_prefix_names_the_import() {
+        let squash =
+            |x: &str| -> String { x.chars().filter(|c| c.is_ascii_alphanumeric()).collect() };
+        let named = |dist: &str, top: &str| vendor_named(dist, top, &squash(top));
+        assert!(named("django-simple-captcha", "captcha"));
+        assert!(named("ipip-ipdb", "ipdb"));
+        assert!(named("pyhttpsig", "httpsig"));
+        assert!(named("pyjwkest", "jwkest"));
+        assert!(named("djangorestframework-bulk", "rest-framework-bulk"));
+        assert!(named("esdk-obs-python", "obs"));
+        assert!(named("panzi-json-logic", "json-logic"));
+        assert!(named("alibabacloud-tea", "tea"));
+        // Not a vendor prefix: a longer word, or too short to tell.
+        assert!(!named("pytea", "tea"));
+        assert!(!named("requests", "requests"));
+        assert!(!named("ab", "b"));
+        assert!(!named("mycaptcha", "captcha"));
     }
 
     #[test]

@@ -196,6 +196,10 @@ struct Layout<'a> {
     projects: &'a Projects,
     /// The project of each file (index into `Inventory::files`).
     project_of: Vec<Option<usize>>,
+    /// Directories holding a Django `manage.py`: it runs with its own directory on
+    /// the path, so the apps beside it import each other by bare name even when the
+    /// directory is itself a package.
+    run_dirs: Vec<String>,
 }
 
 /// The key of the namespace a project shares among its files: its directory and the
@@ -281,6 +285,13 @@ impl<'a> Layout<'a> {
             declared: HashSet::new(),
             opaque: HashSet::new(),
             unentered_dirs: HashSet::new(),
+            run_dirs: inventory
+                .files
+                .iter()
+                .filter(|f| f.name() == "manage.py")
+                .map(|f| parent(&f.path).to_string())
+                .filter(|d| !d.is_empty())
+                .collect(),
         };
         // Only dependency directories hold importable code (`vendor/`); caches and
         // build output do not.
@@ -360,7 +371,7 @@ impl<'a> Layout<'a> {
             if let Some(n) = module_name(&f.path, root) {
                 l.modules.entry(key).or_default().entry(n).or_insert(i);
             }
-            for r in source_roots(base) {
+            for r in l.roots(base) {
                 if r.is_empty() || f.path.starts_with(&format!("{r}/")) {
                     if let Some(n) = module_name(&f.path, &r) {
                         l.modules
@@ -377,7 +388,8 @@ impl<'a> Layout<'a> {
             let project = projects.of(&d);
             let base = l.base_of(project);
             let global = global_key(project);
-            let mut roots: Vec<(String, String)> = source_roots(base)
+            let mut roots: Vec<(String, String)> = l
+                .roots(base)
                 .into_iter()
                 .map(|r| (global.clone(), r))
                 .filter(|(_, r)| r.is_empty() || d.starts_with(&format!("{r}/")))
@@ -499,6 +511,19 @@ impl<'a> Layout<'a> {
             }
             a = parent(a);
         }
+    }
+
+    /// The import roots every file of the project at `base` shares: the usual source
+    /// roots and the directories of its `manage.py` files.
+    fn roots(&self, base: &str) -> Vec<String> {
+        let mut out = source_roots(base);
+        out.extend(
+            self.run_dirs
+                .iter()
+                .filter(|d| base.is_empty() || d.starts_with(&format!("{base}/")))
+                .cloned(),
+        );
+        out
     }
 
     /// The directory of a project (`""` for the root or for no project).

@@ -77,6 +77,7 @@ pub fn context_of(path: &str) -> HitContext {
                 | "conftest"
                 | "cypress"
                 | "playwright"
+                | "suites"
                 | "integration-test"
                 | "integration-tests"
                 | "integration_tests"
@@ -87,6 +88,10 @@ pub fn context_of(path: &str) -> HitContext {
         ) || [".tests", ".test", "-tests", "_tests", ".unittests"]
             .iter()
             .any(|suffix| d.len() > suffix.len() && d.ends_with(suffix))
+            // `test_resources`, `test-keys`: material kept for the tests.
+            || ["test_", "test-"]
+                .iter()
+                .any(|prefix| d.len() > prefix.len() && d.starts_with(prefix))
     };
     let test_name = stem.starts_with("test_")
         || stem.ends_with("_test")
@@ -174,6 +179,9 @@ pub fn context_of(path: &str) -> HitContext {
         .any(|d| matches!(*d, "doc" | "docs" | "documentation" | "website" | "site"))
         || stem == "readme"
         || doc_ext.iter().any(|e| name.ends_with(e))
+        // An API description (`openapi.yml`, `swagger.json`): its values are examples
+        // of requests and responses.
+        || ["openapi", "swagger"].iter().any(|w| stem.contains(w))
     {
         return HitContext::Docs;
     }

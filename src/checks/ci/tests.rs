@@ -39,6 +39,78 @@ fn fans_out(text: &str) -> bool {
     FAN_OUTS.iter().any(|f| text.contains(f)) || text.split_whitespace().any(|w| w == "-ws")
 }
 
+/// A CI step named for tests (`label: ":hammer: Unit Test"`, `name: Test fixtures`)
+/// whose command is not a test runner greenlight knows (the project's own CLI, a
+/// script): its line and the name. Linting steps are not test steps.
+fn named_test_step(cx: &Context<'_>) -> Option<(String, u32, String)> {
+    const CI_DIRS: &[&str] = &[
+        ".buildkite/",
+        ".github/workflows/",
+        ".circleci/",
+        ".gitlab/",
+        ".woodpecker/",
+        ".drone",
+        ".gitlab-ci",
+        "azure-pipelines",
+        "Jenkinsfile",
+    ];
+    // Only the repository's root project: a member's suite is not shown to run by a
+    // step named for some suite.
+    let root = cx
+        .scope
+        .and_then(|i| cx.facts.projects.get(i))
+        .is_none_or(|p| p.path.is_empty());
+    if !root {
+        return None;
+    }
+    cx.inventory
+        .files
+        .iter()
+        .filter(|f| CI_DIRS.iter().any(|d| f.path.starts_with(d)))
+        .find_map(|f| {
+            let text = f.text()?;
+            text.lines().enumerate().find_map(|(i, line)| {
+                // A workflow's own name (unindented) says nothing of its steps.
+                if !line.starts_with([' ', '\t', '-']) {
+                    return None;
+                }
+                let t = line.trim().trim_start_matches("- ").trim_start();
+                let value = t
+                    .strip_prefix("label:")
+                    .or_else(|| t.strip_prefix("name:"))?
+                    .trim()
+                    .trim_matches(['"', '\'']);
+                let lower = value.to_ascii_lowercase();
+                let words: Vec<&str> = lower
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                let tests = words.iter().any(|w| matches!(*w, "test" | "tests"));
+                // Linting and packaging steps, and the browser suites of other projects.
+                let other = words.iter().any(|w| {
+                    matches!(
+                        *w,
+                        "lint"
+                            | "linting"
+                            | "build"
+                            | "deploy"
+                            | "release"
+                            | "e2e"
+                            | "playwright"
+                            | "cypress"
+                    )
+                });
+                (tests && !other).then(|| {
+                    (
+                        f.path.clone(),
+                        u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        value.to_string(),
+                    )
+                })
+            })
+        })
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     if cx.production_lines() == 0 && cx.facts.tests.files.is_empty() {
@@ -78,6 +150,20 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 .take(3)
                 .map(|t| Evidence::at(t.path.clone(), t.step.line, &t.step.text)),
         );
+        // A step named for tests runs something greenlight cannot read as a runner:
+        // the absence is not established.
+        if let Some((path, line, name)) = named_test_step(cx) {
+            evidence.insert(0, Evidence::at(path.clone(), line, &name));
+            return Outcome::partial(0.5, "no recognised test command in CI").concern_at(
+                def,
+                Severity::P3,
+                "Tests in CI not recognised",
+                format!(
+                    "No CI step runs a test command greenlight recognises, but {path}:{line} names a step \"{name}\": check that it runs the suite on every change."
+                ),
+                evidence,
+            );
+        }
         return Outcome::fail("no CI job runs the tests").concern(
             def,
             "Tests are not run in CI",

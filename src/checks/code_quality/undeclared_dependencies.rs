@@ -103,6 +103,33 @@ fn in_cli_scripts(cx: &Context<'_>, d: &DependencyUse) -> bool {
         })
 }
 
+/// Directories Ansible loads plugins and modules from.
+const ANSIBLE_PLUGIN_DIRS: &[&str] = &[
+    "action_plugins",
+    "callback_plugins",
+    "filter_plugins",
+    "library",
+    "lookup_plugins",
+    "module_utils",
+    "modules",
+    "plugins",
+];
+
+/// Whether `ansible` (or its collections) is imported only by plugins and modules
+/// Ansible itself loads, from a directory of an Ansible tree: the program that runs
+/// them provides the package.
+fn ansible_provided(cx: &Context<'_>, d: &DependencyUse) -> bool {
+    matches!(d.import.as_str(), "ansible" | "ansible_collections")
+        && !d.production.is_empty()
+        && d.production.iter().all(|(index, _)| {
+            cx.inventory.files.get(*index).is_some_and(|f| {
+                let dirs: Vec<&str> = f.path.split('/').rev().skip(1).collect();
+                dirs.iter().any(|s| ANSIBLE_PLUGIN_DIRS.contains(s))
+                    && dirs.iter().any(|s| s.contains("ansible"))
+            })
+        })
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let outcome = third_party(cx);
     siblings(cx, outcome)
@@ -312,6 +339,19 @@ fn third_party(cx: &Context<'_>) -> Outcome {
                 format!("`{}` is imported lazily but not declared", d.import),
                 format!(
                     "Production code imports `{}` only where it runs on demand — inside functions or under `if __name__ == \"__main__\":` ({places}) — and no manifest declares {}: the code path that needs it fails with ModuleNotFoundError on a clean install. Declare it, as an extra if it is optional.",
+                    d.import,
+                    names(d)
+                ),
+            )
+        } else if ansible_provided(cx, d) {
+            (
+                Severity::P3,
+                format!(
+                    "`{}` is imported by Ansible plugins but not declared",
+                    d.import
+                ),
+                format!(
+                    "`{}` is imported ({places}) only by plugins and modules Ansible loads, and no manifest declares {}: the Ansible that runs them provides it. Pin the Ansible version they need with the playbooks' requirements.",
                     d.import,
                     names(d)
                 ),

@@ -79,12 +79,28 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                                 })
                         })
                 });
+            // An image whose default command prints a tool's help (`CMD ["kanidm",
+            // "-h"]`) is a toolbox run by hand with other arguments, not a service.
+            let toolbox = df
+                .instructions
+                .iter()
+                .rfind(|i| i.stage == last_stage && i.op == "CMD")
+                .is_some_and(|i| {
+                    i.args
+                        .split(|c: char| {
+                            c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']')
+                        })
+                        .any(|w| w == "-h" || w == "--help")
+                });
             let mut message = if handed_over {
                 "The final stage sets no USER; it hands its files to an unprivileged user but has no ENTRYPOINT of its own, so whether the process drops to that user depends on the base image's entrypoint, which the repository does not show. Set `USER` explicitly."
             } else {
                 "The final stage sets no non-root USER and its entrypoint does not drop privileges (gosu, su-exec, s6-setuidgid, setpriv), so the process runs as root."
             }
             .to_string();
+            if toolbox {
+                message.push_str(" Its default command prints the tool's help: a toolbox image run by hand, not a service.");
+            }
             // An alternative nothing builds is not the image that ships.
             if let Some((instead, at)) = &df.unbuilt_variant {
                 message.push_str(&format!(
@@ -92,7 +108,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 ));
             }
             concerns.push((
-                if service && !web_server && !handed_over && df.unbuilt_variant.is_none() {
+                if service
+                    && !web_server
+                    && !handed_over
+                    && !toolbox
+                    && df.unbuilt_variant.is_none()
+                {
                     Severity::P1
                 } else {
                     Severity::P2

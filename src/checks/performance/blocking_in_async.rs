@@ -134,6 +134,13 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             }),
             calls.len(),
         );
+        // Reading or writing a local file takes microseconds to milliseconds: it holds
+        // the loop far less than a sleep, a network call or a process.
+        let severity = if *kind == Blocking::File {
+            severity.max(Severity::P2)
+        } else {
+            severity
+        };
         outcome = outcome.concern_at(
             def,
             f.role.weigh(severity),

@@ -100,11 +100,23 @@ fn allow_listed(f: &PyRef<'_>, function: Option<usize>, line: u32, callee: &str)
     }
     let before = sites::function_before(f, function, line);
     let lines: Vec<&str> = before.lines().map(str::trim).collect();
+    // `if name not in ALLOWED:`, or for a method's result (`fileobj.read()`), a check
+    // of another attribute of the same object (`if fileobj.name not in FILES:`).
+    let guards = |condition: &str, name: &str| {
+        let checked = condition.split_whitespace().next().unwrap_or("");
+        let same_object = name.split_once('.').is_some_and(|(object, _)| {
+            checked
+                .strip_prefix(object)
+                .is_some_and(|rest| rest.starts_with('.'))
+        });
+        (checked == name || same_object)
+            && condition
+                .get(checked.len()..)
+                .is_some_and(|rest| rest.trim_start().starts_with("not in "))
+    };
     names.iter().all(|name| {
         lines.iter().enumerate().any(|(i, l)| {
-            l.strip_prefix("if ")
-                .and_then(|c| c.strip_prefix(name.as_str()))
-                .is_some_and(|rest| rest.trim_start().starts_with("not in "))
+            l.strip_prefix("if ").is_some_and(|c| guards(c, name))
                 && lines
                     .iter()
                     .skip(i + 1)

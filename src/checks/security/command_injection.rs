@@ -2,7 +2,7 @@
 //! (`shell=True`, `os.system`, `os.popen`, …).
 
 use crate::analyze::python::CallKind;
-use crate::checks::python;
+use crate::checks::python::{self, PyRef};
 use crate::checks::security::sites::{self, Site};
 use crate::checks::{Check, CheckDef, Context, Outcome};
 use crate::model::{Category, Effort, ProjectKind, Severity};
@@ -24,6 +24,76 @@ pub const CHECK: Check = Check {
     },
     evaluate,
 };
+
+/// What the parameters formatted into a command (`{name}` in an f-string) are
+/// declared as, by their annotations in the enclosing function's signature.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Formatted {
+    /// Only numbers (`uid: int`): nothing a shell would parse.
+    Numbers,
+    /// A filesystem path (`dir_path: Path`) at most: configuration, not a request's text.
+    Paths,
+    /// Anything else, or no annotation.
+    Data,
+}
+
+fn formatted(f: &PyRef<'_>, function: Option<usize>, line: u32) -> Formatted {
+    let Some(func) = function.and_then(|i| f.py.functions.get(i)) else {
+        return Formatted::Data;
+    };
+    let statement = sites::statement(f, line);
+    // The signature: from `def` to the line that closes it.
+    let signature: String = (func.line..func.line.saturating_add(20))
+        .map(|n| f.file.line(n))
+        .scan(false, |done, l| {
+            if *done {
+                return None;
+            }
+            *done = l.trim_end().ends_with(':');
+            Some(l)
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut worst = None;
+    for p in &func.params {
+        let used = ["}", ".", "!", ":", "["]
+            .iter()
+            .any(|end| statement.contains(&format!("{{{}{end}", p.name)));
+        if !used {
+            continue;
+        }
+        let annotation = signature
+            .split(&format!("{}:", p.name))
+            .nth(1)
+            .map(|rest| {
+                rest.trim_start()
+                    .split([',', '=', ')'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            })
+            .unwrap_or_default();
+        // `int | None`, `Optional[Path]`: the value when there is one.
+        let inner = annotation
+            .strip_prefix("Optional[")
+            .and_then(|a| a.strip_suffix(']'))
+            .unwrap_or(&annotation);
+        let kind = inner
+            .split('|')
+            .map(str::trim)
+            .filter(|t| *t != "None")
+            .map(|t| match t {
+                "int" | "float" | "bool" => Formatted::Numbers,
+                "Path" | "pathlib.Path" | "PurePath" | "os.PathLike" => Formatted::Paths,
+                _ => Formatted::Data,
+            })
+            .max()
+            .unwrap_or(Formatted::Data);
+        worst = Some(worst.map_or(kind, |w: Formatted| w.max(kind)));
+    }
+    worst.unwrap_or(Formatted::Data)
+}
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
@@ -79,7 +149,19 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                         ", built from the parameter `{p}` in a command-line program (its input is its own user's),"
                     ),
                 ),
-                Some(p) => (def.severity, format!(", built from the parameter `{p}`,")),
+                Some(p) => match formatted(f, c.function, c.line) {
+                    Formatted::Numbers => (
+                        Severity::P3,
+                        format!(", built only from parameters declared as numbers (`{p}`),"),
+                    ),
+                    Formatted::Paths => (
+                        Severity::P2,
+                        format!(
+                            ", built from parameters declared as numbers or filesystem paths (`{p}`: paths come from configuration, but a quote in one still ends the shell word),"
+                        ),
+                    ),
+                    Formatted::Data => (def.severity, format!(", built from the parameter `{p}`,")),
+                },
                 None => (Severity::P2, String::new()),
             };
             found.push(Site {

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::analyze::python::CallKind;
+use crate::analyze::python::{CallKind, Function};
 use crate::checks::python::{self, PyRef};
 use crate::checks::security::sites::{self, Site};
 use crate::checks::{Check, CheckDef, Context, Outcome};
@@ -157,6 +157,64 @@ fn sql_text(f: &PyRef<'_>, function: Option<usize>, line: u32, callee: &str) -> 
     }
 }
 
+/// Whether an argument's text is a number: an integer literal, `len(…)`, `int(…)`,
+/// `….count()`.
+fn is_numeric(arg: &str) -> bool {
+    let arg = arg.trim();
+    (!arg.is_empty() && arg.chars().all(|c| c.is_ascii_digit() || c == '_'))
+        || ["len(", "int(", "math.ceil(", "math.floor("]
+            .iter()
+            .any(|p| arg.starts_with(p))
+        || arg.ends_with(".count()")
+}
+
+/// Whether `function`'s parameter `param` receives a number at every call found in the
+/// repository's Python files (at least one): a number formatted into SQL cannot
+/// change the statement. Calls are found by name (`name(` not after `def `); the
+/// argument is taken by keyword or by position, `self`/`cls` not counted.
+fn numeric_at_every_call(files: &[PyRef<'_>], function: &Function, param: &str) -> bool {
+    let position = function
+        .params
+        .iter()
+        .filter(|p| p.name != "self" && p.name != "cls")
+        .position(|p| p.name == param);
+    let Some(position) = position else {
+        return false;
+    };
+    let name = function.name.as_str();
+    let keyword = format!("{param}=");
+    let mut calls = 0usize;
+    for f in files {
+        let Some(text) = f.file.text() else { continue };
+        let pattern = format!("{name}(");
+        for (at, _) in text.match_indices(&pattern) {
+            let head = text.get(..at).unwrap_or("");
+            let glued = head
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if glued || head.trim_end().ends_with("def") {
+                continue;
+            }
+            let window = text
+                .get(at..)
+                .map(|t| t.chars().take(600).collect::<String>());
+            let Some(args) = window.as_deref().and_then(|w| sites::arguments(w, name)) else {
+                return false;
+            };
+            let arg = args
+                .iter()
+                .find_map(|a| a.strip_prefix(keyword.as_str()))
+                .or_else(|| args.get(position).copied());
+            match arg {
+                Some(a) if is_numeric(a) => calls += 1,
+                _ => return false,
+            }
+        }
+    }
+    calls > 0
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let files: Vec<_> = python::files(cx).collect();
@@ -182,15 +240,24 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             // Table and column names cannot be placeholders: formatting only those is
             // safe when they come from code, which the call site cannot show.
             let names_only = identifiers_only(&sql_text(f, c.function, c.line, callee));
+            // Every caller passes a number (`len(rows)`): no quote can reach the SQL.
+            let numbers = c
+                .function
+                .and_then(|i| f.py.functions.get(i))
+                .is_some_and(|function| numeric_at_every_call(&files, function, param));
             // A migration formats the table and column names it was written for.
-            let severity = if python::is_migration(f.path()) {
+            let severity = if python::is_migration(f.path()) || numbers {
                 Severity::P3
             } else if names_only {
                 Severity::P2
             } else {
                 def.severity
             };
-            let message = if names_only {
+            let message = if numbers {
+                format!(
+                    "`{callee}` receives SQL text built by {how} from the parameter `{param}`, and every call of the function in the repository passes a number: safe as written, but a placeholder keeps it safe when a caller changes."
+                )
+            } else if names_only {
                 format!(
                     "`{callee}` receives SQL text built by {how} from the parameter `{param}`, which only puts table or column names into it: no placeholder can carry a name, so check that every caller passes names from code (or an allow-list), never from a request."
                 )

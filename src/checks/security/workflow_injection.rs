@@ -205,6 +205,63 @@ const PRIVILEGED: &[&str] = &[
     "push",
 ];
 
+/// The events whose payload holds each outsider-controlled context.
+const PAYLOADS: &[(&str, &[&str])] = &[
+    ("github.event.workflow_run", &["workflow_run"]),
+    ("github.event.issue", &["issues", "issue_comment"]),
+    (
+        "github.event.comment",
+        &[
+            "issue_comment",
+            "commit_comment",
+            "discussion_comment",
+            "pull_request_review_comment",
+        ],
+    ),
+    ("github.event.review", &["pull_request_review"]),
+    (
+        "github.event.discussion",
+        &["discussion", "discussion_comment"],
+    ),
+    ("github.event.head_commit", &["push"]),
+    ("github.event.commits", &["push"]),
+    (
+        "github.event.pull_request",
+        &[
+            "pull_request",
+            "pull_request_target",
+            "pull_request_review",
+            "pull_request_review_comment",
+        ],
+    ),
+    (
+        "github.head_ref",
+        &[
+            "pull_request",
+            "pull_request_target",
+            "pull_request_review",
+            "pull_request_review_comment",
+        ],
+    ),
+];
+
+/// Whether some trigger of `w` delivers the payload `context` reads. A reusable
+/// workflow (`workflow_call`) runs on its caller's event, which may deliver anything;
+/// so do contexts this table does not know.
+fn delivered(context: &str, w: &Workflow) -> bool {
+    if w.trigger("workflow_call").is_some() {
+        return true;
+    }
+    let Some((_, events)) = PAYLOADS.iter().find(|(prefix, _)| {
+        context
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    }) else {
+        return true;
+    };
+    w.triggers.iter().any(|(t, _)| events.contains(&t.as_str()))
+}
+
 /// Whether workflow `w` runs on a privileged event, itself or through the workflows
 /// that call it (`uses: ./.github/workflows/w.yml`).
 fn privileged(w: &Workflow, all: &[Workflow]) -> bool {
@@ -260,6 +317,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             }
         }
     }
+    // An event's payload is empty in runs of other events: an expression reading a
+    // payload no trigger of the workflow delivers expands to nothing.
+    found.retain(|(w, _, h)| w.is_action || delivered(&h.key, w));
     // An outsider's text reaches a privileged run only through events that run with
     // the base repository's token and secrets; on `pull_request` a fork's run has a
     // read-only token and no secrets, and manual runs need write access.
