@@ -443,6 +443,10 @@ const PRIVILEGE_DROPS: &[&str] = &[
     "runuser",
     "setuidgid",
     "start-stop-daemon",
+    "s6-applyuidgid",
+    "su",
+    "sudo",
+    "chroot",
 ];
 
 /// The first line of `text` that runs a command through a privilege drop.
@@ -465,10 +469,22 @@ fn privilege_drop(text: &str) -> Option<(u32, String)> {
             "start-stop-daemon" => &["--chuid", " -c "],
             "chpst" => &[" -u"],
             "setpriv" => &["--reuid", "--regid"],
+            "sudo" => &[" -u "],
+            "chroot" => &["--userspec"],
+            "s6-applyuidgid" => &[" -u "],
             _ => &[""],
         };
         if !needs.iter().any(|n| t.contains(n)) {
             return None;
+        }
+        // `su USER -c CMD`: a named user other than root (`su -c` alone stays root).
+        if *hit == "su" {
+            let mut words = t.split_whitespace().skip_while(|w| *w != "su").skip(1);
+            let user = words.next().unwrap_or("");
+            let runs = words.any(|w| w == "-c");
+            if user.starts_with('-') || user == "root" || user.is_empty() || !runs {
+                return None;
+            }
         }
         Some((
             u32::try_from(i + 1).unwrap_or(u32::MAX),

@@ -50,6 +50,10 @@ impl Role {
 /// A schema migration (`migrations/0003_x.py`, `alembic/versions/x.py`): run once by
 /// the deployment with values the migration itself chooses, never with a request's.
 pub fn is_migration(path: &str) -> bool {
+    // A module of numbered migration functions (`migrations.py`: `m001_initial(db)`).
+    if path.rsplit('/').next() == Some("migrations.py") {
+        return true;
+    }
     let dirs: Vec<&str> = path.split('/').collect();
     let n = dirs.len().saturating_sub(1);
     let dirs = dirs.get(..n).unwrap_or(&[]);

@@ -177,6 +177,11 @@ pub fn localize_absences(
             }
         }
     }
+    // Some product is deployed (a service, a command, an application): the libraries
+    // beside it are built into it, as `settle` judges them.
+    let deployed = projects.iter().zip(shapes).any(|(p, (lines, kind))| {
+        p.role == Role::Product && *lines > 0 && *kind != ProjectKind::Library
+    });
     for (i, rs) in results.iter_mut().enumerate() {
         // A product that a packaged end-to-end suite drives is tested from outside:
         // no tests of its own is a P2 gap, not an untested release.
@@ -205,8 +210,11 @@ pub fn localize_absences(
         // small helper or command-line tool of it is a P2 gap.
         if let Some((other, _)) = present.get("tests.suite").filter(|(o, _)| *o != i) {
             let name = projects.get(*other).map_or(".", |p| p.display());
+            // A library the deployed projects are built from is exercised through them.
             let helper = shapes.get(i).is_some_and(|(lines, kind)| {
-                *lines < SMALL_PROJECT_LINES || *kind == ProjectKind::Cli
+                *lines < SMALL_PROJECT_LINES
+                    || *kind == ProjectKind::Cli
+                    || (*kind == ProjectKind::Library && deployed)
             });
             for r in rs.iter_mut().filter(|r| r.def.id == "tests.suite") {
                 for f in r
@@ -223,6 +231,37 @@ pub fn localize_absences(
                     f.severity = Some(lowered);
                     f.message = format!(
                         "{} Project `{name}` of this repository is tested, so this is an untested part of a tested product.",
+                        f.message.trim_end()
+                    );
+                }
+            }
+        }
+        // A project that does not decide the release (not a product, or a library the
+        // deployed projects are built from, as `settle` judges it) has gaps to close,
+        // not blockers: its missing things are P2 at most.
+        let decides = projects
+            .get(i)
+            .zip(shapes.get(i))
+            .is_some_and(|(p, (lines, kind))| {
+                p.critical
+                    || (p.role == Role::Product
+                        && *lines > 0
+                        && !(*kind == ProjectKind::Library && deployed))
+            });
+        if !decides && deployed {
+            let name = projects.get(i).map_or(".", |p| p.display());
+            for r in rs.iter_mut() {
+                // "Tests are not run in CI" cites the local test script it found, and
+                // is an absence all the same.
+                let absent = r.def.id == "ci.tests";
+                for f in r.outcome.findings.iter_mut().filter(|f| {
+                    f.is_concern()
+                        && (absent || is_absence(f))
+                        && f.severity.is_some_and(|s| s < Severity::P2)
+                }) {
+                    f.severity = Some(Severity::P2);
+                    f.message = format!(
+                        "{} Project `{name}` does not decide the release on its own (a library the deployed projects are built from, or not a product): a gap to close, not a blocker.",
                         f.message.trim_end()
                     );
                 }

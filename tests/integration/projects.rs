@@ -1213,3 +1213,68 @@ fn a_front_end_browser_suite_that_starts_the_root_program_tests_it_from_outside(
         "module.exports = {\n  env: {\n    server_init_command: 'npm run preview &',\n  },\n};\n";
     assert_eq!(severity(own), Some(Severity::P1));
 }
+
+#[test]
+fn a_library_the_deployed_service_is_built_from_has_gaps_not_blockers_in_its_own_section() {
+    let big: &'static str = Box::leak(
+        (0..300)
+            .map(|i| format!("pub fn f{i}(n: u32) -> u32 {{\n    n + {i}\n}}\n\n"))
+            .collect::<String>()
+            .into_boxed_str(),
+    );
+    let files = |service: bool| {
+        let mut f = vec![
+            (
+                "Cargo.toml",
+                if service {
+                    "[workspace]\nmembers = [\"server\", \"core\"]\n"
+                } else {
+                    "[workspace]\nmembers = [\"util\", \"core\"]\n"
+                },
+            ),
+            (
+                "core/Cargo.toml",
+                "[package]\nname = \"acme-core\"\nversion = \"1.0.0\"\nedition = \"2021\"\n",
+            ),
+            ("core/src/lib.rs", big),
+        ];
+        if service {
+            f.push((
+                "server/Cargo.toml",
+                "[package]\nname = \"acme-server\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[dependencies]\nactix-web = \"4\"\nacme-core = { path = \"../core\" }\n",
+            ));
+            f.push((
+                "server/src/main.rs",
+                "fn main() {\n    let _ = actix_web::web::resource(\"/health\");\n    actix_web::HttpServer::new(|| actix_web::App::new());\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn starts() {}\n}\n",
+            ));
+            f.push(("server/src/lib.rs", big));
+        } else {
+            f.push((
+                "util/Cargo.toml",
+                "[package]\nname = \"acme-util\"\nversion = \"1.0.0\"\nedition = \"2021\"\n",
+            ));
+            f.push((
+                "util/src/lib.rs",
+                "pub fn one() -> u32 {\n    1\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn one() {\n        assert_eq!(super::one(), 1);\n    }\n}\n",
+            ));
+        }
+        crate::support::files(&f)
+    };
+    let severity = |service: bool| {
+        let dir = crate::support::materialize(&files(service));
+        let r = audit(dir.path());
+        let core = project(&r, "core");
+        (
+            core.decides,
+            core.findings
+                .iter()
+                .filter(|f| f.check == "tests.suite" && f.is_concern())
+                .filter_map(|f| f.severity)
+                .min(),
+        )
+    };
+    // Built into the deployed server: its section lists the gap at P2.
+    assert_eq!(severity(true), (false, Some(Severity::P2)));
+    // In a repository of libraries it decides, and an untested library is P1.
+    assert_eq!(severity(false), (true, Some(Severity::P1)));
+}
