@@ -291,7 +291,9 @@ pub fn detect(
                         &format!("{} {}", dep.name, dep.spec),
                     ));
                 }
-                if matches!(dep.kind, DepKind::Runtime | DepKind::Indirect) {
+                // `[workspace.dependencies]` offers versions to the members; only a
+                // member that takes one up depends on it.
+                if matches!(dep.kind, DepKind::Runtime | DepKind::Indirect) && !dep.inherited {
                     det.declared_runtime = true;
                 }
             }

@@ -314,6 +314,28 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
         .filter(|f| f.lang() == "rust" && rust_integration(&f.path) && !f.dir().ends_with("tests"))
         .map(|f| f.dir())
         .collect();
+    // Directories whose conftest.py builds an HTTP test client of the app
+    // (`TestClient(app)`): the tests below them call the app through it.
+    let client_dirs: Vec<&str> = sources
+        .iter()
+        .filter_map(|s| Some((s, inventory.files.get(s.file)?)))
+        .filter(|(s, f)| {
+            f.name() == "conftest.py"
+                && s.imports.iter().any(|i| {
+                    cat.detectors
+                        .iter()
+                        .filter(|d| d.kind == DetectorKind::E2eTesting)
+                        .filter(|d| d.ecosystem == Ecosystem::Python)
+                        .any(|d| d.matches_import(&i.module))
+                })
+        })
+        .map(|(_, f)| f.dir())
+        .collect();
+    let under_client = |path: &str| {
+        client_dirs
+            .iter()
+            .any(|d| d.is_empty() || path.starts_with(&format!("{d}/")))
+    };
     for s in sources {
         let Some(file) = inventory.files.get(s.file) else {
             continue;
@@ -380,6 +402,10 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
             None if uses(DetectorKind::E2eTesting) => (
                 TestKind::Integration,
                 "uses an HTTP test client".to_string(),
+            ),
+            None if file.lang() == "python" && under_client(&file.path) => (
+                TestKind::Integration,
+                "uses the HTTP test client its conftest.py builds".to_string(),
             ),
             None if s.imports.iter().any(|i| {
                 harnesses

@@ -267,6 +267,15 @@ pub fn localize_absences(
                 }
             }
         }
+        // A test suite's, the tooling's or the docs' own section weighs its concerns as
+        // the repository's review does.
+        if let Some(p) = projects.get(i) {
+            for r in rs.iter_mut() {
+                for f in r.outcome.findings.iter_mut().filter(|f| f.is_concern()) {
+                    weigh_one_lower(f, p);
+                }
+            }
+        }
         for r in rs.iter_mut().filter(|r| !LOCAL_ONLY.contains(&r.def.id)) {
             let Some((other, at)) = present.get(r.def.id) else {
                 continue;
@@ -319,29 +328,35 @@ pub fn weigh_by_role(findings: &mut [Finding], projects: &Projects) {
         else {
             continue;
         };
-        if p.role == Role::Product || p.path.is_empty() {
-            continue;
-        }
-        if let Some(s) = f.severity {
-            let lower = match s {
-                Severity::P0 => Severity::P1,
-                Severity::P1 => Severity::P2,
-                _ => Severity::P3,
-            };
-            if lower != s {
-                f.severity = Some(lower);
-                f.message = format!(
-                    "{} (Weighed one level lower: `{}` holds {}, not production code.)",
-                    f.message,
-                    p.display(),
-                    match p.role {
-                        Role::Tests => "a test suite",
-                        Role::Docs => "documentation",
-                        Role::Example => "examples",
-                        _ => "tooling",
-                    }
-                );
-            }
+        weigh_one_lower(f, p);
+    }
+}
+
+/// Weighs a concern of a project that is not a product (and not the root) one level
+/// lower, saying why.
+fn weigh_one_lower(f: &mut Finding, p: &crate::analyze::projects::Project) {
+    if p.role == Role::Product || p.path.is_empty() {
+        return;
+    }
+    if let Some(s) = f.severity {
+        let lower = match s {
+            Severity::P0 => Severity::P1,
+            Severity::P1 => Severity::P2,
+            _ => Severity::P3,
+        };
+        if lower != s {
+            f.severity = Some(lower);
+            f.message = format!(
+                "{} (Weighed one level lower: `{}` holds {}, not production code.)",
+                f.message,
+                p.display(),
+                match p.role {
+                    Role::Tests => "a test suite",
+                    Role::Docs => "documentation",
+                    Role::Example => "examples",
+                    _ => "tooling",
+                }
+            );
         }
     }
 }

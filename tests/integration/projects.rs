@@ -1278,3 +1278,57 @@ fn a_library_the_deployed_service_is_built_from_has_gaps_not_blockers_in_its_own
     // In a repository of libraries it decides, and an untested library is P1.
     assert_eq!(severity(false), (true, Some(Severity::P1)));
 }
+
+#[test]
+fn a_test_suite_s_own_section_weighs_its_concerns_one_level_lower() {
+    let dir = crate::support::materialize(&crate::support::files(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"vault\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[workspace]\nmembers = [\"macros\"]\n\n[dependencies]\nactix-web = \"4\"\n",
+        ),
+        (
+            "src/main.rs",
+            "fn main() {\n    let _ = actix_web::web::resource(\"/alive\");\n    actix_web::HttpServer::new(|| actix_web::App::new());\n}\n",
+        ),
+        (
+            "macros/Cargo.toml",
+            "[package]\nname = \"macros\"\nversion = \"1.0.0\"\nedition = \"2021\"\n",
+        ),
+        ("macros/src/lib.rs", "pub fn id() -> u32 {\n    1\n}\n"),
+        (
+            "playwright/package.json",
+            r#"{ "name": "playwright-tests", "private": true, "scripts": { "test": "playwright test" }, "devDependencies": { "@playwright/test": "^1.47.0", "dotenv": "^16.0.0" } }"#,
+        ),
+        (
+            "playwright/global-utils.ts",
+            "import * as dotenv from \"dotenv\";\n\nexport function load(): void {\n  dotenv.config();\n}\n\nexport function base(): string {\n  return process.env.BASE_URL ?? \"http://localhost:8000\";\n}\n",
+        ),
+        (
+            "playwright/playwright.config.ts",
+            "export default { testDir: \"tests\" };\n",
+        ),
+        (
+            "playwright/tests/login.spec.ts",
+            "import { test, expect } from \"@playwright/test\";\n\ntest(\"logs in\", async ({ page }) => {\n  await page.goto(\"/login\");\n  await expect(page).toHaveTitle(/Login/);\n});\n",
+        ),
+        (
+            "playwright/docker-compose.yml",
+            "services:\n  browser:\n    image: mcr.microsoft.com/playwright:v1.47.0\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
+        ),
+    ]));
+    let r = audit(dir.path());
+    let suite = project(&r, "playwright");
+    assert_eq!(suite.role, Role::Tests);
+    let socket: Vec<&Finding> = suite
+        .findings
+        .iter()
+        .filter(|f| f.check == "security.container-runtime" && f.title.contains("docker.sock"))
+        .collect();
+    assert!(!socket.is_empty(), "{:#?}", suite.findings);
+    assert!(
+        socket
+            .iter()
+            .all(|f| f.severity == Some(Severity::P2) && f.message.contains("a test suite")),
+        "{socket:#?}"
+    );
+}

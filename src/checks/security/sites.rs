@@ -125,9 +125,15 @@ pub(crate) fn is_cli_command(file: &PyRef<'_>, function: Option<usize>) -> bool 
 
 /// Whether the file is a command-line script: it declares commands of a command-line
 /// framework (click, typer) or runs under a `__main__` guard, and starts with a
-/// shebang. Its functions' parameters come from the person running it.
+/// shebang or has a name no `import` can use (`update-data.py`). Its functions' parameters come from the person running it.
 pub(crate) fn is_cli_script(file: &PyRef<'_>) -> bool {
-    let shebang = file.file.line(1).starts_with("#!");
+    // A file no `import` can name (`update-data.py`) only ever runs as a script.
+    let unimportable = file
+        .file
+        .name()
+        .strip_suffix(".py")
+        .is_some_and(|stem| stem.contains('-'));
+    let shebang = file.file.line(1).starts_with("#!") || unimportable;
     let commands = file.py.functions.iter().any(|f| {
         f.decorators
             .iter()
