@@ -117,8 +117,9 @@ pub struct DependencyUse {
     pub test_uses: usize,
     /// Every production use is guarded (optional at run time).
     pub optional: bool,
-    /// No production use runs at import time: each is inside a function (a lazy,
-    /// often optional, integration).
+    /// No production use runs at import time: each is inside a function, or in a
+    /// module every importer loads inside a function or a try block (a lazy, often
+    /// optional, integration).
     pub lazy: bool,
     /// A Python lock file pins it, or a declared distribution installs it: it arrives
     /// as another dependency's dependency.
@@ -163,6 +164,27 @@ pub(super) fn build(
     let mentions = words(&task);
     let locks = words(&lock);
     let parsed: HashMap<usize, &PyFile> = python.iter().map(|(i, p)| (*i, *p)).collect();
+    // Files every importer loads on demand (inside a function or a try block): their
+    // module-level imports run only then. File → (importers, lazy ones).
+    let mut loaded: HashMap<usize, (usize, usize)> = HashMap::new();
+    for c in imports {
+        let ImportClass::Internal { file } = c.class else {
+            continue;
+        };
+        if file == usize::MAX || file == c.file {
+            continue;
+        }
+        let guard = parsed
+            .get(&c.file)
+            .and_then(|p| p.imports.get(c.import))
+            .map(|i| i.guard);
+        let counts = loaded.entry(file).or_default();
+        counts.0 += 1;
+        if matches!(guard, Some(ImportGuard::Function | ImportGuard::TryExcept)) {
+            counts.1 += 1;
+        }
+    }
+    let on_demand = |file: usize| loaded.get(&file).is_some_and(|(all, lazy)| all == lazy);
     let mut uses: BTreeMap<(Option<usize>, String), DependencyUse> = BTreeMap::new();
     for c in imports {
         let ImportClass::ThirdParty { top } = &c.class else {
@@ -276,7 +298,9 @@ pub(super) fn build(
                 ImportGuard::Function | ImportGuard::Main => entry.optional = false,
                 ImportGuard::None => {
                     entry.optional = false;
-                    entry.lazy = false;
+                    if !on_demand(c.file) {
+                        entry.lazy = false;
+                    }
                 }
             }
         } else {
