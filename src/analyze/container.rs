@@ -477,6 +477,19 @@ fn privilege_drop(text: &str) -> Option<(u32, String)> {
         if !needs.iter().any(|n| t.contains(n)) {
             return None;
         }
+        // su, sudo and chroot also run one-off commands as another user: only the
+        // process the script ends in (`exec su app -c …`) is the one that runs.
+        if matches!(*hit, "su" | "sudo" | "chroot") && !t.starts_with("exec ") {
+            return None;
+        }
+        if *hit == "sudo"
+            && t.split_whitespace()
+                .skip_while(|w| *w != "-u")
+                .nth(1)
+                .is_none_or(|u| u == "root" || u == "0")
+        {
+            return None;
+        }
         // `su USER -c CMD`: a named user other than root (`su -c` alone stays root).
         if *hit == "su" {
             let mut words = t.split_whitespace().skip_while(|w| *w != "su").skip(1);

@@ -887,6 +887,10 @@ fn browser_configs<'a>(
 /// The directories `cd ..`-style commands in `line` enter, resolved from `dir` (the
 /// repository root is `""`): `cd ../ && ./app` in `frontend` enters `""`.
 fn cd_targets(dir: &str, line: &str) -> Vec<String> {
+    let code = line.trim_start();
+    if code.starts_with("//") || code.starts_with('#') || code.starts_with('*') {
+        return Vec::new();
+    }
     let words: Vec<&str> = line
         .split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | ';' | '&' | '(' | ')'))
         .filter(|w| !w.is_empty())

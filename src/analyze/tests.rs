@@ -156,6 +156,16 @@ fn rust_integration(path: &str) -> bool {
     path.ends_with(".rs") && (path.starts_with("tests/") || path.contains("/tests/"))
 }
 
+/// Python modules of in-process HTTP test clients (a client of the app's routes).
+const HTTP_TEST_CLIENTS: &[&str] = &[
+    "fastapi.testclient",
+    "starlette.testclient",
+    "rest_framework.test",
+    "aiohttp.test_utils",
+    "webtest",
+    "litestar.testing",
+];
+
 /// Modules whose import means a test drives a browser or runs the built program (end to
 /// end), as opposed to calling code in-process.
 const PROGRAM_DRIVERS: &[&str] = &[
@@ -322,11 +332,9 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
         .filter(|(s, f)| {
             f.name() == "conftest.py"
                 && s.imports.iter().any(|i| {
-                    cat.detectors
+                    HTTP_TEST_CLIENTS
                         .iter()
-                        .filter(|d| d.kind == DetectorKind::E2eTesting)
-                        .filter(|d| d.ecosystem == Ecosystem::Python)
-                        .any(|d| d.matches_import(&i.module))
+                        .any(|c| i.module == *c || i.module.starts_with(&format!("{c}.")))
                 })
         })
         .map(|(_, f)| f.dir())

@@ -118,8 +118,8 @@ pub struct DependencyUse {
     /// Every production use is guarded (optional at run time).
     pub optional: bool,
     /// No production use runs at import time: each is inside a function, or in a
-    /// module every importer loads inside a function or a try block (a lazy, often
-    /// optional, integration).
+    /// module every importer loads in a try block (a lazy, often optional,
+    /// integration).
     pub lazy: bool,
     /// A Python lock file pins it, or a declared distribution installs it: it arrives
     /// as another dependency's dependency.
@@ -164,8 +164,8 @@ pub(super) fn build(
     let mentions = words(&task);
     let locks = words(&lock);
     let parsed: HashMap<usize, &PyFile> = python.iter().map(|(i, p)| (*i, *p)).collect();
-    // Files every importer loads on demand (inside a function or a try block): their
-    // module-level imports run only then. File → (importers, lazy ones).
+    // Files every importer loads optionally (in a try block that handles the import
+    // failing): their module-level imports run only when they can. File → (importers, lazy ones).
     let mut loaded: HashMap<usize, (usize, usize)> = HashMap::new();
     for c in imports {
         let ImportClass::Internal { file } = c.class else {
@@ -180,7 +180,9 @@ pub(super) fn build(
             .map(|i| i.guard);
         let counts = loaded.entry(file).or_default();
         counts.0 += 1;
-        if matches!(guard, Some(ImportGuard::Function | ImportGuard::TryExcept)) {
+        // Optional loads only: an import inside a function may run on every start
+        // (`AppConfig.ready`, a `main`).
+        if matches!(guard, Some(ImportGuard::TryExcept)) {
             counts.1 += 1;
         }
     }
@@ -330,6 +332,20 @@ pub(super) fn build(
 /// `httpsig`, `djangorestframework-bulk` `rest_framework_bulk`, `esdk-obs-python`
 /// `obs`. Names of three letters or fewer match only a whole `-name` suffix.
 fn vendor_named(name: &str, top: &str, top_squashed: &str) -> bool {
+    // Stubs, instrumentation and linter plug-ins are named for a package they do not
+    // install (`types-requests`, `opentelemetry-instrumentation-redis`).
+    const FOR_ANOTHER: &[&str] = &[
+        "types-",
+        "opentelemetry-instrumentation-",
+        "flake8-",
+        "pytest-",
+        "mypy-",
+        "sentry-",
+        "pylint-",
+    ];
+    if FOR_ANOTHER.iter().any(|p| name.starts_with(p)) || name.ends_with("-stubs") {
+        return false;
+    }
     let name = name.strip_suffix("-python").unwrap_or(name);
     let squashed: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     top.len() >= 3
@@ -454,6 +470,10 @@ mod tests {
         assert!(!named("requests", "requests"));
         assert!(!named("ab", "b"));
         assert!(!named("mycaptcha", "captcha"));
+        // Stubs and instrumentation name what they do not install.
+        assert!(!named("types-requests", "requests"));
+        assert!(!named("opentelemetry-instrumentation-redis", "redis"));
+        assert!(!named("redis-stubs", "redis"));
     }
 
     #[test]

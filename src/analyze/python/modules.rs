@@ -288,7 +288,7 @@ impl<'a> Layout<'a> {
             run_dirs: inventory
                 .files
                 .iter()
-                .filter(|f| f.name() == "manage.py")
+                .filter(|f| f.name() == "manage.py" && f.kind == FileKind::Source)
                 .map(|f| parent(&f.path).to_string())
                 .filter(|d| !d.is_empty())
                 .collect(),

@@ -89,9 +89,14 @@ pub fn context_of(path: &str) -> HitContext {
             .iter()
             .any(|suffix| d.len() > suffix.len() && d.ends_with(suffix))
             // `test_resources`, `test-keys`: material kept for the tests.
-            || ["test_", "test-"]
-                .iter()
-                .any(|prefix| d.len() > prefix.len() && d.starts_with(prefix))
+            || ["test_", "test-"].iter().any(|prefix| {
+                d.strip_prefix(prefix).is_some_and(|rest| {
+                    matches!(
+                        rest,
+                        "resources" | "data" | "fixtures" | "keys" | "certs" | "assets" | "files"
+                    )
+                })
+            })
     };
     let test_name = stem.starts_with("test_")
         || stem.ends_with("_test")
@@ -181,7 +186,8 @@ pub fn context_of(path: &str) -> HitContext {
         || doc_ext.iter().any(|e| name.ends_with(e))
         // An API description (`openapi.yml`, `swagger.json`): its values are examples
         // of requests and responses.
-        || ["openapi", "swagger"].iter().any(|w| stem.contains(w))
+        || (["openapi", "swagger"].iter().any(|w| stem.contains(w))
+            && [".yml", ".yaml", ".json"].iter().any(|e| name.ends_with(e)))
     {
         return HitContext::Docs;
     }

@@ -74,7 +74,14 @@ fn named_test_step(cx: &Context<'_>) -> Option<(String, u32, String)> {
                 if !line.starts_with([' ', '\t', '-']) {
                     return None;
                 }
-                let t = line.trim().trim_start_matches("- ").trim_start();
+                // A step's or job's own name (`- name:`, `label:`), not an action's
+                // input (`with: name: test-results`).
+                let trimmed = line.trim();
+                let t = trimmed.trim_start_matches("- ").trim_start();
+                let step_name = trimmed.starts_with("- name:") || t.starts_with("label:");
+                if !step_name {
+                    return None;
+                }
                 let value = t
                     .strip_prefix("label:")
                     .or_else(|| t.strip_prefix("name:"))?
@@ -98,6 +105,17 @@ fn named_test_step(cx: &Context<'_>) -> Option<(String, u32, String)> {
                             | "e2e"
                             | "playwright"
                             | "cypress"
+                            | "install"
+                            | "setup"
+                            | "publish"
+                            | "report"
+                            | "reports"
+                            | "upload"
+                            | "artifact"
+                            | "artifacts"
+                            | "results"
+                            | "coverage"
+                            | "cache"
                     )
                 });
                 (tests && !other).then(|| {

@@ -338,7 +338,7 @@ fn third_party(cx: &Context<'_>) -> Outcome {
                 Severity::P3,
                 format!("`{}` is imported lazily but not declared", d.import),
                 format!(
-                    "Production code imports `{}` only where it runs on demand — inside functions, under `if __name__ == \"__main__\":`, or in modules every importer loads inside a function or a try block ({places}) — and no manifest declares {}: the code path that needs it fails with ModuleNotFoundError on a clean install. Declare it, as an extra if it is optional.",
+                    "Production code imports `{}` only where it runs on demand — inside functions, under `if __name__ == \"__main__\":`, or in modules every importer loads in a try block ({places}) — and no manifest declares {}: the code path that needs it fails with ModuleNotFoundError on a clean install. Declare it, as an extra if it is optional.",
                     d.import,
                     names(d)
                 ),

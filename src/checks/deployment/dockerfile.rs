@@ -86,11 +86,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 .iter()
                 .rfind(|i| i.stage == last_stage && i.op == "CMD")
                 .is_some_and(|i| {
-                    i.args
+                    let words: Vec<&str> = i
+                        .args
                         .split(|c: char| {
                             c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']')
                         })
-                        .any(|w| w == "-h" || w == "--help")
+                        .filter(|w| !w.is_empty())
+                        .collect();
+                    matches!(words.as_slice(), [_, "-h" | "--help"])
                 });
             let mut message = if handed_over {
                 "The final stage sets no USER; it hands its files to an unprivileged user but has no ENTRYPOINT of its own, so whether the process drops to that user depends on the base image's entrypoint, which the repository does not show. Set `USER` explicitly."

@@ -104,11 +104,16 @@ fn allow_listed(f: &PyRef<'_>, function: Option<usize>, line: u32, callee: &str)
     // of another attribute of the same object (`if fileobj.name not in FILES:`).
     let guards = |condition: &str, name: &str| {
         let checked = condition.split_whitespace().next().unwrap_or("");
-        let same_object = name.split_once('.').is_some_and(|(object, _)| {
-            checked
-                .strip_prefix(object)
-                .is_some_and(|rest| rest.starts_with('.'))
-        });
+        // Only a file object's contents (`f.read`) checked by its name or path.
+        let same_object = name
+            .split_once('.')
+            .filter(|(_, method)| matches!(*method, "read" | "getvalue"))
+            .is_some_and(|(object, _)| {
+                checked
+                    .strip_prefix(object)
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    .is_some_and(|attr| matches!(attr, "name" | "filename" | "path"))
+            });
         (checked == name || same_object)
             && condition
                 .get(checked.len()..)

@@ -54,18 +54,51 @@ fn formatted(f: &PyRef<'_>, function: Option<usize>, line: u32) -> Formatted {
         })
         .collect::<Vec<_>>()
         .join(" ");
+    // Only an f-string whose every placeholder names a parameter: anything else
+    // (a local variable, concatenation, `%`) may carry the data itself.
+    let heads: Vec<&str> = statement
+        .match_indices('{')
+        .filter_map(|(at, _)| statement.get(at + 1..))
+        .map(|rest| {
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            rest.get(..end).unwrap_or("")
+        })
+        .collect();
+    // Module constants (`ARCHIVEBOX_USER`) are the code's own.
+    let constant = |h: &str| {
+        !h.is_empty()
+            && h.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    };
+    let params_only = !heads.is_empty()
+        && heads
+            .iter()
+            .all(|h| constant(h) || func.params.iter().any(|p| p.name == *h))
+        && heads.iter().any(|h| !constant(h))
+        && !statement.contains(" + ")
+        && !statement.contains("\" %")
+        && !statement.contains("' %");
+    if !params_only {
+        return Formatted::Data;
+    }
     let mut worst = None;
     for p in &func.params {
-        let used = ["}", ".", "!", ":", "["]
-            .iter()
-            .any(|end| statement.contains(&format!("{{{}{end}", p.name)));
-        if !used {
+        if !heads.contains(&p.name.as_str()) {
             continue;
         }
+        // `name:` as a whole parameter (not the end of `user_name:`).
         let annotation = signature
-            .split(&format!("{}:", p.name))
-            .nth(1)
-            .map(|rest| {
+            .match_indices(&format!("{}:", p.name))
+            .find(|(at, _)| {
+                signature
+                    .get(..*at)
+                    .and_then(|b| b.chars().next_back())
+                    .is_none_or(|c| c == '(' || c == ',' || c.is_whitespace())
+            })
+            .and_then(|(at, m)| signature.get(at + m.len()..))
+            .map(|rest: &str| {
                 rest.trim_start()
                     .split([',', '=', ')'])
                     .next()

@@ -56,11 +56,13 @@ fn handler(
     // A view receives the request first (`def view(request, …)`, `def get(self,
     // request, …)`); `request=None` further on is a helper's optional context
     // (`render_to_string(template_name, context=None, request=None)`).
+    // Pyramid's views take `(context, request)`.
     let takes_request = function
         .params
         .iter()
-        .find(|p| p.name != "self" && p.name != "cls")
-        .is_some_and(|p| matches!(p.name.as_str(), "request" | "req") && p.default.is_none());
+        .filter(|p| p.name != "self" && p.name != "cls" && p.name != "context")
+        .take(1)
+        .any(|p| matches!(p.name.as_str(), "request" | "req") && p.default.is_none());
     let lower = param.to_ascii_lowercase();
     let pathish = PATHISH.iter().any(|w| lower.contains(w));
     (service && takes_request && pathish && !function.name.starts_with('_'))

@@ -127,12 +127,15 @@ pub(crate) fn is_cli_command(file: &PyRef<'_>, function: Option<usize>) -> bool 
 /// framework (click, typer) or runs under a `__main__` guard, and starts with a
 /// shebang or has a name no `import` can use (`update-data.py`). Its functions' parameters come from the person running it.
 pub(crate) fn is_cli_script(file: &PyRef<'_>) -> bool {
-    // A file no `import` can name (`update-data.py`) only ever runs as a script.
+    // A file no `import` statement can name (`update-data.py`) and that serves no
+    // routes runs as a script.
     let unimportable = file
         .file
         .name()
         .strip_suffix(".py")
-        .is_some_and(|stem| stem.contains('-'));
+        .is_some_and(|stem| stem.contains('-'))
+        && file.py.routes.is_empty()
+        && file.py.server_starts.is_empty();
     let shebang = file.file.line(1).starts_with("#!") || unimportable;
     let commands = file.py.functions.iter().any(|f| {
         f.decorators

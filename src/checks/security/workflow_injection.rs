@@ -249,7 +249,7 @@ const PAYLOADS: &[(&str, &[&str])] = &[
 /// workflow (`workflow_call`) runs on its caller's event, which may deliver anything;
 /// so do contexts this table does not know.
 fn delivered(context: &str, w: &Workflow) -> bool {
-    if w.trigger("workflow_call").is_some() {
+    if w.trigger("workflow_call").is_some() || w.triggers.is_empty() {
         return true;
     }
     let Some((_, events)) = PAYLOADS.iter().find(|(prefix, _)| {
