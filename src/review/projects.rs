@@ -268,8 +268,9 @@ pub fn localize_absences(
             }
         }
         // A test suite's, the tooling's or the docs' own section weighs its concerns as
-        // the repository's review does.
-        if let Some(p) = projects.get(i) {
+        // the repository's review does (a critical one decides, and its findings are
+        // weighed once, at the top).
+        if let Some(p) = projects.get(i).filter(|p| !p.critical) {
             for r in rs.iter_mut() {
                 for f in r.outcome.findings.iter_mut().filter(|f| f.is_concern()) {
                     weigh_one_lower(f, p);
