@@ -147,10 +147,19 @@ fn judge(h: &HistoryFacts) -> Outcome {
     for (f, places) in found {
         let short = f.commit.get(..10).unwrap_or(&f.commit);
         let day = f.date.get(..10).unwrap_or(&f.date);
-        let test_data = matches!(
-            kinds.classify(&f.path, None),
-            FileKind::Test | FileKind::Fixture
-        );
+        // Test data, and a dependency's copy in a vendor directory (its own test keys,
+        // its sample configuration): not this project's credentials.
+        let vendored = f.path.split('/').rev().skip(1).any(|d| {
+            matches!(
+                d,
+                "vendor" | "node_modules" | "third_party" | "bower_components" | "site-packages"
+            ) || d == "Godeps"
+        });
+        let test_data = vendored
+            || matches!(
+                kinds.classify(&f.path, None),
+                FileKind::Test | FileKind::Fixture | FileKind::Vendored
+            );
         // As on the current tree, but a removed secret is never a P0: it is no longer
         // shipped, only still valid until rotated.
         let severity = if test_data {
@@ -277,6 +286,29 @@ mod tests {
             false,
         )]));
         assert_eq!(o.findings[0].severity, Some(Severity::P3));
+    }
+
+    #[test]
+    fn secrets_in_a_vendored_dependency_are_low_severity() {
+        for path in [
+            "vendor/github.com/lib/pq/certs/server.key",
+            "Godeps/_workspace/src/github.com/lib/pq/certs/postgresql.key",
+        ] {
+            let o = judge(&facts(vec![finding("a", path, "2019-01-01", false)]));
+            assert_eq!(
+                o.findings.first().and_then(|f| f.severity),
+                Some(Severity::P3),
+                "{path}"
+            );
+        }
+        // The project's own file keeps its weight.
+        let o = judge(&facts(vec![finding(
+            "a",
+            "certs/server.key",
+            "2019-01-01",
+            false,
+        )]));
+        assert!(o.findings.first().and_then(|f| f.severity) < Some(Severity::P3));
     }
 
     #[test]
