@@ -506,8 +506,71 @@ fn is_local_task_file(file: &RepoFile) -> bool {
             | ".ruff.toml"
     ) || file.path.starts_with(".husky/")
         || (root && matches!(name, "pyproject.toml" | "setup.cfg"))
+        || (root && gulp_file(name))
         || name.starts_with("jest.config.")
         || name.starts_with("vitest.config.")
+}
+
+/// A gulp or Grunt task file (`gulpfile.js`, `gulpfile.mjs`, `Gruntfile.js`).
+fn gulp_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["gulpfile.", "gruntfile."].iter().any(|p| {
+        lower
+            .strip_prefix(p)
+            .is_some_and(|ext| matches!(ext, "js" | "mjs" | "cjs" | "ts" | "babel.js"))
+    })
+}
+
+/// Line ranges of the function a gulp or Grunt task runs: the task is registered by
+/// name (`gulp.task("coverage", coverage)`, `grunt.registerTask("test", …)`,
+/// `exports.coverage = coverage`) to a function declared in the same file, whose body
+/// runs until the next line that closes a block at the left margin.
+fn gulp_task_lines(text: &str, task: &str) -> Vec<(u32, u32)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let n = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
+    let quoted = [format!("\"{task}\""), format!("'{task}'")];
+    let mut functions: Vec<String> = Vec::new();
+    for l in &lines {
+        let t = l.trim_start();
+        let registers = (t.contains("gulp.task(") || t.contains("registerTask("))
+            && quoted.iter().any(|q| t.contains(q.as_str()));
+        let exported = t
+            .strip_prefix("exports.")
+            .and_then(|r| r.strip_prefix(task))
+            .is_some_and(|r| r.trim_start().starts_with('='));
+        if registers || exported {
+            let after = if exported {
+                t.split_once('=').map(|(_, r)| r).unwrap_or("")
+            } else {
+                quoted
+                    .iter()
+                    .find_map(|q| t.split_once(q.as_str()).map(|(_, r)| r))
+                    .unwrap_or("")
+            };
+            functions.extend(
+                after
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                    .filter(|w| !w.is_empty() && !matches!(*w, "gulp" | "series" | "parallel"))
+                    .map(str::to_string),
+            );
+        }
+    }
+    let mut out = Vec::new();
+    for f in functions.iter().take(MAX_RECIPES) {
+        let head = format!("function {f}(");
+        let Some(start) = lines.iter().position(|l| l.starts_with(&head)) else {
+            continue;
+        };
+        let end = lines
+            .iter()
+            .enumerate()
+            .skip(start + 1)
+            .find(|(_, l)| l.starts_with('}'))
+            .map(|(i, _)| i)
+            .unwrap_or(start);
+        out.push((n(start), n(end)));
+    }
+    out
 }
 
 /// Tool configuration files, as opposed to task runners.
@@ -673,6 +736,8 @@ struct Runners {
     ruff_ranges: Vec<(u32, u32)>,
     /// package.json script name → its line.
     npm_scripts: HashMap<String, u32>,
+    /// The root gulp or Grunt file and its text.
+    gulp: Option<(String, String)>,
 }
 
 impl Runners {
@@ -726,10 +791,16 @@ impl Runners {
                 }
             }
         }
+        let gulp = inventory
+            .files
+            .iter()
+            .filter(|f| !f.path.contains('/') && gulp_file(f.name()))
+            .find_map(|f| Some((f.path.clone(), f.text()?.to_string())));
         Runners {
             recipes,
             ruff_ranges,
             npm_scripts,
+            gulp,
         }
     }
 
@@ -772,6 +843,15 @@ fn invoked_tasks<'a>(line: &str, runners: &Runners, local: &'a [LocalTask]) -> V
                     for (from, to) in recipes.lines(&target) {
                         ranges.push((name.to_string(), from, to));
                     }
+                }
+            }
+        }
+    }
+    if let Some((path, text)) = &runners.gulp {
+        for runner in ["gulp", "grunt"] {
+            for task in after(runner) {
+                for (from, to) in gulp_task_lines(text, &task) {
+                    ranges.push((path.clone(), from, to));
                 }
             }
         }

@@ -311,26 +311,32 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                 return Some(BUILD_IMAGE.into());
             }
         }
-        // `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile.local`: a developer's image.
-        let dev_image = name
-            .split(['.', '-', '_'])
-            .filter(|w| *w != "dockerfile")
-            .any(|w| {
-                matches!(
-                    w,
-                    "dev"
-                        | "development"
-                        | "local"
-                        | "test"
-                        | "tests"
-                        | "ci"
-                        | "e2e"
-                        | "playwright"
-                        | "cypress"
-                        | "selenium"
-                        | "devcontainer"
-                )
-            });
+        // `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile.local`, `dev/Dockerfile`: a
+        // developer's image.
+        let dev_dir = file
+            .dir()
+            .split('/')
+            .any(|d| matches!(d, "dev" | "development" | ".dev"));
+        let dev_image = dev_dir
+            || name
+                .split(['.', '-', '_'])
+                .filter(|w| *w != "dockerfile")
+                .any(|w| {
+                    matches!(
+                        w,
+                        "dev"
+                            | "development"
+                            | "local"
+                            | "test"
+                            | "tests"
+                            | "ci"
+                            | "e2e"
+                            | "playwright"
+                            | "cypress"
+                            | "selenium"
+                            | "devcontainer"
+                    )
+                });
         return dev_image.then(|| DEV_IMAGE.into());
     }
     if is_compose(&name)

@@ -387,6 +387,26 @@ pub fn project_warning_after(
     None
 }
 
+/// Whether a warning's section or paragraph is about one feature rather than the
+/// project: a section whose heading tags its feature as experimental or in preview
+/// (`### Remote instances (EXPERIMENTAL)`; a heading `## Experimental` may speak for
+/// the project), or a paragraph that speaks of "this feature" or option.
+fn about_one_feature(section: &str, paragraph: &str) -> bool {
+    ["experimental", "beta", "alpha", "preview", "unstable"]
+        .iter()
+        .any(|w| section.contains(&format!("({w})")) || section.contains(&format!("[{w}]")))
+        || [
+            "this feature",
+            "experimental feature",
+            "this option",
+            "this setting",
+            "this integration",
+            "this plugin",
+        ]
+        .iter()
+        .any(|w| paragraph.contains(w))
+}
+
 pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
     let cat = catalog();
     let mut facts = DocFacts::default();
@@ -444,6 +464,9 @@ pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
         let Some(text) = file.text() else { continue };
         let mut in_fence = false;
         let mut previous = "";
+        // The section heading (below the title) and paragraph a line belongs to.
+        let mut section = String::new();
+        let mut paragraph = String::new();
         for (i, line) in text.lines().enumerate() {
             if line.trim_start().starts_with("```") {
                 in_fence = !in_fence;
@@ -452,8 +475,21 @@ pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
             if in_fence {
                 continue;
             }
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() {
+                paragraph.clear();
+            } else if trimmed.starts_with("##") {
+                section = trimmed.to_ascii_lowercase();
+                paragraph.clear();
+            } else {
+                paragraph.push(' ');
+                paragraph.push_str(&trimmed.to_ascii_lowercase());
+            }
             let before = std::mem::replace(&mut previous, line);
-            if let Some((strength, text)) = project_warning_after(line, before, project_names) {
+            if let Some((mut strength, text)) = project_warning_after(line, before, project_names) {
+                if strength == WarningStrength::Strong && about_one_feature(&section, &paragraph) {
+                    strength = WarningStrength::Mild;
+                }
                 facts.warnings.push(Warning {
                     path: file.path.clone(),
                     line: u32::try_from(i + 1).unwrap_or(u32::MAX),

@@ -185,6 +185,26 @@ const PROGRAM_DRIVERS: &[&str] = &[
     "os/exec",
 ];
 
+/// Whether a file starts a program from cargo's build output (`target/debug/app`,
+/// `target/release/app`) outside comments; test binaries under `deps/` are not the
+/// program.
+fn launches_build_output(text: &str) -> bool {
+    text.lines().any(|l| {
+        let t = l.trim_start();
+        if ["#", "//", "--", "*"].iter().any(|c| t.starts_with(c)) {
+            return false;
+        }
+        ["target/debug/", "target/release/"].iter().any(|dir| {
+            t.match_indices(dir).any(|(at, _)| {
+                let rest = t.get(at + dir.len()..).unwrap_or("");
+                !rest.starts_with("deps/")
+                    && !rest.starts_with("build/")
+                    && rest.starts_with(|c: char| c.is_ascii_alphanumeric())
+            })
+        })
+    })
+}
+
 fn drives_program(s: &SourceFacts) -> bool {
     let cat = catalog();
     // Rust tests that run the binary cargo built for them (`CARGO_BIN_EXE_<name>`).
@@ -339,6 +359,20 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
         })
         .map(|(_, f)| f.dir())
         .collect();
+    // Test-support files that start the program cargo built (`./target/debug/pgcat`
+    // in `tests/python/utils.py`): the tests beside and below them run it.
+    let launchers: Vec<&RepoFile> = inventory
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Test || f.path.contains("test"))
+        .filter(|f| f.text().is_some_and(launches_build_output))
+        .collect();
+    let launcher_of = |path: &str| {
+        launchers.iter().find(|l| {
+            let d = l.dir();
+            d.is_empty() || path.starts_with(&format!("{d}/"))
+        })
+    };
     let under_client = |path: &str| {
         client_dirs
             .iter()
@@ -405,6 +439,15 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
             _ if file.kind == FileKind::Test && (drives_program(s) || crate_drives) => (
                 TestKind::E2e,
                 "runs the program or drives a browser".to_string(),
+            ),
+            _ if file.kind == FileKind::Test && launcher_of(&file.path).is_some() => (
+                TestKind::E2e,
+                format!(
+                    "runs the built program ({})",
+                    launcher_of(&file.path)
+                        .map(|l| l.path.as_str())
+                        .unwrap_or("")
+                ),
             ),
             Some((k, why)) => (k, why.to_string()),
             None if uses(DetectorKind::E2eTesting) => (

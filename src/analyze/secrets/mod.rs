@@ -575,12 +575,29 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         .iter()
         .filter(|f| matches!(f.content, crate::repo::Content::OverBudget))
         .count();
+    // A key file only tests use: its path is named by test configuration and by no
+    // production file outside comments.
+    for found in &mut facts.files {
+        if key_file(&found.path, Some("PRIVATE KEY")).is_some()
+            && found.hits.iter().any(|h| h.context == HitContext::None)
+            && used_only_by_tests(inventory, &found.path)
+        {
+            let hits = std::mem::take(&mut found.hits);
+            found.hits = hits
+                .into_iter()
+                .map(|h| h.in_context(HitContext::TestFixture))
+                .collect();
+        }
+    }
     facts.key_files = inventory
         .files
         .iter()
         .filter_map(|f| {
             let what = key_file(&f.path, f.text())?;
             let context = match noise::context_of(&f.path) {
+                HitContext::None if used_only_by_tests(inventory, &f.path) => {
+                    HitContext::TestFixture
+                }
                 HitContext::None => kind_context(f.kind),
                 c => c,
             };
@@ -593,6 +610,40 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         })
         .collect();
     facts
+}
+
+/// Whether the key file at `path` is named (by its path from the root, as
+/// `../../.circleci/server.key` names `.circleci/server.key`) by a test file or test
+/// configuration, and by no other file outside comments: CI files and documentation are
+/// neutral. A key nothing names keeps its weight.
+fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
+    let mut by_tests = false;
+    for f in &inventory.files {
+        if f.path == path || matches!(f.kind, FileKind::Ci | FileKind::Docs) {
+            continue;
+        }
+        let Some(text) = f.text() else { continue };
+        if !text.contains(path) {
+            continue;
+        }
+        let named = text.lines().any(|l| {
+            let t = l.trim_start();
+            !["#", "//", ";", "--", "<!--"]
+                .iter()
+                .any(|c| t.starts_with(c))
+                && l.contains(path)
+        });
+        if !named {
+            continue;
+        }
+        let test =
+            f.kind == FileKind::Test || noise::context_of(&f.path) == HitContext::TestFixture;
+        if !test {
+            return false;
+        }
+        by_tests = true;
+    }
+    by_tests
 }
 
 /// Whether a generic match (a name like `*_SECRET_KEY` and a random-looking value) sits

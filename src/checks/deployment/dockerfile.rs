@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "deployment.dockerfile",
         category: Category::Deployment,
         title: "Dockerfile quality",
-        summary: "Each Dockerfile runs as a non-root USER (or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build.",
+        summary: "Each Dockerfile runs as a non-root USER (or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, a toolbox, an nginx/httpd server or a variant nothing builds; development, example and test images are not judged.",
         weight: 1.0,
         severity: Severity::P2,
         by_kind: None,
@@ -50,6 +50,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     .next()
                     .is_some_and(|i| i.starts_with(w))
             });
+            // `FROM scratch` or a distroless base: the program alone, with no shell,
+            // package manager or other binary an attacker could use as root.
+            let bare = last.image == "scratch" || last.image.contains("distroless");
             // Files handed to an unprivileged user (`chown -R app:app /srv`) with no
             // ENTRYPOINT of its own: the base image's entrypoint, which this
             // repository does not show, is where that user is switched to.
@@ -104,6 +107,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             if toolbox {
                 message.push_str(" Its default command prints the tool's help: a toolbox image run by hand, not a service.");
             }
+            if bare {
+                message.push_str(&format!(
+                    " The final image is `{}`: it holds the program and no shell, package manager or other tool, so root there is hardening rather than an open door; it still keeps root's capabilities if the program is compromised.",
+                    last.image
+                ));
+            }
             // An alternative nothing builds is not the image that ships.
             if let Some((instead, at)) = &df.unbuilt_variant {
                 message.push_str(&format!(
@@ -115,6 +124,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     && !web_server
                     && !handed_over
                     && !toolbox
+                    && !bare
                     && df.unbuilt_variant.is_none()
                 {
                     Severity::P1

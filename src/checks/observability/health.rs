@@ -10,7 +10,7 @@ pub const CHECK: Check = Check {
         id: "observability.health-endpoints",
         category: Category::Observability,
         title: "Health and readiness endpoints",
-        summary: "A service exposes a health, liveness or readiness route (/health, /healthz, /ready, /live, /ping, /status). A container HEALTHCHECK that probes the application without a dedicated route is a P3 refinement, not a missing health check. No route at all is P1 when the repository deploys to something that probes instances (Kubernetes, Helm, Nomad, Fly, App Engine, infrastructure as code), P2 otherwise.",
+        summary: "A service exposes a health, liveness or readiness route (/health, /healthz, /ready, /live, /ping, /status). A container HEALTHCHECK, a Kubernetes or Helm probe, or the Compose healthcheck of an image built here that checks the application without a dedicated route is a P3 refinement, not a missing health check. No route at all is P1 when the repository deploys to something that probes instances (Kubernetes, Helm, Nomad, Fly, App Engine, infrastructure as code), P2 otherwise.",
         weight: 1.0,
         severity: Severity::P1,
         by_kind: None,
@@ -165,13 +165,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         ))
         .strength(def, "Health endpoint present", "", middleware);
     }
-    let probes: Vec<Evidence> = cx
+    let mut probes: Vec<Evidence> = cx
         .facts
         .containers
         .dockerfiles
         .iter()
         .filter_map(|d| d.healthcheck.map(|l| cx.at(&d.path, l)))
         .collect();
+    probes.extend(orchestrator_probes(cx));
     let absent = Evidence::absent(
         "routes named /health, /healthz, /ready, /readyz, /live, /ping, /status",
         format!("{routes} HTTP routes in production code"),
@@ -188,7 +189,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 def,
                 Severity::P3,
                 "No dedicated health route",
-                "The container's HEALTHCHECK probes the application, but no route is named as a health or readiness endpoint for a load balancer or orchestrator.",
+                "The container's HEALTHCHECK or the orchestrator's probes check the application (a command, a port or a route of their own), but no route is named as a health or readiness endpoint for a load balancer or orchestrator.",
                 ev,
             );
     }
@@ -241,6 +242,48 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         ),
         vec![absent],
     )
+}
+
+/// Probes an orchestrator runs against instances the repository deploys: a
+/// Kubernetes or Helm workload's `livenessProbe`, `readinessProbe` or `startupProbe`
+/// (read as text: Helm templates are not YAML before rendering), and the
+/// `healthcheck` of a Compose service built from this repository.
+fn orchestrator_probes(cx: &Context<'_>) -> Vec<Evidence> {
+    let mut out = Vec::new();
+    let mut read = std::collections::BTreeSet::new();
+    for r in &cx.facts.containers.kubernetes {
+        if !matches!(
+            r.kind.as_str(),
+            "Deployment" | "StatefulSet" | "DaemonSet" | "Pod" | "ReplicaSet"
+        ) || !read.insert(r.path.as_str())
+        {
+            continue;
+        }
+        let Some(text) = cx.inventory.file(&r.path).and_then(|f| f.text()) else {
+            continue;
+        };
+        let probe = text.lines().position(|l| {
+            let t = l.trim_start();
+            ["livenessProbe:", "readinessProbe:", "startupProbe:"]
+                .iter()
+                .any(|k| t.starts_with(k))
+        });
+        if let Some(i) = probe {
+            out.push(cx.at(&r.path, u32::try_from(i + 1).unwrap_or(u32::MAX)));
+        }
+    }
+    for w in &cx.facts.containers.workloads {
+        if w.dev.is_some() || w.kind != "service" {
+            continue;
+        }
+        for c in w.containers.iter().filter(|c| c.builds && !c.deprecated) {
+            if let Some(((), line)) = c.healthcheck {
+                out.push(cx.at(&w.path, line));
+            }
+        }
+    }
+    out.truncate(3);
+    out
 }
 
 #[cfg(test)]

@@ -196,6 +196,8 @@ fn runs_from(step: &WorkflowStep, dir: &str) -> Option<u32> {
     {
         return Some(run.line());
     }
+    // After `cd DIR`, every later command of the step runs inside the checkout.
+    let mut in_dir = false;
     run.lines.iter().find_map(|(n, l)| {
         let t = l.trim();
         if t.starts_with('#') {
@@ -204,30 +206,110 @@ fn runs_from(step: &WorkflowStep, dir: &str) -> Option<u32> {
         let names_dir = t
             .split(|c: char| c.is_whitespace() || c == '=' || c == ';')
             .any(|w| inside(w, dir));
-        if !names_dir {
-            return None;
-        }
-        // Every command of the line that names the directory must only move or read
-        // files, and nothing may be piped into a shell.
+        // Nothing may be piped into a shell from the checkout.
         let piped_to_shell = t.split('|').skip(1).any(|seg| {
             matches!(
                 seg.split_whitespace().next(),
                 Some("sh" | "bash" | "zsh" | "python" | "python3" | "node")
             )
         });
-        let runs = piped_to_shell
-            || t.split(['&', ';', '|']).any(|segment| {
-                let names = segment
-                    .split(|c: char| c.is_whitespace() || c == '=')
-                    .any(|w| inside(w, dir));
-                let command = segment
-                    .split_whitespace()
-                    .find(|w| !w.contains('=') && *w != "sudo")
-                    .unwrap_or("");
-                names && !command.is_empty() && !DATA_COMMANDS.contains(&command)
-            });
+        if (names_dir || in_dir) && piped_to_shell {
+            return Some(*n);
+        }
+        let mut runs = false;
+        for segment in t.split(['&', ';', '|']) {
+            let dir_words: Vec<&str> = segment
+                .split(|c: char| c.is_whitespace() || c == '=')
+                .filter(|w| !w.is_empty() && inside(w, dir))
+                .collect();
+            let command = segment
+                .split_whitespace()
+                .find(|w| !w.contains('=') && !SHELL_WORDS.contains(w))
+                .unwrap_or("");
+            if command == "cd" {
+                in_dir = !dir_words.is_empty();
+                continue;
+            }
+            if command.is_empty() || (dir_words.is_empty() && !in_dir) {
+                continue;
+            }
+            // A file operation, or a tool from elsewhere given the checkout's data
+            // files (`readme-generator --values charts/x/values.yaml`) from outside it.
+            let data = DATA_COMMANDS.contains(&command)
+                || (!in_dir
+                    && !RUNNERS.contains(&command)
+                    && !inside(command, dir)
+                    && dir_words.iter().all(|w| data_file(w)));
+            runs |= !data;
+        }
         runs.then_some(*n)
     })
+}
+
+/// Shell keywords and wrappers before the command a segment runs.
+const SHELL_WORDS: &[&str] = &[
+    "sudo", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "time", "{",
+    "}", "(", ")",
+];
+
+/// Programs that run code they find in their arguments or working directory:
+/// interpreters, package managers (install hooks), build tools and test runners.
+const RUNNERS: &[&str] = &[
+    "sh",
+    "bash",
+    "zsh",
+    "source",
+    ".",
+    "eval",
+    "exec",
+    "xargs",
+    "env",
+    "python",
+    "python3",
+    "node",
+    "npm",
+    "npx",
+    "yarn",
+    "pnpm",
+    "bun",
+    "deno",
+    "make",
+    "cmake",
+    "go",
+    "cargo",
+    "pip",
+    "pip3",
+    "uv",
+    "poetry",
+    "pipenv",
+    "tox",
+    "nox",
+    "pytest",
+    "bundle",
+    "rake",
+    "ruby",
+    "perl",
+    "php",
+    "composer",
+    "mvn",
+    "gradle",
+    "docker",
+    "docker-compose",
+    "podman",
+    "pre-commit",
+    "just",
+    "task",
+    "dotnet",
+];
+
+/// Whether a word naming a path in the checkout names a data file (by extension).
+fn data_file(word: &str) -> bool {
+    let w = word.trim_matches(|c| c == '"' || c == '\'');
+    let ext = w.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    matches!(
+        ext.to_ascii_lowercase().as_str(),
+        "yaml" | "yml" | "json" | "md" | "txt" | "toml" | "csv" | "xml" | "po" | "pot" | "rst"
+    )
 }
 
 /// Whether a job's `if:` lets only the repository's own runs through: a
