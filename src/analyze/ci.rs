@@ -497,6 +497,7 @@ fn is_local_task_file(file: &RepoFile) -> bool {
             | "tox.ini"
             | "noxfile.py"
             | "Taskfile.yml"
+            | "Taskfile.yaml"
             | "lefthook.yml"
             | "package.json"
             | ".coveragerc"
@@ -708,6 +709,57 @@ impl Recipes {
         Recipes { by_target }
     }
 
+    /// Tasks of a Taskfile (`tasks:` → `  test:ci:` → its lines until the next task),
+    /// with the tasks it runs (`- task: build`, `deps: [build]`) as prerequisites.
+    fn parse_taskfile(text: &str) -> Recipes {
+        let lines: Vec<&str> = text.lines().collect();
+        let n = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let mut by_target = HashMap::new();
+        let Some(tasks) = lines.iter().position(|l| l.trim_end() == "tasks:") else {
+            return Recipes { by_target };
+        };
+        let indent = |l: &str| l.len() - l.trim_start().len();
+        let mut at = tasks + 1;
+        while let Some(l) = lines.get(at) {
+            if !l.trim().is_empty() && indent(l) == 0 {
+                break;
+            }
+            let head = l.trim();
+            let is_task = indent(l) > 0 && !head.starts_with('#') && head.ends_with(':');
+            if !is_task {
+                at += 1;
+                continue;
+            }
+            let own = indent(l);
+            let name = head
+                .trim_end_matches(':')
+                .trim_matches(['"', '\''])
+                .to_string();
+            let mut end = at;
+            let mut prereqs = Vec::new();
+            for (i, body) in lines.iter().enumerate().skip(at + 1) {
+                if !body.trim().is_empty() && indent(body) <= own {
+                    break;
+                }
+                end = i;
+                let t = body.trim().trim_start_matches("- ").trim();
+                if let Some(task) = t.strip_prefix("task:") {
+                    prereqs.push(task.trim().trim_matches(['"', '\'']).to_string());
+                } else if let Some(deps) = t.strip_prefix("deps:") {
+                    prereqs.extend(
+                        deps.split(|c: char| matches!(c, '[' | ']' | ',') || c.is_whitespace())
+                            .map(|d| d.trim_matches(['"', '\'']))
+                            .filter(|d| !d.is_empty())
+                            .map(str::to_string),
+                    );
+                }
+            }
+            by_target.entry(name).or_insert(((n(at), n(end)), prereqs));
+            at = end + 1;
+        }
+        Recipes { by_target }
+    }
+
     /// Line ranges of `target` and of the recipes it depends on, each once.
     fn lines(&self, target: &str) -> Vec<(u32, u32)> {
         let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
@@ -752,6 +804,11 @@ impl Runners {
         ] {
             if let Some(text) = inventory.file(name).and_then(|f| f.text()) {
                 recipes.insert(name, Recipes::parse(text));
+            }
+        }
+        for name in ["Taskfile.yml", "Taskfile.yaml"] {
+            if let Some(text) = inventory.file(name).and_then(|f| f.text()) {
+                recipes.insert(name, Recipes::parse_taskfile(text));
             }
         }
         let mut ruff_ranges = Vec::new();
@@ -836,6 +893,7 @@ fn invoked_tasks<'a>(line: &str, runners: &Runners, local: &'a [LocalTask]) -> V
     for (runner, files) in [
         ("make", &["Makefile", "makefile", "GNUmakefile"][..]),
         ("just", &["justfile", "Justfile"][..]),
+        ("task", &["Taskfile.yml", "Taskfile.yaml"][..]),
     ] {
         for target in after(runner) {
             for name in files {

@@ -311,12 +311,14 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                 return Some(BUILD_IMAGE.into());
             }
         }
-        // `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile.local`, `dev/Dockerfile`: a
-        // developer's image.
-        let dev_dir = file
-            .dir()
-            .split('/')
-            .any(|d| matches!(d, "dev" | "development" | ".dev"));
+        // `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile.local`, `dev/Dockerfile`,
+        // `docker/test-server/Dockerfile`: a developer's or a test run's image.
+        let dev_dir = file.dir().split(['/', '-', '_', '.']).any(|d| {
+            matches!(
+                d,
+                "dev" | "development" | "test" | "tests" | "testing" | "e2e"
+            )
+        });
         let dev_image = dev_dir
             || name
                 .split(['.', '-', '_'])

@@ -53,6 +53,10 @@ pub struct SecretHit {
     pub test_mode: bool,
     /// Found by a keyword = value rule rather than by a token's own shape.
     pub generic: bool,
+    /// A private key stored encrypted (`BEGIN ENCRYPTED … PRIVATE KEY`,
+    /// `Proc-Type: 4,ENCRYPTED`): useless without a passphrase kept elsewhere.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub encrypted: bool,
     /// The secret itself, for the redaction stage; never serialized or printed.
     #[serde(skip)]
     pub value: Secret,
@@ -63,6 +67,8 @@ impl SecretHit {
     /// and test-mode keys next, anything in tests, docs or examples last.
     pub fn severity(&self) -> Severity {
         match (self.context, self.test_mode, self.generic) {
+            (HitContext::None, _, _) if self.encrypted => Severity::P2,
+            (_, _, _) if self.encrypted => Severity::P3,
             (HitContext::None, false, false) => Severity::P0,
             (HitContext::None, false, true) => Severity::P1,
             (HitContext::None, true, _) => Severity::P2,
@@ -398,6 +404,8 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 HitContext::Example
             } else if local {
                 HitContext::LocalService
+            } else if noise::read_only_by_design(line_text, secret) {
+                HitContext::ReadOnly
             } else if generic_and_disowned(rule.generic, text, line_start) {
                 // The line above says it is not a secret.
                 HitContext::Disowned
@@ -424,6 +432,10 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 context,
                 test_mode: rule.test_mode,
                 generic: rule.generic,
+                encrypted: rule.id == "private-key"
+                    && text
+                        .get(line_start..c.end)
+                        .is_some_and(|k| k.contains("ENCRYPTED")),
                 value: Secret::new(secret),
             })
         })

@@ -27,6 +27,9 @@ pub enum HitContext {
     Development,
     /// A value the comment above it says is not a secret.
     Disowned,
+    /// A token its provider issues read-only, to be committed (an Nx Cloud token whose
+    /// payload ends in `|read`).
+    ReadOnly,
 }
 
 impl HitContext {
@@ -40,8 +43,24 @@ impl HitContext {
             HitContext::LocalService => "for a local database",
             HitContext::Development => "in development configuration",
             HitContext::Disowned => "marked as not a secret",
+            HitContext::ReadOnly => "a read-only token meant to be committed",
         }
     }
+}
+
+/// Whether `secret`, set on `line`, is a token its provider issues read-only for
+/// committing: Nx Cloud's `nxCloudAccessToken`, whose base64 payload is `<id>|read`
+/// (a read-write token ends in `|read-write`).
+pub fn read_only_by_design(line: &str, secret: &str) -> bool {
+    use base64::Engine as _;
+    if !line.contains("nxCloudAccessToken") {
+        return false;
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(secret.trim().trim_matches(['"', '\'']))
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .is_some_and(|t| t.ends_with("|read"))
 }
 
 /// Path segments and file names that place a file in tests, docs or examples.
@@ -418,6 +437,12 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "sample",
     "notreal",
     "not-real",
+    "not-for-production",
+    "not_for_production",
+    "dev-only",
+    "dev_only",
+    "do-not-use",
+    "do_not_use",
     "not_real",
     "invalid",
     "nothing",
@@ -783,6 +808,7 @@ mod tests {
     fn placeholders_are_recognised() {
         for v in [
             "your-api-key",
+            "dev-only-pepper-not-for-production-use-32b+",
             "xxxxxxxxxxxxxxxx",
             "changeme",
             "<token>",

@@ -107,15 +107,27 @@ fn other_deployment(f: &crate::repo::RepoFile) -> Option<&'static str> {
         }
         "dist-workspace.toml" => Some("release binaries built by cargo-dist"),
         _ if name.ends_with(".service") && text.contains("[Service]") => Some("systemd units"),
-        // Installation documentation that sets the application up under an
-        // application server or a service manager.
+        // Installation documentation (or a README's production instructions) that
+        // sets the application up under an application server or a service manager.
         _ if f.kind == crate::repo::FileKind::Docs
-            && ["install", "deploy"]
+            && (["install", "deploy"]
                 .iter()
                 .any(|w| name.to_ascii_lowercase().contains(w))
-            && ["gunicorn", "uwsgi", "systemd", "supervisor"]
-                .iter()
-                .any(|w| text.contains(w)) =>
+                || (!f.path.contains('/')
+                    && name.to_ascii_lowercase().starts_with("readme")
+                    && text.contains("production")))
+            && [
+                "gunicorn",
+                "uwsgi",
+                "uvicorn",
+                "hypercorn",
+                "daphne",
+                "waitress-serve",
+                "systemd",
+                "supervisor",
+            ]
+            .iter()
+            .any(|w| text.contains(w)) =>
         {
             Some("its documented installation (an application server or service manager)")
         }

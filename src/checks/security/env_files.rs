@@ -22,6 +22,26 @@ pub const CHECK: Check = Check {
     evaluate,
 };
 
+/// Whether the comments before a file's first setting say it is a template to copy.
+fn declares_template(text: &str) -> bool {
+    let header: String = text
+        .lines()
+        .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        .take(40)
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ");
+    [
+        "this file is a template",
+        "is a template for",
+        "copy this file",
+        "example configuration",
+        "sample configuration",
+    ]
+    .iter()
+    .any(|p| header.contains(p))
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let with_values: Vec<_> = cx
@@ -52,8 +72,17 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         .filter(|s| !s.hits.is_empty())
         .map(|s| s.path.as_str())
         .collect();
+    // A file whose opening comments call it a template to copy ("This file is a
+    // template … Copy this file to .env and change the values") is one, unless the
+    // secret scanner finds a real-looking secret in it.
+    let declared_template = |f: &crate::analyze::EnvFile| {
+        cx.inventory
+            .file(&f.path)
+            .and_then(|file| file.text())
+            .is_some_and(declares_template)
+    };
     let holds_credentials = |f: &crate::analyze::EnvFile| {
-        !f.credentials.is_empty() || scanned.contains(&f.path.as_str())
+        scanned.contains(&f.path.as_str()) || (!f.credentials.is_empty() && !declared_template(f))
     };
     let (prod, templates): (Vec<&crate::analyze::EnvFile>, Vec<&crate::analyze::EnvFile>) =
         prod.into_iter().partition(|f| holds_credentials(f));

@@ -186,6 +186,8 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         }
         message.push_str(". ");
         message.push_str(match (hit.context, hit.test_mode, hit.generic) {
+            (HitContext::ReadOnly, _, _) => "Its provider issues it read-only, to be committed so that every clone and CI run can read a shared cache; it cannot write. Keep read-write tokens of the same service out of the repository.",
+            _ if hit.encrypted => "The key is stored encrypted, so it is useless without its passphrase, which the repository does not hold; a weak passphrase can still be attacked offline, so keep the passphrase strong and out of the repository.",
             (HitContext::None, true, _) => "It is a test-mode key: it reaches no real money or data, but it gives access to the account's test environment; rotate it and read it from the environment.",
             (HitContext::None, false, false) => "Anyone with the repository can use it: treat it as leaked, rotate it, then read it from the environment or a secret manager.",
             (HitContext::None, false, true) => "A credential-named value that looks random; if it is a real credential, treat it as leaked, rotate it, and read it from the environment.",
@@ -283,6 +285,7 @@ mod tests {
             context,
             test_mode,
             generic,
+            encrypted: false,
             value: Default::default(),
         }
     }
