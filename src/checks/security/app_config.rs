@@ -339,11 +339,25 @@ fn debug_findings(
                     "gin's debug mode logs every route and request detail and is meant for development only",
                     "Use `gin.SetMode(gin.ReleaseMode)` or leave the mode to `GIN_MODE=release` in the deployment.",
                 )
+            } else if module_constant {
+                (
+                    "debug mode shows full tracebacks, local variables and settings to anyone who triggers an error",
+                    "Read the flag from the environment with a default of off (`DEBUG = env.bool(\"DEBUG\", default=False)`).",
+                )
             } else {
                 (
                     "debug mode shows full tracebacks, local variables and settings to anyone who triggers an error, and with Flask/Werkzeug it serves the interactive debugger — a Python console in the browser, remote code execution once its PIN is guessed or leaked",
                     "Read the flag from the environment with a default of off (`debug=os.environ.get(\"FLASK_DEBUG\") == \"1\"`, `DEBUG = env.bool(\"DEBUG\", default=False)`).",
                 )
+            };
+            // `DEBUG = True`, then `DEBUG = section.getboolean("debug", DEBUG)`: the
+            // literal is the default of a configuration read further down.
+            let overridden = if module_constant {
+                f.file
+                    .text()
+                    .and_then(|text| configured_later(text, s.line))
+            } else {
+                None
             };
             let place = match &s.scope {
                 Some(class) => format!(" in `{class}`"),
@@ -361,20 +375,43 @@ fn debug_findings(
                     " It is in development configuration: make sure production never loads it.",
                     " (development configuration)",
                 )
+            } else if overridden.is_some() {
+                (
+                    Severity::P2,
+                    " It is the default of a configuration read further down, so an installation that does not set the option runs in debug mode: make the default off.",
+                    " (default of a configured option)",
+                )
             } else {
                 (severity, "", "")
             };
+            let mut evidence = vec![cx.at(f.path(), s.line)];
+            evidence.extend(overridden.map(|line| cx.at(f.path(), line)));
             out.push(Found {
                 severity,
                 title: format!("Debug mode on at {}:{}{title_label}", f.path(), s.line),
                 message: format!(
                     "Debug mode is switched on with a literal{place}: {what}. {fix}{label}"
                 ),
-                evidence: vec![cx.at(f.path(), s.line)],
+                evidence,
                 development,
             });
         }
     }
+}
+
+/// The line after `line` that assigns `DEBUG` again from a call reading configuration
+/// (`DEBUG = section.getboolean("debug", DEBUG)`, `DEBUG = env.bool("DEBUG", …)`), at
+/// the left margin or inside a block.
+fn configured_later(text: &str, line: u32) -> Option<u32> {
+    text.lines()
+        .enumerate()
+        .skip(usize::try_from(line).unwrap_or(usize::MAX))
+        .find_map(|(i, l)| {
+            let t = l.trim_start();
+            let rhs = t.strip_prefix("DEBUG")?.trim_start().strip_prefix('=')?;
+            (!rhs.starts_with('=') && rhs.contains('('))
+                .then(|| u32::try_from(i + 1).unwrap_or(u32::MAX))
+        })
 }
 
 fn cors_findings(
