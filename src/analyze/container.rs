@@ -127,6 +127,7 @@ pub struct ContainerFacts {
 
 fn is_dockerfile(name: &str) -> bool {
     name == "Dockerfile"
+        || name == "dockerfile"
         || name == "Containerfile"
         || name.starts_with("Dockerfile.")
         || name.ends_with(".Dockerfile")
@@ -319,26 +320,28 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                 "dev" | "development" | "test" | "tests" | "testing" | "e2e"
             )
         });
-        let dev_image = dev_dir
-            || name
-                .split(['.', '-', '_'])
-                .filter(|w| *w != "dockerfile")
-                .any(|w| {
-                    matches!(
-                        w,
-                        "dev"
-                            | "development"
-                            | "local"
-                            | "test"
-                            | "tests"
-                            | "ci"
-                            | "e2e"
-                            | "playwright"
-                            | "cypress"
-                            | "selenium"
-                            | "devcontainer"
-                    )
-                });
+        if dev_dir {
+            return Some(DEV_DIR_IMAGE.into());
+        }
+        let dev_image = name
+            .split(['.', '-', '_'])
+            .filter(|w| *w != "dockerfile")
+            .any(|w| {
+                matches!(
+                    w,
+                    "dev"
+                        | "development"
+                        | "local"
+                        | "test"
+                        | "tests"
+                        | "ci"
+                        | "e2e"
+                        | "playwright"
+                        | "cypress"
+                        | "selenium"
+                        | "devcontainer"
+                )
+            });
         return dev_image.then(|| DEV_IMAGE.into());
     }
     if is_compose(&name)
@@ -351,6 +354,97 @@ fn dev_label(file: &RepoFile) -> Option<String> {
         return Some("example compose file".into());
     }
     (is_compose(&name) && dev_word).then(|| "development compose file".into())
+}
+
+/// Stage names that builds select (`--target release`, `--target=web`, `target: aio`)
+/// in CI files, package.json scripts, Makefiles, shell scripts and bake files.
+fn build_targets(inventory: &Inventory) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for f in &inventory.files {
+        let name = f.name();
+        let relevant = f.kind == FileKind::Ci
+            || matches!(name, "package.json" | "Makefile" | "makefile" | "justfile")
+            || name.ends_with(".sh")
+            || name.starts_with("docker-bake");
+        let Some(text) = f.text().filter(|t| relevant && t.contains("target")) else {
+            continue;
+        };
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        for pair in words.windows(2) {
+            if let [key, value] = pair {
+                if matches!(*key, "--target" | "target:" | "target=") {
+                    out.insert((*value).to_string());
+                }
+            }
+        }
+        for w in &words {
+            if let Some(v) = w.strip_prefix("--target=") {
+                out.insert(v.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// A multi-stage Dockerfile whose last stage no build selects, while builds select
+/// others that start a program (`FROM … AS release` with its `CMD`, built with
+/// `--target release`; not a `dev` stage): the image judged is the first such stage
+/// that runs as root, else the first one, read as the file up to that stage's end.
+fn shipped_target(
+    df: &Dockerfile,
+    text: &str,
+    targets: &std::collections::HashSet<String>,
+) -> Option<Dockerfile> {
+    let last = df.stages.last()?;
+    if last.alias.as_ref().is_none_or(|a| targets.contains(a)) {
+        return None;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let mut candidates = Vec::new();
+    for (i, stage) in df.stages.iter().enumerate() {
+        if !stage.alias.as_ref().is_some_and(|a| targets.contains(a)) {
+            continue;
+        }
+        // The stage ends where the next one starts.
+        let end = df.stages.get(i + 1).map_or(lines.len(), |next| {
+            usize::try_from(next.line).unwrap_or(1).saturating_sub(1)
+        });
+        // A stage that starts a program of its own and is not a developer's.
+        let from = usize::try_from(stage.line).unwrap_or(usize::MAX);
+        let starts = lines
+            .get(from.min(end)..end.min(lines.len()))
+            .is_some_and(|block| {
+                block.iter().any(|l| {
+                    let t = l.trim_start().to_ascii_uppercase();
+                    t.starts_with("CMD") || t.starts_with("ENTRYPOINT")
+                })
+            });
+        let developer = stage.alias.as_deref().is_some_and(|a| {
+            a.split(['-', '_', '.'])
+                .any(|w| matches!(w, "dev" | "development" | "debug" | "test" | "tests" | "ci"))
+        });
+        if !starts || developer {
+            continue;
+        }
+        let cut = lines.get(..end.min(lines.len()))?.join("\n");
+        candidates.push(parse_dockerfile(&df.path, &cut));
+    }
+    let root = candidates.iter().position(Dockerfile::runs_as_root);
+    let pick = root.unwrap_or(0);
+    (pick < candidates.len()).then(|| candidates.swap_remove(pick))
+}
+
+/// Whether a CI file names `path` (`file: dev/build/Dockerfile`, `-f dev/Dockerfile`).
+fn named_by_ci(inventory: &Inventory, path: &str) -> bool {
+    inventory
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Ci)
+        .filter_map(|f| f.text())
+        .any(|t| t.contains(path))
 }
 
 /// The label of a compose file that runs only third-party backing services.
@@ -434,6 +528,10 @@ fn starts_development_server(command: &str) -> bool {
 const TOOL_IMAGE: &str = "image of a third-party tool";
 /// The label of a Dockerfile that builds a developer's image, not a deployment.
 const DEV_IMAGE: &str = "development Dockerfile";
+
+/// A Dockerfile in a development or test directory (`dev/`, `docker/test-server/`):
+/// a developer's image unless CI builds it (`file: dev/build/Dockerfile`).
+const DEV_DIR_IMAGE: &str = "Dockerfile in a development or test directory";
 /// The label of a base or toolchain image, not one that is deployed.
 const BUILD_IMAGE: &str = "base or build image";
 /// The label of a Dockerfile template (`Dockerfile.j2`).
@@ -704,6 +802,7 @@ fn k8s_resources(file: &RepoFile, text: &str, out: &mut Vec<K8sResource>) {
 
 pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerFacts {
     let mut facts = ContainerFacts::default();
+    let targets = build_targets(inventory);
     for file in &inventory.files {
         // Fixtures and vendored code are not the project's; tests (a compose file for
         // test databases) and editor dev containers describe no deployment but are
@@ -714,17 +813,31 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
         ) {
             continue;
         }
-        let dev = dev_label(file);
+        let mut dev = dev_label(file);
+        if dev.as_deref() == Some(DEV_DIR_IMAGE) && named_by_ci(inventory, &file.path) {
+            dev = None;
+        }
         let deployment = !(file.kind == FileKind::Test
             || matches!(
                 dev.as_deref(),
-                Some("dev container" | DEV_IMAGE | TEMPLATE | PACKAGING | TOOL_IMAGE | BUILD_IMAGE)
+                Some(
+                    "dev container"
+                        | DEV_IMAGE
+                        | DEV_DIR_IMAGE
+                        | TEMPLATE
+                        | PACKAGING
+                        | TOOL_IMAGE
+                        | BUILD_IMAGE
+                )
             ));
         let Some(text) = file.text() else { continue };
         let name = file.name();
         let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
         if is_dockerfile(name) {
             let mut df = parse_dockerfile(&file.path, text);
+            if let Some(shipped) = shipped_target(&df, text, &targets) {
+                df = shipped;
+            }
             df.dockerignore = dockerignore_of(inventory, file);
             df.dev = dev.clone();
             df.drops_privileges = entrypoint_drop(inventory, file, &df);

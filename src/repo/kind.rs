@@ -118,6 +118,17 @@ pub fn rules() -> &'static KindRules {
 }
 
 impl KindRules {
+    /// Why a directory with this name is skipped in a repository (`git`: a Git
+    /// working tree), if it is. In a Git working tree a `build/` directory the ignore
+    /// rules leave in holds committed files (`build/package/Dockerfile`,
+    /// `dev/build/Dockerfile`), not build output: the ignore rules decide.
+    pub fn skip_reason_in(&self, dir_name: &str, git: bool) -> Option<&str> {
+        if git && dir_name == "build" {
+            return None;
+        }
+        self.skip_reason(dir_name)
+    }
+
     /// Why a directory with this name is skipped, if it is.
     pub fn skip_reason(&self, dir_name: &str) -> Option<&str> {
         if let Some(reason) = self.skip.get(dir_name) {

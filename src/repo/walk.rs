@@ -100,6 +100,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
     // would apply them, before it descends.
     let rules = Arc::new(IgnoreRules::new(&root));
     let filter_rules = Arc::clone(&rules);
+    let git = root.join(".git").is_dir();
     let mut builder = WalkBuilder::new(&root);
     builder
         .hidden(false)
@@ -119,7 +120,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if is_dir
                 && kind::rules()
-                    .skip_reason(&entry.file_name().to_string_lossy())
+                    .skip_reason_in(&entry.file_name().to_string_lossy(), git)
                     .is_some()
             {
                 return false;
@@ -464,6 +465,7 @@ fn count_unfiltered(root: &Path, jobs: usize) -> Counted {
     let total = Arc::new(AtomicUsize::new(0));
     let capped = Arc::new(AtomicBool::new(false));
     let root_buf: PathBuf = root.to_path_buf();
+    let in_git = root.join(".git").is_dir();
     let mut builder = WalkBuilder::new(root);
     builder
         .standard_filters(false)
@@ -505,7 +507,7 @@ fn count_unfiltered(root: &Path, jobs: usize) -> Counted {
                     prefix.push('/');
                 }
                 prefix.push_str(part);
-                if let Some(reason) = kind::rules().skip_reason(part) {
+                if let Some(reason) = kind::rules().skip_reason_in(part, in_git) {
                     if let Ok(mut map) = by_dir.lock() {
                         map.entry(prefix.clone())
                             .or_insert_with(|| (reason.to_string(), 0))

@@ -404,7 +404,15 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 HitContext::Example
             } else if local {
                 HitContext::LocalService
-            } else if noise::read_only_by_design(line_text, secret) {
+            } else if noise::read_only_by_design(line_text, secret)
+                || (rule.generic && {
+                    let above = line_starts
+                        .get(line_index.saturating_sub(3))
+                        .copied()
+                        .unwrap_or(0);
+                    noise::notifier_key(text.get(above..line_end).unwrap_or(""))
+                })
+            {
                 HitContext::ReadOnly
             } else if generic_and_disowned(rule.generic, text, line_start) {
                 // The line above says it is not a secret.

@@ -27,8 +27,9 @@ pub enum HitContext {
     Development,
     /// A value the comment above it says is not a secret.
     Disowned,
-    /// A token its provider issues read-only, to be committed (an Nx Cloud token whose
-    /// payload ends in `|read`).
+    /// A key its provider issues to be committed: read-only (an Nx Cloud token whose
+    /// payload ends in `|read`) or for clients to submit with (an error reporter's
+    /// notifier key).
     ReadOnly,
 }
 
@@ -43,7 +44,7 @@ impl HitContext {
             HitContext::LocalService => "for a local database",
             HitContext::Development => "in development configuration",
             HitContext::Disowned => "marked as not a secret",
-            HitContext::ReadOnly => "a read-only token meant to be committed",
+            HitContext::ReadOnly => "a client or read-only key meant to be committed",
         }
     }
 }
@@ -52,10 +53,21 @@ impl HitContext {
 /// committing: Nx Cloud's `nxCloudAccessToken`, whose base64 payload is `<id>|read`
 /// (a read-write token ends in `|read-write`).
 pub fn read_only_by_design(line: &str, secret: &str) -> bool {
-    use base64::Engine as _;
     if !line.contains("nxCloudAccessToken") {
         return false;
     }
+    decodes_to_read_only(secret)
+}
+
+/// Whether a credential-named value set within `around` (its line and the few above)
+/// is an error reporter's notifier key, which the provider has clients embed: it can
+/// only submit reports (`bugsnag.Configure(bugsnag.Configuration{APIKey: "…"})`).
+pub fn notifier_key(around: &str) -> bool {
+    around.to_ascii_lowercase().contains("bugsnag")
+}
+
+fn decodes_to_read_only(secret: &str) -> bool {
+    use base64::Engine as _;
     base64::engine::general_purpose::STANDARD
         .decode(secret.trim().trim_matches(['"', '\'']))
         .ok()

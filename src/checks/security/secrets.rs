@@ -186,7 +186,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         }
         message.push_str(". ");
         message.push_str(match (hit.context, hit.test_mode, hit.generic) {
-            (HitContext::ReadOnly, _, _) => "Its provider issues it read-only, to be committed so that every clone and CI run can read a shared cache; it cannot write. Keep read-write tokens of the same service out of the repository.",
+            (HitContext::ReadOnly, _, _) => "Its provider issues it to be committed: a read-only token every clone and CI run may use, or a notifier key that clients embed to submit error reports; it cannot read or change the account's data. Keep the service's read-write and management keys out of the repository.",
             _ if hit.encrypted => "The key is stored encrypted, so it is useless without its passphrase, which the repository does not hold; a weak passphrase can still be attacked offline, so keep the passphrase strong and out of the repository.",
             (HitContext::None, true, _) => "It is a test-mode key: it reaches no real money or data, but it gives access to the account's test environment; rotate it and read it from the environment.",
             (HitContext::None, false, false) => "Anyone with the repository can use it: treat it as leaked, rotate it, then read it from the environment or a secret manager.",
