@@ -353,6 +353,26 @@ fn dev_label(file: &RepoFile) -> Option<String> {
         // `docker-compose.example.yaml`: a starting point the reader adapts.
         return Some("example compose file".into());
     }
+    // A compose file whose opening comments present it as examples ("docker-compose
+    // examples … illustrate different ways").
+    if is_compose(&name)
+        && file.text().is_some_and(|t| {
+            t.lines()
+                .take_while(|l| {
+                    let l = l.trim();
+                    l.is_empty() || l.starts_with('#') || l == "---"
+                })
+                .take(30)
+                .any(|l| {
+                    let lower = l.to_ascii_lowercase();
+                    lower
+                        .split(|c: char| !c.is_ascii_alphanumeric())
+                        .any(|w| matches!(w, "example" | "examples" | "sample" | "samples"))
+                })
+        })
+    {
+        return Some("example compose file".into());
+    }
     (is_compose(&name) && dev_word).then(|| "development compose file".into())
 }
 
