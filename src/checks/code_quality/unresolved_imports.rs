@@ -38,6 +38,33 @@ fn weigh(f: &python::PyRef<'_>, severity: Severity) -> Severity {
     }
 }
 
+/// Whether a module's docstring opens by saying it is not implemented yet
+/// (`"""NOT YET IMPLEMENTED`): a draft its authors keep out of use.
+fn declared_unimplemented(f: &python::PyRef<'_>) -> bool {
+    let Some(text) = f.file.text() else {
+        return false;
+    };
+    let Some(first) = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+    else {
+        return false;
+    };
+    let Some(doc) = ["\"\"\"", "'''"].iter().find_map(|q| first.strip_prefix(q)) else {
+        return false;
+    };
+    let lower = doc.to_ascii_lowercase();
+    [
+        "not yet implemented",
+        "not implemented yet",
+        "work in progress",
+        "unfinished",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+}
+
 /// Whether a module can never have been imported: a relative import climbs above
 /// every directory it sits in (`from ....celeryconf import app` three directories
 /// deep), which Python refuses whatever loads it. Nothing running uses such a module.
@@ -188,7 +215,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         ),
     );
     for (f, imp, name, module) in absent_names.iter().take(20) {
-        let severity = if imp.guard == ImportGuard::None {
+        let draft = declared_unimplemented(f);
+        let severity = if draft {
+            Severity::P2
+        } else if imp.guard == ImportGuard::None {
             def.severity
         } else {
             Severity::P1
@@ -202,9 +232,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 f.role.suffix()
             ),
             format!(
-                "{}:{} imports `{name}` from {module}, which neither defines, assigns nor imports that name: ImportError when the import runs.",
+                "{}:{} imports `{name}` from {module}, which neither defines, assigns nor imports that name: ImportError when the import runs.{}",
                 f.path(),
-                imp.line
+                imp.line,
+                if draft {
+                    " Its docstring says the module is not implemented yet, so it is a draft kept out of use: fix the import before it is wired in."
+                } else {
+                    ""
+                }
             ),
             vec![cx.at(f.path(), imp.line)],
         );
