@@ -365,13 +365,21 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
         .files
         .iter()
         .filter(|f| f.kind == FileKind::Test || f.path.contains("test"))
+        // Test code of a suite's own directory; a root script or a CI file that runs
+        // the program does not make every test of the repository end-to-end.
+        .filter(|f| {
+            !f.dir().is_empty()
+                && matches!(
+                    f.lang(),
+                    "python" | "javascript" | "typescript" | "go" | "rust" | "ruby"
+                )
+        })
         .filter(|f| f.text().is_some_and(launches_build_output))
         .collect();
     let launcher_of = |path: &str| {
-        launchers.iter().find(|l| {
-            let d = l.dir();
-            d.is_empty() || path.starts_with(&format!("{d}/"))
-        })
+        launchers
+            .iter()
+            .find(|l| path.starts_with(&format!("{}/", l.dir())))
     };
     let under_client = |path: &str| {
         client_dirs

@@ -410,7 +410,7 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                         .get(line_index.saturating_sub(3))
                         .copied()
                         .unwrap_or(0);
-                    noise::notifier_key(text.get(above..line_end).unwrap_or(""))
+                    noise::notifier_key(text.get(above..line_end).unwrap_or(""), line_text)
                 })
             {
                 HitContext::ReadOnly

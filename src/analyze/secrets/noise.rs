@@ -59,11 +59,15 @@ pub fn read_only_by_design(line: &str, secret: &str) -> bool {
     decodes_to_read_only(secret)
 }
 
-/// Whether a credential-named value set within `around` (its line and the few above)
-/// is an error reporter's notifier key, which the provider has clients embed: it can
-/// only submit reports (`bugsnag.Configure(bugsnag.Configuration{APIKey: "…"})`).
-pub fn notifier_key(around: &str) -> bool {
+/// Whether a credential-named value set on `line`, with `around` (its line and the few
+/// above), is an error reporter's notifier key, which the provider has clients embed:
+/// it can only submit reports (`bugsnag.Configure(bugsnag.Configuration{APIKey:
+/// "…"})`). An auth token of the same provider reads its data and is not one.
+pub fn notifier_key(around: &str, line: &str) -> bool {
+    let key = line.to_ascii_lowercase().replace(['_', '-'], "");
     around.to_ascii_lowercase().contains("bugsnag")
+        && key.contains("apikey")
+        && !key.contains("token")
 }
 
 fn decodes_to_read_only(secret: &str) -> bool {

@@ -253,7 +253,9 @@ const SHELL_WORDS: &[&str] = &[
 ];
 
 /// Programs that run code they find in their arguments or working directory:
-/// interpreters, package managers (install hooks), build tools and test runners.
+/// interpreters, package managers (install hooks), build tools, test runners, and
+/// tools that execute or deploy what a YAML file describes (`ansible-playbook
+/// pr/site.yml`, `kubectl apply -f pr/deploy.yaml`).
 const RUNNERS: &[&str] = &[
     "sh",
     "bash",
@@ -300,6 +302,18 @@ const RUNNERS: &[&str] = &[
     "just",
     "task",
     "dotnet",
+    "ansible",
+    "ansible-playbook",
+    "kubectl",
+    "helm",
+    "terraform",
+    "tofu",
+    "pulumi",
+    "packer",
+    "skaffold",
+    "earthly",
+    "bazel",
+    "nix",
 ];
 
 /// Whether a word naming a path in the checkout names a data file (by extension).
