@@ -314,11 +314,11 @@ fn dev_label(file: &RepoFile) -> Option<String> {
         }
         // `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile.local`, `dev/Dockerfile`,
         // `docker/test-server/Dockerfile`: a developer's or a test run's image.
-        let dev_dir = file.dir().split(['/', '-', '_', '.']).any(|d| {
+        let dev_dir = file.dir().split('/').any(|d| {
             matches!(
                 d,
-                "dev" | "development" | "test" | "tests" | "testing" | "e2e"
-            )
+                "dev" | "development" | ".dev" | "test" | "tests" | "testing" | "e2e"
+            ) || ["test-", "test_"].iter().any(|p| d.starts_with(p))
         });
         if dev_dir {
             return Some(DEV_DIR_IMAGE.into());
@@ -364,10 +364,19 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                 })
                 .take(30)
                 .any(|l| {
+                    // Words of prose, not of file names (`.env.example`).
                     let lower = l.to_ascii_lowercase();
                     lower
-                        .split(|c: char| !c.is_ascii_alphanumeric())
-                        .any(|w| matches!(w, "example" | "examples" | "sample" | "samples"))
+                        .split_whitespace()
+                        .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+                        .any(|w| matches!(w, "examples" | "samples"))
+                        || [
+                            "this is an example",
+                            "an example of",
+                            "example configuration",
+                        ]
+                        .iter()
+                        .any(|p| lower.contains(p))
                 })
         })
     {
@@ -446,15 +455,34 @@ fn shipped_target(
             a.split(['-', '_', '.'])
                 .any(|w| matches!(w, "dev" | "development" | "debug" | "test" | "tests" | "ci"))
         });
-        if !starts || developer {
+        if !starts || developer || candidates.len() >= MAX_TARGETS {
             continue;
         }
         let cut = lines.get(..end.min(lines.len()))?.join("\n");
         candidates.push(parse_dockerfile(&df.path, &cut));
     }
-    let root = candidates.iter().position(Dockerfile::runs_as_root);
-    let pick = root.unwrap_or(0);
+    if candidates.is_empty() {
+        return None;
+    }
+    // A plain build still makes the last stage: it stays a candidate, after the
+    // selected ones.
+    candidates.push(df.clone());
+    let pick = candidates
+        .iter()
+        .position(Dockerfile::runs_as_root)
+        .unwrap_or(0);
     (pick < candidates.len()).then(|| candidates.swap_remove(pick))
+}
+
+/// Most build targets of one Dockerfile judged.
+const MAX_TARGETS: usize = 8;
+
+/// Whether an image (`postgres:16`, `docker.io/bitnami/redis`) is a database, cache,
+/// queue or other backing service rather than this repository's program.
+pub fn is_backing_image(image: &str) -> bool {
+    let name = image.split([':', '@']).next().unwrap_or(image);
+    let name = name.rsplit('/').next().unwrap_or(name);
+    BACKING_IMAGES.contains(&name)
 }
 
 /// Whether a CI file names `path` (`file: dev/build/Dockerfile`, `-f dev/Dockerfile`).

@@ -392,9 +392,14 @@ pub fn project_warning_after(
 /// (`### Remote instances (EXPERIMENTAL)`; a heading `## Experimental` may speak for
 /// the project), or a paragraph that speaks of "this feature" or option.
 fn about_one_feature(section: &str, paragraph: &str) -> bool {
-    ["experimental", "beta", "alpha", "preview", "unstable"]
+    // `## Status (alpha)` speaks for the project.
+    let whole = ["status", "project", "about"]
         .iter()
-        .any(|w| section.contains(&format!("({w})")) || section.contains(&format!("[{w}]")))
+        .any(|w| section.contains(w));
+    !whole
+        && ["experimental", "beta", "alpha", "preview", "unstable"]
+            .iter()
+            .any(|w| section.contains(&format!("({w})")) || section.contains(&format!("[{w}]")))
         || [
             "this feature",
             "experimental feature",
@@ -406,6 +411,9 @@ fn about_one_feature(section: &str, paragraph: &str) -> bool {
         .iter()
         .any(|w| paragraph.contains(w))
 }
+
+/// Characters of a paragraph kept to judge what a warning is about.
+const MAX_PARAGRAPH: usize = 2048;
 
 pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
     let cat = catalog();
@@ -481,7 +489,7 @@ pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
             } else if trimmed.starts_with("##") {
                 section = trimmed.to_ascii_lowercase();
                 paragraph.clear();
-            } else {
+            } else if paragraph.len() < MAX_PARAGRAPH {
                 paragraph.push(' ');
                 paragraph.push_str(&trimmed.to_ascii_lowercase());
             }

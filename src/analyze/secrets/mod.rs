@@ -632,11 +632,18 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
     facts
 }
 
-/// Whether the key file at `path` is named (by its path from the root, as
+/// Whether the key file at `path`, kept with CI's files or named for tests, is named
+/// (by its path from the root, as
 /// `../../.circleci/server.key` names `.circleci/server.key`) by a test file or test
 /// configuration, and by no other file outside comments: CI files and documentation are
 /// neutral. A key nothing names keeps its weight.
 fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
+    // A positive sign first: kept with CI's files, or named for tests.
+    let kept_for_tests = path.to_ascii_lowercase().contains("test")
+        || inventory.file(path).is_some_and(|k| k.kind == FileKind::Ci);
+    if !kept_for_tests {
+        return false;
+    }
     let mut by_tests = false;
     for f in &inventory.files {
         if f.path == path || matches!(f.kind, FileKind::Ci | FileKind::Docs) {

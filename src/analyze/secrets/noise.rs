@@ -65,9 +65,16 @@ pub fn read_only_by_design(line: &str, secret: &str) -> bool {
 /// "…"})`). An auth token of the same provider reads its data and is not one.
 pub fn notifier_key(around: &str, line: &str) -> bool {
     let key = line.to_ascii_lowercase().replace(['_', '-'], "");
-    around.to_ascii_lowercase().contains("bugsnag")
-        && key.contains("apikey")
-        && !key.contains("token")
+    let around = around.to_ascii_lowercase();
+    let bugsnag = key.contains("bugsnag")
+        || [
+            "bugsnag.configure",
+            "bugsnag.configuration",
+            "bugsnag.start",
+        ]
+        .iter()
+        .any(|c| around.contains(c));
+    bugsnag && key.contains("apikey") && !key.contains("token")
 }
 
 fn decodes_to_read_only(secret: &str) -> bool {

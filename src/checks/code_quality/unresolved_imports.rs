@@ -55,14 +55,9 @@ fn declared_unimplemented(f: &python::PyRef<'_>) -> bool {
         return false;
     };
     let lower = doc.to_ascii_lowercase();
-    [
-        "not yet implemented",
-        "not implemented yet",
-        "work in progress",
-        "unfinished",
-    ]
-    .iter()
-    .any(|p| lower.starts_with(p))
+    ["not yet implemented", "not implemented yet"]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
 
 /// Whether a module can never have been imported: a relative import climbs above

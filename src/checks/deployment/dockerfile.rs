@@ -52,7 +52,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             });
             // `FROM scratch` or a distroless base: the program alone, with no shell,
             // package manager or other binary an attacker could use as root.
-            let bare = last.image == "scratch" || last.image.contains("distroless");
+            let bare = last.image == "scratch"
+                || (last.image.contains("distroless")
+                    && !last.tag.as_deref().is_some_and(|t| t.contains("debug")));
             // Files handed to an unprivileged user (`chown -R app:app /srv`) with no
             // ENTRYPOINT of its own: the base image's entrypoint, which this
             // repository does not show, is where that user is switched to.

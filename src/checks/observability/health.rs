@@ -262,11 +262,26 @@ fn orchestrator_probes(cx: &Context<'_>) -> Vec<Evidence> {
         let Some(text) = cx.inventory.file(&r.path).and_then(|f| f.text()) else {
             continue;
         };
-        let probe = text.lines().position(|l| {
+        // A probe of this repository's program: the container's `image:` above it is
+        // not a database or cache.
+        let lines: Vec<&str> = text.lines().collect();
+        let probe = lines.iter().enumerate().position(|(i, l)| {
             let t = l.trim_start();
-            ["livenessProbe:", "readinessProbe:", "startupProbe:"]
+            let is_probe = ["livenessProbe:", "readinessProbe:", "startupProbe:"]
                 .iter()
-                .any(|k| t.starts_with(k))
+                .any(|k| t.starts_with(k));
+            let image = lines
+                .get(..i)
+                .unwrap_or(&[])
+                .iter()
+                .rev()
+                .find_map(|l| {
+                    l.trim_start()
+                        .trim_start_matches("- ")
+                        .strip_prefix("image:")
+                })
+                .map(|v| v.trim().trim_matches(['"', '\'']));
+            is_probe && !image.is_some_and(crate::analyze::container::is_backing_image)
         });
         if let Some(i) = probe {
             out.push(cx.at(&r.path, u32::try_from(i + 1).unwrap_or(u32::MAX)));

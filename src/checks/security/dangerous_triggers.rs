@@ -222,9 +222,18 @@ fn runs_from(step: &WorkflowStep, dir: &str) -> Option<u32> {
                 .split(|c: char| c.is_whitespace() || c == '=')
                 .filter(|w| !w.is_empty() && inside(w, dir))
                 .collect();
+            // The program a segment runs, past wrappers (`timeout 900`, `sudo -E`,
+            // `nohup`) and by its base name (`/usr/local/bin/ansible-playbook`).
             let command = segment
                 .split_whitespace()
-                .find(|w| !w.contains('=') && !SHELL_WORDS.contains(w))
+                .map(|w| w.rsplit('/').next().unwrap_or(w))
+                .find(|w| {
+                    !w.contains('=')
+                        && !SHELL_WORDS.contains(w)
+                        && !WRAPPERS.contains(w)
+                        && !w.starts_with('-')
+                        && w.parse::<f64>().is_err()
+                })
                 .unwrap_or("");
             if command == "cd" {
                 in_dir = !dir_words.is_empty();
@@ -245,6 +254,9 @@ fn runs_from(step: &WorkflowStep, dir: &str) -> Option<u32> {
         runs.then_some(*n)
     })
 }
+
+/// Programs that run the command given after them.
+const WRAPPERS: &[&str] = &["timeout", "nice", "nohup", "xvfb-run", "stdbuf", "command"];
 
 /// Shell keywords and wrappers before the command a segment runs.
 const SHELL_WORDS: &[&str] = &[
@@ -314,6 +326,13 @@ const RUNNERS: &[&str] = &[
     "earthly",
     "bazel",
     "nix",
+    "gcloud",
+    "aws",
+    "az",
+    "goreleaser",
+    "mkdocs",
+    "helmfile",
+    "newman",
 ];
 
 /// Whether a word naming a path in the checkout names a data file (by extension).
