@@ -485,14 +485,25 @@ pub fn is_backing_image(image: &str) -> bool {
     BACKING_IMAGES.contains(&name)
 }
 
-/// Whether a CI file names `path` (`file: dev/build/Dockerfile`, `-f dev/Dockerfile`).
+/// Whether a CI file names `path` (`file: dev/build/Dockerfile`, `-f dev/Dockerfile`),
+/// or, for a file called `Dockerfile`, its directory as a build context on one line
+/// (`context: dev/build`, `docker build dev/build`).
 fn named_by_ci(inventory: &Inventory, path: &str) -> bool {
+    let context = path.strip_suffix("/Dockerfile").filter(|d| !d.is_empty());
     inventory
         .files
         .iter()
         .filter(|f| f.kind == FileKind::Ci)
         .filter_map(|f| f.text())
-        .any(|t| t.contains(path))
+        .any(|t| {
+            t.contains(path)
+                || context.is_some_and(|dir| {
+                    t.lines().any(|l| {
+                        l.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '='))
+                            .any(|w| w.trim_start_matches("./").trim_end_matches('/') == dir)
+                    })
+                })
+        })
 }
 
 /// The label of a compose file that runs only third-party backing services.
