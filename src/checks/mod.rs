@@ -14,6 +14,7 @@ mod e2e;
 mod observability;
 mod performance;
 pub mod python;
+pub mod reach;
 
 /// Whether a route path is a health, liveness or readiness probe (`/healthz`,
 /// `/api/v1/health`, `GET /readyz`).
@@ -459,11 +460,12 @@ pub struct CheckResult {
 
 /// Runs every check the policy leaves on.
 pub fn run(cx: &Context<'_>) -> Vec<CheckResult> {
+    let code = reach::Code::of(&cx.facts.stack, &cx.facts.detections);
     CHECKS
         .iter()
         .map(|c| {
             let outcome = if cx.policy.enabled(c.def.id) {
-                (c.evaluate)(cx)
+                reach::account(&c.def, (c.evaluate)(cx), &code)
             } else {
                 Outcome::not_applicable("turned off by the policy")
             };

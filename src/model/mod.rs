@@ -514,9 +514,28 @@ pub fn group_digits(n: usize) -> String {
     out
 }
 
+/// `a`, `a and b`, `a, b and c`.
+pub fn join_and<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", init.join(", "), last.as_ref())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joins_with_and() {
+        assert_eq!(join_and::<&str>(&[]), "");
+        assert_eq!(join_and(&["a"]), "a");
+        assert_eq!(join_and(&["a", "b", "c"]), "a, b and c");
+    }
 
     #[test]
     fn category_ids_round_trip() {

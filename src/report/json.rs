@@ -211,6 +211,8 @@ struct Document<'a> {
     risks: &'a [Risk],
     actions: &'a [Action],
     stack: StackJson<'a>,
+    /// Per language of the production code, the code-level checks that do not read it.
+    analysis: &'a [crate::checks::reach::LanguageAnalysis],
     tests: Tests<'a>,
     inventory: &'a InventorySummary,
     /// Set when the tree is a published package rather than a repository.
@@ -324,6 +326,7 @@ pub fn render(r: &Review) -> String {
         risks: &r.risks,
         actions: &r.actions,
         stack: stack_json(&r.stack),
+        analysis: &r.analysis,
         tests: Tests {
             inventory: &r.tests,
             cases: r.tests.cases(),

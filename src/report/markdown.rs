@@ -287,6 +287,8 @@ fn summary_page(o: &mut String, r: &Review) {
 
 /// P0/P1 concerns listed in each project's section.
 const PROJECT_CONCERNS_SHOWN: usize = 5;
+/// Pending checks named in a category's note; the rest are counted.
+const PENDING_SHOWN: usize = 3;
 
 /// With several projects: a table of them, then each project's verdict, scores and
 /// most serious concerns.
@@ -431,7 +433,12 @@ fn executive_summary(o: &mut String, r: &Review) {
             .map(|k| k.title)
             .collect();
         if !pending.is_empty() {
-            note.push_str(&format!("; pending: {}", esc(&pending.join(", "))));
+            let shown = pending.len().min(PENDING_SHOWN);
+            let mut list = pending.get(..shown).unwrap_or(&[]).join(", ");
+            if pending.len() > shown {
+                list.push_str(&format!(" and {} more", pending.len() - shown));
+            }
+            note.push_str(&format!("; pending: {}", esc(&list)));
         }
         let _ = writeln!(
             o,
@@ -550,7 +557,49 @@ fn stack(o: &mut String, r: &Review) {
         why.join("; ")
     );
     let deploy = deployment_model(r);
-    let _ = writeln!(o, "**Deployment model:** {deploy}\n\n---\n");
+    let _ = writeln!(o, "**Deployment model:** {deploy}\n");
+    analysis_table(o, r);
+    let _ = writeln!(o, "---\n");
+}
+
+/// Which code-level checks read each language, when some do not.
+fn analysis_table(o: &mut String, r: &Review) {
+    if r.analysis.iter().all(|a| a.not_read_by.is_empty()) {
+        return;
+    }
+    let _ = writeln!(o, "**Code analysis by language:**\n");
+    let _ = writeln!(
+        o,
+        "| Language | Code lines | Code-level checks that read it | Not analysed by |"
+    );
+    let _ = writeln!(
+        o,
+        "|----------|------------|--------------------------------|-----------------|"
+    );
+    for a in &r.analysis {
+        let titles: Vec<&str> = a
+            .not_read_by
+            .iter()
+            .map(|id| crate::checks::find(id).map_or(*id, |c| c.def.title))
+            .collect();
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} of {} | {} |",
+            a.language,
+            group_digits(a.code_lines),
+            a.code_checks - a.not_read_by.len(),
+            a.code_checks,
+            if titles.is_empty() {
+                "—".to_string()
+            } else {
+                esc(&titles.join(", "))
+            }
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nRepository-level checks (CI, containers, secrets, dependencies, documentation, tests inventory) read every language.\n"
+    );
 }
 
 fn deployment_model(r: &Review) -> String {

@@ -366,6 +366,8 @@ pub struct Review {
     pub risks: Vec<Risk>,
     pub actions: Vec<Action>,
     pub stack: Stack,
+    /// Per language of the production code, the code-level checks that read it.
+    pub analysis: Vec<crate::checks::reach::LanguageAnalysis>,
     pub tests: TestInventory,
     /// What the dynamic phase found, when it ran.
     pub test_run: Option<crate::run::TestRun>,
@@ -603,6 +605,7 @@ fn assemble(
         risks,
         actions,
         stack: facts.stack.clone(),
+        analysis: crate::checks::reach::by_language(&facts.stack, &facts.detections),
         tests: facts.tests.clone(),
         test_run,
         coverage_threshold: policy.thresholds.coverage,
@@ -1319,6 +1322,10 @@ fn executive_summary(r: &Review) -> String {
             " This tree is a {} ({}): CI configuration and often tests are not shipped in one, so checks that need them are unknown; audit the source repository for a complete review.",
             d.kind, d.marker
         ));
+    }
+    if let Some(unread) = crate::checks::reach::statement(&r.analysis) {
+        s.push(' ');
+        s.push_str(&unread);
     }
     let pending = r.criteria.iter().filter(|c| c.met.is_none()).count();
     if pending > 0 {

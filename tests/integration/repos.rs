@@ -5,7 +5,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use greenlight::model::{ProjectKind, Severity, Status};
-use greenlight::review::{Level, Review, Verdict};
+use greenlight::review::{Review, Verdict};
 
 use crate::support::{audit, audit_json, audit_markdown, check_locations, fixtures, run, stderr};
 
@@ -186,22 +186,32 @@ fn rust_library_skips_what_libraries_do_not_need() {
 }
 
 #[test]
-fn a_category_that_does_not_apply_reads_as_such_not_as_unknown() {
+fn a_category_whose_checks_cannot_read_the_code_is_unknown_not_passed() {
+    // The operational checks do not apply to a library; the one that does (printing
+    // from library code) reads Python only, so for this Rust crate it is pending.
     let library = repo("rust-crate");
     let md = audit_markdown(&library);
     assert!(
-        md.contains("| **Observability** | ➖ N/A | n/a | no check applies to a library |"),
+        md.contains("| **Observability** | ⏸️ Unknown | n/a | nothing could be determined statically; pending: No print() in library and service code |"),
         "{md}"
     );
-    assert!(md.contains("### 3.7 Observability (➖ N/A, n/a)"));
+    assert!(
+        md.contains("| Rust | 32 | 0 of 8 | Functions stay simple, Exceptions are not swallowed,")
+    );
     let r = audit(&library);
-    let incidents = r
-        .risks
+    let print = r
+        .checks
         .iter()
-        .find(|k| k.factor == "Undetected incidents")
+        .find(|c| c.id == "observability.print-statements")
         .unwrap();
-    assert_eq!(incidents.level, Level::Low);
-    assert_eq!(incidents.reason, "Observability: no check applies");
+    assert_eq!(print.status, Status::Unknown);
+    assert_eq!(
+        print.summary,
+        "pending: Rust (32 lines) not analysed — this check reads Python code only"
+    );
+    assert!(r.summary.contains(
+        "Code-level checks read Python only: Rust (32 lines) was not analysed by 8 of them."
+    ));
     // A CLI has observability checks that apply: its category is scored, not N/A.
     let cli = audit_markdown(&repo("python-cli-poor"));
     assert!(!cli.contains("| **Observability** | ➖ N/A"));
