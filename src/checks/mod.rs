@@ -336,6 +336,15 @@ impl Outcome {
         self
     }
 
+    /// Sets the action of the finding added last: what to do about this finding, where
+    /// the check's general action would not say.
+    pub fn action(mut self, action: impl Into<String>) -> Outcome {
+        if let Some(f) = self.findings.last_mut() {
+            f.action = Some(action.into());
+        }
+        self
+    }
+
     /// Sets the confidence of the finding added last.
     pub fn confidence(mut self, confidence: Confidence) -> Outcome {
         if let Some(f) = self.findings.last_mut() {

@@ -333,7 +333,26 @@ fn projects(o: &mut String, r: &Review) {
         );
     }
     let _ = writeln!(o);
-    for p in &r.projects {
+    // A section for each project that decides the verdict or holds a P0/P1 concern;
+    // the others are fully described by their row.
+    let detailed = |p: &&crate::review::ProjectReview| {
+        let [p0, p1, _, _] = p.concerns;
+        p.decides || p0 + p1 > 0
+    };
+    let in_table_only = r.projects.iter().filter(|p| !detailed(p)).count();
+    if in_table_only > 0 {
+        let _ = writeln!(
+            o,
+            "{} that {} not decide the verdict and {} no P0/P1 concern {} described by {} row alone; {} findings are in the sections below.\n",
+            plural(in_table_only, "project", "projects"),
+            if in_table_only == 1 { "does" } else { "do" },
+            if in_table_only == 1 { "holds" } else { "hold" },
+            if in_table_only == 1 { "is" } else { "are" },
+            if in_table_only == 1 { "its" } else { "their" },
+            if in_table_only == 1 { "its" } else { "their" },
+        );
+    }
+    for p in r.projects.iter().filter(detailed) {
         let _ = writeln!(
             o,
             "### Project {} ({}{}): {} **{}**\n",
@@ -681,7 +700,55 @@ fn checklist(o: &mut String, r: &Review) {
     let _ = writeln!(o, "\n---\n");
 }
 
-fn finding_block(o: &mut String, f: &Finding) {
+/// Concerns of one check sharing severity and action from which all but the first are
+/// one line each, with the action said once.
+const COMPACT_FROM: usize = 3;
+
+/// A check's findings: concerns that share severity and action are one group, the
+/// first in full, the rest one line each, then the action once.
+fn finding_list(o: &mut String, items: &[&Finding]) {
+    let mut rest = items;
+    while let Some((first, tail)) = rest.split_first() {
+        let same = 1 + tail
+            .iter()
+            .take_while(|g| {
+                g.is_concern()
+                    && first.is_concern()
+                    && g.severity == first.severity
+                    && g.action == first.action
+            })
+            .count();
+        let (group, after) = rest.split_at(same.min(rest.len()));
+        rest = after;
+        if group.len() < COMPACT_FROM {
+            for f in group {
+                finding_block(o, f, true);
+            }
+            continue;
+        }
+        finding_block(o, first, false);
+        for f in group.iter().skip(1) {
+            let _ = writeln!(
+                o,
+                "- **{}** {} ({})",
+                f.severity.map(Severity::label).unwrap_or(""),
+                esc(&f.title),
+                first_loc(f)
+            );
+        }
+        if let (Some(action), Some(effort)) = (&first.action, first.effort) {
+            let _ = writeln!(
+                o,
+                "- *Action for these {}:* {} (effort {})",
+                group.len(),
+                esc(action),
+                effort.describe()
+            );
+        }
+    }
+}
+
+fn finding_block(o: &mut String, f: &Finding, with_action: bool) {
     let head = match (f.kind, f.severity) {
         (FindingKind::Concern, Some(sev)) => format!("**{sev}** {}", esc(&f.title)),
         (FindingKind::Concern, None) => esc(&f.title),
@@ -701,7 +768,7 @@ fn finding_block(o: &mut String, f: &Finding) {
     if f.evidence.len() > 8 {
         let _ = writeln!(o, "  - … and {} more", f.evidence.len() - 8);
     }
-    if let (Some(action), Some(effort)) = (&f.action, f.effort) {
+    if let (true, Some(action), Some(effort)) = (with_action, &f.action, f.effort) {
         let _ = writeln!(
             o,
             "  - *Action:* {} (effort {})",
@@ -710,7 +777,7 @@ fn finding_block(o: &mut String, f: &Finding) {
         );
     }
     if let Some(fp) = &f.fingerprint {
-        let _ = writeln!(o, "  - *Fingerprint:* `{}`", esc(fp));
+        let _ = writeln!(o, "  - *Fingerprint:* {}", code(fp));
     }
 }
 
@@ -725,7 +792,9 @@ fn details(o: &mut String, r: &Review) {
             category_icon(r, c),
             score(c.score)
         );
-        for check in r.checks.iter().filter(|k| k.category == c.id) {
+        // Checks with findings, each with its findings; then the others, one line each.
+        let of_category = || r.checks.iter().filter(|k| k.category == c.id);
+        for check in of_category().filter(|k| !k.findings.is_empty()) {
             let _ = writeln!(
                 o,
                 "**{}** `{}` — {} — {}\n",
@@ -739,13 +808,29 @@ fn details(o: &mut String, r: &Review) {
                 .iter()
                 .filter_map(|&i| r.findings.get(i))
                 .collect();
-            items.sort_by_key(|f| (f.kind == FindingKind::Strength, f.severity));
-            for f in items {
-                finding_block(o, f);
-            }
-            if !check.findings.is_empty() {
-                let _ = writeln!(o);
-            }
+            items.sort_by(|a, b| {
+                (a.kind == FindingKind::Strength, a.severity, &a.action).cmp(&(
+                    b.kind == FindingKind::Strength,
+                    b.severity,
+                    &b.action,
+                ))
+            });
+            finding_list(o, &items);
+            let _ = writeln!(o);
+        }
+        let quiet: Vec<_> = of_category().filter(|k| k.findings.is_empty()).collect();
+        for check in &quiet {
+            let _ = writeln!(
+                o,
+                "- **{}** `{}` — {} — {}",
+                esc(check.title),
+                check.id,
+                status_icon(check.status),
+                esc(&check.summary)
+            );
+        }
+        if !quiet.is_empty() {
+            let _ = writeln!(o);
         }
     }
     let _ = writeln!(o, "---\n");
@@ -1656,7 +1741,46 @@ fn appendix(o: &mut String, r: &Review) {
 
 #[cfg(test)]
 mod tests {
-    use super::esc;
+    use super::{esc, finding_list};
+    use crate::model::{Category, Confidence, Effort, Evidence, Finding, FindingKind, Severity};
+
+    fn concern(title: &str, path: &str, severity: Severity, action: &str) -> Finding {
+        Finding {
+            check: "security.action-pinning",
+            category: Category::Security,
+            kind: FindingKind::Concern,
+            severity: Some(severity),
+            title: title.into(),
+            message: "the same long explanation".into(),
+            evidence: vec![Evidence::at(path, 3, "uses: a/b@v1")],
+            action: Some(action.into()),
+            effort: Some(Effort::S),
+            confidence: Confidence::High,
+            fingerprint: Some(format!("{path}:unpinned")),
+            project: None,
+        }
+    }
+
+    #[test]
+    fn three_concerns_with_one_action_are_one_group_with_the_action_said_once() {
+        let fs = [
+            concern("a in ci_x.yml", "ci_x.yml", Severity::P2, "Pin them"),
+            concern("b", "b.yml", Severity::P2, "Pin them"),
+            concern("c", "c.yml", Severity::P2, "Pin them"),
+            concern("d", "d.yml", Severity::P3, "Pin them"),
+        ];
+        let refs: Vec<&Finding> = fs.iter().collect();
+        let mut o = String::new();
+        finding_list(&mut o, &refs);
+        assert_eq!(
+            o,
+            "- **P2** a in ci\\_x.yml — the same long explanation\n  - `ci_x.yml:3` — `uses: a/b@v1`\n  - *Fingerprint:* `ci_x.yml:unpinned`\n- **P2** b (`b.yml:3`)\n- **P2** c (`c.yml:3`)\n- *Action for these 3:* Pin them (effort S (≤ 1 day))\n- **P3** d — the same long explanation\n  - `d.yml:3` — `uses: a/b@v1`\n  - *Action:* Pin them (effort S (≤ 1 day))\n  - *Fingerprint:* `d.yml:unpinned`\n"
+        );
+        // Two are each shown in full.
+        let mut o = String::new();
+        finding_list(&mut o, &refs[..2]);
+        assert_eq!(o.matches("*Action:*").count(), 2);
+    }
 
     #[test]
     fn escapes_prose_but_not_code_spans() {

@@ -1056,28 +1056,35 @@ fn actions(checks: &[CheckSummary], findings: &[Finding]) -> Vec<Action> {
             .copied()
             .filter(|&i| findings.get(i).is_some_and(Finding::is_concern))
             .collect();
-        let Some(first) = concerns.first().and_then(|&i| findings.get(i)) else {
-            continue;
-        };
         let Some(def) = crate::checks::find(c.id).map(|k| k.def) else {
             continue;
         };
-        let priority = concerns
-            .iter()
-            .filter_map(|&i| findings.get(i).and_then(|f| f.severity))
-            .min()
-            .unwrap_or(def.severity);
-        out.push(Action {
-            priority,
-            action: first
-                .action
-                .clone()
-                .unwrap_or_else(|| def.action.to_string()),
-            effort: def.effort,
-            risk: def.risk,
-            check: def.id,
-            findings: concerns,
-        });
+        // One action per distinct thing to do: a check whose findings each say what
+        // to do (a USER for one, a HEALTHCHECK for another) gets one row for each.
+        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+        for &i in &concerns {
+            let Some(f) = findings.get(i) else { continue };
+            let action = f.action.clone().unwrap_or_else(|| def.action.to_string());
+            match groups.iter_mut().find(|(a, _)| *a == action) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((action, vec![i])),
+            }
+        }
+        for (action, members) in groups {
+            let priority = members
+                .iter()
+                .filter_map(|&i| findings.get(i).and_then(|f| f.severity))
+                .min()
+                .unwrap_or(def.severity);
+            out.push(Action {
+                priority,
+                action,
+                effort: def.effort,
+                risk: def.risk,
+                check: def.id,
+                findings: members,
+            });
+        }
     }
     let order = |id: &str| {
         Category::ALL

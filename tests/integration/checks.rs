@@ -34,6 +34,9 @@ struct Case {
     concerns: Option<usize>,
     /// The check's one-line summary, exactly.
     summary: Option<String>,
+    /// The prioritized actions the check's concerns produce, exactly, in order.
+    #[serde(default)]
+    actions: Vec<String>,
     /// Create git metadata with these tags.
     git_tags: Option<Vec<String>>,
     /// A JUnit XML report to read (`--junit`), as text.
@@ -164,6 +167,17 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
     if let Some(want) = &case.summary {
         if &check.summary != want {
             return Err(format!("summary {:?}, expected {want:?}", check.summary));
+        }
+    }
+    if !case.actions.is_empty() {
+        let got: Vec<&str> = review
+            .actions
+            .iter()
+            .filter(|a| a.check == id)
+            .map(|a| a.action.as_str())
+            .collect();
+        if got != case.actions {
+            return Err(format!("actions {got:?}, expected {:?}", case.actions));
         }
     }
     let findings: Vec<_> = check

@@ -31,7 +31,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let service = cx.kind.is_service();
     let mut good = 0usize;
     let mut total = 0usize;
-    let mut concerns: Vec<(Severity, String, String, Evidence)> = Vec::new();
+    let mut concerns: Vec<(Severity, String, String, Evidence, &str)> = Vec::new();
     for df in files {
         let Some(last) = df.stages.last() else {
             continue;
@@ -144,6 +144,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 ),
                 message,
                 Evidence::at(df.path.clone(), line, &snippet),
+                if handed_over {
+                    "Set `USER` explicitly in the final stage to the unprivileged user the files belong to"
+                } else {
+                    "Run the image as a non-root user: create one in the final stage and switch to it with `USER`"
+                },
             ));
         } else {
             good += 1;
@@ -155,6 +160,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 format!("{} uses an unpinned base image", df.path),
                 format!("`{}` has no version tag or digest (or uses `latest`), so builds are not reproducible.", s.image),
                 cx.at(&df.path, s.line),
+                "Pin base images to a version tag or digest",
             )),
             None => good += 1,
         }
@@ -167,6 +173,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     format!("{} has no HEALTHCHECK", df.path),
                     "The image declares no HEALTHCHECK, so a hung process is not detected by the runtime.".into(),
                     Evidence::absent("HEALTHCHECK in the final stage", df.path.clone()),
+                    "Add a `HEALTHCHECK` that probes the service to the final stage",
                 )),
             }
         }
@@ -179,6 +186,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 format!("{} is a single-stage build", df.path),
                 "Build tools and caches end up in the final image.".into(),
                 cx.at(&df.path, last.line),
+                "Build in one stage and copy only the program into a slim final stage",
             ));
         }
     }
@@ -198,8 +206,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             files.iter().map(|d| cx.at(&d.path, 1)).take(3).collect(),
         );
     }
-    for (sev, title, message, ev) in concerns {
-        outcome = outcome.concern_at(def, sev, title, message, vec![ev]);
+    for (sev, title, message, ev, action) in concerns {
+        outcome = outcome
+            .concern_at(def, sev, title, message, vec![ev])
+            .action(action);
     }
     outcome
 }

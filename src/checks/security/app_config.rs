@@ -221,6 +221,7 @@ struct Found {
     evidence: Vec<Evidence>,
     /// In development configuration: listed, never decisive.
     development: bool,
+    action: &'static str,
 }
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
@@ -293,11 +294,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     };
     found.sort_by_key(|f| (f.development, f.severity));
     for f in found {
-        outcome = outcome.concern_at(def, f.severity, f.title, f.message, f.evidence);
+        outcome = outcome
+            .concern_at(def, f.severity, f.title, f.message, f.evidence)
+            .action(f.action);
     }
     if let Some(b) = bind {
         outcome = outcome
             .concern_at(def, b.severity, b.title, b.message, b.evidence)
+            .action(b.action)
             .confidence(Confidence::Medium);
     }
     outcome
@@ -394,6 +398,7 @@ fn debug_findings(
                 ),
                 evidence,
                 development,
+                action: "Switch debug mode off in production: read it from the environment, off by default",
             });
         }
     }
@@ -496,6 +501,7 @@ fn cors_findings(
                 ),
                 evidence,
                 development,
+                action: "List the origins allowed to send credentials instead of allowing any origin",
             });
         }
     }
@@ -511,6 +517,7 @@ fn cors_findings(
             message: first.message.clone(),
             evidence: Vec::new(),
             development: first.development,
+            action: first.action,
         };
         if group.len() > 1 {
             found.title = format!(
@@ -538,6 +545,7 @@ fn host_findings(cx: &Context<'_>, files: &[SettingsFile<'_>], out: &mut Vec<Fou
                 message: "`ALLOWED_HOSTS` accepts any host, so absolute URLs the application builds from the request (password-reset links, redirects, cached pages) can be made to point at an attacker's domain with a forged Host header. List the served domains.".to_string(),
                 evidence: vec![cx.at(f.path(), s.line)],
                 development: false,
+                action: "List the served domains in `ALLOWED_HOSTS`",
             });
         }
     }
@@ -609,6 +617,7 @@ fn bind_finding(cx: &Context<'_>, files: &[SettingsFile<'_>]) -> Option<Found> {
         ),
         evidence,
         development: false,
+        action: "Put authentication in front of the server, or listen on `127.0.0.1` behind a proxy",
     })
 }
 

@@ -30,6 +30,7 @@ struct Concern {
     title: String,
     message: String,
     evidence: Vec<Evidence>,
+    action: &'static str,
 }
 
 /// The first line of an instruction (heredoc bodies included) that mentions a
@@ -63,6 +64,7 @@ fn concerns_of(cx: &Context<'_>, df: &Dockerfile) -> Vec<Concern> {
                 add.source
             ),
             evidence: vec![cx.at(path, add.line)],
+            action: "Pin each remote `ADD` to its content with `--checksum=sha256:…`",
         });
     }
     for ins in df.instructions.iter().filter(|i| i.op == "RUN") {
@@ -77,6 +79,7 @@ fn concerns_of(cx: &Context<'_>, df: &Dockerfile) -> Vec<Concern> {
                     cmd.chars().take(120).collect::<String>()
                 ),
                 evidence: vec![cx.at(path, line)],
+                action: "Download build-time scripts to a file and check their hash before running them",
             });
         }
     }
@@ -91,6 +94,7 @@ fn concerns_of(cx: &Context<'_>, df: &Dockerfile) -> Vec<Concern> {
                     v.name
                 ),
                 evidence: vec![Evidence::at(path, v.line, &redacted(v.kind, &v.name))],
+                action: "Remove secret values from the Dockerfile; pass them at run time or mount them with `RUN --mount=type=secret`",
             }),
             (VarKind::Arg, VarValue::Unset) => {
                 // A build argument without a default leaks only when a later
@@ -113,6 +117,7 @@ fn concerns_of(cx: &Context<'_>, df: &Dockerfile) -> Vec<Concern> {
                             v.name, i.op
                         ),
                         evidence: vec![cx.at(path, v.line), cx.at(path, i.line)],
+                        action: "Mount build secrets with `RUN --mount=type=secret` instead of build arguments",
                     });
                 }
             }
@@ -166,6 +171,7 @@ fn concerns_of(cx: &Context<'_>, df: &Dockerfile) -> Vec<Concern> {
                     copy.args
                 ),
                 evidence: vec![cx.at(path, copy.line), evidence],
+                action: "Exclude `.git` and `.env` files from the build context in `.dockerignore`",
             });
         }
     }
@@ -207,7 +213,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         format!("{clean} of {n} Dockerfiles without build-time security concerns"),
     );
     for f in findings {
-        outcome = outcome.concern_at(def, f.severity, f.title, f.message, f.evidence);
+        outcome = outcome
+            .concern_at(def, f.severity, f.title, f.message, f.evidence)
+            .action(f.action);
     }
     outcome
 }

@@ -27,21 +27,26 @@ pub const CHECK: Check = Check {
     evaluate,
 };
 
-/// A missing practice: severity, what is missing, why it matters, the containers
-/// missing it, and how many it applies to.
+/// A missing practice: severity, what is missing, why it matters, what to do, the
+/// containers missing it, and how many it applies to.
 type Gap<'a> = (
     Severity,
+    &'static str,
     &'static str,
     &'static str,
     Vec<(&'a Workload, &'a ContainerSpec)>,
     usize,
 );
 
+/// What to do about a privilege setting.
+const PRIVILEGE_ACTION: &str = "Run containers without host privileges: no privileged mode, host sockets or namespaces, added capabilities or root user";
+
 struct Concern {
     severity: Severity,
     title: String,
     message: String,
     evidence: Vec<Evidence>,
+    action: String,
 }
 
 fn what(w: &Workload, c: &ContainerSpec) -> String {
@@ -150,6 +155,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     title: format!("{}: {} runs with {setting}{label}", w.path, what(w, c)),
                     message: format!("{} in {} runs with {setting}: {why}.", what(w, c), w.path),
                     evidence: vec![cx.at(&w.path, line)],
+                    action: PRIVILEGE_ACTION.to_string(),
                 });
             }
         }
@@ -167,6 +173,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             Severity::P3,
             "containers without resource limits",
             "without memory and CPU limits one container can starve every other workload on the host",
+            "Set memory and CPU limits on deployed containers",
             deployed
                 .iter()
                 .copied()
@@ -178,6 +185,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             Severity::P2,
             "Deployment/StatefulSet containers without liveness or readiness probe",
             "a hung process keeps receiving traffic and is never restarted",
+            "Give Deployments and StatefulSets liveness and readiness probes",
             deployed
                 .iter()
                 .copied()
@@ -189,6 +197,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             Severity::P3,
             "Deployment/StatefulSet containers with only one of liveness and readiness probe",
             "without readiness a starting pod receives traffic; without liveness a hung one is never restarted",
+            "Add the missing liveness or readiness probe",
             deployed
                 .iter()
                 .copied()
@@ -200,6 +209,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             Severity::P3,
             "Compose services built from the project without healthcheck",
             "the runtime cannot tell a hung service from a healthy one",
+            "Add a `healthcheck:` to Compose services built from the project",
             deployed
                 .iter()
                 .copied()
@@ -212,9 +222,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 .count(),
         ),
     ];
-    for (severity, what_missing, why, items, count) in gaps {
+    for (severity, what_missing, why, action, items, count) in gaps {
         if !items.is_empty() {
-            concerns.push(summary(cx, severity, &items, count, what_missing, why));
+            let mut c = summary(cx, severity, &items, count, what_missing, why);
+            c.action = action.to_string();
+            concerns.push(c);
         }
     }
     let score = 1.0 - exposed / total as f64;
@@ -232,7 +244,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         ),
     );
     for c in concerns {
-        outcome = outcome.concern_at(def, c.severity, c.title, c.message, c.evidence);
+        outcome = outcome
+            .concern_at(def, c.severity, c.title, c.message, c.evidence)
+            .action(c.action);
     }
     outcome
 }
@@ -283,6 +297,7 @@ fn summary(
     };
     Concern {
         severity,
+        action: String::new(),
         title: format!("{} of {count} {what_missing}", items.len()),
         message: format!("{list}: {why}."),
         evidence: items
