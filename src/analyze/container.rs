@@ -125,7 +125,9 @@ pub struct ContainerFacts {
     pub workloads: Vec<Workload>,
 }
 
-fn is_dockerfile(name: &str) -> bool {
+/// Whether a file name is a Dockerfile's (`Dockerfile`, `Dockerfile.rootless`,
+/// `web.Dockerfile`, `Containerfile`).
+pub fn is_dockerfile(name: &str) -> bool {
     name == "Dockerfile"
         || name == "dockerfile"
         || name == "Containerfile"

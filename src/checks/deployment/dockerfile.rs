@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "deployment.dockerfile",
         category: Category::Deployment,
         title: "Dockerfile quality",
-        summary: "Each Dockerfile runs as a non-root USER (or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, a toolbox, an nginx/httpd server or a variant nothing builds; development, example and test images are not judged.",
+        summary: "Each Dockerfile runs as a non-root USER (or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, an `alpine`/`busybox` base holding one copied program with no runtime packages beyond certificates, time zones or a shell, a backing service's image extended with a job (a backup cron), a toolbox, an nginx/httpd server, a variant nothing builds, or when the project builds a non-root image of the same program beside it (`Dockerfile.rootless`); development, example and test images are not judged.",
         weight: 1.0,
         severity: Severity::P2,
         by_kind: None,
@@ -55,6 +55,18 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             let bare = last.image == "scratch"
                 || (last.image.contains("distroless")
                     && !last.tag.as_deref().is_some_and(|t| t.contains("debug")));
+            // A minimal base holding one program copied in, with no runtime packages
+            // beyond certificates, time zones and a shell: little to use as root.
+            let single_program = !bare && single_program(df, last);
+            // A database or cache image extended with a job (a backup cron): the
+            // backing service's sidecar, not the application.
+            let backing = crate::analyze::container::is_backing_image(&last.image);
+            // The project also builds an image of the same program that runs
+            // unprivileged (`Dockerfile.rootless`): root is the default offered
+            // beside it, not the only way to run it.
+            // Looked for in the whole repository: a project's own view may hold only
+            // the Dockerfile that made it a project.
+            let rootless_sibling = rootless_sibling(cx, df);
             // Files handed to an unprivileged user (`chown -R app:app /srv`) with no
             // ENTRYPOINT of its own: the base image's entrypoint, which this
             // repository does not show, is where that user is switched to.
@@ -115,6 +127,23 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     last.image
                 ));
             }
+            if single_program {
+                message.push_str(&format!(
+                    " The final image is `{}` with one program copied in and no runtime packages beyond certificates, time zones or a shell, so root there is hardening rather than an open door; it still keeps root's capabilities if the program is compromised.",
+                    last.image
+                ));
+            }
+            if backing {
+                message.push_str(&format!(
+                    " It extends the backing-service image `{}` (a sidecar such as a backup job), not the application's image.",
+                    last.image
+                ));
+            }
+            if let Some(other) = &rootless_sibling {
+                message.push_str(&format!(
+                    " The project also builds `{other}`, which runs the same program unprivileged: root is the default offered beside it."
+                ));
+            }
             // An alternative nothing builds is not the image that ships.
             if let Some((instead, at)) = &df.unbuilt_variant {
                 message.push_str(&format!(
@@ -127,6 +156,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     && !handed_over
                     && !toolbox
                     && !bare
+                    && !single_program
+                    && !backing
+                    && rootless_sibling.is_none()
                     && df.unbuilt_variant.is_none()
                 {
                     Severity::P1
@@ -212,4 +244,100 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             .action(action);
     }
     outcome
+}
+
+/// A Dockerfile beside `df` that starts the same program as a non-root user
+/// (`Dockerfile.rootless` next to `Dockerfile`), by path.
+fn rootless_sibling(
+    cx: &Context<'_>,
+    df: &crate::analyze::container::Dockerfile,
+) -> Option<String> {
+    let own = start_command(df)?;
+    cx.inventory
+        .files
+        .iter()
+        .filter(|f| {
+            f.path != df.path
+                && dir_of(&f.path) == dir_of(&df.path)
+                && crate::analyze::container::is_dockerfile(f.name())
+        })
+        .find(|f| {
+            f.text().is_some_and(|text| {
+                let other = crate::analyze::container::parse_dockerfile(&f.path, text);
+                !other.stages.is_empty()
+                    && !other.runs_as_root()
+                    && start_command(&other) == Some(own)
+            })
+        })
+        .map(|f| f.path.clone())
+}
+
+fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// Packages a minimal image may add and still hold just its program.
+const MINIMAL_PACKAGES: &[&str] = &["ca-certificates", "tzdata", "bash"];
+
+/// Whether the final stage is an `alpine` or `busybox` base holding one program copied
+/// in, whose `RUN`s add nothing beyond [`MINIMAL_PACKAGES`] and otherwise only make
+/// directories and set permissions.
+fn single_program(
+    df: &crate::analyze::container::Dockerfile,
+    last: &crate::analyze::container::Stage,
+) -> bool {
+    let name = last.image.rsplit('/').next().unwrap_or(&last.image);
+    if !matches!(name, "alpine" | "busybox") {
+        return false;
+    }
+    let stage = df.stages.len().saturating_sub(1);
+    let of_stage = || df.instructions.iter().filter(|i| i.stage == stage);
+    let copies = of_stage().any(|i| i.op == "COPY");
+    let runs_only_setup = of_stage().filter(|i| i.op == "RUN").all(|i| {
+        i.args.split("&&").all(|cmd| {
+            let words: Vec<&str> = cmd.split_whitespace().collect();
+            match words.as_slice() {
+                ["apk", rest @ ..] if rest.contains(&"add") => rest
+                    .iter()
+                    .filter(|w| !w.starts_with('-') && **w != "add")
+                    .all(|p| MINIMAL_PACKAGES.contains(p)),
+                [cmd, ..] => matches!(
+                    *cmd,
+                    "mkdir" | "chmod" | "chown" | "ln" | "update-ca-certificates"
+                ),
+                [] => true,
+            }
+        })
+    });
+    // The program itself starts, not a script that could do anything as root.
+    let program = start_command(df).is_some_and(|(entrypoint, cmd)| {
+        let first = entrypoint.or(cmd).map(first_word).unwrap_or("");
+        !first.is_empty()
+            && !first.ends_with(".sh")
+            && !matches!(first, "sh" | "bash" | "/bin/sh" | "/bin/bash")
+    });
+    copies && runs_only_setup && program
+}
+
+/// The final stage's last `ENTRYPOINT` and `CMD` arguments, as written; `None` when it
+/// has neither.
+fn start_command(
+    df: &crate::analyze::container::Dockerfile,
+) -> Option<(Option<&str>, Option<&str>)> {
+    let stage = df.stages.len().saturating_sub(1);
+    let last = |op: &str| {
+        df.instructions
+            .iter()
+            .rfind(|i| i.stage == stage && i.op == op)
+            .map(|i| i.args.trim())
+    };
+    let (entrypoint, cmd) = (last("ENTRYPOINT"), last("CMD"));
+    (entrypoint.is_some() || cmd.is_some()).then_some((entrypoint, cmd))
+}
+
+/// The first word of an exec-form (`["/app/api", "x"]`) or shell-form command.
+fn first_word(args: &str) -> &str {
+    args.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']'))
+        .find(|w| !w.is_empty())
+        .unwrap_or("")
 }
