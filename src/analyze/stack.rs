@@ -633,10 +633,13 @@ pub(crate) fn frontend(
     detections: &[Detection],
     sources: &[SourceFacts],
 ) -> Option<Evidence> {
-    // API routes (Next.js `pages/api`, `app/api`) are a server's.
-    let serves_api = sources
-        .iter()
-        .any(|s| s.routes.iter().any(|r| r.path.starts_with("/api")));
+    // API routes (Next.js `pages/api`, `app/api`) are a server's, except those that
+    // render a page's assets (`/api/og-image`, `/api/sitemap`).
+    let serves_api = sources.iter().any(|s| {
+        s.routes
+            .iter()
+            .any(|r| r.path.starts_with("/api") && !renders_page_asset(&r.path))
+    });
     if serves_api {
         return None;
     }
@@ -670,6 +673,35 @@ pub(crate) fn frontend(
         .iter()
         .find(|d| d.is(DetectorKind::UiFramework) && !d.used.is_empty())
         .and_then(|d| d.used.first().cloned())
+}
+
+/// Routes that render an asset of the site's pages (social-card images, sitemaps,
+/// feeds, icons) rather than serve an API.
+const PAGE_ASSET_ROUTES: &[&str] = &[
+    "og",
+    "og-image",
+    "ogimage",
+    "opengraph-image",
+    "twitter-image",
+    "sitemap",
+    "sitemap.xml",
+    "robots",
+    "robots.txt",
+    "rss",
+    "rss.xml",
+    "feed",
+    "feed.xml",
+    "atom",
+    "icon",
+    "favicon",
+    "manifest",
+];
+
+fn renders_page_asset(path: &str) -> bool {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| PAGE_ASSET_ROUTES.contains(&last.to_ascii_lowercase().as_str()))
 }
 
 /// True when the manifest's text declares an optional-dependency group of that name.

@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         id: "code-quality.undeclared-dependencies",
         category: Category::CodeQuality,
         title: "Imported packages are declared",
-        summary: "Every third-party package production code imports is declared in a manifest (pyproject.toml, requirements*.txt, setup.cfg/setup.py, Pipfile); optional imports guarded by `try/except ImportError` are exempt.",
+        summary: "Every third-party package production code imports is declared in a manifest (pyproject.toml, requirements*.txt, setup.cfg/setup.py, Pipfile); optional imports guarded by `try/except ImportError` are exempt; imports made only by plugins that carry their own manifest (`manifest.yml` or `plugin.yml` with a name and a version), which their host installs, are P2.",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: None,
@@ -128,6 +128,44 @@ fn ansible_provided(cx: &Context<'_>, d: &DependencyUse) -> bool {
                     && dirs.iter().any(|s| s.contains("ansible"))
             })
         })
+}
+
+/// Manifests of a plugin or applet that another program installs and runs where it
+/// is deployed (a name and a version of its own).
+const PLUGIN_MANIFESTS: &[&str] = &["manifest.yml", "manifest.yaml", "plugin.yml", "plugin.yaml"];
+
+/// The plugin manifest of the directory holding a file or one above it, below the
+/// project's root: `apps/terminal/applets/chrome/manifest.yml` with `name:` and
+/// `version:`.
+fn plugin_manifest<'a>(cx: &Context<'a>, path: &str) -> Option<&'a str> {
+    let mut dir = path.rsplit_once('/').map(|(d, _)| d)?;
+    loop {
+        let found = PLUGIN_MANIFESTS.iter().find_map(|m| {
+            let f = cx.inventory.file(&format!("{dir}/{m}"))?;
+            let text = f.text()?;
+            let key = |k: &str| text.lines().any(|l| l.starts_with(k));
+            (key("name:") && key("version:")).then_some(f.path.as_str())
+        });
+        if found.is_some() {
+            return found;
+        }
+        dir = dir.rsplit_once('/').map(|(d, _)| d)?;
+    }
+}
+
+/// Whether every production use of a dependency is inside plugins with their own
+/// manifest: the plugin's host installs what it needs, not the project's environment.
+fn in_plugins<'a>(cx: &Context<'a>, d: &DependencyUse) -> Option<&'a str> {
+    let mut first = None;
+    for (index, _) in &d.production {
+        let manifest = cx
+            .inventory
+            .files
+            .get(*index)
+            .and_then(|f| plugin_manifest(cx, &f.path))?;
+        first.get_or_insert(manifest);
+    }
+    first
 }
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
@@ -372,6 +410,16 @@ fn third_party(cx: &Context<'_>) -> Outcome {
                 format!("`{}` is imported but not declared", d.import),
                 format!(
                     "`{}` is imported ({places}) only by command-line scripts (a shebang and a main guard), and no manifest declares {}: whoever runs the script has to install it by hand. Declare it with the scripts' own requirements.",
+                    d.import,
+                    names(d)
+                ),
+            )
+        } else if let Some(manifest) = in_plugins(cx, d) {
+            (
+                Severity::P2,
+                format!("`{}` is imported but not declared (plugin)", d.import),
+                format!(
+                    "`{}` is imported ({places}) only by plugins that carry their own manifest ({manifest}) and are installed and run where their host deploys them, and no manifest declares {}: declare it with the plugin's own requirements so its host can install it.",
                     d.import,
                     names(d)
                 ),
