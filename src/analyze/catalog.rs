@@ -192,6 +192,12 @@ impl Detector {
             if let Some(exact) = i.strip_suffix('$') {
                 return module == exact;
             }
+            // `*/log`: any module path whose last segment is `log`.
+            if let Some(last) = i.strip_prefix("*/") {
+                return module
+                    .rsplit_once('/')
+                    .is_some_and(|(_, segment)| segment == last);
+            }
             match self.ecosystem {
                 Ecosystem::Python => {
                     module == i
@@ -617,6 +623,10 @@ mod tests {
         assert!(!find("py-fastapi").matches_import("fastapix"));
         assert!(find("go-echo").matches_package("github.com/labstack/echo/v4"));
         assert!(find("go-echo").matches_import("github.com/labstack/echo/v4/middleware"));
+        // `*/log` matches a last segment, whole.
+        assert!(find("go-log-package").matches_import("github.com/writeas/web-core/log"));
+        assert!(!find("go-log-package").matches_import("github.com/x/logic"));
+        assert!(!find("go-log-package").matches_import("log"));
         assert!(find("js-sentry").matches_package("@sentry/node"));
         assert!(find("rs-assert-cmd").matches_package("assert-cmd"));
     }

@@ -300,15 +300,22 @@ pub fn detect(
         }
     }
     // Index detectors by the first segment of their import names.
+    // Detectors matching by the last segment (`*/log`) are candidates for every import.
     let mut by_head: BTreeMap<(Ecosystem, String), Vec<usize>> = BTreeMap::new();
+    let mut by_tail: Vec<(Ecosystem, usize)> = Vec::new();
     for (i, d) in cat.detectors.iter().enumerate() {
         for imp in &d.imports {
+            if imp.starts_with("*/") {
+                by_tail.push((d.ecosystem, i));
+                continue;
+            }
             by_head
                 .entry((d.ecosystem, head(d.ecosystem, imp.trim_end_matches('$'))))
                 .or_default()
                 .push(i);
         }
     }
+    by_tail.dedup();
     for s in sources {
         let Some(file) = inventory.files.get(s.file) else {
             continue;
@@ -325,9 +332,16 @@ pub fn detect(
             if internal.is_internal(eco, &imp.module) {
                 continue;
             }
-            let Some(candidates) = by_head.get(&(eco, head(eco, &imp.module))) else {
+            let tails = by_tail.iter().filter(|(e, _)| *e == eco).map(|(_, i)| i);
+            let candidates: Vec<&usize> = by_head
+                .get(&(eco, head(eco, &imp.module)))
+                .into_iter()
+                .flatten()
+                .chain(tails)
+                .collect();
+            if candidates.is_empty() {
                 continue;
-            };
+            }
             // `from a import b` may import the submodule `a.b`.
             let qualified: Vec<String> = imp
                 .names

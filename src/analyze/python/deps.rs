@@ -242,10 +242,24 @@ pub(super) fn build(
             let squash =
                 |x: &str| -> String { x.chars().filter(|c| c.is_ascii_alphanumeric()).collect() };
             let top_squashed = squash(&top_norm);
+            // Every word of a compound import inside the distribution's name
+            // (`django_comments` from django-contrib-comments), and a `lib` suffix the
+            // distribution leaves out (`redminelib` from python-redmine).
+            let top_words: Vec<&str> = top_norm.split('-').collect();
+            let lib_base = top_norm
+                .strip_suffix("lib")
+                .filter(|b| b.len() >= 4 && !b.contains('-'));
             let plugin = |n: &str| {
-                ["django-", "flask-", "python-", "py-", "pytest-", "sphinx-"]
-                    .iter()
-                    .any(|p| n.strip_prefix(p) == Some(top_norm.as_str()))
+                let words: Vec<&str> = n.split('-').collect();
+                let unprefixed = n
+                    .strip_prefix("python-")
+                    .or_else(|| n.strip_prefix("py-"))
+                    .unwrap_or(n);
+                (top_words.len() >= 2 && top_words.iter().all(|w| words.contains(w)))
+                    || lib_base.is_some_and(|b| unprefixed == b)
+                    || ["django-", "flask-", "python-", "py-", "pytest-", "sphinx-"]
+                        .iter()
+                        .any(|p| n.strip_prefix(p) == Some(top_norm.as_str()))
                     || n.strip_suffix("-python") == Some(top_norm.as_str())
                     || (top_squashed.len() >= 6 && squash(n) == top_squashed)
                     || vendor_named(n, &top_norm, &top_squashed)

@@ -1670,9 +1670,16 @@ impl<'t> Visitor<'t> {
             });
         }
 
-        // HTTP requests.
+        // HTTP requests. A module-level call counts when the name was imported (a
+        // local `requests = Session()` is the project's own client, not the library).
+        let imported = raw
+            .split('.')
+            .next()
+            .is_some_and(|h| self.aliases.contains_key(h));
         let http_client = if let Some(client) = object.and_then(|o| self.sessions.get(o)) {
             HTTP_VERBS.contains(&last).then_some((*client, true))
+        } else if !imported {
+            None
         } else {
             match q.split_once('.') {
                 Some(("requests", m)) if HTTP_VERBS.contains(&m) => Some(("requests", false)),

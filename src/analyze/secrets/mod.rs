@@ -597,17 +597,22 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         .count();
     // A key file only tests use: its path is named by test configuration and by no
     // production file outside comments.
+    // A key named for `localhost` serves a developer's HTTPS on their own machine.
     for found in &mut facts.files {
-        if key_file(&found.path, Some("PRIVATE KEY")).is_some()
-            && found.hits.iter().any(|h| h.context == HitContext::None)
-            && used_only_by_tests(inventory, &found.path)
+        if key_file(&found.path, Some("PRIVATE KEY")).is_none()
+            || !found.hits.iter().any(|h| h.context == HitContext::None)
         {
-            let hits = std::mem::take(&mut found.hits);
-            found.hits = hits
-                .into_iter()
-                .map(|h| h.in_context(HitContext::TestFixture))
-                .collect();
+            continue;
         }
+        let context = if used_only_by_tests(inventory, &found.path) {
+            HitContext::TestFixture
+        } else if localhost_key(&found.path) {
+            HitContext::Development
+        } else {
+            continue;
+        };
+        let hits = std::mem::take(&mut found.hits);
+        found.hits = hits.into_iter().map(|h| h.in_context(context)).collect();
     }
     facts.key_files = inventory
         .files
@@ -618,6 +623,7 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
                 HitContext::None if used_only_by_tests(inventory, &f.path) => {
                     HitContext::TestFixture
                 }
+                HitContext::None if localhost_key(&f.path) => HitContext::Development,
                 HitContext::None => kind_context(f.kind),
                 c => c,
             };
@@ -630,6 +636,14 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         })
         .collect();
     facts
+}
+
+/// Whether a key file is named for `localhost` (`localhost.pem`, `localhost-key.pem`,
+/// mkcert's `localhost+2-key.pem`): a certificate for a developer's own machine.
+fn localhost_key(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "localhost")
 }
 
 /// Whether the key file at `path`, kept with CI's files or named for tests, is named

@@ -585,6 +585,10 @@ static DOTTED: LazyLock<Option<Regex>> =
 static SNAKE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)$").ok()
 });
+/// A lower-case path of names (`ory/keysetpagination_v2/page_token`): a namespace
+/// or a label, where a secret's base64 would mix cases.
+static NAME_PATH: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9_.-]+(?:/[a-z0-9][a-z0-9_.-]+)+$").ok());
 static UUID: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$").ok()
 });
@@ -646,6 +650,7 @@ pub fn is_reference(value: &str) -> bool {
         || file_ext.iter().any(|e| lower.ends_with(e))
         || is_match(&DOTTED, value)
         || is_match(&SNAKE, value)
+        || is_match(&NAME_PATH, value)
         || is_match(&UUID, value)
         || is_match(&ETH_PUBLIC, value)
 }
@@ -882,10 +887,13 @@ mod tests {
             "service-account.json",
             "0f8fad5b-d9cb-469f-a165-70867728950e",
             "Self::TOKEN2",
+            "ory/keysetpagination_v2/page_token",
         ] {
             assert!(is_reference(v), "{v} should be a reference");
         }
         assert!(!is_reference("Qz7xR2mK9pW4M2"));
+        // Base64 with slashes mixes cases: still a value.
+        assert!(!is_reference("aB3x/Yq9Zk2P/wR7tLm4"));
         for v in [
             "token_string[0:2]",
             "Tokens_js_1.Tokens,",

@@ -93,6 +93,7 @@ impl SettingsFile<'_> {
 const DEV_WORDS: &[&str] = &[
     "debug",
     "dev",
+    "devel",
     "develop",
     "development",
     "example",
@@ -137,6 +138,40 @@ fn is_development(path: &str, scope: Option<&str>) -> bool {
         .iter()
         .flat_map(|t| words(t))
         .any(|w| DEV_WORDS.contains(&w.as_str()))
+}
+
+/// A settings module beside `path`, not itself development configuration, that
+/// imports everything from it (`from .common import *`) and sets `DEBUG = False`:
+/// (its path, the line).
+fn switched_off_beside(cx: &Context<'_>, path: &str) -> Option<(String, u32)> {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let stem = name.strip_suffix(".py")?;
+    let star = format!("{stem} import *");
+    cx.inventory
+        .files
+        .iter()
+        .filter(|f| {
+            f.path != path
+                && f.path.ends_with(".py")
+                && f.path.rsplit_once('/').map_or("", |(d, _)| d) == dir
+                && !is_development(&f.path, None)
+        })
+        .find_map(|f| {
+            let text = f.text()?;
+            let imports = text.lines().any(|l| {
+                let l = l.trim_start();
+                l.starts_with("from ")
+                    && (l.contains(&format!(".{star}")) || l.contains(&format!(" {star}")))
+            });
+            if !imports {
+                return None;
+            }
+            text.lines().enumerate().find_map(|(i, l)| {
+                let compact: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+                (compact == "DEBUG=False")
+                    .then(|| (f.path.clone(), u32::try_from(i + 1).unwrap_or(u32::MAX)))
+            })
+        })
 }
 
 /// Whether `line` sits in a branch taken only outside production: the `else` of
@@ -363,6 +398,13 @@ fn debug_findings(
             } else {
                 None
             };
+            // Base settings that a production settings module beside them imports
+            // and switches off (`product.py`: `from .common import *`, `DEBUG = False`).
+            let switched_off = if module_constant && overridden.is_none() {
+                switched_off_beside(cx, f.path())
+            } else {
+                None
+            };
             let place = match &s.scope {
                 Some(class) => format!(" in `{class}`"),
                 None => String::new(),
@@ -379,6 +421,12 @@ fn debug_findings(
                     " It is in development configuration: make sure production never loads it.",
                     " (development configuration)",
                 )
+            } else if switched_off.is_some() {
+                (
+                    Severity::P3,
+                    " It is the base of settings that switch it off for production: make sure every deployment loads those.",
+                    " (base settings, switched off for production)",
+                )
             } else if overridden.is_some() {
                 (
                     Severity::P2,
@@ -390,6 +438,7 @@ fn debug_findings(
             };
             let mut evidence = vec![cx.at(f.path(), s.line)];
             evidence.extend(overridden.map(|line| cx.at(f.path(), line)));
+            evidence.extend(switched_off.map(|(path, line)| cx.at(&path, line)));
             out.push(Found {
                 severity,
                 title: format!("Debug mode on at {}:{}{title_label}", f.path(), s.line),
