@@ -351,11 +351,13 @@ pub fn build(inventory: &Inventory, sources: &[SourceFacts]) -> TestInventory {
         .filter_map(|s| Some((s, inventory.files.get(s.file)?)))
         .filter(|(s, f)| {
             f.name() == "conftest.py"
-                && s.imports.iter().any(|i| {
+                && (s.imports.iter().any(|i| {
                     HTTP_TEST_CLIENTS
                         .iter()
                         .any(|c| i.module == *c || i.module.starts_with(&format!("{c}.")))
                 })
+                    // Flask's client is a method of the app: `api_app.test_client()`.
+                    || f.text().is_some_and(|t| t.contains(".test_client()")))
         })
         .map(|(_, f)| f.dir())
         .collect();

@@ -194,6 +194,10 @@ pub enum CallKind {
         callee: String,
         /// The parameter of the enclosing function the document comes from.
         tainted: Option<String>,
+        /// The `Loader` named, when it is not one of PyYAML's safe ones (a class of
+        /// this module may derive from one).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        loader: Option<String>,
     },
     /// SQL text built by formatting and passed to `execute`.
     Sql {

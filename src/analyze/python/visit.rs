@@ -1817,9 +1817,9 @@ impl<'t> Visitor<'t> {
                     .keyword("Loader")
                     .or_else(|| args.positional.get(1).copied())
                     .map(|l| self.resolve(self.text(l)));
-                let safe = loader.is_some_and(|l| {
+                let safe = loader.as_ref().is_some_and(|l| {
                     // `from yaml import CSafeLoader as Loader`: judge what it stands for.
-                    let l = l.rsplit('.').next().unwrap_or(&l);
+                    let l = l.rsplit('.').next().unwrap_or(l);
                     matches!(
                         l,
                         "SafeLoader" | "CSafeLoader" | "BaseLoader" | "CBaseLoader"
@@ -1827,10 +1827,12 @@ impl<'t> Visitor<'t> {
                 });
                 if !safe {
                     let tainted = args.first().and_then(|a| self.tainted_by(a));
+                    let loader = loader.map(|l| l.rsplit('.').next().unwrap_or(&l).to_string());
                     self.push_call(
                         CallKind::YamlLoad {
                             callee: q.clone(),
                             tainted,
+                            loader,
                         },
                         node,
                     );
@@ -1842,6 +1844,7 @@ impl<'t> Visitor<'t> {
                     CallKind::YamlLoad {
                         callee: q.clone(),
                         tainted,
+                        loader: None,
                     },
                     node,
                 );

@@ -140,6 +140,29 @@ fn is_development(path: &str, scope: Option<&str>) -> bool {
         .any(|w| DEV_WORDS.contains(&w.as_str()))
 }
 
+/// The object whose `config["DEBUG"]` a line sets (`api_app` in
+/// `api_app.config['DEBUG'] = True`).
+fn config_receiver(line: &str) -> Option<&str> {
+    let (before, _) = line.split_once(".config[")?;
+    let name = before.trim();
+    (!name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.'))
+    .then_some(name)
+}
+
+/// Whether any file starts `app` with a development server: `app.run(`, `flask run`,
+/// or Werkzeug's `run_simple(`.
+fn dev_server_started(cx: &Context<'_>, app: &str) -> bool {
+    let call = format!("{app}.run(");
+    cx.inventory.files.iter().any(|f| {
+        f.text().is_some_and(|t| {
+            t.contains(&call) || t.contains("flask run") || t.contains("run_simple(")
+        })
+    })
+}
+
 /// A settings module beside `path`, not itself development configuration, that
 /// imports everything from it (`from .common import *`) and sets `DEBUG = False`:
 /// (its path, the line).
@@ -405,6 +428,11 @@ fn debug_findings(
             } else {
                 None
             };
+            // `api_app.config["DEBUG"] = True` where nothing starts that app with Flask's
+            // development server: the interactive debugger is never served.
+            let no_dev_server = !module_constant
+                && config_receiver(&cx.line(f.path(), s.line))
+                    .is_some_and(|app| !dev_server_started(cx, app));
             let place = match &s.scope {
                 Some(class) => format!(" in `{class}`"),
                 None => String::new(),
@@ -420,6 +448,12 @@ fn debug_findings(
                     Severity::P3,
                     " It is in development configuration: make sure production never loads it.",
                     " (development configuration)",
+                )
+            } else if no_dev_server {
+                (
+                    Severity::P2,
+                    " Nothing in the repository starts this app with Flask's development server (`.run(`, `flask run`, `run_simple`), so the interactive debugger is not served; the flag still changes how errors propagate.",
+                    " (no development server starts it)",
                 )
             } else if switched_off.is_some() {
                 (

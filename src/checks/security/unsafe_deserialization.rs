@@ -102,10 +102,31 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         let mut seen = std::collections::HashMap::new();
         for c in &f.py.calls {
             let (CallKind::Deserialize { callee, tainted }
-            | CallKind::YamlLoad { callee, tainted }) = &c.kind
+            | CallKind::YamlLoad {
+                callee, tainted, ..
+            }) = &c.kind
             else {
                 continue;
             };
+            // `Loader=FGLoader` where this module defines `class FGLoader(yaml.SafeLoader)`.
+            if let CallKind::YamlLoad {
+                loader: Some(loader),
+                ..
+            } = &c.kind
+            {
+                let safe_subclass = f.py.classes.iter().any(|k| {
+                    k.name == *loader
+                        && k.bases.iter().any(|b| {
+                            matches!(
+                                b.rsplit('.').next().unwrap_or(b),
+                                "SafeLoader" | "CSafeLoader" | "BaseLoader" | "CBaseLoader"
+                            )
+                        })
+                });
+                if safe_subclass {
+                    continue;
+                }
+            }
             if own_data(f, c.line, callee, &mut seen) {
                 continue;
             }
