@@ -68,6 +68,7 @@ impl SecretHit {
     pub fn severity(&self) -> Severity {
         match (self.context, self.test_mode, self.generic) {
             (HitContext::None, _, _) if self.encrypted => Severity::P2,
+            (HitContext::ClientKey, _, _) => Severity::P2,
             (_, _, _) if self.encrypted => Severity::P3,
             (HitContext::None, false, false) => Severity::P0,
             (HitContext::None, false, true) => Severity::P1,
@@ -597,6 +598,37 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         .count();
     // A key file only tests use: its path is named by test configuration and by no
     // production file outside comments.
+    // A generic or Google API key in an integration module that names the API's host,
+    // in software a licence distributes: shipped to every installation.
+    let distributed = inventory.files.iter().any(|f| {
+        !f.path.contains('/') && {
+            let upper = f.path.to_ascii_uppercase();
+            upper.starts_with("LICENSE")
+                || upper.starts_with("LICENCE")
+                || upper.starts_with("COPYING")
+        }
+    });
+    if distributed {
+        for found in &mut facts.files {
+            if !integration_module(&found.path)
+                || !inventory
+                    .file(&found.path)
+                    .and_then(|f| f.text())
+                    .is_some_and(names_external_api)
+            {
+                continue;
+            }
+            for h in &mut found.hits {
+                if h.context == HitContext::None
+                    && !h.test_mode
+                    && (h.generic || h.rule == "gcp-api-key")
+                {
+                    h.context = HitContext::ClientKey;
+                    h.confidence = weigh(h.confidence, HitContext::ClientKey);
+                }
+            }
+        }
+    }
     // A key named for `localhost` serves a developer's HTTPS on their own machine.
     for found in &mut facts.files {
         if key_file(&found.path, Some("PRIVATE KEY")).is_none()
@@ -636,6 +668,51 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         })
         .collect();
     facts
+}
+
+/// Directories that hold one module per third-party service the software talks to.
+const INTEGRATION_DIRS: &[&str] = &[
+    "engines",
+    "plugins",
+    "components",
+    "providers",
+    "integrations",
+    "connectors",
+    "extensions",
+    "addons",
+];
+
+/// Whether a source file is an integration module: under [`INTEGRATION_DIRS`].
+fn integration_module(path: &str) -> bool {
+    let dirs: Vec<&str> = path.split('/').collect();
+    let n = dirs.len().saturating_sub(1);
+    dirs.get(..n)
+        .is_some_and(|d| d.iter().any(|d| INTEGRATION_DIRS.contains(d)))
+        && matches!(
+            path.rsplit('.').next(),
+            Some("py" | "js" | "ts" | "go" | "rs" | "rb" | "php")
+        )
+}
+
+/// Whether a text names an external host (`https://api.thetvdb.com/`): the API an
+/// integration module talks to.
+fn names_external_api(text: &str) -> bool {
+    text.match_indices("://").any(|(i, m)| {
+        let scheme = text.get(..i).unwrap_or("");
+        if !(scheme.ends_with("https") || scheme.ends_with("http")) {
+            return false;
+        }
+        let host: String = text
+            .get(i + m.len()..)
+            .unwrap_or("")
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+            .collect();
+        host.contains('.')
+            && !["localhost", "127.0.0.1", "example.com", "example.org"]
+                .iter()
+                .any(|l| host == *l || host.ends_with(&format!(".{l}")))
+    })
 }
 
 /// Whether a key file is named for `localhost` (`localhost.pem`, `localhost-key.pem`,

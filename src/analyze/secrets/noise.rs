@@ -31,6 +31,10 @@ pub enum HitContext {
     /// payload ends in `|read`) or for clients to submit with (an error reporter's
     /// notifier key).
     ReadOnly,
+    /// A key for a third-party API kept in an integration module (an engine, plugin or
+    /// component for that API) of software its licence distributes: every installation
+    /// carries it, so it is public by design.
+    ClientKey,
 }
 
 impl HitContext {
@@ -45,6 +49,7 @@ impl HitContext {
             HitContext::Development => "in development configuration",
             HitContext::Disowned => "marked as not a secret",
             HitContext::ReadOnly => "a client or read-only key meant to be committed",
+            HitContext::ClientKey => "a third-party API key shipped with every installation",
         }
     }
 }
