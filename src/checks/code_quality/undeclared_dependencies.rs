@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         id: "code-quality.undeclared-dependencies",
         category: Category::CodeQuality,
         title: "Imported packages are declared",
-        summary: "Every third-party package production code imports is declared in a manifest (pyproject.toml, requirements*.txt, setup.cfg/setup.py, Pipfile); optional imports guarded by `try/except ImportError` are exempt; imports made only by plugins that carry their own manifest (`manifest.yml` or `plugin.yml` with a name and a version), which their host installs, are P2.",
+        summary: "Every third-party package production code imports is declared in a manifest (pyproject.toml, requirements*.txt, setup.cfg/setup.py, Pipfile); optional imports guarded by `try/except ImportError` are exempt; imports made only by plugins that carry their own manifest (`manifest.yml` or `plugin.yml` with a name and a version), which their host installs, are P2; imports made only by packages that `setup.py` excludes from the distribution (`find_packages(exclude=[…])`) are P3.",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: None,
@@ -89,6 +89,74 @@ fn in_migrations(cx: &Context<'_>, d: &DependencyUse) -> bool {
                 .files
                 .get(*index)
                 .is_some_and(|f| python::is_migration(&f.path))
+        })
+}
+
+/// Package patterns a `setup.py` beside the code leaves out of the distribution
+/// (`find_packages(exclude=["docs*", "kiwi_lint*"])`): (the setup.py's directory, the
+/// patterns).
+fn packaging_exclusions(cx: &Context<'_>) -> Vec<(String, Vec<String>)> {
+    cx.inventory
+        .files
+        .iter()
+        .filter(|f| f.name() == "setup.py")
+        .filter_map(|f| {
+            let text = f.text()?;
+            let start = text
+                .find("find_packages(")
+                .or_else(|| text.find("find_namespace_packages("))?;
+            let rest = text.get(start..)?;
+            let list = rest.get(rest.find("exclude")?..)?;
+            let open = list.find(['[', '('])?;
+            let close = list.find([']', ')'])?;
+            let inner = list.get(open + 1..close)?;
+            let patterns: Vec<String> = inner
+                .split(',')
+                .map(|p| p.trim().trim_matches(['"', '\'']).to_string())
+                .filter(|p| {
+                    !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || "_.*".contains(c))
+                })
+                .collect();
+            let dir = f.path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+            (!patterns.is_empty()).then_some((dir, patterns))
+        })
+        .collect()
+}
+
+/// Whether a file's top-level package (below the setup.py's directory) matches one of
+/// the excluded patterns: `kiwi_lint*` matches `kiwi_lint/datetime.py`.
+fn excluded_from_package(path: &str, exclusions: &[(String, Vec<String>)]) -> bool {
+    exclusions.iter().any(|(dir, patterns)| {
+        let rel = if dir.is_empty() {
+            Some(path)
+        } else {
+            path.strip_prefix(dir.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+        };
+        let Some((top, _)) = rel.and_then(|r| r.split_once('/')) else {
+            return false;
+        };
+        patterns.iter().any(|p| match p.strip_suffix('*') {
+            Some(prefix) => top.starts_with(prefix.trim_end_matches('.')),
+            None => top == p,
+        })
+    })
+}
+
+/// Whether every production use of a dependency is in a package `setup.py` leaves out
+/// of the distribution (a lint plugin, docs tooling): code that never ships.
+fn in_unpackaged(
+    cx: &Context<'_>,
+    d: &DependencyUse,
+    exclusions: &[(String, Vec<String>)],
+) -> bool {
+    !exclusions.is_empty()
+        && !d.production.is_empty()
+        && d.production.iter().all(|(index, _)| {
+            cx.inventory
+                .files
+                .get(*index)
+                .is_some_and(|f| excluded_from_package(&f.path, exclusions))
         })
 }
 
@@ -329,9 +397,12 @@ fn third_party(cx: &Context<'_>) -> Outcome {
             )
         ));
     }
+    let exclusions = packaging_exclusions(cx);
     let hard = missing
         .iter()
-        .filter(|d| !d.locked && !d.lazy && !optional_module(cx, d))
+        .filter(|d| {
+            !d.locked && !d.lazy && !optional_module(cx, d) && !in_unpackaged(cx, d, &exclusions)
+        })
         .count();
     let score = if hard == 0 {
         0.8
@@ -390,6 +461,16 @@ fn third_party(cx: &Context<'_>) -> Outcome {
                 ),
                 format!(
                     "`{}` is imported ({places}) only by plugins and modules Ansible loads, and no manifest declares {}: the Ansible that runs them provides it. Pin the Ansible version they need with the playbooks' requirements.",
+                    d.import,
+                    names(d)
+                ),
+            )
+        } else if in_unpackaged(cx, d, &exclusions) {
+            (
+                Severity::P3,
+                format!("`{}` is imported but not declared (not packaged)", d.import),
+                format!(
+                    "`{}` is imported ({places}) only by packages that `setup.py` excludes from the distribution, and no manifest declares {}: the code does not ship, but whoever runs it needs it; declare it with the development requirements.",
                     d.import,
                     names(d)
                 ),
