@@ -11,6 +11,7 @@ pub mod kind;
 pub mod language;
 pub mod lines;
 pub(crate) mod open;
+mod vendored;
 mod walk;
 
 use std::collections::BTreeMap;

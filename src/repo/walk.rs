@@ -163,6 +163,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
     skipped.errors.extend(rules.problems());
     skipped.errors.sort();
     test_packages_are_tests(&mut files);
+    super::vendored::mark_copied_packages(&mut files);
 
     let counted = count_unfiltered(&root, options.jobs);
     let mut dirs: Vec<SkippedDir> = counted
