@@ -171,7 +171,13 @@ fn project_reviews(
         .iter()
         .map(|v| (v.tests.production_code_lines, v.stack.project_kind))
         .collect();
-    let driven = analyze::projects::driven_by_suites(&facts.projects, &facts.manifests, inventory);
+    let frontends: Vec<bool> = views.iter().map(|v| v.stack.frontend.is_some()).collect();
+    let driven = analyze::projects::driven_by_suites(
+        &facts.projects,
+        &facts.manifests,
+        inventory,
+        &frontends,
+    );
     review::localize_absences(&mut results, &facts.projects.list, &shapes, &driven);
     facts
         .projects

@@ -132,6 +132,9 @@ pub struct LocalTask {
 pub struct CiFacts {
     pub files: Vec<CiFile>,
     pub local: Vec<LocalTask>,
+    /// A release recipe of a local task runner that runs the tests first (`publish:
+    /// test-postgres build` in a justfile): file, line and recipe name.
+    pub release_tests: Option<(String, u32, String)>,
     /// GitHub Actions workflows and composite actions, node by node.
     pub workflows: Vec<super::workflows::Workflow>,
 }
@@ -779,6 +782,43 @@ impl Recipes {
     }
 }
 
+/// Names of recipes that release: `release`, `publish`, `deploy`, `dist` and their
+/// variants (`release-docker`, `publish_all`).
+fn releases(target: &str) -> bool {
+    let first = target.split(['-', '_', ':']).next().unwrap_or(target);
+    matches!(first, "release" | "publish" | "deploy" | "dist")
+}
+
+/// The first release recipe (by file, then name) whose own lines or prerequisites'
+/// lines hold a local test task.
+fn release_tests(runners: &Runners, local: &[LocalTask]) -> Option<(String, u32, String)> {
+    let mut files: Vec<(&&str, &Recipes)> = runners.recipes.iter().collect();
+    files.sort_by_key(|(name, _)| **name);
+    for (file, recipes) in files {
+        let mut targets: Vec<(&String, u32)> = recipes
+            .by_target
+            .iter()
+            .filter(|(t, _)| releases(t))
+            .map(|(t, ((from, _), _))| (t, *from))
+            .collect();
+        targets.sort();
+        for (target, line) in targets {
+            let ranges = recipes.lines(target);
+            let tested = local.iter().any(|t| {
+                t.path == **file
+                    && t.step.class == "test"
+                    && ranges
+                        .iter()
+                        .any(|(from, to)| t.step.line >= *from && t.step.line <= *to)
+            });
+            if tested {
+                return Some(((*file).to_string(), line, target.clone()));
+            }
+        }
+    }
+    None
+}
+
 /// Local tasks a CI line runs through a task runner: `make T`, `just T`, pre-commit,
 /// tox, nox, `npm run T`, and ruff reading its rules from configuration.
 /// Task runner files of the repository, read once per audit.
@@ -1042,6 +1082,7 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
         }
     }
     let runners = Runners::new(inventory);
+    facts.release_tests = release_tests(&runners, &facts.local);
     // Each script is classified once, however many CI lines run it.
     let mut script_steps: HashMap<String, Vec<Step>> = HashMap::new();
     for file in &inventory.files {

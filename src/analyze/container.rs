@@ -203,6 +203,12 @@ fn dev_label(file: &RepoFile) -> Option<String> {
     if file.kind == FileKind::Test {
         return Some("test infrastructure".into());
     }
+    if file
+        .text()
+        .is_some_and(crate::repo::kind::marked_not_for_production)
+    {
+        return Some(MARKED_DEV.into());
+    }
     let name = file.name().to_ascii_lowercase();
     let stem = name.trim_end_matches(".yml").trim_end_matches(".yaml");
     let dev_word = stem.split(['.', '-', '_']).skip(1).any(|w| {
@@ -384,7 +390,56 @@ fn dev_label(file: &RepoFile) -> Option<String> {
     {
         return Some("example compose file".into());
     }
+    if is_compose(&name) && file.text().is_some_and(runs_tests) {
+        return Some(TEST_HARNESS.into());
+    }
+    // `scripts/test-environments/oidc/compose.yml`, `e2e/docker-compose.yml`.
+    let test_dir = file.dir().split('/').any(|d| {
+        matches!(d, "test" | "tests" | "testing" | "e2e")
+            || ["test-", "test_"].iter().any(|p| d.starts_with(p))
+    });
+    if is_compose(&name) && test_dir {
+        return Some(TEST_HARNESS.into());
+    }
     (is_compose(&name) && dev_word).then(|| "development compose file".into())
+}
+
+/// Images of browser test runners: a Compose file that starts one is a test harness.
+const TEST_RUNNER_IMAGES: &[&str] = &["cypress/", "playwright"];
+
+/// Commands that run a test suite.
+const TEST_COMMANDS: &[&str] = &[
+    "cargo test",
+    "cypress run",
+    "go test",
+    "jest",
+    "npm run test",
+    "npm test",
+    "playwright test",
+    "pnpm test",
+    "pytest",
+    "vitest",
+    "yarn test",
+];
+
+/// Whether a Compose file starts a test runner: a service whose image is a browser test
+/// runner or whose command runs a test suite (`command: npx playwright test`).
+fn runs_tests(text: &str) -> bool {
+    text.lines().map(str::trim).any(|l| {
+        let lower = l.to_ascii_lowercase();
+        if let Some(image) = lower.strip_prefix("image:") {
+            return TEST_RUNNER_IMAGES.iter().any(|i| image.contains(i));
+        }
+        ["command:", "entrypoint:"]
+            .iter()
+            .any(|k| lower.starts_with(k))
+            && TEST_COMMANDS.iter().any(|c| {
+                lower.match_indices(c).any(|(at, _)| {
+                    let after = lower.get(at + c.len()..).and_then(|r| r.chars().next());
+                    !after.is_some_and(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+                })
+            })
+    })
 }
 
 /// Stage names that builds select (`--target release`, `--target=web`, `target: aio`)
@@ -589,6 +644,10 @@ fn starts_development_server(command: &str) -> bool {
 const TOOL_IMAGE: &str = "image of a third-party tool";
 /// The label of a Dockerfile that builds a developer's image, not a deployment.
 const DEV_IMAGE: &str = "development Dockerfile";
+/// The label of a file whose opening comments reserve it for development or tests.
+const MARKED_DEV: &str = "marked as not for production";
+/// The label of a Compose file that runs a test suite against the services it starts.
+const TEST_HARNESS: &str = "test harness compose file";
 
 /// A Dockerfile in a development or test directory (`dev/`, `docker/test-server/`):
 /// a developer's image unless CI builds it (`file: dev/build/Dockerfile`).
@@ -889,6 +948,8 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
                         | PACKAGING
                         | TOOL_IMAGE
                         | BUILD_IMAGE
+                        | MARKED_DEV
+                        | TEST_HARNESS
                 )
             ));
         let Some(text) = file.text() else { continue };

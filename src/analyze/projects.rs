@@ -767,6 +767,7 @@ pub fn driven_by_suites(
     projects: &Projects,
     manifests: &[Manifest],
     inventory: &Inventory,
+    frontends: &[bool],
 ) -> Vec<Option<Driven>> {
     let mut out: Vec<Option<Driven>> = vec![None; projects.list.len()];
     let named_in = |line: &str, p: &Project| {
@@ -808,6 +809,40 @@ pub fn driven_by_suites(
                             at: format!("{path}:{line}"),
                             via: None,
                         });
+            }
+        }
+    }
+    // A browser suite that names no product (`baseURL: http://localhost:1411`), kept
+    // as a test package or in a test directory, drives the repository's browser front
+    // ends: a browser suite has no other subject.
+    let named_some: Vec<usize> = out.iter().flatten().map(|d| d.suite).collect();
+    let suites = inventory.files.iter().filter(|f| {
+        ["playwright.config.", "cypress.config."]
+            .iter()
+            .any(|c| f.name().starts_with(c))
+    });
+    for config in suites {
+        let Some(owner) = projects.of(&config.path) else {
+            continue;
+        };
+        let suite_role = projects.list.get(owner).map(|p| p.role);
+        let test_package = suite_role == Some(Role::Tests) && !named_some.contains(&owner);
+        // A front end's own browser suite tests that front end.
+        let own_frontend = frontends.get(owner).copied().unwrap_or(false);
+        if own_frontend || !(test_package || config.kind == FileKind::Test) {
+            continue;
+        }
+        for (p, product) in projects.list.iter().enumerate() {
+            let frontend = frontends.get(p).copied().unwrap_or(false);
+            if p == owner || product.role != Role::Product || !frontend {
+                continue;
+            }
+            if let Some(slot) = out.get_mut(p).filter(|d| d.is_none()) {
+                *slot = Some(Driven {
+                    suite: owner,
+                    at: format!("{}:1", config.path),
+                    via: None,
+                });
             }
         }
     }
@@ -1022,6 +1057,10 @@ impl CiLinks {
                 .filter(|t| in_view(projects, inventory, index, &t.path))
                 .cloned()
                 .collect(),
+            release_tests: ci
+                .release_tests
+                .clone()
+                .filter(|(path, _, _)| in_view(projects, inventory, index, path)),
             workflows: ci.workflows.clone(),
         };
         for (f, file) in out.files.iter_mut().enumerate() {

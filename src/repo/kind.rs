@@ -184,6 +184,123 @@ pub fn looks_template(path: &str, text: &str) -> bool {
         && (text.contains("{%") || text.contains("{{"))
 }
 
+/// Phrases by which a file's opening comments reserve it for development or tests.
+const NOT_FOR_PRODUCTION: &[&str] = &[
+    "development purposes only",
+    "do not use in production",
+    "do not use it in production",
+    "do not use this in production",
+    "don't use in production",
+    "for development only",
+    "for local development only",
+    "for testing only",
+    "never use in production",
+    "not for production",
+    "not intended for production",
+    "only for development",
+    "only for local development",
+    "only for testing",
+    "only intended for development",
+    "only intended for local development",
+    "only intended for testing",
+    "testing purposes only",
+];
+
+/// Whether a file's opening comments (`# DO NOT USE IN PRODUCTION`, "only intended for
+/// testing") reserve it for development or tests.
+pub fn marked_not_for_production(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| {
+            l.is_empty()
+                || l == &"---"
+                || ["#", "//", ";", "--", "/*", "*", "<!--"]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+        })
+        .take(40)
+        .any(|l| {
+            let lower = l.to_ascii_lowercase().replace("!!!", "");
+            NOT_FOR_PRODUCTION.iter().any(|p| lower.contains(p))
+        })
+}
+
+/// Whether a configuration file turns on the application's development mode
+/// (`dev_mode = true`, `DEV_MODE=true`, `devMode: true`): a developer's settings.
+pub fn enables_dev_mode(path: &str, text: &str) -> bool {
+    let config = [
+        ".toml",
+        ".yaml",
+        ".yml",
+        ".ini",
+        ".env",
+        ".conf",
+        ".cfg",
+        ".properties",
+    ]
+    .iter()
+    .any(|e| path.ends_with(e))
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n.starts_with(".env"));
+    config
+        && text.lines().any(|l| {
+            let l = l.trim();
+            let Some((key, value)) = l.split_once(['=', ':']) else {
+                return false;
+            };
+            let key = key.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
+            let value = value
+                .trim()
+                .trim_matches(['"', '\'', ','])
+                .to_ascii_lowercase();
+            matches!(
+                key.replace(['_', '-'], "").as_str(),
+                "devmode" | "developmentmode"
+            ) && matches!(value.as_str(), "true" | "1" | "yes" | "on")
+        })
+}
+
+/// What a Go file's build constraint (`//go:build e2etest`) makes it, when it is
+/// compiled only into test builds (every alternative needs a test tag) or into none
+/// (`ignore`, `generate`, `tools`): test code, or build tooling.
+pub fn go_build_constraint(head: &str) -> Option<FileKind> {
+    let expr = head
+        .lines()
+        .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("//"))
+        .find_map(|l| l.trim().strip_prefix("//go:build"))?;
+    let alternatives: Vec<Vec<&str>> = expr
+        .split("||")
+        .map(|alt| {
+            // The tags an alternative requires: those not negated.
+            alt.split("&&")
+                .map(|t| t.trim().trim_matches(['(', ')']).trim())
+                .filter(|t| !t.starts_with('!') && !t.is_empty())
+                .collect()
+        })
+        .collect();
+    let all_need = |pred: fn(&str) -> bool| {
+        !alternatives.is_empty() && alternatives.iter().all(|tags| tags.iter().any(|t| pred(t)))
+    };
+    if all_need(|t| matches!(t, "ignore" | "generate" | "tools" | "tool")) {
+        return Some(FileKind::Build);
+    }
+    let test_tag = |t: &str| {
+        let t = t.to_ascii_lowercase();
+        t.starts_with("test")
+            || t.ends_with("test")
+            || t.ends_with("tests")
+            || t.split('_').any(|w| {
+                matches!(
+                    w,
+                    "e2e" | "integration" | "unit" | "mock" | "mocks" | "fake" | "testing"
+                )
+            })
+    };
+    all_need(test_tag).then_some(FileKind::Test)
+}
+
 pub fn looks_generated(head: &str) -> bool {
     head.lines().take(5).any(|line| {
         let l = line.to_ascii_lowercase();
@@ -203,6 +320,49 @@ mod tests {
     #[test]
     fn rules_parse() {
         parse_rules(SOURCE).unwrap();
+    }
+
+    #[test]
+    fn files_reserved_for_development() {
+        assert!(marked_not_for_production(
+            "# DO NOT USE THIS!\n# This is only intended for testing OIDC when developing\nservices:\n"
+        ));
+        assert!(marked_not_for_production(
+            "// !!! DO NOT USE IN PRODUCTION !!!\n"
+        ));
+        // Past the opening comments, the phrase is about something else.
+        assert!(!marked_not_for_production(
+            "services:\n  # not for production: use a volume\n"
+        ));
+        assert!(!marked_not_for_production("# Production settings\n"));
+        assert!(enables_dev_mode("config.toml", "[dev]\ndev_mode = true\n"));
+        assert!(enables_dev_mode(".env", "DEV_MODE=1\n"));
+        assert!(!enables_dev_mode("config.toml", "dev_mode = false\n"));
+        assert!(!enables_dev_mode("config.toml", "# dev_mode = true\n"));
+        assert!(!enables_dev_mode("src/main.rs", "dev_mode = true\n"));
+    }
+
+    #[test]
+    fn go_files_built_only_for_tests_are_tests() {
+        let test = Some(FileKind::Test);
+        assert_eq!(
+            go_build_constraint("//go:build e2etest\n\npackage service\n"),
+            test
+        );
+        assert_eq!(
+            go_build_constraint("// Copyright\n//go:build integration && linux\n"),
+            test
+        );
+        assert_eq!(go_build_constraint("//go:build e2e || unit\n"), test);
+        assert_eq!(
+            go_build_constraint("//go:build tools\n"),
+            Some(FileKind::Build)
+        );
+        // Shipped in every build but the test one, or in some release builds.
+        assert_eq!(go_build_constraint("//go:build !e2etest\n"), None);
+        assert_eq!(go_build_constraint("//go:build linux || e2e\n"), None);
+        assert_eq!(go_build_constraint("//go:build !windows\n"), None);
+        assert_eq!(go_build_constraint("package main\n//go:build e2e\n"), None);
     }
 
     #[test]

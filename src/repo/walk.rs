@@ -382,6 +382,8 @@ fn read_file_within(
             FileKind::Generated
         } else if kind::looks_template(&file.path, text) {
             FileKind::Fixture
+        } else if by_path == FileKind::Source && file.path.ends_with(".go") {
+            kind::go_build_constraint(head).unwrap_or(by_path)
         } else {
             by_path
         };

@@ -1313,7 +1313,7 @@ fn a_test_suite_s_own_section_weighs_its_concerns_one_level_lower() {
         ),
         (
             "playwright/docker-compose.yml",
-            "services:\n  browser:\n    image: mcr.microsoft.com/playwright:v1.47.0\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
+            "services:\n  browser:\n    image: selenium/standalone-chrome:4.25\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
         ),
     ]));
     let r = audit(dir.path());
@@ -1330,5 +1330,96 @@ fn a_test_suite_s_own_section_weighs_its_concerns_one_level_lower() {
             .iter()
             .all(|f| f.severity == Some(Severity::P2) && f.message.contains("a test suite")),
         "{socket:#?}"
+    );
+}
+
+/// A Go service that serves a SvelteKit front end, and a Playwright suite in the root's
+/// `tests/` that names no project (`baseURL` on localhost); with `suite`, the suite.
+fn served_front_end(suite: bool) -> Review {
+    // A front end of over 500 lines: not a small helper.
+    let big: String = (0..200)
+        .map(|i| format!("export function f{i}(): number {{\n  return {i};\n}}\n\n"))
+        .collect();
+    let mut files = vec![
+        ("frontend/src/lib/helpers.ts", big.as_str()),
+        ("backend/go.mod", "module example.com/app\n\ngo 1.23\n"),
+        (
+            "backend/main.go",
+            "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.HandleFunc(\"/healthz\", func(w http.ResponseWriter, r *http.Request) {})\n\thttp.ListenAndServe(\":8080\", nil)\n}\n",
+        ),
+        (
+            "backend/main_test.go",
+            "package main\n\nimport \"testing\"\n\nfunc TestServe(t *testing.T) {}\n",
+        ),
+        (
+            "frontend/package.json",
+            r#"{ "name": "app-frontend", "private": true, "scripts": { "build": "vite build" }, "devDependencies": { "@sveltejs/kit": "2.0.0", "svelte": "5.0.0", "vite": "5.0.0" } }"#,
+        ),
+        (
+            "frontend/src/lib/services/keys.ts",
+            "export default class Keys {\n  list = async () => {\n    const res = await this.api.get('/api-keys', { params: {} });\n    return res.data;\n  };\n}\n",
+        ),
+        (
+            "frontend/src/routes/+page.svelte",
+            "<script>\n  import { page } from '$app/state';\n  import { onMount } from 'svelte';\n  const here = page.url.pathname === '/login';\n</script>\n<h1>Keys</h1>\n",
+        ),
+        (
+            "package.json",
+            r#"{ "name": "app-repo", "private": true, "workspaces": ["frontend", "tests"] }"#,
+        ),
+    ];
+    if suite {
+        files.extend([
+            (
+                "tests/package.json",
+                r#"{ "name": "app-tests", "private": true, "scripts": { "test": "playwright test" }, "devDependencies": { "@playwright/test": "1.47.0" } }"#,
+            ),
+            (
+                "tests/playwright.config.ts",
+                "export default { testDir: './specs', use: { baseURL: 'http://localhost:1411' } };\n",
+            ),
+            (
+                "tests/specs/keys.spec.ts",
+                "import { test, expect } from '@playwright/test';\n\ntest('lists keys', async ({ page }) => {\n  await page.goto('/settings/api-keys');\n  await expect(page.getByRole('heading')).toHaveText('Keys');\n});\n",
+            ),
+        ]);
+    }
+    let dir = crate::support::materialize(&crate::support::files(&files));
+    audit(dir.path())
+}
+
+/// The front end's "No automated tests" concerns.
+fn frontend_untested(r: &Review) -> Vec<&Finding> {
+    project(r, "frontend")
+        .findings
+        .iter()
+        .filter(|f| f.is_concern() && f.check == "tests.suite")
+        .collect()
+}
+
+#[test]
+fn a_front_end_a_browser_suite_of_the_repository_drives_is_tested_from_outside_p2() {
+    let r = served_front_end(true);
+    let untested = frontend_untested(&r);
+    assert_eq!(untested.len(), 1, "{untested:#?}");
+    assert_eq!(untested[0].severity, Some(Severity::P2), "{untested:#?}");
+    assert!(
+        untested[0].message.contains("tests/playwright.config.ts:1"),
+        "{}",
+        untested[0].message
+    );
+    // The requests the front end sends are not routes it serves.
+    assert_ne!(project(&r, "frontend").kind, ProjectKind::Service);
+}
+
+#[test]
+fn the_same_front_end_with_no_browser_suite_is_not_said_to_be_driven() {
+    let r = served_front_end(false);
+    let untested = frontend_untested(&r);
+    assert_eq!(untested.len(), 1, "{untested:#?}");
+    assert!(
+        !untested[0].message.contains("end-to-end suite"),
+        "{}",
+        untested[0].message
     );
 }

@@ -629,6 +629,28 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
             }
         }
     }
+    // A file whose opening comments reserve it for development or tests, or a
+    // configuration that turns on the application's development mode, holds a
+    // developer's values.
+    for found in &mut facts.files {
+        if !found.hits.iter().any(|h| h.context == HitContext::None) {
+            continue;
+        }
+        let developer = inventory
+            .file(&found.path)
+            .and_then(|f| f.text())
+            .is_some_and(|t| {
+                crate::repo::kind::marked_not_for_production(t)
+                    || crate::repo::kind::enables_dev_mode(&found.path, t)
+            });
+        if developer {
+            let hits = std::mem::take(&mut found.hits);
+            found.hits = hits
+                .into_iter()
+                .map(|h| h.in_context(HitContext::Development))
+                .collect();
+        }
+    }
     // A key named for `localhost` serves a developer's HTTPS on their own machine.
     for found in &mut facts.files {
         if key_file(&found.path, Some("PRIVATE KEY")).is_none()

@@ -135,16 +135,12 @@ pub fn context_of(path: &str) -> HitContext {
         ) || [".tests", ".test", "-tests", "_tests", ".unittests"]
             .iter()
             .any(|suffix| d.len() > suffix.len() && d.ends_with(suffix))
-            // `test_resources`, `test-keys`: material kept for the tests.
-            || ["test_", "test-"].iter().any(|prefix| {
-                d.strip_prefix(prefix).is_some_and(|rest| {
-                    matches!(
-                        rest,
-                        "resources" | "data" | "fixtures" | "keys" | "certs" | "assets" | "files"
-                    )
-                })
-            })
+            // `test_resources`, `test-keys`, `test-environments`: material and set-ups
+            // kept for the tests.
+            || ["test_", "test-"].iter().any(|prefix| d.starts_with(prefix))
     };
+    // Words of the file's stem (`config-local-test`, `db_migrate_dev`).
+    let stem_words: Vec<&str> = stem.split(['-', '_']).collect();
     let test_name = stem.starts_with("test_")
         || stem.ends_with("_test")
         || stem.ends_with("_tests")
@@ -157,7 +153,13 @@ pub fn context_of(path: &str) -> HitContext {
         || name
             .split('.')
             .skip(1)
-            .any(|part| matches!(part, "ci" | "test" | "testing" | "e2e"));
+            .any(|part| matches!(part, "ci" | "test" | "testing" | "e2e"))
+        // `config-local-test.toml`, `settings-e2e.yaml`.
+        || (stem_words.len() > 1
+            && stem_words
+                .iter()
+                .skip(1)
+                .any(|w| matches!(*w, "test" | "testing" | "e2e")));
     if dirs.iter().any(test_dir) || test_name {
         return HitContext::TestFixture;
     }
@@ -173,6 +175,11 @@ pub fn context_of(path: &str) -> HitContext {
         || name
             .split('.')
             .any(|part| matches!(part, "dev" | "development"))
+        // `db_migrate_dev.rs`, `dev-config.toml`.
+        || (stem_words.len() > 1
+            && stem_words
+                .iter()
+                .any(|w| matches!(*w, "dev" | "development")))
     {
         return HitContext::Development;
     }
@@ -957,6 +964,21 @@ mod tests {
         assert_eq!(context_of(".env.example"), HitContext::Example);
         assert_eq!(context_of("config/settings.py"), HitContext::None);
         assert_eq!(context_of("src/contest.py"), HitContext::None);
+        assert_eq!(
+            context_of("config-local-test.toml"),
+            HitContext::TestFixture
+        );
+        assert_eq!(
+            context_of("scripts/test-environments/oidc/configuration.yml"),
+            HitContext::TestFixture
+        );
+        assert_eq!(
+            context_of("src/data/migration/db_migrate_dev.rs"),
+            HitContext::Development
+        );
+        assert_eq!(context_of("src/device.rs"), HitContext::None);
+        assert_eq!(context_of("src/latest.toml"), HitContext::None);
+        assert_eq!(context_of("config/testimonials.yml"), HitContext::None);
     }
 
     #[test]

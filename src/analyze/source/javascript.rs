@@ -133,7 +133,18 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
                             .get(..all.start())
                             .is_some_and(|before| before.ends_with("router.")))
             });
-            if client_router {
+            // A request the code sends (`const res = await this.api.get("/apis")`)
+            // uses the result; registering a route does not.
+            let client_call = caps.get(0).is_some_and(|all| {
+                s.text.get(..all.start()).is_some_and(|before| {
+                    let before = before.trim_end_matches("this.").trim_end();
+                    before.ends_with("await") || before.ends_with('=') || before.ends_with("return")
+                })
+            });
+            // A component (`.svelte`, `.vue`) runs in the browser: the paths it
+            // compares are pages it shows.
+            let component = [".svelte", ".vue"].iter().any(|e| file.path.ends_with(e));
+            if client_router || client_call || component {
                 return;
             }
             if let Some(m) = caps.get(1) {
@@ -191,6 +202,17 @@ mod tests {
         let s = scan(0, &file("packages/router/links.tsx", text)).unwrap();
         let paths: Vec<(&str, u32)> = s.routes.iter().map(|r| (r.path.as_str(), r.line)).collect();
         assert_eq!(paths, [("/live", 3)]);
+    }
+
+    #[test]
+    fn requests_a_client_sends_and_pages_a_component_compares_are_not_routes() {
+        let text = "export default class Keys extends APIService {\n  list = async () => {\n    const res = await this.api.get('/api-keys', { params });\n    return api.post('/apis', data);\n  };\n}\napi.get('/served', (req, res) => res.send('ok'));\n";
+        let s = scan(0, &file("frontend/src/lib/services/keys.ts", text)).unwrap();
+        let paths: Vec<(&str, u32)> = s.routes.iter().map(|r| (r.path.as_str(), r.line)).collect();
+        assert_eq!(paths, [("/served", 7)]);
+        let svelte = "<script>\n  const here = page.url.pathname === '/login';\n</script>\n";
+        let s = scan(0, &file("frontend/src/lib/login.svelte", svelte)).unwrap();
+        assert!(s.routes.is_empty());
     }
 
     #[test]

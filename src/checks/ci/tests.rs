@@ -134,10 +134,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if cx.production_lines() == 0 && cx.facts.tests.files.is_empty() {
         return Outcome::not_applicable("no code and no tests");
     }
-    // A project of a larger repository with no test at all has nothing for CI to run
-    // (a `"test": "vitest"` script finds no file): `tests.suite` says so, and the
-    // repository's CI is judged with the projects that have tests.
-    if cx.scope.is_some() && cx.facts.tests.files.is_empty() {
+    // A project with no test at all has nothing for CI to run (a `"test": "vitest"`
+    // script finds no file): `tests.suite` says so, and a repository's CI is judged
+    // with the projects that have tests.
+    // With no test at all anywhere, the gap is the missing suite, which `tests.suite`
+    // reports; CI cannot run what does not exist.
+    if cx.facts.tests.files.is_empty() && (cx.scope.is_some() || !cx.facts.ci.files.is_empty()) {
         return Outcome::not_applicable("no tests to run (see tests.suite)");
     }
     if cx.facts.ci.files.is_empty() {
@@ -181,6 +183,21 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 ),
                 evidence,
             );
+        }
+        // A release recipe that runs the tests first gates every release by hand:
+        // what is missing is the signal on each change.
+        if let Some((path, line, recipe)) = &cx.facts.ci.release_tests {
+            evidence.insert(0, Evidence::at(path.clone(), *line, recipe));
+            return Outcome::partial(0.5, "tests run by the release recipe, not by CI")
+                .concern_at(
+                    def,
+                    Severity::P2,
+                    "Tests run only before releases, not in CI",
+                    format!(
+                        "No CI job runs the tests, but the release recipe `{recipe}` ({path}:{line}) runs them before publishing: releases are tested by hand, changes are not. Run the suite in CI on every pull request."
+                    ),
+                    evidence,
+                );
         }
         return Outcome::fail("no CI job runs the tests").concern(
             def,

@@ -70,10 +70,16 @@ fn privileges(w: &Workload, c: &ContainerSpec) -> Vec<(Severity, String, &'stati
             l,
         ));
     }
+    // A socket proxy (`tecnativa/docker-socket-proxy`) mounts the socket to hand
+    // others a filtered API: it is the mitigation, not the exposure.
+    let socket_proxy = c
+        .image
+        .as_deref()
+        .is_some_and(|i| i.to_ascii_lowercase().contains("socket-proxy"));
     for (path, l) in c
         .host_mounts
         .iter()
-        .filter(|(p, _)| rules().is_host_socket(p))
+        .filter(|(p, _)| rules().is_host_socket(p) && !socket_proxy)
     {
         out.push((Severity::P1, format!("the host's {path}"), "whoever reaches the container runtime socket can start a privileged container on the host", *l));
     }
