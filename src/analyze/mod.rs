@@ -409,9 +409,10 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
         .filter_map(|(i, f)| source::scan(i, f))
         .collect();
     let (manifests, lockfiles) = manifest::parse_all(inventory, &mut problems);
-    let projects = projects::discover(inventory, &manifests, policy);
+    let mut projects = projects::discover(inventory, &manifests, policy);
     let ci = ci::analyze(inventory, &mut problems);
     let containers = container::analyze(inventory, &mut problems);
+    projects::link_base_images(&mut projects, &containers);
     let mut names: Vec<String> = manifests.iter().filter_map(|m| m.name.clone()).collect();
     names.push(inventory.name.clone());
     names.retain(|n| n.len() >= 3);

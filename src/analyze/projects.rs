@@ -70,6 +70,11 @@ pub struct Project {
     pub critical: bool,
     /// The policy leaves it out of the repository's verdict (`ignore = true`).
     pub ignored: bool,
+    /// Directories of the repository's images its Dockerfiles start from (`FROM
+    /// base`, built from `core/base/Dockerfile`): what those images install, their
+    /// manifests declare for this project.
+    #[serde(skip)]
+    pub base_dirs: Vec<String>,
 }
 
 impl Project {
@@ -86,6 +91,7 @@ impl Project {
             kind_override: None,
             critical: false,
             ignored: false,
+            base_dirs: Vec::new(),
         }
     }
 
@@ -1248,6 +1254,45 @@ fn foreign_module_file(
         })
 }
 
+/// Gives each project the directories of the repository's images its own Dockerfiles
+/// start from (`FROM base`, where `core/base/Dockerfile` builds `base` for a bake or
+/// compose build): what those images install, their manifests declare for the project.
+pub fn link_base_images(projects: &mut Projects, containers: &ContainerFacts) {
+    let all = || {
+        containers
+            .dockerfiles
+            .iter()
+            .chain(&containers.dev_dockerfiles)
+    };
+    let dir_of = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    let mut links: Vec<(usize, String)> = Vec::new();
+    for d in all() {
+        let Some(owner) = projects.of(&d.path) else {
+            continue;
+        };
+        let own_dir = dir_of(&d.path);
+        for stage in d.stages.iter().filter(|s| {
+            !s.internal && s.tag.is_none() && !s.digest && !s.image.contains(['/', '$', '.', ':'])
+        }) {
+            for base in all() {
+                let dir = dir_of(&base.path);
+                let named = dir
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|last| last == stage.image);
+                if named && dir != own_dir && !links.contains(&(owner, dir.clone())) {
+                    links.push((owner, dir));
+                }
+            }
+        }
+    }
+    for (owner, dir) in links {
+        if let Some(p) = projects.list.get_mut(owner) {
+            p.base_dirs.push(dir);
+        }
+    }
+}
+
 /// The facts of one project: its files' facts, its manifests, containers, tests, stack
 /// and kind, with what belongs to the whole repository (CI, documentation, files
 /// outside every project). The history scan stays with the repository.
@@ -1391,10 +1436,16 @@ pub fn view(
         .filter(|s| file_kept(s.file) && !foreign_module_file(projects, inventory, index, s.file))
         .cloned()
         .collect();
+    let from_base = |path: &str| {
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        projects
+            .get(index)
+            .is_some_and(|p| p.base_dirs.iter().any(|b| b == dir))
+    };
     let manifests: Vec<Manifest> = facts
         .manifests
         .iter()
-        .filter(|m| own(&m.path) || workspace_root(&m.path))
+        .filter(|m| own(&m.path) || workspace_root(&m.path) || from_base(&m.path))
         .cloned()
         .collect();
     // What the project itself declares and installs: its kind and stack are its own.

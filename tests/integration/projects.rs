@@ -1423,3 +1423,69 @@ fn the_same_front_end_with_no_browser_suite_is_not_said_to_be_driven() {
         untested[0].message
     );
 }
+
+/// Services built `FROM base`, the image `core/base/Dockerfile` builds with the
+/// dependencies and local libraries of its requirements; with `from_base` false, the
+/// admin image starts from a public Python image instead.
+fn services_on_a_base_image(from_base: bool) -> Review {
+    let admin_from = if from_base {
+        "FROM base\nCOPY . /app\nCMD [\"python3\", \"/app/start.py\"]\n"
+    } else {
+        "FROM python:3.12-alpine\nCOPY . /app\nCMD [\"python3\", \"/app/start.py\"]\n"
+    };
+    let files = [
+        (
+            "core/base/Dockerfile",
+            "FROM alpine:3.21 AS system\nCOPY requirements-prod.txt ./\nCOPY libs/ libs/\nRUN pip install -r requirements-prod.txt\nCMD /bin/bash\n",
+        ),
+        (
+            "core/base/requirements-prod.txt",
+            "Flask==3.0.3\nsocrate @ file:///app/libs/socrate\n",
+        ),
+        (
+            "core/base/libs/socrate/setup.py",
+            "from setuptools import setup\n\nsetup(name=\"socrate\", packages=[\"socrate\"])\n",
+        ),
+        (
+            "core/base/libs/socrate/socrate/__init__.py",
+            "def conf():\n    return {}\n",
+        ),
+        ("core/admin/Dockerfile", admin_from),
+        (
+            "core/admin/start.py",
+            "import flask\nfrom socrate import conf\n\napp = flask.Flask(__name__)\nconf()\n",
+        ),
+        (
+            "core/admin/requirements.txt",
+            "# installed by the base image\n",
+        ),
+    ];
+    audit(crate::support::materialize(&crate::support::files(&files)).path())
+}
+
+#[test]
+fn a_service_built_from_the_repositorys_base_image_has_what_that_image_installs() {
+    let r = services_on_a_base_image(true);
+    for check in [
+        "code-quality.unresolved-imports",
+        "code-quality.undeclared-dependencies",
+    ] {
+        let found: Vec<&Finding> = concerns(&r, check)
+            .filter(|f| f.project.as_deref() == Some("core/admin"))
+            .collect();
+        assert!(found.is_empty(), "{check}: {found:#?}");
+    }
+}
+
+#[test]
+fn the_same_service_on_a_public_image_misses_them() {
+    let r = services_on_a_base_image(false);
+    let missing: Vec<&Finding> = concerns(&r, "code-quality.unresolved-imports")
+        .filter(|f| f.project.as_deref() == Some("core/admin"))
+        .collect();
+    assert!(
+        missing.iter().any(|f| f.title.contains("socrate")),
+        "{:#?}",
+        concerns(&r, "code-quality.unresolved-imports").collect::<Vec<_>>()
+    );
+}

@@ -142,8 +142,9 @@ pub(super) fn build(
     manifests: &[Manifest],
 ) -> Vec<DependencyUse> {
     let eco = Ecosystem::Python;
-    // What each project declares: its own manifests and those of the projects that
-    // hold it (a workspace root's). Code outside every project sees every manifest.
+    // What each project declares: its own manifests, those of the projects that hold
+    // it (a workspace root's) and those of the repository's images its Dockerfiles
+    // start from. Code outside every project sees every manifest.
     let scope = |project: Option<usize>| -> Vec<&Manifest> {
         let Some(p) = project.and_then(|p| projects.get(p)) else {
             return manifests.iter().filter(|m| m.ecosystem == eco).collect();
@@ -152,9 +153,12 @@ pub(super) fn build(
             .iter()
             .filter(|m| m.ecosystem == eco)
             .filter(|m| {
+                let dir = m.path.rsplit_once('/').map_or("", |(d, _)| d);
                 projects
                     .project_of(&m.path)
                     .is_some_and(|holder| p.path == holder.path || holder.contains(&p.path))
+                    // What the image it is built from installs.
+                    || p.base_dirs.iter().any(|b| b == dir)
             })
             .collect()
     };
