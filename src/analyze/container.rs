@@ -676,11 +676,28 @@ const PRIVILEGE_DROPS: &[&str] = &[
 ];
 
 /// The first line of `text` that runs a command through a privilege drop.
+/// Calls by which a start program gives up root itself.
+const PROGRAM_DROPS: &[&str] = &[
+    "drop_privileges(",
+    "drop_privs(",
+    "drop_privs_to(",
+    "os.setresuid(",
+    "os.setuid(",
+    "process.setuid(",
+    "syscall.Setuid(",
+];
+
 fn privilege_drop(text: &str) -> Option<(u32, String)> {
     text.lines().enumerate().find_map(|(i, line)| {
         let t = line.trim();
         if t.starts_with('#') || t.starts_with("//") {
             return None;
+        }
+        // A start program that switches user itself: `os.setuid(…)`, a helper named
+        // for it (`system.drop_privs_to("app")`).
+        if let Some(call) = PROGRAM_DROPS.iter().find(|c| t.contains(*c)) {
+            let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            return Some((n, call.trim_end_matches('(').to_string()));
         }
         let hit = PRIVILEGE_DROPS.iter().find(|cmd| {
             t.match_indices(*cmd).any(|(at, _)| {
@@ -1033,7 +1050,58 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
         d
     }));
     mark_unbuilt_variants(inventory, &mut facts.dockerfiles);
+    set_aside_intermediate_images(&mut facts);
     facts
+}
+
+/// Images other images of the repository are built from or copy files out of (`FROM
+/// base`, `COPY --from=assets` where `core/admin/assets/Dockerfile` builds `assets`)
+/// are build steps, not images that run: they move to the development images.
+fn set_aside_intermediate_images(facts: &mut ContainerFacts) {
+    let dir_name = |path: &str| {
+        path.rsplit_once('/')
+            .and_then(|(dir, _)| dir.rsplit('/').next())
+            .unwrap_or("")
+            .to_string()
+    };
+    let local_image = |name: &str| !name.is_empty() && !name.contains(['/', '$', '.', ':']);
+    let mut used: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
+    for d in facts.dockerfiles.iter().chain(&facts.dev_dockerfiles) {
+        let aliases: Vec<&str> = d.stages.iter().filter_map(|s| s.alias.as_deref()).collect();
+        let from_copies = d
+            .instructions
+            .iter()
+            .filter(|i| i.op == "COPY")
+            .filter_map(|i| {
+                i.flags
+                    .iter()
+                    .find_map(|f| f.strip_prefix("--from="))
+                    .map(|f| f.trim_matches(['"', '\'']))
+            });
+        let bases = d
+            .stages
+            .iter()
+            .filter(|s| !s.internal && s.tag.is_none() && !s.digest)
+            .map(|s| s.image.as_str());
+        for name in from_copies.chain(bases) {
+            if local_image(name) && !aliases.contains(&name) {
+                used.insert((d.path.clone(), name.to_string()));
+            }
+        }
+    }
+    let intermediate = |d: &Dockerfile| {
+        let name = dir_name(&d.path);
+        used.iter()
+            .any(|(by, image)| *by != d.path && *image == name)
+    };
+    let (steps, kept): (Vec<Dockerfile>, Vec<Dockerfile>) = std::mem::take(&mut facts.dockerfiles)
+        .into_iter()
+        .partition(|d| intermediate(d));
+    facts.dockerfiles = kept;
+    facts.dev_dockerfiles.extend(steps.into_iter().map(|mut d| {
+        d.dev = Some(BUILD_IMAGE.into());
+        d
+    }));
 }
 
 /// Marks the Dockerfile variants that nothing names ([`Dockerfile::unbuilt_variant`]).

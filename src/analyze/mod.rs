@@ -48,8 +48,12 @@ pub struct Problem {
 /// alias expansion stay on (the input is hostile), but the ratio of aliases to anchors is
 /// not held against a file: compose files reuse a few anchors many times by design.
 pub(crate) fn yaml_options() -> serde_saphyr::Options {
+    // Comments are validated, not kept: nothing reads them, and a long run of them
+    // (commented-out matrix entries) would otherwise exceed the parser's look-ahead
+    // buffer and fail a valid file.
     serde_saphyr::options! {
         budget: serde_saphyr::budget! { enforce_alias_anchor_ratio: false },
+        emit_comments: false,
     }
 }
 

@@ -180,8 +180,21 @@ pub fn looks_template(path: &str, text: &str) -> bool {
                 | "toml"
         )
     });
-    code && dirs.any(|d| matches!(d, "template" | "templates" | "_template" | "_templates"))
+    if code
+        && dirs.any(|d| matches!(d, "template" | "templates" | "_template" | "_templates"))
         && (text.contains("{%") || text.contains("{{"))
+    {
+        return true;
+    }
+    // Configuration rendered by a generator before use: Jinja statements in YAML or
+    // an env file (`{% set env = 'app.env' %}`), expressions in an env file
+    // (`SECRET_KEY={{ secret(16) }}`).
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let config = [".yml", ".yaml", ".env", ".conf", ".ini"]
+        .iter()
+        .any(|e| name.ends_with(e));
+    let env = name.starts_with(".env") || name.ends_with(".env");
+    (config && text.contains("{%")) || (env && text.contains("{{"))
 }
 
 /// Phrases by which a file's opening comments reserve it for development or tests.
@@ -320,6 +333,25 @@ mod tests {
     #[test]
     fn rules_parse() {
         parse_rules(SOURCE).unwrap();
+    }
+
+    #[test]
+    fn configuration_with_template_tags_is_a_template() {
+        assert!(looks_template(
+            "setup/flavors/compose/docker-compose.yml",
+            "{% set env='mailu.env' %}\nservices:\n"
+        ));
+        assert!(looks_template(
+            "setup/flavors/compose/mailu.env",
+            "SECRET_KEY={{ secret(16) }}\n"
+        ));
+        // Expressions a tool fills in at run time (GitHub Actions, Helm values) leave
+        // YAML valid: not a template by that alone.
+        assert!(!looks_template(
+            ".github/workflows/ci.yml",
+            "run: echo ${{ github.sha }}\n"
+        ));
+        assert!(!looks_template("docker-compose.yml", "services:\n  app:\n"));
     }
 
     #[test]

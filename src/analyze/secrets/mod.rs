@@ -363,6 +363,11 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
             if rule.id == "gcp-api-key" && noise::is_firebase_client_config(path) {
                 return None;
             }
+            // A certificate's body under a private-key label (a form's placeholder
+            // copied from the certificate above it) holds no key.
+            if rule.id == "private-key" && noise::certificate_body(secret) {
+                return None;
+            }
             let line_index = line_starts
                 .partition_point(|&s| s <= c.anchor)
                 .saturating_sub(1);
@@ -393,6 +398,10 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
             let line_text = text.get(line_start..line_end).unwrap_or("").trim_start();
             let context = if path_context != HitContext::None {
                 path_context
+            } else if noise::is_placeholder_attribute(line_text, secret) {
+                // `<Input placeholder="6660491268:AAF…" />`: text shown in an empty
+                // field, an example of the format.
+                HitContext::Example
             } else if test_ranges
                 .iter()
                 .any(|&(from, to)| c.start > from && c.start < to)

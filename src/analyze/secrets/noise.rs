@@ -639,6 +639,37 @@ pub fn is_firebase_client_config(path: &str) -> bool {
     matches!(name, "google-services.json" | "GoogleService-Info.plist")
 }
 
+/// Whether a PEM body (escaped newlines and whitespace aside) starts like an X.509
+/// certificate (`MIIF…gAwIBAgI`: a sequence, then the version and serial number), not
+/// like any private key encoding.
+pub fn certificate_body(pem: &str) -> bool {
+    // `-----BEGIN PRIVATE KEY-----BODY-----END …`: the body is the third piece; a
+    // match of the body alone is all body.
+    let body = if pem.contains("-----") {
+        pem.split("-----").nth(2).unwrap_or("")
+    } else {
+        pem
+    };
+    let start: String = body
+        .replace("\\n", "")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/')
+        .take(24)
+        .collect();
+    start.contains("AwIBAgI")
+}
+
+/// Whether the value sits in a form field's placeholder on its line
+/// (`placeholder="…"`, `placeholder: "…"`): an example of the format to type.
+pub fn is_placeholder_attribute(line: &str, value: &str) -> bool {
+    let Some(at) = line.find(value) else {
+        return false;
+    };
+    let before = line.get(..at).unwrap_or("").to_ascii_lowercase();
+    let before = before.trim_end_matches(['"', '\'', '`', '{', ' ']);
+    before.ends_with("placeholder=") || before.ends_with("placeholder:")
+}
+
 pub fn is_reference(value: &str) -> bool {
     let file_ext = [
         ".json", ".pem", ".key", ".txt", ".yaml", ".yml", ".crt", ".env", ".p12", ".toml", ".cfg",
@@ -657,6 +688,8 @@ pub fn is_reference(value: &str) -> bool {
         || value.ends_with([',', ';'])
         || hash_formats.iter().any(|h| lower.starts_with(h))
         || value.starts_with(['$', '@', '%', '&', '*', '!', '#', '/', '~', '.'])
+        // A URN (`urn:ietf:params:oauth:token-type:saml2`) names a standard thing.
+        || lower.starts_with("urn:")
         || value.contains("://")
         || value.contains("-----")
         || file_ext.iter().any(|e| lower.ends_with(e))
@@ -834,7 +867,23 @@ pub fn non_secret_name(name: &str) -> bool {
             .iter()
             .any(|c| p.ends_with(c) || singular.ends_with(c))
     });
+    // A word after the credential word that names an attribute of it
+    // (`TokenTypeSAML2`, `AuthKeyDeriveInfo`): the value is that attribute.
+    let about_it = [
+        "info", "context", "purpose", "usage", "type", "kind", "label",
+    ];
+    let last_credential = parts.iter().rposition(|p| {
+        let p = p.trim_end_matches(|c: char| c.is_ascii_digit());
+        credential.iter().any(|c| p.ends_with(c))
+    });
+    let describes = last_credential.is_some_and(|at| {
+        parts
+            .iter()
+            .skip(at + 1)
+            .any(|p| about_it.contains(&p.as_str()))
+    });
     !names_a_credential
+        || describes
         || parts
             .last()
             .is_some_and(|p| not_a_value.contains(&p.as_str()))
@@ -843,6 +892,32 @@ pub fn non_secret_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn certificates_under_a_key_label_and_form_placeholders_are_not_secrets() {
+        let cert = "-----BEGIN PRIVATE KEY-----\\nMIIFRDCCAyygAwIBAgIUEPOR47ys6VDwMVB9tYoeEka83uQw\\n-----END PRIVATE KEY-----";
+        assert!(certificate_body(cert));
+        let key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCu\n-----END PRIVATE KEY-----";
+        assert!(!certificate_body(key));
+        assert!(certificate_body(
+            "\\nMIIFRDCCAyygAwIBAgIUEPOR47ys6VDwMVB9\\n"
+        ));
+        let line = r#"<Input placeholder="6660491268:AAFdqU2LK7Vj4mD8n5Rm1tZ8k" {...field} />"#;
+        assert!(is_placeholder_attribute(
+            line,
+            "6660491268:AAFdqU2LK7Vj4mD8n5Rm1tZ8k"
+        ));
+        let line = r#"const token = "6660491268:AAFdqU2LK7Vj4mD8n5Rm1tZ8k";"#;
+        assert!(!is_placeholder_attribute(
+            line,
+            "6660491268:AAFdqU2LK7Vj4mD8n5Rm1tZ8k"
+        ));
+        assert!(is_reference("urn:ietf:params:oauth:token-type:saml2"));
+        assert!(non_secret_name("TokenTypeSAML2"));
+        assert!(non_secret_name("AuthKeyDeriveInfo"));
+        assert!(!non_secret_name("API_KEY_PROD"));
+        assert!(!non_secret_name("SECRET_KEY_BASE"));
+    }
 
     #[test]
     fn placeholders_are_recognised() {

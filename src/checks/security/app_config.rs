@@ -154,6 +154,72 @@ fn config_receiver(line: &str) -> Option<&str> {
 
 /// Whether any file starts `app` with a development server: `app.run(`, `flask run`,
 /// or Werkzeug's `run_simple(`.
+/// Whether `line` is inside a module-level `if __name__ == "__main__":` block: an
+/// indented line below the guard.
+fn under_main_guard(text: &str, line: u32) -> bool {
+    let at = usize::try_from(line)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(1);
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(target) = lines.get(at) else {
+        return false;
+    };
+    if !target.starts_with([' ', '\t']) {
+        return false;
+    }
+    lines
+        .iter()
+        .take(at)
+        .rev()
+        .find(|l| !l.trim().is_empty() && !l.starts_with([' ', '\t', '#']))
+        .is_some_and(|l| {
+            let squeezed: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+            squeezed.starts_with("if__name__==") && squeezed.contains("__main__")
+        })
+}
+
+/// Production WSGI/ASGI servers a deployment starts Python web applications with.
+const PRODUCTION_SERVERS: &[&str] = &[
+    "daphne",
+    "granian",
+    "gunicorn",
+    "hypercorn",
+    "uvicorn",
+    "uwsgi",
+    "waitress-serve",
+];
+
+/// Where a Dockerfile, Procfile, Compose file or shell script starts a production
+/// server: (path, line, server).
+fn production_server_start(cx: &Context<'_>) -> Option<(String, u32, &'static str)> {
+    cx.inventory
+        .files
+        .iter()
+        .filter(|f| {
+            let name = f.name();
+            name.contains("Dockerfile")
+                || name == "Procfile"
+                || name.ends_with(".sh")
+                || name.starts_with("docker-compose")
+                || name.starts_with("compose.")
+                || name.starts_with("supervisord")
+        })
+        .find_map(|f| {
+            let text = f.text()?;
+            text.lines().enumerate().find_map(|(i, l)| {
+                let t = l.trim_start();
+                if t.starts_with('#') {
+                    return None;
+                }
+                let server = PRODUCTION_SERVERS.iter().find(|s| {
+                    t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                        .any(|w| w == **s)
+                })?;
+                Some((f.path.clone(), u32::try_from(i + 1).ok()?, *server))
+            })
+        })
+}
+
 fn dev_server_started(cx: &Context<'_>, app: &str) -> bool {
     let call = format!("{app}.run(");
     cx.inventory.files.iter().any(|f| {
@@ -433,46 +499,72 @@ fn debug_findings(
             let no_dev_server = !module_constant
                 && config_receiver(&cx.line(f.path(), s.line))
                     .is_some_and(|app| !dev_server_started(cx, app));
+            // `app.run(debug=True)` under `if __name__ == "__main__":`, while the
+            // deployment starts the app with a production server: a developer's
+            // entry point.
+            let served_otherwise = if module_constant {
+                None
+            } else {
+                f.file
+                    .text()
+                    .filter(|text| under_main_guard(text, s.line))
+                    .and_then(|_| production_server_start(cx))
+            };
             let place = match &s.scope {
                 Some(class) => format!(" in `{class}`"),
                 None => String::new(),
             };
-            let (severity, label, title_label) = if local {
+            let (severity, label, title_label): (Severity, String, &str) = if local {
                 (
                     Severity::P3,
-                    " The same call binds the server to the loopback interface, so only this machine reaches it: make sure no deployment starts the application this way.",
+                    " The same call binds the server to the loopback interface, so only this machine reaches it: make sure no deployment starts the application this way.".to_string(),
                     " (local development server)",
                 )
             } else if development {
                 (
                     Severity::P3,
-                    " It is in development configuration: make sure production never loads it.",
+                    " It is in development configuration: make sure production never loads it."
+                        .to_string(),
                     " (development configuration)",
+                )
+            } else if let Some((path, line, server)) = &served_otherwise {
+                (
+                    Severity::P3,
+                    format!(
+                        " It runs only when the file is executed as a script (`if __name__ == \"__main__\":`), and the deployment starts the application with {server} ({path}:{line}): make sure nothing runs the script in production."
+                    ),
+                    " (script entry point)",
                 )
             } else if no_dev_server {
                 (
                     Severity::P2,
-                    " Nothing in the repository starts this app with Flask's development server (`.run(`, `flask run`, `run_simple`), so the interactive debugger is not served; the flag still changes how errors propagate.",
+                    " Nothing in the repository starts this app with Flask's development server (`.run(`, `flask run`, `run_simple`), so the interactive debugger is not served; the flag still changes how errors propagate.".to_string(),
                     " (no development server starts it)",
                 )
             } else if switched_off.is_some() {
                 (
                     Severity::P3,
-                    " It is the base of settings that switch it off for production: make sure every deployment loads those.",
+                    " It is the base of settings that switch it off for production: make sure every deployment loads those.".to_string(),
                     " (base settings, switched off for production)",
                 )
             } else if overridden.is_some() {
                 (
                     Severity::P2,
-                    " It is the default of a configuration read further down, so an installation that does not set the option runs in debug mode: make the default off.",
+                    " It is the default of a configuration read further down, so an installation that does not set the option runs in debug mode: make the default off.".to_string(),
                     " (default of a configured option)",
                 )
             } else {
-                (severity, "", "")
+                (severity, String::new(), "")
             };
             let mut evidence = vec![cx.at(f.path(), s.line)];
             evidence.extend(overridden.map(|line| cx.at(f.path(), line)));
             evidence.extend(switched_off.map(|(path, line)| cx.at(&path, line)));
+            evidence.extend(
+                served_otherwise
+                    .as_ref()
+                    .filter(|_| severity == Severity::P3 && !local && !development)
+                    .map(|(path, line, _)| cx.at(path, *line)),
+            );
             out.push(Found {
                 severity,
                 title: format!("Debug mode on at {}:{}{title_label}", f.path(), s.line),
