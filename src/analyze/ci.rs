@@ -290,7 +290,16 @@ fn classify_lines(file: &RepoFile, from: u32, to: u32) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     for line_no in from..=to {
         let line = file.line(line_no);
-        for class in classes_of(line) {
+        // `pnpm ${{ matrix.job }}` runs each value of the job's matrix.
+        let mut classes: Vec<&str> = classes_of(line);
+        for expanded in matrix_expansions(file, from, to, line) {
+            for class in classes_of(&expanded) {
+                if !classes.contains(&class) {
+                    classes.push(class);
+                }
+            }
+        }
+        for class in classes {
             if steps.iter().filter(|s| s.class == class).count() < MAX_STEPS_PER_CLASS {
                 steps.push(Step {
                     class: class.to_string(),
@@ -301,6 +310,65 @@ fn classify_lines(file: &RepoFile, from: u32, to: u32) -> Vec<Step> {
         }
     }
     steps
+}
+
+/// Most matrix values substituted into one line.
+const MAX_MATRIX_VALUES: usize = 16;
+
+/// `line` with each `${{ matrix.NAME }}` replaced by each value the job's matrix lists
+/// for NAME (`job: [build, test, typecheck]`, or a block list under `job:`), within
+/// the job's lines `from..=to`.
+fn matrix_expansions(file: &RepoFile, from: u32, to: u32, line: &str) -> Vec<String> {
+    let Some(start) = line.find("${{ matrix.") else {
+        return Vec::new();
+    };
+    let Some(end) = line
+        .get(start..)
+        .and_then(|r| r.find("}}"))
+        .map(|e| start + e + 2)
+    else {
+        return Vec::new();
+    };
+    let Some(expr) = line.get(start..end) else {
+        return Vec::new();
+    };
+    let name = expr
+        .trim_start_matches("${{ matrix.")
+        .trim_end_matches("}}")
+        .trim();
+    let mut values: Vec<String> = Vec::new();
+    let mut block: Option<usize> = None;
+    for n in from..=to {
+        let l = file.line(n);
+        let t = l.trim();
+        if let Some(at) = block {
+            match t.strip_prefix("- ") {
+                Some(v) if indent(l) >= at => {
+                    values.push(v.trim().trim_matches(['"', '\'']).to_string());
+                    continue;
+                }
+                _ => block = None,
+            }
+        }
+        let Some(rest) = t.strip_prefix(name).and_then(|r| r.strip_prefix(':')) else {
+            continue;
+        };
+        let rest = rest.trim();
+        if let Some(list) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            values.extend(
+                list.split(',')
+                    .map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+                    .filter(|v| !v.is_empty()),
+            );
+        } else if rest.is_empty() {
+            block = Some(indent(l));
+        }
+    }
+    values
+        .into_iter()
+        .take(MAX_MATRIX_VALUES)
+        .map(|v| line.replacen(expr, &v, 1))
+        .collect()
 }
 
 fn indent(line: &str) -> usize {

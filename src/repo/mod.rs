@@ -4,6 +4,7 @@
 //! gives each file a language, a kind and line counts. Produces [`Inventory`], which
 //! owns the text of every file for the later stages.
 
+mod build_scripts;
 pub mod git;
 pub mod history;
 mod ignores;

@@ -119,6 +119,10 @@ pub struct Manifest {
     pub optional_groups: Vec<String>,
     /// Index options and URL requirements (requirements files).
     pub sources: Vec<PackageSource>,
+    /// Other requirements files it includes (`-r backend/requirements.txt`), as paths
+    /// from the repository root: what they declare, it declares.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub includes: Vec<String>,
 }
 
 impl Manifest {
@@ -139,6 +143,7 @@ impl Manifest {
             library: false,
             optional_groups: Vec::new(),
             sources: Vec::new(),
+            includes: Vec::new(),
         }
     }
 

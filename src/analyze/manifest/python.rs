@@ -326,6 +326,31 @@ fn poetry_section(ix: &TomlIndex, poetry: &toml::Table, m: &mut Manifest) {
     }
 }
 
+/// The file a `-r FILE` (`--requirement FILE`, `--requirement=FILE`) line includes,
+/// resolved against the including file's directory.
+fn included_file(path: &str, option: &str) -> Option<String> {
+    let rest = option
+        .strip_prefix("--requirement")
+        .or_else(|| option.strip_prefix("-r"))?;
+    let target = rest.trim_start_matches('=').trim();
+    if target.is_empty() || target.contains("://") || target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = path
+        .rsplit_once('/')
+        .map_or(Vec::new(), |(d, _)| d.split('/').collect());
+    for piece in target.split('/') {
+        match piece {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 pub fn requirements(path: &str, text: &str) -> Manifest {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let dev = ["dev", "test", "lint", "doc", "ci", "type", "check", "bench"]
@@ -347,6 +372,9 @@ pub fn requirements(path: &str, text: &str) -> Manifest {
         if content.starts_with('-') {
             if let Some(source) = index_option(content, line) {
                 m.sources.push(source);
+            }
+            if let Some(included) = included_file(path, content) {
+                m.includes.push(included);
             }
             continue;
         }
@@ -653,6 +681,12 @@ ruff = "^0.5"
         assert_eq!(m.dependencies.len(), 1);
         assert_eq!(m.dependencies[0].kind, DepKind::Dev);
         assert_eq!(m.dependencies[0].line, 2);
+        assert_eq!(m.includes, ["base.txt"]);
+        let dev = requirements(
+            "requirements-dev.txt",
+            "-r backend/requirements.txt\n--requirement=../x.txt\n",
+        );
+        assert_eq!(dev.includes, ["backend/requirements.txt"]);
         let s = setup_py(
             "setup.py",
             "setup(\n  name='x',\n  install_requires=[\n    'numpy>=1',\n  ],\n  entry_points={'console_scripts': ['x = x.cli:main']},\n)\n",

@@ -149,7 +149,7 @@ pub(super) fn build(
         let Some(p) = project.and_then(|p| projects.get(p)) else {
             return manifests.iter().filter(|m| m.ecosystem == eco).collect();
         };
-        manifests
+        let own: Vec<&Manifest> = manifests
             .iter()
             .filter(|m| m.ecosystem == eco)
             .filter(|m| {
@@ -160,7 +160,24 @@ pub(super) fn build(
                     // What the image it is built from installs.
                     || p.base_dirs.iter().any(|b| b == dir)
             })
-            .collect()
+            .collect();
+        // Requirements files those include (`-r backend/requirements.txt`), and what
+        // those include in turn.
+        let mut included: Vec<&Manifest> = Vec::new();
+        let mut todo: Vec<&str> = own
+            .iter()
+            .flat_map(|m| m.includes.iter().map(String::as_str))
+            .collect();
+        while let Some(path) = todo.pop() {
+            if included.len() >= 32 || own.iter().chain(&included).any(|m| m.path == path) {
+                continue;
+            }
+            if let Some(m) = manifests.iter().find(|m| m.path == path) {
+                todo.extend(m.includes.iter().map(String::as_str));
+                included.push(m);
+            }
+        }
+        own.into_iter().chain(included).collect()
     };
     let mut declared_by: HashMap<Option<usize>, Declared> = HashMap::new();
     // Each text is split into its words once; every import is then a set lookup.
