@@ -92,20 +92,7 @@ fn copied_scripts(stage: &[&str]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::repo::{Content, LineCounts, LineIndex};
-
-    fn file(path: &str, text: &str) -> RepoFile {
-        RepoFile {
-            path: path.to_string(),
-            language: None,
-            kind: FileKind::Source,
-            bytes: 0,
-            content: Content::Text(text.to_string()),
-            lossy: false,
-            lines: LineCounts::default(),
-            index: LineIndex::default(),
-        }
-    }
+    use crate::repo::source_file as file;
 
     #[test]
     fn a_script_run_only_in_a_build_stage_is_build_tooling() {

@@ -204,3 +204,18 @@ impl Inventory {
             .filter(|f| matches!(f.content, Content::TooLarge))
     }
 }
+
+/// A source file holding `text`, for the tests of the walk's passes.
+#[cfg(test)]
+pub(crate) fn source_file(path: &str, text: &str) -> RepoFile {
+    RepoFile {
+        path: path.to_string(),
+        language: None,
+        kind: FileKind::Source,
+        bytes: 0,
+        content: Content::Text(text.to_string()),
+        lossy: false,
+        lines: LineCounts::default(),
+        index: LineIndex::default(),
+    }
+}

@@ -208,20 +208,7 @@ fn parent(dir: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::repo::{Content, LineCounts, LineIndex};
-
-    fn file(path: &str, text: &str) -> RepoFile {
-        RepoFile {
-            path: path.to_string(),
-            language: None,
-            kind: FileKind::Source,
-            bytes: 0,
-            content: Content::Text(text.to_string()),
-            lossy: false,
-            lines: LineCounts::default(),
-            index: LineIndex::default(),
-        }
-    }
+    use crate::repo::source_file as file;
 
     fn vendored(files: &[RepoFile]) -> Vec<&str> {
         files
