@@ -10,7 +10,7 @@ pub const CHECK: Check = Check {
         id: "e2e.suite",
         category: Category::E2e,
         title: "End-to-end tests exist",
-        summary: "End-to-end tests (browser drivers, tests that run the built program, e2e/ suites) are present; for a library, integration tests of its public API count. A service whose integration tests already go through its interface (an HTTP test client, a database-backed suite) lacks only the last step (P2); with no test at all, tests.suite carries the gap.",
+        summary: "End-to-end tests (browser drivers, tests that run the built program, e2e/ suites) are present; for a library, integration tests of its public API count. A service whose integration tests already go through its interface (an HTTP test client, a database-backed suite), or whose unit tests CI runs on every change, lacks only the last step (P2); with no test at all, tests.suite carries the gap.",
         weight: 2.0,
         severity: Severity::P1,
         // A command-line tool's journeys are its sub-commands, usually covered by
@@ -122,11 +122,24 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     )];
     evidence.extend(configured);
     // With no test at all, `tests.suite` carries the gap: this is the same action.
-    let severity = if t.files.is_empty() {
+    // Unit tests that CI runs on every change are a gate already: what is missing is
+    // the journey through the whole system, a P2 gap.
+    let ci_runs_tests = cx
+        .facts
+        .ci
+        .steps("test")
+        .first()
+        .map(|s| (s.file.path.clone(), s.step.line));
+    let severity = if t.files.is_empty() || ci_runs_tests.is_some() {
         Severity::P2.max(CHECK.def.severity_for(cx.kind))
     } else {
         CHECK.def.severity_for(cx.kind)
     };
+    if let Some((path, line)) = ci_runs_tests.filter(|_| !t.files.is_empty()) {
+        message.push_str(&format!(
+            " The unit tests run in CI ({path}:{line}), so what is missing is a test of the whole system."
+        ));
+    }
     Outcome::fail("no end-to-end or integration tests").concern_at(
         def,
         severity,
