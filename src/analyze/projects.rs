@@ -1224,6 +1224,57 @@ fn compose_contexts(path: &str, text: &str) -> Vec<String> {
 /// enclosing project instead: Go and Cargo give a file to the nearest `go.mod` or
 /// `Cargo.toml` above it, so `ui/serve.go` under a root `go.mod` is the Go program's,
 /// not the `ui/package.json` front end's.
+/// Test files of the root project, of a test package or of no project that import a
+/// top-level Python package of project `index` (`core/admin/mailu/__init__.py` makes
+/// `mailu`), when the project's own files hold no test.
+fn borrowed_tests(
+    facts: &Facts,
+    inventory: &Inventory,
+    index: usize,
+    own: &[SourceFacts],
+) -> Vec<SourceFacts> {
+    let projects = &facts.projects;
+    let Some(p) = projects.get(index).filter(|p| !p.path.is_empty()) else {
+        return Vec::new();
+    };
+    let kind_of = |file: usize| inventory.files.get(file).map(|f| f.kind);
+    if own.iter().any(|s| kind_of(s.file) == Some(FileKind::Test)) {
+        return Vec::new();
+    }
+    let prefix = format!("{}/", p.path);
+    let packages: Vec<&str> = own
+        .iter()
+        .filter_map(|s| inventory.files.get(s.file))
+        .filter_map(|f| f.path.strip_prefix(&prefix)?.strip_suffix("/__init__.py"))
+        .filter(|pkg| !pkg.contains('/'))
+        .collect();
+    if packages.is_empty() {
+        return Vec::new();
+    }
+    facts
+        .sources
+        .iter()
+        .filter(|s| kind_of(s.file) == Some(FileKind::Test))
+        .filter(|s| {
+            let Some(path) = inventory.files.get(s.file).map(|f| f.path.as_str()) else {
+                return false;
+            };
+            projects.of(path).is_none_or(|o| {
+                projects
+                    .get(o)
+                    .is_some_and(|q| q.path.is_empty() || q.role == Role::Tests)
+            })
+        })
+        .filter(|s| {
+            s.imports.iter().any(|i| {
+                let top = i.module.split('.').next().unwrap_or("");
+                packages.contains(&top)
+            })
+        })
+        .cloned()
+        .collect()
+}
+
 fn foreign_module_file(
     projects: &Projects,
     inventory: &Inventory,
@@ -1489,7 +1540,17 @@ pub fn view(
             .cloned()
             .collect(),
     };
-    let mut tests = super::tests::build(inventory, &sources);
+    // Tests kept outside every product (the root's `tests/`, a test package) that
+    // import this project's own Python packages test it: `tests/anonmail/` importing
+    // `mailu` from `core/admin/mailu/`. Counted only where the project has none of its
+    // own.
+    let borrowed = borrowed_tests(facts, inventory, index, &sources);
+    let mut tests = if borrowed.is_empty() {
+        super::tests::build(inventory, &sources)
+    } else {
+        let with: Vec<SourceFacts> = sources.iter().cloned().chain(borrowed).collect();
+        super::tests::build(inventory, &with)
+    };
     let internal = super::stack::InternalNames::new(inventory, projects, &manifests);
     let detections = super::stack::detect(inventory, &own_manifests, &sources, &internal);
     let scope = |f: &RepoFile| keep(&f.path);

@@ -1489,3 +1489,52 @@ fn the_same_service_on_a_public_image_misses_them() {
         concerns(&r, "code-quality.unresolved-imports").collect::<Vec<_>>()
     );
 }
+
+/// A service in `core/admin/` whose tests live in the repository's `tests/`, importing
+/// its package when `imports_it`, another module otherwise.
+fn admin_tested_from_the_root(imports_it: bool) -> Review {
+    let big: String = (0..200)
+        .map(|i| format!("def f{i}():\n    return {i}\n\n\n"))
+        .collect();
+    let test = if imports_it {
+        "from mailu import models\n\n\ndef test_domain():\n    assert models.f1() == 1\n"
+    } else {
+        "import json\n\n\ndef test_json():\n    assert json.loads('1') == 1\n"
+    };
+    let files = [
+        ("core/admin/requirements.txt", "flask==3.0.3\n"),
+        (
+            "core/admin/mailu/__init__.py",
+            "import flask\n\napp = flask.Flask(__name__)\n",
+        ),
+        ("core/admin/mailu/models.py", big.as_str()),
+        (
+            "pyproject.toml",
+            "[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n",
+        ),
+        ("tests/anonmail/test_models.py", test),
+    ];
+    audit(crate::support::materialize(&crate::support::files(&files)).path())
+}
+
+#[test]
+fn tests_of_the_repository_that_import_a_projects_package_are_its_tests() {
+    let r = admin_tested_from_the_root(true);
+    let untested: Vec<&Finding> = project(&r, "core/admin")
+        .findings
+        .iter()
+        .filter(|f| f.is_concern() && f.check == "tests.suite")
+        .collect();
+    assert!(untested.is_empty(), "{untested:#?}");
+}
+
+#[test]
+fn tests_that_import_something_else_leave_the_project_untested() {
+    let r = admin_tested_from_the_root(false);
+    let untested: Vec<&Finding> = project(&r, "core/admin")
+        .findings
+        .iter()
+        .filter(|f| f.is_concern() && f.check == "tests.suite")
+        .collect();
+    assert_eq!(untested.len(), 1, "{untested:#?}");
+}
