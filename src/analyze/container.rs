@@ -1065,7 +1065,8 @@ fn set_aside_intermediate_images(facts: &mut ContainerFacts) {
             .to_string()
     };
     let local_image = |name: &str| !name.is_empty() && !name.contains(['/', '$', '.', ':']);
-    let mut used: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
+    // Image name → the Dockerfiles that use it.
+    let mut used: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
     for d in facts.dockerfiles.iter().chain(&facts.dev_dockerfiles) {
         let aliases: Vec<&str> = d.stages.iter().filter_map(|s| s.alias.as_deref()).collect();
         let from_copies = d
@@ -1085,14 +1086,15 @@ fn set_aside_intermediate_images(facts: &mut ContainerFacts) {
             .map(|s| s.image.as_str());
         for name in from_copies.chain(bases) {
             if local_image(name) && !aliases.contains(&name) {
-                used.insert((d.path.clone(), name.to_string()));
+                used.entry(name.to_string())
+                    .or_default()
+                    .push(d.path.clone());
             }
         }
     }
     let intermediate = |d: &Dockerfile| {
-        let name = dir_name(&d.path);
-        used.iter()
-            .any(|(by, image)| *by != d.path && *image == name)
+        used.get(&dir_name(&d.path))
+            .is_some_and(|users| users.iter().any(|by| *by != d.path))
     };
     let (steps, kept): (Vec<Dockerfile>, Vec<Dockerfile>) = std::mem::take(&mut facts.dockerfiles)
         .into_iter()

@@ -1316,6 +1316,16 @@ pub fn link_base_images(projects: &mut Projects, containers: &ContainerFacts) {
             .chain(&containers.dev_dockerfiles)
     };
     let dir_of = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    // Directory name → the directories of that name holding a Dockerfile.
+    let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
+    for d in all() {
+        let dir = dir_of(&d.path);
+        let name = dir.rsplit('/').next().unwrap_or("").to_string();
+        let dirs = by_name.entry(name).or_default();
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
     let mut links: Vec<(usize, String)> = Vec::new();
     for d in all() {
         let Some(owner) = projects.of(&d.path) else {
@@ -1325,14 +1335,9 @@ pub fn link_base_images(projects: &mut Projects, containers: &ContainerFacts) {
         for stage in d.stages.iter().filter(|s| {
             !s.internal && s.tag.is_none() && !s.digest && !s.image.contains(['/', '$', '.', ':'])
         }) {
-            for base in all() {
-                let dir = dir_of(&base.path);
-                let named = dir
-                    .rsplit('/')
-                    .next()
-                    .is_some_and(|last| last == stage.image);
-                if named && dir != own_dir && !links.contains(&(owner, dir.clone())) {
-                    links.push((owner, dir));
+            for dir in by_name.get(&stage.image).into_iter().flatten() {
+                if *dir != own_dir && !links.contains(&(owner, dir.clone())) {
+                    links.push((owner, dir.clone()));
                 }
             }
         }
