@@ -288,11 +288,13 @@ const MAX_STEPS_PER_CLASS: usize = 5;
 /// Classifies the lines `from..=to` (1-based) of a file.
 fn classify_lines(file: &RepoFile, from: u32, to: u32) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
+    // Matrix values by name, read once per range.
+    let mut matrix: HashMap<String, Vec<String>> = HashMap::new();
     for line_no in from..=to {
         let line = file.line(line_no);
         // `pnpm ${{ matrix.job }}` runs each value of the job's matrix.
         let mut classes: Vec<&str> = classes_of(line);
-        for expanded in matrix_expansions(file, from, to, line) {
+        for expanded in matrix_expansions(file, from, to, line, &mut matrix) {
             for class in classes_of(&expanded) {
                 if !classes.contains(&class) {
                     classes.push(class);
@@ -318,7 +320,13 @@ const MAX_MATRIX_VALUES: usize = 16;
 /// `line` with each `${{ matrix.NAME }}` replaced by each value the job's matrix lists
 /// for NAME (`job: [build, test, typecheck]`, or a block list under `job:`), within
 /// the job's lines `from..=to`.
-fn matrix_expansions(file: &RepoFile, from: u32, to: u32, line: &str) -> Vec<String> {
+fn matrix_expansions(
+    file: &RepoFile,
+    from: u32,
+    to: u32,
+    line: &str,
+    known: &mut HashMap<String, Vec<String>>,
+) -> Vec<String> {
     let Some(start) = line.find("${{ matrix.") else {
         return Vec::new();
     };
@@ -336,6 +344,9 @@ fn matrix_expansions(file: &RepoFile, from: u32, to: u32, line: &str) -> Vec<Str
         .trim_start_matches("${{ matrix.")
         .trim_end_matches("}}")
         .trim();
+    if let Some(values) = known.get(name) {
+        return values.iter().map(|v| line.replacen(expr, v, 1)).collect();
+    }
     let mut values: Vec<String> = Vec::new();
     let mut block: Option<usize> = None;
     for n in from..=to {
@@ -364,11 +375,10 @@ fn matrix_expansions(file: &RepoFile, from: u32, to: u32, line: &str) -> Vec<Str
             block = Some(indent(l));
         }
     }
-    values
-        .into_iter()
-        .take(MAX_MATRIX_VALUES)
-        .map(|v| line.replacen(expr, &v, 1))
-        .collect()
+    values.truncate(MAX_MATRIX_VALUES);
+    let out = values.iter().map(|v| line.replacen(expr, v, 1)).collect();
+    known.insert(name.to_string(), values);
+    out
 }
 
 fn indent(line: &str) -> usize {

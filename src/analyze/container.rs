@@ -407,20 +407,9 @@ fn dev_label(file: &RepoFile) -> Option<String> {
 /// Images of browser test runners: a Compose file that starts one is a test harness.
 const TEST_RUNNER_IMAGES: &[&str] = &["cypress/", "playwright"];
 
-/// Commands that run a test suite.
-const TEST_COMMANDS: &[&str] = &[
-    "cargo test",
-    "cypress run",
-    "go test",
-    "jest",
-    "npm run test",
-    "npm test",
-    "playwright test",
-    "pnpm test",
-    "pytest",
-    "vitest",
-    "yarn test",
-];
+/// Commands that drive a browser suite against the services a Compose file starts (a
+/// unit-test command may be one service of a deployment's file).
+const TEST_COMMANDS: &[&str] = &["cypress run", "playwright test"];
 
 /// Whether a Compose file starts a test runner: a service whose image is a browser test
 /// runner or whose command runs a test suite (`command: npx playwright test`).
@@ -675,7 +664,6 @@ const PRIVILEGE_DROPS: &[&str] = &[
     "chroot",
 ];
 
-/// The first line of `text` that runs a command through a privilege drop.
 /// Calls by which a start program gives up root itself.
 const PROGRAM_DROPS: &[&str] = &[
     "drop_privileges(",
@@ -687,6 +675,7 @@ const PROGRAM_DROPS: &[&str] = &[
     "syscall.Setuid(",
 ];
 
+/// The first line of `text` that runs a command through a privilege drop.
 fn privilege_drop(text: &str) -> Option<(u32, String)> {
     text.lines().enumerate().find_map(|(i, line)| {
         let t = line.trim();
@@ -695,7 +684,15 @@ fn privilege_drop(text: &str) -> Option<(u32, String)> {
         }
         // A start program that switches user itself: `os.setuid(…)`, a helper named
         // for it (`system.drop_privs_to("app")`).
-        if let Some(call) = PROGRAM_DROPS.iter().find(|c| t.contains(*c)) {
+        let to_root = |c: &&&str| {
+            t.split(**c)
+                .nth(1)
+                .is_some_and(|arg| arg.trim_start().starts_with(['0', ')']) || arg.contains("root"))
+        };
+        if let Some(call) = PROGRAM_DROPS
+            .iter()
+            .find(|c| t.contains(**c) && !to_root(c))
+        {
             let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
             return Some((n, call.trim_end_matches('(').to_string()));
         }
@@ -1054,6 +1051,14 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
     facts
 }
 
+/// Docker Hub's official images most often named without a tag: `FROM nginx` means
+/// the public image, not a directory of the repository called `nginx`.
+pub(crate) const OFFICIAL_IMAGES: &[&str] = &[
+    "alpine", "busybox", "caddy", "debian", "golang", "httpd", "mariadb", "mongo", "mysql",
+    "nginx", "node", "postgres", "python", "rabbitmq", "redis", "ruby", "rust", "traefik",
+    "ubuntu",
+];
+
 /// Images other images of the repository are built from or copy files out of (`FROM
 /// base`, `COPY --from=assets` where `core/admin/assets/Dockerfile` builds `assets`)
 /// are build steps, not images that run: they move to the development images.
@@ -1064,7 +1069,9 @@ fn set_aside_intermediate_images(facts: &mut ContainerFacts) {
             .unwrap_or("")
             .to_string()
     };
-    let local_image = |name: &str| !name.is_empty() && !name.contains(['/', '$', '.', ':']);
+    let local_image = |name: &str| {
+        !name.is_empty() && !name.contains(['/', '$', '.', ':']) && !OFFICIAL_IMAGES.contains(&name)
+    };
     // Image name → the Dockerfiles that use it.
     let mut used: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
     for d in facts.dockerfiles.iter().chain(&facts.dev_dockerfiles) {

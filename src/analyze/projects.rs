@@ -832,10 +832,14 @@ pub fn driven_by_suites(
             continue;
         };
         let suite_role = projects.list.get(owner).map(|p| p.role);
-        let test_package = suite_role == Some(Role::Tests) && !named_some.contains(&owner);
-        // A front end's own browser suite tests that front end.
+        let test_package = suite_role == Some(Role::Tests);
+        // A front end's own browser suite tests that front end; a suite that names
+        // its products drives those.
         let own_frontend = frontends.get(owner).copied().unwrap_or(false);
-        if own_frontend || !(test_package || config.kind == FileKind::Test) {
+        if own_frontend
+            || named_some.contains(&owner)
+            || !(test_package || config.kind == FileKind::Test)
+        {
             continue;
         }
         for (p, product) in projects.list.iter().enumerate() {
@@ -1220,10 +1224,6 @@ fn compose_contexts(path: &str, text: &str) -> Vec<String> {
     out
 }
 
-/// Whether a Go or Rust file inside project `index` belongs to the module of an
-/// enclosing project instead: Go and Cargo give a file to the nearest `go.mod` or
-/// `Cargo.toml` above it, so `ui/serve.go` under a root `go.mod` is the Go program's,
-/// not the `ui/package.json` front end's.
 /// Test files of the root project, of a test package or of no project that import a
 /// top-level Python package of project `index` (`core/admin/mailu/__init__.py` makes
 /// `mailu`), when the project's own files hold no test.
@@ -1275,6 +1275,10 @@ fn borrowed_tests(
         .collect()
 }
 
+/// Whether a Go or Rust file inside project `index` belongs to the module of an
+/// enclosing project instead: Go and Cargo give a file to the nearest `go.mod` or
+/// `Cargo.toml` above it, so `ui/serve.go` under a root `go.mod` is the Go program's,
+/// not the `ui/package.json` front end's.
 fn foreign_module_file(
     projects: &Projects,
     inventory: &Inventory,
@@ -1327,16 +1331,21 @@ pub fn link_base_images(projects: &mut Projects, containers: &ContainerFacts) {
         }
     }
     let mut links: Vec<(usize, String)> = Vec::new();
+    let mut seen: std::collections::HashSet<(usize, String)> = std::collections::HashSet::new();
     for d in all() {
         let Some(owner) = projects.of(&d.path) else {
             continue;
         };
         let own_dir = dir_of(&d.path);
         for stage in d.stages.iter().filter(|s| {
-            !s.internal && s.tag.is_none() && !s.digest && !s.image.contains(['/', '$', '.', ':'])
+            !s.internal
+                && s.tag.is_none()
+                && !s.digest
+                && !s.image.contains(['/', '$', '.', ':'])
+                && !super::container::OFFICIAL_IMAGES.contains(&s.image.as_str())
         }) {
             for dir in by_name.get(&stage.image).into_iter().flatten() {
-                if *dir != own_dir && !links.contains(&(owner, dir.clone())) {
+                if *dir != own_dir && seen.insert((owner, dir.clone())) {
                     links.push((owner, dir.clone()));
                 }
             }

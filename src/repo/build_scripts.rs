@@ -3,19 +3,26 @@
 //! ffmpeg_download.py` in the `ffmpeg-builder` stage), never copied into the final
 //! stage. They are build tooling, not code that runs in production.
 
+use std::collections::HashSet;
+
 use super::{FileKind, RepoFile};
 
 /// Marks as build files the Python scripts that Dockerfiles copy and run only in
 /// stages before the final one.
 pub(crate) fn mark_build_stage_scripts(files: &mut [RepoFile]) {
-    let mut build_only: Vec<String> = Vec::new();
-    let mut shipped: Vec<String> = Vec::new();
+    let mut build_only: HashSet<String> = HashSet::new();
+    let mut shipped: HashSet<String> = HashSet::new();
     for f in files.iter().filter(|f| f.name().contains("Dockerfile")) {
         let Some(text) = f.text() else { continue };
         let context = f.dir();
         let stages = split_stages(text);
         let last = stages.len().saturating_sub(1);
         for (i, stage) in stages.iter().enumerate() {
+            let runs: Vec<&str> = stage
+                .iter()
+                .map(|l| l.trim_start())
+                .filter(|l| l.get(..3).is_some_and(|op| op.eq_ignore_ascii_case("RUN")))
+                .collect();
             for source in copied_scripts(stage) {
                 let path = if context.is_empty() {
                     source.clone()
@@ -23,16 +30,11 @@ pub(crate) fn mark_build_stage_scripts(files: &mut [RepoFile]) {
                     format!("{context}/{source}")
                 };
                 let name = source.rsplit('/').next().unwrap_or(&source).to_string();
-                let run_here = stage.iter().any(|l| {
-                    let l = l.trim_start();
-                    l.to_ascii_uppercase().starts_with("RUN") && l.contains(&name)
-                });
+                let run_here = runs.iter().any(|l| l.contains(&name));
                 if i < last && run_here {
-                    build_only.push(path.clone());
-                    build_only.push(source);
+                    build_only.insert(path);
                 } else {
-                    shipped.push(path);
-                    shipped.push(source);
+                    shipped.insert(path);
                 }
             }
         }

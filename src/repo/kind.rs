@@ -194,7 +194,10 @@ pub fn looks_template(path: &str, text: &str) -> bool {
         .iter()
         .any(|e| name.ends_with(e));
     let env = name.starts_with(".env") || name.ends_with(".env");
-    (config && text.contains("{%")) || (env && text.contains("{{"))
+    // A statement opens a line of its own (`{% if x %}`); Ansible and Home Assistant
+    // keep `{%` inside YAML strings, which stay valid YAML.
+    let statements = text.lines().any(|l| l.trim_start().starts_with("{%"));
+    (config && statements) || (env && text.contains("{{"))
 }
 
 /// Phrases by which a file's opening comments reserve it for development or tests.
@@ -301,13 +304,21 @@ pub fn go_build_constraint(head: &str) -> Option<FileKind> {
     }
     let test_tag = |t: &str| {
         let t = t.to_ascii_lowercase();
-        t.starts_with("test")
-            || t.ends_with("test")
+        // `e2etest`, `integration_test`, `unit`; not `testnet`.
+        t.ends_with("test")
             || t.ends_with("tests")
             || t.split('_').any(|w| {
                 matches!(
                     w,
-                    "e2e" | "integration" | "unit" | "mock" | "mocks" | "fake" | "testing"
+                    "test"
+                        | "tests"
+                        | "testing"
+                        | "e2e"
+                        | "integration"
+                        | "unit"
+                        | "mock"
+                        | "mocks"
+                        | "fake"
                 )
             })
     };
@@ -352,6 +363,10 @@ mod tests {
             "run: echo ${{ github.sha }}\n"
         ));
         assert!(!looks_template("docker-compose.yml", "services:\n  app:\n"));
+        assert!(!looks_template(
+            "playbook.yml",
+            "- debug:\n    msg: \"{% if x %}a{% endif %}\"\n"
+        ));
     }
 
     #[test]
@@ -394,6 +409,7 @@ mod tests {
         assert_eq!(go_build_constraint("//go:build !e2etest\n"), None);
         assert_eq!(go_build_constraint("//go:build linux || e2e\n"), None);
         assert_eq!(go_build_constraint("//go:build !windows\n"), None);
+        assert_eq!(go_build_constraint("//go:build testnet\n"), None);
         assert_eq!(go_build_constraint("package main\n//go:build e2e\n"), None);
     }
 

@@ -101,7 +101,7 @@ pub(crate) fn mark_copied_packages(files: &mut [RepoFile]) {
         .filter(|f| f.path.ends_with(".py") && f.kind == FileKind::Source)
         .map(RepoFile::dir)
         .collect();
-    let copies: Vec<String> = files
+    let copies: HashSet<String> = files
         .iter()
         .filter(|f| f.kind == FileKind::Source && f.path.ends_with(".py"))
         .filter_map(|f| {
@@ -121,12 +121,11 @@ pub(crate) fn mark_copied_packages(files: &mut [RepoFile]) {
         return;
     }
     for f in files.iter_mut().filter(|f| f.kind == FileKind::Source) {
-        let copied = copies.iter().any(|unit| {
-            f.path == *unit
-                || f.path
-                    .strip_prefix(unit.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
-        });
+        // The file itself, or one of the directories above it.
+        let copied = copies.contains(&f.path)
+            || f.path
+                .match_indices('/')
+                .any(|(at, _)| f.path.get(..at).is_some_and(|dir| copies.contains(dir)));
         if copied {
             f.kind = FileKind::Vendored;
         }

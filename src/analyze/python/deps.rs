@@ -130,6 +130,9 @@ pub struct DependencyUse {
 
 const KEPT: usize = 5;
 
+/// Most requirements files followed through `-r` includes from one project.
+const MAX_INCLUDED: usize = 32;
+
 /// What a project declares: (distribution, manifest, line), and its own names.
 type Declared = (Vec<(String, String, u32)>, HashSet<String>);
 
@@ -145,6 +148,8 @@ pub(super) fn build(
     // What each project declares: its own manifests, those of the projects that hold
     // it (a workspace root's) and those of the repository's images its Dockerfiles
     // start from. Code outside every project sees every manifest.
+    let by_path: HashMap<&str, &Manifest> =
+        manifests.iter().map(|m| (m.path.as_str(), m)).collect();
     let scope = |project: Option<usize>| -> Vec<&Manifest> {
         let Some(p) = project.and_then(|p| projects.get(p)) else {
             return manifests.iter().filter(|m| m.ecosystem == eco).collect();
@@ -164,16 +169,17 @@ pub(super) fn build(
         // Requirements files those include (`-r backend/requirements.txt`), and what
         // those include in turn.
         let mut included: Vec<&Manifest> = Vec::new();
+        let mut seen: HashSet<&str> = own.iter().map(|m| m.path.as_str()).collect();
         let mut todo: Vec<&str> = own
             .iter()
-            .flat_map(|m| m.includes.iter().map(String::as_str))
+            .flat_map(|m| m.includes.iter().take(MAX_INCLUDED).map(String::as_str))
             .collect();
         while let Some(path) = todo.pop() {
-            if included.len() >= 32 || own.iter().chain(&included).any(|m| m.path == path) {
+            if included.len() >= MAX_INCLUDED || !seen.insert(path) {
                 continue;
             }
-            if let Some(m) = manifests.iter().find(|m| m.path == path) {
-                todo.extend(m.includes.iter().map(String::as_str));
+            if let Some(m) = by_path.get(path) {
+                todo.extend(m.includes.iter().take(MAX_INCLUDED).map(String::as_str));
                 included.push(m);
             }
         }

@@ -878,9 +878,11 @@ pub fn non_secret_name(name: &str) -> bool {
     });
     let describes = last_credential.is_some_and(|at| {
         parts
-            .iter()
-            .skip(at + 1)
-            .any(|p| about_it.contains(&p.as_str()))
+            .get(at + 1)
+            .is_some_and(|p| about_it.contains(&p.as_str()))
+            || parts
+                .get(at + 2)
+                .is_some_and(|p| about_it.contains(&p.as_str()) && at + 3 == parts.len())
     });
     !names_a_credential
         || describes

@@ -136,7 +136,8 @@ pub(super) fn scan(file: &RepoFile, s: &mut Scan<'_>) {
             // A request the code sends (`const res = await this.api.get("/apis")`)
             // uses the result; registering a route does not.
             let client_call = caps.get(0).is_some_and(|all| {
-                s.text.get(..all.start()).is_some_and(|before| {
+                let call = all.as_str().contains('(') && !all.as_str().starts_with('@');
+                call && s.text.get(..all.start()).is_some_and(|before| {
                     let before = before.trim_end_matches("this.").trim_end();
                     before.ends_with("await") || before.ends_with('=') || before.ends_with("return")
                 })

@@ -152,8 +152,6 @@ fn config_receiver(line: &str) -> Option<&str> {
     .then_some(name)
 }
 
-/// Whether any file starts `app` with a development server: `app.run(`, `flask run`,
-/// or Werkzeug's `run_simple(`.
 /// Whether `line` is inside a module-level `if __name__ == "__main__":` block: an
 /// indented line below the guard.
 fn under_main_guard(text: &str, line: u32) -> bool {
@@ -206,9 +204,24 @@ fn production_server_start(cx: &Context<'_>) -> Option<(String, u32, &'static st
         })
         .find_map(|f| {
             let text = f.text()?;
+            let dockerfile = f.name().contains("Dockerfile");
+            let compose =
+                f.name().starts_with("docker-compose") || f.name().starts_with("compose.");
             text.lines().enumerate().find_map(|(i, l)| {
                 let t = l.trim_start();
                 if t.starts_with('#') {
+                    return None;
+                }
+                // Where a program is started, not where a package is installed.
+                let upper = t.to_ascii_uppercase();
+                let starts = if dockerfile {
+                    upper.starts_with("CMD") || upper.starts_with("ENTRYPOINT")
+                } else if compose {
+                    t.starts_with("command:") || t.starts_with("entrypoint:")
+                } else {
+                    !t.contains("install")
+                };
+                if !starts {
                     return None;
                 }
                 let server = PRODUCTION_SERVERS.iter().find(|s| {
@@ -220,6 +233,8 @@ fn production_server_start(cx: &Context<'_>) -> Option<(String, u32, &'static st
         })
 }
 
+/// Whether any file starts `app` with a development server: `app.run(`, `flask run`,
+/// or Werkzeug's `run_simple(`.
 fn dev_server_started(cx: &Context<'_>, app: &str) -> bool {
     let call = format!("{app}.run(");
     cx.inventory.files.iter().any(|f| {
