@@ -7,6 +7,9 @@ use std::collections::HashSet;
 
 use super::{FileKind, RepoFile};
 
+/// Later stages searched for copies out of a build stage.
+const MAX_LATER_STAGES: usize = 64;
+
 /// Marks as build files the Python scripts that Dockerfiles copy and run only in
 /// stages before the final one.
 pub(crate) fn mark_build_stage_scripts(files: &mut [RepoFile]) {
@@ -23,7 +26,7 @@ pub(crate) fn mark_build_stage_scripts(files: &mut [RepoFile]) {
                 .map(|l| l.trim_start())
                 .filter(|l| l.get(..3).is_some_and(|op| op.eq_ignore_ascii_case("RUN")))
                 .collect();
-            for source in copied_scripts(stage) {
+            for (source, dest) in copied_scripts(stage) {
                 let path = if context.is_empty() {
                     source.clone()
                 } else {
@@ -31,7 +34,20 @@ pub(crate) fn mark_build_stage_scripts(files: &mut [RepoFile]) {
                 };
                 let name = source.rsplit('/').next().unwrap_or(&source).to_string();
                 let run_here = runs.iter().any(|l| l.contains(&name));
-                if i < last && run_here {
+                // A later stage that copies the directory holding it out of this
+                // stage (`COPY --from=builder /app /app`) ships it.
+                let carried = || {
+                    stages
+                        .iter()
+                        .skip(i + 1)
+                        .take(MAX_LATER_STAGES)
+                        .flat_map(|later| copied_from(later, i, stage))
+                        .any(|src| {
+                            dest == src
+                                || dest.starts_with(&format!("{}/", src.trim_end_matches('/')))
+                        })
+                };
+                if i < last && run_here && !carried() {
                     build_only.insert(path);
                 } else {
                     shipped.insert(path);
@@ -63,29 +79,113 @@ fn split_stages(text: &str) -> Vec<Vec<&str>> {
     stages
 }
 
-/// Python files a stage copies from the build context (`COPY a.py b.py /dest/`).
-fn copied_scripts(stage: &[&str]) -> Vec<String> {
-    stage
-        .iter()
-        .filter_map(|l| {
-            let l = l.trim_start();
-            let upper = l.to_ascii_uppercase();
-            (upper.starts_with("COPY ") || upper.starts_with("ADD ")).then_some(l)
+/// The instruction's words after its keyword and flags.
+fn args(line: &str) -> Vec<&str> {
+    line.split_whitespace()
+        .skip(1)
+        .filter(|w| !w.starts_with("--"))
+        .collect()
+}
+
+/// `path` made absolute against the working directory `dir`.
+fn absolute(dir: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_string()
+    } else {
+        let rel = path.trim_start_matches("./");
+        format!(
+            "{}/{}",
+            dir.trim_end_matches('/'),
+            if rel == "." { "" } else { rel }
+        )
+    }
+}
+
+/// Each instruction of a stage with the working directory it runs in.
+fn with_workdir<'a>(stage: &[&'a str]) -> Vec<(&'a str, String)> {
+    let mut dir = String::from("/");
+    let mut out = Vec::new();
+    for l in stage {
+        let l = l.trim_start();
+        if l.get(..8)
+            .is_some_and(|op| op.eq_ignore_ascii_case("WORKDIR "))
+        {
+            if let Some(d) = args(l).first() {
+                dir = absolute(&dir, d);
+            }
+        }
+        out.push((l, dir.clone()));
+    }
+    out
+}
+
+fn copies(l: &str) -> bool {
+    l.get(..5)
+        .is_some_and(|op| op.eq_ignore_ascii_case("COPY "))
+        || l.get(..4).is_some_and(|op| op.eq_ignore_ascii_case("ADD "))
+}
+
+/// Python files a stage copies from the build context (`COPY a.py b.py /dest/`):
+/// (the source, where it lands in the image).
+fn copied_scripts(stage: &[&str]) -> Vec<(String, String)> {
+    with_workdir(stage)
+        .into_iter()
+        .filter(|(l, _)| copies(l) && !l.contains("--from"))
+        .flat_map(|(l, dir)| {
+            let words = args(l);
+            let Some((dest, sources)) = words.split_last() else {
+                return Vec::new();
+            };
+            let dest = absolute(&dir, dest);
+            let single = sources.len() == 1 && !dest.ends_with('/');
+            sources
+                .iter()
+                .filter(|w| w.ends_with(".py"))
+                .map(|w| {
+                    let source = w.trim_start_matches("./").to_string();
+                    let name = source.rsplit('/').next().unwrap_or(&source).to_string();
+                    let lands = if single && !dest.ends_with(".") {
+                        dest.clone()
+                    } else {
+                        format!("{}/{name}", dest.trim_end_matches(['/', '.']))
+                    };
+                    (source, lands)
+                })
+                .collect()
         })
-        .filter(|l| !l.contains("--from"))
+        .collect()
+}
+
+/// The paths (absolute in the stage they come from) a later stage copies out of
+/// stage `index` (`COPY --from=builder /app /app`, `--from=0`).
+fn copied_from(later: &[&str], index: usize, stage: &[&str]) -> Vec<String> {
+    let alias = stage.first().and_then(|from| {
+        let words: Vec<&str> = from.split_whitespace().collect();
+        let at = words.iter().position(|w| w.eq_ignore_ascii_case("as"))?;
+        words.get(at + 1).map(|a| a.to_ascii_lowercase())
+    });
+    let workdir = with_workdir(stage)
+        .last()
+        .map_or_else(|| "/".to_string(), |(_, d)| d.clone());
+    later
+        .iter()
+        .map(|l| l.trim_start())
+        .filter(|l| copies(l))
+        .filter(|l| {
+            l.split_whitespace()
+                .find_map(|w| w.strip_prefix("--from="))
+                .is_some_and(|from| {
+                    let from = from.to_ascii_lowercase();
+                    from == index.to_string() || alias.as_deref() == Some(from.as_str())
+                })
+        })
         .flat_map(|l| {
-            let words: Vec<&str> = l
-                .split_whitespace()
-                .skip(1)
-                .filter(|w| !w.starts_with("--"))
-                .collect();
-            // Every word but the destination.
+            let words = args(l);
             let n = words.len().saturating_sub(1);
             words
                 .into_iter()
                 .take(n)
-                .filter(|w| w.ends_with(".py"))
-                .map(|w| w.trim_start_matches("./").to_string())
+                .map(|src| absolute(&workdir, src))
                 .collect::<Vec<_>>()
         })
         .collect()
@@ -95,6 +195,17 @@ fn copied_scripts(stage: &[&str]) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::repo::source_file as file;
+
+    #[test]
+    fn a_script_whose_directory_a_later_stage_copies_out_ships() {
+        let dockerfile = "FROM python:3.13 AS builder\nWORKDIR /app\nCOPY manage.py .\nRUN python manage.py collectstatic --noinput\n\nFROM python:3.13\nCOPY --from=builder /app /app\nCMD [\"gunicorn\", \"site.wsgi\"]\n";
+        let mut files = vec![
+            file("Dockerfile", dockerfile),
+            file("manage.py", "import django\n"),
+        ];
+        mark_build_stage_scripts(&mut files);
+        assert_eq!(files.get(1).map(|f| f.kind), Some(FileKind::Source));
+    }
 
     #[test]
     fn a_script_run_only_in_a_build_stage_is_build_tooling() {
