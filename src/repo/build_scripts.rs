@@ -1,10 +1,13 @@
 //! Scripts an image runs only while it is built: copied into a build stage and run
 //! there (`COPY docker_assets/ffmpeg_download.py .` then `RUN python
 //! ffmpeg_download.py` in the `ffmpeg-builder` stage), never copied into the final
-//! stage. They are build tooling, not code that runs in production.
+//! stage. They are build tooling, not code that runs in production. So are the
+//! scripts a CI pipeline runs by path (`cd src && python build_package.py`) that
+//! nothing else starts or imports.
 
 use std::collections::HashSet;
 
+use super::kind::is_ci_config;
 use super::{FileKind, RepoFile};
 
 /// Later stages searched for copies out of a build stage.
@@ -63,6 +66,186 @@ pub(crate) fn mark_build_stage_scripts(files: &mut [RepoFile]) {
             f.kind = FileKind::Build;
         }
     }
+}
+
+/// Scripts whose names say they are what an application starts, or a test runner:
+/// CI runs them to migrate, collect assets or test, and production runs them too.
+const ENTRY_NAMES: &[&str] = &[
+    "manage.py",
+    "wsgi.py",
+    "asgi.py",
+    "app.py",
+    "main.py",
+    "run.py",
+    "server.py",
+    "__main__.py",
+];
+
+/// Marks as build files the Python scripts that CI pipelines run by path when no
+/// module imports them, no manifest names them as an entry point, and no Dockerfile,
+/// Procfile or compose file starts them.
+pub(crate) fn mark_ci_run_scripts(files: &mut [RepoFile]) {
+    let mut run: HashSet<String> = HashSet::new();
+    for f in files.iter().filter(|f| is_ci_config(&f.path)) {
+        let Some(text) = f.text() else { continue };
+        for (dir, script) in ci_python_scripts(text) {
+            if let Some(path) = resolve(files, &dir, &script) {
+                run.insert(path);
+            }
+        }
+    }
+    run.retain(|path| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        !ENTRY_NAMES.contains(&name) && !name.contains("test")
+    });
+    if run.is_empty() {
+        return;
+    }
+    let used: HashSet<String> = run
+        .iter()
+        .filter(|path| used_elsewhere(files, path))
+        .cloned()
+        .collect();
+    for f in files.iter_mut() {
+        if f.kind == FileKind::Source && run.contains(&f.path) && !used.contains(&f.path) {
+            f.kind = FileKind::Build;
+        }
+    }
+}
+
+/// The Python scripts a CI file runs by path, each with the directory a `cd` earlier
+/// in the same step moved to (`cd src` then `python build_package.py`).
+fn ci_python_scripts(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut dir = String::new();
+    for line in text.lines() {
+        let mut l = line.trim();
+        // A new step or key starts from the checkout's root again.
+        if let Some(rest) = l.strip_prefix("- ") {
+            dir.clear();
+            l = rest.trim_start();
+        }
+        for key in ["run:", "script:", "command:", "cmd:"] {
+            if let Some(rest) = l.strip_prefix(key) {
+                dir.clear();
+                l = rest.trim_start();
+            }
+        }
+        for command in l.split(['&', ';', '|']) {
+            let words: Vec<&str> = command
+                .split_whitespace()
+                .map(|w| w.trim_matches(['"', '\'']))
+                .collect();
+            match words.as_slice() {
+                ["cd", to, ..] => dir = join(&dir, to),
+                _ => {
+                    if let Some(script) = python_script(&words) {
+                        out.push((dir.clone(), script.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The script of a `python [flags] path.py …` command (also under `uv run`,
+/// `poetry run`, `pipenv run`); none for `python -m` and `python -c`.
+fn python_script<'a>(words: &[&'a str]) -> Option<&'a str> {
+    let start = words.iter().position(|w| is_python(w))?;
+    let before_ok = words
+        .iter()
+        .take(start)
+        .all(|w| matches!(*w, "uv" | "poetry" | "pipenv" | "run" | "exec" | "sudo"));
+    if !before_ok {
+        return None;
+    }
+    for w in words.iter().skip(start + 1) {
+        if matches!(*w, "-m" | "-c") {
+            return None;
+        }
+        if w.starts_with('-') {
+            continue;
+        }
+        return w.ends_with(".py").then_some(*w);
+    }
+    None
+}
+
+fn is_python(word: &str) -> bool {
+    let name = word.rsplit('/').next().unwrap_or(word);
+    name.strip_prefix("python")
+        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+/// `to` taken relative to `dir` (both relative to the checkout's root).
+fn join(dir: &str, to: &str) -> String {
+    let mut parts: Vec<&str> = if to.starts_with('/') {
+        Vec::new()
+    } else {
+        dir.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for p in to.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+/// The Python file of the repository a CI command names: the path from its working
+/// directory, from the root, or the one file of that name when the name is unique.
+fn resolve(files: &[RepoFile], dir: &str, script: &str) -> Option<String> {
+    let is_py = |f: &&RepoFile| f.path.ends_with(".py");
+    let tried = [join(dir, script), join("", script)];
+    if let Some(f) = files
+        .iter()
+        .filter(is_py)
+        .find(|f| tried.contains(&f.path))
+    {
+        return Some(f.path.clone());
+    }
+    if script.contains('/') {
+        return None;
+    }
+    let mut named = files.iter().filter(is_py).filter(|f| f.name() == script);
+    match (named.next(), named.next()) {
+        (Some(f), None) => Some(f.path.clone()),
+        _ => None,
+    }
+}
+
+/// Whether anything but CI uses the script at `path`: a Python module imports it, a
+/// manifest names it as an entry point, or a Dockerfile, Procfile or compose file
+/// starts it.
+fn used_elsewhere(files: &[RepoFile], path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.trim_end_matches(".py");
+    files.iter().filter(|f| f.path != path).any(|f| {
+        let Some(text) = f.text() else { return false };
+        let file = f.name();
+        if f.path.ends_with(".py") && file != "setup.py" {
+            return text.lines().any(|l| imports(l, stem));
+        }
+        let deploys = file.contains("Dockerfile")
+            || file.starts_with("Procfile")
+            || (file.contains("compose") && (file.ends_with(".yml") || file.ends_with(".yaml")));
+        let manifest = matches!(file, "pyproject.toml" | "setup.cfg" | "setup.py");
+        (deploys && text.contains(name)) || (manifest && text.contains(&format!("{stem}:")))
+    })
+}
+
+/// Whether an import line names the module `stem` (`import stem`, `from pkg.stem
+/// import x`, `from . import stem`).
+fn imports(line: &str, stem: &str) -> bool {
+    let l = line.trim_start();
+    (l.starts_with("import ") || l.starts_with("from "))
+        && l.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|w| w == stem)
 }
 
 /// The lines of each stage (from one `FROM` to the next).
@@ -226,5 +409,47 @@ mod tests {
                 ("docker_assets/backend_start.py", FileKind::Source),
             ]
         );
+    }
+
+    const RELEASE: &str = "jobs:\n  build:\n    steps:\n      - name: Build artifacts\n        run: |\n          python -m pip install -r requirements.txt\n          cd src\n          python build_package.py\n      - run: python3 -u scripts/check_versions.py --strict\n      - run: python manage.py migrate\n";
+
+    #[test]
+    fn a_script_only_ci_runs_is_build_tooling() {
+        let mut files = vec![
+            file(".github/workflows/release.yml", RELEASE),
+            file("src/build_package.py", "import requests\n"),
+            file("scripts/check_versions.py", "import tomllib\n"),
+            file("manage.py", "import django\n"),
+            file("src/flaresolverr.py", "import utils\n"),
+        ];
+        mark_ci_run_scripts(&mut files);
+        let kinds: Vec<(&str, FileKind)> =
+            files.iter().map(|f| (f.path.as_str(), f.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (".github/workflows/release.yml", FileKind::Source),
+                ("src/build_package.py", FileKind::Build),
+                ("scripts/check_versions.py", FileKind::Build),
+                ("manage.py", FileKind::Source),
+                ("src/flaresolverr.py", FileKind::Source),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_ci_run_script_that_is_imported_or_deployed_is_not_build_tooling() {
+        let mut files = vec![
+            file(".github/workflows/release.yml", RELEASE),
+            file("src/build_package.py", "import requests\n"),
+            file("src/cli.py", "from build_package import download\n"),
+            file("scripts/check_versions.py", "import tomllib\n"),
+            file(
+                "Dockerfile",
+                "FROM python:3.13\nCMD [\"python\", \"scripts/check_versions.py\"]\n",
+            ),
+        ];
+        mark_ci_run_scripts(&mut files);
+        assert!(files.iter().all(|f| f.kind == FileKind::Source));
     }
 }

@@ -337,6 +337,31 @@ pub fn looks_generated(head: &str) -> bool {
     })
 }
 
+/// Whether `path` is a CI pipeline's configuration: the literal values it sets are the
+/// environment of CI's own test runs (real ones come from the CI's secret store).
+pub fn is_ci_config(path: &str) -> bool {
+    let yaml = path.ends_with(".yml") || path.ends_with(".yaml");
+    (yaml
+        && [
+            ".github/workflows/",
+            ".circleci/",
+            ".woodpecker/",
+            ".buildkite/",
+            ".gitlab/ci/",
+        ]
+        .iter()
+        .any(|d| path.starts_with(d)))
+        || matches!(
+            path,
+            ".gitlab-ci.yml"
+                | ".travis.yml"
+                | ".drone.yml"
+                | ".woodpecker.yml"
+                | "bitbucket-pipelines.yml"
+                | "azure-pipelines.yml"
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

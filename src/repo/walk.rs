@@ -165,6 +165,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
     test_packages_are_tests(&mut files);
     super::vendored::mark_copied_packages(&mut files);
     super::build_scripts::mark_build_stage_scripts(&mut files);
+    super::build_scripts::mark_ci_run_scripts(&mut files);
 
     let counted = count_unfiltered(&root, options.jobs);
     let mut dirs: Vec<SkippedDir> = counted

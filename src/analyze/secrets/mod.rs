@@ -353,7 +353,7 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
     } else {
         Vec::new()
     };
-    let ci_config = noise::is_ci_config(path);
+    let ci_config = crate::repo::kind::is_ci_config(path);
     let hits = kept
         .into_iter()
         .filter_map(|c| {

@@ -138,10 +138,22 @@ pub fn context_of(path: &str) -> HitContext {
             // `test_resources`, `test-keys`, `test-environments`: material and set-ups
             // kept for the tests.
             || ["test_", "test-"].iter().any(|prefix| d.starts_with(prefix))
+            // `e2etests`, `unittest`, `integrationtests`: a kind of test and the word.
+            || ["tests", "test"].iter().any(|suffix| {
+                d.strip_suffix(suffix).is_some_and(|kind| {
+                    matches!(
+                        kind,
+                        "e2e" | "unit" | "integration" | "functional" | "acceptance" | "smoke"
+                            | "system" | "load" | "perf" | "api" | "ui"
+                    )
+                })
+            })
     };
     // Words of the file's stem (`config-local-test`, `db_migrate_dev`).
     let stem_words: Vec<&str> = stem.split(['-', '_']).collect();
-    let test_name = stem.starts_with("test_")
+    // `settings/test.py`, `config/testing.rb`: the configuration a test run selects.
+    let test_name = matches!(stem, "test" | "tests" | "testing")
+        || stem.starts_with("test_")
         || stem.ends_with("_test")
         || stem.ends_with("_tests")
         || stem == "conftest"
@@ -246,31 +258,6 @@ pub fn context_of(path: &str) -> HitContext {
         return HitContext::Docs;
     }
     HitContext::None
-}
-
-/// Whether `path` is a CI pipeline's configuration: the literal values it sets are the
-/// environment of CI's own test runs (real ones come from the CI's secret store).
-pub fn is_ci_config(path: &str) -> bool {
-    let yaml = path.ends_with(".yml") || path.ends_with(".yaml");
-    (yaml
-        && [
-            ".github/workflows/",
-            ".circleci/",
-            ".woodpecker/",
-            ".buildkite/",
-            ".gitlab/ci/",
-        ]
-        .iter()
-        .any(|d| path.starts_with(d)))
-        || matches!(
-            path,
-            ".gitlab-ci.yml"
-                | ".travis.yml"
-                | ".drone.yml"
-                | ".woodpecker.yml"
-                | "bitbucket-pipelines.yml"
-                | "azure-pipelines.yml"
-        )
 }
 
 /// The byte ranges of a Rust file compiled for tests only: from `#[cfg(test)]` to the
