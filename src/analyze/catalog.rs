@@ -192,9 +192,20 @@ impl Detector {
             if let Some(exact) = i.strip_suffix('$') {
                 return module == exact;
             }
-            // `*/log`: any module path whose last segment is `log`.
+            // `*/log`: any module path whose last segment is `log`, before a Go major
+            // version suffix (`charm.land/log/v2`).
             if let Some(last) = i.strip_prefix("*/") {
-                return module
+                let unversioned = match (self.ecosystem, module.rsplit_once('/')) {
+                    (Ecosystem::Go, Some((head, v)))
+                        if v.strip_prefix('v').is_some_and(|n| {
+                            !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
+                        }) =>
+                    {
+                        head
+                    }
+                    _ => module,
+                };
+                return unversioned
                     .rsplit_once('/')
                     .is_some_and(|(_, segment)| segment == last);
             }

@@ -382,9 +382,14 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                             "this is an example",
                             "an example of",
                             "example configuration",
+                            "example docker-compose",
+                            "example compose",
                         ]
                         .iter()
                         .any(|p| lower.contains(p))
+                        || ["an example ", "a sample "]
+                            .iter()
+                            .any(|p| lower.trim_start_matches(['#', ' ']).starts_with(p))
                 })
         })
     {

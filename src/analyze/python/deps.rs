@@ -290,6 +290,7 @@ pub(super) fn build(
                     || n.strip_suffix("-python") == Some(top_norm.as_str())
                     || (top_squashed.len() >= 6 && squash(n) == top_squashed)
                     || vendor_named(n, &top_norm, &top_squashed)
+                    || sdk_named(n, &top_norm)
             };
             let declared_at = declared
                 .iter()
@@ -397,6 +398,22 @@ fn vendor_named(name: &str, top: &str, top_squashed: &str) -> bool {
                 && squashed.len() > top_squashed.len()
                 && squashed.ends_with(top_squashed)
                 && (squashed.starts_with("py") || name.contains('-'))))
+}
+
+/// Words a vendor's SDK adds to the import name in its distribution's name
+/// (`hubspot-api-client` installs `hubspot`, `openfeature-sdk` installs `openfeature`).
+const SDK_WORDS: &[&str] = &[
+    "sdk", "api", "client", "python", "py", "lib", "core", "official", "bindings",
+];
+
+/// Whether the distribution `name` is the import `top` followed only by SDK words.
+fn sdk_named(name: &str, top: &str) -> bool {
+    top.len() >= 3
+        && name.strip_prefix(top).is_some_and(|rest| {
+            rest.strip_prefix('-').is_some_and(|words| {
+                !words.is_empty() && words.split('-').all(|w| SDK_WORDS.contains(&w))
+            })
+        })
 }
 
 /// Top-level names shared by many distributions.

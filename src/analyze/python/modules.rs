@@ -1082,6 +1082,14 @@ fn missing_names(
     layout: &Layout<'_>,
 ) -> Vec<MissingName> {
     let parsed: HashMap<usize, &PyFile> = python.iter().map(|(i, p)| (*i, *p)).collect();
+    // django-simple-history builds `Historical<Model>` for each model with
+    // `HistoricalRecords` when Django prepares the class, and sets it on the model's
+    // module.
+    let simple_history = python.iter().any(|(_, p)| {
+        p.imports
+            .iter()
+            .any(|i| i.module == "simple_history" || i.module.starts_with("simple_history."))
+    });
     let mut out = Vec::new();
     for c in imports {
         let ImportClass::Internal { file: target } = c.class else {
@@ -1136,7 +1144,16 @@ fn missing_names(
                     continue;
                 }
             }
-            if !target_py.may_define(name) {
+            let historical = simple_history
+                && name
+                    .strip_prefix("Historical")
+                    .is_some_and(|model| !model.is_empty() && target_py.may_define(model));
+            // The author told the type checker the name is set at run time.
+            let ignored = inventory
+                .files
+                .get(c.file)
+                .is_some_and(|f| f.line(imp.line).contains("type: ignore[attr-defined]"));
+            if !target_py.may_define(name) && !historical && !ignored {
                 out.push(MissingName {
                     file: c.file,
                     import: c.import,

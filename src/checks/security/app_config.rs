@@ -176,6 +176,67 @@ fn under_main_guard(text: &str, line: u32) -> bool {
         })
 }
 
+/// Whether `line` runs only when the file is executed as a script: it is under
+/// `if __name__ == "__main__":`, or in a top-level function that only that block calls
+/// (`def main(): app.run(debug=True)` … `if __name__ == "__main__": main()`) and that
+/// no manifest names as an entry point.
+fn script_only(cx: &Context<'_>, path: &str, text: &str, line: u32) -> bool {
+    if under_main_guard(text, line) {
+        return true;
+    }
+    let at = usize::try_from(line)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(1);
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(def) = lines
+        .iter()
+        .take(at)
+        .rev()
+        .find(|l| !l.trim().is_empty() && !l.starts_with([' ', '\t', '#', ')']))
+    else {
+        return false;
+    };
+    let Some(name) = def
+        .strip_prefix("def ")
+        .or_else(|| def.strip_prefix("async def "))
+        .and_then(|rest| rest.split('(').next())
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    else {
+        return false;
+    };
+    let call = format!("{name}(");
+    // Calls of the function outside its own definition: all under the guard.
+    let mut block = "";
+    let mut called_by_guard = false;
+    for l in &lines {
+        if !l.trim().is_empty() && !l.starts_with([' ', '\t', '#']) {
+            block = l;
+        }
+        let calls = l.contains(&call) && !l.trim_start().starts_with("def ");
+        if !calls {
+            continue;
+        }
+        let squeezed: String = block.chars().filter(|c| !c.is_whitespace()).collect();
+        if squeezed.starts_with("if__name__==") && squeezed.contains("__main__") {
+            called_by_guard = true;
+        } else if !block.starts_with(&format!("def {name}(")) {
+            return false;
+        }
+    }
+    let module = path
+        .trim_end_matches(".py")
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    let entry_point = format!("{module}:{name}");
+    called_by_guard
+        && !cx.inventory.files.iter().any(|f| {
+            matches!(f.name(), "pyproject.toml" | "setup.cfg" | "setup.py")
+                && f.text().is_some_and(|t| t.contains(&entry_point))
+        })
+}
+
 /// Production WSGI/ASGI servers a deployment starts Python web applications with.
 const PRODUCTION_SERVERS: &[&str] = &[
     "daphne",
@@ -276,6 +337,52 @@ fn switched_off_beside(cx: &Context<'_>, path: &str) -> Option<(String, u32)> {
                     .then(|| (f.path.clone(), u32::try_from(i + 1).unwrap_or(u32::MAX)))
             })
         })
+}
+
+/// The switch of an `if FLAG:` block holding `line` when `FLAG` is read from the
+/// environment with a default of off (`ENABLE_DB_LOGGING = env.bool("…",
+/// default=False)`): debug mode that an operator turns on only by asking for it. The
+/// line of the switch's assignment.
+fn opt_in_switch(text: &str, line: u32) -> Option<u32> {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = usize::try_from(line).ok()?.checked_sub(1)?;
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut level = indent(lines.get(at)?);
+    for i in (at.saturating_sub(40)..at).rev() {
+        let l = lines.get(i)?;
+        let t = l.trim();
+        if t.is_empty() || t.starts_with('#') || indent(l) >= level {
+            continue;
+        }
+        level = indent(l);
+        let Some(flag) = t
+            .strip_prefix("if ")
+            .and_then(|c| c.strip_suffix(':'))
+            .map(str::trim)
+            .filter(|c| c.chars().all(|ch| ch.is_alphanumeric() || ch == '_'))
+        else {
+            if level == 0 {
+                return None;
+            }
+            continue;
+        };
+        let assigned = format!("{flag} =");
+        return lines.iter().take(i).enumerate().rev().find_map(|(n, l)| {
+            let rhs = l.strip_prefix(&assigned)?.replace(' ', "");
+            let reads_env = ["env.bool(", "environ.get(", "getenv(", "env(", "config("]
+                .iter()
+                .any(|r| rhs.contains(r));
+            let on_by_default = rhs.contains("default=True")
+                || rhs.contains(",True)")
+                || rhs.contains("\"true\")")
+                || rhs.contains("'true')")
+                || rhs.contains("\"1\")");
+            (reads_env && !on_by_default)
+                .then(|| u32::try_from(n + 1).ok())
+                .flatten()
+        });
+    }
+    None
 }
 
 /// Whether `line` sits in a branch taken only outside production: the `else` of
@@ -514,16 +621,22 @@ fn debug_findings(
             let no_dev_server = !module_constant
                 && config_receiver(&cx.line(f.path(), s.line))
                     .is_some_and(|app| !dev_server_started(cx, app));
-            // `app.run(debug=True)` under `if __name__ == "__main__":`, while the
-            // deployment starts the app with a production server: a developer's
-            // entry point.
+            // `app.run(debug=True)` under `if __name__ == "__main__":` (or in the
+            // `main()` only that block calls), while the deployment starts the app with
+            // a production server: a developer's entry point.
             let served_otherwise = if module_constant {
                 None
             } else {
                 f.file
                     .text()
-                    .filter(|text| under_main_guard(text, s.line))
+                    .filter(|text| script_only(cx, f.path(), text, s.line))
                     .and_then(|_| production_server_start(cx))
+            };
+            // `if ENABLE_DB_LOGGING: DEBUG = True` with the switch off by default.
+            let opt_in = if module_constant {
+                f.file.text().and_then(|text| opt_in_switch(text, s.line))
+            } else {
+                None
             };
             let place = match &s.scope {
                 Some(class) => format!(" in `{class}`"),
@@ -550,6 +663,12 @@ fn debug_findings(
                     ),
                     " (script entry point)",
                 )
+            } else if opt_in.is_some() {
+                (
+                    Severity::P3,
+                    " It runs only when an operator turns on a switch read from the environment, off by default: make sure production never sets it.".to_string(),
+                    " (behind a switch, off by default)",
+                )
             } else if no_dev_server {
                 (
                     Severity::P2,
@@ -574,6 +693,11 @@ fn debug_findings(
             let mut evidence = vec![cx.at(f.path(), s.line)];
             evidence.extend(overridden.map(|line| cx.at(f.path(), line)));
             evidence.extend(switched_off.map(|(path, line)| cx.at(&path, line)));
+            evidence.extend(
+                opt_in
+                    .filter(|_| !local && !development && served_otherwise.is_none())
+                    .map(|line| cx.at(f.path(), line)),
+            );
             evidence.extend(
                 served_otherwise
                     .as_ref()
