@@ -33,6 +33,9 @@ pub enum CiSystem {
     AppVeyor,
     #[serde(rename = "Cloud Build")]
     CloudBuild,
+    /// Depot CI: GitHub Actions' workflow syntax under `.depot/workflows/`.
+    #[serde(rename = "Depot CI")]
+    Depot,
 }
 
 impl CiSystem {
@@ -50,6 +53,7 @@ impl CiSystem {
             CiSystem::Woodpecker => "Woodpecker CI",
             CiSystem::AppVeyor => "AppVeyor",
             CiSystem::CloudBuild => "Cloud Build",
+            CiSystem::Depot => "Depot CI",
         }
     }
 
@@ -57,6 +61,9 @@ impl CiSystem {
         let yaml = path.ends_with(".yml") || path.ends_with(".yaml");
         if path.starts_with(".github/workflows/") && yaml {
             return Some(CiSystem::GitHubActions);
+        }
+        if path.starts_with(".depot/workflows/") && yaml {
+            return Some(CiSystem::Depot);
         }
         match path {
             ".gitlab-ci.yml" => Some(CiSystem::GitLab),
@@ -702,7 +709,7 @@ fn runs_on_changes(system: CiSystem, triggers: &[String], parsed: bool) -> bool 
         )
     };
     match system {
-        CiSystem::GitHubActions if parsed => triggers.iter().any(on_changes),
+        CiSystem::GitHubActions | CiSystem::Depot if parsed => triggers.iter().any(on_changes),
         // A Woodpecker workflow without `event:` conditions runs on every event.
         CiSystem::Woodpecker => triggers.is_empty() || triggers.iter().any(on_changes),
         _ => true,
@@ -1211,7 +1218,9 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
         ci.on_changes = runs_on_changes(system, &ci.triggers, parsed);
         let total = u32::try_from(file.index.len()).unwrap_or(u32::MAX);
         let ranges = match system {
-            CiSystem::GitHubActions | CiSystem::CircleCI | CiSystem::Azure => jobs_under_key(text),
+            CiSystem::GitHubActions | CiSystem::Depot | CiSystem::CircleCI | CiSystem::Azure => {
+                jobs_under_key(text)
+            }
             CiSystem::GitLab => gitlab_jobs(text),
             CiSystem::Woodpecker => woodpecker_steps(text),
             _ => Vec::new(),

@@ -132,6 +132,7 @@ pub fn is_dockerfile(name: &str) -> bool {
         || name == "dockerfile"
         || name == "Containerfile"
         || name.starts_with("Dockerfile.")
+        || name.starts_with("Dockerfile-")
         || name.ends_with(".Dockerfile")
         || name.ends_with(".dockerfile")
 }
@@ -277,10 +278,12 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             }
             // The command it starts is a development server or script
             // (`startup.dev.sh`, `npm run start:dev`, `--reload`, `runserver`).
+            // An ENTRYPOINT is the program; a CMD beside it holds its arguments.
             let start = instructions
                 .iter()
                 .rev()
-                .find(|(op, _)| op == "CMD" || op == "ENTRYPOINT")
+                .find(|(op, _)| op == "ENTRYPOINT")
+                .or_else(|| instructions.iter().rev().find(|(op, _)| op == "CMD"))
                 .map(|(_, rest)| *rest);
             if start.is_some_and(starts_development_server) {
                 return Some(DEV_IMAGE.into());
@@ -291,7 +294,7 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             let build_word = |w: &str| {
                 matches!(
                     w,
-                    "base" | "builder" | "build" | "make" | "toolchain" | "tools"
+                    "base" | "builder" | "build" | "make" | "toolchain" | "tools" | "cross"
                 )
             };
             // By its name (`Dockerfile.base`) or its directory (`docker/base/Dockerfile`,
@@ -304,6 +307,8 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                 || build_word(dir)
                 || matches!(dir, "dependencies" | "deps");
             let serves = instructions.iter().any(|(op, _)| op == "EXPOSE");
+            // A shell, or a build script (`ENTRYPOINT ["/usr/local/bin/build.sh"]`, `make`):
+            // the image is a place to build in.
             let runs_program = start.is_some_and(|cmd| {
                 let first = cmd
                     .trim()
@@ -311,10 +316,11 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                     .split([' ', ',', '"', '\''])
                     .find(|w| !w.is_empty())
                     .unwrap_or("");
-                !matches!(
-                    first.rsplit('/').next().unwrap_or(first),
-                    "sh" | "bash" | "ash" | "zsh"
-                )
+                let program = first.rsplit('/').next().unwrap_or(first);
+                !(matches!(program, "sh" | "bash" | "ash" | "zsh" | "make")
+                    || program
+                        .strip_suffix(".sh")
+                        .is_some_and(|s| s.starts_with("build")))
             });
             if build_named && !serves && !runs_program {
                 return Some(BUILD_IMAGE.into());
@@ -406,7 +412,16 @@ fn dev_label(file: &RepoFile) -> Option<String> {
     if is_compose(&name) && test_dir {
         return Some(TEST_HARNESS.into());
     }
-    (is_compose(&name) && dev_word).then(|| "development compose file".into())
+    if is_compose(&name) && dev_word {
+        return Some("development compose file".into());
+    }
+    // `dev/k8s/manifests/…`, `apps/dashboard/dev/docker-compose.yaml`: what a developer
+    // applies to a local cluster or starts beside the code.
+    let dev_dir = file
+        .dir()
+        .split('/')
+        .any(|d| matches!(d, "dev" | "development" | ".dev"));
+    dev_dir.then(|| DEV_DIR_MANIFEST.into())
 }
 
 /// Images of browser test runners: a Compose file that starts one is a test harness.
@@ -642,6 +657,9 @@ const DEV_IMAGE: &str = "development Dockerfile";
 const MARKED_DEV: &str = "marked as not for production";
 /// The label of a Compose file that runs a test suite against the services it starts.
 const TEST_HARNESS: &str = "test harness compose file";
+
+/// Manifests and Compose files kept in a development directory.
+const DEV_DIR_MANIFEST: &str = "in a development directory";
 
 /// A Dockerfile in a development or test directory (`dev/`, `docker/test-server/`):
 /// a developer's image unless CI builds it (`file: dev/build/Dockerfile`).
@@ -1136,10 +1154,15 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
         path.rsplit_once('/')
             .is_some_and(|(dir, _)| dir.split('/').any(|d| d.starts_with('.')))
     };
+    // A name several Dockerfiles share (`combined/Dockerfile.multistage`,
+    // `management/Dockerfile.multistage`) names one only with its directory.
+    let shared = |name: &str| names.iter().filter(|n| *n == name).count() > 1;
+    // A test harness that builds an image (`e2e/harness/combined.go`) builds it for the
+    // tests, not for a release.
     for file in inventory.files.iter().filter(|f| {
         !matches!(
             f.kind,
-            FileKind::Fixture | FileKind::Vendored | FileKind::Generated
+            FileKind::Fixture | FileKind::Vendored | FileKind::Generated | FileKind::Test
         ) && (f.kind == FileKind::Ci || !hidden(&f.path))
     }) {
         let Some(text) = file.text() else { continue };
@@ -1153,9 +1176,13 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
             // A plain `Dockerfile` counts only where its directory or path is given
             // (`-f ./docker/Dockerfile`, `file: docker/Dockerfile`), not as the word.
             let dir = d.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            // A cache key (`hashFiles('…/Dockerfile.x')`) builds nothing.
             let place = text.lines().enumerate().find(|(_, l)| {
                 l.contains(name.as_str())
-                    && (name != "Dockerfile" || dir.is_empty() || l.contains(dir))
+                    && !l.contains("hashFiles(")
+                    && ((name != "Dockerfile" && !shared(name))
+                        || dir.is_empty()
+                        || l.contains(dir))
             });
             if let Some((n, _)) = place {
                 *slot = Some((

@@ -223,7 +223,15 @@ fn role_of(path: &str) -> Role {
         "docs-site",
     ]) {
         Role::Docs
-    } else if any(&["examples", "example", "samples", "sample", "demo", "demos"]) {
+    } else if path.split('/').any(|part| {
+        // `demo_api`, `example-app`: a word of the directory's name.
+        part.to_ascii_lowercase().split(['-', '_', '.']).any(|w| {
+            matches!(
+                w,
+                "examples" | "example" | "samples" | "sample" | "demo" | "demos"
+            )
+        })
+    }) {
         Role::Example
     } else if matches!(
         last.as_str(),
@@ -1845,6 +1853,9 @@ mod tests {
         assert_eq!(role_of("docs"), Role::Docs);
         assert_eq!(role_of("web/docs-site"), Role::Docs);
         assert_eq!(role_of("examples/chat"), Role::Example);
+        assert_eq!(role_of("demo_api"), Role::Example);
+        assert_eq!(role_of("apps/example-app"), Role::Example);
+        assert_eq!(role_of("apps/demonstrator"), Role::Product);
         assert_eq!(role_of("e2e"), Role::Tests);
         assert_eq!(role_of("playwright"), Role::Tests);
         assert_eq!(role_of("api"), Role::Product);

@@ -202,11 +202,7 @@ fn join(dir: &str, to: &str) -> String {
 fn resolve(files: &[RepoFile], dir: &str, script: &str) -> Option<String> {
     let is_py = |f: &&RepoFile| f.path.ends_with(".py");
     let tried = [join(dir, script), join("", script)];
-    if let Some(f) = files
-        .iter()
-        .filter(is_py)
-        .find(|f| tried.contains(&f.path))
-    {
+    if let Some(f) = files.iter().filter(is_py).find(|f| tried.contains(&f.path)) {
         return Some(f.path.clone());
     }
     if script.contains('/') {

@@ -344,6 +344,7 @@ pub fn is_ci_config(path: &str) -> bool {
     (yaml
         && [
             ".github/workflows/",
+            ".depot/workflows/",
             ".circleci/",
             ".woodpecker/",
             ".buildkite/",

@@ -1538,3 +1538,56 @@ fn tests_that_import_something_else_leave_the_project_untested() {
         .collect();
     assert_eq!(untested.len(), 1, "{untested:#?}");
 }
+
+/// A Go module at the root with a service image in `client/`: the tests in
+/// `client/` belong to the module, and the `client` project is not "untested".
+fn go_module_with_client_image(client_test: bool) -> Review {
+    let mut files = vec![
+        ("go.mod", "module example.com/vpn\n\ngo 1.24\n"),
+        (
+            "main.go",
+            "package main\n\nimport \"net/http\"\n\nfunc main() {\n\t_ = http.ListenAndServe(\":8080\", nil)\n}\n",
+        ),
+        (
+            "main_test.go",
+            "package main\n\nimport \"testing\"\n\nfunc TestMain(t *testing.T) {}\n",
+        ),
+        (
+            "client/Dockerfile",
+            "FROM alpine:3.20\nRUN apk add --no-cache iptables\nCOPY netbird /usr/local/bin/\nCOPY install.sh /\nUSER 1000\nENTRYPOINT [\"/usr/local/bin/netbird\", \"up\"]\n",
+        ),
+        (
+            "client/install.sh",
+            "#!/bin/sh\nset -e\nmkdir -p /etc/vpn\ncp vpn.conf /etc/vpn/\necho installed\n",
+        ),
+        (
+            "client/cmd/up.go",
+            "package cmd\n\nfunc Up() error {\n\treturn nil\n}\n",
+        ),
+    ];
+    if client_test {
+        files.push((
+            "client/cmd/up_test.go",
+            "package cmd\n\nimport \"testing\"\n\nfunc TestUp(t *testing.T) {\n\tif Up() != nil {\n\t\tt.Fatal()\n\t}\n}\n",
+        ));
+    }
+    let dir = crate::support::materialize(&crate::support::files(&files));
+    audit(dir.path())
+}
+
+#[test]
+fn tests_in_a_project_directory_owned_by_the_enclosing_go_module_count_for_it() {
+    let r = go_module_with_client_image(true);
+    let client = project(&r, "client");
+    assert!(
+        !concerns(&r, "tests.suite").any(|f| f.project.as_deref() == Some("client")),
+        "{:?}",
+        client.verdict_rule
+    );
+    let untested = go_module_with_client_image(false);
+    let _ = project(&untested, "client");
+    assert!(
+        concerns(&untested, "tests.suite").any(|f| f.project.as_deref() == Some("client")),
+        "without client/cmd/up_test.go the client project has no tests"
+    );
+}

@@ -324,6 +324,42 @@ pub fn is_local_host(host: &str) -> bool {
     is_loopback(host) || (!host.contains('.') && !host.is_empty() && host != "::1")
 }
 
+/// Whether a JSON Web Token is issued by and for a server on the developer's own
+/// machine: its payload names URLs or addresses (`iss`, `aud`, `server_url`), and every
+/// one of them is on the loopback interface (`http://localhost:8888`). Such a token
+/// opens only a local installation.
+pub fn jwt_for_local_server(token: &str) -> bool {
+    use base64::Engine as _;
+    let Some(payload) = token.split('.').nth(1) else {
+        return false;
+    };
+    let Ok(bytes) =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('='))
+    else {
+        return false;
+    };
+    let Ok(serde_json::Value::Object(claims)) = serde_json::from_slice(&bytes) else {
+        return false;
+    };
+    let hosts: Vec<&str> = claims
+        .values()
+        .filter_map(|v| v.as_str())
+        .filter_map(|v| {
+            let rest = v.split_once("://").map_or(v, |(_, r)| r);
+            let authority = rest.split('/').next().unwrap_or(rest);
+            let host = authority.rsplit_once(':').map_or(authority, |(h, port)| {
+                if port.chars().all(|c| c.is_ascii_digit()) {
+                    h
+                } else {
+                    authority
+                }
+            });
+            (v.contains("://") || authority.contains(':')).then_some(host)
+        })
+        .collect();
+    !hosts.is_empty() && hosts.iter().all(|h| is_loopback(h))
+}
+
 /// Whether a host is the machine itself.
 pub fn is_loopback(host: &str) -> bool {
     let h = host.to_ascii_lowercase();
@@ -763,6 +799,17 @@ pub fn non_secret_name(name: &str) -> bool {
         "placeholder",
     ];
     if parts.iter().any(|p| fake.contains(&p.as_str())) {
+        return true;
+    }
+    // Identifiers vendors publish to every visitor's browser by design: a chat
+    // widget's `websiteToken`, a captcha's `siteKey`, a `publishableKey`.
+    let public = parts.iter().any(|p| p == "publishable")
+        || parts.windows(2).any(|w| {
+            matches!(w, [site, key]
+                if matches!(site.as_str(), "site" | "website")
+                    && matches!(key.as_str(), "key" | "token"))
+        });
+    if public {
         return true;
     }
     let not_a_value = [

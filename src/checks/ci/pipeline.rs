@@ -33,7 +33,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             "No CI pipeline",
             "No continuous-integration configuration was found, so nothing runs the tests or checks on each change.",
             vec![Evidence::absent(
-                ".github/workflows/*.yml, .gitlab-ci.yml, .circleci/config.yml, azure-pipelines.yml, Jenkinsfile, .travis.yml, bitbucket-pipelines.yml, .buildkite/, .drone.yml, .woodpecker/",
+                ".github/workflows/*.yml, .depot/workflows/*.yml, .gitlab-ci.yml, .circleci/config.yml, azure-pipelines.yml, Jenkinsfile, .travis.yml, bitbucket-pipelines.yml, .buildkite/, .drone.yml, .woodpecker/",
                 cx.scope(),
             )],
         );

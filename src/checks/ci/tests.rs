@@ -46,6 +46,7 @@ fn named_test_step(cx: &Context<'_>) -> Option<(String, u32, String)> {
     const CI_DIRS: &[&str] = &[
         ".buildkite/",
         ".github/workflows/",
+        ".depot/workflows/",
         ".circleci/",
         ".gitlab/",
         ".woodpecker/",

@@ -31,8 +31,12 @@ fn weigh(f: &python::PyRef<'_>, severity: Severity) -> Severity {
         .path()
         .split('/')
         .any(|seg| matches!(seg, "test" | "tests" | "testdata" | "test_data"));
+    // An example that does not load fails the reader who copies it, not a deployment
+    // (`examples/python/…` snippets generated from an SDK's own examples).
     if f.role == Role::Example && in_tests {
         Role::Test.weigh(Role::Test.weigh(severity))
+    } else if f.role == Role::Example {
+        f.role.weigh(f.role.weigh(severity))
     } else {
         f.role.weigh(severity)
     }
@@ -104,6 +108,71 @@ fn extension_modules(cx: &Context<'_>) -> std::collections::HashSet<String> {
     out
 }
 
+/// Whether a relative import resolves where an image build copies the file
+/// (`cp docker/config.py settings/config.py` in a Dockerfile, then `from .common
+/// import *` finds `settings/common.py`): the file runs there, not where it is kept.
+fn resolved_where_copied(
+    cx: &Context<'_>,
+    path: &str,
+    imp: &crate::analyze::python::PyImport,
+) -> bool {
+    if imp.level == 0 {
+        return false;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let copiers = cx.inventory.files.iter().filter(|f| {
+        crate::analyze::container::is_dockerfile(f.name()) || f.name().ends_with(".sh")
+    });
+    let destinations: Vec<String> = copiers
+        .filter_map(|f| f.text())
+        .flat_map(|text| text.lines())
+        .filter(|l| l.contains(path))
+        .flat_map(|l| {
+            let words: Vec<&str> = l
+                .split(|c: char| c.is_whitespace() || c == ';' || c == '&')
+                .filter(|w| !w.is_empty())
+                .collect();
+            words
+                .windows(2)
+                .filter(|w| matches!(w, [src, _] if src.trim_start_matches("./") == path))
+                .filter_map(|w| w.get(1).map(|d| d.to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    destinations.iter().any(|dest| {
+        let dest = if dest.ends_with('/') {
+            format!("{dest}{name}")
+        } else {
+            dest.clone()
+        };
+        // `/app/settings/config.py` in the image: the repository's `settings/`, found by
+        // dropping leading directories until one exists.
+        let parts: Vec<&str> = dest
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
+        (0..parts.len()).any(|skip| {
+            let kept: Vec<&str> = parts.iter().skip(skip).copied().collect();
+            let Some((_, dirs)) = kept.split_last() else {
+                return false;
+            };
+            let up = usize::from(imp.level).saturating_sub(1);
+            if up > dirs.len() {
+                return false;
+            }
+            let mut base: Vec<&str> = dirs.iter().take(dirs.len() - up).copied().collect();
+            base.extend(imp.module.split('.').filter(|m| !m.is_empty()));
+            let module = base.join("/");
+            !module.is_empty()
+                && (cx.inventory.file(&format!("{module}.py")).is_some()
+                    || cx
+                        .inventory
+                        .file(&format!("{module}/__init__.py"))
+                        .is_some())
+        })
+    })
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     if !python::any(cx) {
@@ -153,6 +222,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                             .next()
                             .is_some_and(|last| extensions.contains(last))
                     {
+                        continue;
+                    }
+                    if resolved_where_copied(cx, f.path(), imp) {
                         continue;
                     }
                     missing.push((f, imp, m.clone(), looked_for.clone()));

@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "deployment.dockerfile",
         category: Category::Deployment,
         title: "Dockerfile quality",
-        summary: "Each Dockerfile runs as a non-root USER (or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, an `alpine`/`busybox` base holding one copied program with no runtime packages beyond certificates, time zones or a shell, a backing service's image extended with a job (a backup cron), a toolbox, an nginx/httpd server, a variant nothing builds, or when the project builds a non-root image of the same program beside it (`Dockerfile.rootless`); development, example and test images are not judged.",
+        summary: "Each Dockerfile runs as a non-root USER (or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, an `alpine`/`busybox` (or distroless `:debug`) base holding one copied program with no runtime packages beyond certificates, time zones or a shell, a backing service's image extended with a job (a backup cron), a toolbox, an nginx/httpd server, a variant nothing builds, or when the project builds a non-root image of the same program beside it (`Dockerfile.rootless`); development, example and test images are not judged.",
         weight: 1.0,
         severity: Severity::P2,
         by_kind: None,
@@ -287,7 +287,8 @@ fn single_program(
     last: &crate::analyze::container::Stage,
 ) -> bool {
     let name = last.image.rsplit('/').next().unwrap_or(&last.image);
-    if !matches!(name, "alpine" | "busybox") {
+    // A distroless `:debug` image is distroless with busybox's shell added.
+    if !matches!(name, "alpine" | "busybox") && !last.image.contains("distroless") {
         return false;
     }
     let stage = df.stages.len().saturating_sub(1);

@@ -77,6 +77,8 @@ fn quoted_identifiers(f: &PyRef<'_>, function: Option<usize>, line: u32) -> bool
 fn identifiers_only(statement: &str) -> bool {
     const NAME_BEFORE: &[&str] = &[
         "table", "from", "into", "join", "update", "exists", "on", "index", "truncate",
+        // `ALTER TABLE {t} ADD {column} {type}`, `DROP COLUMN {c}`, `RENAME COLUMN {c}`.
+        "add", "column", "drop", "rename",
     ];
     let mut any = false;
     let mut from = 0usize;

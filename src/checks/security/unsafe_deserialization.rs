@@ -14,7 +14,7 @@ pub const CHECK: Check = Check {
         id: "security.unsafe-deserialization",
         category: Category::Security,
         title: "No unsafe deserialization",
-        summary: "No Python code loads pickle, shelve, dill, cloudpickle, joblib, `pandas.read_pickle` or `torch.load` (without `weights_only=True`) data, or YAML without a safe loader; `marshal` loads weigh less. Literals and in-memory round trips (`pickle.loads(pickle.dumps(x))`) are fine.",
+        summary: "No Python code loads pickle, shelve, dill, cloudpickle, joblib, `pandas.read_pickle` or `torch.load` (without `weights_only=True`, or with `weights_only=False` where the project requires PyTorch 2.6 or later, which loads weights only by default) data, or YAML without a safe loader; `marshal` loads weigh less. Literals and in-memory round trips (`pickle.loads(pickle.dumps(x))`) are fine.",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: None,
@@ -91,12 +91,46 @@ fn codec_pair(f: &python::PyRef<'_>, function: Option<usize>, callee: &str) -> b
             .is_some_and(|t| t.contains(&format!("{module}.dumps(")))
 }
 
+/// Whether the project requires PyTorch 2.6 or later (`torch == 2.6.0`,
+/// `torch>=2.6`), whose `torch.load` loads tensors only unless told
+/// `weights_only=False`.
+fn torch_loads_weights_only(cx: &Context<'_>) -> bool {
+    cx.facts
+        .manifests
+        .iter()
+        .filter(|m| cx.in_scope(&m.path))
+        .flat_map(|m| &m.dependencies)
+        .filter(|d| d.name.eq_ignore_ascii_case("torch"))
+        .any(|d| lower_bound_at_least(&d.spec, (2, 6)))
+}
+
+/// Whether a requirement (`== 2.6.0`, `>=2.7,<3`, `~=2.6`) admits no version below
+/// `min` (major, minor).
+fn lower_bound_at_least(spec: &str, min: (u64, u64)) -> bool {
+    spec.split(',').map(str::trim).any(|clause| {
+        let Some(version) = ["===", "==", ">=", "~="]
+            .iter()
+            .find_map(|op| clause.strip_prefix(op))
+            .map(str::trim)
+        else {
+            return false;
+        };
+        let mut parts = version.split('.').map(|p| p.parse::<u64>().ok());
+        match (parts.next().flatten(), parts.next().flatten()) {
+            (Some(major), Some(minor)) => (major, minor) >= min,
+            (Some(major), None) => major > min.0,
+            _ => false,
+        }
+    })
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let files: Vec<_> = python::files(cx).collect();
     if files.is_empty() {
         return Outcome::not_applicable("no Python files");
     }
+    let weights_only = torch_loads_weights_only(cx);
     let mut found = Vec::new();
     for f in &files {
         let mut seen = std::collections::HashMap::new();
@@ -128,6 +162,13 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 }
             }
             if own_data(f, c.line, callee, &mut seen) {
+                continue;
+            }
+            // PyTorch 2.6 and later load tensors only unless the call says otherwise.
+            if callee == "torch.load"
+                && weights_only
+                && !sites::statement(f, c.line).contains("weights_only")
+            {
                 continue;
             }
             // Data a caller hands in may come from anywhere; a file or cache the

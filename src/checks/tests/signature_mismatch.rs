@@ -182,6 +182,66 @@ fn mismatch(call: &CallShape, def: &Function, is_init: bool) -> Option<String> {
     None
 }
 
+/// The environment variable a test needs before it runs at all: the module skips
+/// itself unless it is set (`if not os.getenv("X"): pytest.skip(…,
+/// allow_module_level=True)`, `pytestmark = pytest.mark.skipif(…getenv…)`), or the test
+/// at `line` is decorated `@pytest.mark.skipif(os.getenv("X") is None, …)`.
+fn opt_in_variable(text: &str, line: u32) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let reads_env = |l: &str| l.contains("getenv(") || l.contains("environ");
+    // The module's own skip, at the left margin or in an `if` at the left margin.
+    let module_skip = lines.iter().enumerate().find_map(|(i, l)| {
+        let t = l.trim_start();
+        let skips = (t.starts_with("pytest.skip(")
+            && lines
+                .iter()
+                .skip(i)
+                .take(4)
+                .any(|n| n.contains("allow_module_level=True")))
+            || t.starts_with("pytestmark");
+        if !skips {
+            return None;
+        }
+        let condition = if t.starts_with("pytestmark") {
+            lines.iter().skip(i).take(3).copied().collect::<Vec<_>>()
+        } else {
+            lines
+                .iter()
+                .take(i)
+                .rev()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        condition
+            .into_iter()
+            .find(|c| reads_env(c))
+            .map(str::to_string)
+    });
+    // The decorators of the test function holding the call.
+    let at = usize::try_from(line).ok()?.checked_sub(1)?;
+    let test_def = lines.iter().take(at + 1).rposition(|l| {
+        let t = l.trim_start();
+        t.starts_with("def test") || t.starts_with("async def test")
+    });
+    let decorated = test_def.and_then(|d| {
+        lines
+            .iter()
+            .take(d)
+            .rev()
+            .take_while(|l| l.trim_start().starts_with('@'))
+            .find(|l| l.contains("skipif(") && reads_env(l))
+            .map(|l| l.to_string())
+    });
+    let condition = module_skip.or(decorated)?;
+    let name = condition
+        .split(['"', '\''])
+        .nth(1)
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or("an environment variable");
+    Some(name.to_string())
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let tests: Vec<PyRef<'_>> = python::files(cx)
@@ -277,12 +337,28 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         ),
     );
     for (path, line, name, reason, def_path, def_line) in found.iter().take(20) {
+        // A test that runs only when a developer sets a variable (an API key) breaks
+        // no one's build: it rots unseen until someone opts in.
+        let opt_in = cx
+            .inventory
+            .file(path)
+            .and_then(|f| f.text())
+            .and_then(|text| opt_in_variable(text, *line));
+        let (severity, note) = match &opt_in {
+            Some(var) => (
+                Severity::P2,
+                format!(
+                    " The test runs only when `{var}` is set, so CI without it never shows the failure."
+                ),
+            ),
+            None => (def.severity, String::new()),
+        };
         outcome = outcome.concern_at(
             def,
-            def.severity,
+            severity,
             format!("{path}:{line} calls {name}() with arguments it no longer accepts"),
             format!(
-                "{path}:{line} calls `{name}`, which {reason} (defined at {def_path}:{def_line}): the test fails with TypeError before it asserts anything."
+                "{path}:{line} calls `{name}`, which {reason} (defined at {def_path}:{def_line}): the test fails with TypeError before it asserts anything.{note}"
             ),
             vec![cx.at(path, *line), cx.at(def_path, *def_line)],
         );

@@ -34,6 +34,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         if let Some(o) = cx.not_shipped("The test suite") {
             return o;
         }
+        // A project marked by a Dockerfile inside a Go module (`client/Dockerfile`
+        // under the root's go.mod): its directory's tests are counted with the module
+        // that owns its code.
+        if let Some(o) = tests_of_enclosing_project(cx) {
+            return o;
+        }
         // A browser front end without tests ships UI regressions, not data loss: its
         // server and API carry the release-blocking gap.
         // So does a small helper (a build tool, a thin desktop shell) beside the
@@ -108,4 +114,32 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         summary,
         evidence,
     )
+}
+
+/// Test files inside the judged project's directory while its own test facts hold
+/// none (they belong to an enclosing project): the outcome that says so, citing one.
+fn tests_of_enclosing_project(cx: &Context<'_>) -> Option<Outcome> {
+    let project = cx.facts.projects.list.get(cx.scope?)?;
+    if project.path.is_empty() {
+        return None;
+    }
+    let prefix = format!("{}/", project.path);
+    let tests: Vec<&crate::repo::RepoFile> = cx
+        .inventory
+        .files
+        .iter()
+        .filter(|f| f.kind == crate::repo::FileKind::Test && f.path.starts_with(&prefix))
+        .collect();
+    let first = tests.first()?;
+    let summary = format!(
+        "{} under {} are counted with the project that owns its code",
+        plural(tests.len(), "test file", "test files"),
+        project.path
+    );
+    Some(Outcome::pass(summary.clone()).strength(
+        &CHECK.def,
+        "Tests kept in the project's directory",
+        summary,
+        vec![cx.at_start(&first.path)],
+    ))
 }
