@@ -354,8 +354,17 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                         | "cypress"
                         | "selenium"
                         | "devcontainer"
+                        // `Dockerfile.integration`: the image an integration suite starts.
+                        | "integration"
                 )
             });
+        // The client of a load test or benchmark (`loadtest.dockerfile`).
+        let load_test = name
+            .split(['.', '-', '_'])
+            .any(|w| matches!(w, "loadtest" | "bench" | "benchmark" | "benchmarks"));
+        if load_test {
+            return Some(LOAD_TEST_IMAGE.into());
+        }
         return dev_image.then(|| DEV_IMAGE.into());
     }
     if is_compose(&name)
@@ -653,6 +662,8 @@ fn starts_development_server(command: &str) -> bool {
 const TOOL_IMAGE: &str = "image of a third-party tool";
 /// The label of a Dockerfile that builds a developer's image, not a deployment.
 const DEV_IMAGE: &str = "development Dockerfile";
+/// The label of a Dockerfile that builds a load-test or benchmark client.
+const LOAD_TEST_IMAGE: &str = "load-test or benchmark image";
 /// The label of a file whose opening comments reserve it for development or tests.
 const MARKED_DEV: &str = "marked as not for production";
 /// The label of a Compose file that runs a test suite against the services it starts.
@@ -980,6 +991,7 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
                 Some(
                     "dev container"
                         | DEV_IMAGE
+                        | LOAD_TEST_IMAGE
                         | DEV_DIR_IMAGE
                         | TEMPLATE
                         | PACKAGING

@@ -203,6 +203,8 @@ pub fn looks_template(path: &str, text: &str) -> bool {
 /// Phrases by which a file's opening comments reserve it for development or tests.
 const NOT_FOR_PRODUCTION: &[&str] = &[
     "development purposes only",
+    "demonstration only",
+    "do not use in prod",
     "do not use in production",
     "do not use it in production",
     "do not use this in production",

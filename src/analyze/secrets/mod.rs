@@ -157,6 +157,17 @@ fn accepted(rule: &Rule, secret: &str, name: Option<&str>) -> bool {
         if name.is_some_and(noise::non_secret_name) {
             return false;
         }
+        // `MauUsageWithM2MTokens = 'mauUsageWithM2MTokens'`: an enum member whose
+        // value is its own name is an identifier.
+        let squash = |s: &str| -> String {
+            s.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect()
+        };
+        if name.is_some_and(|n| squash(n) == squash(secret)) {
+            return false;
+        }
     }
     true
 }
@@ -429,6 +440,10 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 HitContext::Disowned
             } else if noise::detector_vector(text, secret) {
                 HitContext::TestFixture
+            } else if noise::documented_example(text.get(line_start..c.start).unwrap_or("")) {
+                // Documentation text that shows the format ("Include the API key … for
+                // instance: ```bash -H 'Authorization: Bearer …'").
+                HitContext::Example
             } else if rule.id == "jwt" && noise::jwt_for_local_server(secret) {
                 // A token a local installation issued for itself.
                 HitContext::Development

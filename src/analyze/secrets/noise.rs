@@ -152,7 +152,23 @@ pub fn context_of(path: &str) -> HitContext {
     // Words of the file's stem (`config-local-test`, `db_migrate_dev`).
     let stem_words: Vec<&str> = stem.split(['-', '_']).collect();
     // `settings/test.py`, `config/testing.rb`: the configuration a test run selects.
+    // `mock.ts`, `fixtures.py`, `dummy-gcp-credentials.json`: data made up for tests.
+    let made_up = stem_words.iter().any(|w| {
+        matches!(
+            *w,
+            "mock"
+                | "mocks"
+                | "mocked"
+                | "fixture"
+                | "fixtures"
+                | "stub"
+                | "stubs"
+                | "dummy"
+                | "fake"
+        )
+    });
     let test_name = matches!(stem, "test" | "tests" | "testing")
+        || made_up
         || stem.starts_with("test_")
         || stem.ends_with("_test")
         || stem.ends_with("_tests")
@@ -165,7 +181,7 @@ pub fn context_of(path: &str) -> HitContext {
         || name
             .split('.')
             .skip(1)
-            .any(|part| matches!(part, "ci" | "test" | "testing" | "e2e"))
+            .any(|part| matches!(part, "ci" | "test" | "testing" | "e2e" | "integration"))
         // `config-local-test.toml`, `settings-e2e.yaml`.
         || (stem_words.len() > 1
             && stem_words
@@ -358,6 +374,15 @@ pub fn jwt_for_local_server(token: &str) -> bool {
         })
         .collect();
     !hosts.is_empty() && hosts.iter().all(|h| is_loopback(h))
+}
+
+/// Whether the text before a value on its line introduces it as an example in prose or
+/// a documentation code block ("for instance:", "for example", "e.g.", "```").
+pub fn documented_example(before: &str) -> bool {
+    let lower = before.to_ascii_lowercase();
+    ["for instance", "for example", "e.g.", "```"]
+        .iter()
+        .any(|p| lower.contains(p))
 }
 
 /// Whether a host is the machine itself.

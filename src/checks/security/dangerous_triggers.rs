@@ -385,6 +385,29 @@ fn outsiders_excluded(job: &WorkflowJob) -> bool {
         .any(|conjunct| guards.iter().any(|g| conjunct.contains(g)))
 }
 
+/// Whether the job lets only people with write access reach the checkout at step
+/// `checkout`: its `if:` requires an owner, member or collaborator
+/// (`author_association`), or an earlier step asks the API for the actor's permission
+/// and fails otherwise (`gh api …/collaborators/$AUTHOR/permission` … `exit 1`).
+fn permission_checked(job: &WorkflowJob, checkout: usize) -> bool {
+    let by_condition = job.condition.as_ref().is_some_and(|c| {
+        c.contains("author_association")
+            && ["OWNER", "MEMBER", "COLLABORATOR"]
+                .iter()
+                .any(|r| c.contains(r))
+            && !c.contains("||")
+    });
+    by_condition
+        || job.steps.iter().take(checkout).any(|s| {
+            s.run
+                .as_ref()
+                .is_some_and(|r| r.value.contains("/permission") && r.value.contains("exit 1"))
+                || s.uses
+                    .as_ref()
+                    .is_some_and(|u| u.raw.contains("check-user-permission"))
+        })
+}
+
 /// The first step after `from` that runs code from the checkout: a script or a local
 /// action in the workspace, or, when the pull request went to a directory of its own,
 /// a step that runs something from that directory.
@@ -432,6 +455,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         for job in w.jobs.iter().filter(|j| !outsiders_excluded(j)) {
             for (i, step) in job.steps.iter().enumerate() {
                 if let Some(checkout) = head_checkout(step) {
+                    if permission_checked(job, i) {
+                        break;
+                    }
                     let runs = runs_code(job, i, checkout.path.as_deref());
                     if runs.is_none() {
                         if let Some(dir) = checkout.path {
