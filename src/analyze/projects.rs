@@ -978,6 +978,9 @@ pub struct CiLinks(Vec<Vec<JobLinks>>);
 /// from the repository root (`make test` beside `cd ui && yarn`).
 struct JobLinks {
     named: Vec<usize>,
+    /// A step runs a task in every workspace member (`pnpm -r test`, or `pnpm ci:test`
+    /// whose root script is `pnpm -r test:ci`).
+    fans_out: bool,
     /// Per step: it names no project and no step of the job sets a working directory.
     at_root: Vec<bool>,
 }
@@ -998,6 +1001,7 @@ impl CiLinks {
                 .map(|(i, _)| i)
                 .collect()
         };
+        let root_scripts = root_scripts(inventory);
         CiLinks(
             ci.files
                 .iter()
@@ -1025,6 +1029,10 @@ impl CiLinks {
                                 .collect();
                             JobLinks {
                                 named: mentioned(&body.join("\n")),
+                                fans_out: job
+                                    .steps
+                                    .iter()
+                                    .any(|s| runs_in_every_member(&s.text, &root_scripts)),
                                 at_root: job
                                     .steps
                                     .iter()
@@ -1053,9 +1061,15 @@ impl CiLinks {
         index: usize,
     ) -> CiFacts {
         let root = projects.get(index).is_some_and(|p| p.path.is_empty());
+        // A workspace member (its own package.json) takes part in a task run in every
+        // member.
+        let member = projects.get(index).is_some_and(|p| {
+            !p.path.is_empty() && p.markers.iter().any(|m| m.ends_with("package.json"))
+        });
         let runs_here = |job: &JobLinks| {
             let linked = job.named.as_slice();
             linked.is_empty()
+                || (member && job.fans_out)
                 || (root && job.at_root.contains(&true))
                 || linked.contains(&index)
                 || projects.get(index).is_some_and(|own| {
@@ -1110,6 +1124,66 @@ impl CiLinks {
         }
         out
     }
+}
+
+/// The root package.json's scripts: name → command.
+fn root_scripts(inventory: &Inventory) -> HashMap<String, String> {
+    let Some(text) = inventory.file("package.json").and_then(|f| f.text()) else {
+        return HashMap::new();
+    };
+    let Ok(serde_json::Value::Object(doc)) = serde_json::from_str::<serde_json::Value>(text) else {
+        return HashMap::new();
+    };
+    doc.get("scripts")
+        .and_then(|s| s.as_object())
+        .map(|scripts| {
+            scripts
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a command runs a task in every workspace member, itself (`pnpm -r test`,
+/// `turbo run test`) or through a root script (`pnpm ci:test` → `pnpm -r test:ci`).
+/// A `--filter` names its members, which [`CiLinks`] reads as names.
+fn runs_in_every_member(text: &str, root_scripts: &HashMap<String, String>) -> bool {
+    let fans = |t: &str| {
+        !t.contains("--filter")
+            && ([
+                "pnpm -r ",
+                "pnpm --recursive",
+                "turbo run ",
+                "turbo test",
+                "lerna run ",
+                "nx run-many",
+                "yarn workspaces ",
+                "--workspaces",
+            ]
+            .iter()
+            .any(|f| t.contains(f))
+                || t.split_whitespace().any(|w| w == "-ws"))
+    };
+    if fans(text) {
+        return true;
+    }
+    text.split(['\n', ';'])
+        .flat_map(|l| l.split("&&"))
+        .any(|command| {
+            let words: Vec<&str> = command
+                .split_whitespace()
+                .map(|w| w.trim_matches(['"', '\'']))
+                .collect();
+            let script = match words.as_slice() {
+                ["pnpm" | "npm" | "yarn" | "bun", "run", name, ..] => Some(*name),
+                ["pnpm" | "yarn", name, ..] => Some(*name),
+                _ => None,
+            };
+            script
+                .and_then(|name| root_scripts.get(name))
+                .is_some_and(|body| fans(body))
+        })
 }
 
 /// Whether some command of a step runs at the repository root: one that names no

@@ -1591,3 +1591,60 @@ fn tests_in_a_project_directory_owned_by_the_enclosing_go_module_count_for_it() 
         "without client/cmd/up_test.go the client project has no tests"
     );
 }
+
+/// A pnpm workspace whose CI job runs `pnpm ci:test` (also naming another member's
+/// directory), with the root script `ci_test`.
+fn pnpm_workspace_ci(ci_test: &str) -> Review {
+    let root = format!(
+        "{{\n  \"name\": \"acme\",\n  \"private\": true,\n  \"scripts\": {{\n    \"ci:test\": \"{ci_test}\"\n  }}\n}}\n"
+    );
+    let files = vec![
+        ("package.json", root.as_str()),
+        ("pnpm-workspace.yaml", "packages:\n  - packages/*\n"),
+        (
+            "packages/core/package.json",
+            r#"{ "name": "@acme/core", "version": "1.0.0", "scripts": { "test:ci": "vitest run" }, "devDependencies": { "vitest": "^3.0.0" } }"#,
+        ),
+        (
+            "packages/core/src/index.ts",
+            "export const add = (a: number, b: number) => a + b;\n",
+        ),
+        (
+            "packages/core/src/index.test.ts",
+            "import { test, expect } from 'vitest';\nimport { add } from './index';\ntest('adds', () => { expect(add(1, 2)).toBe(3); });\n",
+        ),
+        (
+            "packages/cli/package.json",
+            r#"{ "name": "@acme/cli", "version": "1.0.0", "bin": { "acme": "lib/index.js" }, "scripts": { "test:ci": "vitest run" }, "devDependencies": { "vitest": "^3.0.0" } }"#,
+        ),
+        (
+            "packages/cli/src/index.ts",
+            "export const run = (argv: string[]) => argv.length;\n",
+        ),
+        (
+            "packages/cli/src/index.test.ts",
+            "import { test, expect } from 'vitest';\nimport { run } from './index';\ntest('runs', () => { expect(run([])).toBe(0); });\n",
+        ),
+        (
+            ".github/workflows/main.yml",
+            "on: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Install browsers\n        working-directory: ./packages/core\n        run: pnpm exec playwright install\n      - name: Test\n        run: pnpm ci:test\n",
+        ),
+    ];
+    let dir = crate::support::materialize(&crate::support::files(&files));
+    audit(dir.path())
+}
+
+#[test]
+fn a_root_script_that_runs_every_members_tests_runs_the_tests_of_each_member() {
+    let r = pnpm_workspace_ci("pnpm -r --parallel test:ci");
+    let _ = project(&r, "packages/cli");
+    assert!(
+        !concerns(&r, "ci.tests").any(|f| f.project.as_deref() == Some("packages/cli")),
+        "pnpm ci:test runs `pnpm -r test:ci`, which reaches packages/cli"
+    );
+    let filtered = pnpm_workspace_ci("pnpm --filter @acme/core test:ci");
+    assert!(
+        concerns(&filtered, "ci.tests").any(|f| f.project.as_deref() == Some("packages/cli")),
+        "a root script filtered to @acme/core does not run the cli's tests"
+    );
+}
