@@ -1168,7 +1168,11 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
     };
     // A name several Dockerfiles share (`combined/Dockerfile.multistage`,
     // `management/Dockerfile.multistage`) names one only with its directory.
-    let shared = |name: &str| names.iter().filter(|n| *n == name).count() > 1;
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for n in &names {
+        *counts.entry(n.as_str()).or_default() += 1;
+    }
+    let shared = |name: &str| counts.get(name).is_some_and(|c| *c > 1);
     // A test harness that builds an image (`e2e/harness/combined.go`) builds it for the
     // tests, not for a release.
     for file in inventory.files.iter().filter(|f| {

@@ -68,6 +68,9 @@ pub(crate) fn mark_build_stage_scripts(files: &mut [RepoFile]) {
     }
 }
 
+/// Most scripts run by CI that are looked up across the tree; past it none is marked.
+const MAX_CI_SCRIPTS: usize = 64;
+
 /// Scripts whose names say they are what an application starts, or a test runner:
 /// CI runs them to migrate, collect assets or test, and production runs them too.
 const ENTRY_NAMES: &[&str] = &[
@@ -98,7 +101,9 @@ pub(crate) fn mark_ci_run_scripts(files: &mut [RepoFile]) {
         let name = path.rsplit('/').next().unwrap_or(path);
         !ENTRY_NAMES.contains(&name) && !name.contains("test")
     });
-    if run.is_empty() {
+    // Each candidate reads the tree once: a CI configuration naming more than a
+    // handful (generated, or built to stall the audit) marks none.
+    if run.is_empty() || run.len() > MAX_CI_SCRIPTS {
         return;
     }
     let used: HashSet<String> = run

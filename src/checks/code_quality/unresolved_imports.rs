@@ -1,6 +1,8 @@
 //! Judges whether every internal Python import reaches a module that exists in the
 //! repository.
 
+use std::collections::HashMap;
+
 use crate::analyze::python::{ImportClass, ImportGuard};
 use crate::checks::python::{self, Role};
 use crate::checks::{Check, CheckDef, Context, Outcome};
@@ -108,11 +110,42 @@ fn extension_modules(cx: &Context<'_>) -> std::collections::HashSet<String> {
     out
 }
 
+/// Where Dockerfiles and shell scripts copy Python files (`cp docker/config.py
+/// settings/config.py`, `COPY docker/config.py /app/settings/`): source → destinations.
+/// Read once per evaluation.
+fn copied_python_files(cx: &Context<'_>) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    let copiers = cx.inventory.files.iter().filter(|f| {
+        crate::analyze::container::is_dockerfile(f.name()) || f.name().ends_with(".sh")
+    });
+    for line in copiers
+        .filter_map(|f| f.text())
+        .flat_map(|text| text.lines())
+        .filter(|l| l.contains(".py"))
+    {
+        let words: Vec<&str> = line
+            .split(|c: char| c.is_whitespace() || c == ';' || c == '&')
+            .filter(|w| !w.is_empty())
+            .collect();
+        for pair in words.windows(2) {
+            if let [src, dest] = pair {
+                if src.ends_with(".py") {
+                    out.entry(src.trim_start_matches("./").to_string())
+                        .or_default()
+                        .push(dest.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Whether a relative import resolves where an image build copies the file
 /// (`cp docker/config.py settings/config.py` in a Dockerfile, then `from .common
 /// import *` finds `settings/common.py`): the file runs there, not where it is kept.
 fn resolved_where_copied(
     cx: &Context<'_>,
+    copies: &HashMap<String, Vec<String>>,
     path: &str,
     imp: &crate::analyze::python::PyImport,
 ) -> bool {
@@ -120,25 +153,9 @@ fn resolved_where_copied(
         return false;
     }
     let name = path.rsplit('/').next().unwrap_or(path);
-    let copiers = cx.inventory.files.iter().filter(|f| {
-        crate::analyze::container::is_dockerfile(f.name()) || f.name().ends_with(".sh")
-    });
-    let destinations: Vec<String> = copiers
-        .filter_map(|f| f.text())
-        .flat_map(|text| text.lines())
-        .filter(|l| l.contains(path))
-        .flat_map(|l| {
-            let words: Vec<&str> = l
-                .split(|c: char| c.is_whitespace() || c == ';' || c == '&')
-                .filter(|w| !w.is_empty())
-                .collect();
-            words
-                .windows(2)
-                .filter(|w| matches!(w, [src, _] if src.trim_start_matches("./") == path))
-                .filter_map(|w| w.get(1).map(|d| d.to_string()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let Some(destinations) = copies.get(path) else {
+        return false;
+    };
     destinations.iter().any(|dest| {
         let dest = if dest.ends_with('/') {
             format!("{dest}{name}")
@@ -198,6 +215,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 .is_some_and(|top| declared.contains(&normal(top)))
     };
     let extensions = extension_modules(cx);
+    let copies = copied_python_files(cx);
     let mut internal = 0usize;
     let mut missing = Vec::new();
     for f in python::files(cx).filter(|f| f.role != Role::Test) {
@@ -224,7 +242,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     {
                         continue;
                     }
-                    if resolved_where_copied(cx, f.path(), imp) {
+                    if resolved_where_copied(cx, &copies, f.path(), imp) {
                         continue;
                     }
                     missing.push((f, imp, m.clone(), looked_for.clone()));
