@@ -225,12 +225,12 @@ fn role_of(path: &str) -> Role {
         Role::Docs
     } else if path.split('/').any(|part| {
         // `demo_api`, `example-app`: a word of the directory's name.
-        part.to_ascii_lowercase().split(['-', '_', '.']).any(|w| {
-            matches!(
-                w,
-                "examples" | "example" | "samples" | "sample" | "demo" | "demos"
-            )
-        })
+        // `sample` and `samples` only as the whole name (`sample-tracker` is a product).
+        let part = part.to_ascii_lowercase();
+        matches!(part.as_str(), "samples" | "sample")
+            || part
+                .split(['-', '_', '.'])
+                .any(|w| matches!(w, "examples" | "example" | "demo" | "demos"))
     }) {
         Role::Example
     } else if matches!(
@@ -1145,12 +1145,13 @@ fn root_scripts(inventory: &Inventory) -> HashMap<String, String> {
         .unwrap_or_default()
 }
 
-/// Whether a command runs a task in every workspace member, itself (`pnpm -r test`,
+/// Whether a command runs a test task in every workspace member, itself (`pnpm -r test`,
 /// `turbo run test`) or through a root script (`pnpm ci:test` → `pnpm -r test:ci`).
 /// A `--filter` names its members, which [`CiLinks`] reads as names.
 fn runs_in_every_member(text: &str, root_scripts: &HashMap<String, String>) -> bool {
     let fans = |t: &str| {
-        !t.contains("--filter")
+        t.contains("test")
+            && !t.contains("--filter")
             && ([
                 "pnpm -r ",
                 "pnpm --recursive",

@@ -68,7 +68,8 @@ pub(crate) fn mark_build_stage_scripts(files: &mut [RepoFile]) {
     }
 }
 
-/// Most scripts run by CI that are looked up across the tree; past it none is marked.
+/// Most scripts run by CI that are looked up across the tree: a CI configuration naming
+/// more (generated, or built to stall the audit) marks none.
 const MAX_CI_SCRIPTS: usize = 64;
 
 /// Scripts whose names say they are what an application starts, or a test runner:
@@ -88,22 +89,28 @@ const ENTRY_NAMES: &[&str] = &[
 /// module imports them, no manifest names them as an entry point, and no Dockerfile,
 /// Procfile or compose file starts them.
 pub(crate) fn mark_ci_run_scripts(files: &mut [RepoFile]) {
-    let mut run: HashSet<String> = HashSet::new();
+    // Scheduled pipelines are a runtime of their own (a nightly sync with the
+    // production database's secrets): their scripts are not build tooling.
+    let mut named: HashSet<(String, String)> = HashSet::new();
     for f in files.iter().filter(|f| is_ci_config(&f.path)) {
         let Some(text) = f.text() else { continue };
-        for (dir, script) in ci_python_scripts(text) {
-            if let Some(path) = resolve(files, &dir, &script) {
-                run.insert(path);
-            }
+        if text.contains("schedule:") || text.contains("cron:") {
+            continue;
+        }
+        named.extend(ci_python_scripts(text));
+        if named.len() > MAX_CI_SCRIPTS {
+            return;
         }
     }
+    let mut run: HashSet<String> = named
+        .iter()
+        .filter_map(|(dir, script)| resolve(files, dir, script))
+        .collect();
     run.retain(|path| {
         let name = path.rsplit('/').next().unwrap_or(path);
         !ENTRY_NAMES.contains(&name) && !name.contains("test")
     });
-    // Each candidate reads the tree once: a CI configuration naming more than a
-    // handful (generated, or built to stall the audit) marks none.
-    if run.is_empty() || run.len() > MAX_CI_SCRIPTS {
+    if run.is_empty() {
         return;
     }
     let used: HashSet<String> = run
@@ -232,11 +239,20 @@ fn used_elsewhere(files: &[RepoFile], path: &str) -> bool {
         if f.path.ends_with(".py") && file != "setup.py" {
             return text.lines().any(|l| imports(l, stem));
         }
-        let deploys = file.contains("Dockerfile")
-            || file.starts_with("Procfile")
-            || (file.contains("compose") && (file.ends_with(".yml") || file.ends_with(".yaml")));
+        // Anything that can start a program: images, Procfiles, compose and
+        // Kubernetes files, shell scripts, supervisord and systemd units.
+        let deploys = !is_ci_config(&f.path)
+            && (file.contains("Dockerfile")
+                || file.starts_with("Procfile")
+                || file.ends_with(".yml")
+                || file.ends_with(".yaml")
+                || file.ends_with(".sh")
+                || file.ends_with(".conf")
+                || file.ends_with(".service")
+                || file.ends_with(".toml"));
         let manifest = matches!(file, "pyproject.toml" | "setup.cfg" | "setup.py");
-        (deploys && text.contains(name)) || (manifest && text.contains(&format!("{stem}:")))
+        (deploys && (text.contains(name) || text.contains(&format!("-m {stem}"))))
+            || (manifest && text.contains(&format!("{stem}:")))
     })
 }
 

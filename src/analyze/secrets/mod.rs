@@ -440,7 +440,12 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 HitContext::Disowned
             } else if noise::detector_vector(text, secret) {
                 HitContext::TestFixture
-            } else if noise::documented_example(text.get(line_start..c.start).unwrap_or("")) {
+            } else if rule.generic
+                && noise::documented_example(
+                    text.get(c.start.saturating_sub(80).max(line_start)..c.start)
+                        .unwrap_or(""),
+                )
+            {
                 // Documentation text that shows the format ("Include the API key … for
                 // instance: ```bash -H 'Authorization: Bearer …'").
                 HitContext::Example

@@ -153,18 +153,11 @@ pub fn context_of(path: &str) -> HitContext {
     let stem_words: Vec<&str> = stem.split(['-', '_']).collect();
     // `settings/test.py`, `config/testing.rb`: the configuration a test run selects.
     // `mock.ts`, `fixtures.py`, `dummy-gcp-credentials.json`: data made up for tests.
+    // (`billing_stub.py` may be a production gRPC client.)
     let made_up = stem_words.iter().any(|w| {
         matches!(
             *w,
-            "mock"
-                | "mocks"
-                | "mocked"
-                | "fixture"
-                | "fixtures"
-                | "stub"
-                | "stubs"
-                | "dummy"
-                | "fake"
+            "mock" | "mocks" | "mocked" | "fixture" | "fixtures" | "dummy" | "fake"
         )
     });
     let test_name = matches!(stem, "test" | "tests" | "testing")

@@ -123,12 +123,22 @@ fn copied_python_files(cx: &Context<'_>) -> HashMap<String, Vec<String>> {
         .flat_map(|text| text.lines())
         .filter(|l| l.contains(".py"))
     {
-        let words: Vec<&str> = line
-            .split(|c: char| c.is_whitespace() || c == ';' || c == '&')
-            .filter(|w| !w.is_empty())
-            .collect();
-        for pair in words.windows(2) {
-            if let [src, dest] = pair {
+        // Each command of the line: `cp`, `mv`, `install`, `COPY` or `ADD` with the
+        // file as its last source and the destination last.
+        for command in line.split([';', '&', '|']) {
+            let words: Vec<&str> = command
+                .split_whitespace()
+                .filter(|w| !w.starts_with('-'))
+                .collect();
+            let copies = words.iter().take(2).any(|w| {
+                matches!(*w, "cp" | "mv" | "install")
+                    || w.eq_ignore_ascii_case("copy")
+                    || w.eq_ignore_ascii_case("add")
+            });
+            if !copies {
+                continue;
+            }
+            if let [.., src, dest] = words.as_slice() {
                 if src.ends_with(".py") {
                     out.entry(src.trim_start_matches("./").to_string())
                         .or_default()

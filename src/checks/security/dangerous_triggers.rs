@@ -387,24 +387,27 @@ fn outsiders_excluded(job: &WorkflowJob) -> bool {
 
 /// Whether the job lets only people with write access reach the checkout at step
 /// `checkout`: its `if:` requires an owner, member or collaborator
-/// (`author_association`), or an earlier step asks the API for the actor's permission
-/// and fails otherwise (`gh api …/collaborators/$AUTHOR/permission` … `exit 1`).
+/// (`author_association`, tested positively), or an earlier step asks the API for the
+/// actor's permission and fails otherwise (`gh api …/collaborators/$AUTHOR/permission`
+/// … `exit 1`).
 fn permission_checked(job: &WorkflowJob, checkout: usize) -> bool {
+    // Only a positive test (`== 'OWNER'`, `contains(fromJSON('["OWNER", …]'), …)`): a
+    // negated one lets everyone else through.
     let by_condition = job.condition.as_ref().is_some_and(|c| {
         c.contains("author_association")
             && ["OWNER", "MEMBER", "COLLABORATOR"]
                 .iter()
                 .any(|r| c.contains(r))
             && !c.contains("||")
+            && !c.contains('!')
     });
     by_condition
         || job.steps.iter().take(checkout).any(|s| {
-            s.run
-                .as_ref()
-                .is_some_and(|r| r.value.contains("/permission") && r.value.contains("exit 1"))
-                || s.uses
-                    .as_ref()
-                    .is_some_and(|u| u.raw.contains("check-user-permission"))
+            s.run.as_ref().is_some_and(|r| {
+                r.value.contains("/permission")
+                    && r.value.contains("exit 1")
+                    && !r.value.contains("|| true")
+            })
         })
 }
 

@@ -95,13 +95,17 @@ fn codec_pair(f: &python::PyRef<'_>, function: Option<usize>, callee: &str) -> b
 /// `torch>=2.6`), whose `torch.load` loads tensors only unless told
 /// `weights_only=False`.
 fn torch_loads_weights_only(cx: &Context<'_>) -> bool {
-    cx.facts
+    // Every declaration: one requirements file allowing an older PyTorch is enough to
+    // install it.
+    let mut torch = cx
+        .facts
         .manifests
         .iter()
         .filter(|m| cx.in_scope(&m.path))
         .flat_map(|m| &m.dependencies)
         .filter(|d| d.name.eq_ignore_ascii_case("torch"))
-        .any(|d| lower_bound_at_least(&d.spec, (2, 6)))
+        .peekable();
+    torch.peek().is_some() && torch.all(|d| lower_bound_at_least(&d.spec, (2, 6)))
 }
 
 /// Whether a requirement (`== 2.6.0`, `>=2.7,<3`, `~=2.6`) admits no version below
@@ -165,10 +169,13 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 continue;
             }
             // PyTorch 2.6 and later load tensors only unless the call says otherwise.
-            if callee == "torch.load"
-                && weights_only
-                && !sites::statement(f, c.line).contains("weights_only")
-            {
+            // `pickle_module=` (or arguments passed through `**`) turns pickle back on.
+            if callee == "torch.load" && weights_only && {
+                let statement = sites::statement(f, c.line);
+                !statement.contains("weights_only")
+                    && !statement.contains("pickle_module")
+                    && !statement.contains("**")
+            } {
                 continue;
             }
             // Data a caller hands in may come from anywhere; a file or cache the

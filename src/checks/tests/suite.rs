@@ -124,11 +124,41 @@ fn tests_of_enclosing_project(cx: &Context<'_>) -> Option<Outcome> {
         return None;
     }
     let prefix = format!("{}/", project.path);
+    let projects = &cx.facts.projects;
+    // Owned by a project that encloses this one (the root, or a parent directory).
+    let enclosing = |path: &str| {
+        projects
+            .of(path)
+            .and_then(|o| projects.list.get(o))
+            .is_some_and(|owner| {
+                owner.path.is_empty() || prefix.starts_with(&format!("{}/", owner.path))
+            })
+    };
     let tests: Vec<&crate::repo::RepoFile> = cx
-        .inventory
+        .facts
+        .tests
         .files
         .iter()
-        .filter(|f| f.kind == crate::repo::FileKind::Test && f.path.starts_with(&prefix))
+        .map(|t| t.path.as_str())
+        .chain(
+            cx.inventory
+                .files
+                .iter()
+                .filter(|f| f.kind == crate::repo::FileKind::Test)
+                .map(|f| f.path.as_str()),
+        )
+        .filter(|p| p.starts_with(&prefix) && enclosing(p))
+        .filter_map(|p| cx.inventory.file(p))
+        .filter(|f| {
+            // Files with test cases in them, not specs or fixtures.
+            f.text().is_some_and(|t| {
+                t.contains("func Test")
+                    || t.contains("def test")
+                    || t.contains("#[test]")
+                    || t.contains("it(")
+                    || t.contains("test(")
+            })
+        })
         .collect();
     let first = tests.first()?;
     let summary = format!(
