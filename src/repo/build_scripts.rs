@@ -469,4 +469,15 @@ mod tests {
         mark_ci_run_scripts(&mut files);
         assert!(files.iter().all(|f| f.kind == FileKind::Source));
     }
+
+    #[test]
+    fn a_script_a_scheduled_pipeline_runs_is_not_build_tooling() {
+        let nightly = "on:\n  schedule:\n    - cron: '0 3 * * *'\njobs:\n  sync:\n    steps:\n      - run: python etl/sync_orders.py\n";
+        let mut files = vec![
+            file(".github/workflows/nightly.yml", nightly),
+            file("etl/sync_orders.py", "import requests\n"),
+        ];
+        mark_ci_run_scripts(&mut files);
+        assert!(files.iter().all(|f| f.kind == FileKind::Source));
+    }
 }
