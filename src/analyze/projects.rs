@@ -1817,6 +1817,58 @@ pub fn view(
     }
 }
 
+/// Scripts that start a Node package in production.
+const START_SCRIPTS: &[&str] = &["start", "start:prod", "start:production", "serve", "prod"];
+
+/// The member projects a project's start script runs: `"start": "cd packages/core &&
+/// npm start"`, `npm --prefix api start`, `pnpm -C server start`. A workspace root
+/// started that way runs its member's code, with the member's logger.
+fn started_by_script(v: &Facts, projects: &Projects, index: usize) -> Vec<usize> {
+    let Some(project) = projects.get(index) else {
+        return Vec::new();
+    };
+    let own = v
+        .manifests
+        .iter()
+        .filter(|m| project.markers.contains(&m.path));
+    let mut out = Vec::new();
+    for m in own {
+        let dir = m.path.rsplit_once('/').map_or("", |(d, _)| d);
+        for (_, script, _) in m
+            .scripts
+            .iter()
+            .filter(|(n, _, _)| START_SCRIPTS.contains(&n.as_str()))
+        {
+            let words: Vec<&str> = script
+                .split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | ';' | '&'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            for pair in words.windows(2) {
+                let (Some(&flag), Some(&target)) = (pair.first(), pair.get(1)) else {
+                    continue;
+                };
+                if !matches!(flag, "cd" | "--prefix" | "-C" | "--dir" | "--cwd") {
+                    continue;
+                }
+                let target = target.trim_start_matches("./").trim_end_matches('/');
+                let path = if dir.is_empty() {
+                    target.to_string()
+                } else {
+                    format!("{dir}/{target}")
+                };
+                if let Some(j) = projects
+                    .list
+                    .iter()
+                    .position(|p| !p.path.is_empty() && p.path == path)
+                {
+                    out.push(j);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The facts of every project (see [`view`]), built in parallel. A project that
 /// depends on another of the repository by name (a workspace package such as
 /// `@acme/logger`) also has the libraries that project uses: logging through a shared
@@ -1843,10 +1895,11 @@ pub fn views(facts: &Facts, inventory: &Inventory, policy: &Policy) -> Vec<Facts
                 .iter()
                 .flat_map(|m| m.dependencies.iter().map(|d| d.name.as_str()))
                 .collect();
+            let started = started_by_script(v, &facts.projects, i);
             names
                 .iter()
                 .enumerate()
-                .filter(|&(j, n)| j != i && declared.contains(n))
+                .filter(|&(j, n)| j != i && (declared.contains(n) || started.contains(&j)))
                 .map(|(j, _)| j)
                 .collect()
         })

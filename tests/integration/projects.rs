@@ -1648,3 +1648,53 @@ fn a_root_script_that_runs_every_members_tests_runs_the_tests_of_each_member() {
         "a root script filtered to @acme/core does not run the cli's tests"
     );
 }
+
+/// A workspace root whose image runs `npm start`, and whose `start` enters a member.
+fn delegating_root(start: &str) -> Review {
+    let dir = crate::support::materialize(&crate::support::files(&[
+        (
+            "package.json",
+            &format!(
+                r#"{{ "name": "@acme/root", "private": true, "workspaces": ["packages/*"], "scripts": {{ "start": "{start}" }} }}"#
+            ),
+        ),
+        (
+            "server.js",
+            "const http = require(\"http\");\n\nhttp.createServer((req, res) => res.end(\"ok\")).listen(3001);\n",
+        ),
+        (
+            "Dockerfile",
+            "FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci\nUSER node\nEXPOSE 3001\nHEALTHCHECK CMD wget -q -O- http://localhost:3001/api/status\nCMD [\"npm\", \"run\", \"start\"]\n",
+        ),
+        (
+            "packages/core/package.json",
+            r#"{ "name": "@acme/core", "version": "1.0.0", "scripts": { "start": "node src/index.js" }, "dependencies": { "koa": "^2.15.0", "koa-logger": "^4.0.0" } }"#,
+        ),
+        (
+            "packages/core/src/index.js",
+            "const Koa = require(\"koa\");\nconst koaLogger = require(\"koa-logger\");\n\nconst app = new Koa();\napp.use(koaLogger());\napp.use(async (ctx) => {\n  if (ctx.path === \"/api/status\") {\n    ctx.body = \"ok\";\n  }\n});\napp.listen(3001);\n",
+        ),
+    ]));
+    audit(dir.path())
+}
+
+#[test]
+fn a_workspace_root_that_starts_a_member_logs_through_the_member() {
+    let r = delegating_root("cd packages/core && npm start");
+    assert!(
+        project(&r, ".").kind.is_service(),
+        "{:?}",
+        project(&r, ".").kind
+    );
+    let logging: Vec<&Finding> = concerns(&r, "observability.logging").collect();
+    assert!(logging.is_empty(), "{logging:#?}");
+    // The same root starting a server of its own has no logger.
+    let r = delegating_root("node server.js");
+    let logging: Vec<&Finding> = concerns(&r, "observability.logging").collect();
+    assert!(
+        logging
+            .iter()
+            .any(|f| f.project.as_deref() == Some(".") || f.title.contains("`.`")),
+        "{logging:#?}"
+    );
+}

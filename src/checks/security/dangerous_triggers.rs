@@ -2,7 +2,7 @@
 //! `workflow_run`, `issue_comment`) checks out a pull request's code and runs it.
 
 use super::workflows::{at, workflows};
-use crate::analyze::workflows::{Workflow, WorkflowJob, WorkflowStep, expressions};
+use crate::analyze::workflows::{Text, Workflow, WorkflowJob, WorkflowStep, expressions};
 use crate::checks::{Check, CheckDef, Context, Outcome};
 use crate::model::{Category, Confidence, Effort, Evidence, Severity, plural};
 
@@ -163,6 +163,11 @@ const DATA_ACTIONS: &[&str] = &[
     "actions/upload-artifact",
 ];
 
+/// An action's name without its version, lower-case (`actions/checkout`).
+fn action_name(uses: &str) -> String {
+    uses.split('@').next().unwrap_or("").to_ascii_lowercase()
+}
+
 /// Whether a step runs code from the directory `dir` a pull request was checked out
 /// into: a local action there, a script whose working directory is there, or a command
 /// that is not a plain file operation and names it.
@@ -171,12 +176,7 @@ fn runs_from(step: &WorkflowStep, dir: &str) -> Option<u32> {
         if uses.raw.starts_with("./") && inside(&uses.raw, dir) {
             return Some(uses.line);
         }
-        let name = uses
-            .raw
-            .split('@')
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let name = action_name(&uses.raw);
         if !uses.is_checkout()
             && !DATA_ACTIONS.contains(&name.as_str())
             && step
@@ -222,19 +222,7 @@ fn runs_from(step: &WorkflowStep, dir: &str) -> Option<u32> {
                 .split(|c: char| c.is_whitespace() || c == '=')
                 .filter(|w| !w.is_empty() && inside(w, dir))
                 .collect();
-            // The program a segment runs, past wrappers (`timeout 900`, `sudo -E`,
-            // `nohup`) and by its base name (`/usr/local/bin/ansible-playbook`).
-            let command = segment
-                .split_whitespace()
-                .map(|w| w.rsplit('/').next().unwrap_or(w))
-                .find(|w| {
-                    !w.contains('=')
-                        && !SHELL_WORDS.contains(w)
-                        && !WRAPPERS.contains(w)
-                        && !w.starts_with('-')
-                        && w.parse::<f64>().is_err()
-                })
-                .unwrap_or("");
+            let command = command_of(segment);
             if command == "cd" {
                 in_dir = !dir_words.is_empty();
                 continue;
@@ -252,6 +240,46 @@ fn runs_from(step: &WorkflowStep, dir: &str) -> Option<u32> {
             runs |= !data;
         }
         runs.then_some(*n)
+    })
+}
+
+/// The program a shell segment runs, past wrappers (`timeout 900`, `sudo -E`,
+/// `nohup`) and by its base name (`/usr/local/bin/ansible-playbook`); empty when the
+/// segment runs nothing.
+fn command_of(segment: &str) -> &str {
+    segment
+        .split_whitespace()
+        .map(|w| w.rsplit('/').next().unwrap_or(w))
+        .find(|w| {
+            !w.contains('=')
+                && !SHELL_WORDS.contains(w)
+                && !WRAPPERS.contains(w)
+                && !w.starts_with('-')
+                && w.parse::<f64>().is_err()
+        })
+        .unwrap_or("")
+}
+
+/// Programs that neither execute files of the working directory nor read
+/// configuration from it: with the file operations of [`DATA_COMMANDS`], a script made
+/// only of these (`git checkout -`, `curl -O <pinned URL>`, `chmod +x`) runs none of a
+/// checked-out pull request's code.
+const INERT_COMMANDS: &[&str] = &[
+    "cd", "curl", "wget", "chmod", "mkdir", "touch", "export", "sleep", "true", "false", "sort",
+    "uniq", "cut", "tr", "sed", "awk", "date", "basename", "dirname", "pwd", "exit",
+];
+
+/// Whether every command of a `run:` script is a file operation or an inert tool.
+fn inert_script(run: &Text) -> bool {
+    run.lines.iter().all(|(_, l)| {
+        let t = l.trim();
+        t.starts_with('#')
+            || t.split(['&', ';', '|']).all(|segment| {
+                let command = command_of(segment);
+                command.is_empty()
+                    || DATA_COMMANDS.contains(&command)
+                    || INERT_COMMANDS.contains(&command)
+            })
     })
 }
 
@@ -420,12 +448,65 @@ fn runs_code(job: &WorkflowJob, from: usize, dir: Option<&str>) -> Option<u32> {
             return runs_from(s, dir);
         }
         if let Some(run) = &s.run {
-            return Some(run.line());
+            return (!inert_script(run)).then(|| run.line());
         }
         s.uses
             .as_ref()
             .filter(|u| u.raw.starts_with("./"))
             .map(|u| u.line)
+    })
+}
+
+/// Actions that comment, label, cache or store artifacts: they read no code or
+/// configuration from the workspace.
+const INERT_ACTIONS: &[&str] = &[
+    "marocchino/sticky-pull-request-comment",
+    "peter-evans/create-or-update-comment",
+    "peter-evans/find-comment",
+    "thollander/actions-comment-pull-request",
+    "mshick/add-pr-comment",
+    "actions/upload-artifact",
+    "actions/cache",
+    "actions/labeler",
+];
+
+/// Whether no step after the checkout at `from` can run the pull request's code: every
+/// script is inert, every action only comments, labels or stores, and a
+/// `github-script` loads no module of the workspace and executes only files an earlier
+/// step of the job downloaded itself (`curl -O <URL>/x.sh` then `./x.sh`), which replace
+/// any copy in the pull request.
+fn nothing_runs_after(job: &WorkflowJob, from: usize) -> bool {
+    let fetched: Vec<&str> = job
+        .steps
+        .iter()
+        .filter_map(|s| s.run.as_ref())
+        .flat_map(|r| r.lines.iter())
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            t.starts_with("curl ") || t.starts_with("wget ")
+        })
+        .filter_map(|(_, l)| l.split_whitespace().last())
+        .filter_map(|url| url.rsplit('/').next())
+        .collect();
+    job.steps.iter().skip(from + 1).all(|s| {
+        if let Some(run) = &s.run {
+            return inert_script(run);
+        }
+        let Some(uses) = &s.uses else {
+            return true;
+        };
+        let name = action_name(&uses.raw);
+        if name == "actions/github-script" {
+            let script = s.with_arg("script").map_or("", |t| t.value.as_str());
+            return !script.contains("require('.")
+                && !script.contains("require(\".")
+                && !script.contains("import(")
+                && script
+                    .split(|c: char| c == '\'' || c == '"' || c == '`' || c.is_whitespace())
+                    .filter_map(|w| w.strip_prefix("./"))
+                    .all(|f| fetched.contains(&f));
+        }
+        INERT_ACTIONS.contains(&name.as_str()) || DATA_ACTIONS.contains(&name.as_str())
     })
 }
 
@@ -436,6 +517,8 @@ struct Hit<'a> {
     checkout: u32,
     confidence: Confidence,
     runs: Option<u32>,
+    /// No later step can run the checked-out code (see [`nothing_runs_after`]).
+    inert: bool,
 }
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
@@ -476,6 +559,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                         trigger,
                         checkout: checkout.line,
                         confidence: checkout.confidence,
+                        inert: runs.is_none() && nothing_runs_after(job, i),
                         runs,
                     });
                     break;
@@ -548,6 +632,16 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     ),
                 )
             }
+            None if h.inert => (
+                Severity::P2,
+                format!(
+                    "`{trigger}` workflow checks out pull request code and runs none of it (`{}`, job `{}`)",
+                    h.workflow.path, h.job.id
+                ),
+                format!(
+                    "The job checks out the pull request's head on the `{trigger}` trigger, which has the repository's secrets and a writable token. Its later steps run only git and file commands, scripts it downloads itself and actions that comment or store artifacts, so none of the pull request's code runs today; the next step added that builds, installs or lints the workspace would. Read what the job needs through the API (`gh pr diff`), or check the pull request out in a job without secrets."
+                ),
+            ),
             None => (
                 Severity::P1,
                 format!(
