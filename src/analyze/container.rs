@@ -288,6 +288,29 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             if start.is_some_and(starts_development_server) {
                 return Some(DEV_IMAGE.into());
             }
+            // The final stage runs a test tool's image (`FROM apiaryio/dredd`,
+            // `FROM cypress/included`, `FROM grafana/k6`): a test run's client.
+            let final_image = instructions
+                .iter()
+                .rev()
+                .find(|(op, _)| op == "FROM")
+                .and_then(|(_, rest)| {
+                    rest.split_whitespace()
+                        .find(|w| !w.starts_with("--"))
+                        .map(|w| w.to_ascii_lowercase())
+                })
+                .unwrap_or_default();
+            let image = final_image.split(['@', ':']).next().unwrap_or("");
+            let image = image.strip_prefix("docker.io/").unwrap_or(image);
+            if LOAD_TEST_BASES.contains(&image) {
+                return Some(LOAD_TEST_IMAGE.into());
+            }
+            if TEST_TOOL_BASES
+                .iter()
+                .any(|t| image == *t || (t.ends_with('/') && image.starts_with(t)))
+            {
+                return Some(DEV_IMAGE.into());
+            }
             // `Dockerfile.base`, `Dockerfile.make`, `builder.Dockerfile`: an image other
             // images start from or a toolchain to build in. It serves nothing (no
             // EXPOSE) and runs no program of its own (no command, or a shell).
@@ -300,10 +323,11 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             // By its name (`Dockerfile.base`) or its directory (`docker/base/Dockerfile`,
             // `dependencies/Dockerfile`).
             let dir = file.dir().rsplit('/').next().unwrap_or("");
-            let build_named = name
-                .split(['.', '-', '_'])
+            // Words split at case changes too (`BuildHealthCheck.Dockerfile`).
+            let build_named = crate::analyze::secrets::noise::name_parts(file.name())
+                .iter()
                 .filter(|w| *w != "dockerfile")
-                .any(build_word)
+                .any(|w| build_word(w))
                 || build_word(dir)
                 || matches!(dir, "dependencies" | "deps");
             let serves = instructions.iter().any(|(op, _)| op == "EXPOSE");
@@ -648,6 +672,20 @@ fn backing_services_only(workloads: &[Workload]) -> bool {
                 })
         })
 }
+
+/// Images of test runners: a Dockerfile whose final stage starts from one runs tests
+/// (a trailing `/` takes every image of that publisher).
+const TEST_TOOL_BASES: &[&str] = &[
+    "apiaryio/dredd",
+    "cypress/",
+    "mcr.microsoft.com/playwright",
+    "selenium/",
+    "postman/newman",
+    "schemathesis/schemathesis",
+];
+
+/// Images of load generators.
+const LOAD_TEST_BASES: &[&str] = &["grafana/k6", "loadimpact/k6", "locustio/locust"];
 
 /// Whether a CMD or ENTRYPOINT starts a development server or script.
 fn starts_development_server(command: &str) -> bool {

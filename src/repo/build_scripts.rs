@@ -125,6 +125,66 @@ pub(crate) fn mark_ci_run_scripts(files: &mut [RepoFile]) {
     }
 }
 
+/// Most stand-alone scripts in tool directories that are looked up across the tree.
+const MAX_TOOL_SCRIPTS: usize = 64;
+
+/// Marks as build files the stand-alone Python scripts kept in a tools directory at any
+/// depth (`lib/edge/tools/download_partial.py`): a file that starts with a Python
+/// shebang, that no module imports and that no Dockerfile, Procfile, compose file or
+/// manifest starts is a maintainer's tool. A file inside a package's tree (`tools/`
+/// with an `__init__.py`, or `app/tools/` under `app/__init__.py`) ships with the
+/// application and is left alone.
+pub(crate) fn mark_tool_scripts(files: &mut [RepoFile]) {
+    let packages: HashSet<&str> = files
+        .iter()
+        .filter(|f| f.name() == "__init__.py")
+        .map(|f| f.dir())
+        .collect();
+    let candidates: Vec<String> = files
+        .iter()
+        .filter(|f| f.kind == FileKind::Source && f.path.ends_with(".py"))
+        .filter(|f| {
+            f.dir()
+                .split('/')
+                .any(|d| matches!(d, "tools" | "tool" | "devtools" | "dev-tools"))
+                && !in_package(&packages, f.dir())
+                && f.text().is_some_and(|t| {
+                    t.lines()
+                        .next()
+                        .is_some_and(|l| l.starts_with("#!") && l.contains("python"))
+                })
+        })
+        .map(|f| f.path.clone())
+        .take(MAX_TOOL_SCRIPTS + 1)
+        .collect();
+    if candidates.is_empty() || candidates.len() > MAX_TOOL_SCRIPTS {
+        return;
+    }
+    let tools: HashSet<String> = candidates
+        .into_iter()
+        .filter(|path| !used_elsewhere(files, path))
+        .collect();
+    for f in files.iter_mut() {
+        if tools.contains(&f.path) {
+            f.kind = FileKind::Build;
+        }
+    }
+}
+
+/// Whether directory `dir` or one of its parents holds an `__init__.py`.
+fn in_package(packages: &HashSet<&str>, dir: &str) -> bool {
+    let mut d = dir;
+    loop {
+        if packages.contains(d) {
+            return true;
+        }
+        match d.rsplit_once('/') {
+            Some((parent, _)) => d = parent,
+            None => return !d.is_empty() && packages.contains(""),
+        }
+    }
+}
+
 /// The Python scripts a CI file runs by path, each with the directory a `cd` earlier
 /// in the same step moved to (`cd src` then `python build_package.py`).
 fn ci_python_scripts(text: &str) -> Vec<(String, String)> {

@@ -166,6 +166,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
     super::vendored::mark_copied_packages(&mut files);
     super::build_scripts::mark_build_stage_scripts(&mut files);
     super::build_scripts::mark_ci_run_scripts(&mut files);
+    super::build_scripts::mark_tool_scripts(&mut files);
 
     let counted = count_unfiltered(&root, options.jobs);
     let mut dirs: Vec<SkippedDir> = counted

@@ -379,7 +379,6 @@ pub fn requirements(path: &str, text: &str) -> Manifest {
             continue;
         }
         if content.contains("://") && !content.contains(" @ ") {
-            // A bare URL or VCS reference names no package reliably.
             m.sources.push(PackageSource {
                 kind: SourceKind::DirectUrl {
                     pinned: url_pinned(content),
@@ -387,6 +386,12 @@ pub fn requirements(path: &str, text: &str) -> Manifest {
                 value: content.split_whitespace().next().unwrap_or("").to_string(),
                 line,
             });
+            // The package a bare URL or VCS reference installs: its `#egg=` name, else
+            // the repository it is fetched from.
+            if let Some(name) = url_requirement_name(content) {
+                let url = content.split_whitespace().next().unwrap_or("");
+                m.add_dep(&name, &format!("@ {url}"), kind, line);
+            }
             continue;
         }
         if let Some((dep, spec)) = split_requirement(content) {
@@ -394,6 +399,37 @@ pub fn requirements(path: &str, text: &str) -> Manifest {
         }
     }
     m
+}
+
+/// The distribution a URL requirement installs: `#egg=name`, else the repository's
+/// name in a VCS URL (`git+https://host/owner/name.git@rev`) or a source archive of a
+/// code host (`https://github.com/owner/name/archive/master.zip`). `None` for a bare
+/// file URL, whose package only its metadata names.
+fn url_requirement_name(content: &str) -> Option<String> {
+    let url = content.split_whitespace().find(|w| w.contains("://"))?;
+    let valid = |n: &str| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    if let Some(egg) = url.split_once("#egg=").map(|(_, e)| e) {
+        let egg = egg.split(['&', '[']).next().unwrap_or(egg);
+        return valid(egg).then(|| egg.to_string());
+    }
+    let path = url.split(['#', '?']).next().unwrap_or(url);
+    let path = path.split_once("://").map_or(path, |(_, p)| p);
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let name = if let Some(i) = segments.iter().position(|s| *s == "archive") {
+        // host/owner/name/archive/ref.zip
+        (i == 3).then(|| segments.get(2)).flatten().copied()?
+    } else if url.starts_with("git+") {
+        let last = segments.last()?;
+        let last = last.split('@').next().unwrap_or(last);
+        last.strip_suffix(".git").unwrap_or(last)
+    } else {
+        return None;
+    };
+    valid(name).then(|| name.to_string())
 }
 
 /// `--index-url URL`, `-i URL`, `--extra-index-url=URL`, `--find-links URL`, `-f URL`.
@@ -726,5 +762,27 @@ ruff = "^0.5"
             ]
         );
         assert!(!is_requirements("notes.txt"));
+        let names: Vec<&str> = r.dependencies.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, vec!["r", "s"]);
+    }
+
+    #[test]
+    fn url_requirements_name_their_package() {
+        let name = |s: &str| url_requirement_name(s);
+        assert_eq!(
+            name("git+https://github.com/o/django-chunked-upload@master#egg=django-chunked-upload")
+                .as_deref(),
+            Some("django-chunked-upload")
+        );
+        assert_eq!(
+            name("https://github.com/owncloud/pyocclient/archive/master.zip").as_deref(),
+            Some("pyocclient")
+        );
+        assert_eq!(
+            name("git+https://gitlab.com/g/tool.git@v2").as_deref(),
+            Some("tool")
+        );
+        assert_eq!(name("https://files.example.com/pkg/x-1.0.tar.gz"), None);
+        assert_eq!(name("https://example.com/archive/x.zip"), None);
     }
 }

@@ -181,6 +181,8 @@ struct Layout<'a> {
     own: HashSet<String>,
     /// Last path components of every Python file (without `.py`) and directory.
     names: HashSet<String>,
+    /// Directories of files that run as scripts (a `__main__` guard).
+    script_dirs: HashSet<String>,
     /// Import names of the declared third-party dependencies (lower case).
     declared: HashSet<String>,
     /// Directories the walk did not enter (`vendor/`, `third_party/`) as module-name
@@ -282,6 +284,7 @@ impl<'a> Layout<'a> {
                 .collect(),
             by_suffix: HashMap::new(),
             names: HashSet::new(),
+            script_dirs: HashSet::new(),
             declared: HashSet::new(),
             opaque: HashSet::new(),
             unentered_dirs: HashSet::new(),
@@ -616,6 +619,30 @@ impl<'a> Layout<'a> {
         self.stems.contains(&candidate)
     }
 
+    /// Whether a module or package named `top` sits in the directory of a script that
+    /// holds file `from` (the script itself, or a module it loads): Python puts a
+    /// script's own directory first on the import path, so `from utils import x` in
+    /// `image_similarity/retrieval_index.py` finds `image_similarity/utils.py` when
+    /// `image_similarity/main.py` runs.
+    fn beside_script(&self, from: usize, top: &str) -> bool {
+        let Some(f) = self.inventory.files.get(from) else {
+            return false;
+        };
+        let mut dir = parent(&f.path);
+        loop {
+            if self.script_dirs.contains(dir) {
+                let candidate = format!("{}{top}", dir_prefix(dir));
+                if self.stems.contains(&candidate) || self.packages.contains(&candidate) {
+                    return true;
+                }
+            }
+            if dir.is_empty() {
+                return false;
+            }
+            dir = parent(dir);
+        }
+    }
+
     /// Classifies an import of file `from`.
     fn classify(&self, from: usize, import: &PyImport, generated: &[String]) -> ImportClass {
         if import.level > 0 {
@@ -665,7 +692,7 @@ impl<'a> Layout<'a> {
                 .get(from)
                 .is_some_and(|f| f.kind != FileKind::Source)
                 && self.names.contains(top);
-            if is_generated || own_tree {
+            if is_generated || own_tree || (!declared && self.beside_script(from, top)) {
                 return ImportClass::Internal { file: usize::MAX };
             }
             return ImportClass::ThirdParty {
@@ -914,6 +941,12 @@ pub fn build(
         .filter(|m| m.ecosystem == crate::analyze::catalog::Ecosystem::Python)
         .flat_map(|m| m.dependencies.iter())
         .map(|d| d.normalized.replace('-', "_"))
+        .collect();
+    layout.script_dirs = python
+        .iter()
+        .filter(|(_, py)| py.main_guard.is_some())
+        .filter_map(|(i, _)| inventory.files.get(*i))
+        .map(|f| parent(&f.path).to_string())
         .collect();
     let generated = generated_files(inventory);
     let mut imports = Vec::new();

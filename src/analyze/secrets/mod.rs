@@ -449,6 +449,16 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 // Documentation text that shows the format ("Include the API key … for
                 // instance: ```bash -H 'Authorization: Bearer …'").
                 HitContext::Example
+            } else if rule.generic && {
+                let above = line_starts
+                    .get(line_index.saturating_sub(80))
+                    .copied()
+                    .unwrap_or(0);
+                noise::in_demo_function(text.get(above..line_start).unwrap_or(""))
+            } {
+                // `func createDemoProject(…)`: the credentials of sample data the
+                // product sets up for a first look.
+                HitContext::Example
             } else if rule.id == "jwt" && noise::jwt_for_local_server(secret) {
                 // A token a local installation issued for itself.
                 HitContext::Development

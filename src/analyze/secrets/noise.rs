@@ -124,6 +124,7 @@ pub fn context_of(path: &str) -> HitContext {
                 | "conftest"
                 | "cypress"
                 | "playwright"
+                | ".dredd"
                 | "suites"
                 | "integration-test"
                 | "integration-tests"
@@ -378,6 +379,40 @@ pub fn documented_example(before: &str) -> bool {
         .any(|p| lower.contains(p))
 }
 
+/// Whether the nearest function definition in `before` (the lines above a value) is
+/// named for demonstration data: `func createDemoProject(`, `def seed_example_user(`,
+/// `function makeSampleAccount(`.
+pub fn in_demo_function(before: &str) -> bool {
+    let Some(name) = before.lines().rev().find_map(function_name) else {
+        return false;
+    };
+    name_parts(name)
+        .iter()
+        .any(|w| matches!(w.as_str(), "demo" | "example" | "sample" | "seed"))
+}
+
+/// The name a line defines as a function (`func (s *S) name(`, `func name(`,
+/// `def name(`, `async def name(`, `function name(`, `fn name(`).
+fn function_name(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    let t = t.strip_prefix("pub ").unwrap_or(t);
+    let t = t.strip_prefix("export ").unwrap_or(t);
+    let t = t.strip_prefix("async ").unwrap_or(t);
+    let rest = ["func ", "def ", "function ", "fn "]
+        .iter()
+        .find_map(|k| t.strip_prefix(k))?;
+    // A Go method's receiver.
+    let rest = match rest.strip_prefix('(') {
+        Some(r) => r.split_once(')')?.1.trim_start(),
+        None => rest,
+    };
+    let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    rest.get(end..)?
+        .starts_with(['(', '<'])
+        .then(|| rest.get(..end))
+        .flatten()
+}
+
 /// Whether a host is the machine itself.
 pub fn is_loopback(host: &str) -> bool {
     let h = host.to_ascii_lowercase();
@@ -513,6 +548,10 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "sample",
     "notreal",
     "not-real",
+    "notasecret",
+    "not-a-secret",
+    "not_a_secret",
+    "insecure",
     "not-for-production",
     "not_for_production",
     "dev-only",
@@ -778,7 +817,7 @@ pub fn looks_random(value: &str) -> bool {
 }
 
 /// Parts of a variable name (`apiKeyURL`, `API_KEY_url` → `api`, `key`, `url`).
-fn name_parts(name: &str) -> Vec<String> {
+pub(crate) fn name_parts(name: &str) -> Vec<String> {
     let mut parts = Vec::new();
     let mut cur = String::new();
     let mut prev_lower = false;

@@ -33,7 +33,10 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     test: rule(r"(?m)^func[ \t]+((?:Test|Fuzz)\w*)[ \t]*\([ \t]*\w+[ \t]+\*testing\.[TF][ \t]*\)"),
     bench: rule(r"(?m)^func[ \t]+(Benchmark\w*)[ \t]*\([ \t]*\w+[ \t]+\*testing\.B[ \t]*\)"),
     route: rule(
-        r#"\.(?:HandleFunc|Handle|GET|POST|PUT|DELETE|PATCH|Get|Post|Put|Delete|Patch|Any|Group|Route)\(\s*"((?:(?:GET|POST|PUT|DELETE|PATCH|HEAD)\s+)?/[^"\n]*)""#,
+        // The path, or, for a router's own methods, a prefix variable joined to the
+        // rest (gorilla/mux `r.Path(webPath + "api/ping")`); `c.Get(key + "x")` is
+        // no route.
+        r#"\.(?:HandleFunc|Handle|GET|POST|PUT|DELETE|PATCH|Get|Post|Put|Delete|Patch|Any|Group|Route|Path|PathPrefix)\(\s*"((?:(?:GET|POST|PUT|DELETE|PATCH|HEAD)\s+)?/[^"\n]*)"|\.(?:HandleFunc|Handle|GET|POST|PUT|DELETE|PATCH|Path|PathPrefix)\(\s*[A-Za-z_][\w.]*\s*\+\s*"(/?[A-Za-z_][^"\n]*)""#,
     ),
     package_main: rule(r"(?m)^package[ \t]+main\b"),
     func_main: rule(r"(?m)^func[ \t]+main[ \t]*\([ \t]*\)"),
@@ -123,6 +126,11 @@ pub(super) fn scan(_file: &RepoFile, s: &mut Scan<'_>) {
                     path: m.as_str().to_string(),
                     line,
                 });
+            } else if let Some(m) = caps.get(2) {
+                routes.push(Route {
+                    path: format!("/{}", m.as_str().trim_start_matches('/')),
+                    line,
+                });
             }
         })
     });
@@ -163,6 +171,14 @@ mod tests {
         assert_eq!(s.routes[0].path, "/healthz");
         assert_eq!(s.env_reads, vec![("DB_PASSWORD".to_string(), 11)]);
         assert_eq!(s.server_starts, vec![12]);
+        let mux = "package api
+
+func Route() {
+	ping := r.Path(webPath + \"api/ping\").Subrouter()
+	r.PathPrefix(\"/static/\")\n\tv := c.Get(key + \"suffix\")\n}\n";
+        let s = scan(0, &file("api/router.go", mux)).unwrap();
+        let paths: Vec<&str> = s.routes.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, vec!["/api/ping", "/static/"]);
     }
 
     #[test]

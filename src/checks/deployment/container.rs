@@ -1,7 +1,7 @@
 //! Judges whether a runnable project has a container build.
 
 use crate::checks::{Check, CheckDef, Context, KindSeverity, Outcome, Presence};
-use crate::model::{Category, Effort, ProjectKind, Severity, plural};
+use crate::model::{Category, Effort, Evidence, ProjectKind, Severity, plural};
 
 pub const CHECK: Check = Check {
     def: CheckDef {
@@ -48,6 +48,20 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     } else {
         Vec::new()
     };
+    if cx.facts.containers.dockerfiles.is_empty() {
+        if let Some((at, repository)) = image_built_elsewhere(cx) {
+            let summary = format!("no Dockerfile here; CI asks `{repository}` to build the image");
+            return Outcome::pass(summary.clone()).strength(
+                &CHECK.def,
+                format!("Container image built in `{repository}`"),
+                format!(
+                    "CI sends each change to `{repository}`, the repository that builds and publishes the {}'s image.",
+                    cx.kind.noun()
+                ),
+                vec![at],
+            );
+        }
+    }
     if let Some((_, what)) = other.first() {
         let evidence = other
             .iter()
@@ -86,6 +100,64 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         severity: CHECK.def.severity_for(cx.kind),
     }
     .judge()
+}
+
+/// A CI step that triggers another repository's workflow, that repository or the
+/// event being named for an image (`peter-evans/repository-dispatch` with
+/// `repository: acme/app-docker`, `gh workflow run --repo acme/app-docker`): the
+/// image is built there. Where it is asked, and the repository.
+fn image_built_elsewhere(cx: &Context<'_>) -> Option<(Evidence, String)> {
+    let imagey = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        ["docker", "container", "image"]
+            .iter()
+            .any(|w| s.contains(w))
+    };
+    for f in cx
+        .inventory
+        .files
+        .iter()
+        .filter(|f| crate::repo::kind::is_ci_config(&f.path))
+    {
+        let Some(text) = f.text() else {
+            continue;
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            let t = l.trim_start().trim_start_matches("- ");
+            let dispatch = t.starts_with("uses:") && t.contains("repository-dispatch");
+            let cli = t.contains("gh workflow run") && t.contains("--repo");
+            if !dispatch && !cli {
+                continue;
+            }
+            let window: Vec<&str> = lines.iter().skip(i).take(8).copied().collect();
+            let repository = if cli {
+                t.split_whitespace()
+                    .skip_while(|w| *w != "--repo")
+                    .nth(1)
+                    .map(|r| r.trim_matches(|c| c == '"' || c == '\'').to_string())
+            } else {
+                window.iter().find_map(|w| {
+                    w.trim_start()
+                        .strip_prefix("repository:")
+                        .map(|r| r.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+                })
+            };
+            let Some(repository) = repository.filter(|r| r.contains('/') && !r.contains("${{"))
+            else {
+                continue;
+            };
+            let event = window
+                .iter()
+                .find_map(|w| w.trim_start().strip_prefix("event-type:"))
+                .unwrap_or("");
+            if imagey(&repository) || imagey(event) {
+                let line = u32::try_from(i + 1).unwrap_or(1);
+                return Some((cx.at(&f.path, line), repository));
+            }
+        }
+    }
+    None
 }
 
 /// What a file says about a deployment without containers, when it is one.

@@ -123,8 +123,10 @@ fn unpinned(cx: &Context<'_>, m: &Manifest) -> Option<(Severity, String, String,
         .map(|d| (pin_of(m.ecosystem, &d.spec), d.line, d.name.as_str()))
         .filter(|(p, _, _)| !matches!(p, Pin::Exact | Pin::Bounded))
         .collect();
+    // A URL requirement whose package is named is weighed above, as a dependency.
+    let named: Vec<u32> = m.dependencies.iter().map(|d| d.line).collect();
     loose.extend(m.sources.iter().filter_map(|s| match s.kind {
-        SourceKind::DirectUrl { pinned: false } => Some((
+        SourceKind::DirectUrl { pinned: false } if !named.contains(&s.line) => Some((
             if s.value.contains("git+") {
                 Pin::VcsBranch
             } else {

@@ -242,6 +242,44 @@ fn opt_in_variable(text: &str, line: u32) -> Option<String> {
     Some(name.to_string())
 }
 
+/// The unconditional skip on the test at `line` or on its class (`@skip`,
+/// `@unittest.skip("…")`, `@pytest.mark.skip(…)`, not `skipif`): the test never runs.
+fn always_skipped(text: &str, line: u32) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = usize::try_from(line).ok()?.checked_sub(1)?;
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let test_def = lines.iter().take(at + 1).rposition(|l| {
+        let t = l.trim_start();
+        t.starts_with("def test") || t.starts_with("async def test")
+    })?;
+    let class_def = lines.get(test_def).and_then(|d| {
+        let inner = indent(d);
+        lines
+            .iter()
+            .take(test_def)
+            .rposition(|l| l.trim_start().starts_with("class ") && indent(l) < inner)
+    });
+    let skip = |def: usize| {
+        lines
+            .iter()
+            .take(def)
+            .rev()
+            .take_while(|l| l.trim_start().starts_with('@'))
+            .map(|l| l.trim())
+            .find(|l| {
+                let d = l.trim_start_matches('@');
+                d == "skip"
+                    || d.starts_with("skip(")
+                    || d.starts_with("unittest.skip(")
+                    || d == "unittest.skip"
+                    || d.starts_with("pytest.mark.skip(")
+                    || d == "pytest.mark.skip"
+            })
+            .map(str::to_string)
+    };
+    skip(test_def).or_else(|| class_def.and_then(skip))
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let tests: Vec<PyRef<'_>> = python::files(cx)
@@ -339,19 +377,23 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     for (path, line, name, reason, def_path, def_line) in found.iter().take(20) {
         // A test that runs only when a developer sets a variable (an API key) breaks
         // no one's build: it rots unseen until someone opts in.
-        let opt_in = cx
-            .inventory
-            .file(path)
-            .and_then(|f| f.text())
-            .and_then(|text| opt_in_variable(text, *line));
-        let (severity, note) = match &opt_in {
-            Some(var) => (
+        let text = cx.inventory.file(path).and_then(|f| f.text());
+        let opt_in = text.and_then(|text| opt_in_variable(text, *line));
+        let skipped = text.and_then(|text| always_skipped(text, *line));
+        let (severity, note) = match (&skipped, &opt_in) {
+            (Some(decorator), _) => (
+                Severity::P3,
+                format!(
+                    " The test is skipped unconditionally (`{decorator}`), so it never runs: the call rots unseen until someone removes the skip."
+                ),
+            ),
+            (None, Some(var)) => (
                 Severity::P2,
                 format!(
                     " The test runs only when `{var}` is set, so CI without it never shows the failure."
                 ),
             ),
-            None => (def.severity, String::new()),
+            (None, None) => (def.severity, String::new()),
         };
         outcome = outcome.concern_at(
             def,
