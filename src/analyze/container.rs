@@ -357,9 +357,16 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                 d,
                 "dev" | "development" | ".dev" | "test" | "tests" | "testing" | "e2e"
             ) || ["test-", "test_"].iter().any(|p| d.starts_with(p))
+                || ["_tests", "-tests", "_test", "-test"]
+                    .iter()
+                    .any(|p| d.ends_with(p))
         });
         if dev_dir {
             return Some(DEV_DIR_IMAGE.into());
+        }
+        // `.github/actions/deploy/Dockerfile`: a container action CI runs.
+        if file.path.starts_with(".github/") {
+            return Some(CI_ACTION_IMAGE.into());
         }
         let dev_image = name
             .split(['.', '-', '_'])
@@ -597,10 +604,18 @@ fn named_by_ci(inventory: &Inventory, path: &str) -> bool {
         .any(|t| {
             t.contains(path)
                 || context.is_some_and(|dir| {
-                    t.lines().any(|l| {
-                        l.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '='))
-                            .any(|w| w.trim_start_matches("./").trim_end_matches('/') == dir)
-                    })
+                    // A build of that directory (`context: api`, `docker build api`,
+                    // `cd api`), not a job of the same name (`needs: [api_tests]`).
+                    t.lines()
+                        .filter(|l| {
+                            ["context", "docker", "build", "file", "cd ", "directory"]
+                                .iter()
+                                .any(|w| l.contains(w))
+                        })
+                        .any(|l| {
+                            l.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '='))
+                                .any(|w| w.trim_start_matches("./").trim_end_matches('/') == dir)
+                        })
                 })
         })
 }
@@ -700,6 +715,8 @@ fn starts_development_server(command: &str) -> bool {
 const TOOL_IMAGE: &str = "image of a third-party tool";
 /// The label of a Dockerfile that builds a developer's image, not a deployment.
 const DEV_IMAGE: &str = "development Dockerfile";
+/// The label of a Dockerfile kept with the CI configuration (a container action).
+const CI_ACTION_IMAGE: &str = "CI action image";
 /// The label of a Dockerfile that builds a load-test or benchmark client.
 const LOAD_TEST_IMAGE: &str = "load-test or benchmark image";
 /// The label of a file whose opening comments reserve it for development or tests.
@@ -1023,6 +1040,18 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
         if dev.as_deref() == Some(DEV_DIR_IMAGE) && named_by_ci(inventory, &file.path) {
             dev = None;
         }
+        // Kept in `.github/`, it is a container action when an `action.yml` beside it
+        // runs it and no workflow builds it as an image (`file:
+        // .github/files/app.Dockerfile` is the published image).
+        if dev.as_deref() == Some(CI_ACTION_IMAGE) {
+            let dir = file.dir();
+            let action = ["action.yml", "action.yaml"]
+                .iter()
+                .any(|a| inventory.file(&format!("{dir}/{a}")).is_some());
+            if !action || named_by_ci(inventory, &file.path) {
+                dev = None;
+            }
+        }
         let deployment = !(file.kind == FileKind::Test
             || matches!(
                 dev.as_deref(),
@@ -1030,6 +1059,7 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
                     "dev container"
                         | DEV_IMAGE
                         | LOAD_TEST_IMAGE
+                        | CI_ACTION_IMAGE
                         | DEV_DIR_IMAGE
                         | TEMPLATE
                         | PACKAGING
@@ -1121,7 +1151,67 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
     }));
     mark_unbuilt_variants(inventory, &mut facts.dockerfiles);
     set_aside_intermediate_images(&mut facts);
+    inherit_own_user(inventory, &mut facts.dockerfiles);
     facts
+}
+
+/// Images built on the repository's own published image (`ARG
+/// sourceimage=acme/app`, `FROM ${sourceimage}:${sourcetag}`, an add-on image of
+/// `app`) inherit its `USER`: when the repository's image is named for the repository
+/// or its root package, and its root `Dockerfile` ends as a non-root user, a derived
+/// image that sets no USER of its own runs as that user.
+fn inherit_own_user(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) {
+    let Some((user, line)) = dockerfiles
+        .iter()
+        .find(|d| d.path == "Dockerfile")
+        .filter(|d| !d.runs_as_root())
+        .and_then(|d| d.user.clone())
+    else {
+        return;
+    };
+    let mut names: Vec<String> = vec![inventory.name.to_ascii_lowercase()];
+    for (manifest, key) in [
+        ("pyproject.toml", "name = \""),
+        ("Cargo.toml", "name = \""),
+        ("package.json", "\"name\": \""),
+    ] {
+        if let Some(name) = inventory
+            .file(manifest)
+            .and_then(|f| f.text())
+            .and_then(|t| t.lines().find_map(|l| l.trim_start().strip_prefix(key)))
+            .and_then(|rest| rest.split('"').next())
+        {
+            names.push(name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase());
+        }
+    }
+    for df in dockerfiles.iter_mut().filter(|d| d.path != "Dockerfile") {
+        if df.user.is_some() || df.drops_privileges.is_some() {
+            continue;
+        }
+        let Some(last) = df.stages.last() else {
+            continue;
+        };
+        // `${sourceimage}` resolved from the ARG defaults before the first FROM.
+        let image = if last.image.starts_with('$') {
+            let var = last.image.trim_start_matches('$').trim_matches(['{', '}']);
+            df.instructions
+                .iter()
+                .filter(|i| i.op == "ARG")
+                .find_map(|i| i.args.trim().strip_prefix(&format!("{var}=")))
+                .map(|v| v.trim_matches(['"', '\'']).to_string())
+                .unwrap_or_default()
+        } else {
+            last.image.clone()
+        };
+        let repo = image.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+        if repo.len() >= 3 && names.contains(&repo) {
+            df.drops_privileges = Some((
+                "Dockerfile".to_string(),
+                line,
+                format!("USER {user} of the repository's own image `{image}`"),
+            ));
+        }
+    }
 }
 
 /// Docker Hub's official images most often named without a tag: `FROM nginx` means

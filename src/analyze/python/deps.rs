@@ -254,6 +254,17 @@ pub(super) fn build(
             _ => imp.module.clone(),
         };
         let dists = distributions_for(&module);
+        // A script that declares its own dependencies (PEP 723 `# /// script`): its
+        // runner (`uv run`, `pipx run`) installs them.
+        let inline = file.text().map(inline_dependencies).unwrap_or_default();
+        if !inline.is_empty()
+            && dists
+                .iter()
+                .chain(std::iter::once(top))
+                .any(|d| inline.contains(&eco.normalize(d)))
+        {
+            continue;
+        }
         let key = namespace_key(&module, top);
         let entry = uses.entry((project, key.clone())).or_insert_with(|| {
             let normalized: Vec<String> = dists.iter().map(|d| eco.normalize(d)).collect();
@@ -429,6 +440,37 @@ pub(super) const NAMESPACES: &[&str] = &[
 
 /// Namespace packages are told apart by their second part (`google.cloud` users differ
 /// from `google.protobuf` users).
+/// The distributions a script's inline metadata (PEP 723) declares, normalized:
+/// `# /// script`, `# dependencies = ["tomlkit", "httpx>=0.27"]`, `# ///`.
+fn inline_dependencies(text: &str) -> Vec<String> {
+    let mut lines = text.lines().take(200);
+    if !lines.any(|l| l.trim_end() == "# /// script") {
+        return Vec::new();
+    }
+    let block: String = lines
+        .take_while(|l| l.trim_end() != "# ///")
+        .map(|l| l.strip_prefix('#').unwrap_or(l).trim_start())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let Ok(table) = block.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    table
+        .get("dependencies")
+        .and_then(|d| d.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.as_str())
+        .map(|d| {
+            let name: String = d
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                .collect();
+            Ecosystem::Python.normalize(&name)
+        })
+        .collect()
+}
+
 fn namespace_key(module: &str, top: &str) -> String {
     if NAMESPACES.contains(&top) {
         let parts: Vec<&str> = module.split('.').take(3).collect();
@@ -549,6 +591,13 @@ mod tests {
         assert!(BRINGS.len() > 15);
         assert!(sorted_keys(include_str!("transitive.toml")));
         assert!(BRINGS.keys().all(|k| Ecosystem::Python.normalize(k) == *k));
+    }
+
+    #[test]
+    fn reads_inline_script_metadata() {
+        let text = "# /// script\n# requires-python = \">=3.11\"\n# dependencies = [\"tomlkit\", \"Py_Find_1st>=1.1\"]\n# ///\n\nimport tomlkit\n";
+        assert_eq!(inline_dependencies(text), vec!["tomlkit", "py-find-1st"]);
+        assert!(inline_dependencies("import tomlkit\n").is_empty());
     }
 
     #[test]

@@ -183,6 +183,8 @@ struct Layout<'a> {
     names: HashSet<String>,
     /// Directories of files that run as scripts (a `__main__` guard).
     script_dirs: HashSet<String>,
+    /// Import names of the packages a compiled-extension backend builds.
+    compiled: HashSet<String>,
     /// Import names of the declared third-party dependencies (lower case).
     declared: HashSet<String>,
     /// Directories the walk did not enter (`vendor/`, `third_party/`) as module-name
@@ -212,6 +214,14 @@ fn global_key(project: Option<usize>) -> String {
         None => "*".to_string(),
     }
 }
+
+/// Build backends that compile a package's module from Rust, C or C++.
+const COMPILED_BACKENDS: &[&str] = &[
+    "build-backend = \"maturin\"",
+    "build-backend = \"scikit_build_core.build\"",
+    "build-backend = \"mesonpy\"",
+    "build-backend = 'maturin'",
+];
 
 /// Whether a namespace key is a project's shared one (not a local import root).
 fn is_global_key(key: &str) -> bool {
@@ -285,6 +295,7 @@ impl<'a> Layout<'a> {
             by_suffix: HashMap::new(),
             names: HashSet::new(),
             script_dirs: HashSet::new(),
+            compiled: HashSet::new(),
             declared: HashSet::new(),
             opaque: HashSet::new(),
             unentered_dirs: HashSet::new(),
@@ -675,6 +686,10 @@ impl<'a> Layout<'a> {
                     .unwrap_or(usize::MAX);
                 return ImportClass::Sibling { project, file };
             }
+            if self.compiled.contains(&top.to_ascii_lowercase()) {
+                // Built from another language's sources (maturin, scikit-build).
+                return ImportClass::Internal { file: usize::MAX };
+            }
             if self.own.contains(&top.to_ascii_lowercase()) {
                 // The project's own name, nowhere in the tree.
                 return self.unresolved(from, &import.module, top, generated);
@@ -935,6 +950,22 @@ pub fn build(
         .filter_map(|m| m.name.clone())
         .collect();
     let mut layout = Layout::new(inventory, projects, &own);
+    // Packages a compiled-extension backend builds from Rust, C or C++ sources: their
+    // module is nowhere in the tree as Python, and exists once built.
+    layout.compiled = manifests
+        .iter()
+        .filter(|m| m.ecosystem == crate::analyze::catalog::Ecosystem::Python)
+        .filter(|m| {
+            inventory
+                .file(&m.path)
+                .and_then(|f| f.text())
+                .is_some_and(|t| {
+                    COMPILED_BACKENDS.iter().any(|b| t.contains(b)) || t.contains("[tool.maturin]")
+                })
+        })
+        .filter_map(|m| m.name.as_deref())
+        .map(|n| n.replace('-', "_").to_ascii_lowercase())
+        .collect();
     // Declared distributions, under the import names they are known by.
     layout.declared = manifests
         .iter()

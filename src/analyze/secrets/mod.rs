@@ -652,18 +652,44 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
     });
     if distributed {
         for found in &mut facts.files {
-            if !integration_module(&found.path)
-                || !inventory
-                    .file(&found.path)
-                    .and_then(|f| f.text())
-                    .is_some_and(names_external_api)
-            {
+            let Some(text) = inventory.file(&found.path).and_then(|f| f.text()) else {
                 continue;
-            }
+            };
+            // The module, or its package (a driver's `util.go` beside its
+            // `driver.go`), names the service it talks to.
+            let module = integration_module(&found.path)
+                && (names_external_api(text) || {
+                    let dir = found.path.rsplit_once('/').map_or("", |(d, _)| d);
+                    inventory
+                        .files
+                        .iter()
+                        .filter(|f| f.dir() == dir && client_source(&f.path))
+                        .take(32)
+                        .filter_map(|f| f.text())
+                        .any(names_external_api)
+                });
+            let source = client_source(&found.path);
+            let lines: Vec<&str> = if source {
+                text.lines().collect()
+            } else {
+                Vec::new()
+            };
             for h in &mut found.hits {
+                // The key handed to a client together with the third-party host it
+                // calls (`super('https://api.themoviedb.org/3', { api_key: '…' })`).
+                let beside_host = || {
+                    let at = usize::try_from(h.line)
+                        .unwrap_or(usize::MAX)
+                        .saturating_sub(1);
+                    let from = at.saturating_sub(6);
+                    lines
+                        .get(from..lines.len().min(at + 7))
+                        .is_some_and(|w| w.iter().any(|l| names_external_api(l)))
+                };
                 if h.context == HitContext::None
                     && !h.test_mode
                     && (h.generic || h.rule == "gcp-api-key")
+                    && (module || beside_host())
                 {
                     h.context = HitContext::ClientKey;
                     h.confidence = weigh(h.confidence, HitContext::ClientKey);
@@ -744,6 +770,8 @@ const INTEGRATION_DIRS: &[&str] = &[
     "connectors",
     "extensions",
     "addons",
+    "drivers",
+    "adapters",
 ];
 
 /// Whether a source file is an integration module: under [`INTEGRATION_DIRS`].
@@ -752,31 +780,48 @@ fn integration_module(path: &str) -> bool {
     let n = dirs.len().saturating_sub(1);
     dirs.get(..n)
         .is_some_and(|d| d.iter().any(|d| INTEGRATION_DIRS.contains(d)))
-        && matches!(
-            path.rsplit('.').next(),
-            Some("py" | "js" | "ts" | "go" | "rs" | "rb" | "php")
-        )
+        && client_source(path)
+}
+
+/// Whether a file is source code of a language API clients are written in.
+fn client_source(path: &str) -> bool {
+    matches!(
+        path.rsplit('.').next(),
+        Some("py" | "js" | "ts" | "go" | "rs" | "rb" | "php")
+    )
 }
 
 /// Whether a text names an external host (`https://api.thetvdb.com/`): the API an
 /// integration module talks to.
 fn names_external_api(text: &str) -> bool {
-    text.match_indices("://").any(|(i, m)| {
-        let scheme = text.get(..i).unwrap_or("");
-        if !(scheme.ends_with("https") || scheme.ends_with("http")) {
-            return false;
-        }
+    // A TLS endpoint without a scheme (`"grpcuserapi.example.cn:443"`).
+    let tls_endpoint = text.match_indices(":443\"").any(|(i, _)| {
         let host: String = text
-            .get(i + m.len()..)
+            .get(..i)
             .unwrap_or("")
             .chars()
+            .rev()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
             .collect();
-        host.contains('.')
-            && !["localhost", "127.0.0.1", "example.com", "example.org"]
-                .iter()
-                .any(|l| host == *l || host.ends_with(&format!(".{l}")))
-    })
+        host.matches('.').count() >= 1 && !host.contains("localhost")
+    });
+    tls_endpoint
+        || text.match_indices("://").any(|(i, m)| {
+            let scheme = text.get(..i).unwrap_or("");
+            if !(scheme.ends_with("https") || scheme.ends_with("http")) {
+                return false;
+            }
+            let host: String = text
+                .get(i + m.len()..)
+                .unwrap_or("")
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+                .collect();
+            host.contains('.')
+                && !["localhost", "127.0.0.1", "example.com", "example.org"]
+                    .iter()
+                    .any(|l| host == *l || host.ends_with(&format!(".{l}")))
+        })
 }
 
 /// Whether a key file is named for `localhost` (`localhost.pem`, `localhost-key.pem`,

@@ -59,6 +59,76 @@ fn what(w: &Workload, c: &ContainerSpec) -> String {
     }
 }
 
+/// Images whose documented job needs the Docker API: reverse proxies that discover
+/// containers, certificate companions, updaters, log and resource viewers, and
+/// container managers.
+const SOCKET_CONSUMERS: &[&str] = &[
+    "traefik",
+    "nginx-proxy",
+    "nginxproxy/nginx-proxy",
+    "jwilder/nginx-proxy",
+    "jwilder/docker-gen",
+    "nginxproxy/docker-gen",
+    "nginxproxy/acme-companion",
+    "jrcs/letsencrypt-nginx-proxy-companion",
+    "portainer/portainer-ce",
+    "portainer/portainer-ee",
+    "portainer/agent",
+    "containrrr/watchtower",
+    "amir20/dozzle",
+    "gcr.io/cadvisor/cadvisor",
+    "willfarrell/autoheal",
+    "mcuadros/ofelia",
+    "crazymax/diun",
+    "lucaslorentz/caddy-docker-proxy",
+];
+
+/// Programs and client libraries through which code drives the Docker API.
+const DOCKER_CLIENTS: &[&str] = &[
+    "from 'dockerode'",
+    "from \"dockerode\"",
+    "require('dockerode')",
+    "require(\"dockerode\")",
+    "\"github.com/docker/docker/client\"",
+    "\"github.com/moby/moby/client\"",
+    "use bollard",
+    "import docker\n",
+    "docker.from_env(",
+    "spawn(\"docker\"",
+    "spawn('docker'",
+    "exec.Command(\"docker\"",
+    "subprocess.run([\"docker\"",
+    "subprocess.run(['docker'",
+];
+
+/// Why a container needs the runtime socket it mounts, when it does: a third-party
+/// image whose job is the Docker API, or the project's own service whose code drives
+/// Docker (a container manager). Whoever controls it still controls the host, but
+/// removing the socket would remove the feature: P2, hardened rather than removed.
+fn needs_socket(
+    cx: &Context<'_>,
+    c: &ContainerSpec,
+    drives_docker: &dyn Fn() -> bool,
+) -> Option<String> {
+    let image = c.image.as_deref().unwrap_or("").to_ascii_lowercase();
+    let name = image.split(['@', ':']).next().unwrap_or("");
+    let name = name.strip_prefix("docker.io/").unwrap_or(name);
+    if SOCKET_CONSUMERS.contains(&name) {
+        return Some(format!("`{name}` reads the Docker API by design"));
+    }
+    let own = c.builds
+        || cx
+            .facts
+            .manifests
+            .iter()
+            .filter_map(|m| m.name.as_deref())
+            .any(|n| {
+                let n = n.rsplit('/').next().unwrap_or(n).to_ascii_lowercase();
+                n.len() >= 3 && name.rsplit('/').next() == Some(n.as_str())
+            });
+    (own && drives_docker()).then(|| "the project's own code drives Docker through it".to_string())
+}
+
 /// The privilege settings of one container: (severity, setting, why, line).
 fn privileges(w: &Workload, c: &ContainerSpec) -> Vec<(Severity, String, &'static str, u32)> {
     let mut out = Vec::new();
@@ -133,9 +203,27 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut concerns: Vec<Concern> = Vec::new();
     let mut seen: HashSet<(String, u32, String)> = HashSet::new();
     let mut exposed = 0.0;
+    let drives = std::cell::OnceCell::new();
+    let drives_docker = || {
+        *drives.get_or_init(|| {
+            cx.sources().any(|f| {
+                f.text()
+                    .is_some_and(|t| DOCKER_CLIENTS.iter().any(|p| t.contains(p)))
+            })
+        })
+    };
     for w in workloads {
         for c in &w.containers {
-            let found = privileges(w, c);
+            let mut found = privileges(w, c);
+            if let Some(why) = needs_socket(cx, c, &drives_docker) {
+                for f in found
+                    .iter_mut()
+                    .filter(|f| f.0 == Severity::P1 && f.1.ends_with(".sock"))
+                {
+                    f.0 = Severity::P2;
+                    f.1 = format!("{} ({why})", f.1);
+                }
+            }
             if found.is_empty() {
                 continue;
             }

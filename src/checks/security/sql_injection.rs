@@ -170,22 +170,48 @@ fn is_numeric(arg: &str) -> bool {
         || arg.ends_with(".count()")
 }
 
-/// Whether `function`'s parameter `param` receives a number at every call found in the
-/// repository's Python files (at least one): a number formatted into SQL cannot
-/// change the statement. Calls are found by name (`name(` not after `def `); the
-/// argument is taken by keyword or by position, `self`/`cls` not counted.
-fn numeric_at_every_call(files: &[PyRef<'_>], function: &Function, param: &str) -> bool {
+/// Whether an argument's text is a plain string literal (`'get_records'`), not an
+/// f-string or a formatted one: a name written in the code.
+fn is_literal(arg: &str) -> bool {
+    let arg = arg.trim();
+    [('"', '"'), ('\'', '\'')].iter().any(|(open, close)| {
+        arg.len() >= 2
+            && arg.starts_with(*open)
+            && arg.ends_with(*close)
+            && !arg
+                .get(1..arg.len() - 1)
+                .is_some_and(|inner| inner.contains(*open) || inner.contains('{'))
+    })
+}
+
+/// What every caller passes for a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Constant {
+    /// A number at every call.
+    Number,
+    /// A number or a string literal at every call, a literal at one at least.
+    Literal,
+}
+
+/// What `function`'s parameter `param` receives at every call found in the repository's
+/// Python files (at least one): a number or a literal name written in the code cannot
+/// carry a request's value into the SQL. Calls are found by name (`name(` not after
+/// `def `); the argument is taken by keyword or by position, `self`/`cls` not counted.
+fn constant_at_every_call(
+    files: &[PyRef<'_>],
+    function: &Function,
+    param: &str,
+) -> Option<Constant> {
     let position = function
         .params
         .iter()
         .filter(|p| p.name != "self" && p.name != "cls")
         .position(|p| p.name == param);
-    let Some(position) = position else {
-        return false;
-    };
+    let position = position?;
     let name = function.name.as_str();
     let keyword = format!("{param}=");
     let mut calls = 0usize;
+    let mut literals = 0usize;
     for f in files {
         let Some(text) = f.file.text() else { continue };
         for (at, _) in text.match_indices(name) {
@@ -200,8 +226,13 @@ fn numeric_at_every_call(files: &[PyRef<'_>], function: &Function, param: &str) 
             }
             // Passed on rather than called (`purge.delay(x)`, `target=purge`,
             // `path("…", views.purge)`): its arguments are not in view.
+            // Tests mock and mention the function (`patch.object(db, "name")`): no
+            // value of theirs reaches production.
             if !tail.starts_with('(') {
-                return false;
+                if f.role == Role::Test {
+                    continue;
+                }
+                return None;
             }
             let line = head.rsplit('\n').next().unwrap_or("").trim_start();
             if line.starts_with('#') || line.starts_with(">>>") {
@@ -211,20 +242,33 @@ fn numeric_at_every_call(files: &[PyRef<'_>], function: &Function, param: &str) 
                 .get(at..)
                 .map(|t| t.chars().take(600).collect::<String>());
             let Some(args) = window.as_deref().and_then(|w| sites::arguments(w, name)) else {
-                return false;
+                if f.role == Role::Test {
+                    continue;
+                }
+                return None;
             };
             let arg = args
                 .iter()
                 .find_map(|a| a.strip_prefix(keyword.as_str()))
                 .or_else(|| args.get(position).copied());
+            // Calls from tests show no production caller.
+            let production = usize::from(f.role != Role::Test);
             match arg {
-                // Calls from tests show no production caller.
-                Some(a) if is_numeric(a) => calls += usize::from(f.role != Role::Test),
-                _ => return false,
+                Some(a) if is_numeric(a) => calls += production,
+                Some(a) if is_literal(a) => {
+                    calls += production;
+                    literals += production;
+                }
+                _ if f.role == Role::Test => {}
+                _ => return None,
             }
         }
     }
-    calls > 0
+    match (calls, literals) {
+        (0, _) => None,
+        (_, 0) => Some(Constant::Number),
+        _ => Some(Constant::Literal),
+    }
 }
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
@@ -253,10 +297,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             // safe when they come from code, which the call site cannot show.
             let names_only = identifiers_only(&sql_text(f, c.function, c.line, callee));
             // Every caller passes a number (`len(rows)`): no quote can reach the SQL.
-            let numbers = c
+            let constant = c
                 .function
                 .and_then(|i| f.py.functions.get(i))
-                .is_some_and(|function| numeric_at_every_call(&files, function, param));
+                .and_then(|function| constant_at_every_call(&files, function, param));
+            let numbers = constant.is_some();
             // A migration formats the table and column names it was written for.
             let severity = if python::is_migration(f.path()) || numbers {
                 Severity::P3
@@ -265,9 +310,13 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             } else {
                 def.severity
             };
-            let message = if numbers {
+            let message = if let Some(constant) = constant {
+                let what = match constant {
+                    Constant::Number => "a number",
+                    Constant::Literal => "a number or a string written in the code",
+                };
                 format!(
-                    "`{callee}` receives SQL text built by {how} from the parameter `{param}`, and every call of the function in the repository passes a number: safe as written, but a placeholder keeps it safe when a caller changes."
+                    "`{callee}` receives SQL text built by {how} from the parameter `{param}`, and every call of the function in the repository passes {what}: safe as written, but a placeholder (or an allow-list, for names) keeps it safe when a caller changes."
                 )
             } else if names_only {
                 format!(

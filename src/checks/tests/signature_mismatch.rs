@@ -280,6 +280,52 @@ fn always_skipped(text: &str, line: u32) -> Option<String> {
     skip(test_def).or_else(|| class_def.and_then(skip))
 }
 
+/// The helper function holding the call at `line`, when it is neither a test nor a
+/// fixture and no file of the repository names it again: code that never runs.
+fn uncalled_helper(cx: &Context<'_>, text: &str, line: u32) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = usize::try_from(line).ok()?.checked_sub(1)?;
+    let def = lines.iter().take(at + 1).rposition(|l| {
+        let t = l.trim_start();
+        t.starts_with("def ") || t.starts_with("async def ")
+    })?;
+    let header = lines.get(def)?.trim_start();
+    let name: String = header
+        .trim_start_matches("async ")
+        .trim_start_matches("def ")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let decorated = lines
+        .iter()
+        .take(def)
+        .rev()
+        .take_while(|l| l.trim_start().starts_with('@'))
+        .count()
+        > 0;
+    if name.is_empty() || name.starts_with("test") || decorated {
+        return None;
+    }
+    let mentions: usize = cx
+        .inventory
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(".py"))
+        .filter_map(|f| f.text())
+        .map(|t| {
+            t.match_indices(name.as_str())
+                .filter(|(i, _)| {
+                    let before = t.get(..*i).and_then(|b| b.chars().next_back());
+                    let after = t.get(i + name.len()..).and_then(|a| a.chars().next());
+                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                        && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
+                .count()
+        })
+        .sum();
+    (mentions <= 1).then_some(name)
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let tests: Vec<PyRef<'_>> = python::files(cx)
@@ -380,7 +426,15 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         let text = cx.inventory.file(path).and_then(|f| f.text());
         let opt_in = text.and_then(|text| opt_in_variable(text, *line));
         let skipped = text.and_then(|text| always_skipped(text, *line));
+        let unused = text.and_then(|text| uncalled_helper(cx, text, *line));
         let (severity, note) = match (&skipped, &opt_in) {
+            _ if unused.is_some() => (
+                Severity::P3,
+                format!(
+                    " It is in `{}`, a helper that no test calls: dead code to fix or delete.",
+                    unused.as_deref().unwrap_or("")
+                ),
+            ),
             (Some(decorator), _) => (
                 Severity::P3,
                 format!(
