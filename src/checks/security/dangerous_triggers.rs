@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         id: "security.dangerous-triggers",
         category: Category::Security,
         title: "Privileged workflows do not run pull request code",
-        summary: "No workflow triggered by `pull_request_target`, `workflow_run` or `issue_comment` checks out the pull request's head (`ref: ${{ github.event.pull_request.head.sha }}`, `refs/pull/…`, `gh pr checkout`) and then runs its code.",
+        summary: "No workflow triggered by `pull_request_target`, `workflow_run` or `issue_comment` checks out the pull request's head (`ref: ${{ github.event.pull_request.head.sha }}`, `refs/pull/…`, `gh pr checkout`) and then runs its code (P0). A checkout followed only by steps that may read the workspace is P1; one followed only by git and file commands, downloads and actions that comment or store artifacts runs none of it (P2).",
         weight: 2.0,
         severity: Severity::P0,
         by_kind: None,
