@@ -33,6 +33,8 @@ pub enum Role {
     Tests,
     /// Development tooling and scripts.
     Tooling,
+    /// A component its own README says is no longer used or maintained.
+    Retired,
 }
 
 impl Role {
@@ -43,6 +45,7 @@ impl Role {
             Role::Example => "example",
             Role::Tests => "tests",
             Role::Tooling => "tooling",
+            Role::Retired => "retired",
         }
     }
 }
@@ -412,6 +415,8 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
         // The root of a repository is the product, whatever its directory is called.
         if p.path.is_empty() {
             p.role = Role::Product;
+        } else if p.role == Role::Product && !p.critical && retired(inventory, &p.path) {
+            p.role = Role::Retired;
         }
     }
     // A workspace root that only gathers its members (no package or image of its
@@ -492,6 +497,32 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
         }
     }
     Projects::new(list).with_owners(inventory)
+}
+
+/// Whether a member's README says, in its opening lines, that the component is no
+/// longer used or maintained ("This is not used anymore.").
+fn retired(inventory: &Inventory, dir: &str) -> bool {
+    ["README.md", "README", "README.rst", "readme.md"]
+        .iter()
+        .filter_map(|n| inventory.file(&format!("{dir}/{n}")))
+        .filter_map(|f| f.text())
+        .any(|t| {
+            t.lines().take(12).any(|l| {
+                let l = l.to_ascii_lowercase();
+                [
+                    "not used anymore",
+                    "no longer used",
+                    "no longer maintained",
+                    "not maintained anymore",
+                    "is deprecated and",
+                    "this service is deprecated",
+                    "this package is deprecated",
+                    "this project is deprecated",
+                ]
+                .iter()
+                .any(|p| l.contains(p))
+            })
+        })
 }
 
 /// Whether the Dockerfile at `path` builds workspace members by name: it copies the

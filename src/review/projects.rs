@@ -347,16 +347,17 @@ fn weigh_one_lower(f: &mut Finding, p: &crate::analyze::projects::Project) {
         };
         if lower != s {
             f.severity = Some(lower);
+            let what = match p.role {
+                Role::Tests => "holds a test suite",
+                Role::Docs => "holds documentation",
+                Role::Example => "holds examples",
+                Role::Retired => "is a component its README says is no longer used",
+                _ => "holds tooling",
+            };
             f.message = format!(
-                "{} (Weighed one level lower: `{}` holds {}, not production code.)",
+                "{} (Weighed one level lower: `{}` {what}, not production code.)",
                 f.message,
                 p.display(),
-                match p.role {
-                    Role::Tests => "a test suite",
-                    Role::Docs => "documentation",
-                    Role::Example => "examples",
-                    _ => "tooling",
-                }
             );
         }
     }

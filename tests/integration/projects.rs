@@ -1698,3 +1698,58 @@ fn a_workspace_root_that_starts_a_member_logs_through_the_member() {
         "{logging:#?}"
     );
 }
+
+/// A workspace of two services, one of them `apps/old`, whose README opens with `readme`.
+fn with_old_service(readme: &str) -> Review {
+    let dir = crate::support::materialize(&crate::support::files(&[
+        (
+            "package.json",
+            r#"{ "name": "acme", "private": true, "workspaces": ["apps/*"] }"#,
+        ),
+        (
+            "apps/api/package.json",
+            r#"{ "name": "@acme/api", "version": "1.0.0", "scripts": { "start": "node server.js" }, "dependencies": { "express": "^4.19.0", "pino": "^9.0.0" } }"#,
+        ),
+        (
+            "apps/api/server.js",
+            "const express = require(\"express\");\nconst pino = require(\"pino\");\n\nconst app = express();\napp.get(\"/health\", (req, res) => res.send(\"ok\"));\napp.listen(3000);\npino().info(\"up\");\n",
+        ),
+        (
+            "apps/old/package.json",
+            r#"{ "name": "@acme/old", "version": "1.0.0", "scripts": { "start": "node server.js" }, "dependencies": { "express": "^4.19.0", "pino": "^9.0.0" } }"#,
+        ),
+        ("apps/old/README.md", readme),
+        (
+            "apps/old/server.js",
+            "const express = require(\"express\");\nconst pino = require(\"pino\");\n\nconst app = express();\napp.get(\"/health\", (req, res) => res.send(\"ok\"));\napp.listen(3001);\npino().info(\"up\");\n",
+        ),
+        (
+            "apps/old/Dockerfile",
+            "FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci\nEXPOSE 3001\nCMD [\"node\", \"server.js\"]\n",
+        ),
+    ]));
+    audit(dir.path())
+}
+
+#[test]
+fn a_component_its_readme_calls_unused_is_retired_and_weighs_less() {
+    let r = with_old_service("# Screenshot Worker\n\nThis is not used anymore.\n");
+    assert_eq!(project(&r, "apps/old").role, Role::Retired);
+    let root: Vec<&Finding> = concerns(&r, "deployment.dockerfile")
+        .filter(|f| f.title.contains("runs as root"))
+        .collect();
+    assert!(!root.is_empty(), "{root:#?}");
+    assert!(
+        root.iter().all(|f| f.severity == Some(Severity::P2)),
+        "{root:#?}"
+    );
+    // The same README describing a live service leaves it a product, judged at P1.
+    let r = with_old_service("# Screenshot Worker\n\nRenders screenshots of status pages.\n");
+    assert_eq!(project(&r, "apps/old").role, Role::Product);
+    assert!(
+        concerns(&r, "deployment.dockerfile")
+            .any(|f| f.title.contains("runs as root") && f.severity == Some(Severity::P1)),
+        "{:#?}",
+        concerns(&r, "deployment.dockerfile").collect::<Vec<_>>()
+    );
+}
