@@ -302,12 +302,15 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                 .unwrap_or_default();
             let image = final_image.split(['@', ':']).next().unwrap_or("");
             let image = image.strip_prefix("docker.io/").unwrap_or(image);
-            if LOAD_TEST_BASES.contains(&image) {
+            // A service built on a browser image (a PDF or screenshot server) serves.
+            let serves = instructions.iter().any(|(op, _)| op == "EXPOSE");
+            if LOAD_TEST_BASES.contains(&image) && !serves {
                 return Some(LOAD_TEST_IMAGE.into());
             }
-            if TEST_TOOL_BASES
-                .iter()
-                .any(|t| image == *t || (t.ends_with('/') && image.starts_with(t)))
+            if !serves
+                && TEST_TOOL_BASES
+                    .iter()
+                    .any(|t| image == *t || (t.ends_with('/') && image.starts_with(t)))
             {
                 return Some(DEV_IMAGE.into());
             }
@@ -330,7 +333,6 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                 .any(|w| build_word(w))
                 || build_word(dir)
                 || matches!(dir, "dependencies" | "deps");
-            let serves = instructions.iter().any(|(op, _)| op == "EXPOSE");
             // A shell, or a build script (`ENTRYPOINT ["/usr/local/bin/build.sh"]`, `make`):
             // the image is a place to build in.
             let runs_program = start.is_some_and(|cmd| {

@@ -507,21 +507,27 @@ fn retired(inventory: &Inventory, dir: &str) -> bool {
         .filter_map(|n| inventory.file(&format!("{dir}/{n}")))
         .filter_map(|f| f.text())
         .any(|t| {
-            t.lines().take(12).any(|l| {
-                let l = l.to_ascii_lowercase();
-                [
-                    "not used anymore",
-                    "no longer used",
-                    "no longer maintained",
-                    "not maintained anymore",
-                    "is deprecated and",
-                    "this service is deprecated",
-                    "this package is deprecated",
-                    "this project is deprecated",
-                ]
-                .iter()
-                .any(|p| l.contains(p))
-            })
+            // The opening paragraph under the title, where a README says what the
+            // component is.
+            t.lines()
+                .skip_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+                .take_while(|l| !l.trim().is_empty())
+                .take(6)
+                .any(|l| {
+                    let l = l.to_ascii_lowercase();
+                    [
+                        "not used anymore",
+                        "no longer used",
+                        "no longer maintained",
+                        "not maintained anymore",
+                        "is deprecated and",
+                        "this service is deprecated",
+                        "this package is deprecated",
+                        "this project is deprecated",
+                    ]
+                    .iter()
+                    .any(|p| l.contains(p))
+                })
         })
 }
 

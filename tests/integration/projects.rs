@@ -1743,6 +1743,11 @@ fn a_component_its_readme_calls_unused_is_retired_and_weighs_less() {
         root.iter().all(|f| f.severity == Some(Severity::P2)),
         "{root:#?}"
     );
+    // A caveat further down about something else leaves it a product.
+    let r = with_old_service(
+        "# Screenshot Worker\n\nRenders screenshots of status pages.\n\n> The Python 2 client is no longer maintained.\n",
+    );
+    assert_eq!(project(&r, "apps/old").role, Role::Product);
     // The same README describing a live service leaves it a product, judged at P1.
     let r = with_old_service("# Screenshot Worker\n\nRenders screenshots of status pages.\n");
     assert_eq!(project(&r, "apps/old").role, Role::Product);

@@ -389,8 +389,8 @@ pub fn requirements(path: &str, text: &str) -> Manifest {
             // The package a bare URL or VCS reference installs: its `#egg=` name, else
             // the repository it is fetched from.
             if let Some(name) = url_requirement_name(content) {
-                let url = content.split_whitespace().next().unwrap_or("");
-                m.add_dep(&name, &format!("@ {url}"), kind, line);
+                // The whole line, so that a `--hash` pins it.
+                m.add_dep(&name, &format!("@ {content}"), kind, line);
             }
             continue;
         }

@@ -215,6 +215,8 @@ pub(super) fn build(
     }
     let on_demand = |file: usize| loaded.get(&file).is_some_and(|(all, lazy)| all == lazy);
     let mut uses: BTreeMap<(Option<usize>, String), DependencyUse> = BTreeMap::new();
+    // Each file's inline script metadata, read once.
+    let mut inline_by_file: HashMap<usize, Vec<String>> = HashMap::new();
     for c in imports {
         let ImportClass::ThirdParty { top } = &c.class else {
             continue;
@@ -256,7 +258,9 @@ pub(super) fn build(
         let dists = distributions_for(&module);
         // A script that declares its own dependencies (PEP 723 `# /// script`): its
         // runner (`uv run`, `pipx run`) installs them.
-        let inline = file.text().map(inline_dependencies).unwrap_or_default();
+        let inline = inline_by_file
+            .entry(c.file)
+            .or_insert_with(|| file.text().map(inline_dependencies).unwrap_or_default());
         if !inline.is_empty()
             && dists
                 .iter()

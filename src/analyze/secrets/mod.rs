@@ -651,6 +651,9 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         }
     });
     if distributed {
+        // Per directory: whether one of its source files names a third-party host.
+        let mut package_names_host: std::collections::HashMap<String, bool> =
+            std::collections::HashMap::new();
         for found in &mut facts.files {
             let Some(text) = inventory.file(&found.path).and_then(|f| f.text()) else {
                 continue;
@@ -660,13 +663,17 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
             let module = integration_module(&found.path)
                 && (names_external_api(text) || {
                     let dir = found.path.rsplit_once('/').map_or("", |(d, _)| d);
-                    inventory
-                        .files
-                        .iter()
-                        .filter(|f| f.dir() == dir && client_source(&f.path))
-                        .take(32)
-                        .filter_map(|f| f.text())
-                        .any(names_external_api)
+                    *package_names_host
+                        .entry(dir.to_string())
+                        .or_insert_with(|| {
+                            inventory
+                                .files
+                                .iter()
+                                .filter(|f| f.dir() == dir && client_source(&f.path))
+                                .take(32)
+                                .filter_map(|f| f.text())
+                                .any(names_external_api)
+                        })
                 });
             let source = client_source(&found.path);
             let lines: Vec<&str> = if source {
@@ -682,9 +689,18 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
                         .unwrap_or(usize::MAX)
                         .saturating_sub(1);
                     let from = at.saturating_sub(6);
-                    lines
-                        .get(from..lines.len().min(at + 7))
-                        .is_some_and(|w| w.iter().any(|l| names_external_api(l)))
+                    lines.get(from..lines.len().min(at + 7)).is_some_and(|w| {
+                        w.iter().any(|l| {
+                            let t = l.trim_start();
+                            // A URL in a string the code passes, not a link in a
+                            // comment or a licence header.
+                            !["#", "//", "*", "/*", "--"]
+                                .iter()
+                                .any(|c| t.starts_with(c))
+                                && ["'http", "\"http", "`http"].iter().any(|q| l.contains(q))
+                                && names_external_api(l)
+                        })
+                    })
                 };
                 if h.context == HitContext::None
                     && !h.test_mode
@@ -771,7 +787,6 @@ const INTEGRATION_DIRS: &[&str] = &[
     "extensions",
     "addons",
     "drivers",
-    "adapters",
 ];
 
 /// Whether a source file is an integration module: under [`INTEGRATION_DIRS`].
@@ -802,8 +817,11 @@ fn names_external_api(text: &str) -> bool {
             .chars()
             .rev()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+            .collect::<String>()
+            .chars()
+            .rev()
             .collect();
-        host.matches('.').count() >= 1 && !host.contains("localhost")
+        host.matches('.').count() >= 1 && !host.contains("localhost") && !noise::is_loopback(&host)
     });
     tls_endpoint
         || text.match_indices("://").any(|(i, m)| {

@@ -383,12 +383,27 @@ pub fn documented_example(before: &str) -> bool {
 /// named for demonstration data: `func createDemoProject(`, `def seed_example_user(`,
 /// `function makeSampleAccount(`.
 pub fn in_demo_function(before: &str) -> bool {
-    let Some(name) = before.lines().rev().find_map(function_name) else {
+    let lines: Vec<&str> = before.lines().collect();
+    let Some((at, name)) = lines
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, l)| function_name(l).map(|n| (i, n)))
+    else {
         return false;
     };
-    name_parts(name)
+    // The value must be inside that function: no line after its header returns to
+    // the header's indentation (a closing `}` or the next definition).
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let depth = lines.get(at).map_or(0, |l| indent(l));
+    let inside = lines
         .iter()
-        .any(|w| matches!(w.as_str(), "demo" | "example" | "sample" | "seed"))
+        .skip(at + 1)
+        .all(|l| l.trim().is_empty() || indent(l) > depth);
+    inside
+        && name_parts(name)
+            .iter()
+            .any(|w| matches!(w.as_str(), "demo" | "example" | "sample"))
 }
 
 /// The name a line defines as a function (`func (s *S) name(`, `func name(`,
@@ -551,7 +566,6 @@ const PLACEHOLDER_MARKERS: &[&str] = &[
     "notasecret",
     "not-a-secret",
     "not_a_secret",
-    "insecure",
     "not-for-production",
     "not_for_production",
     "dev-only",

@@ -269,17 +269,35 @@ const INERT_COMMANDS: &[&str] = &[
     "uniq", "cut", "tr", "sed", "awk", "date", "basename", "dirname", "pwd", "exit",
 ];
 
-/// Whether every command of a `run:` script is a file operation or an inert tool.
+/// Whether every command of a `run:` script is a file operation or an inert tool:
+/// no command substitution (`$(make version)`), no program a tool runs for it (`find
+/// -exec`, `awk -f`, `sed -f`), and nothing written into the environment of later
+/// steps (`>> $GITHUB_ENV`, `$GITHUB_PATH`).
 fn inert_script(run: &Text) -> bool {
     run.lines.iter().all(|(_, l)| {
         let t = l.trim();
-        t.starts_with('#')
-            || t.split(['&', ';', '|']).all(|segment| {
-                let command = command_of(segment);
-                command.is_empty()
+        if t.starts_with('#') {
+            return true;
+        }
+        if t.contains("$(")
+            || t.contains('`')
+            || t.contains("GITHUB_ENV")
+            || t.contains("GITHUB_PATH")
+        {
+            return false;
+        }
+        t.split(['&', ';', '|']).all(|segment| {
+            let command = command_of(segment);
+            let runs_for_it = match command {
+                "find" => segment.contains("-exec") || segment.contains("-ok"),
+                "awk" | "sed" => segment.split_whitespace().any(|w| w == "-f"),
+                _ => false,
+            };
+            !runs_for_it
+                && (command.is_empty()
                     || DATA_COMMANDS.contains(&command)
-                    || INERT_COMMANDS.contains(&command)
-            })
+                    || INERT_COMMANDS.contains(&command))
+        })
     })
 }
 
@@ -466,7 +484,6 @@ const INERT_ACTIONS: &[&str] = &[
     "thollander/actions-comment-pull-request",
     "mshick/add-pr-comment",
     "actions/upload-artifact",
-    "actions/cache",
     "actions/labeler",
 ];
 
@@ -476,9 +493,11 @@ const INERT_ACTIONS: &[&str] = &[
 /// step of the job downloaded itself (`curl -O <URL>/x.sh` then `./x.sh`), which replace
 /// any copy in the pull request.
 fn nothing_runs_after(job: &WorkflowJob, from: usize) -> bool {
+    // Downloaded after the checkout, so that it replaces the pull request's copy.
     let fetched: Vec<&str> = job
         .steps
         .iter()
+        .skip(from + 1)
         .filter_map(|s| s.run.as_ref())
         .flat_map(|r| r.lines.iter())
         .filter(|(_, l)| {
@@ -501,6 +520,9 @@ fn nothing_runs_after(job: &WorkflowJob, from: usize) -> bool {
             return !script.contains("require('.")
                 && !script.contains("require(\".")
                 && !script.contains("import(")
+                && !script.contains("exec.exec")
+                && !script.contains("GITHUB_WORKSPACE")
+                && !script.contains("github.workspace")
                 && script
                     .split(|c: char| c == '\'' || c == '"' || c == '`' || c.is_whitespace())
                     .filter_map(|w| w.strip_prefix("./"))

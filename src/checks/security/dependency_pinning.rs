@@ -124,7 +124,12 @@ fn unpinned(cx: &Context<'_>, m: &Manifest) -> Option<(Severity, String, String,
         .filter(|(p, _, _)| !matches!(p, Pin::Exact | Pin::Bounded))
         .collect();
     // A URL requirement whose package is named is weighed above, as a dependency.
-    let named: Vec<u32> = m.dependencies.iter().map(|d| d.line).collect();
+    let named: Vec<u32> = m
+        .dependencies
+        .iter()
+        .filter(|d| d.kind == crate::analyze::manifest::DepKind::Runtime)
+        .map(|d| d.line)
+        .collect();
     loose.extend(m.sources.iter().filter_map(|s| match s.kind {
         SourceKind::DirectUrl { pinned: false } if !named.contains(&s.line) => Some((
             if s.value.contains("git+") {

@@ -248,10 +248,15 @@ fn always_skipped(text: &str, line: u32) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let at = usize::try_from(line).ok()?.checked_sub(1)?;
     let indent = |l: &str| l.len() - l.trim_start().len();
+    // The function holding the call, which must be a test.
     let test_def = lines.iter().take(at + 1).rposition(|l| {
         let t = l.trim_start();
-        t.starts_with("def test") || t.starts_with("async def test")
+        t.starts_with("def ") || t.starts_with("async def ")
     })?;
+    let header = lines.get(test_def)?.trim_start();
+    if !(header.starts_with("def test") || header.starts_with("async def test")) {
+        return None;
+    }
     let class_def = lines.get(test_def).and_then(|d| {
         let inner = indent(d);
         lines
@@ -303,7 +308,32 @@ fn uncalled_helper(cx: &Context<'_>, text: &str, line: u32) -> Option<String> {
         .take_while(|l| l.trim_start().starts_with('@'))
         .count()
         > 0;
-    if name.is_empty() || name.starts_with("test") || decorated {
+    // Tests, fixtures and the hooks a framework calls by convention (`setUp`,
+    // `setup_method`, `pytest_configure`, dunders).
+    let hook = name.starts_with("pytest_")
+        || name.starts_with("__")
+        || [
+            "setUp",
+            "tearDown",
+            "setUpClass",
+            "tearDownClass",
+            "setUpTestData",
+            "asyncSetUp",
+            "asyncTearDown",
+            "setUpModule",
+            "tearDownModule",
+            "setup_method",
+            "teardown_method",
+            "setup_class",
+            "teardown_class",
+            "setup_module",
+            "teardown_module",
+            "setup_function",
+            "teardown_function",
+            "runTest",
+        ]
+        .contains(&name.as_str());
+    if name.is_empty() || name.starts_with("test") || decorated || hook {
         return None;
     }
     let mentions: usize = cx
