@@ -1159,8 +1159,8 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
 
 /// Images built on the repository's own published image (`ARG
 /// sourceimage=acme/app`, `FROM ${sourceimage}:${sourcetag}`, an add-on image of
-/// `app`) inherit its `USER`: when the repository's image is named for the repository
-/// or its root package, and its root `Dockerfile` ends as a non-root user, a derived
+/// `app`) inherit its `USER`: when the repository's image is named for its root
+/// package, and its root `Dockerfile` ends as a non-root user, a derived
 /// image that sets no USER of its own runs as that user.
 fn inherit_own_user(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) {
     let Some((user, line)) = dockerfiles
@@ -1171,16 +1171,27 @@ fn inherit_own_user(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) {
     else {
         return;
     };
-    let mut names: Vec<String> = vec![inventory.name.to_ascii_lowercase()];
-    for (manifest, key) in [
-        ("pyproject.toml", "name = \""),
-        ("Cargo.toml", "name = \""),
-        ("package.json", "\"name\": \""),
+    // The root package's own name: `[project]`/`[package]` in TOML, the top-level
+    // `"name"` of package.json (not the checkout directory's name, which a clone may
+    // share with a public base image).
+    let mut names: Vec<String> = Vec::new();
+    for (manifest, section, key) in [
+        ("pyproject.toml", Some("[project]"), "name = \""),
+        ("Cargo.toml", Some("[package]"), "name = \""),
+        ("package.json", None, "\"name\": \""),
     ] {
-        if let Some(name) = inventory
-            .file(manifest)
-            .and_then(|f| f.text())
-            .and_then(|t| t.lines().find_map(|l| l.trim_start().strip_prefix(key)))
+        let Some(text) = inventory.file(manifest).and_then(|f| f.text()) else {
+            continue;
+        };
+        let mut lines = text.lines();
+        if let Some(section) = section {
+            if !lines.any(|l| l.trim() == section) {
+                continue;
+            }
+        }
+        if let Some(name) = lines
+            .take_while(|l| section.is_none() || !l.trim_start().starts_with('['))
+            .find_map(|l| l.trim_start().strip_prefix(key))
             .and_then(|rest| rest.split('"').next())
         {
             names.push(name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase());

@@ -251,6 +251,7 @@ fn role_of(path: &str) -> Role {
             | "bench"
     ) || last.ends_with("-e2e")
         || last.ends_with("-tests")
+        || last.ends_with("_tests")
     {
         Role::Tests
     } else if any(&[
@@ -1908,8 +1909,9 @@ fn started_by_script(v: &Facts, projects: &Projects, index: usize) -> Vec<usize>
 
 /// The facts of every project (see [`view`]), built in parallel. A project that
 /// depends on another of the repository by name (a workspace package such as
-/// `@acme/logger`) also has the libraries that project uses: logging through a shared
-/// logger package is logging.
+/// `@acme/logger`), or whose start script runs another (see [`started_by_script`]),
+/// also has the libraries that project uses: logging through a shared logger package
+/// is logging.
 pub fn views(facts: &Facts, inventory: &Inventory, policy: &Policy) -> Vec<Facts> {
     use rayon::prelude::*;
     let links = CiLinks::new(&facts.ci, inventory, &facts.projects);
@@ -2024,6 +2026,7 @@ mod tests {
         assert_eq!(role_of("e2e"), Role::Tests);
         assert_eq!(role_of("playwright"), Role::Tests);
         assert_eq!(role_of("api"), Role::Product);
+        assert_eq!(role_of("api_tests"), Role::Tests);
         assert_eq!(role_of("packages/server"), Role::Product);
         assert_eq!(role_of("docker"), Role::Tooling);
         assert_eq!(role_of("deployments/aio/community"), Role::Tooling);

@@ -379,8 +379,9 @@ pub fn documented_example(before: &str) -> bool {
         .any(|p| lower.contains(p))
 }
 
-/// Whether the nearest function definition in `before` (the lines above a value) is
-/// named for demonstration data: `func createDemoProject(`, `def seed_example_user(`,
+/// Whether the function enclosing a value (the nearest definition in `before`, the
+/// lines above it, with no line back at its indentation since) is named for
+/// demonstration data: `func createDemoProject(`, `def create_example_user(`,
 /// `function makeSampleAccount(`.
 pub fn in_demo_function(before: &str) -> bool {
     let lines: Vec<&str> = before.lines().collect();

@@ -215,7 +215,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     for w in workloads {
         for c in &w.containers {
             let mut found = privileges(w, c);
-            if let Some(why) = needs_socket(cx, c, &drives_docker) {
+            let socket = found.iter().any(|f| f.1.ends_with(".sock"));
+            if let Some(why) = socket
+                .then(|| needs_socket(cx, c, &drives_docker))
+                .flatten()
+            {
                 for f in found
                     .iter_mut()
                     .filter(|f| f.0 == Severity::P1 && f.1.ends_with(".sock"))
