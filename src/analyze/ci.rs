@@ -915,6 +915,8 @@ struct Runners {
     npm_scripts: HashMap<String, u32>,
     /// The root gulp or Grunt file and its text.
     gulp: Option<(String, String)>,
+    /// The root lefthook configuration and its text.
+    lefthook: Option<(String, String)>,
 }
 
 impl Runners {
@@ -978,11 +980,20 @@ impl Runners {
             .iter()
             .filter(|f| !f.path.contains('/') && gulp_file(f.name()))
             .find_map(|f| Some((f.path.clone(), f.text()?.to_string())));
+        let lefthook = [
+            "lefthook.yml",
+            "lefthook.yaml",
+            ".lefthook.yml",
+            ".lefthook.yaml",
+        ]
+        .iter()
+        .find_map(|n| Some((n.to_string(), inventory.file(n)?.text()?.to_string())));
         Runners {
             recipes,
             ruff_ranges,
             npm_scripts,
             gulp,
+            lefthook,
         }
     }
 
@@ -1039,6 +1050,19 @@ fn invoked_tasks<'a>(line: &str, runners: &Runners, local: &'a [LocalTask]) -> V
             }
         }
     }
+    // `lefthook run ci`: the commands of the hook `ci:`.
+    if let Some((path, text)) = &runners.lefthook {
+        for hook in after("lefthook")
+            .iter()
+            .skip_while(|w| *w != "run")
+            .skip(1)
+            .take(1)
+        {
+            if let Some((from, to)) = top_level_block(text, hook) {
+                ranges.push((path.clone(), from, to));
+            }
+        }
+    }
     if line.contains("pre-commit run") || line.contains("pre-commit/action") {
         whole.extend([".pre-commit-config.yaml", ".pre-commit-config.yml"]);
     }
@@ -1078,6 +1102,88 @@ fn invoked_tasks<'a>(line: &str, runners: &Runners, local: &'a [LocalTask]) -> V
                     .any(|(p, from, to)| *p == t.path && t.step.line >= *from && t.step.line <= *to)
         })
         .collect()
+}
+
+/// A CI line that brings up a Compose file (`compose-file: ./it/compose.yml` of a
+/// Compose action, `docker compose -f it/compose.yml up --exit-code-from tester`)
+/// whose services run a test runner: in a `command:`/`entrypoint:` of the file, or as
+/// the start command of a Dockerfile beside it (`ENTRYPOINT ["pytest", "tests"]`).
+/// The file and line of the runner, and its text.
+fn compose_test_run(line: &str, inventory: &Inventory) -> Option<(String, u32, String)> {
+    let t = line.trim().trim_start_matches("- ").trim();
+    let named = if let Some(v) = t.strip_prefix("compose-file:") {
+        v.trim().trim_matches(['"', '\'']).to_string()
+    } else {
+        let words: Vec<&str> = t.split_whitespace().collect();
+        let compose = t.contains("docker compose") || t.contains("docker-compose");
+        let starts = words.iter().any(|w| matches!(*w, "up" | "run"));
+        if !compose || !starts {
+            return None;
+        }
+        let at = words.iter().position(|w| *w == "-f" || *w == "--file")?;
+        words.get(at + 1)?.trim_matches(['"', '\'']).to_string()
+    };
+    let named = named.trim_start_matches("./");
+    // `docker-compose-${{ matrix.db }}.yml`: any file the pattern names.
+    let file = match named.split_once("${{") {
+        Some((prefix, rest)) => {
+            let suffix = rest.split_once("}}").map(|(_, s)| s).unwrap_or("");
+            inventory
+                .files
+                .iter()
+                .find(|f| f.path.starts_with(prefix) && f.path.ends_with(suffix))?
+        }
+        None => inventory.file(named)?,
+    };
+    let runs_tests = |l: &str| classes_of(l).contains(&"test");
+    let text = file.text()?;
+    for (i, l) in text.lines().enumerate() {
+        let k = l.trim_start().trim_start_matches("- ");
+        if (k.starts_with("command:") || k.starts_with("entrypoint:")) && runs_tests(k) {
+            return Some((file.path.clone(), u32::try_from(i + 1).ok()?, k.to_string()));
+        }
+    }
+    let dir = file.dir();
+    inventory
+        .files
+        .iter()
+        .filter(|f| f.dir() == dir && f.name().to_ascii_lowercase().starts_with("dockerfile"))
+        .find_map(|f| {
+            f.text()?.lines().enumerate().find_map(|(i, l)| {
+                let k = l.trim_start();
+                let starts = k.starts_with("ENTRYPOINT") || k.starts_with("CMD");
+                (starts && runs_tests(k)).then(|| {
+                    (
+                        f.path.clone(),
+                        u32::try_from(i + 1).unwrap_or(1),
+                        k.to_string(),
+                    )
+                })
+            })
+        })
+}
+
+/// The lines of a top-level YAML key's block (`ci:` up to the next key at the left
+/// margin).
+fn top_level_block(text: &str, key: &str) -> Option<(u32, u32)> {
+    let n = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
+    let lines: Vec<&str> = text.lines().collect();
+    let head = format!("{key}:");
+    let start = lines
+        .iter()
+        .position(|l| l.trim_end() == head || l.starts_with(&format!("{head} ")))?;
+    let end = lines
+        .iter()
+        .enumerate()
+        .skip(start + 1)
+        .find(|(_, l)| {
+            l.chars()
+                .next()
+                .is_some_and(|c| !c.is_whitespace() && c != '#' && c != '-')
+        })
+        .map(|(i, _)| i.saturating_sub(1))
+        .unwrap_or(lines.len().saturating_sub(1));
+    Some((n(start), n(end)))
 }
 
 /// Shell scripts of the repository that a CI line runs (`./ci/test.sh`, `bash .ci/run`).
@@ -1277,6 +1383,10 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
                         );
                         add(&step.class, n, shown, &mut steps);
                     }
+                }
+                if let Some((path, at, runner)) = compose_test_run(text, inventory) {
+                    let shown = format!("{} → {path}:{at}: {runner}", text.trim());
+                    add("test", n, shown, &mut steps);
                 }
                 for task in invoked_tasks(text, &runners, &facts.local) {
                     let shown = format!(

@@ -351,6 +351,13 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             if build_named && !serves && !runs_program {
                 return Some(BUILD_IMAGE.into());
             }
+            // A compiled language's toolchain image that starts nothing (`FROM
+            // rust:1.86`, no CMD, ENTRYPOINT or EXPOSE): a place to build the
+            // binaries other images copy, whatever the file is called.
+            let toolchain = image.rsplit('/').next().unwrap_or(image);
+            if COMPILER_IMAGES.contains(&toolchain) && start.is_none() && !serves {
+                return Some(BUILD_IMAGE.into());
+            }
         }
         // `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile.local`, `dev/Dockerfile`,
         // `docker/test-server/Dockerfile`: a developer's or a test run's image.
@@ -734,6 +741,10 @@ const DEV_DIR_MANIFEST: &str = "in a development directory";
 const DEV_DIR_IMAGE: &str = "Dockerfile in a development or test directory";
 /// The label of a base or toolchain image, not one that is deployed.
 const BUILD_IMAGE: &str = "base or build image";
+
+/// Official images of compiled languages' toolchains: an image that ends on one
+/// without starting a program is where binaries are built, not where they run.
+const COMPILER_IMAGES: &[&str] = &["rust", "golang", "gcc", "buildpack-deps", "maven", "gradle"];
 /// The label of a Dockerfile template (`Dockerfile.j2`).
 const TEMPLATE: &str = "Dockerfile template";
 /// The label of a Dockerfile that builds distribution packages.

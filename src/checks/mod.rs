@@ -11,6 +11,7 @@ mod code_quality;
 mod deployment;
 mod documentation;
 mod e2e;
+mod elsewhere;
 mod observability;
 mod performance;
 pub mod python;

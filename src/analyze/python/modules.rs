@@ -383,16 +383,17 @@ impl<'a> Layout<'a> {
             };
             l.root_of.insert(i, key.clone());
             if let Some(n) = module_name(&f.path, root) {
-                l.modules.entry(key).or_default().entry(n).or_insert(i);
+                put_module(l.modules.entry(key).or_default(), n, i, inventory);
             }
             for r in l.roots(base) {
                 if r.is_empty() || f.path.starts_with(&format!("{r}/")) {
                     if let Some(n) = module_name(&f.path, &r) {
-                        l.modules
-                            .entry(global.clone())
-                            .or_default()
-                            .entry(n)
-                            .or_insert(i);
+                        put_module(
+                            l.modules.entry(global.clone()).or_default(),
+                            n,
+                            i,
+                            inventory,
+                        );
                     }
                 }
             }
@@ -453,11 +454,7 @@ impl<'a> Layout<'a> {
             loop {
                 if local_roots.contains(a) {
                     if let Some(n) = module_name(&f.path, a) {
-                        l.modules
-                            .entry(a.to_string())
-                            .or_default()
-                            .entry(n)
-                            .or_insert(i);
+                        put_module(l.modules.entry(a.to_string()).or_default(), n, i, inventory);
                     }
                 }
                 if a.is_empty() {
@@ -824,13 +821,11 @@ impl<'a> Layout<'a> {
         } else {
             format!("{}{}", dir_prefix(&dir), import.module.replace('.', "/"))
         };
+        // A regular package comes before a module of the same name.
         let file_of = |p: &str| {
             self.by_path
-                .get(format!("{p}.py").as_str())
-                .or_else(|| {
-                    self.by_path
-                        .get(format!("{}__init__.py", dir_prefix(p)).as_str())
-                })
+                .get(format!("{}__init__.py", dir_prefix(p)).as_str())
+                .or_else(|| self.by_path.get(format!("{p}.py").as_str()))
                 .copied()
         };
         let is_dir = |p: &str| p.is_empty() || self.dirs.contains(p);
@@ -878,6 +873,34 @@ impl<'a> Layout<'a> {
         ImportClass::Unresolved {
             missing: format!("{}{}", ".".repeat(usize::from(import.level)), import.module),
             looked_for: format!("{base}.py or {base}/__init__.py"),
+        }
+    }
+}
+
+/// Records that `name` is the file `file` in one import root. Python finds a regular
+/// package before a module of the same name (`cps/__init__.py` over `cps.py`), so
+/// a package's `__init__.py` replaces a module file already recorded there.
+fn put_module(
+    root: &mut BTreeMap<String, usize>,
+    name: String,
+    file: usize,
+    inventory: &Inventory,
+) {
+    let is_package = |i: usize| {
+        inventory
+            .files
+            .get(i)
+            .is_some_and(|f| f.name() == "__init__.py")
+    };
+    match root.entry(name) {
+        std::collections::btree_map::Entry::Vacant(e) => {
+            e.insert(file);
+        }
+        std::collections::btree_map::Entry::Occupied(mut e) => {
+            let module_file = *e.get() != usize::MAX && !is_package(*e.get());
+            if module_file && is_package(file) {
+                e.insert(file);
+            }
         }
     }
 }

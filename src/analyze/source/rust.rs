@@ -31,7 +31,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     path_root: rule(r"(?:^|[^:\w])([a-z_][a-z0-9_]*)::[A-Za-z_{*<]"),
     env: rule(r#"(?:\benv::var(?:_os)?\(\s*|\benv\s*=\s*)"([A-Za-z_][A-Za-z0-9_]*)""#),
     test: rule(
-        r"#\[(?:[a-z_]+::)?(?:test|rstest|quickcheck|test_case)\b[^\]\n]*\](?:\s*#\[[^\]\n]*\])*\s*(?:pub(?:\([^)\n]*\))?\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+([A-Za-z_][A-Za-z0-9_]*)",
+        r"#\[(?:[a-z_]+::)*(?:test|async_test|rstest|quickcheck|test_case)\b[^\]\n]*\](?:\s*#\[[^\]\n]*\])*\s*(?:pub(?:\([^)\n]*\))?\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+([A-Za-z_][A-Za-z0-9_]*)",
     ),
     bench: rule(
         r"#\[(?:divan::)?bench\b[^\]\n]*\](?:\s*#\[[^\]\n]*\])*\s*(?:pub\s+)?fn\s+([A-Za-z_][A-Za-z0-9_]*)|\bcriterion_group!\s*\(\s*(?:name\s*=\s*)?([A-Za-z_][A-Za-z0-9_]*)",
@@ -211,16 +211,20 @@ mod tests {
 
     #[test]
     fn finds_crates_tests_env_and_routes() {
-        let text = "use std::env;\nuse serde::Deserialize;\nuse crate::x;\n\n#[tokio::main]\nasync fn main() {\n    let k = env::var(\"API_TOKEN\");\n    let app = Router::new().route(\"/healthz\", get(h));\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {}\n    #[tokio::test]\n    async fn runs() {}\n}\n";
+        let text = "use std::env;\nuse serde::Deserialize;\nuse crate::x;\n\n#[tokio::main]\nasync fn main() {\n    let k = env::var(\"API_TOKEN\");\n    let app = Router::new().route(\"/healthz\", get(h));\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {}\n    #[tokio::test]\n    async fn runs() {}\n    #[rocket::async_test]\n    async fn serves() {}\n}\n";
         let s = scan(0, &file("src/main.rs", text)).unwrap();
         let mods: Vec<&str> = s.imports.iter().map(|i| i.module.as_str()).collect();
-        assert_eq!(mods, vec!["serde", "tokio", "env", "tokio"]);
+        assert_eq!(mods, vec!["serde", "tokio", "env", "tokio", "rocket"]);
         assert_eq!(s.env_reads, vec![("API_TOKEN".to_string(), 7)]);
         assert_eq!(s.routes[0].path, "/healthz");
         assert_eq!(s.main_entry, Some(6));
         assert_eq!(
             s.tests,
-            vec![("adds".to_string(), 13), ("runs".to_string(), 15)]
+            vec![
+                ("adds".to_string(), 13),
+                ("runs".to_string(), 15),
+                ("serves".to_string(), 17)
+            ]
         );
         assert_eq!(s.inline_tests_from, Some(11));
     }

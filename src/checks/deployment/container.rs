@@ -8,7 +8,7 @@ pub const CHECK: Check = Check {
         id: "deployment.container",
         category: Category::Deployment,
         title: "Container build",
-        summary: "A service (or CLI) has a Dockerfile/Containerfile, so it builds into the same image everywhere; not expected of libraries. A project deployed with systemd units, an application server configuration, a Procfile, a platform manifest or installation documentation that sets it up under an application server or service manager instead is a P3.",
+        summary: "A service (or CLI) has a Dockerfile/Containerfile, so it builds into the same image everywhere; not expected of libraries. A project deployed with systemd units, an application server configuration, a Procfile, a platform manifest or installation documentation that sets it up under an application server or service manager instead is a P3, and so is one whose documentation links to the repository that builds its images (`owner/docker-app`).",
         weight: 1.0,
         severity: Severity::P1,
         by_kind: Some(KindSeverity {
@@ -60,6 +60,27 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 ),
                 vec![at],
             );
+        }
+    }
+    // Images a packager builds from another repository the documentation names
+    // ("Pre-built Docker images: [linuxserver/docker-app](…)").
+    if cx.facts.containers.dockerfiles.is_empty() {
+        if let Some((at, repository)) = crate::checks::elsewhere::linked_repository(
+            cx,
+            &["docker", "container", "image", "oci"],
+            &["docker", "container", "image"],
+        ) {
+            return Outcome::partial(0.75, format!("no Dockerfile here; images built in `{repository}`"))
+                .concern_at(
+                    &CHECK.def,
+                    Severity::P3,
+                    "Container image built in another repository",
+                    format!(
+                        "The documentation points to images built in `{repository}`; no Dockerfile here, so a change to the {} is not built into an image in the same step.",
+                        cx.kind.noun()
+                    ),
+                    vec![at],
+                );
         }
     }
     if let Some((_, what)) = other.first() {

@@ -13,7 +13,7 @@ pub const CHECK: Check = Check {
         id: "performance.blocking-in-async",
         category: Category::Performance,
         title: "No blocking calls in async code",
-        summary: "Python `async def` functions do not call time.sleep, synchronous requests/urllib, builtin open, subprocess or os.system directly.",
+        summary: "Python `async def` functions do not call time.sleep, synchronous requests/urllib, builtin open, subprocess or os.system directly. In a start-up or shutdown hook (`on_event`, `before_serving`, `lifespan`), which runs while no request is served, a blocking call is P3.",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: Some(KindSeverity {
@@ -90,22 +90,20 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if async_functions == 0 {
         return Outcome::not_applicable("no async Python functions outside tests");
     }
-    // (role, file, kind) → (file, calls: (line, callee, function)).
+    // (role, file, kind, in start-up code) → (file, calls: (line, callee, function)).
     type Found<'a> = (PyRef<'a>, Vec<(u32, &'a str, &'a str)>);
-    let mut found: BTreeMap<(Role, &str, Blocking), Found<'_>> = BTreeMap::new();
+    let mut found: BTreeMap<(Role, &str, Blocking, bool), Found<'_>> = BTreeMap::new();
     for f in &files {
         for c in &f.py.calls {
             let CallKind::Blocking { callee } = &c.kind else {
                 continue;
             };
             let kind = Blocking::of(callee, c, f.py);
-            let function = c
-                .function
-                .and_then(|i| f.py.functions.get(i))
-                .map(|d| d.qualname.as_str())
-                .unwrap_or("?");
+            let def = c.function.and_then(|i| f.py.functions.get(i));
+            let function = def.map(|d| d.qualname.as_str()).unwrap_or("?");
+            let startup = def.is_some_and(lifecycle_hook);
             found
-                .entry((f.role, f.file.path.as_str(), kind))
+                .entry((f.role, f.file.path.as_str(), kind, startup))
                 .or_insert_with(|| (*f, Vec::new()))
                 .1
                 .push((c.line, callee.as_str(), function));
@@ -127,7 +125,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         ),
     );
     let severity = def.severity_for(cx.kind);
-    for ((_, _, kind), (f, calls)) in &found {
+    for ((_, _, kind, startup), (f, calls)) in &found {
         let places = python::first_few(
             calls.iter().map(|(line, callee, function)| {
                 format!("`{callee}` in `async def {function}` (line {line})")
@@ -136,24 +134,36 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         );
         // Reading or writing a local file takes microseconds to milliseconds: it holds
         // the loop far less than a sleep, a network call or a process.
-        let severity = if *kind == Blocking::File {
+        let severity = if *startup {
+            Severity::P3
+        } else if *kind == Blocking::File {
             severity.max(Severity::P2)
         } else {
             severity
+        };
+        // A start-up or shutdown hook runs before the service takes requests or after
+        // it stops: nothing else is waiting on the loop.
+        let (place, consequence) = if *startup {
+            (
+                " start-up code",
+                "it runs in a start-up or shutdown hook, before requests are served or after they stop, so only start-up waits for it; ",
+            )
+        } else {
+            (
+                "",
+                "the event loop, and every task on it, waits until it returns; ",
+            )
         };
         outcome = outcome.concern_at(
             def,
             f.role.weigh(severity),
             format!(
-                "{} in async code in {}{}",
+                "{} in async{place} code in {}{}",
                 kind.what(),
                 f.path(),
                 f.role.suffix()
             ),
-            format!(
-                "{places}: the event loop, and every task on it, waits until it returns; {}.",
-                kind.replacement()
-            ),
+            format!("{places}: {consequence}{}.", kind.replacement()),
             calls
                 .iter()
                 .take(10)
@@ -162,4 +172,27 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         );
     }
     outcome
+}
+
+/// An application's start-up or shutdown hook (`@app.on_event("startup")`,
+/// `@app.before_serving`, a `lifespan` context): it runs while no request is served.
+fn lifecycle_hook(function: &crate::analyze::python::Function) -> bool {
+    let hooked = function.decorators.iter().any(|d| {
+        let last = d.rsplit('.').next().unwrap_or(d);
+        matches!(
+            last,
+            "on_event"
+                | "on_startup"
+                | "on_shutdown"
+                | "before_serving"
+                | "after_serving"
+                | "before_server_start"
+                | "after_server_stop"
+        )
+    });
+    hooked
+        || matches!(
+            function.name.as_str(),
+            "lifespan" | "startup" | "shutdown" | "on_startup" | "on_shutdown"
+        )
 }

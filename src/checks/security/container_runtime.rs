@@ -97,6 +97,9 @@ const DOCKER_CLIENTS: &[&str] = &[
     "spawn(\"docker\"",
     "spawn('docker'",
     "exec.Command(\"docker\"",
+    // A client of its own dialling the socket (`socks := []string{"/var/run/docker.sock"}`).
+    "\"/var/run/docker.sock\"",
+    "\"unix:///var/run/docker.sock\"",
     "subprocess.run([\"docker\"",
     "subprocess.run(['docker'",
 ];
@@ -124,7 +127,13 @@ fn needs_socket(
             .filter_map(|m| m.name.as_deref())
             .any(|n| {
                 let n = n.rsplit('/').next().unwrap_or(n).to_ascii_lowercase();
-                n.len() >= 3 && name.rsplit('/').next() == Some(n.as_str())
+                let image = name.rsplit('/').next().unwrap_or(name);
+                // `beszel-agent` is the `beszel` project's agent image.
+                n.len() >= 3
+                    && (image == n
+                        || image
+                            .strip_prefix(n.as_str())
+                            .is_some_and(|rest| rest.starts_with(['-', '_'])))
             });
     (own && drives_docker()).then(|| "the project's own code drives Docker through it".to_string())
 }

@@ -14,7 +14,7 @@ pub const CHECK: Check = Check {
         id: "security.unsafe-deserialization",
         category: Category::Security,
         title: "No unsafe deserialization",
-        summary: "No Python code loads pickle, shelve, dill, cloudpickle, joblib, `pandas.read_pickle` or `torch.load` (without `weights_only=True`, or with `weights_only=False` where the project requires PyTorch 2.6 or later, which loads weights only by default) data, or YAML without a safe loader; `marshal` loads weigh less. Literals and in-memory round trips (`pickle.loads(pickle.dumps(x))`) are fine.",
+        summary: "No Python code loads pickle, shelve, dill, cloudpickle, joblib, `pandas.read_pickle` or `torch.load` (without `weights_only=True`, or with `weights_only=False` where the project requires PyTorch 2.6 or later, which loads weights only by default) data, or YAML without a safe loader; `marshal` loads weigh less. Literals and in-memory round trips (`pickle.loads(pickle.dumps(x))`) are fine. Data a function is handed is P1, P2 when it is a file of a format the program saves itself (`torch.save` … `torch.load`) read outside a request handler.",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: None,
@@ -128,6 +128,46 @@ fn lower_bound_at_least(spec: &str, min: (u64, u64)) -> bool {
     })
 }
 
+/// File loaders and the call that writes their format: a program that saves
+/// checkpoints with `torch.save` reads its own files back with `torch.load`.
+const WRITERS: &[(&str, &str)] = &[
+    ("torch.load", "torch.save("),
+    ("joblib.load", "joblib.dump("),
+    ("pickle.load", "pickle.dump("),
+    ("cloudpickle.load", "cloudpickle.dump("),
+    ("dill.load", "dill.dump("),
+    ("pandas.read_pickle", ".to_pickle("),
+];
+
+/// The call that writes the files `callee` loads, for loaders that read a file.
+fn writer_of(callee: &str) -> Option<&'static str> {
+    WRITERS.iter().find(|(l, _)| *l == callee).map(|(_, w)| *w)
+}
+
+/// Whether the enclosing function is a web route (`@app.get`, `@router.post`,
+/// `@app.route`, `@bp.route`): its arguments come from a request.
+fn in_route(f: &python::PyRef<'_>, function: Option<usize>) -> bool {
+    function
+        .and_then(|i| f.py.functions.get(i))
+        .is_some_and(|d| {
+            d.decorators.iter().any(|dec| {
+                let last = dec.rsplit('.').next().unwrap_or(dec);
+                dec.contains('.')
+                    && matches!(
+                        last,
+                        "route"
+                            | "get"
+                            | "post"
+                            | "put"
+                            | "patch"
+                            | "delete"
+                            | "websocket"
+                            | "api_route"
+                    )
+            })
+        })
+}
+
 fn evaluate(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     let files: Vec<_> = python::files(cx).collect();
@@ -135,6 +175,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         return Outcome::not_applicable("no Python files");
     }
     let weights_only = torch_loads_weights_only(cx);
+    // Per writer call (`torch.save(`): where production code first makes one.
+    let saved: std::collections::HashMap<&str, std::sync::OnceLock<Option<(String, u32)>>> =
+        WRITERS
+            .iter()
+            .map(|(_, w)| (*w, std::sync::OnceLock::new()))
+            .collect();
+    let unknown = std::sync::OnceLock::new();
+    let writes = |w: &str| saved.get(w).unwrap_or(&unknown);
     let mut found = Vec::new();
     for f in &files {
         let mut seen = std::collections::HashMap::new();
@@ -179,9 +227,36 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 continue;
             }
             // Data a caller hands in may come from anywhere; a file or cache the
-            // module reads itself is trusted as far as its directory is.
+            // module reads itself is trusted as far as its directory is, and so is a
+            // file of the format the program saves itself (`torch.save` … `torch.load`
+            // of its checkpoints) outside a request handler.
+            let own_store = || -> Option<(String, u32)> {
+                let w = writer_of(callee)?;
+                if in_route(f, c.function) {
+                    return None;
+                }
+                writes(w)
+                    .get_or_init(|| {
+                        files
+                            .iter()
+                            .filter(|g| g.role == python::Role::Production)
+                            .find_map(|g| {
+                                let text = g.file.text()?;
+                                let at = text.find(w)?;
+                                let line = text.get(..at)?.matches('\n').count() + 1;
+                                Some((g.path().to_string(), u32::try_from(line).ok()?))
+                            })
+                    })
+                    .clone()
+            };
+            let mut own = None;
             let mut severity = if tainted.is_some() && !codec_pair(f, c.function, callee) {
-                def.severity
+                own = own_store();
+                if own.is_some() {
+                    Severity::P2
+                } else {
+                    def.severity
+                }
             } else {
                 Severity::P2
             };
@@ -194,9 +269,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                         "`{callee}` is not safe against malformed or malicious bytes: they can crash the interpreter, and loaded code objects run if executed. Use a data format (JSON, MessagePack) for anything not written by this process."
                     )
                 }
-                CallKind::Deserialize { callee, .. } => format!(
-                    "`{callee}` rebuilds objects by running code the data names: bytes from anyone who can write the file, cache entry or message run as code in this process. Use a data-only format (JSON, MessagePack), or sign and verify the bytes before loading."
-                ),
+                CallKind::Deserialize { callee, .. } => match &own {
+                    Some((path, line)) => format!(
+                        "`{callee}` rebuilds objects by running code the data names. The program writes files of this format itself ({path}:{line}) and this load is outside any request handler, so the bytes come from its own store: whoever can write that directory can run code in this process. Prefer a data-only format (safetensors, JSON), or keep the directory writable only by the service."
+                    ),
+                    None => format!(
+                        "`{callee}` rebuilds objects by running code the data names: bytes from anyone who can write the file, cache entry or message run as code in this process. Use a data-only format (JSON, MessagePack), or sign and verify the bytes before loading."
+                    ),
+                },
                 CallKind::YamlLoad { callee, .. } => format!(
                     "`{callee}` without a safe loader constructs arbitrary Python objects from tags in the document (`!!python/object/apply:os.system`): a YAML file from outside runs code. Use `yaml.safe_load` or `Loader=yaml.SafeLoader`."
                 ),

@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "tests.suite",
         category: Category::Tests,
         title: "Automated tests exist",
-        summary: "Test files and test cases are counted per language (pytest/unittest, #[test], it()/test(), func TestX). No test at all is P0; P1 for a browser front end (its server carries the data) and for a command-line tool or a project of under 500 lines beside others in the same repository. Beside a tested product of the same repository, P0 becomes P1 and a small helper or command-line tool P2.",
+        summary: "Test files and test cases are counted per language (pytest/unittest, #[test], it()/test(), func TestX). No test at all is P0; P1 for a browser front end (its server carries the data) and for a command-line tool or a project of under 500 lines beside others in the same repository. Beside a tested product of the same repository, P0 becomes P1 and a small helper or command-line tool P2. A suite the documentation places in a repository of its own (`app-test`) is P2.",
         weight: 1.5,
         severity: Severity::P0,
         by_kind: None,
@@ -39,6 +39,22 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         // that owns its code.
         if let Some(o) = tests_of_enclosing_project(cx) {
             return o;
+        }
+        // A suite kept in a repository of its own, which the documentation names
+        // ("the code for testing is in a [separate repo](…/app-test)").
+        if let Some((at, repository)) =
+            crate::checks::elsewhere::linked_repository(cx, &["test"], &["test"])
+        {
+            return Outcome::fail(format!("no test cases here; the documentation names `{repository}`"))
+                .concern_at(
+                    &CHECK.def,
+                    Severity::P2,
+                    "Tests kept in another repository",
+                    format!(
+                        "No test cases are in this repository; the documentation says they live in `{repository}`, so a change here is not tested in the same step or pinned to the tests that cover it."
+                    ),
+                    vec![at],
+                );
         }
         // A browser front end without tests ships UI regressions, not data loss: its
         // server and API carry the release-blocking gap.
