@@ -57,7 +57,7 @@ impl CiSystem {
         }
     }
 
-    fn of_path(path: &str) -> Option<CiSystem> {
+    pub fn of_path(path: &str) -> Option<CiSystem> {
         let yaml = path.ends_with(".yml") || path.ends_with(".yaml");
         if path.starts_with(".github/workflows/") && yaml {
             return Some(CiSystem::GitHubActions);
@@ -544,11 +544,12 @@ const MAX_YAML_BYTES: usize = 512 * 1024;
 
 pub(crate) fn yaml_problem(path: &str, err: &serde_saphyr::Error) -> Problem {
     let text = err.to_string();
-    let first = text
-        .lines()
-        .next()
-        .unwrap_or("invalid YAML")
-        .trim()
+    let first = text.lines().next().unwrap_or("invalid YAML").trim();
+    // The parser's advice to its own callers is not the reader's.
+    let first = first
+        .split_once(", set DuplicateKeyPolicy")
+        .map_or(first, |(head, _)| head)
+        .trim_start_matches("error: ")
         .to_string();
     let line = err
         .location()

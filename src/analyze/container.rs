@@ -81,6 +81,10 @@ impl Dockerfile {
         if self.drops_privileges.is_some() {
             return false;
         }
+        // AWS Lambda runs a function's image as its own unprivileged user.
+        if self.stages.last().is_some_and(on_lambda) && self.user.is_none() {
+            return false;
+        }
         match &self.user {
             // Images built to run unprivileged (distroless `:nonroot`, `-nonroot` tags)
             // set their own non-root user.
@@ -543,7 +547,12 @@ fn shipped_target(
     targets: &std::collections::HashSet<String>,
 ) -> Option<Dockerfile> {
     let last = df.stages.last()?;
-    if last.alias.as_ref().is_none_or(|a| targets.contains(a)) {
+    // A last stage with no name is what every build makes. One that builds select is
+    // the image judged, unless it runs on a platform that supplies its own
+    // unprivileged user (AWS Lambda): then the other stages builds select are judged
+    // beside it (`--target production` and `--target lambda`).
+    let alias = last.alias.as_ref()?;
+    if targets.contains(alias) && !on_lambda(last) {
         return None;
     }
     let lines: Vec<&str> = text.lines().collect();
@@ -589,6 +598,13 @@ fn shipped_target(
     (pick < candidates.len()).then(|| candidates.swap_remove(pick))
 }
 
+/// Whether a stage starts from an AWS Lambda base image, which Lambda runs as its
+/// own unprivileged user.
+fn on_lambda(stage: &Stage) -> bool {
+    stage.image.starts_with("public.ecr.aws/lambda/")
+        || stage.image.starts_with("amazon/aws-lambda-")
+}
+
 /// Most build targets of one Dockerfile judged.
 const MAX_TARGETS: usize = 8;
 
@@ -626,6 +642,34 @@ fn named_by_ci(inventory: &Inventory, path: &str) -> bool {
                                 .any(|w| w.trim_start_matches("./").trim_end_matches('/') == dir)
                         })
                 })
+        })
+}
+
+/// Whether a CI file builds `path` (`-f Dockerfile.dev`, `file: Dockerfile.dev`) and
+/// pushes the result to a registry in the same step (`--push`, `type=registry`,
+/// `push: true`, `docker push` within the next lines).
+fn pushed_by_ci(inventory: &Inventory, path: &str) -> bool {
+    const WINDOW: usize = 15;
+    inventory
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Ci)
+        .filter_map(|f| f.text())
+        .any(|t| {
+            let lines: Vec<&str> = t.lines().collect();
+            lines.iter().enumerate().any(|(i, l)| {
+                let names = l
+                    .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '='))
+                    .any(|w| w.trim_start_matches("./") == path);
+                names
+                    && lines.iter().skip(i).take(WINDOW).any(|n| {
+                        let n = n.trim();
+                        n.contains("--push")
+                            || n.contains("type=registry")
+                            || n.starts_with("push: true")
+                            || n.contains("docker push")
+                    })
+            })
         })
 }
 
@@ -878,7 +922,7 @@ fn entrypoint_drop(
         .filter(|i| i.stage == last && matches!(i.op.as_str(), "ENTRYPOINT" | "CMD"))
         .collect();
     for i in &starts {
-        if let Some((_, cmd)) = privilege_drop(&i.args) {
+        if let Some((_, cmd)) = privilege_drop(&i.args).or_else(|| server_drop(&i.args)) {
             return Some((df.path.clone(), i.line, cmd));
         }
     }
@@ -906,6 +950,12 @@ fn entrypoint_drop(
             })
             .filter(|w| w.ends_with(".sh") && w.contains('/'))
             .filter_map(|w| {
+                // `./bootstrap.sh` from the working directory the context was copied
+                // to: the file at the context's root (the Dockerfile's directory or
+                // the repository's).
+                if let Some(own) = w.strip_prefix("./").filter(|r| !r.contains('/')) {
+                    return Some(own.to_string());
+                }
                 let parts: Vec<&str> = w.rsplit('/').take(2).collect();
                 Some(format!("{}/{}", parts.get(1)?, parts.first()?))
             })
@@ -919,8 +969,28 @@ fn entrypoint_drop(
                     .any(|n| f.path == *n || f.path.ends_with(&format!("/{n}")))
             })
             .find_map(|f| {
-                let (line, cmd) = privilege_drop(f.text()?)?;
-                Some((f.path.clone(), line, cmd))
+                let text = f.text()?;
+                if let Some((line, cmd)) = privilege_drop(text).or_else(|| server_drop(text)) {
+                    return Some((f.path.clone(), line, cmd));
+                }
+                // The configuration the script starts its server with (`exec uwsgi
+                // --http :9090 uwsgi.ini`), beside the script.
+                let script_dir = f.dir();
+                text.split_whitespace()
+                    .filter(|w| w.ends_with(".ini") || w.ends_with(".conf"))
+                    .filter(|w| !w.contains(['/', '$']))
+                    .filter_map(|w| {
+                        let path = if script_dir.is_empty() {
+                            w.to_string()
+                        } else {
+                            format!("{script_dir}/{w}")
+                        };
+                        inventory.file(&path)
+                    })
+                    .find_map(|c| {
+                        let (line, cmd) = server_drop(c.text()?)?;
+                        Some((c.path.clone(), line, cmd))
+                    })
             });
         if found.is_some() {
             return found;
@@ -960,9 +1030,93 @@ fn entrypoint_drop(
         .filter(|f| in_context(&f.path) || copied_from_stage(&f.path))
         .take(2_000)
         .find_map(|f| {
-            let (line, cmd) = privilege_drop(f.text()?)?;
+            let text = f.text()?;
+            let (line, cmd) = privilege_drop(text).or_else(|| server_drop(text))?;
             Some((f.path.clone(), line, cmd))
         })
+}
+
+/// Where an application server the image starts serves as another user: uWSGI's
+/// `uid = www-data` (its `[uwsgi]` configuration) or `--uid`, gunicorn's `--user`, or a
+/// supervisord configuration whose every program names a `user=`. The master may
+/// keep root; the processes that handle requests do not.
+fn server_drop(text: &str) -> Option<(u32, String)> {
+    let n = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
+    let unprivileged = |user: &str| {
+        let user = user.trim().trim_matches(['"', '\'']);
+        !user.is_empty() && user != "root" && user != "0" && !user.starts_with('$')
+    };
+    let value_after = |line: &str, option: &str| -> Option<String> {
+        let rest = line.split(option).nth(1)?;
+        let rest = rest.trim_start_matches(['=', ' ']);
+        rest.split([' ', '"', '\'', ','])
+            .find(|w| !w.is_empty())
+            .map(str::to_string)
+    };
+    let uwsgi_ini = text.lines().any(|l| l.trim() == "[uwsgi]");
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('#') || t.starts_with(';') {
+            continue;
+        }
+        if uwsgi_ini {
+            if let Some(user) = t
+                .strip_prefix("uid")
+                .map(str::trim_start)
+                .and_then(|r| r.strip_prefix('='))
+                .filter(|u| unprivileged(u))
+            {
+                return Some((n(i), format!("uWSGI uid = {}", user.trim())));
+            }
+        }
+        for (server, option) in [
+            ("uwsgi", "--uid"),
+            ("gunicorn", "--user"),
+            ("gunicorn", " -u "),
+        ] {
+            if t.contains(server) {
+                if let Some(user) = value_after(t, option).filter(|u| unprivileged(u)) {
+                    return Some((n(i), format!("{server} {} {user}", option.trim())));
+                }
+            }
+        }
+    }
+    // supervisord: every program runs as a named, unprivileged user.
+    let mut programs = 0usize;
+    let mut with_user: Option<(usize, String)> = None;
+    let mut all_users = true;
+    let mut current_has_user = true;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with("[program:") {
+            all_users &= current_has_user;
+            programs += 1;
+            current_has_user = false;
+        } else if t.starts_with('[') {
+            all_users &= current_has_user;
+            current_has_user = true;
+        } else if programs > 0 {
+            if let Some(user) = t
+                .strip_prefix("user")
+                .map(str::trim_start)
+                .and_then(|r| r.strip_prefix('='))
+            {
+                if unprivileged(user) {
+                    current_has_user = true;
+                    with_user.get_or_insert((i, user.trim().to_string()));
+                } else {
+                    all_users = false;
+                }
+            }
+        }
+    }
+    all_users &= current_has_user;
+    match with_user {
+        Some((i, user)) if programs > 0 && all_users => {
+            Some((n(i), format!("supervisord programs run as {user}")))
+        }
+        _ => None,
+    }
 }
 
 /// Whether a `.dockerignore` excludes `path` (last matching pattern wins; `!`
@@ -1051,6 +1205,14 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
         }
         let mut dev = dev_label(file);
         if dev.as_deref() == Some(DEV_DIR_IMAGE) && named_by_ci(inventory, &file.path) {
+            dev = None;
+        }
+        // `Dockerfile.dev` that CI builds and pushes to a registry is the image that
+        // ships, whatever its name says.
+        let dev_named = crate::analyze::secrets::noise::name_parts(file.name())
+            .iter()
+            .any(|w| matches!(w.as_str(), "dev" | "development"));
+        if dev.as_deref() == Some(DEV_IMAGE) && dev_named && pushed_by_ci(inventory, &file.path) {
             dev = None;
         }
         // Kept in `.github/`, it is a container action when an `action.yml` beside it
@@ -1384,6 +1546,18 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn application_servers_that_serve_as_another_user() {
+        assert!(server_drop("[uwsgi]\nuid = www-data\n").is_some());
+        assert!(server_drop("[uwsgi]\nuid = root\n").is_none());
+        assert!(server_drop("exec gunicorn app:app --user=www-data --group=www-data").is_some());
+        assert!(server_drop("exec gunicorn app:app --bind 0.0.0.0:80").is_none());
+        let all = "[program:web]\ncommand=web\nuser=app\n[program:worker]\ncommand=w\nuser=app\n";
+        assert!(server_drop(all).is_some());
+        let one_root = "[program:web]\ncommand=web\nuser=app\n[program:worker]\ncommand=w\n";
+        assert!(server_drop(one_root).is_none());
+    }
 
     fn patterns(lines: &[&str]) -> Vec<(bool, GlobMatcher)> {
         lines

@@ -415,22 +415,27 @@ fn about_one_feature(section: &str, paragraph: &str) -> bool {
 /// Characters of a paragraph kept to judge what a warning is about.
 const MAX_PARAGRAPH: usize = 2048;
 
-pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
-    let cat = catalog();
-    let mut facts = DocFacts::default();
-    let readme = inventory
+/// The README directly in `dir` (`""` for the root), Markdown first.
+pub fn readme_in(inventory: &Inventory, dir: &str) -> Option<Readme> {
+    let f = inventory
         .files
         .iter()
-        .filter(|f| !f.path.contains('/') && is_readme(f.name()) && f.text().is_some())
+        .filter(|f| f.dir() == dir && is_readme(f.name()) && f.text().is_some())
         .min_by_key(|f| match f.lang() {
             "markdown" => 0,
             "restructuredtext" => 1,
             "asciidoc" => 2,
             _ => 3,
-        });
-    if let Some(f) = readme {
-        facts.readme = f.text().map(|t| readme_facts(f, t));
-    }
+        })?;
+    f.text().map(|t| readme_facts(f, t))
+}
+
+pub fn analyze(inventory: &Inventory, project_names: &[String]) -> DocFacts {
+    let cat = catalog();
+    let mut facts = DocFacts {
+        readme: readme_in(inventory, ""),
+        ..DocFacts::default()
+    };
     let mut roles: Vec<(String, Vec<String>)> = cat
         .doc_roles
         .iter()

@@ -1831,7 +1831,18 @@ pub fn view(
         lockfiles,
         ci: links.ci_of(&facts.ci, inventory, projects, index),
         containers,
-        docs: facts.docs.clone(),
+        docs: {
+            // A member's own README documents it; the repository's README otherwise.
+            let mut docs = facts.docs.clone();
+            if let Some(own) = projects
+                .get(index)
+                .filter(|p| !p.path.is_empty())
+                .and_then(|p| super::docs::readme_in(inventory, &p.path))
+            {
+                docs.readme = Some(own);
+            }
+            docs
+        },
         tests,
         artifacts,
         detections,

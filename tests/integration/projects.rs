@@ -1758,3 +1758,23 @@ fn a_component_its_readme_calls_unused_is_retired_and_weighs_less() {
         concerns(&r, "deployment.dockerfile").collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_member_with_its_own_readme_has_one_while_a_member_without_any_does_not() {
+    let r = with_old_service("# Screenshot Worker\n\nRenders screenshots of status pages.\n");
+    let missing: Vec<&Finding> = concerns(&r, "documentation.readme")
+        .filter(|f| f.title.contains("No README"))
+        .collect();
+    assert!(
+        missing
+            .iter()
+            .all(|f| f.project.as_deref() != Some("apps/old")),
+        "{missing:#?}"
+    );
+    assert!(
+        missing
+            .iter()
+            .any(|f| f.project.as_deref() == Some("apps/api")),
+        "{missing:#?}"
+    );
+}

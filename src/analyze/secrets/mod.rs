@@ -451,6 +451,16 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 HitContext::Example
             } else if rule.generic && {
                 let above = line_starts
+                    .get(line_index.saturating_sub(40))
+                    .copied()
+                    .unwrap_or(0);
+                noise::in_code_fence(text.get(above..line_start).unwrap_or(""))
+            } {
+                // A Markdown code block inside documentation text of another file (a
+                // settings schema's `details: |` "Example: ```python …").
+                HitContext::Example
+            } else if rule.generic && {
+                let above = line_starts
                     .get(line_index.saturating_sub(80))
                     .copied()
                     .unwrap_or(0);
@@ -742,7 +752,9 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         {
             continue;
         }
-        let context = if used_only_by_tests(inventory, &found.path) {
+        let context = if used_only_by_tests(inventory, &found.path)
+            || noise::paired_with_test_certificate(inventory, &found.path)
+        {
             HitContext::TestFixture
         } else if localhost_key(&found.path) {
             HitContext::Development
@@ -758,7 +770,10 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         .filter_map(|f| {
             let what = key_file(&f.path, f.text())?;
             let context = match noise::context_of(&f.path) {
-                HitContext::None if used_only_by_tests(inventory, &f.path) => {
+                HitContext::None
+                    if used_only_by_tests(inventory, &f.path)
+                        || noise::paired_with_test_certificate(inventory, &f.path) =>
+                {
                     HitContext::TestFixture
                 }
                 HitContext::None if localhost_key(&f.path) => HitContext::Development,

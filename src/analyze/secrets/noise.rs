@@ -379,6 +379,102 @@ pub fn documented_example(before: &str) -> bool {
         .any(|p| lower.contains(p))
 }
 
+/// Whether the private key at `path` sits beside its certificate (`local-key.pem` and
+/// `local-certificate.pem`, `key.pem` and `cert.pem`) and that certificate names only
+/// hosts reserved for tests and documentation (`localhost`, `*.example.com`,
+/// `tenant-b.example`, `*.test`, `*.invalid`): a self-made test certificate's key.
+pub fn paired_with_test_certificate(inventory: &crate::repo::Inventory, path: &str) -> bool {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let stems: Vec<String> = ["cert", "certificate", "crt"]
+        .iter()
+        .map(|c| name.replacen("key", c, 1))
+        .filter(|n| n != name)
+        .collect();
+    let certificate = inventory.files.iter().find(|f| {
+        f.dir() == dir
+            && stems.iter().any(|s| {
+                f.name() == s
+                    || f.name().rsplit_once('.').map(|(b, _)| b)
+                        == s.rsplit_once('.').map(|(b, _)| b)
+            })
+            && f.text().is_some_and(|t| t.contains("BEGIN CERTIFICATE"))
+    });
+    let Some(text) = certificate.and_then(|f| f.text()) else {
+        return false;
+    };
+    let hosts = certificate_hosts(text);
+    !hosts.is_empty() && hosts.iter().all(|h| reserved_host(h))
+}
+
+/// Host names written in the first certificate of a PEM text (its subject's common
+/// name and alternative names, as the DER holds them in plain ASCII).
+fn certificate_hosts(pem: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let body: String = pem
+        .lines()
+        .skip_while(|l| !l.contains("BEGIN CERTIFICATE"))
+        .skip(1)
+        .take_while(|l| !l.contains("END CERTIFICATE"))
+        .collect();
+    let Ok(der) = base64::engine::general_purpose::STANDARD.decode(body.trim()) else {
+        return Vec::new();
+    };
+    let mut hosts: Vec<String> = Vec::new();
+    // Strings of a name (UTF8String, PrintableString, IA5String) and SAN dNSNames
+    // ([2]), each a tag, a short length and that many bytes.
+    for (i, tag) in der.iter().enumerate() {
+        if !matches!(*tag, 0x0c | 0x13 | 0x16 | 0x82) {
+            continue;
+        }
+        let Some(&len) = der.get(i + 1) else { break };
+        let len = usize::from(len);
+        if !(4..0x80).contains(&len) {
+            continue;
+        }
+        let Some(word) = der
+            .get(i + 2..i + 2 + len)
+            .and_then(|b| std::str::from_utf8(b).ok())
+        else {
+            continue;
+        };
+        let hostlike = word == "localhost"
+            || (word.contains('.')
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '*'))
+                && word.rsplit('.').next().is_some_and(|tld| {
+                    tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
+                }));
+        let word = word.to_ascii_lowercase();
+        if hostlike && !hosts.contains(&word) {
+            hosts.push(word);
+        }
+    }
+    hosts
+}
+
+/// Names RFC 2606 and RFC 6761 reserve for tests and documentation, and loopback.
+fn reserved_host(host: &str) -> bool {
+    let host = host.trim_start_matches("*.");
+    let tld = host.rsplit('.').next().unwrap_or(host);
+    host == "localhost"
+        || matches!(tld, "test" | "example" | "invalid" | "localhost" | "local")
+        || ["example.com", "example.org", "example.net"]
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+}
+
+/// Whether the lines above a value (`before`) leave a Markdown code fence open: the
+/// value is in a documentation code block, whatever file holds the text.
+pub fn in_code_fence(before: &str) -> bool {
+    before
+        .lines()
+        .filter(|l| l.trim_start().starts_with("```"))
+        .count()
+        % 2
+        == 1
+}
+
 /// Whether the function enclosing a value (the nearest definition in `before`, the
 /// lines above it, with no line back at its indentation since) is named for
 /// demonstration data: `func createDemoProject(`, `def create_example_user(`,

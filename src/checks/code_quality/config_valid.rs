@@ -8,7 +8,7 @@ pub const CHECK: Check = Check {
         id: "code-quality.config-valid",
         category: Category::CodeQuality,
         title: "Configuration files parse",
-        summary: "Manifests (pyproject.toml, Cargo.toml, package.json, …), CI workflows and compose files are well-formed.",
+        summary: "Manifests (pyproject.toml, Cargo.toml, package.json, …), CI workflows and compose files are well-formed. A malformed Travis configuration beside GitHub workflows that run on pushes or pull requests is P3.",
         weight: 1.0,
         severity: Severity::P1,
         by_kind: None,
@@ -38,12 +38,35 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         "{} could not be parsed",
         plural(problems.len(), "configuration file", "configuration files")
     ));
+    use crate::analyze::ci::CiSystem;
+    // Where the repository's CI runs now: GitHub workflows on pushes or pull requests.
+    let github = cx.facts.ci.files.iter().find(|f| {
+        f.system == CiSystem::GitHubActions
+            && !f.malformed
+            && f.triggers
+                .iter()
+                .any(|t| t == "push" || t == "pull_request")
+    });
     for p in problems {
         let snippet = cx.line(&p.path, p.line);
-        outcome = outcome.concern(
+        // A Travis configuration beside the workflows CI runs on: a second, likely
+        // abandoned system; only its builds break.
+        let legacy = github.filter(|_| CiSystem::of_path(&p.path) == Some(CiSystem::Travis));
+        let (severity, message) = match legacy {
+            Some(g) => (
+                Severity::P3,
+                format!(
+                    "{}: {}. CI runs on GitHub Actions ({}), so this Travis configuration only breaks Travis builds; delete it if nothing runs it.",
+                    p.path, p.message, g.path
+                ),
+            ),
+            None => (CHECK.def.severity, format!("{}: {}", p.path, p.message)),
+        };
+        outcome = outcome.concern_at(
             &CHECK.def,
+            severity,
             format!("{} does not parse", p.path),
-            format!("{}: {}", p.path, p.message),
+            message,
             vec![Evidence::at(p.path.clone(), p.line, &snippet)],
         );
     }

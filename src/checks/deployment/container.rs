@@ -8,7 +8,7 @@ pub const CHECK: Check = Check {
         id: "deployment.container",
         category: Category::Deployment,
         title: "Container build",
-        summary: "A service (or CLI) has a Dockerfile/Containerfile, so it builds into the same image everywhere; not expected of libraries. A project deployed with systemd units, an application server configuration, a Procfile, a platform manifest or installation documentation that sets it up under an application server or service manager instead is a P3, and so is one whose documentation links to the repository that builds its images (`owner/docker-app`).",
+        summary: "A service (or CLI) has a Dockerfile/Containerfile, so it builds into the same image everywhere; not expected of libraries. A project deployed with systemd units, an application server configuration, a Procfile, a platform manifest or installation documentation that sets it up under an application server or service manager instead is a P3, and so is one whose documentation links to the repository that builds its images (`owner/docker-app`) or one CI publishes to a package registry (PyPI, npm, crates.io).",
         weight: 1.0,
         severity: Severity::P1,
         by_kind: Some(KindSeverity {
@@ -83,6 +83,31 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 );
         }
     }
+    // Released to a package registry (PyPI, npm, crates.io): the package is the
+    // reproducible artefact users install and run.
+    if cx.facts.containers.dockerfiles.is_empty() && other.is_empty() {
+        let published = cx
+            .facts
+            .ci
+            .all_steps("release")
+            .into_iter()
+            .find(|s| PACKAGE_PUBLISH.iter().any(|p| s.step.text.contains(p)));
+        if let Some(s) = published {
+            return Outcome::partial(0.75, "no Dockerfile; released as a package")
+                .concern_at(
+                    &CHECK.def,
+                    Severity::P3,
+                    "No container build",
+                    format!(
+                        "The {} is released as a package ({}:{}), which is what users install and run; an image would also pin its runtime and system libraries.",
+                        cx.kind.noun(),
+                        s.file.path,
+                        s.step.line
+                    ),
+                    vec![Evidence::at(s.file.path.clone(), s.step.line, &s.step.text)],
+                );
+        }
+    }
     if let Some((_, what)) = other.first() {
         let evidence = other
             .iter()
@@ -122,6 +147,22 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     }
     .judge()
 }
+
+/// Commands and actions that publish a package to a language registry.
+const PACKAGE_PUBLISH: &[&str] = &[
+    "twine upload",
+    "pypa/gh-action-pypi-publish@",
+    "poetry publish",
+    "uv publish",
+    "hatch publish",
+    "flit publish",
+    "maturin publish",
+    "maturin upload",
+    "npm publish",
+    "pnpm publish",
+    "yarn publish",
+    "cargo publish",
+];
 
 /// A CI step that triggers another repository's workflow, that repository or the
 /// event being named for an image (`peter-evans/repository-dispatch` with

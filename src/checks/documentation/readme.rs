@@ -8,7 +8,7 @@ pub const CHECK: Check = Check {
         id: "documentation.readme",
         category: Category::Documentation,
         title: "README covers the essentials",
-        summary: "A README exists with sections on installation, usage, configuration and testing.",
+        summary: "A README exists with sections on installation, usage, configuration and testing; a project of a larger repository is judged by the README in its own directory, else the repository's.",
         weight: 1.5,
         severity: Severity::P2,
         by_kind: None,
@@ -35,9 +35,13 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             def,
             Severity::P1,
             "No README",
-            "The repository has no README at its root.",
+            if cx.scope.is_some() {
+                "Neither the project's directory nor the repository's root has a README."
+            } else {
+                "The repository has no README at its root."
+            },
             vec![Evidence::absent(
-                "README, README.md, README.rst, README.txt at the root",
+                "README, README.md, README.rst, README.txt in the project's directory or at the root",
                 cx.scope(),
             )],
         );

@@ -87,6 +87,9 @@ fn site<'a>(cx: &Context<'_>, f: python::PyRef<'a>, c: &Call) -> Option<Site<'a>
     let index = c.function?;
     let function = f.py.functions.get(index)?;
     let why = handler(f.py, index, function, param, cx.kind.is_service())?;
+    if pinned_to_literal(f, function, param, c.line) {
+        return None;
+    }
     Some(Site {
         file: f,
         line: c.line,
@@ -99,6 +102,50 @@ fn site<'a>(cx: &Context<'_>, f: python::PyRef<'a>, c: &Call) -> Option<Site<'a>
         ),
         evidence: cx.at(f.path(), c.line),
     })
+}
+
+/// Whether the call sits inside an `if` that compares the parameter with a string
+/// literal (`if book_format.upper() == 'TXT':`): there it can only be that literal.
+fn pinned_to_literal(f: python::PyRef<'_>, function: &Function, param: &str, line: u32) -> bool {
+    let Some(text) = f.file.text() else {
+        return false;
+    };
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let lines: Vec<&str> = text
+        .lines()
+        .skip(usize::try_from(function.line).unwrap_or(usize::MAX))
+        .take(usize::try_from(line.saturating_sub(function.line)).unwrap_or(0))
+        .collect();
+    let Some(call) = lines.last() else {
+        return false;
+    };
+    let mut depth = indent(call);
+    // Walk up from the call through the blocks that enclose it.
+    for l in lines.iter().rev().skip(1) {
+        let t = l.trim_start();
+        if t.is_empty() || t.starts_with('#') || indent(l) >= depth {
+            continue;
+        }
+        depth = indent(l);
+        let condition = t.strip_prefix("if ").or_else(|| t.strip_prefix("elif "));
+        if let Some(cond) = condition.and_then(|c| c.strip_suffix(':')) {
+            let compares = cond.split(" and ").any(|part| {
+                let Some((left, right)) = part.split_once("==") else {
+                    return false;
+                };
+                let left = left.trim();
+                let subject = left.split('.').next().unwrap_or(left);
+                subject == param && sites::is_string_literal(right.trim())
+            });
+            if compares {
+                return true;
+            }
+        }
+        if depth == 0 {
+            break;
+        }
+    }
+    false
 }
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
