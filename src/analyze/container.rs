@@ -621,28 +621,37 @@ pub fn is_backing_image(image: &str) -> bool {
 /// (`context: dev/build`, `docker build dev/build`).
 fn named_by_ci(inventory: &Inventory, path: &str) -> bool {
     let context = path.strip_suffix("/Dockerfile").filter(|d| !d.is_empty());
+    ci_texts(inventory).any(|t| {
+        t.contains(path)
+            || context.is_some_and(|dir| {
+                // A build of that directory (`context: api`, `docker build api`,
+                // `cd api`), not a job of the same name (`needs: [api_tests]`).
+                t.lines()
+                    .filter(|l| {
+                        ["context", "docker", "build", "file", "cd ", "directory"]
+                            .iter()
+                            .any(|w| l.contains(w))
+                    })
+                    .any(|l| {
+                        line_words(l)
+                            .any(|w| w.trim_start_matches("./").trim_end_matches('/') == dir)
+                    })
+            })
+    })
+}
+
+/// The texts of the repository's CI files.
+fn ci_texts(inventory: &Inventory) -> impl Iterator<Item = &str> {
     inventory
         .files
         .iter()
         .filter(|f| f.kind == FileKind::Ci)
         .filter_map(|f| f.text())
-        .any(|t| {
-            t.contains(path)
-                || context.is_some_and(|dir| {
-                    // A build of that directory (`context: api`, `docker build api`,
-                    // `cd api`), not a job of the same name (`needs: [api_tests]`).
-                    t.lines()
-                        .filter(|l| {
-                            ["context", "docker", "build", "file", "cd ", "directory"]
-                                .iter()
-                                .any(|w| l.contains(w))
-                        })
-                        .any(|l| {
-                            l.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '='))
-                                .any(|w| w.trim_start_matches("./").trim_end_matches('/') == dir)
-                        })
-                })
-        })
+}
+
+/// The words of a CI line, split at spaces, quotes and `=`.
+fn line_words(line: &str) -> impl Iterator<Item = &str> {
+    line.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '='))
 }
 
 /// Whether a CI file builds `path` (`-f Dockerfile.dev`, `file: Dockerfile.dev`) and
@@ -650,27 +659,20 @@ fn named_by_ci(inventory: &Inventory, path: &str) -> bool {
 /// `push: true`, `docker push` within the next lines).
 fn pushed_by_ci(inventory: &Inventory, path: &str) -> bool {
     const WINDOW: usize = 15;
-    inventory
-        .files
-        .iter()
-        .filter(|f| f.kind == FileKind::Ci)
-        .filter_map(|f| f.text())
-        .any(|t| {
-            let lines: Vec<&str> = t.lines().collect();
-            lines.iter().enumerate().any(|(i, l)| {
-                let names = l
-                    .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '='))
-                    .any(|w| w.trim_start_matches("./") == path);
-                names
-                    && lines.iter().skip(i).take(WINDOW).any(|n| {
-                        let n = n.trim();
-                        n.contains("--push")
-                            || n.contains("type=registry")
-                            || n.starts_with("push: true")
-                            || n.contains("docker push")
-                    })
-            })
+    ci_texts(inventory).any(|t| {
+        let lines: Vec<&str> = t.lines().collect();
+        lines.iter().enumerate().any(|(i, l)| {
+            let names = line_words(l).any(|w| w.trim_start_matches("./") == path);
+            names
+                && lines.iter().skip(i).take(WINDOW).any(|n| {
+                    let n = n.trim();
+                    n.contains("--push")
+                        || n.contains("type=registry")
+                        || n.starts_with("push: true")
+                        || n.contains("docker push")
+                })
         })
+    })
 }
 
 /// The label of a compose file that runs only third-party backing services.
