@@ -865,45 +865,99 @@ fn localhost_key(path: &str) -> bool {
         .any(|w| w == "localhost")
 }
 
-/// Whether the key file at `path`, kept with CI's files or named for tests, is named
-/// (by its path from the root, as
-/// `../../.circleci/server.key` names `.circleci/server.key`) by a test file or test
-/// configuration, and by no other file outside comments: CI files and documentation are
-/// neutral. A key nothing names keeps its weight.
+/// Whether the key file at `path` is named by a test file or test configuration, and
+/// by no other file outside comments. A file names it by its path from the root (as
+/// `../../.circleci/server.key` names `.circleci/server.key`), or, for a key kept with
+/// CI's files or named for tests, anywhere; any key is named by a quoted path that
+/// resolves to it from the naming file's directory or one above it
+/// (`include_str!("../assets/key.pem")` in `command/src/state.rs`). Code after a
+/// Rust `#[cfg(test)]` is test code. CI files, documentation, manifests and files
+/// beside the key (a sample configuration) are neutral. A key nothing names keeps its
+/// weight.
 fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
-    // A positive sign first: kept with CI's files, or named for tests.
     let kept_for_tests = path.to_ascii_lowercase().contains("test")
         || inventory.file(path).is_some_and(|k| k.kind == FileKind::Ci);
-    if !kept_for_tests {
-        return false;
-    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let key_dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     let mut by_tests = false;
     for f in &inventory.files {
-        if f.path == path || matches!(f.kind, FileKind::Ci | FileKind::Docs) {
+        let neutral = matches!(f.kind, FileKind::Ci | FileKind::Docs)
+            || matches!(f.name(), "Cargo.toml" | "package.json" | "MANIFEST.in")
+            || f.dir() == key_dir;
+        if f.path == path || neutral {
             continue;
         }
         let Some(text) = f.text() else { continue };
-        if !text.contains(path) {
+        if !text.contains(name) {
             continue;
         }
-        let named = text.lines().any(|l| {
+        let test_file =
+            f.kind == FileKind::Test || noise::context_of(&f.path) == HitContext::TestFixture;
+        let cfg_test = text.find("#[cfg(test)]");
+        let mut offset = 0usize;
+        for l in text.split_inclusive('\n') {
+            let at = offset;
+            offset += l.len();
             let t = l.trim_start();
-            !["#", "//", ";", "--", "<!--"]
+            if ["#", "//", ";", "--", "<!--"]
                 .iter()
                 .any(|c| t.starts_with(c))
-                && l.contains(path)
-        });
-        if !named {
-            continue;
+            {
+                continue;
+            }
+            let named = (kept_for_tests && l.contains(path))
+                || quoted_paths(l)
+                    .into_iter()
+                    .any(|q| resolves_to(&f.path, q, path));
+            if !named {
+                continue;
+            }
+            let test = test_file || cfg_test.is_some_and(|c| c < at);
+            if !test {
+                return false;
+            }
+            by_tests = true;
         }
-        let test =
-            f.kind == FileKind::Test || noise::context_of(&f.path) == HitContext::TestFixture;
-        if !test {
-            return false;
-        }
-        by_tests = true;
     }
     by_tests
+}
+
+/// The quoted strings of a line.
+fn quoted_paths(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for quote in ['"', '\''] {
+        // Outside, inside, outside, …: every second part is quoted.
+        out.extend(line.split(quote).skip(1).step_by(2));
+    }
+    out
+}
+
+/// Whether `literal`, a path written in the file at `from`, names `target` when read
+/// from that file's directory or any directory above it.
+fn resolves_to(from: &str, literal: &str, target: &str) -> bool {
+    let literal = literal.trim_start_matches("./");
+    if literal.is_empty() || !target.ends_with(literal.rsplit('/').next().unwrap_or(literal)) {
+        return false;
+    }
+    let mut base: Vec<&str> = from.split('/').collect();
+    base.pop();
+    loop {
+        let mut parts = base.clone();
+        let mut ok = true;
+        for seg in literal.split('/') {
+            match seg {
+                "" | "." => {}
+                ".." => ok &= parts.pop().is_some(),
+                s => parts.push(s),
+            }
+        }
+        if ok && parts.join("/") == target {
+            return true;
+        }
+        if base.pop().is_none() {
+            return false;
+        }
+    }
 }
 
 /// Whether a generic match (a name like `*_SECRET_KEY` and a random-looking value) sits

@@ -167,3 +167,27 @@ fn public_addresses_translations_and_stand_in_passwords_are_not_secrets() {
     );
     assert_eq!(found.len(), 1, "a 32-byte private key is a secret");
 }
+
+#[test]
+fn quoted_paths_resolve_from_the_naming_file_or_above() {
+    assert!(super::resolves_to(
+        "command/src/state.rs",
+        "../assets/key.pem",
+        "command/assets/key.pem"
+    ));
+    assert!(super::resolves_to(
+        "command/src/state.rs",
+        "./assets/key.pem",
+        "command/assets/key.pem"
+    ));
+    assert!(!super::resolves_to(
+        "lib/src/tls.rs",
+        "../assets/key.pem",
+        "command/assets/key.pem"
+    ));
+    assert!(!super::resolves_to("a.rs", "../../../key.pem", "key.pem"));
+    assert_eq!(
+        super::quoted_paths(r#"include_str!("../a/k.pem"), 'x'"#),
+        vec!["../a/k.pem", "x"]
+    );
+}
