@@ -588,6 +588,9 @@ fn is_local_task_file(file: &RepoFile) -> bool {
             | "Taskfile.yml"
             | "Taskfile.yaml"
             | "lefthook.yml"
+            | "lefthook.yaml"
+            | ".lefthook.yml"
+            | ".lefthook.yaml"
             | "package.json"
             | ".coveragerc"
             | "codecov.yml"
@@ -1126,13 +1129,20 @@ fn compose_test_run(line: &str, inventory: &Inventory) -> Option<(String, u32, S
     };
     let named = named.trim_start_matches("./");
     // `docker-compose-${{ matrix.db }}.yml`: any file the pattern names.
+    let yaml = |p: &str| p.ends_with(".yml") || p.ends_with(".yaml");
     let file = match named.split_once("${{") {
+        // A pattern with text on at least one side, naming Compose files.
         Some((prefix, rest)) => {
             let suffix = rest.split_once("}}").map(|(_, s)| s).unwrap_or("");
-            inventory
-                .files
-                .iter()
-                .find(|f| f.path.starts_with(prefix) && f.path.ends_with(suffix))?
+            if prefix.is_empty() && suffix.is_empty() {
+                return None;
+            }
+            inventory.files.iter().find(|f| {
+                f.kind != FileKind::Ci
+                    && yaml(&f.path)
+                    && f.path.starts_with(prefix)
+                    && f.path.ends_with(suffix)
+            })?
         }
         None => inventory.file(named)?,
     };

@@ -358,7 +358,7 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             // A compiled language's toolchain image that starts nothing (`FROM
             // rust:1.86`, no CMD, ENTRYPOINT or EXPOSE): a place to build the
             // binaries other images copy, whatever the file is called.
-            let toolchain = image.rsplit('/').next().unwrap_or(image);
+            let toolchain = image.strip_prefix("library/").unwrap_or(image);
             if COMPILER_IMAGES.contains(&toolchain) && start.is_none() && !serves {
                 return Some(BUILD_IMAGE.into());
             }
@@ -943,32 +943,35 @@ fn entrypoint_drop(
     // The whole context copied (`COPY . /app/`): the scripts the ENTRYPOINT or CMD
     // names (`/app/bin/docker_entrypoint.sh` is `bin/docker_entrypoint.sh`).
     if sources.iter().any(|w| w.is_empty() || w == ".") {
-        let named: Vec<String> = starts
-            .iter()
-            .flat_map(|i| {
-                i.args.split(|c: char| {
-                    c.is_whitespace() || c == '"' || c == ',' || c == '[' || c == ']'
-                })
-            })
-            .filter(|w| w.ends_with(".sh") && w.contains('/'))
-            .filter_map(|w| {
-                // `./bootstrap.sh` from the working directory the context was copied
-                // to: the file at the context's root (the Dockerfile's directory or
-                // the repository's).
-                if let Some(own) = w.strip_prefix("./").filter(|r| !r.contains('/')) {
-                    return Some(own.to_string());
+        let words = starts.iter().flat_map(|i| {
+            i.args
+                .split(|c: char| c.is_whitespace() || c == '"' || c == ',' || c == '[' || c == ']')
+        });
+        let mut named: Vec<String> = Vec::new();
+        // `./bootstrap.sh` from the working directory the context was copied to: the
+        // file at the context's root, the Dockerfile's directory or the repository's.
+        let mut exact: Vec<String> = Vec::new();
+        for w in words.filter(|w| w.ends_with(".sh") && w.contains('/')) {
+            if let Some(own) = w.strip_prefix("./").filter(|r| !r.contains('/')) {
+                exact.push(own.to_string());
+                if !dir.is_empty() {
+                    exact.push(format!("{dir}/{own}"));
                 }
-                let parts: Vec<&str> = w.rsplit('/').take(2).collect();
-                Some(format!("{}/{}", parts.get(1)?, parts.first()?))
-            })
-            .collect();
+                continue;
+            }
+            let parts: Vec<&str> = w.rsplit('/').take(2).collect();
+            if let (Some(d), Some(n)) = (parts.get(1), parts.first()) {
+                named.push(format!("{d}/{n}"));
+            }
+        }
         let found = inventory
             .files
             .iter()
             .filter(|f| {
-                named
-                    .iter()
-                    .any(|n| f.path == *n || f.path.ends_with(&format!("/{n}")))
+                exact.contains(&f.path)
+                    || named
+                        .iter()
+                        .any(|n| f.path == *n || f.path.ends_with(&format!("/{n}")))
             })
             .find_map(|f| {
                 let text = f.text()?;
@@ -1071,14 +1074,26 @@ fn server_drop(text: &str) -> Option<(u32, String)> {
                 return Some((n(i), format!("uWSGI uid = {}", user.trim())));
             }
         }
-        for (server, option) in [
-            ("uwsgi", "--uid"),
-            ("gunicorn", "--user"),
-            ("gunicorn", " -u "),
-        ] {
-            if t.contains(server) {
-                if let Some(user) = value_after(t, option).filter(|u| unprivileged(u)) {
-                    return Some((n(i), format!("{server} {} {user}", option.trim())));
+        // Each command of the line (split at `&&`, `;`, `|`), whose program (after
+        // `exec` or supervisord's `command=`) is the server, with the option after it.
+        for command in t.split(['&', ';', '|']) {
+            let mut words = command
+                .split_whitespace()
+                .map(|w| w.trim_start_matches("command="))
+                .skip_while(|w| *w == "exec" || w.is_empty());
+            let Some(program) = words.next() else {
+                continue;
+            };
+            let program = program.rsplit('/').next().unwrap_or(program);
+            for (server, option) in [
+                ("uwsgi", "--uid"),
+                ("gunicorn", "--user"),
+                ("gunicorn", " -u "),
+            ] {
+                if program == server {
+                    if let Some(user) = value_after(command, option).filter(|u| unprivileged(u)) {
+                        return Some((n(i), format!("{server} {} {user}", option.trim())));
+                    }
                 }
             }
         }
@@ -1555,6 +1570,7 @@ mod tests {
         assert!(server_drop("[uwsgi]\nuid = root\n").is_none());
         assert!(server_drop("exec gunicorn app:app --user=www-data --group=www-data").is_some());
         assert!(server_drop("exec gunicorn app:app --bind 0.0.0.0:80").is_none());
+        assert!(server_drop("pip install uwsgi && useradd --uid 1000 app").is_none());
         let all = "[program:web]\ncommand=web\nuser=app\n[program:worker]\ncommand=w\nuser=app\n";
         assert!(server_drop(all).is_some());
         let one_root = "[program:web]\ncommand=web\nuser=app\n[program:worker]\ncommand=w\n";

@@ -21,8 +21,7 @@ pub(crate) fn linked_repository(
         .projects
         .list
         .iter()
-        .map(|p| p.name.as_str())
-        .chain([cx.inventory.name.as_str()])
+        .map(|p| p.name.rsplit('/').next().unwrap_or(&p.name))
         .map(squash)
         .filter(|n| n.len() >= 3)
         .collect();
@@ -35,7 +34,7 @@ pub(crate) fn linked_repository(
         let mut headings: Vec<String> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let level = line.chars().take_while(|&c| c == '#').count();
-            if level > 0 && line.chars().nth(level) == Some(' ') {
+            if (1..=6).contains(&level) && line.chars().nth(level) == Some(' ') {
                 headings.truncate(level - 1);
                 headings.resize(level - 1, String::new());
                 headings.push(line.to_ascii_lowercase());
@@ -44,9 +43,24 @@ pub(crate) fn linked_repository(
                 continue;
             }
             for repository in repositories(line) {
-                let name = squash(repository.rsplit('/').next().unwrap_or(&repository));
-                let named_for_us = own.iter().any(|o| name.contains(o.as_str()) && name != *o);
-                if named_for_us && name_words.iter().any(|w| name.contains(w)) {
+                // `calibre-web-test`, `docker-calibre-web`: the project's own name and
+                // one part that starts with a name word, nothing else.
+                let name = repository.rsplit('/').next().unwrap_or(&repository);
+                let parts: Vec<String> = name
+                    .split(['-', '_', '.'])
+                    .map(str::to_ascii_lowercase)
+                    .collect();
+                let named_for_us = parts.iter().enumerate().any(|(k, part)| {
+                    let worded = name_words.iter().any(|w| part.starts_with(w));
+                    let rest: String = parts
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != k)
+                        .map(|(_, p)| p.as_str())
+                        .collect();
+                    worded && own.iter().any(|o| squash(&rest) == *o)
+                });
+                if named_for_us {
                     let n = u32::try_from(i + 1).unwrap_or(1);
                     return Some((cx.at(&f.path, n), repository));
                 }

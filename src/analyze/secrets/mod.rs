@@ -358,6 +358,19 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
         .collect();
+    // Where the lines that open or close a Markdown code fence start, in order.
+    let fences: Vec<usize> = if text.contains("```") {
+        line_starts
+            .iter()
+            .copied()
+            .filter(|&at| {
+                text.get(at..)
+                    .is_some_and(|rest| rest.trim_start_matches([' ', '\t']).starts_with("```"))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let path_context = noise::context_of(path);
     let test_ranges = if path.ends_with(".rs") {
         noise::rust_test_ranges(text)
@@ -449,13 +462,7 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 // Documentation text that shows the format ("Include the API key … for
                 // instance: ```bash -H 'Authorization: Bearer …'").
                 HitContext::Example
-            } else if rule.generic && {
-                let above = line_starts
-                    .get(line_index.saturating_sub(40))
-                    .copied()
-                    .unwrap_or(0);
-                noise::in_code_fence(text.get(above..line_start).unwrap_or(""))
-            } {
+            } else if rule.generic && fences.partition_point(|&at| at < line_start) % 2 == 1 {
                 // A Markdown code block inside documentation text of another file (a
                 // settings schema's `details: |` "Example: ```python …").
                 HitContext::Example
@@ -745,6 +752,17 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
                 .collect();
         }
     }
+    // Whether only tests name a key, asked of the first keys only: each question
+    // reads the repository's text once. Answers are kept for the second use.
+    let asked = std::cell::RefCell::new(std::collections::HashMap::<String, bool>::new());
+    let tests_only = |path: &str| -> bool {
+        if let Some(&known) = asked.borrow().get(path) {
+            return known;
+        }
+        let answer = asked.borrow().len() < MAX_KEYS_TRACED && used_only_by_tests(inventory, path);
+        asked.borrow_mut().insert(path.to_string(), answer);
+        answer
+    };
     // A key named for `localhost` serves a developer's HTTPS on their own machine.
     for found in &mut facts.files {
         if key_file(&found.path, Some("PRIVATE KEY")).is_none()
@@ -752,7 +770,7 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         {
             continue;
         }
-        let context = if used_only_by_tests(inventory, &found.path)
+        let context = if tests_only(&found.path)
             || noise::paired_with_test_certificate(inventory, &found.path)
         {
             HitContext::TestFixture
@@ -771,7 +789,7 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
             let what = key_file(&f.path, f.text())?;
             let context = match noise::context_of(&f.path) {
                 HitContext::None
-                    if used_only_by_tests(inventory, &f.path)
+                    if tests_only(&f.path)
                         || noise::paired_with_test_certificate(inventory, &f.path) =>
                 {
                     HitContext::TestFixture
@@ -871,9 +889,13 @@ fn localhost_key(path: &str) -> bool {
 /// CI's files or named for tests, anywhere; any key is named by a quoted path that
 /// resolves to it from the naming file's directory or one above it
 /// (`include_str!("../assets/key.pem")` in `command/src/state.rs`). Code after a
-/// Rust `#[cfg(test)]` is test code. CI files, documentation, manifests and files
-/// beside the key (a sample configuration) are neutral. A key nothing names keeps its
-/// weight.
+/// Rust `#[cfg(test)] mod tests {` is test code. CI files, documentation, manifests
+/// and a sample configuration beside the key are neutral; any other file naming it,
+/// by its full path or a path that resolves to it, makes it not a test key. A key
+/// nothing names keeps its weight.
+/// Most key files whose users are looked up across the repository.
+const MAX_KEYS_TRACED: usize = 64;
+
 fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
     let kept_for_tests = path.to_ascii_lowercase().contains("test")
         || inventory.file(path).is_some_and(|k| k.kind == FileKind::Ci);
@@ -881,9 +903,16 @@ fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
     let key_dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     let mut by_tests = false;
     for f in &inventory.files {
+        // A sample configuration beside the key (`assets/config.toml` naming
+        // `./assets/key.pem`) goes with it; code beside it does not.
+        let sample_config = !key_dir.is_empty()
+            && f.dir() == key_dir
+            && [".toml", ".yaml", ".yml", ".json", ".conf", ".ini"]
+                .iter()
+                .any(|e| f.name().ends_with(e));
         let neutral = matches!(f.kind, FileKind::Ci | FileKind::Docs)
             || matches!(f.name(), "Cargo.toml" | "package.json" | "MANIFEST.in")
-            || f.dir() == key_dir;
+            || sample_config;
         if f.path == path || neutral {
             continue;
         }
@@ -893,7 +922,7 @@ fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
         }
         let test_file =
             f.kind == FileKind::Test || noise::context_of(&f.path) == HitContext::TestFixture;
-        let cfg_test = text.find("#[cfg(test)]");
+        let tests_from = rust_test_module(text);
         let mut offset = 0usize;
         for l in text.split_inclusive('\n') {
             let at = offset;
@@ -905,21 +934,37 @@ fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
             {
                 continue;
             }
-            let named = (kept_for_tests && l.contains(path))
-                || quoted_paths(l)
-                    .into_iter()
-                    .any(|q| resolves_to(&f.path, q, path));
-            if !named {
+            let full = l.contains(path);
+            let resolved = quoted_paths(l)
+                .into_iter()
+                .chain(l.split_whitespace().map(|w| {
+                    w.trim_matches(|c: char| matches!(c, '"' | '\'' | ',' | ';' | '(' | ')' | '='))
+                }))
+                .any(|q| resolves_to(&f.path, q, path));
+            if !full && !resolved {
                 continue;
             }
-            let test = test_file || cfg_test.is_some_and(|c| c < at);
+            let test = test_file || tests_from.is_some_and(|from| from < at);
             if !test {
                 return false;
             }
-            by_tests = true;
+            // A test naming the key by its full path counts only for a key kept for
+            // tests; a path from the test's own directory always does.
+            if resolved || kept_for_tests {
+                by_tests = true;
+            }
         }
     }
     by_tests
+}
+
+/// Where a Rust file's test module starts: a `#[cfg(test)]` followed by `mod NAME {`.
+fn rust_test_module(text: &str) -> Option<usize> {
+    text.match_indices("#[cfg(test)]").find_map(|(at, attr)| {
+        let after = text.get(at + attr.len()..)?.trim_start();
+        let line = after.lines().next()?;
+        (line.starts_with("mod ") && line.contains('{')).then_some(at)
+    })
 }
 
 /// The quoted strings of a line.

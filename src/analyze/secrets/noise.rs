@@ -453,26 +453,16 @@ fn certificate_hosts(pem: &str) -> Vec<String> {
     hosts
 }
 
-/// Names RFC 2606 and RFC 6761 reserve for tests and documentation, and loopback.
+/// Names RFC 2606 and RFC 6761 reserve for tests and documentation, and loopback
+/// (not `.local`, which real networks use).
 fn reserved_host(host: &str) -> bool {
     let host = host.trim_start_matches("*.");
     let tld = host.rsplit('.').next().unwrap_or(host);
     host == "localhost"
-        || matches!(tld, "test" | "example" | "invalid" | "localhost" | "local")
+        || matches!(tld, "test" | "example" | "invalid" | "localhost")
         || ["example.com", "example.org", "example.net"]
             .iter()
             .any(|d| host == *d || host.ends_with(&format!(".{d}")))
-}
-
-/// Whether the lines above a value (`before`) leave a Markdown code fence open: the
-/// value is in a documentation code block, whatever file holds the text.
-pub fn in_code_fence(before: &str) -> bool {
-    before
-        .lines()
-        .filter(|l| l.trim_start().starts_with("```"))
-        .count()
-        % 2
-        == 1
 }
 
 /// Whether the function enclosing a value (the nearest definition in `before`, the

@@ -67,7 +67,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if cx.facts.containers.dockerfiles.is_empty() {
         if let Some((at, repository)) = crate::checks::elsewhere::linked_repository(
             cx,
-            &["docker", "container", "image", "oci"],
+            &["docker", "container", "image"],
             &["docker", "container", "image"],
         ) {
             return Outcome::partial(0.75, format!("no Dockerfile here; images built in `{repository}`"))

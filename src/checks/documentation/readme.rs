@@ -41,7 +41,11 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 "The repository has no README at its root."
             },
             vec![Evidence::absent(
-                "README, README.md, README.rst, README.txt in the project's directory or at the root",
+                if cx.scope.is_some() {
+                    "README, README.md, README.rst, README.txt in the project's directory or at the root"
+                } else {
+                    "README, README.md, README.rst, README.txt at the root"
+                },
                 cx.scope(),
             )],
         );

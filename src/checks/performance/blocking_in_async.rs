@@ -145,7 +145,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         // it stops: nothing else is waiting on the loop.
         let (place, consequence) = if *startup {
             (
-                " start-up code",
+                " start-up or shutdown code",
                 "it runs in a start-up or shutdown hook, before requests are served or after they stop, so only start-up waits for it; ",
             )
         } else {
@@ -190,9 +190,19 @@ fn lifecycle_hook(function: &crate::analyze::python::Function) -> bool {
                 | "after_server_stop"
         )
     });
+    // By name only when no route decorator makes it a handler (`/shutdown`).
+    let routed = function.decorators.iter().any(|d| {
+        let last = d.rsplit('.').next().unwrap_or(d);
+        d.contains('.')
+            && matches!(
+                last,
+                "route" | "get" | "post" | "put" | "patch" | "delete" | "websocket" | "api_route"
+            )
+    });
     hooked
-        || matches!(
-            function.name.as_str(),
-            "lifespan" | "startup" | "shutdown" | "on_startup" | "on_shutdown"
-        )
+        || (!routed
+            && matches!(
+                function.name.as_str(),
+                "lifespan" | "startup" | "shutdown" | "on_startup" | "on_shutdown"
+            ))
 }

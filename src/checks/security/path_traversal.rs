@@ -129,14 +129,25 @@ fn pinned_to_literal(f: python::PyRef<'_>, function: &Function, param: &str, lin
         depth = indent(l);
         let condition = t.strip_prefix("if ").or_else(|| t.strip_prefix("elif "));
         if let Some(cond) = condition.and_then(|c| c.strip_suffix(':')) {
-            let compares = cond.split(" and ").any(|part| {
-                let Some((left, right)) = part.split_once("==") else {
-                    return false;
-                };
-                let left = left.trim();
-                let subject = left.split('.').next().unwrap_or(left);
-                subject == param && sites::is_string_literal(right.trim())
-            });
+            // One literal on the right (`'TXT'`, not `'TXT' or allow_any`), in a
+            // condition with no `or`.
+            let one_literal = |right: &str| {
+                let right = right.trim();
+                let quote = right.chars().next();
+                matches!(quote, Some('"' | '\''))
+                    && right.len() >= 2
+                    && right.chars().last() == quote
+                    && right.chars().filter(|c| Some(*c) == quote).count() == 2
+            };
+            let compares = !cond.contains(" or ")
+                && cond.split(" and ").any(|part| {
+                    let Some((left, right)) = part.split_once("==") else {
+                        return false;
+                    };
+                    let left = left.trim();
+                    let subject = left.split('.').next().unwrap_or(left);
+                    subject == param && one_literal(right)
+                });
             if compares {
                 return true;
             }

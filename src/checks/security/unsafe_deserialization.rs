@@ -232,7 +232,12 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             // of its checkpoints) outside a request handler.
             let own_store = || -> Option<(String, u32)> {
                 let w = writer_of(callee)?;
-                if in_route(f, c.function) {
+                // Not in a handler: routed, or a view handed the request.
+                let handed_request = tainted
+                    .as_deref()
+                    .is_some_and(|p| matches!(p, "request" | "req"));
+                let routed = f.py.routes.iter().any(|r| r.function == c.function);
+                if in_route(f, c.function) || handed_request || routed {
                     return None;
                 }
                 writes(w)
