@@ -406,6 +406,9 @@ pub fn paired_with_test_certificate(inventory: &crate::repo::Inventory, path: &s
     !hosts.is_empty() && hosts.iter().all(|h| reserved_host(h))
 }
 
+/// Most host names read from one certificate.
+const MAX_CERTIFICATE_HOSTS: usize = 64;
+
 /// Host names written in the first certificate of a PEM text (its subject's common
 /// name and alternative names, as the DER holds them in plain ASCII).
 fn certificate_hosts(pem: &str) -> Vec<String> {
@@ -445,9 +448,12 @@ fn certificate_hosts(pem: &str) -> Vec<String> {
                 && word.rsplit('.').next().is_some_and(|tld| {
                     tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
                 }));
-        let word = word.to_ascii_lowercase();
-        if hostlike && !hosts.contains(&word) {
-            hosts.push(word);
+        if hostlike {
+            hosts.push(word.to_ascii_lowercase());
+            // A certificate names a handful of hosts; one naming more is not judged.
+            if hosts.len() > MAX_CERTIFICATE_HOSTS {
+                return Vec::new();
+            }
         }
     }
     hosts
