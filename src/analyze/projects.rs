@@ -991,19 +991,7 @@ fn cd_targets(dir: &str, line: &str) -> Vec<String> {
         .filter(|w| w.first() == Some(&"cd"))
         .filter_map(|w| w.get(1))
         .filter(|target| target.starts_with(".."))
-        .filter_map(|target| {
-            let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-            for part in target.split('/') {
-                match part {
-                    "" | "." => {}
-                    ".." => {
-                        parts.pop()?;
-                    }
-                    p => parts.push(p),
-                }
-            }
-            Some(parts.join("/"))
-        })
+        .filter_map(|target| crate::repo::join_path(dir, target))
         .collect()
 }
 
@@ -1328,19 +1316,7 @@ fn compose_contexts(path: &str, text: &str) -> Vec<String> {
         else {
             continue;
         };
-        // Join and normalise `./`, `../`.
-        let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-        let mut ok = true;
-        for seg in v.split('/') {
-            match seg {
-                "" | "." => {}
-                ".." => ok &= parts.pop().is_some(),
-                s => parts.push(s),
-            }
-        }
-        if ok {
-            out.push(parts.join("/"));
-        }
+        out.extend(crate::repo::join_path(dir, v));
     }
     out
 }

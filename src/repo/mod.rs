@@ -219,3 +219,19 @@ pub(crate) fn source_file(path: &str, text: &str) -> RepoFile {
         index: LineIndex::default(),
     }
 }
+
+/// Joins a relative path onto a directory of the checkout, resolving `.` and `..`;
+/// `None` when it climbs out of the repository.
+pub(crate) fn join_path(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for p in rel.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}

@@ -194,22 +194,6 @@ fn compose_host_path(v: &Node) -> Option<String> {
     }
 }
 
-/// Joins a relative path onto a directory, resolving `.` and `..`; `None` when it
-/// leaves the repository.
-fn join(dir: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for p in rel.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 /// The Dockerfile a Compose `build:` uses.
 fn build_dockerfile(compose_path: &str, build: &Node) -> Option<String> {
     let dir = compose_path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
@@ -230,7 +214,7 @@ fn build_dockerfile(compose_path: &str, build: &Node) -> Option<String> {
     if context.contains("://") || context.contains('$') || file.contains('$') {
         return None;
     }
-    join(&join(dir, &context)?, &file)
+    crate::repo::join_path(&crate::repo::join_path(dir, &context)?, &file)
 }
 
 /// The services of a Compose document.

@@ -984,24 +984,15 @@ fn resolves_to(from: &str, literal: &str, target: &str) -> bool {
     if literal.is_empty() || !target.ends_with(literal.rsplit('/').next().unwrap_or(literal)) {
         return false;
     }
-    let mut base: Vec<&str> = from.split('/').collect();
-    base.pop();
+    let mut base = from.rsplit_once('/').map_or("", |(d, _)| d);
     loop {
-        let mut parts = base.clone();
-        let mut ok = true;
-        for seg in literal.split('/') {
-            match seg {
-                "" | "." => {}
-                ".." => ok &= parts.pop().is_some(),
-                s => parts.push(s),
-            }
-        }
-        if ok && parts.join("/") == target {
+        if crate::repo::join_path(base, literal).as_deref() == Some(target) {
             return true;
         }
-        if base.pop().is_none() {
+        if base.is_empty() {
             return false;
         }
+        base = base.rsplit_once('/').map_or("", |(d, _)| d);
     }
 }
 
