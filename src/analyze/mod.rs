@@ -126,6 +126,28 @@ fn credential_name(name: &str) -> bool {
         || upper.ends_with("_KEY")
 }
 
+/// A connection string's name (`DATABASE_URL`, `SENTRY_DSN`): a credential only when
+/// its value carries one.
+fn connection_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.contains("_DSN") || upper.contains("DATABASE_URL")
+}
+
+/// Whether a connection string carries a credential: a user part (`postgres://u:p@h`,
+/// a DSN's `https://key@host`) or a password parameter. A file path
+/// (`file:../data/app.db`) or a host alone (`postgres://db/app`) carries none.
+fn connection_holds_credentials(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    let user_part = lower.split_once("://").is_some_and(|(_, rest)| {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        authority.contains('@')
+    });
+    user_part
+        || ["password=", "pwd=", "passwd=", "secret="]
+            .iter()
+            .any(|p| lower.contains(p))
+}
+
 /// A tree that is a published package (an sdist, a crate package, an npm tarball)
 /// rather than a source repository: CI configuration and often tests are not shipped.
 #[derive(Debug, Clone, Serialize)]
@@ -371,6 +393,7 @@ fn env_files(inventory: &Inventory) -> Vec<EnvFile> {
             let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
             if !v.is_empty()
                 && credential_name(k)
+                && (!connection_name(k) || connection_holds_credentials(v))
                 && !secrets::noise::is_placeholder(v)
                 && !secrets::noise::is_reference(v)
             {
@@ -472,6 +495,24 @@ pub fn analyze(inventory: &Inventory, policy: &Policy) -> Facts {
 #[cfg(test)]
 mod unit_tests {
     use super::*;
+
+    #[test]
+    fn connection_strings_hold_credentials_only_with_a_user_part_or_password() {
+        assert!(connection_holds_credentials(
+            "postgres://app:s3cret@db:5432/app"
+        ));
+        assert!(connection_holds_credentials(
+            "https://4f2a9c@o1.ingest.sentry.io/7"
+        ));
+        assert!(connection_holds_credentials(
+            "Server=db;User Id=sa;Password=x1;"
+        ));
+        assert!(!connection_holds_credentials(
+            "file:../data/pingvin-share.db"
+        ));
+        assert!(!connection_holds_credentials("postgres://db:5432/app"));
+        assert!(!connection_holds_credentials("sqlite:///data/app.db"));
+    }
 
     #[test]
     fn env_file_names() {

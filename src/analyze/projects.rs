@@ -1028,6 +1028,14 @@ impl CiLinks {
                 .collect()
         };
         let root_scripts = root_scripts(inventory);
+        let tree_wide = root_runner_tree_wide(inventory);
+        // Each project's package scripts, parsed once.
+        let scripts: HashMap<&str, HashMap<String, String>> = projects
+            .list
+            .iter()
+            .map(|p| (p.path.as_str(), scripts_at(inventory, &p.path)))
+            .filter(|(_, s)| !s.is_empty())
+            .collect();
         CiLinks(
             ci.files
                 .iter()
@@ -1053,12 +1061,22 @@ impl CiLinks {
                                     !t.starts_with("name:") && !t.starts_with('#')
                                 })
                                 .collect();
+                            let text = body.join("\n");
+                            let mut named = mentioned(&text);
+                            // Members a package script of the job's directories starts
+                            // (`yarn test` → `yarn COLLABORATION_SERVER run test` →
+                            // `yarn workspace server-y-provider run test`).
+                            let expanded = expand_scripts(&text, &scripts, projects, &named);
+                            for i in workspace_targets(&expanded, projects) {
+                                if !named.contains(&i) {
+                                    named.push(i);
+                                }
+                            }
                             JobLinks {
-                                named: mentioned(&body.join("\n")),
-                                fans_out: job
-                                    .steps
-                                    .iter()
-                                    .any(|s| runs_in_every_member(&s.text, &root_scripts)),
+                                named,
+                                fans_out: job.steps.iter().any(|s| {
+                                    runs_in_every_member(&s.text, &root_scripts, tree_wide)
+                                }),
                                 at_root: job
                                     .steps
                                     .iter()
@@ -1152,9 +1170,103 @@ impl CiLinks {
     }
 }
 
+/// What the package scripts a CI job's commands start run, transitively: the
+/// scripts of the root's and the named projects' package.json files, each expanded up
+/// to [`SCRIPT_DEPTH`] levels, a script used as a prefix (`yarn APP run test` with
+/// `"APP": "yarn workspace app"`) joined to the rest of its command.
+fn expand_scripts(
+    text: &str,
+    scripts_of: &HashMap<&str, HashMap<String, String>>,
+    projects: &Projects,
+    named: &[usize],
+) -> String {
+    let mut out = String::new();
+    let dirs = std::iter::once("").chain(
+        named
+            .iter()
+            .filter_map(|&i| projects.get(i))
+            .map(|p| p.path.as_str()),
+    );
+    for dir in dirs {
+        let Some(scripts) = scripts_of.get(dir) else {
+            continue;
+        };
+        let mut frontier = vec![text.to_string()];
+        for _ in 0..SCRIPT_DEPTH {
+            let mut next = Vec::new();
+            for t in &frontier {
+                for command in t.split(['\n', ';']).flat_map(|l| l.split("&&")) {
+                    let command = command.trim().trim_start_matches("- ");
+                    let command = command.strip_prefix("run:").unwrap_or(command);
+                    let words: Vec<&str> = command.split_whitespace().collect();
+                    let (name, rest) = match words.as_slice() {
+                        ["pnpm" | "npm" | "yarn" | "bun", "run", name, rest @ ..] => (*name, rest),
+                        ["pnpm" | "yarn", name, rest @ ..] => (*name, rest),
+                        _ => continue,
+                    };
+                    if let Some(body) = scripts.get(name) {
+                        next.push(format!("{body} {}", rest.join(" ")));
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            for n in &next {
+                out.push_str(n);
+                out.push('\n');
+            }
+            frontier = next;
+        }
+    }
+    out
+}
+
+/// Levels of package scripts followed from a CI command.
+const SCRIPT_DEPTH: usize = 4;
+
+/// The projects a command addresses by package name: `yarn workspace NAME`,
+/// `pnpm --filter NAME`, `npm -w NAME`, `--workspace=NAME`.
+fn workspace_targets(text: &str, projects: &Projects) -> Vec<usize> {
+    let mut names: Vec<&str> = Vec::new();
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .map(|w| w.trim_matches(['"', '\'']))
+        .collect();
+    for (i, w) in words.iter().enumerate() {
+        if let Some(v) = w
+            .strip_prefix("--filter=")
+            .or_else(|| w.strip_prefix("--workspace="))
+        {
+            names.push(v);
+        } else if matches!(*w, "workspace" | "--filter" | "-F" | "-w" | "--workspace") {
+            if let Some(v) = words.get(i + 1) {
+                names.push(v);
+            }
+        }
+    }
+    projects
+        .list
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.path.is_empty() && names.contains(&p.name.as_str()))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// The root package.json's scripts: name → command.
 fn root_scripts(inventory: &Inventory) -> HashMap<String, String> {
-    let Some(text) = inventory.file("package.json").and_then(|f| f.text()) else {
+    scripts_at(inventory, "")
+}
+
+/// The scripts of the package.json in `dir`: name → command.
+fn scripts_at(inventory: &Inventory, dir: &str) -> HashMap<String, String> {
+    let path = if dir.is_empty() {
+        "package.json".to_string()
+    } else {
+        format!("{dir}/package.json")
+    };
+    let Some(text) = inventory.file(&path).and_then(|f| f.text()) else {
         return HashMap::new();
     };
     let Ok(serde_json::Value::Object(doc)) = serde_json::from_str::<serde_json::Value>(text) else {
@@ -1174,7 +1286,15 @@ fn root_scripts(inventory: &Inventory) -> HashMap<String, String> {
 /// Whether a command runs a test task in every workspace member, itself (`pnpm -r test`,
 /// `turbo run test`) or through a root script (`pnpm ci:test` → `pnpm -r test:ci`).
 /// A `--filter` names its members, which [`CiLinks`] reads as names.
-fn runs_in_every_member(text: &str, root_scripts: &HashMap<String, String>) -> bool {
+///
+/// A root script that starts Vitest or Jest itself (`"test": "vitest run"`) runs the
+/// test files of the whole tree when `tree_wide` (the root's configuration does not
+/// narrow where tests are looked for) and the command names no directory or project.
+fn runs_in_every_member(
+    text: &str,
+    root_scripts: &HashMap<String, String>,
+    tree_wide: bool,
+) -> bool {
     let fans = |t: &str| {
         t.contains("test")
             && !t.contains("--filter")
@@ -1198,6 +1318,9 @@ fn runs_in_every_member(text: &str, root_scripts: &HashMap<String, String>) -> b
     text.split(['\n', ';'])
         .flat_map(|l| l.split("&&"))
         .any(|command| {
+            // A step's text starts with its key (`run: pnpm test`).
+            let command = command.trim().trim_start_matches("- ");
+            let command = command.strip_prefix("run:").unwrap_or(command);
             let words: Vec<&str> = command
                 .split_whitespace()
                 .map(|w| w.trim_matches(['"', '\'']))
@@ -1209,8 +1332,89 @@ fn runs_in_every_member(text: &str, root_scripts: &HashMap<String, String>) -> b
             };
             script
                 .and_then(|name| root_scripts.get(name))
-                .is_some_and(|body| fans(body))
+                .is_some_and(|body| fans(body) || (tree_wide && runs_whole_tree(body)))
         })
+}
+
+/// Whether a script starts Vitest or Jest with nothing that narrows it to a directory,
+/// a file or a project of the workspace.
+fn runs_whole_tree(body: &str) -> bool {
+    let words: Vec<&str> = body.split_whitespace().collect();
+    let Some(at) = words.iter().position(|w| matches!(*w, "vitest" | "jest")) else {
+        return false;
+    };
+    words.iter().skip(at + 1).all(|w| {
+        let narrows = [
+            "--dir",
+            "--root",
+            "--project",
+            "--selectProjects",
+            "--roots",
+            "--rootDir",
+            "-r",
+        ]
+        .iter()
+        .any(|f| w == f || w.starts_with(&format!("{f}=")));
+        // A path argument (`src/`, `packages/api`) is a filter; words such as `run`,
+        // `e2e`, or flags and their values are not.
+        let path = w.contains('/') && !w.starts_with('-');
+        !narrows && !path
+    }) && !body.contains("&&")
+}
+
+/// Whether the root's Vitest or Jest configuration leaves the default, tree-wide search
+/// for tests: no configuration, a workspace of projects, or `include` patterns that
+/// all start anywhere (`**/*.spec.ts`); `roots` or a pattern under one directory
+/// narrows it.
+fn root_runner_tree_wide(inventory: &Inventory) -> bool {
+    const CONFIGS: &[&str] = &[
+        "vitest.config.ts",
+        "vitest.config.mts",
+        "vitest.config.js",
+        "vitest.config.mjs",
+        "vitest.config.cts",
+        "vite.config.ts",
+        "vite.config.mts",
+        "vite.config.js",
+        "vite.config.mjs",
+        "jest.config.js",
+        "jest.config.ts",
+        "jest.config.mjs",
+        "jest.config.cjs",
+    ];
+    let texts: Vec<&str> = CONFIGS
+        .iter()
+        .filter_map(|c| inventory.file(c).and_then(|f| f.text()))
+        .collect();
+    if [
+        "vitest.workspace.ts",
+        "vitest.workspace.mts",
+        "vitest.workspace.js",
+    ]
+    .iter()
+    .any(|w| inventory.file(w).is_some())
+    {
+        return true;
+    }
+    texts.iter().all(|t| {
+        if t.contains("projects:") {
+            return true;
+        }
+        if t.contains("roots:") || t.contains("rootDir:") || t.contains("dir:") {
+            return false;
+        }
+        ["include:", "testMatch:"].iter().all(|key| {
+            t.match_indices(key).all(|(at, _)| {
+                // The list after the key, up to its closing bracket.
+                let rest = t.get(at + key.len()..).unwrap_or("");
+                let list = rest.split(']').next().unwrap_or(rest);
+                list.split(['"', '\'', '`'])
+                    .skip(1)
+                    .step_by(2)
+                    .all(|pattern| pattern.starts_with("**") || pattern.starts_with("*."))
+            })
+        })
+    })
 }
 
 /// Whether some command of a step runs at the repository root: one that names no

@@ -676,12 +676,24 @@ pub fn merge(repository: Vec<Finding>, projects: &[ProjectReview]) -> Vec<Findin
 
 /// The same absence reported twice for one project (by the repository's review and
 /// by the project's own, citing different task files) is one finding with the
-/// places of both.
+/// places of both. The repository's finding, not yet given a project, is the same as
+/// a project's when that project's cites every place it cites (the root project's
+/// "tests are not run in CI" citing the same task file).
 fn merge_same_absences(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
     for f in findings {
         let starts_absent =
             |g: &Finding| g.evidence.first().is_some_and(|e| e.location().is_none());
+        // Every place the finding without a project cites, the other cites too.
+        let same_places = |g: &Finding| {
+            let (open, other) = if g.project.is_none() {
+                (g, &f)
+            } else {
+                (&f, g)
+            };
+            let mut places = open.evidence.iter().filter(|e| e.location().is_some());
+            places.clone().next().is_some() && places.all(|e| other.evidence.contains(e))
+        };
         let twin = out.iter_mut().find(|g| {
             g.is_concern()
                 && f.is_concern()
@@ -689,11 +701,15 @@ fn merge_same_absences(findings: Vec<Finding>) -> Vec<Finding> {
                 && starts_absent(&f)
                 && g.check == f.check
                 && g.title == f.title
-                && g.project == f.project
                 && g.severity == f.severity
+                && (g.project == f.project
+                    || ((g.project.is_none() || f.project.is_none()) && same_places(g)))
         });
         match twin {
             Some(g) => {
+                if g.project.is_none() {
+                    g.project.clone_from(&f.project);
+                }
                 for e in f.evidence {
                     if !g.evidence.contains(&e) {
                         g.evidence.push(e);
@@ -773,6 +789,32 @@ mod tests {
         let merged = merge_same_absences(vec![a, b, other]);
         assert_eq!(merged.len(), 2);
         assert_eq!(merged[0].evidence.len(), 3);
+    }
+
+    #[test]
+    fn the_repository_absence_and_the_root_project_one_citing_the_same_place_are_one() {
+        let mut repository = concern("ci.tests", "Tests are not run in CI", Severity::P1, None);
+        repository
+            .evidence
+            .push(Evidence::at("Justfile", 74, "cargo test --workspace"));
+        let mut root = repository.clone();
+        root.message = "No CI job runs this project's test suite.".into();
+        root.project = Some(".".into());
+        // Another project's absence, citing its own place, stays apart.
+        let mut api = concern("ci.tests", "Tests are not run in CI", Severity::P1, None);
+        api.evidence
+            .push(Evidence::at("api/package.json", 9, "\"test\": \"jest\""));
+        api.project = Some("api".into());
+        let merged = merge_same_absences(vec![repository.clone(), root, api.clone()]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].project.as_deref(), Some("."));
+        assert_eq!(merged[1].project.as_deref(), Some("api"));
+        // A repository finding citing two projects' places is neither project's.
+        let mut both = repository;
+        both.evidence
+            .push(Evidence::at("api/package.json", 9, "\"test\": \"jest\""));
+        let merged = merge_same_absences(vec![both, api]);
+        assert_eq!(merged.len(), 2);
     }
 
     fn concern(check: &'static str, title: &str, severity: Severity, at: Option<&str>) -> Finding {

@@ -1593,8 +1593,9 @@ fn tests_in_a_project_directory_owned_by_the_enclosing_go_module_count_for_it() 
 }
 
 /// A pnpm workspace whose CI job runs `pnpm ci:test` (also naming another member's
-/// directory), with the root script `ci_test`.
-fn pnpm_workspace_ci(ci_test: &str) -> Review {
+/// directory), with the root script `ci_test` and, if given, a root Vitest
+/// configuration.
+fn pnpm_workspace_ci(ci_test: &str, vitest_config: Option<&str>) -> Review {
     let root = format!(
         "{{\n  \"name\": \"acme\",\n  \"private\": true,\n  \"scripts\": {{\n    \"ci:test\": \"{ci_test}\"\n  }}\n}}\n"
     );
@@ -1630,22 +1631,52 @@ fn pnpm_workspace_ci(ci_test: &str) -> Review {
             "on: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Install browsers\n        working-directory: ./packages/core\n        run: pnpm exec playwright install\n      - name: Test\n        run: pnpm ci:test\n",
         ),
     ];
+    let mut files = files;
+    if let Some(config) = vitest_config {
+        files.push(("vitest.config.ts", config));
+    }
     let dir = crate::support::materialize(&crate::support::files(&files));
     audit(dir.path())
 }
 
 #[test]
 fn a_root_script_that_runs_every_members_tests_runs_the_tests_of_each_member() {
-    let r = pnpm_workspace_ci("pnpm -r --parallel test:ci");
+    let r = pnpm_workspace_ci("pnpm -r --parallel test:ci", None);
     let _ = project(&r, "packages/cli");
     assert!(
         !concerns(&r, "ci.tests").any(|f| f.project.as_deref() == Some("packages/cli")),
         "pnpm ci:test runs `pnpm -r test:ci`, which reaches packages/cli"
     );
-    let filtered = pnpm_workspace_ci("pnpm --filter @acme/core test:ci");
+    let filtered = pnpm_workspace_ci("pnpm --filter @acme/core test:ci", None);
     assert!(
         concerns(&filtered, "ci.tests").any(|f| f.project.as_deref() == Some("packages/cli")),
         "a root script filtered to @acme/core does not run the cli's tests"
+    );
+}
+
+#[test]
+fn a_root_script_starting_vitest_over_the_tree_runs_the_tests_of_each_member() {
+    let tree = pnpm_workspace_ci(
+        "cross-env CI=true vitest run --exclude e2e",
+        Some("export default { test: { include: [\"**/*.test.ts\"] } };\n"),
+    );
+    let _ = project(&tree, "packages/cli");
+    assert!(
+        !concerns(&tree, "ci.tests").any(|f| f.project.as_deref() == Some("packages/cli")),
+        "vitest at the root, including **/*.test.ts, runs packages/cli's tests"
+    );
+    let narrowed = pnpm_workspace_ci(
+        "cross-env CI=true vitest run --exclude e2e",
+        Some("export default { test: { include: [\"packages/core/**/*.test.ts\"] } };\n"),
+    );
+    assert!(
+        concerns(&narrowed, "ci.tests").any(|f| f.project.as_deref() == Some("packages/cli")),
+        "a root configuration including only packages/core does not run the cli's tests"
+    );
+    let by_path = pnpm_workspace_ci("vitest run packages/core", None);
+    assert!(
+        concerns(&by_path, "ci.tests").any(|f| f.project.as_deref() == Some("packages/cli")),
+        "vitest given packages/core runs only that member's tests"
     );
 }
 
@@ -1776,5 +1807,50 @@ fn a_member_with_its_own_readme_has_one_while_a_member_without_any_does_not() {
             .iter()
             .any(|f| f.project.as_deref() == Some("apps/api")),
         "{missing:#?}"
+    );
+}
+
+/// A yarn workspace in `web/` whose CI job runs `cd web && yarn test`, the `test`
+/// script reaching a member through script aliases (`yarn SERVER run test`, with
+/// `"SERVER": "yarn workspace collab-server"`), or `lint` only.
+fn aliased_workspace(ci_script: &str) -> Review {
+    let ci = format!(
+        "on: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - name: Test\n        run: cd web/ && yarn {ci_script}\n"
+    );
+    let files = vec![
+        (
+            "web/package.json",
+            r#"{ "name": "web", "private": true, "workspaces": ["servers/*", "packages/*"], "scripts": { "test": "yarn server:test", "server:test": "yarn SERVER run test", "lint": "yarn SERVER run lint", "SERVER": "yarn workspace collab-server" } }"#,
+        ),
+        (
+            "web/servers/collab/package.json",
+            r#"{ "name": "collab-server", "version": "1.0.0", "scripts": { "test": "vitest run", "lint": "eslint ." }, "dependencies": { "express": "^4.0.0" }, "devDependencies": { "vitest": "^3.0.0" } }"#,
+        ),
+        (
+            "web/servers/collab/src/index.ts",
+            "import express from 'express';\nexport const add = (a: number, b: number) => a + b;\nexpress().listen(4444);\n",
+        ),
+        (
+            "web/servers/collab/src/index.test.ts",
+            "import { test, expect } from 'vitest';\nimport { add } from './index';\ntest('adds', () => { expect(add(1, 2)).toBe(3); });\n",
+        ),
+        (".github/workflows/ci.yml", ci.as_str()),
+    ];
+    let dir = crate::support::materialize(&crate::support::files(&files));
+    audit(dir.path())
+}
+
+#[test]
+fn a_member_reached_through_script_aliases_of_its_workspace_root_runs_in_ci() {
+    let tested = aliased_workspace("test");
+    let _ = project(&tested, "web/servers/collab");
+    assert!(
+        !concerns(&tested, "ci.tests").any(|f| f.project.as_deref() == Some("web/servers/collab")),
+        "yarn test → yarn SERVER run test → yarn workspace collab-server run test"
+    );
+    let linted = aliased_workspace("lint");
+    assert!(
+        concerns(&linted, "ci.tests").any(|f| f.project.as_deref() == Some("web/servers/collab")),
+        "a lint script reaching the member runs no tests"
     );
 }

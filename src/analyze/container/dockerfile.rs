@@ -343,11 +343,21 @@ pub fn parse(path: &str, text: &str) -> Dockerfile {
         drops_privileges: None,
         unbuilt_variant: None,
     };
+    // The USER and HEALTHCHECK each named stage ends with: a stage built `FROM` it
+    // inherits them, as from any base image.
+    type StageConfig = (Option<(String, u32)>, Option<u32>);
+    let mut stage_users: Vec<(String, StageConfig)> = Vec::new();
     for ins in &instructions {
         let line = ins.line;
         let args: Vec<&str> = ins.args.split_whitespace().collect();
         match ins.op.as_str() {
             "FROM" => {
+                if let Some(alias) = df.stages.last().and_then(|s| s.alias.as_deref()) {
+                    stage_users.push((
+                        alias.to_ascii_lowercase(),
+                        (df.user.clone(), df.healthcheck),
+                    ));
+                }
                 let rest: Vec<&str> = args
                     .iter()
                     .copied()
@@ -390,9 +400,18 @@ pub fn parse(path: &str, text: &str) -> Dockerfile {
                     internal,
                     line,
                 });
-                // USER and HEALTHCHECK are per stage; only the final one counts.
-                df.user = None;
-                df.healthcheck = None;
+                // USER and HEALTHCHECK are per stage; only the final one counts. A
+                // stage built on an earlier one starts with that stage's.
+                let lower = df.stages.last().map(|s| s.image.to_ascii_lowercase());
+                let inherited = lower
+                    .filter(|_| df.stages.last().is_some_and(|s| s.internal))
+                    .and_then(|image| {
+                        stage_users
+                            .iter()
+                            .rfind(|(alias, _)| *alias == image)
+                            .map(|(_, config)| config.clone())
+                    });
+                (df.user, df.healthcheck) = inherited.unwrap_or_default();
             }
             "USER" => {
                 if let Some(u) = args.first() {
@@ -512,6 +531,19 @@ mod tests {
         assert_eq!(df.healthcheck, Some(6));
         assert!(!df.runs_as_root());
         assert_eq!(df.instructions[4].stage, 1);
+    }
+
+    #[test]
+    fn a_stage_built_on_an_earlier_one_starts_as_its_user() {
+        let text = "FROM rust:1.95 AS builder\nRUN cargo build\nFROM busybox:glibc AS minimal\nRUN adduser -D app\nUSER app\nCMD [\"/app\"]\nFROM minimal\nCOPY --from=builder /x /x\n";
+        let df = parse("Dockerfile", text);
+        assert_eq!(df.user, Some(("app".to_string(), 5)));
+        assert!(!df.runs_as_root());
+        // An external image of the same name as no stage starts as root.
+        let text = "FROM busybox:glibc AS minimal\nUSER app\nFROM debian:12\nCMD [\"/app\"]\n";
+        let df = parse("Dockerfile", text);
+        assert_eq!(df.user, None);
+        assert!(df.runs_as_root());
     }
 
     #[test]

@@ -187,6 +187,8 @@ struct Layout<'a> {
     compiled: HashSet<String>,
     /// Import names of the declared third-party dependencies (lower case).
     declared: HashSet<String>,
+    /// Every module imported by absolute name anywhere in the tree.
+    imported: HashSet<String>,
     /// Directories the walk did not enter (`vendor/`, `third_party/`) as module-name
     /// prefixes under each source root: whatever is imported from them is there.
     opaque: HashSet<String>,
@@ -297,6 +299,7 @@ impl<'a> Layout<'a> {
             script_dirs: HashSet::new(),
             compiled: HashSet::new(),
             declared: HashSet::new(),
+            imported: HashSet::new(),
             opaque: HashSet::new(),
             unentered_dirs: HashSet::new(),
             run_dirs: inventory
@@ -575,6 +578,15 @@ impl<'a> Layout<'a> {
                 .any(|r| self.packages.contains(&format!("{}{path}", dir_prefix(r))))
     }
 
+    /// Whether the code imports some module of namespace `top` that exists in the
+    /// tree (`app.models` for `app/`): the namespace is the project's own.
+    fn own_namespace(&self, top: &str, from: usize) -> bool {
+        let prefix = format!("{top}.");
+        self.imported
+            .iter()
+            .any(|m| m.starts_with(&prefix) && self.exists(m, from))
+    }
+
     /// Whether a path is, or is inside, a dependency directory the walk did not enter.
     fn unentered(&self, path: &str) -> bool {
         if self.unentered_dirs.is_empty() {
@@ -663,6 +675,23 @@ impl<'a> Layout<'a> {
         // A directory without `__init__.py` never shadows an installed regular
         // package: `alembic/versions/` does not hide the declared `alembic`.
         if self.namespace_only(top, from) && self.declared.contains(&top.to_ascii_lowercase()) {
+            return ImportClass::ThirdParty {
+                top: top.to_string(),
+            };
+        }
+        // Nor does one whose files import the name's modules it lacks while the code
+        // never imports one it has: `gitlint/`, plugins a tool loads by path, holds no
+        // `gitlint.rules`; the installed `gitlint` does.
+        if import.module.contains('.')
+            && self
+                .inventory
+                .files
+                .get(from)
+                .is_some_and(|f| f.dir().rsplit('/').next() == Some(top))
+            && self.namespace_only(top, from)
+            && !self.exists(&import.module, from)
+            && !self.own_namespace(top, from)
+        {
             return ImportClass::ThirdParty {
                 top: top.to_string(),
             };
@@ -1001,6 +1030,12 @@ pub fn build(
         .filter(|(_, py)| py.main_guard.is_some())
         .filter_map(|(i, _)| inventory.files.get(*i))
         .map(|f| parent(&f.path).to_string())
+        .collect();
+    layout.imported = python
+        .iter()
+        .flat_map(|(_, py)| py.imports.iter())
+        .filter(|imp| imp.level == 0)
+        .map(|imp| imp.module.clone())
         .collect();
     let generated = generated_files(inventory);
     let mut imports = Vec::new();

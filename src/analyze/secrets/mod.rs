@@ -69,6 +69,7 @@ impl SecretHit {
         match (self.context, self.test_mode, self.generic) {
             (HitContext::None, _, _) if self.encrypted => Severity::P2,
             (HitContext::ClientKey, _, _) => Severity::P2,
+            (HitContext::PublicSample, _, _) => Severity::P3,
             (_, _, _) if self.encrypted => Severity::P3,
             (HitContext::None, false, false) => Severity::P0,
             (HitContext::None, false, true) => Severity::P1,
@@ -476,6 +477,9 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 // `func createDemoProject(…)`: the credentials of sample data the
                 // product sets up for a first look.
                 HitContext::Example
+            } else if rule.id == "jwt" && noise::jwt_published_key(secret).is_some() {
+                // jwt.io's sample token: anyone can mint it with the published key.
+                HitContext::PublicSample
             } else if rule.id == "jwt" && noise::jwt_for_local_server(secret) {
                 // A token a local installation issued for itself.
                 HitContext::Development
@@ -671,13 +675,26 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         // Per directory: whether one of its source files names a third-party host.
         let mut package_names_host: std::collections::HashMap<String, bool> =
             std::collections::HashMap::new();
+        // Per directory: whether it is a collection of clients of third-party APIs.
+        let mut collections: std::collections::HashMap<String, bool> =
+            std::collections::HashMap::new();
         for found in &mut facts.files {
             let Some(text) = inventory.file(&found.path).and_then(|f| f.text()) else {
                 continue;
             };
             // The module, or its package (a driver's `util.go` beside its
             // `driver.go`), names the service it talks to.
-            let module = integration_module(&found.path)
+            let module = (integration_module(&found.path)
+                || (client_source(&found.path)
+                    && *collections
+                        .entry(
+                            found
+                                .path
+                                .rsplit_once('/')
+                                .map_or("", |(d, _)| d)
+                                .to_string(),
+                        )
+                        .or_insert_with(|| integration_collection(inventory, &found.path))))
                 && (names_external_api(text) || {
                     let dir = found.path.rsplit_once('/').map_or("", |(d, _)| d);
                     *package_names_host
@@ -821,6 +838,69 @@ const INTEGRATION_DIRS: &[&str] = &[
     "addons",
     "drivers",
 ];
+
+/// The directory whose entries would be the sibling clients of the file at `path`:
+/// its package's parent (`vehicle` for `vehicle/toyota/api.go`).
+fn collection_of(path: &str) -> String {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    dir.rsplit_once('/').map_or("", |(d, _)| d).to_string()
+}
+
+/// Whether the file at `path` is one client among many: its directory, or its
+/// directory's parent, holds at least [`COLLECTION_MIN`] entries (a package, or a
+/// flat module) whose source names a third-party host of its own (`vehicle/` holding
+/// `toyota/`, `bmw.go`, `tesla/`…), under whatever name the project gives it. An
+/// entry with a manifest of its own is a project of a monorepo, not a client.
+fn integration_collection(inventory: &crate::repo::Inventory, path: &str) -> bool {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let parent = collection_of(path);
+    [dir, parent.as_str()]
+        .iter()
+        .filter(|d| !d.is_empty())
+        .any(|d| {
+            let prefix = format!("{d}/");
+            let mut entries: std::collections::HashMap<&str, bool> =
+                std::collections::HashMap::new();
+            for f in inventory
+                .files
+                .iter()
+                .filter(|f| f.path.starts_with(&prefix) && client_source(&f.path))
+                .take(COLLECTION_FILES)
+            {
+                let rest = f.path.get(prefix.len()..).unwrap_or("");
+                let entry = rest.split('/').next().unwrap_or(rest);
+                let entry = entry.split('.').next().unwrap_or(entry);
+                if rest.contains('/')
+                    && PROJECT_MANIFESTS
+                        .iter()
+                        .any(|m| inventory.file(&format!("{prefix}{entry}/{m}")).is_some())
+                {
+                    continue;
+                }
+                let named = entries.entry(entry).or_insert(false);
+                if !*named {
+                    *named = f.text().is_some_and(names_external_api);
+                }
+            }
+            entries.values().filter(|&&n| n).count() >= COLLECTION_MIN
+        })
+}
+
+/// Files that make a directory a project of its own.
+const PROJECT_MANIFESTS: &[&str] = &[
+    "package.json",
+    "pyproject.toml",
+    "setup.py",
+    "Cargo.toml",
+    "go.mod",
+    "composer.json",
+    "Gemfile",
+];
+
+/// Entries naming hosts of their own that make a directory a collection of clients.
+const COLLECTION_MIN: usize = 5;
+/// Source files read to decide it.
+const COLLECTION_FILES: usize = 400;
 
 /// Whether a source file is an integration module: under [`INTEGRATION_DIRS`].
 fn integration_module(path: &str) -> bool {

@@ -35,6 +35,9 @@ pub enum HitContext {
     /// component for that API) of software its licence distributes: every installation
     /// carries it, so it is public by design.
     ClientKey,
+    /// A value published as a sample for anyone to use: a JSON Web Token signed with
+    /// jwt.io's demo key.
+    PublicSample,
 }
 
 impl HitContext {
@@ -50,6 +53,7 @@ impl HitContext {
             HitContext::Disowned => "marked as not a secret",
             HitContext::ReadOnly => "a client or read-only key meant to be committed",
             HitContext::ClientKey => "a third-party API key shipped with every installation",
+            HitContext::PublicSample => "a published sample",
         }
     }
 }
@@ -139,6 +143,8 @@ pub fn context_of(path: &str) -> HitContext {
             // `test_resources`, `test-keys`, `test-environments`: material and set-ups
             // kept for the tests.
             || ["test_", "test-"].iter().any(|prefix| d.starts_with(prefix))
+            // `db-test-setup`, `local_test_env`: the word among others.
+            || d.split(['-', '_']).skip(1).any(|w| matches!(w, "test" | "tests" | "testing"))
             // `e2etests`, `unittest`, `integrationtests`: a kind of test and the word.
             || ["tests", "test"].iter().any(|suffix| {
                 d.strip_suffix(suffix).is_some_and(|kind| {
@@ -370,6 +376,50 @@ pub fn jwt_for_local_server(token: &str) -> bool {
     !hosts.is_empty() && hosts.iter().all(|h| is_loopback(h))
 }
 
+/// Demo keys jwt.io publishes for its sample tokens: a token signed with one of them
+/// can be minted by anyone.
+const PUBLISHED_JWT_KEYS: &[&str] = &[
+    "your-256-bit-secret",
+    "your-384-bit-secret",
+    "your-512-bit-secret",
+    "a-string-secret-at-least-256-bits-long",
+];
+
+/// The published demo key a JSON Web Token is signed with (HS256/384/512), if it is.
+pub fn jwt_published_key(token: &str) -> Option<&'static str> {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (signed, signature) = token.rsplit_once('.')?;
+    let header = signed.split('.').next()?;
+    let header: serde_json::Value = serde_json::from_slice(&engine.decode(header).ok()?).ok()?;
+    let signature = engine.decode(signature.trim_end_matches('=')).ok()?;
+    let verifies: fn(&str, &str, &[u8]) -> bool = match header.get("alg")?.as_str()? {
+        "HS256" => hmac_verifies::<sha2::Sha256>,
+        "HS384" => hmac_verifies::<sha2::Sha384>,
+        "HS512" => hmac_verifies::<sha2::Sha512>,
+        _ => return None,
+    };
+    PUBLISHED_JWT_KEYS
+        .iter()
+        .copied()
+        .find(|k| verifies(k, signed, &signature))
+}
+
+/// Whether `signature` is the HMAC of `message` under `key`.
+fn hmac_verifies<D>(key: &str, message: &str, signature: &[u8]) -> bool
+where
+    hmac::SimpleHmac<D>: hmac::Mac + hmac::digest::KeyInit,
+    D: hmac::digest::Digest + hmac::digest::core_api::BlockSizeUser,
+{
+    use hmac::Mac as _;
+    <hmac::SimpleHmac<D> as hmac::digest::KeyInit>::new_from_slice(key.as_bytes()).is_ok_and(
+        |mut m| {
+            m.update(message.as_bytes());
+            m.verify_slice(signature).is_ok()
+        },
+    )
+}
+
 /// Whether the text before a value on its line introduces it as an example in prose or
 /// a documentation code block ("for instance:", "for example", "e.g.", "```").
 pub fn documented_example(before: &str) -> bool {
@@ -540,6 +590,9 @@ pub struct FileProfile {
     pub minified: bool,
     /// Program source, where an unquoted value is an expression, not a literal.
     pub code: bool,
+    /// A translation catalogue (`locales/de/translation.json`, `messages.po`): its
+    /// values are sentences and labels (`"client_secret": "Clientgeheimnis"`).
+    pub translations: bool,
 }
 
 impl FileProfile {
@@ -584,13 +637,60 @@ impl FileProfile {
             lockfile,
             minified,
             code,
+            translations: translation_catalogue(path),
         }
     }
 
     /// Generic (keyword = value) rules do not read this file.
     pub fn structured_only(self) -> bool {
-        self.lockfile || self.minified
+        self.lockfile || self.minified || self.translations
     }
+}
+
+/// A translation catalogue, by path: a catalogue format (`.po`, `.xliff`, `.arb`,
+/// `.ftl`), a data file under a locale directory or named as a catalogue
+/// (`translation.json`), or a module named by a locale under a locale directory
+/// (`i18n/de.ts`).
+fn translation_catalogue(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut segments: Vec<&str> = lower.split('/').collect();
+    let Some(name) = segments.pop() else {
+        return false;
+    };
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    if matches!(
+        ext,
+        "po" | "pot" | "xliff" | "xlf" | "arb" | "ftl" | "strings"
+    ) {
+        return true;
+    }
+    let locale_dir = segments.iter().any(|d| {
+        matches!(
+            *d,
+            "locales" | "locale" | "i18n" | "l10n" | "lang" | "langs" | "translations"
+        )
+    });
+    let data = matches!(ext, "json" | "yml" | "yaml" | "properties" | "toml");
+    let module = matches!(ext, "js" | "mjs" | "cjs" | "ts" | "mts" | "cts");
+    (data
+        && (locale_dir
+            || ["translation", "messages_"]
+                .iter()
+                .any(|p| stem.starts_with(p))))
+        || (module && locale_dir && is_locale_code(stem))
+}
+
+/// A locale tag (`de`, `pt_br`, `zh-hans`, `es-419`), lower-cased.
+fn is_locale_code(s: &str) -> bool {
+    let (lang, region) = match s.split_once(['-', '_']) {
+        Some((l, r)) => (l, Some(r)),
+        None => (s, None),
+    };
+    (2..=3).contains(&lang.len())
+        && lang.bytes().all(|b| b.is_ascii_lowercase())
+        && region.is_none_or(|r| {
+            (2..=4).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
 }
 
 /// Shannon entropy in bits per character.
@@ -1254,6 +1354,52 @@ mod tests {
         assert_eq!(context_of("src/device.rs"), HitContext::None);
         assert_eq!(context_of("src/latest.toml"), HitContext::None);
         assert_eq!(context_of("config/testimonials.yml"), HitContext::None);
+        assert_eq!(
+            context_of("db-test-setup/postgres/ssl/server.key"),
+            HitContext::TestFixture
+        );
+        assert_eq!(
+            context_of("db-setup/postgres/ssl/server.key"),
+            HitContext::None
+        );
+        assert_eq!(context_of("my-contest-app/server.key"), HitContext::None);
+    }
+
+    #[test]
+    fn tokens_signed_with_a_published_demo_key_are_recognised() {
+        // jwt.io's sample token, signed with `your-256-bit-secret`, and another
+        // token signed with that key.
+        let sample = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+        let dev = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiIsIm5hbWUiOiJEZXYgVXNlciIsImVtYWlsIjoiZGV2QGFjbWUub3JnIn0.pAImQ5XZMl3RzMwamAgkDbRYsnpOTQMkDxKnJvXsMtM";
+        assert_eq!(jwt_published_key(dev), Some("your-256-bit-secret"));
+        assert_eq!(jwt_published_key(sample), Some("your-256-bit-secret"));
+        // The same claims signed with another key.
+        let other = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiIsIm5hbWUiOiJEZXYgVXNlciIsImVtYWlsIjoiZGV2QGFjbWUub3JnIn0.calp9Cday6u4cKRLSg7Gh3rCOX5oWwEbC-8ZGWKDlPw";
+        assert_eq!(jwt_published_key(other), None);
+        assert_eq!(jwt_published_key("not.a.token"), None);
+    }
+
+    #[test]
+    fn translation_catalogues_are_structured_only() {
+        for path in [
+            "static/locales/de/translation.json",
+            "web/src/i18n/translations/de-DE.ts",
+            "locale/fr/LC_MESSAGES/django.po",
+            "config/locales/pt_BR.yml",
+            "app/lang/es-419.json",
+        ] {
+            assert!(FileProfile::of(path, "{}").structured_only(), "{path}");
+        }
+        for path in [
+            "config/settings.json",
+            "src/i18n/index.ts",
+            "src/lang/parser.ts",
+            "deploy/values.yaml",
+            "src/api.ts",
+            "nx.json",
+        ] {
+            assert!(!FileProfile::of(path, "{}").structured_only(), "{path}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "ci.tests",
         category: Category::Ci,
         title: "CI runs the tests",
-        summary: "A CI job runs the test suite (pytest, cargo test, npm test, go test, …), itself or through what it calls: scripts, local actions, reusable workflows, make/just/task targets, npm scripts, pre-commit, tox, nox, lefthook hooks, and Compose files whose services run a test runner. When none does but a step is named for tests and runs a command greenlight cannot read as a runner (a project's own CLI), the root project gets a P3 note instead of a P1.",
+        summary: "A CI job runs the test suite (pytest, cargo test, npm test, go test, …), itself or through what it calls: scripts, local actions, reusable workflows, make/just/task targets, npm scripts, pre-commit, tox, nox, lefthook hooks, and Compose files whose services run a test runner. In a workspace, a member's suite runs when a job names it, runs a task in every member (`pnpm -r test`, `turbo run test`), starts Vitest or Jest at the root over the whole tree, or reaches it through package scripts (`yarn test` → `yarn workspace server run test`). When none does but a step is named for tests and runs a command greenlight cannot read as a runner (a project's own CLI), the root project gets a P3 note instead of a P1.",
         weight: 2.0,
         severity: Severity::P1,
         by_kind: None,

@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         id: "code-quality.undeclared-dependencies",
         category: Category::CodeQuality,
         title: "Imported packages are declared",
-        summary: "Every third-party package production code imports is declared in a manifest (pyproject.toml, requirements*.txt, setup.cfg/setup.py, Pipfile); optional imports guarded by `try/except ImportError` are exempt; imports made only by plugins that carry their own manifest (`manifest.yml` or `plugin.yml` with a name and a version), which their host installs, are P2; imports made only by packages that `setup.py` excludes from the distribution (`find_packages(exclude=[…])`) are P3.",
+        summary: "Every third-party package production code imports is declared in a manifest (pyproject.toml, requirements*.txt, setup.cfg/setup.py, Pipfile); optional imports guarded by `try/except ImportError` are exempt; imports made only by plugins that carry their own manifest (`manifest.yml` or `plugin.yml` with a name and a version), which their host installs, are P2; imports made only by packages that `setup.py` excludes from the distribution (`find_packages(exclude=[…])`) are P3, and so are imports of a tool made only by its plugins kept in a directory named for it with no `__init__.py` (`gitlint/`).",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: None,
@@ -194,6 +194,20 @@ fn ansible_provided(cx: &Context<'_>, d: &DependencyUse) -> bool {
                 let dirs: Vec<&str> = f.path.split('/').rev().skip(1).collect();
                 dirs.iter().any(|s| ANSIBLE_PLUGIN_DIRS.contains(s))
                     && dirs.iter().any(|s| s.contains("ansible"))
+            })
+        })
+}
+
+/// Whether every production file importing `d` sits in a directory named for it with
+/// no `__init__.py` (`gitlint/gitlint_emoji.py` importing `gitlint.rules`): plugins a
+/// tool loads from a path, which the tool running them provides.
+fn tool_plugins(cx: &Context<'_>, d: &DependencyUse) -> bool {
+    !d.production.is_empty()
+        && d.production.iter().all(|(index, _)| {
+            cx.inventory.files.get(*index).is_some_and(|f| {
+                let dir = f.dir();
+                dir.rsplit('/').next() == Some(d.import.as_str())
+                    && cx.inventory.file(&format!("{dir}/__init__.py")).is_none()
             })
         })
 }
@@ -401,7 +415,11 @@ fn third_party(cx: &Context<'_>) -> Outcome {
     let hard = missing
         .iter()
         .filter(|d| {
-            !d.locked && !d.lazy && !optional_module(cx, d) && !in_unpackaged(cx, d, &exclusions)
+            !d.locked
+                && !d.lazy
+                && !optional_module(cx, d)
+                && !in_unpackaged(cx, d, &exclusions)
+                && !tool_plugins(cx, d)
         })
         .count();
     let score = if hard == 0 {
@@ -450,6 +468,18 @@ fn third_party(cx: &Context<'_>) -> Outcome {
                     "Production code imports `{}` only where it runs on demand — inside functions, under `if __name__ == \"__main__\":`, or in modules every importer loads in a try block ({places}) — and no manifest declares {}: the code path that needs it fails with ModuleNotFoundError on a clean install. Declare it, as an extra if it is optional.",
                     d.import,
                     names(d)
+                ),
+            )
+        } else if tool_plugins(cx, d) {
+            (
+                Severity::P3,
+                format!(
+                    "`{}` is imported by its own plugins but not declared",
+                    d.import
+                ),
+                format!(
+                    "`{}` is imported ({places}) only by files in a directory named for it with no `__init__.py`: plugins the `{}` tool loads from that path, and the tool that runs them provides it. Declare it with the development tools that run it.",
+                    d.import, d.import
                 ),
             )
         } else if ansible_provided(cx, d) {

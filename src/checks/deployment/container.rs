@@ -8,7 +8,7 @@ pub const CHECK: Check = Check {
         id: "deployment.container",
         category: Category::Deployment,
         title: "Container build",
-        summary: "A service (or CLI) has a Dockerfile/Containerfile, so it builds into the same image everywhere; not expected of libraries. A project deployed with systemd units, an application server configuration, a Procfile, a platform manifest or installation documentation that sets it up under an application server or service manager instead is a P3, and so is one whose documentation links to the repository that builds its images (`owner/docker-app`) or one CI publishes to a package registry (PyPI, npm, crates.io).",
+        summary: "A service (or CLI) has a Dockerfile/Containerfile, so it builds into the same image everywhere; not expected of libraries. A project deployed with systemd units, an application server configuration, a Procfile, a platform manifest or installation documentation that sets it up under an application server or service manager instead is a P3, and so is one whose documentation links to the repository that builds its images (`owner/docker-app`) or one CI publishes to a package registry (PyPI, npm, crates.io). An image a container-SDK pipeline (Dagger) builds and publishes in code, in sources that name the project's program, counts as its container build; the pipeline's own project is not judged.",
         weight: 1.0,
         severity: Severity::P1,
         by_kind: Some(KindSeverity {
@@ -60,6 +60,27 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 ),
                 vec![at],
             );
+        }
+    }
+    // Images a pipeline written with a container SDK builds and publishes (Dagger:
+    // `client.container().with_file(…).publish(…)`), naming this project's program.
+    if cx.facts.containers.dockerfiles.is_empty() {
+        if let Some((at, sdk, own)) = image_built_in_code(cx) {
+            if own {
+                return Outcome::not_applicable(format!(
+                    "a {sdk} pipeline that builds images, not deployed itself"
+                ));
+            }
+            return Outcome::pass(format!("no Dockerfile; the image is built with {sdk}"))
+                .strength(
+                    &CHECK.def,
+                    format!("Container image built with {sdk}"),
+                    format!(
+                        "A {sdk} pipeline builds and publishes an image holding the {}'s program; there is no Dockerfile because the image is defined in code.",
+                        cx.kind.noun()
+                    ),
+                    vec![at],
+                );
         }
     }
     // Images a packager builds from another repository the documentation names
@@ -220,6 +241,69 @@ fn image_built_elsewhere(cx: &Context<'_>) -> Option<(Evidence, String)> {
         }
     }
     None
+}
+
+/// Imports of container SDKs whose pipelines build images in code, and the SDK.
+const CONTAINER_SDKS: &[(&str, &str)] = &[
+    ("dagger_sdk", "Dagger"),
+    ("\"dagger.io/dagger\"", "Dagger"),
+    ("@dagger.io/dagger", "Dagger"),
+    ("import dagger", "Dagger"),
+    ("from dagger import", "Dagger"),
+];
+
+/// Source files of a container-SDK pipeline read for the project's name.
+const PIPELINE_FILES: usize = 64;
+
+/// A pipeline written with a container SDK that publishes images (`.publish(`), in a
+/// project whose sources name this project's program in a string (`"web-server"`),
+/// or in this project itself (the pipeline): where it publishes, the SDK, and whether
+/// the pipeline is this project.
+fn image_built_in_code(cx: &Context<'_>) -> Option<(Evidence, &'static str, bool)> {
+    let project = match cx.scope {
+        Some(i) => cx.facts.projects.get(i),
+        None => cx.facts.projects.project_of(""),
+    }?;
+    let name = project.name.as_str();
+    let quoted = format!("\"{name}\"");
+    cx.inventory.files.iter().find_map(|f| {
+        if !matches!(
+            f.path.rsplit('.').next(),
+            Some("rs" | "go" | "py" | "ts" | "js" | "mjs")
+        ) {
+            return None;
+        }
+        let text = f.text()?;
+        let (_, sdk) = CONTAINER_SDKS.iter().find(|(i, _)| text.contains(i))?;
+        let (i, _) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.to_ascii_lowercase().contains(".publish("))?;
+        // The pipeline's own project: the directory of its nearest manifest.
+        let root = cx
+            .facts
+            .projects
+            .project_of(&f.path)
+            .map_or("", |p| p.path.as_str());
+        let prefix = if root.is_empty() {
+            String::new()
+        } else {
+            format!("{root}/")
+        };
+        let own = cx.scope.is_some() && cx.in_scope(&f.path);
+        let names_project = own
+            || cx
+                .inventory
+                .files
+                .iter()
+                .filter(|g| {
+                    g.path.starts_with(&prefix)
+                        && g.path.rsplit('.').next() == f.path.rsplit('.').next()
+                })
+                .take(PIPELINE_FILES)
+                .any(|g| g.text().is_some_and(|t| t.contains(&quoted)));
+        names_project.then(|| (cx.at(&f.path, u32::try_from(i + 1).unwrap_or(1)), *sdk, own))
+    })
 }
 
 /// What a file says about a deployment without containers, when it is one.
