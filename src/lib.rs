@@ -171,14 +171,32 @@ fn project_reviews(
         .iter()
         .map(|v| (v.tests.production_code_lines, v.stack.project_kind))
         .collect();
-    let frontends: Vec<bool> = views.iter().map(|v| v.stack.frontend.is_some()).collect();
+    // A mobile app (Expo, React Native) ships through the stores on its own: not a
+    // browser front end served with the product.
+    let frontends: Vec<bool> = views
+        .iter()
+        .map(|v| {
+            v.stack.frontend.is_some()
+                && !v.manifests.iter().any(|m| {
+                    m.dependencies
+                        .iter()
+                        .any(|d| matches!(d.normalized.as_str(), "expo" | "react-native"))
+                })
+        })
+        .collect();
     let driven = analyze::projects::driven_by_suites(
         &facts.projects,
         &facts.manifests,
         inventory,
         &frontends,
     );
-    review::localize_absences(&mut results, &facts.projects.list, &shapes, &driven);
+    review::localize_absences(
+        &mut results,
+        &facts.projects.list,
+        &shapes,
+        &frontends,
+        &driven,
+    );
     facts
         .projects
         .list

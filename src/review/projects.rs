@@ -147,12 +147,14 @@ const LOCAL_ONLY: &[&str] = &["tests.suite", "tests.ratio", "tests.coverage"];
 /// as projects, and which of them is deployed on its own is not certain. Such a P0 or
 /// P1 absence is lowered to P2 and names where the thing is, so the reader can judge.
 /// Tests are the project's own: beside a tested product, no tests is P1 rather than
-/// P0, and P2 for a small helper or a command-line tool. `shapes` holds each
-/// project's production lines and kind.
+/// P0, and P2 for a small helper, a command-line tool or a browser front end (whose
+/// server, tested, carries the data). `shapes` holds each project's production lines
+/// and kind; `frontends` whether it is a browser front end.
 pub fn localize_absences(
     results: &mut [Vec<crate::checks::CheckResult>],
     projects: &[crate::analyze::projects::Project],
     shapes: &[(usize, ProjectKind)],
+    frontends: &[bool],
     driven: &[Option<crate::analyze::projects::Driven>],
 ) {
     // check → (project, first place of a strength of that check in a product).
@@ -207,15 +209,16 @@ pub fn localize_absences(
         }
         // Another project's tests do not test this one; but beside a tested product,
         // an untested part is not the whole release's blocker (P0 becomes P1), and a
-        // small helper or command-line tool of it is a P2 gap.
+        // small helper, command-line tool or browser front end of it is a P2 gap.
         if let Some((other, _)) = present.get("tests.suite").filter(|(o, _)| *o != i) {
             let name = projects.get(*other).map_or(".", |p| p.display());
             // A library the deployed projects are built from is exercised through them.
-            let helper = shapes.get(i).is_some_and(|(lines, kind)| {
-                *lines < SMALL_PROJECT_LINES
-                    || *kind == ProjectKind::Cli
-                    || (*kind == ProjectKind::Library && deployed)
-            });
+            let helper = frontends.get(i).copied().unwrap_or(false)
+                || shapes.get(i).is_some_and(|(lines, kind)| {
+                    *lines < SMALL_PROJECT_LINES
+                        || *kind == ProjectKind::Cli
+                        || (*kind == ProjectKind::Library && deployed)
+                });
             for r in rs.iter_mut().filter(|r| r.def.id == "tests.suite") {
                 for f in r
                     .outcome

@@ -1854,3 +1854,65 @@ fn a_member_reached_through_script_aliases_of_its_workspace_root_runs_in_ci() {
         "a lint script reaching the member runs no tests"
     );
 }
+
+/// A tested API beside a front end with no tests: a Next.js browser front end, or an
+/// Expo mobile app when `mobile`.
+fn api_and_untested_front_end(mobile: bool) -> Review {
+    let web = if mobile {
+        r#"{ "name": "web", "version": "1.0.0", "dependencies": { "expo": "^51.0.0", "react": "^18.0.0", "react-native": "^0.74.0" } }"#
+    } else {
+        r#"{ "name": "web", "version": "1.0.0", "scripts": { "build": "next build" }, "dependencies": { "next": "^14.0.0", "react": "^18.0.0" } }"#
+    };
+    // Over 500 lines of pages: not a small helper.
+    let mut page = String::from("import { useState } from 'react';\n\n");
+    for i in 0..150 {
+        page.push_str(&format!(
+            "export function Counter{i}() {{\n  const [n, setN] = useState({i});\n  return <button onClick={{() => setN(n + 1)}}>{{n}}</button>;\n}}\n\n"
+        ));
+    }
+    let page = page.as_str();
+    let files = vec![
+        (
+            "api/pyproject.toml",
+            "[project]\nname = \"api\"\nversion = \"1.0\"\ndependencies = [\"fastapi\"]\n",
+        ),
+        ("api/api/__init__.py", ""),
+        (
+            "api/api/main.py",
+            "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get(\"/items\")\ndef items():\n    return []\n",
+        ),
+        (
+            "api/tests/test_main.py",
+            "from api.main import items\n\n\ndef test_items():\n    assert items() == []\n",
+        ),
+        ("web/package.json", web),
+        ("web/app/page.tsx", page),
+        (
+            "web/Dockerfile",
+            "FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nUSER node\nEXPOSE 3000\nCMD [\"npm\", \"start\"]\n",
+        ),
+    ];
+    let dir = crate::support::materialize(&crate::support::files(&files));
+    audit(dir.path())
+}
+
+#[test]
+fn a_browser_front_end_without_tests_beside_a_tested_api_is_p2_and_a_mobile_app_is_not_lowered() {
+    let browser = api_and_untested_front_end(false);
+    let untested: Vec<&Finding> = concerns(&browser, "tests.suite")
+        .filter(|f| f.project.as_deref() == Some("web"))
+        .collect();
+    assert_eq!(untested.len(), 1, "{untested:?}");
+    assert_eq!(untested[0].severity, Some(Severity::P2));
+    let mobile = api_and_untested_front_end(true);
+    let untested: Vec<&Finding> = concerns(&mobile, "tests.suite")
+        .filter(|f| f.project.as_deref() == Some("web"))
+        .collect();
+    assert_eq!(untested.len(), 1, "{untested:?}");
+    assert_eq!(
+        untested[0].severity,
+        Some(Severity::P1),
+        "{}",
+        untested[0].message
+    );
+}

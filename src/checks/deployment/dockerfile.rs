@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "deployment.dockerfile",
         category: Category::Deployment,
         title: "Dockerfile quality",
-        summary: "Each Dockerfile runs as a non-root USER (set in the final stage or in the earlier stage it is built `FROM`, or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, an `alpine`/`busybox` (or distroless `:debug`) base holding one copied program with no runtime packages beyond certificates, time zones or a shell, a backing service's image extended with a job (a backup cron), a toolbox, an nginx/httpd server, a variant nothing builds, or when the project builds a non-root image of the same program beside it (`Dockerfile.rootless`); development, example and test images are not judged.",
+        summary: "Each Dockerfile runs as a non-root USER (set in the final stage or in the earlier stage it is built `FROM`, or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, an `alpine`/`busybox` (or distroless `:debug`) base holding one copied program with no runtime packages beyond certificates, time zones or a shell, a backing service's image extended with a job (a backup cron), a toolbox, an nginx/httpd server, a variant nothing builds, or when the project builds a non-root image of the same program beside it (`Dockerfile.rootless`); P3 when the program drives the Docker daemon through the host's socket (its code drives Docker and a Compose service or workload of its image mounts the socket, or its code dials or mounts it), which is root on the host whatever the container's user; development, example and test images are not judged.",
         weight: 1.0,
         severity: Severity::P2,
         by_kind: None,
@@ -144,6 +144,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     " The project also builds `{other}`, which runs the same program unprivileged: root is the default offered beside it."
                 ));
             }
+            // The program drives the Docker daemon through the host's socket, which
+            // is root on the host whatever user the container runs as.
+            let socket = socket_by_design(cx, df);
+            if let Some(why) = &socket {
+                message.push_str(&format!(
+                    " Its program drives the Docker daemon through the host's socket ({why}), which is root on the host whatever the container's user, so a non-root USER adds little; limit what the socket exposes (a socket proxy) instead."
+                ));
+            }
             // An alternative nothing builds is not the image that ships.
             if let Some((instead, at)) = &df.unbuilt_variant {
                 message.push_str(&format!(
@@ -151,7 +159,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 ));
             }
             concerns.push((
-                if service
+                if socket.is_some() {
+                    Severity::P3
+                } else if service
                     && !web_server
                     && !handed_over
                     && !toolbox
@@ -244,6 +254,103 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             .action(action);
     }
     outcome
+}
+
+/// Why the program built by `df` is handed the host's container runtime socket, when
+/// the judged code drives Docker: a Compose service or Kubernetes workload built from
+/// `df`, or running the project's own image (`louislam/dockge`, `acme/app-agent` for
+/// `Dockerfile.agent`), mounts it; the code dials the socket by path itself; or the
+/// repository's own set-up code mounts it into the containers it creates.
+fn socket_by_design(
+    cx: &Context<'_>,
+    df: &crate::analyze::container::Dockerfile,
+) -> Option<String> {
+    if !crate::checks::security::container_runtime::drives_docker(cx) {
+        return None;
+    }
+    let rules = crate::analyze::container::rules::rules();
+    let names = own_names(cx);
+    let words: Vec<String> = df
+        .path
+        .to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::to_string)
+        .collect();
+    let ours = |image: &str| {
+        let image = image.to_ascii_lowercase();
+        let name = image.split(['@', ':']).next().unwrap_or("");
+        let last = name.rsplit('/').next().unwrap_or(name);
+        names.iter().any(|n| {
+            last == n
+                || last
+                    .strip_prefix(n.as_str())
+                    .and_then(|rest| rest.strip_prefix(['-', '_']))
+                    .is_some_and(|suffix| words.iter().any(|w| w == suffix))
+        })
+    };
+    for w in &cx.facts.containers.workloads {
+        for c in &w.containers {
+            let mounted = c
+                .host_mounts
+                .iter()
+                .find(|(path, _)| rules.is_host_socket(path));
+            let Some((path, line)) = mounted else {
+                continue;
+            };
+            let this = c.dockerfile.as_deref() == Some(df.path.as_str())
+                || c.image.as_deref().is_some_and(&ours);
+            if this {
+                return Some(format!("{}:{line} mounts {path}", w.path));
+            }
+        }
+    }
+    // The socket dialled by the judged code, or mounted by the repository's own
+    // set-up code (`-v /var/run/docker.sock:…`, `Source: "/var/run/docker.sock"`).
+    // A page's component naming the path (a form's placeholder) dials nothing.
+    let ui = crate::checks::security::container_runtime::page_component;
+    let dials = cx.sources().filter(|f| !ui(&f.path)).find(|f| {
+        f.text().is_some_and(|t| {
+            t.contains("\"/var/run/docker.sock\"") || t.contains("\"unix:///var/run/docker.sock\"")
+        })
+    });
+    if let Some(f) = dials {
+        return Some(format!("{} dials /var/run/docker.sock", f.path));
+    }
+    cx.inventory
+        .files
+        .iter()
+        .filter(|f| f.kind == crate::repo::FileKind::Source && !ui(&f.path))
+        .find_map(|f| {
+            let text = f.text()?;
+            let (i, _) = text.lines().enumerate().find(|(_, l)| {
+                l.contains("/var/run/docker.sock:/var/run/docker.sock")
+                    || l.trim_start()
+                        .starts_with("Source: \"/var/run/docker.sock\"")
+            })?;
+            Some(format!("{}:{} mounts it", f.path, i + 1))
+        })
+}
+
+/// The project's own names, as its images are named: each manifest's name, its last
+/// path segment, a Go module's version suffix (`/v3`) left out.
+fn own_names(cx: &Context<'_>) -> Vec<String> {
+    cx.facts
+        .manifests
+        .iter()
+        .filter_map(|m| m.name.as_deref())
+        .filter_map(|n| {
+            n.to_ascii_lowercase()
+                .split('/')
+                .rev()
+                .find(|seg| {
+                    !(seg.starts_with('v')
+                        && seg.len() > 1
+                        && seg[1..].bytes().all(|b| b.is_ascii_digit()))
+                })
+                .map(str::to_string)
+        })
+        .filter(|n| n.len() >= 3)
+        .collect()
 }
 
 /// A Dockerfile beside `df` that starts the same program as a non-root user

@@ -84,7 +84,7 @@ const SOCKET_CONSUMERS: &[&str] = &[
 ];
 
 /// Programs and client libraries through which code drives the Docker API.
-const DOCKER_CLIENTS: &[&str] = &[
+pub(crate) const DOCKER_CLIENTS: &[&str] = &[
     "from 'dockerode'",
     "from \"dockerode\"",
     "require('dockerode')",
@@ -103,6 +103,23 @@ const DOCKER_CLIENTS: &[&str] = &[
     "subprocess.run([\"docker\"",
     "subprocess.run(['docker'",
 ];
+
+/// Whether the judged code drives the Docker API (a client library, the `docker`
+/// program, or the daemon's socket dialled by path). A page's component naming the
+/// socket (a form's placeholder) drives nothing.
+pub(crate) fn drives_docker(cx: &Context<'_>) -> bool {
+    cx.sources().filter(|f| !page_component(&f.path)).any(|f| {
+        f.text()
+            .is_some_and(|t| DOCKER_CLIENTS.iter().any(|p| t.contains(p)))
+    })
+}
+
+/// A browser page's component or markup (`.vue`, `.svelte`, `.jsx`, `.tsx`, `.html`).
+pub(crate) fn page_component(path: &str) -> bool {
+    [".vue", ".svelte", ".jsx", ".tsx", ".html"]
+        .iter()
+        .any(|e| path.ends_with(e))
+}
 
 /// Why a container needs the runtime socket it mounts, when it does: a third-party
 /// image whose job is the Docker API, or the project's own service whose code drives
@@ -213,14 +230,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let mut seen: HashSet<(String, u32, String)> = HashSet::new();
     let mut exposed = 0.0;
     let drives = std::cell::OnceCell::new();
-    let drives_docker = || {
-        *drives.get_or_init(|| {
-            cx.sources().any(|f| {
-                f.text()
-                    .is_some_and(|t| DOCKER_CLIENTS.iter().any(|p| t.contains(p)))
-            })
-        })
-    };
+    let drives_docker = || *drives.get_or_init(|| drives_docker(cx));
     for w in workloads {
         for c in &w.containers {
             let mut found = privileges(w, c);

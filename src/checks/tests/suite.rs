@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "tests.suite",
         category: Category::Tests,
         title: "Automated tests exist",
-        summary: "Test files and test cases are counted per language (pytest/unittest, #[test], it()/test(), func TestX). No test at all is P0; P1 for a browser front end (its server carries the data) and for a command-line tool or a project of under 500 lines beside others in the same repository. Beside a tested product of the same repository, P0 becomes P1 and a small helper or command-line tool P2. A suite the documentation places in a repository of its own (`app-test`) is P2.",
+        summary: "Test files and test cases are counted per language (pytest/unittest, #[test], it()/test(), func TestX). No test at all is P0; P1 for a browser front end (its server carries the data) and for a command-line tool or a project of under 500 lines beside others in the same repository. Beside a tested product of the same repository, P0 becomes P1 and a small helper, a command-line tool or a browser front end (not a mobile app, which ships on its own) P2. A suite the documentation places in a repository of its own (`app-test`) is P2.",
         weight: 1.5,
         severity: Severity::P0,
         by_kind: None,
