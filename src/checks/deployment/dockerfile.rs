@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "deployment.dockerfile",
         category: Category::Deployment,
         title: "Dockerfile quality",
-        summary: "Each Dockerfile runs as a non-root USER (set in the final stage or in the earlier stage it is built `FROM`, or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, an `alpine`/`busybox` (or distroless `:debug`) base holding one copied program with no runtime packages beyond certificates, time zones or a shell, a backing service's image extended with a job (a backup cron), a toolbox, an nginx/httpd server, a variant nothing builds, or when the project builds a non-root image of the same program beside it (`Dockerfile.rootless`); P3 when the program drives the Docker daemon through the host's socket (its code drives Docker and a Compose service or workload of its image mounts the socket, or its code dials or mounts it), which is root on the host whatever the container's user; development, example and test images are not judged.",
+        summary: "Each Dockerfile runs as a non-root USER (set in the final stage or in the earlier stage it is built `FROM`, or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, an `alpine`/`busybox` (or distroless `:debug`) base holding one copied program with no runtime packages beyond certificates, time zones or a shell, a backing service's image extended with a job (a backup cron), a toolbox, an nginx/httpd server, a variant nothing builds, or when the project builds a non-root image of the same program beside it (`Dockerfile.rootless`); P3 when the program drives the Docker daemon through the host's socket (its code drives Docker, and a Compose service or workload of its image mounts the socket or the image installs the Docker client), which is root on the host whatever the container's user; development, example and test images are not judged.",
         weight: 1.0,
         severity: Severity::P2,
         by_kind: None,
@@ -259,8 +259,8 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
 /// Why the program built by `df` is handed the host's container runtime socket, when
 /// the judged code drives Docker: a Compose service or Kubernetes workload built from
 /// `df`, or running the project's own image (`louislam/dockge`, `acme/app-agent` for
-/// `Dockerfile.agent`), mounts it; the code dials the socket by path itself; or the
-/// repository's own set-up code mounts it into the containers it creates.
+/// `Dockerfile.agent`), mounts it; or the image installs the Docker client to
+/// drive the daemon it is handed.
 fn socket_by_design(
     cx: &Context<'_>,
     df: &crate::analyze::container::Dockerfile,
@@ -304,32 +304,23 @@ fn socket_by_design(
             }
         }
     }
-    // The socket dialled by the judged code, or mounted by the repository's own
-    // set-up code (`-v /var/run/docker.sock:…`, `Source: "/var/run/docker.sock"`).
-    // A page's component naming the path (a form's placeholder) dials nothing.
-    let ui = crate::checks::security::container_runtime::page_component;
-    let dials = cx.sources().filter(|f| !ui(&f.path)).find(|f| {
-        f.text().is_some_and(|t| {
-            t.contains("\"/var/run/docker.sock\"") || t.contains("\"unix:///var/run/docker.sock\"")
-        })
+    // The image installs the Docker client to drive the daemon it is handed
+    // (`get.docker.com`, `docker-ce-cli`, `apk add docker-cli`, the `docker` image's
+    // binary copied in).
+    let last_stage = df.stages.len().saturating_sub(1);
+    let client = df.instructions.iter().find(|i| {
+        i.stage == last_stage
+            && ((i.op == "RUN" && DOCKER_CLIENT_INSTALLS.iter().any(|c| i.args.contains(c)))
+                || (i.op == "COPY"
+                    && i.args.contains("--from=docker:")
+                    && i.args.contains("/docker")))
     });
-    if let Some(f) = dials {
-        return Some(format!("{} dials /var/run/docker.sock", f.path));
-    }
-    cx.inventory
-        .files
-        .iter()
-        .filter(|f| f.kind == crate::repo::FileKind::Source && !ui(&f.path))
-        .find_map(|f| {
-            let text = f.text()?;
-            let (i, _) = text.lines().enumerate().find(|(_, l)| {
-                l.contains("/var/run/docker.sock:/var/run/docker.sock")
-                    || l.trim_start()
-                        .starts_with("Source: \"/var/run/docker.sock\"")
-            })?;
-            Some(format!("{}:{} mounts it", f.path, i + 1))
-        })
+    client.map(|i| format!("{}:{} installs the Docker client", df.path, i.line))
 }
+
+/// Commands that install the Docker client in an image.
+const DOCKER_CLIENT_INSTALLS: &[&str] =
+    &["get.docker.com", "docker-ce-cli", "docker-cli", "docker.io"];
 
 /// The project's own names, as its images are named: each manifest's name, its last
 /// path segment, a Go module's version suffix (`/v3`) left out.
