@@ -362,6 +362,20 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             if COMPILER_IMAGES.contains(&toolchain) && start.is_none() && !serves {
                 return Some(BUILD_IMAGE.into());
             }
+            // Named for building (`build/Dockerfile`) and ending on a toolchain
+            // image, starting a script and serving nothing: a builder run by hand to
+            // compile releases (`ENTRYPOINT ["/entrypoint.sh"]` that runs `go build`
+            // for each platform).
+            let script = start.is_some_and(|cmd| {
+                cmd.trim()
+                    .trim_start_matches('[')
+                    .split([' ', ',', '"', '\''])
+                    .find(|w| !w.is_empty())
+                    .is_some_and(|w| w.ends_with(".sh"))
+            });
+            if COMPILER_IMAGES.contains(&toolchain) && build_named && script && !serves {
+                return Some(BUILD_IMAGE.into());
+            }
         }
         // `Dockerfile.dev`, `dev.Dockerfile`, `Dockerfile.local`, `dev/Dockerfile`,
         // `docker/test-server/Dockerfile`: a developer's or a test run's image.
