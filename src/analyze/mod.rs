@@ -127,10 +127,14 @@ fn credential_name(name: &str) -> bool {
 }
 
 /// A connection string's name (`DATABASE_URL`, `SENTRY_DSN`): a credential only when
-/// its value carries one.
+/// its value carries one. A name that also says password, secret, token or key
+/// (`PG_DSN_PASSWORD`) is a credential's.
 fn connection_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    upper.contains("_DSN") || upper.contains("DATABASE_URL")
+    (upper.contains("_DSN") || upper.contains("DATABASE_URL"))
+        && !["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY"]
+            .iter()
+            .any(|w| upper.contains(w))
 }
 
 /// Whether a connection string carries a credential: a user part (`postgres://u:p@h`,
@@ -138,14 +142,22 @@ fn connection_name(name: &str) -> bool {
 /// (`file:../data/app.db`) or a host alone (`postgres://db/app`) carries none.
 fn connection_holds_credentials(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
-    let user_part = lower.split_once("://").is_some_and(|(_, rest)| {
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-        authority.contains('@')
-    });
-    user_part
-        || ["password=", "pwd=", "passwd=", "secret="]
-            .iter()
-            .any(|p| lower.contains(p))
+    // A user part, with or without a scheme (`root:pw@tcp(db:3306)/app`,
+    // `scott/tiger@orcl`).
+    let rest = lower.split_once("://").map_or(lower.as_str(), |(_, r)| r);
+    let before_query = rest.split(['?', '#']).next().unwrap_or(rest);
+    before_query.contains('@')
+        || [
+            "password=",
+            "pwd=",
+            "passwd=",
+            "secret=",
+            "token=",
+            "key=",
+            "auth=",
+        ]
+        .iter()
+        .any(|p| lower.contains(p))
 }
 
 /// A tree that is a published package (an sdist, a crate package, an npm tarball)
@@ -510,6 +522,13 @@ mod unit_tests {
         assert!(!connection_holds_credentials(
             "file:../data/pingvin-share.db"
         ));
+        assert!(connection_holds_credentials("root:pw@tcp(db:3306)/app"));
+        assert!(connection_holds_credentials("scott/tiger@orcl"));
+        assert!(connection_holds_credentials(
+            "libsql://x.turso.io?authToken=abc"
+        ));
+        assert!(!connection_name("PG_DSN_PASSWORD"));
+        assert!(connection_name("SENTRY_DSN"));
         assert!(!connection_holds_credentials("postgres://db:5432/app"));
         assert!(!connection_holds_credentials("sqlite:///data/app.db"));
     }

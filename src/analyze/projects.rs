@@ -5,7 +5,7 @@
 //! project belong to the repository (CI, docs, compose files). A repository with no
 //! project of its own is one project at the root.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -1192,6 +1192,10 @@ fn expand_scripts(
             continue;
         };
         let mut frontier = vec![text.to_string()];
+        // Each script and its arguments expanded once, and the whole bounded: a
+        // script naming itself (`"a": "yarn a && yarn a"`) does not multiply.
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut kept = out.len();
         for _ in 0..SCRIPT_DEPTH {
             let mut next = Vec::new();
             for t in &frontier {
@@ -1204,9 +1208,15 @@ fn expand_scripts(
                         ["pnpm" | "yarn", name, rest @ ..] => (*name, rest),
                         _ => continue,
                     };
-                    if let Some(body) = scripts.get(name) {
-                        next.push(format!("{body} {}", rest.join(" ")));
+                    let Some(body) = scripts.get(name) else {
+                        continue;
+                    };
+                    let expanded = format!("{body} {}", rest.join(" "));
+                    if kept + expanded.len() > EXPANDED_BYTES || !seen.insert(expanded.clone()) {
+                        continue;
                     }
+                    kept += expanded.len();
+                    next.push(expanded);
                 }
             }
             if next.is_empty() {
@@ -1224,6 +1234,8 @@ fn expand_scripts(
 
 /// Levels of package scripts followed from a CI command.
 const SCRIPT_DEPTH: usize = 4;
+/// Bytes of expanded scripts kept per CI job.
+const EXPANDED_BYTES: usize = 64 * 1024;
 
 /// The projects a command addresses by package name: `yarn workspace NAME`,
 /// `pnpm --filter NAME`, `npm -w NAME`, `--workspace=NAME`.
@@ -2169,6 +2181,19 @@ pub fn views(facts: &Facts, inventory: &Inventory, policy: &Policy) -> Vec<Facts
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scripts_that_name_themselves_expand_a_bounded_amount() {
+        let projects = Projects::new(vec![Project::at("")]);
+        let body = format!("yarn a{}", " && yarn a".repeat(300));
+        let mut root = HashMap::new();
+        root.insert("a".to_string(), body);
+        let mut scripts: HashMap<&str, HashMap<String, String>> = HashMap::new();
+        scripts.insert("", root);
+        let out = expand_scripts("yarn a", &scripts, &projects, &[]);
+        assert!(out.len() <= EXPANDED_BYTES, "{}", out.len());
+        assert!(out.contains("yarn a && yarn a"));
+    }
 
     fn project(path: &str) -> Project {
         let mut p = Project::at(path);

@@ -680,8 +680,8 @@ pub fn merge(repository: Vec<Finding>, projects: &[ProjectReview]) -> Vec<Findin
 /// The same absence reported twice for one project (by the repository's review and
 /// by the project's own, citing different task files) is one finding with the
 /// places of both. The repository's finding, not yet given a project, is the same as
-/// a project's when that project's cites every place it cites (the root project's
-/// "tests are not run in CI" citing the same task file).
+/// the root project's when that one cites every place it cites ("tests are not run in
+/// CI" citing the same task file).
 fn merge_same_absences(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
     for f in findings {
@@ -706,7 +706,10 @@ fn merge_same_absences(findings: Vec<Finding>) -> Vec<Finding> {
                 && g.title == f.title
                 && g.severity == f.severity
                 && (g.project == f.project
-                    || ((g.project.is_none() || f.project.is_none()) && same_places(g)))
+                    || ((g.project.is_none() || f.project.is_none())
+                        && (g.project.as_deref() == Some(".")
+                            || f.project.as_deref() == Some("."))
+                        && same_places(g)))
         });
         match twin {
             Some(g) => {

@@ -166,7 +166,12 @@ fn accepted(rule: &Rule, secret: &str, name: Option<&str>) -> bool {
                 .map(|c| c.to_ascii_lowercase())
                 .collect()
         };
-        if name.is_some_and(|n| squash(n) == squash(secret)) {
+        // So is a flag's name spelled as its constant's (`StorageS3SecretKeyFlag =
+        // "storage-s3-secret-key"`): one holds the other's words.
+        if name.is_some_and(|n| {
+            let (n, v) = (squash(n), squash(secret));
+            n == v || (v.len() >= 8 && n.contains(&v)) || (n.len() >= 8 && v.contains(&n))
+        }) {
             return false;
         }
     }
@@ -686,15 +691,7 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
             // `driver.go`), names the service it talks to.
             let module = (integration_module(&found.path)
                 || (client_source(&found.path)
-                    && *collections
-                        .entry(
-                            found
-                                .path
-                                .rsplit_once('/')
-                                .map_or("", |(d, _)| d)
-                                .to_string(),
-                        )
-                        .or_insert_with(|| integration_collection(inventory, &found.path))))
+                    && integration_collection(inventory, &found.path, &mut collections)))
                 && (names_external_api(text) || {
                     let dir = found.path.rsplit_once('/').map_or("", |(d, _)| d);
                     *package_names_host
@@ -848,41 +845,110 @@ fn collection_of(path: &str) -> String {
 
 /// Whether the file at `path` is one client among many: its directory, or its
 /// directory's parent, holds at least [`COLLECTION_MIN`] entries (a package, or a
-/// flat module) whose source names a third-party host of its own (`vehicle/` holding
-/// `toyota/`, `bmw.go`, `tesla/`…), under whatever name the project gives it. An
-/// entry with a manifest of its own is a project of a monorepo, not a client.
-fn integration_collection(inventory: &crate::repo::Inventory, path: &str) -> bool {
-    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+/// flat module) whose code names a third-party host of its own, each a different one
+/// (`vehicle/` holding `toyota/`, `bmw.go`, `tesla/`…), under whatever name the project
+/// gives it. A directory that holds a program's code (`src/`, `internal/`) is no such
+/// collection; an entry with a manifest of its own is a project of a monorepo, not a
+/// client. Answers are kept per directory in `known`.
+fn integration_collection(
+    inventory: &crate::repo::Inventory,
+    path: &str,
+    known: &mut std::collections::HashMap<String, bool>,
+) -> bool {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
     let parent = collection_of(path);
-    [dir, parent.as_str()]
-        .iter()
-        .filter(|d| !d.is_empty())
+    [dir, parent]
+        .into_iter()
+        .filter(|d| {
+            let last = d.rsplit('/').next().unwrap_or(d);
+            !d.is_empty() && !CODE_ROOTS.contains(&last)
+        })
         .any(|d| {
-            let prefix = format!("{d}/");
-            let mut entries: std::collections::HashMap<&str, bool> =
-                std::collections::HashMap::new();
-            for f in inventory
-                .files
+            *known
+                .entry(d.clone())
+                .or_insert_with(|| clients_under(inventory, &d))
+        })
+}
+
+/// Directory names that hold a program's code, not a family of clients.
+const CODE_ROOTS: &[&str] = &[
+    "src",
+    "lib",
+    "app",
+    "apps",
+    "internal",
+    "pkg",
+    "cmd",
+    "packages",
+    "services",
+    "modules",
+    "components",
+    "pages",
+    "utils",
+    "api",
+    "server",
+    "client",
+    "web",
+    "frontend",
+    "backend",
+    "core",
+    "common",
+    "shared",
+];
+
+/// Whether at least [`COLLECTION_MIN`] entries of `dir` (a package, or a flat module)
+/// name a third-party host of their own, each a different one, on a line of code.
+fn clients_under(inventory: &crate::repo::Inventory, dir: &str) -> bool {
+    let prefix = format!("{dir}/");
+    let start = inventory
+        .files
+        .partition_point(|f| f.path.as_str() < prefix.as_str());
+    let mut entries: std::collections::HashMap<&str, Option<String>> =
+        std::collections::HashMap::new();
+    for f in inventory
+        .files
+        .iter()
+        .skip(start)
+        .take_while(|f| f.path.starts_with(&prefix))
+        .filter(|f| client_source(&f.path))
+        .take(COLLECTION_FILES)
+    {
+        let rest = f.path.get(prefix.len()..).unwrap_or("");
+        let entry = rest.split('/').next().unwrap_or(rest);
+        let entry = entry.split('.').next().unwrap_or(entry);
+        if rest.contains('/')
+            && PROJECT_MANIFESTS
                 .iter()
-                .filter(|f| f.path.starts_with(&prefix) && client_source(&f.path))
-                .take(COLLECTION_FILES)
-            {
-                let rest = f.path.get(prefix.len()..).unwrap_or("");
-                let entry = rest.split('/').next().unwrap_or(rest);
-                let entry = entry.split('.').next().unwrap_or(entry);
-                if rest.contains('/')
-                    && PROJECT_MANIFESTS
-                        .iter()
-                        .any(|m| inventory.file(&format!("{prefix}{entry}/{m}")).is_some())
-                {
-                    continue;
-                }
-                let named = entries.entry(entry).or_insert(false);
-                if !*named {
-                    *named = f.text().is_some_and(names_external_api);
-                }
-            }
-            entries.values().filter(|&&n| n).count() >= COLLECTION_MIN
+                .any(|m| inventory.file(&format!("{prefix}{entry}/{m}")).is_some())
+        {
+            continue;
+        }
+        let host = entries.entry(entry).or_insert(None);
+        if host.is_none() {
+            *host = f.text().and_then(code_host);
+        }
+    }
+    let hosts: std::collections::HashSet<&String> = entries.values().flatten().collect();
+    hosts.len() >= COLLECTION_MIN
+}
+
+/// The first external host a line of code (not a comment) names in a URL.
+fn code_host(text: &str) -> Option<String> {
+    text.lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !["#", "//", "*", "/*", "--"]
+                .iter()
+                .any(|c| t.starts_with(c))
+        })
+        .filter(|l| names_external_api(l))
+        .find_map(|l| {
+            let (_, rest) = l.split_once("://")?;
+            let host: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-')
+                .collect();
+            host.contains('.').then_some(host)
         })
 }
 

@@ -144,7 +144,14 @@ pub fn context_of(path: &str) -> HitContext {
             // kept for the tests.
             || ["test_", "test-"].iter().any(|prefix| d.starts_with(prefix))
             // `db-test-setup`, `local_test_env`: the word among others.
-            || d.split(['-', '_']).skip(1).any(|w| matches!(w, "test" | "tests" | "testing"))
+            // (`ab-testing`, `speed-test`: a product's feature, not a test).
+            || {
+                let words: Vec<&str> = d.split(['-', '_']).collect();
+                words.windows(2).any(|w| {
+                    matches!(w, [before, "test" | "tests" | "testing"]
+                        if !matches!(*before, "ab" | "a" | "b" | "split" | "speed" | "pen" | "multivariate"))
+                })
+            }
             // `e2etests`, `unittest`, `integrationtests`: a kind of test and the word.
             || ["tests", "test"].iter().any(|suffix| {
                 d.strip_suffix(suffix).is_some_and(|kind| {
@@ -648,9 +655,9 @@ impl FileProfile {
 }
 
 /// A translation catalogue, by path: a catalogue format (`.po`, `.xliff`, `.arb`,
-/// `.ftl`), a data file under a locale directory or named as a catalogue
-/// (`translation.json`), or a module named by a locale under a locale directory
-/// (`i18n/de.ts`).
+/// `.ftl`), a data file under a locale directory, one named as a catalogue
+/// (`translation.json`, `messages_de.properties`), or a module named by a locale under
+/// a locale directory (`i18n/de.ts`).
 fn translation_catalogue(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     let mut segments: Vec<&str> = lower.split('/').collect();
@@ -672,12 +679,9 @@ fn translation_catalogue(path: &str) -> bool {
     });
     let data = matches!(ext, "json" | "yml" | "yaml" | "properties" | "toml");
     let module = matches!(ext, "js" | "mjs" | "cjs" | "ts" | "mts" | "cts");
-    (data
-        && (locale_dir
-            || ["translation", "messages_"]
-                .iter()
-                .any(|p| stem.starts_with(p))))
-        || (module && locale_dir && is_locale_code(stem))
+    let catalogue_name = (ext == "json" && matches!(stem, "translation" | "translations"))
+        || (ext == "properties" && stem.starts_with("messages_"));
+    (data && (locale_dir || catalogue_name)) || (module && locale_dir && is_locale_code(stem))
 }
 
 /// A locale tag (`de`, `pt_br`, `zh-hans`, `es-419`), lower-cased.
@@ -1363,6 +1367,11 @@ mod tests {
             HitContext::None
         );
         assert_eq!(context_of("my-contest-app/server.key"), HitContext::None);
+        assert_eq!(
+            context_of("services/ab-testing/config.py"),
+            HitContext::None
+        );
+        assert_eq!(context_of("tools/speed-test/keys.py"), HitContext::None);
     }
 
     #[test]
@@ -1397,6 +1406,8 @@ mod tests {
             "deploy/values.yaml",
             "src/api.ts",
             "nx.json",
+            "config/translation.yml",
+            "config/translation_api.json",
         ] {
             assert!(!FileProfile::of(path, "{}").structured_only(), "{path}");
         }

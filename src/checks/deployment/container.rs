@@ -265,6 +265,10 @@ fn image_built_in_code(cx: &Context<'_>) -> Option<(Evidence, &'static str, bool
         None => cx.facts.projects.project_of(""),
     }?;
     let name = project.name.as_str();
+    // A short name (`api`, `web`) is quoted in any pipeline.
+    if name.len() < 4 {
+        return None;
+    }
     let quoted = format!("\"{name}\"");
     cx.inventory.files.iter().find_map(|f| {
         if !matches!(

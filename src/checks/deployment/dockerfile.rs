@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "deployment.dockerfile",
         category: Category::Deployment,
         title: "Dockerfile quality",
-        summary: "Each Dockerfile runs as a non-root USER (set in the final stage or in the earlier stage it is built `FROM`, or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, an `alpine`/`busybox` (or distroless `:debug`) base holding one copied program with no runtime packages beyond certificates, time zones or a shell, a backing service's image extended with a job (a backup cron), a toolbox, an nginx/httpd server, a variant nothing builds, or when the project builds a non-root image of the same program beside it (`Dockerfile.rootless`); P3 when the program drives the Docker daemon through the host's socket (its code drives Docker, and a Compose service or workload of its image mounts the socket or the image installs the Docker client), which is root on the host whatever the container's user; development, example and test images are not judged.",
+        summary: "Each Dockerfile runs as a non-root USER (set in the final stage or in the earlier stage it is built `FROM`, or its entrypoint starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, an `alpine`/`busybox` (or distroless `:debug`) base holding one copied program with no runtime packages beyond certificates, time zones or a shell, a backing service's image extended with a job (a backup cron), a toolbox, an nginx/httpd server, a variant nothing builds, or when the project builds a non-root image of the same program beside it (`Dockerfile.rootless`); P3 when the program drives the Docker daemon through the host's socket (its code drives Docker, and a Compose service or workload of its image mounts the socket, or the image installs the Docker client and the code dials the socket by path or runs the `docker` program), which is root on the host whatever the container's user; development, example and test images are not judged.",
         weight: 1.0,
         severity: Severity::P2,
         by_kind: None,
@@ -259,8 +259,8 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
 /// Why the program built by `df` is handed the host's container runtime socket, when
 /// the judged code drives Docker: a Compose service or Kubernetes workload built from
 /// `df`, or running the project's own image (`louislam/dockge`, `acme/app-agent` for
-/// `Dockerfile.agent`), mounts it; or the image installs the Docker client to
-/// drive the daemon it is handed.
+/// `Dockerfile.agent`), mounts it; or the image installs the Docker client and the
+/// judged code dials the socket by path or runs the `docker` program.
 fn socket_by_design(
     cx: &Context<'_>,
     df: &crate::analyze::container::Dockerfile,
@@ -307,10 +307,23 @@ fn socket_by_design(
     // The image installs the Docker client to drive the daemon it is handed
     // (`get.docker.com`, `docker-ce-cli`, `apk add docker-cli`, the `docker` image's
     // binary copied in).
+    // It must be handed the host's socket, not a remote daemon: the judged code dials
+    // it by path, or runs the `docker` program, which does by default.
+    let dials = cx.sources().any(|f| {
+        !crate::checks::security::container_runtime::page_component(&f.path)
+            && f.text()
+                .is_some_and(|t| LOCAL_DOCKER.iter().any(|p| t.contains(p)))
+    });
+    if !dials {
+        return None;
+    }
     let last_stage = df.stages.len().saturating_sub(1);
     let client = df.instructions.iter().find(|i| {
         i.stage == last_stage
-            && ((i.op == "RUN" && DOCKER_CLIENT_INSTALLS.iter().any(|c| i.args.contains(c)))
+            && ((i.op == "RUN"
+                && (DOCKER_CLIENT_INSTALLS.iter().any(|c| i.args.contains(c))
+                    || (i.args.contains("install")
+                        && i.args.split_whitespace().any(|w| w == "docker.io"))))
                 || (i.op == "COPY"
                     && i.args.contains("--from=docker:")
                     && i.args.contains("/docker")))
@@ -318,9 +331,20 @@ fn socket_by_design(
     client.map(|i| format!("{}:{} installs the Docker client", df.path, i.line))
 }
 
+/// Code that reaches the local Docker daemon: its socket by path, or the `docker`
+/// program.
+const LOCAL_DOCKER: &[&str] = &[
+    "\"/var/run/docker.sock\"",
+    "\"unix:///var/run/docker.sock\"",
+    "exec.Command(\"docker\"",
+    "spawn(\"docker\"",
+    "spawn('docker'",
+    "subprocess.run([\"docker\"",
+    "subprocess.run(['docker'",
+];
+
 /// Commands that install the Docker client in an image.
-const DOCKER_CLIENT_INSTALLS: &[&str] =
-    &["get.docker.com", "docker-ce-cli", "docker-cli", "docker.io"];
+const DOCKER_CLIENT_INSTALLS: &[&str] = &["get.docker.com", "docker-ce-cli", "docker-cli"];
 
 /// The project's own names, as its images are named: each manifest's name, its last
 /// path segment, a Go module's version suffix (`/v3`) left out.
