@@ -171,12 +171,20 @@ fn project_reviews(
         .iter()
         .map(|v| (v.tests.production_code_lines, v.stack.project_kind))
         .collect();
+    let frontends: Vec<bool> = views.iter().map(|v| v.stack.frontend.is_some()).collect();
+    let driven = analyze::projects::driven_by_suites(
+        &facts.projects,
+        &facts.manifests,
+        inventory,
+        &frontends,
+    );
     // A mobile app (Expo, React Native) ships through the stores on its own: not a
-    // browser front end served with the product.
-    let frontends: Vec<bool> = views
+    // browser front end served with the product, whose missing tests weigh less.
+    let browser_frontends: Vec<bool> = views
         .iter()
-        .map(|v| {
-            v.stack.frontend.is_some()
+        .zip(&frontends)
+        .map(|(v, &frontend)| {
+            frontend
                 && !v.manifests.iter().any(|m| {
                     m.dependencies
                         .iter()
@@ -184,17 +192,11 @@ fn project_reviews(
                 })
         })
         .collect();
-    let driven = analyze::projects::driven_by_suites(
-        &facts.projects,
-        &facts.manifests,
-        inventory,
-        &frontends,
-    );
     review::localize_absences(
         &mut results,
         &facts.projects.list,
         &shapes,
-        &frontends,
+        &browser_frontends,
         &driven,
     );
     facts

@@ -358,9 +358,9 @@ fn own_names(cx: &Context<'_>) -> Vec<String> {
                 .split('/')
                 .rev()
                 .find(|seg| {
-                    !(seg.starts_with('v')
-                        && seg.len() > 1
-                        && seg[1..].bytes().all(|b| b.is_ascii_digit()))
+                    !seg.strip_prefix('v').is_some_and(|digits| {
+                        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+                    })
                 })
                 .map(str::to_string)
         })
