@@ -86,19 +86,24 @@ impl Dockerfile {
             return false;
         }
         match &self.user {
-            // Images built to run unprivileged (distroless `:nonroot`, `-nonroot` tags)
-            // set their own non-root user.
-            None => !self
-                .stages
-                .last()
-                .and_then(|s| s.tag.as_deref())
-                .is_some_and(|t| t.contains("nonroot")),
+            // Images built to run unprivileged (distroless `:nonroot`, `-nonroot` tags,
+            // Docker Hardened Images' runtime variants) set their own non-root user.
+            None => !self.stages.last().is_some_and(|s| {
+                let tag = s.tag.as_deref().unwrap_or("");
+                tag.contains("nonroot") || (hardened_image(&s.image) && !tag.contains("dev"))
+            }),
             Some((u, _)) => {
                 let name = u.split(':').next().unwrap_or("");
                 name == "root" || name == "0"
             }
         }
     }
+}
+
+/// A Docker Hardened Image (`dhi.io/node`): its runtime variants run as a non-root
+/// user, its build variants (`-dev` tags) as root.
+fn hardened_image(image: &str) -> bool {
+    image.to_ascii_lowercase().starts_with("dhi.io/")
 }
 
 /// A Kubernetes resource found in a YAML file.
@@ -374,6 +379,24 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                     .is_some_and(|w| w.ends_with(".sh"))
             });
             if COMPILER_IMAGES.contains(&toolchain) && build_named && script && !serves {
+                return Some(BUILD_IMAGE.into());
+            }
+            // A toolchain image whose program is the toolchain itself (`FROM golang`,
+            // `ENTRYPOINT ["go"]`): users run it to compile their own code in it.
+            // `go run`, `cargo run` and `make start` run the program from source.
+            let compiler = start.is_some_and(|cmd| {
+                let mut words = cmd
+                    .trim()
+                    .trim_start_matches('[')
+                    .split([' ', ',', '"', '\'', ']'])
+                    .filter(|w| !w.is_empty());
+                let first = words.next().unwrap_or("");
+                COMPILERS.contains(&first.rsplit('/').next().unwrap_or(first))
+                    && !words.next().is_some_and(|verb| {
+                        matches!(verb, "run" | "start" | "serve" | "watch" | "dev")
+                    })
+            });
+            if COMPILER_IMAGES.contains(&toolchain) && compiler && !serves {
                 return Some(BUILD_IMAGE.into());
             }
         }
@@ -805,6 +828,10 @@ const BUILD_IMAGE: &str = "base or build image";
 /// Official images of compiled languages' toolchains: an image that ends on one
 /// without starting a program is where binaries are built, not where they run.
 const COMPILER_IMAGES: &[&str] = &["rust", "golang", "gcc", "buildpack-deps", "maven", "gradle"];
+/// The programs of those images that compile or build code.
+const COMPILERS: &[&str] = &[
+    "go", "cargo", "rustc", "gcc", "g++", "cc", "clang", "make", "cmake", "mvn", "gradle",
+];
 /// The label of a Dockerfile template (`Dockerfile.j2`).
 const TEMPLATE: &str = "Dockerfile template";
 /// The label of a Dockerfile that builds distribution packages.

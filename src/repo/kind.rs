@@ -284,20 +284,34 @@ pub fn enables_dev_mode(path: &str, text: &str) -> bool {
 /// compiled only into test builds (every alternative needs a test tag) or into none
 /// (`ignore`, `generate`, `tools`): test code, or build tooling.
 pub fn go_build_constraint(head: &str) -> Option<FileKind> {
-    let expr = head
-        .lines()
-        .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("//"))
-        .find_map(|l| l.trim().strip_prefix("//go:build"))?;
-    let alternatives: Vec<Vec<&str>> = expr
-        .split("||")
-        .map(|alt| {
-            // The tags an alternative requires: those not negated.
-            alt.split("&&")
-                .map(|t| t.trim().trim_matches(['(', ')']).trim())
-                .filter(|t| !t.starts_with('!') && !t.is_empty())
-                .collect()
-        })
-        .collect();
+    let comments = || {
+        head.lines()
+            .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("//"))
+    };
+    // The tags an alternative requires: those not negated.
+    let required = |alt: &str, and: &str| -> Vec<String> {
+        alt.split(and)
+            .map(|t| t.trim().trim_matches(['(', ')']).trim())
+            .filter(|t| !t.starts_with('!') && !t.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let alternatives: Vec<Vec<String>> =
+        match comments().find_map(|l| l.trim().strip_prefix("//go:build")) {
+            Some(expr) => expr.split("||").map(|alt| required(alt, "&&")).collect(),
+            // The older form (`// +build tools`): spaces separate alternatives, commas
+            // the tags one needs.
+            None => {
+                let expr = comments().find_map(|l| {
+                    l.trim()
+                        .strip_prefix("//")
+                        .and_then(|r| r.trim_start().strip_prefix("+build "))
+                })?;
+                expr.split_whitespace()
+                    .map(|alt| required(alt, ","))
+                    .collect()
+            }
+        };
     let all_need = |pred: fn(&str) -> bool| {
         !alternatives.is_empty() && alternatives.iter().all(|tags| tags.iter().any(|t| pred(t)))
     };
@@ -433,6 +447,12 @@ mod tests {
             go_build_constraint("//go:build tools\n"),
             Some(FileKind::Build)
         );
+        assert_eq!(
+            go_build_constraint("// +build tools\n\n// Copyright\n\npackage build\n"),
+            Some(FileKind::Build)
+        );
+        assert_eq!(go_build_constraint("// +build integration,linux\n"), test);
+        assert_eq!(go_build_constraint("// +build linux e2e\n"), None);
         // Shipped in every build but the test one, or in some release builds.
         assert_eq!(go_build_constraint("//go:build !e2etest\n"), None);
         assert_eq!(go_build_constraint("//go:build linux || e2e\n"), None);

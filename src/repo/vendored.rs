@@ -132,6 +132,103 @@ pub(crate) fn mark_copied_packages(files: &mut [RepoFile]) {
     }
 }
 
+/// A directory the program puts on `sys.path` (`sys.path.insert(0,
+/// os.path.join(HERE, 'lib'))`, `site.addsitedir('libs')`) is where it keeps the
+/// packages it runs with. When that directory holds at least [`MIN_LISTED`] packages
+/// the repository's requirements name, it is a tree of copied distributions: every
+/// file in it is vendored.
+const MIN_LISTED: usize = 3;
+
+/// A call that adds a directory to the import path, and the last quoted name in it.
+static PATH_ADD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?m)^\s*(?:sys\.path\.(?:insert|append)|site\.addsitedir)\(([^\n]*)['"]([A-Za-z0-9_.\-]+)['"]\s*\)+\s*$"#,
+    )
+    .unwrap_or_else(|_| unreachable!())
+});
+
+/// Marks as vendored the files under directories the code adds to `sys.path` that
+/// hold the packages its requirements list.
+pub(crate) fn mark_path_directories(files: &mut [RepoFile]) {
+    let mut dirs: HashSet<String> = HashSet::new();
+    for f in files
+        .iter()
+        .filter(|f| f.kind == FileKind::Source && f.path.ends_with(".py"))
+    {
+        let Some(text) = f.text() else { continue };
+        if !text.contains("sys.path") && !text.contains("addsitedir") {
+            continue;
+        }
+        for c in PATH_ADD.captures_iter(text) {
+            let Some(name) = c.get(2).map(|m| m.as_str()) else {
+                continue;
+            };
+            if name.starts_with('.') || name.contains("..") {
+                continue;
+            }
+            let here = f.dir();
+            dirs.insert(if here.is_empty() {
+                name.to_string()
+            } else {
+                format!("{here}/{name}")
+            });
+        }
+    }
+    if dirs.is_empty() {
+        return;
+    }
+    // Every word the requirements name, normalized as an import name is.
+    let listed: HashSet<String> = files
+        .iter()
+        .filter(|f| {
+            let n = f.name();
+            n.starts_with("requirements") && n.ends_with(".txt")
+        })
+        .filter_map(RepoFile::text)
+        .flat_map(|t| {
+            t.lines()
+                .filter_map(|l| {
+                    l.trim()
+                        .split(|c: char| {
+                            !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                        })
+                        .next()
+                })
+                .filter(|n| !n.is_empty())
+                .map(|n| n.to_ascii_lowercase().replace(['-', '.'], "_"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let vendored: Vec<String> = dirs
+        .into_iter()
+        .filter(|dir| {
+            let prefix = format!("{dir}/");
+            // The packages directly in it: `lib/cherrypy/__init__.py`.
+            let packages: HashSet<String> = files
+                .iter()
+                .filter_map(|f| {
+                    let rest = f.path.strip_prefix(&prefix)?;
+                    let (package, file) = rest.split_once('/')?;
+                    (file == "__init__.py").then(|| package.to_ascii_lowercase())
+                })
+                .collect();
+            packages.iter().filter(|p| listed.contains(*p)).count() >= MIN_LISTED
+        })
+        .collect();
+    for f in files
+        .iter_mut()
+        .filter(|f| matches!(f.kind, FileKind::Source | FileKind::Test))
+    {
+        if vendored.iter().any(|d| {
+            f.path
+                .strip_prefix(d.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+        }) {
+            f.kind = FileKind::Vendored;
+        }
+    }
+}
+
 /// The path of the package directory (for `__init__.py`) or module a copy's header
 /// marks, when the header names a version and an author foreign to the repository, or
 /// the repository's licence names the copy (the licence of a copy names its author).
@@ -215,6 +312,45 @@ mod tests {
             .filter(|f| f.kind == FileKind::Vendored)
             .map(|f| f.path.as_str())
             .collect()
+    }
+
+    #[test]
+    fn a_directory_put_on_the_import_path_holding_the_listed_packages_is_vendored() {
+        let tree = |requirements: &str, start: &str| {
+            let mut files = vec![
+                file("requirements.txt", requirements),
+                file("Tautulli.py", start),
+                file("plexpy/__init__.py", "import cherrypy\n"),
+                file("lib/cherrypy/__init__.py", "import cheroot\n"),
+                file("lib/cheroot/__init__.py", ""),
+                file("lib/arrow/__init__.py", ""),
+                file("lib/arrow/parser.py", "import dateutil\n"),
+                file("lib/helpers.py", ""),
+            ];
+            mark_path_directories(&mut files);
+            files
+        };
+        let start = "import os\nimport sys\nsys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lib'))\n";
+        let files = tree("arrow==1.4.0\ncheroot==11.1.2\nCherryPy==18.10.0\n", start);
+        assert_eq!(
+            vendored(&files),
+            [
+                "lib/cherrypy/__init__.py",
+                "lib/cheroot/__init__.py",
+                "lib/arrow/__init__.py",
+                "lib/arrow/parser.py",
+                "lib/helpers.py"
+            ]
+        );
+        // Packages the requirements do not list are the program's own.
+        let files = tree("arrow==1.4.0\nrequests\n", start);
+        assert!(vendored(&files).is_empty());
+        // Nor is a directory nothing adds to the import path.
+        let files = tree(
+            "arrow==1.4.0\ncheroot==11.1.2\nCherryPy==18.10.0\n",
+            "import sys\n",
+        );
+        assert!(vendored(&files).is_empty());
     }
 
     #[test]

@@ -164,6 +164,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
     skipped.errors.sort();
     test_packages_are_tests(&mut files);
     super::vendored::mark_copied_packages(&mut files);
+    super::vendored::mark_path_directories(&mut files);
     super::build_scripts::mark_build_stage_scripts(&mut files);
     super::build_scripts::mark_ci_run_scripts(&mut files);
     super::build_scripts::mark_tool_scripts(&mut files);

@@ -1916,3 +1916,93 @@ fn a_browser_front_end_without_tests_beside_a_tested_api_is_p2_and_a_mobile_app_
         untested[0].message
     );
 }
+
+#[test]
+fn a_dockerfile_beside_build_tooling_pinned_by_a_tools_constraint_makes_no_project() {
+    // Tracked in git: an untracked `build/` is a build's output and never read.
+    let files = |tools: &str| {
+        let dir = crate::support::materialize(&crate::support::files(&[
+            ("go.mod", "module example.com/game\n\ngo 1.22\n"),
+            (
+                "main.go",
+                "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.ListenAndServe(\":7350\", nil)\n}\n",
+            ),
+            ("build/tools.go", tools),
+            (
+                "build/Dockerfile",
+                "FROM golang:1.22 AS builder\nCOPY . .\nRUN go build -o /out/game .\n\nFROM debian:bookworm-slim\nCOPY --from=builder /out/game /game\nUSER 1000\nEXPOSE 7350\nENTRYPOINT [\"/game\"]\n",
+            ),
+        ]));
+        crate::support::git(dir.path(), "2024-01-01T00:00:00Z", &["init", "-q"]);
+        crate::support::commit_all(dir.path(), "2024-01-01T00:00:00Z");
+        dir
+    };
+    // `// +build tools` (the older form of `//go:build tools`): the file pins the
+    // module's tool dependencies and is compiled into no program.
+    let dir = files(
+        "// +build tools\n\n// Copyright\n\npackage tools\n\nimport _ \"github.com/golang/mock/mockgen\"\n",
+    );
+    let r = audit(dir.path());
+    assert_eq!(paths(&r), ["."]);
+    // Beside a package of code the same Dockerfile makes `build` a project of its own.
+    let dir = files("package tools\n\nfunc Version() string {\n\treturn \"1\"\n}\n");
+    let r = audit(dir.path());
+    assert_eq!(paths(&r), [".", "build"]);
+}
+
+#[test]
+fn lint_rules_and_tool_configuration_at_a_workspace_root_are_not_an_untested_product() {
+    let rule = "export default {\n  meta: { type: \"problem\" },\n  create(context) {\n    return {\n      CallExpression(node) {\n        if (node.callee.name === \"alert\") context.report({ node, message: \"no alert\" });\n      },\n    };\n  },\n};\n".repeat(40);
+    let config = "import rule from \"./eslint-rules/no-alert.mjs\";\n\nexport default [{ plugins: { local: { rules: { \"no-alert\": rule } } } }];\n".repeat(40);
+    let plop = "export default function (plop) {\n  plop.setGenerator(\"component\", { prompts: [], actions: [] });\n}\n".repeat(30);
+    let server = "import http from \"node:http\";\n\nhttp.createServer((req, res) => res.end(\"ok\")).listen(3000);\n".repeat(120);
+    let files = |with_server: bool| {
+        let mut all = crate::support::files(&[
+            (
+                "package.json",
+                r#"{ "name": "app", "private": true, "scripts": { "test": "pnpm -r run test", "start": "pm2-runtime start ecosystem.config.js" } }"#,
+            ),
+            ("pnpm-workspace.yaml", "packages:\n  - 'packages/*'\n"),
+            // The image built at the root serves the members: the root is a service.
+            (
+                "Dockerfile",
+                "FROM node:22-slim\nWORKDIR /app\nCOPY . .\nRUN corepack enable && pnpm install --frozen-lockfile && pnpm -r build\nUSER node\nEXPOSE 3000\nHEALTHCHECK CMD curl -f http://localhost:3000/health || exit 1\nCMD [\"pnpm\", \"start\"]\n",
+            ),
+            (
+                "ecosystem.config.js",
+                "module.exports = {\n  apps: [{ name: \"api\", script: \"packages/api/dist/server.js\", instances: 2 }],\n};\n",
+            ),
+            (
+                "packages/api/package.json",
+                r#"{ "name": "api", "version": "1.0.0", "scripts": { "test": "vitest run" }, "dependencies": { "express": "^4.0.0" } }"#,
+            ),
+            (
+                "packages/api/src/server.ts",
+                "import express from \"express\";\n\nexport const app = express();\napp.get(\"/health\", (_req, res) => res.send(\"ok\"));\n",
+            ),
+            (
+                "packages/api/src/server.test.ts",
+                "import { it, expect } from \"vitest\";\nimport { app } from \"./server\";\n\nit(\"builds\", () => {\n  expect(app).toBeDefined();\n});\n",
+            ),
+            ("eslint-rules/no-alert.mjs", &rule),
+            ("eslint.config.mjs", &config),
+            ("plopfile.js", &plop),
+        ]);
+        if with_server {
+            all.insert("server/index.js".into(), server.clone());
+        }
+        crate::support::materialize(&all)
+    };
+    let root_untested = |r: &Review| {
+        concerns(r, "tests.suite")
+            .filter(|f| f.project.as_deref() == Some("."))
+            .count()
+    };
+    let dir = files(false);
+    let r = audit(dir.path());
+    assert_eq!(root_untested(&r), 0, "{:#?}", r.findings);
+    // A server of the root's own beside them is production code no test covers.
+    let dir = files(true);
+    let r = audit(dir.path());
+    assert_eq!(root_untested(&r), 1, "{:?}", paths(&r));
+}

@@ -130,6 +130,16 @@ pub struct DependencyUse {
 
 const KEPT: usize = 5;
 
+/// How one import of the project's own code loads a module.
+enum Load {
+    /// In a try block that handles the import failing.
+    Optional,
+    /// Inside the function of this name (lowercase).
+    Hook(String),
+    /// At import time, or in a function any start may call.
+    Eager,
+}
+
 /// Most requirements files followed through `-r` includes from one project.
 const MAX_INCLUDED: usize = 32;
 
@@ -191,29 +201,55 @@ pub(super) fn build(
     let mentions = words(&task);
     let locks = words(&lock);
     let parsed: HashMap<usize, &PyFile> = python.iter().map(|(i, p)| (*i, *p)).collect();
-    // Files every importer loads optionally (in a try block that handles the import
-    // failing): their module-level imports run only when they can. File → (importers, lazy ones).
-    let mut loaded: HashMap<usize, (usize, usize)> = HashMap::new();
+    // How production code loads each of its own modules: files every importer loads
+    // optionally (in a try block that handles the import failing) run their
+    // module-level imports only when they can. Tests and examples load what they test.
+    let mut loaded: HashMap<usize, Vec<Load>> = HashMap::new();
     for c in imports {
         let ImportClass::Internal { file } = c.class else {
             continue;
         };
-        if file == usize::MAX || file == c.file {
+        if file == usize::MAX
+            || file == c.file
+            || inventory
+                .files
+                .get(c.file)
+                .is_none_or(|f| f.kind != FileKind::Source)
+        {
             continue;
         }
-        let guard = parsed
+        let Some((importer, import)) = parsed
             .get(&c.file)
-            .and_then(|p| p.imports.get(c.import))
-            .map(|i| i.guard);
-        let counts = loaded.entry(file).or_default();
-        counts.0 += 1;
-        // Optional loads only: an import inside a function may run on every start
-        // (`AppConfig.ready`, a `main`).
-        if matches!(guard, Some(ImportGuard::TryExcept)) {
-            counts.1 += 1;
-        }
+            .and_then(|p| p.imports.get(c.import).map(|i| (*p, i)))
+        else {
+            continue;
+        };
+        let load = match import.guard {
+            ImportGuard::TryExcept => Load::Optional,
+            // An import inside a function may run on every start (`AppConfig.ready`, a
+            // `main`); inside a hook named for a package
+            // (`_jupyter_server_extension_points`), only that package calls it.
+            ImportGuard::Function => importer
+                .functions
+                .iter()
+                .filter(|f| f.line <= import.line && import.line <= f.end_line)
+                .max_by_key(|f| f.line)
+                .map_or(Load::Eager, |f| Load::Hook(f.name.to_ascii_lowercase())),
+            _ => Load::Eager,
+        };
+        loaded.entry(file).or_default().push(load);
     }
-    let on_demand = |file: usize| loaded.get(&file).is_some_and(|(all, lazy)| all == lazy);
+    // Whether every load of `file` happens only when `top` can be imported.
+    let on_demand = |file: usize, top: &str| {
+        let top = top.to_ascii_lowercase();
+        loaded.get(&file).is_some_and(|loads| {
+            loads.iter().all(|l| match l {
+                Load::Optional => true,
+                Load::Hook(name) => top.len() >= 4 && name.contains(&top),
+                Load::Eager => false,
+            })
+        })
+    };
     let mut uses: BTreeMap<(Option<usize>, String), DependencyUse> = BTreeMap::new();
     // Each file's inline script metadata, read once.
     let mut inline_by_file: HashMap<usize, Vec<String>> = HashMap::new();
@@ -304,6 +340,7 @@ pub(super) fn build(
                         .any(|p| n.strip_prefix(p) == Some(top_norm.as_str()))
                     || n.strip_suffix("-python") == Some(top_norm.as_str())
                     || (top_squashed.len() >= 6 && squash(n) == top_squashed)
+                    || fork_named(n, &top_squashed)
                     || vendor_named(n, &top_norm, &top_squashed)
                     || sdk_named(n, &top_norm)
             };
@@ -357,7 +394,7 @@ pub(super) fn build(
                 ImportGuard::Function | ImportGuard::Main => entry.optional = false,
                 ImportGuard::None => {
                     entry.optional = false;
-                    if !on_demand(c.file) {
+                    if !on_demand(c.file, top) {
                         entry.lazy = false;
                     }
                 }
@@ -413,6 +450,32 @@ fn vendor_named(name: &str, top: &str, top_squashed: &str) -> bool {
                 && squashed.len() > top_squashed.len()
                 && squashed.ends_with(top_squashed)
                 && (squashed.starts_with("py") || name.contains('-'))))
+}
+
+/// Whether the distribution `name` (normalized) is a fork that keeps the import
+/// `top` (separators dropped) and adds a short mark to the name:
+/// `argos-translate-lt` installs `argostranslate`.
+fn fork_named(name: &str, top_squashed: &str) -> bool {
+    const FORK_WORDS: &[&str] = &[
+        "fork",
+        "ng",
+        "next",
+        "plus",
+        "community",
+        "maintained",
+        "reloaded",
+        "continued",
+        "patched",
+        "redux",
+    ];
+    let Some((head, mark)) = name.rsplit_once('-') else {
+        return false;
+    };
+    let squashed: String = head.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    top_squashed.len() >= 8
+        && squashed == top_squashed
+        && (FORK_WORDS.contains(&mark)
+            || (mark.len() <= 2 && mark.chars().all(|c| c.is_ascii_alphanumeric())))
 }
 
 /// Words a vendor's SDK adds to the import name in its distribution's name
@@ -554,6 +617,18 @@ mod tests {
         assert!(NAMES.len() > 100);
         assert!(sorted_keys(include_str!("import_names.toml")));
         assert!(NAMES.values().all(|v| !v.is_empty()));
+    }
+
+    #[test]
+    fn a_fork_keeps_the_import_and_marks_its_name() {
+        assert!(fork_named("argos-translate-lt", "argostranslate"));
+        assert!(!fork_named("pyjwt-fork", "pyjwtlib"));
+        assert!(fork_named("markdown2-ng", "markdown2"));
+        // A plug-in named for its host is no fork of it.
+        assert!(!fork_named("django-environ", "django"));
+        assert!(!fork_named("requests-oauthlib", "requests"));
+        // Short imports are too common to match a prefix.
+        assert!(!fork_named("redis-om", "redis"));
     }
 
     #[test]

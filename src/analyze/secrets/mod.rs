@@ -570,6 +570,7 @@ fn kind_context(kind: FileKind) -> HitContext {
         FileKind::Test => HitContext::TestFixture,
         FileKind::Fixture => HitContext::Example,
         FileKind::Docs => HitContext::Docs,
+        FileKind::Vendored => HitContext::Vendored,
         _ => HitContext::None,
     }
 }

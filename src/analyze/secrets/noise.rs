@@ -38,6 +38,9 @@ pub enum HitContext {
     /// A value published as a sample for anyone to use: a JSON Web Token signed with
     /// jwt.io's demo key.
     PublicSample,
+    /// A file of a third-party package the repository carries a copy of: the value is
+    /// the upstream project's (often a sample in its documentation).
+    Vendored,
 }
 
 impl HitContext {
@@ -54,6 +57,7 @@ impl HitContext {
             HitContext::ReadOnly => "a client or read-only key meant to be committed",
             HitContext::ClientKey => "a third-party API key shipped with every installation",
             HitContext::PublicSample => "a published sample",
+            HitContext::Vendored => "in a copy of a third-party package",
         }
     }
 }
@@ -118,6 +122,14 @@ pub fn context_of(path: &str) -> HitContext {
                 | "__fixtures__"
                 | "testdata"
                 | "test_data"
+                // Helpers only tests use (`internal/testutils/smtp_server.go`).
+                | "testutil"
+                | "testutils"
+                | "test_utils"
+                | "test-utils"
+                | "testhelpers"
+                | "test_helpers"
+                | "testsupport"
                 | "__mocks__"
                 | "mocks"
                 | "mock"
@@ -1340,6 +1352,14 @@ mod tests {
         assert_eq!(context_of("docs/setup.md"), HitContext::Docs);
         assert_eq!(context_of("README.md"), HitContext::Docs);
         assert_eq!(context_of("examples/client.py"), HitContext::Example);
+        assert_eq!(
+            context_of("internal/testutils/smtp_server.go"),
+            HitContext::TestFixture
+        );
+        assert_eq!(
+            context_of("internal/utils/smtp_server.go"),
+            HitContext::None
+        );
         assert_eq!(context_of(".env.example"), HitContext::Example);
         assert_eq!(context_of("config/settings.py"), HitContext::None);
         assert_eq!(context_of("src/contest.py"), HitContext::None);

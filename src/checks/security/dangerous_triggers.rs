@@ -404,22 +404,15 @@ fn outsiders_excluded(job: &WorkflowJob) -> bool {
         .collect::<Vec<_>>()
         .join(" ");
     let c = c.trim_start_matches("${{").trim_end_matches("}}");
-    // The conjuncts outside parentheses: a guard holds for every run only there, and
-    // only when nothing at that level is an alternative (`a || b`).
-    let mut depth = 0i32;
-    let mut top = String::new();
-    for ch in c.chars() {
-        match ch {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            _ if depth == 0 => top.push(ch),
-            _ => {}
-        }
-    }
-    if top.contains("||") {
-        return false;
-    }
-    let guards = [
+    guarded(c)
+}
+
+/// Whether every run that satisfies `expr` is the repository's own: a conjunction
+/// needs one guarded conjunct, an alternative needs every branch guarded
+/// (`success && (event != 'pull_request' || head_repository.full_name ==
+/// github.repository)`).
+fn guarded(expr: &str) -> bool {
+    const GUARDS: &[&str] = &[
         "workflow_run.event != 'pull_request'",
         "workflow_run.event == 'push'",
         "workflow_run.head_repository.full_name == github.repository",
@@ -427,8 +420,61 @@ fn outsiders_excluded(job: &WorkflowJob) -> bool {
         "head.repo.fork == false",
         "!github.event.pull_request.head.repo.fork",
     ];
-    top.split("&&")
-        .any(|conjunct| guards.iter().any(|g| conjunct.contains(g)))
+    let expr = unwrap_parens(expr.trim());
+    let alternatives = split_top(expr, "||");
+    if alternatives.len() > 1 {
+        return alternatives.iter().all(|a| guarded(a));
+    }
+    let conjuncts = split_top(expr, "&&");
+    if conjuncts.len() > 1 {
+        return conjuncts.iter().any(|a| guarded(a));
+    }
+    // A negated group (`!(… == github.repository)`) lets the forks through.
+    !expr.starts_with("!(") && GUARDS.iter().any(|g| expr.contains(g))
+}
+
+/// `expr` without parentheses that enclose all of it.
+fn unwrap_parens(mut expr: &str) -> &str {
+    while let Some(inner) = expr.strip_prefix('(').and_then(|e| e.strip_suffix(')')) {
+        // `(a) && (b)` starts and ends with parentheses that are not one pair.
+        if split_top(inner, "").is_empty() {
+            break;
+        }
+        expr = inner.trim();
+    }
+    expr
+}
+
+/// The parts of `expr` between occurrences of `op` outside parentheses; with an empty
+/// `op`, an empty list when the parentheses of `expr` do not balance.
+fn split_top<'a>(expr: &'a str, op: &str) -> Vec<&'a str> {
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut from = 0;
+    for (i, ch) in expr.char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return Vec::new();
+                }
+            }
+            _ if depth == 0
+                && !op.is_empty()
+                && expr.get(i..).is_some_and(|rest| rest.starts_with(op)) =>
+            {
+                parts.push(expr.get(from..i).unwrap_or("").trim());
+                from = i + op.len();
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Vec::new();
+    }
+    parts.push(expr.get(from..).unwrap_or("").trim());
+    parts
 }
 
 /// Whether the job lets only people with write access reach the checkout at step
