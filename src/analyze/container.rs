@@ -297,6 +297,33 @@ fn dev_label(file: &RepoFile) -> Option<String> {
             if start.is_some_and(starts_development_server) {
                 return Some(DEV_IMAGE.into());
             }
+            // A port exposed, but only the dependencies installed (from the manifests
+            // alone) and no command: the code and the command that serves it come when
+            // it runs (a compose service's volume and `npm run dev`). An add-on image
+            // that extends another one exposes nothing of its own.
+            let copies: Vec<&str> = instructions
+                .iter()
+                .filter(|(op, rest)| (op == "COPY" || op == "ADD") && !rest.contains("--from="))
+                .map(|(_, rest)| *rest)
+                .collect();
+            let manifests_only = !copies.is_empty()
+                && copies.iter().all(|rest| {
+                    let words: Vec<&str> = rest
+                        .split_whitespace()
+                        .filter(|w| !w.starts_with("--"))
+                        .collect();
+                    let sources = words.split_last().map_or(&[][..], |(_, s)| s);
+                    !sources.is_empty()
+                        && sources.iter().all(|w| {
+                            let name = w.trim_matches(['"', '[', ']', ',']);
+                            let name = name.rsplit('/').next().unwrap_or(name);
+                            DEPENDENCY_MANIFESTS.contains(&name) || name.starts_with("requirements")
+                        })
+                });
+            let exposes = instructions.iter().any(|(op, _)| op == "EXPOSE");
+            if manifests_only && start.is_none() && exposes {
+                return Some(DEV_IMAGE.into());
+            }
             // The final stage runs a test tool's image (`FROM apiaryio/dredd`,
             // `FROM cypress/included`, `FROM grafana/k6`): a test run's client.
             let final_image = instructions
@@ -435,6 +462,8 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                         | "cypress"
                         | "selenium"
                         | "devcontainer"
+                        // `debug.Dockerfile`: a build with debug symbols for a developer.
+                        | "debug"
                         // `Dockerfile.integration`: the image an integration suite starts.
                         | "integration"
                 )
@@ -701,15 +730,26 @@ fn pushed_by_ci(inventory: &Inventory, path: &str) -> bool {
         lines.iter().enumerate().any(|(i, l)| {
             let names = line_words(l).any(|w| w.trim_start_matches("./") == path);
             names
-                && lines.iter().skip(i).take(WINDOW).any(|n| {
-                    let n = n.trim();
-                    n.contains("--push")
-                        || n.contains("type=registry")
-                        || n.starts_with("push: true")
-                        || n.contains("docker push")
-                })
+                && lines
+                    .iter()
+                    .skip(i)
+                    .take(WINDOW)
+                    .any(|n| pushing_line(n.trim()))
         })
     })
+}
+
+/// A CI line that pushes an image to a registry.
+fn pushing_line(line: &str) -> bool {
+    line.contains("--push")
+        || line.contains("type=registry")
+        || line.starts_with("push: true")
+        || line.contains("docker push")
+}
+
+/// Whether a CI file pushes any image anywhere.
+fn pushes_image(text: &str) -> bool {
+    text.lines().any(|l| pushing_line(l.trim()))
 }
 
 /// The label of a compose file that runs only third-party backing services.
@@ -808,7 +848,31 @@ const TOOL_IMAGE: &str = "image of a third-party tool";
 /// The label of a Dockerfile that builds a developer's image, not a deployment.
 const DEV_IMAGE: &str = "development Dockerfile";
 /// The label of a Dockerfile kept with the CI configuration (a container action).
+/// Files that declare or lock dependencies, copied alone to install them.
+const DEPENDENCY_MANIFESTS: &[&str] = &[
+    "package.json",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lockb",
+    "bun.lock",
+    ".npmrc",
+    "pyproject.toml",
+    "poetry.lock",
+    "uv.lock",
+    "Pipfile",
+    "Pipfile.lock",
+    "go.mod",
+    "go.sum",
+    "Cargo.toml",
+    "Cargo.lock",
+    "Gemfile",
+    "Gemfile.lock",
+];
+
 const CI_ACTION_IMAGE: &str = "CI action image";
+const CI_RUN_IMAGE: &str = "image built for CI's own runs and never pushed";
 /// The label of a Dockerfile that builds a load-test or benchmark client.
 const LOAD_TEST_IMAGE: &str = "load-test or benchmark image";
 /// The label of a file whose opening comments reserve it for development or tests.
@@ -1284,6 +1348,14 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
             if !action || named_by_ci(inventory, &file.path) {
                 dev = None;
             }
+            // Built by a workflow that pushes nothing (`push: false`, a nightly
+            // end-to-end run): the image of CI's own run, not a published one.
+            let naming: Vec<&str> = ci_texts(inventory)
+                .filter(|t| t.contains(file.path.as_str()))
+                .collect();
+            if !action && !naming.is_empty() && !naming.iter().any(|t| pushes_image(t)) {
+                dev = Some(CI_RUN_IMAGE.into());
+            }
         }
         let deployment = !(file.kind == FileKind::Test
             || matches!(
@@ -1293,6 +1365,7 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
                         | DEV_IMAGE
                         | LOAD_TEST_IMAGE
                         | CI_ACTION_IMAGE
+                        | CI_RUN_IMAGE
                         | DEV_DIR_IMAGE
                         | TEMPLATE
                         | PACKAGING

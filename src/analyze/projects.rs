@@ -200,10 +200,15 @@ fn is_container_file(name: &str) -> bool {
 
 /// Programming-language source that belongs to the product.
 fn is_code(f: &RepoFile) -> bool {
-    matches!(f.kind, FileKind::Source | FileKind::Test)
-        && f.language
-            .and_then(|l| l.get())
-            .is_some_and(|l| l.kind == LanguageType::Programming)
+    matches!(f.kind, FileKind::Source | FileKind::Test) && is_program(f)
+}
+
+/// A file in a programming language other than the build's own (Makefiles,
+/// Dockerfiles, shell and batch scripts).
+fn is_program(f: &RepoFile) -> bool {
+    f.language
+        .and_then(|l| l.get())
+        .is_some_and(|l| l.kind == LanguageType::Programming)
         && !matches!(f.lang(), "makefile" | "dockerfile" | "batch" | "shell")
 }
 
@@ -217,14 +222,24 @@ fn role_of(path: &str) -> Role {
         path.split('/')
             .any(|part| names.contains(&part.to_ascii_lowercase().as_str()))
     };
-    if any(&[
-        "docs",
-        "doc",
-        "documentation",
-        "website",
-        "site",
-        "docs-site",
-    ]) {
+    // `api-documentation`, `user-docs`: documentation as the last word of the name
+    // (`crates_io_docs_rs` is the product's client of docs.rs).
+    let doc_word = path.split('/').any(|part| {
+        part.to_ascii_lowercase()
+            .rsplit(['-', '_', '.'])
+            .next()
+            .is_some_and(|w| matches!(w, "docs" | "documentation"))
+    });
+    if doc_word
+        || any(&[
+            "docs",
+            "doc",
+            "documentation",
+            "website",
+            "site",
+            "docs-site",
+        ])
+    {
         Role::Docs
     } else if path.split('/').any(|part| {
         // `demo_api`, `example-app`: a word of the directory's name.
@@ -492,9 +507,41 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
                     is_container_file(m.rsplit('/').next().unwrap_or(m))
                         && copies_member(inventory, m, &dirs)
                 });
-            if (gathers_only || image_only || shared_configuration(inventory, p)) && !p.critical {
+            let configuration = p.role == Role::Product && shared_configuration(inventory, p);
+            if (gathers_only || image_only || configuration) && !p.critical {
                 p.role = Role::Tooling;
             }
+        }
+    }
+    // A workspace package with no tests of its own that every manifest naming it
+    // lists as a development dependency (a local test network, a lint preset):
+    // development tooling. (A service or an SDK another package lists for its types
+    // or its tests has a suite of its own.)
+    for p in &mut list {
+        if p.critical
+            || p.role != Role::Product
+            || inventory
+                .files
+                .iter()
+                .any(|f| f.kind == FileKind::Test && p.contains(&f.path))
+        {
+            continue;
+        }
+        let names: Vec<&str> = p
+            .manifests
+            .iter()
+            .filter_map(|&i| manifests.get(i))
+            .filter(|m| m.format == "package.json")
+            .filter_map(|m| m.name.as_deref())
+            .collect();
+        let mut kinds = manifests
+            .iter()
+            .flat_map(|m| m.dependencies.iter())
+            .filter(|d| names.contains(&d.name.as_str()))
+            .map(|d| d.kind)
+            .peekable();
+        if kinds.peek().is_some() && kinds.all(|k| k == crate::analyze::manifest::DepKind::Dev) {
+            p.role = Role::Tooling;
         }
     }
     Projects::new(list).with_owners(inventory)
@@ -727,12 +774,15 @@ fn shared_configuration(inventory: &Inventory, p: &Project) -> bool {
     if named(&p.name) || (!p.path.is_empty() && named(&p.path)) {
         return true;
     }
+    // Tool configuration is classed as build material (`.eslintrc.js`) or kept as
+    // source (`tailwind.config.js`): either way the project holds no product code.
     let mut code = inventory
         .files
         .iter()
-        .filter(|f| f.kind == FileKind::Source && is_code(f) && p.contains(&f.path))
+        .filter(|f| p.contains(&f.path))
+        .filter(|f| matches!(f.kind, FileKind::Source | FileKind::Build) && is_program(f))
         .peekable();
-    code.peek().is_some() && code.all(is_tool_config)
+    code.peek().is_some() && code.all(|f| f.kind == FileKind::Build || is_tool_config(f))
 }
 
 /// A tool's configuration file written as code (`tailwind.config.js`, `.eslintrc.js`).
@@ -2235,6 +2285,9 @@ mod tests {
     fn roles_from_directory_names() {
         assert_eq!(role_of("docs"), Role::Docs);
         assert_eq!(role_of("web/docs-site"), Role::Docs);
+        assert_eq!(role_of("packages/api-documentation"), Role::Docs);
+        assert_eq!(role_of("packages/docsearch"), Role::Product);
+        assert_eq!(role_of("crates/crates_io_docs_rs"), Role::Product);
         assert_eq!(role_of("examples/chat"), Role::Example);
         assert_eq!(role_of("demo_api"), Role::Example);
         assert_eq!(role_of("apps/example-app"), Role::Example);

@@ -51,6 +51,14 @@ pub struct IgnoreRules {
     read: AtomicU64,
 }
 
+impl std::fmt::Debug for IgnoreRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IgnoreRules")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
+
 impl IgnoreRules {
     pub fn new(root: &Path) -> IgnoreRules {
         IgnoreRules {

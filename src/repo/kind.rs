@@ -163,6 +163,16 @@ impl KindRules {
 /// it does not parse as what its extension says): it sits in a `template(s)/`
 /// directory and holds Jinja or Handlebars tags.
 pub fn looks_template(path: &str, text: &str) -> bool {
+    // A project generator's template (`{{cookiecutter.project}}/pyproject.toml`):
+    // every file under a directory named by an expression is rendered first.
+    if path
+        .split('/')
+        .rev()
+        .skip(1)
+        .any(|d| d.contains("{{") && d.contains("}}"))
+    {
+        return true;
+    }
     let mut dirs = path.split('/').rev().skip(1);
     let code = path.rsplit_once('.').is_some_and(|(_, ext)| {
         matches!(
@@ -405,6 +415,15 @@ mod tests {
             "run: echo ${{ github.sha }}\n"
         ));
         assert!(!looks_template("docker-compose.yml", "services:\n  app:\n"));
+        // Under a project generator's directory named by an expression.
+        assert!(looks_template(
+            "contrib/cookiecutter/ext/{{cookiecutter.project}}/pyproject.toml",
+            "[project]\nname = \"x\"\n"
+        ));
+        assert!(!looks_template(
+            "contrib/ext/project/pyproject.toml",
+            "[project]\n"
+        ));
         assert!(!looks_template(
             "playbook.yml",
             "- debug:\n    msg: \"{% if x %}a{% endif %}\"\n"
@@ -470,11 +489,39 @@ mod tests {
         assert_eq!(r.classify("pkg/test_app.py", prog), FileKind::Test);
         assert_eq!(r.classify("tests/fixtures/x.py", prog), FileKind::Fixture);
         assert_eq!(r.classify("examples/demo.rs", prog), FileKind::Fixture);
+        // A sample plugin beside the real ones (`ckanext/example_iauthfunctions/`).
+        assert_eq!(
+            r.classify("ckanext/example_idatastorebackend/plugin.py", prog),
+            FileKind::Fixture
+        );
+        assert_eq!(
+            r.classify("ckanext/datastore/plugin.py", prog),
+            FileKind::Source
+        );
         assert_eq!(
             r.classify(".semgrep/security/requests/no-timeout.py", prog),
             FileKind::Fixture
         );
         assert_eq!(r.classify("cmd/x/main_test.go", prog), FileKind::Test);
+        // Storybook stories are demos; the component they render ships.
+        assert_eq!(
+            r.classify("web/src/Button/Button.stories.tsx", prog),
+            FileKind::Fixture
+        );
+        assert_eq!(r.classify("web/src/Key.story.tsx", prog), FileKind::Fixture);
+        assert_eq!(
+            r.classify("web/src/Button/Button.tsx", prog),
+            FileKind::Source
+        );
+        assert_eq!(r.classify("web/src/history.ts", prog), FileKind::Source);
+        // Lint configuration and git hooks are tooling.
+        assert_eq!(r.classify(".eslintrc.js", prog), FileKind::Build);
+        assert_eq!(
+            r.classify("packages/ui/.eslintrc.cjs", prog),
+            FileKind::Build
+        );
+        assert_eq!(r.classify(".husky/pre-commit", prog), FileKind::Build);
+        assert_eq!(r.classify("src/eslintrc.js", prog), FileKind::Source);
         assert_eq!(r.classify(".github/workflows/ci.yml", None), FileKind::Ci);
         assert_eq!(r.classify("Dockerfile", prog), FileKind::Build);
         assert_eq!(r.classify("web/app.min.js", prog), FileKind::Generated);

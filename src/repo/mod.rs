@@ -139,6 +139,8 @@ pub struct Inventory {
     pub git: Option<git::GitInfo>,
     /// The size cap used, in bytes.
     pub max_file_bytes: u64,
+    /// The repository's ignore rules, as the walk applied them.
+    pub ignores: Option<std::sync::Arc<ignores::IgnoreRules>>,
 }
 
 /// Totals per language, for the appendix and the stack table.
@@ -149,6 +151,17 @@ pub struct LanguageTotals {
 }
 
 impl Inventory {
+    /// Whether the repository's ignore rules exclude the file at `path` (relative,
+    /// `/`-separated): a file the repository says is made, not kept (generated code,
+    /// build output).
+    pub fn ignored(&self, path: &str) -> bool {
+        !path.split('/').any(|part| part == "..")
+            && self
+                .ignores
+                .as_ref()
+                .is_some_and(|rules| rules.is_ignored(&self.root.join(path), false))
+    }
+
     /// The file at `path`, if the walk kept it.
     pub fn file(&self, path: &str) -> Option<&RepoFile> {
         self.files

@@ -199,6 +199,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> Inventory {
         skipped,
         git,
         max_file_bytes: options.max_file_bytes,
+        ignores: Some(rules),
     }
 }
 

@@ -2006,3 +2006,46 @@ fn lint_rules_and_tool_configuration_at_a_workspace_root_are_not_an_untested_pro
     let r = audit(dir.path());
     assert_eq!(root_untested(&r), 1, "{:?}", paths(&r));
 }
+
+#[test]
+fn a_workspace_package_only_listed_as_a_development_dependency_is_tooling() {
+    let network = "import { createServer } from \"node:http\";\n\nexport async function startNetwork(port: number) {\n  return createServer((_req, res) => res.end(\"ok\")).listen(port);\n}\n".repeat(20);
+    let lib = "export function formatHandle(h: string): string {\n  return h.toLowerCase();\n}\n"
+        .repeat(20);
+    let files = |kind: &str| {
+        let root = format!(
+            r#"{{ "name": "acme", "private": true, "workspaces": ["packages/*"], "{kind}": {{ "@acme/dev-env": "workspace:*" }} }}"#
+        );
+        let dir = crate::support::materialize(&crate::support::files(&[
+            ("package.json", root.as_str()),
+            (
+                "packages/dev-env/package.json",
+                r#"{ "name": "@acme/dev-env", "version": "0.1.0" }"#,
+            ),
+            ("packages/dev-env/src/network.ts", &network),
+            (
+                "packages/lib/package.json",
+                r#"{ "name": "@acme/lib", "version": "0.1.0" }"#,
+            ),
+            ("packages/lib/src/index.ts", &lib),
+            (
+                "packages/server/package.json",
+                r#"{ "name": "@acme/server", "version": "0.1.0", "dependencies": { "@acme/lib": "workspace:*" }, "devDependencies": { "@acme/lib": "workspace:*" } }"#,
+            ),
+            (
+                "packages/server/src/index.ts",
+                "import { formatHandle } from \"@acme/lib\";\n\nconsole.log(formatHandle(\"A\"));\n",
+            ),
+        ]));
+        audit(dir.path())
+    };
+    // The local test network every suite starts: tooling, and it decides nothing.
+    let r = files("devDependencies");
+    assert_eq!(project(&r, "packages/dev-env").role, Role::Tooling);
+    assert!(!project(&r, "packages/dev-env").decides);
+    // A package also listed as a runtime dependency ships with its dependent.
+    assert_eq!(project(&r, "packages/lib").role, Role::Product);
+    // The same package listed as a runtime dependency is product code.
+    let r = files("dependencies");
+    assert_eq!(project(&r, "packages/dev-env").role, Role::Product);
+}

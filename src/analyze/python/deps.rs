@@ -91,6 +91,13 @@ pub fn distributions_for(module: &str) -> Vec<String> {
             out.push(p.join("-"));
         }
     }
+    // An extension namespace (`flaskext.versioned`) ships as the framework's extension
+    // of that name (Flask-Versioned).
+    if let [ns, name, ..] = parts.as_slice() {
+        if let Some(framework) = ns.strip_suffix("ext").filter(|f| f.len() >= 3) {
+            out.push(format!("{framework}-{name}"));
+        }
+    }
     out
 }
 
@@ -662,6 +669,14 @@ mod tests {
         assert_eq!(distributions_for("requests.adapters")[0], "requests");
         assert!(
             distributions_for("google.cloud.storage").contains(&"google-cloud-storage".to_string())
+        );
+        // The old extension namespace ships as the framework's extension.
+        assert!(distributions_for("flaskext.versioned").contains(&"flask-versioned".to_string()));
+        assert!(!distributions_for("text.versioned").contains(&"t-versioned".to_string()));
+        assert!(
+            !distributions_for("flaskext")
+                .iter()
+                .any(|d| d.starts_with("flask-"))
         );
     }
 

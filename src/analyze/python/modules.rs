@@ -824,10 +824,33 @@ impl<'a> Layout<'a> {
         {
             return ImportClass::Internal { file };
         }
+        // Generated beside its parent package, wherever the repository keeps it.
+        let in_parent = self
+            .by_suffix
+            .get(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.inventory.files.get(i))
+            .filter(|f| f.name() == "__init__.py")
+            .any(|f| self.ignored_module(&format!("{}{leaf}", dir_prefix(f.dir()))));
+        if in_parent
+            || source_roots(self.base_of(project))
+                .iter()
+                .any(|r| self.ignored_module(&format!("{}{path}", dir_prefix(r))))
+        {
+            return ImportClass::Internal { file: usize::MAX };
+        }
         ImportClass::Unresolved {
             missing: shown.to_string(),
             looked_for: format!("{path}.py or {path}/__init__.py"),
         }
+    }
+
+    /// Whether the repository's ignore rules exclude the module at `path` (`pkg/mod`):
+    /// code the build generates (`*_pb2.py` from `protoc`), not code that is missing.
+    fn ignored_module(&self, path: &str) -> bool {
+        self.inventory.ignored(&format!("{path}.py"))
+            || self.inventory.ignored(&format!("{path}/__init__.py"))
     }
 
     fn relative(&self, from: usize, import: &PyImport, generated: &[String]) -> ImportClass {
@@ -896,7 +919,7 @@ impl<'a> Layout<'a> {
         let is_generated = generated
             .iter()
             .any(|g| g.trim_end_matches(".py").ends_with(&base));
-        if self.stems.contains(&base) || is_generated {
+        if self.stems.contains(&base) || is_generated || self.ignored_module(&base) {
             return ImportClass::Internal { file: usize::MAX };
         }
         ImportClass::Unresolved {
@@ -1239,7 +1262,16 @@ fn missing_names(
         let package_dir = target_file
             .path
             .strip_suffix("__init__.py")
-            .map(str::to_string);
+            .map(str::to_string)
+            .or_else(|| {
+                // `from . import views, interfaces` in a namespace package, resolved to
+                // the first submodule: the other names are its siblings.
+                let stem = target_file.name().trim_end_matches(".py");
+                imp.names
+                    .iter()
+                    .any(|n| n == stem)
+                    .then(|| dir_prefix(target_file.dir()))
+            });
         for name in &imp.names {
             // `from pkg import sub` resolved to the submodule itself.
             let stem = target_file.name().trim_end_matches(".py");

@@ -383,7 +383,7 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
     } else {
         Vec::new()
     };
-    let ci_config = crate::repo::kind::is_ci_config(path);
+    let ci_config = crate::repo::kind::is_ci_config(path) || noise::ci_material(path);
     let hits = kept
         .into_iter()
         .filter_map(|c| {
@@ -454,8 +454,11 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 })
             {
                 HitContext::ReadOnly
-            } else if generic_and_disowned(rule.generic, text, line_start) {
-                // The line above says it is not a secret.
+            } else if generic_and_disowned(rule.generic, text, line_start)
+                || noise::disowned_above(text, line_start)
+            {
+                // The line above says it is not a secret, or the comment over the
+                // statement holding it says it holds no real token.
                 HitContext::Disowned
             } else if noise::detector_vector(text, secret) {
                 HitContext::TestFixture
@@ -467,6 +470,10 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
             {
                 // Documentation text that shows the format ("Include the API key … for
                 // instance: ```bash -H 'Authorization: Bearer …'").
+                HitContext::Example
+            } else if rule.generic && noise::introduced_as_sample(text, line_start) {
+                // Prose over the value's block says it is a sample ("Sample
+                // response", "Example of an OAuth response").
                 HitContext::Example
             } else if rule.generic && fences.partition_point(|&at| at < line_start) % 2 == 1 {
                 // A Markdown code block inside documentation text of another file (a

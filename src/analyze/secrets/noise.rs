@@ -135,6 +135,10 @@ pub fn context_of(path: &str) -> HitContext {
                 | "mock"
                 | "__stubs__"
                 | "stubs"
+                | "stub"
+                // Golden output a test compares against (`.snapshots/`).
+                | ".snapshots"
+                | "__snapshots__"
                 | ".ci"
                 | "e2e"
                 | "conftest"
@@ -295,20 +299,49 @@ pub fn context_of(path: &str) -> HitContext {
     HitContext::None
 }
 
-/// The byte ranges of a Rust file compiled for tests only: from `#[cfg(test)]` to the
+/// Whether a file is kept for CI's own runs: beside the workflows in `.github/` (or
+/// another CI system's directory), or in a `ci` directory (`.github/ci/e2econfig/`, a
+/// Helm chart's `ci/*-values.yaml` that chart-testing installs into a throwaway
+/// cluster). A generic value there configures a test run.
+pub fn ci_material(path: &str) -> bool {
+    let dirs: Vec<&str> = path.split('/').collect();
+    let dirs = dirs.split_last().map_or(&[][..], |(_, d)| d);
+    dirs.first().is_some_and(|d| {
+        matches!(
+            *d,
+            ".github" | ".gitlab" | ".circleci" | ".buildkite" | ".woodpecker"
+        )
+    }) || dirs.iter().any(|d| d.eq_ignore_ascii_case("ci"))
+}
+
+/// The byte ranges of a Rust file compiled for tests only (`#[cfg(test)]`, or a
+/// feature only tests turn on, see [`test_only_cfg`]): from the attribute to the
 /// end of the file before a `mod` (the test module closes the file), and to the end of
 /// the item before a `const`, `static` or `fn` (`#[cfg(test)] const FIXTURE: &str =
 /// r#"…"#;`).
 pub fn rust_test_ranges(text: &str) -> Vec<(usize, usize)> {
-    text.match_indices("#[cfg(test)]")
+    text.match_indices("#[cfg(")
         .filter_map(|(i, m)| {
-            let after = i + m.len();
+            let open = i + m.len();
+            let close = text.get(open..)?.find(")]")?;
+            if !test_only_cfg(text.get(open..open + close)?) {
+                return None;
+            }
+            let after = open + close + 2;
             let rest = text.get(after..)?.trim_start();
             let rest = rest
                 .strip_prefix("pub(crate) ")
                 .or_else(|| rest.strip_prefix("pub "))
                 .unwrap_or(rest);
             if rest.starts_with("mod ") {
+                // `mod tests;` keeps the module in a file of its own.
+                let body = rest.find('{');
+                if rest
+                    .find(';')
+                    .is_some_and(|semi| body.is_none_or(|b| semi < b))
+                {
+                    return None;
+                }
                 return Some((i, text.len()));
             }
             let tail = text.get(after..)?;
@@ -326,6 +359,29 @@ pub fn rust_test_ranges(text: &str) -> Vec<(usize, usize)> {
             None
         })
         .collect()
+}
+
+/// Whether a `cfg` predicate holds only in test builds: `test`, a feature named for
+/// tests (`feature = "test_mode"`, `"test-utils"`), any of those (`any(test, feature =
+/// "testing")`), or all of terms one of which is.
+fn test_only_cfg(predicate: &str) -> bool {
+    let p: String = predicate.chars().filter(|c| !c.is_whitespace()).collect();
+    let term = |t: &str| {
+        t == "test"
+            || t.strip_prefix("feature=\"")
+                .and_then(|f| f.strip_suffix('"'))
+                .is_some_and(|f| {
+                    f.split(['-', '_'])
+                        .any(|w| matches!(w, "test" | "tests" | "testing" | "e2e"))
+                })
+    };
+    if let Some(inner) = p.strip_prefix("any(").and_then(|r| r.strip_suffix(')')) {
+        return !inner.contains('(') && inner.split(',').all(term);
+    }
+    if let Some(inner) = p.strip_prefix("all(").and_then(|r| r.strip_suffix(')')) {
+        return !inner.contains('(') && inner.split(',').any(term);
+    }
+    term(&p)
 }
 
 /// Whether `secret` is a test vector of a secret detector: the same text holds a
@@ -446,6 +502,84 @@ pub fn documented_example(before: &str) -> bool {
     ["for instance", "for example", "e.g.", "```"]
         .iter()
         .any(|p| lower.contains(p))
+}
+
+/// The lines above `line_start`, nearest first, up to the first blank line: the block
+/// the value's line belongs to.
+fn block_above(text: &str, line_start: usize) -> impl Iterator<Item = &str> {
+    text.get(..line_start.saturating_sub(1))
+        .unwrap_or("")
+        .rsplit('\n')
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+}
+
+/// A comment line's text without its marker (`#`, `//`, `/*`, `*`, `--`); `None` for
+/// a line of code.
+fn comment_text(line: &str) -> Option<&str> {
+    ["//", "#", "/*", "*", "--"]
+        .iter()
+        .find_map(|m| line.strip_prefix(m))
+        .map(str::trim)
+}
+
+/// Whether the comment over the statement holding a value (above the few lines of a
+/// literal that opened higher up) says it holds no real credential ("It contains NO
+/// actual tokens, got it from slack docs."). Provider-shaped tokens included: the
+/// author's word moves the finding down, it does not drop it.
+pub fn disowned_above(text: &str, line_start: usize) -> bool {
+    /// Lines of the statement itself looked through before its comment.
+    const STATEMENT_LINES: usize = 8;
+    let mut comment = String::new();
+    let mut code = 0usize;
+    for line in block_above(text, line_start) {
+        match comment_text(line) {
+            Some(t) => {
+                comment.push(' ');
+                comment.push_str(&t.to_ascii_lowercase());
+            }
+            None if comment.is_empty() && code < STATEMENT_LINES => code += 1,
+            None => break,
+        }
+    }
+    [
+        "not a secret",
+        "not actually a secret",
+        "isn't a secret",
+        "no actual token",
+        "no actual secret",
+        "no actual credential",
+        "no real token",
+        "no real secret",
+        "no real credential",
+        "not a real token",
+        "not a real key",
+        "not real tokens",
+        "not real credentials",
+    ]
+    .iter()
+    .any(|p| comment.contains(p))
+}
+
+/// Whether prose in the block over a value introduces it as a sample: a line that
+/// starts or ends with the word (`Sample response`, `# Example of a slack OAuth
+/// response`, `The response, for example:`).
+pub fn introduced_as_sample(text: &str, line_start: usize) -> bool {
+    /// Lines looked through: a response shown in a docstring is a dozen lines long.
+    const LINES: usize = 12;
+    block_above(text, line_start).take(LINES).any(|line| {
+        let t = comment_text(line).unwrap_or(line);
+        if t.contains(['=', '"', '\'', '{', '}', '[', '(']) {
+            return false;
+        }
+        let t = t.trim_end_matches([':', '.']).to_ascii_lowercase();
+        ["sample", "example", "an example", "a sample"]
+            .iter()
+            .any(|w| t.starts_with(w))
+            || t.ends_with(" example")
+            || t.ends_with(" sample")
+            || t.ends_with("for example")
+    })
 }
 
 /// Whether the private key at `path` sits beside its certificate (`local-key.pem` and
@@ -736,6 +870,7 @@ pub fn entropy(s: &str) -> f64 {
 /// Words and markers that say a value stands in for a real one.
 const PLACEHOLDER_MARKERS: &[&str] = &[
     "your",
+    "redacted",
     "example",
     "dummy",
     "fake",
@@ -859,6 +994,10 @@ pub fn is_placeholder(value: &str) -> bool {
             .iter()
             .all(|w| FILLER_WORDS.contains(w) || DEFAULT_CREDENTIALS.contains(w))
     {
+        return true;
+    }
+    // `sk-my-openai-1st-key`: words that say whose value it is stand in for one.
+    if words.len() >= 3 && words.contains(&"my") {
         return true;
     }
     if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
@@ -1077,6 +1216,10 @@ pub fn non_secret_name(name: &str) -> bool {
         "sample",
         "mock",
         "placeholder",
+        // What a credential is replaced with when shown (`REDACTED_CREDENTIAL_VALUE`).
+        "redacted",
+        "masked",
+        "sentinel",
     ];
     if parts.iter().any(|p| fake.contains(&p.as_str())) {
         return true;
@@ -1233,6 +1376,41 @@ mod tests {
         assert!(non_secret_name("AuthKeyDeriveInfo"));
         assert!(!non_secret_name("API_KEY_PROD"));
         assert!(!non_secret_name("SECRET_KEY_BASE"));
+    }
+
+    #[test]
+    fn cfg_predicates_of_test_builds() {
+        for p in [
+            "test",
+            "feature = \"test_mode\"",
+            "feature=\"test-utils\"",
+            "any(test, feature = \"testing\")",
+            "all(unix, test)",
+        ] {
+            assert!(test_only_cfg(p), "{p}");
+        }
+        for p in [
+            "feature = \"dkim\"",
+            "not(test)",
+            "any(test, feature = \"tls\")",
+            "feature = \"latest\"",
+            "unix",
+        ] {
+            assert!(!test_only_cfg(p), "{p}");
+        }
+        let text = "#[cfg(test)]\nmod tests;\n\nconst KEY: &str = \"k\";\n";
+        assert!(rust_test_ranges(text).is_empty());
+        let text =
+            "fn a() {}\n#[cfg(feature = \"test_mode\")]\nconst KEY: &str = \"k\";\nfn b() {}\n";
+        let ranges = rust_test_ranges(text);
+        assert_eq!(ranges.len(), 1);
+        let at = text.find("\"k\"").unwrap_or(0);
+        assert!(ranges.iter().any(|&(from, to)| from < at && at < to));
+        assert!(
+            ranges
+                .iter()
+                .all(|&(_, to)| to < text.find("fn b").unwrap_or(0))
+        );
     }
 
     #[test]

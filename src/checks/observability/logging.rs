@@ -108,6 +108,15 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 );
         }
     }
+    // Shell scripts (install and entrypoint scripts at a workspace's root) write to
+    // the terminal; no logging library is looked for in them.
+    let languages: std::collections::BTreeSet<&str> = cx.sources().map(|f| f.lang()).collect();
+    if !languages.is_empty() && !languages.iter().any(|l| LOGGING_LANGUAGES.contains(l)) {
+        return Outcome::not_applicable(format!(
+            "production code is {} only: no logging library is looked for there",
+            languages.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
     super::library_in_use(
         cx,
         &CHECK.def,
@@ -120,3 +129,14 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         },
     )
 }
+
+/// Languages whose logging libraries the detectors know.
+const LOGGING_LANGUAGES: &[&str] = &[
+    "python",
+    "javascript",
+    "typescript",
+    "go",
+    "rust",
+    "vue",
+    "svelte",
+];

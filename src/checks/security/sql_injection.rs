@@ -126,6 +126,22 @@ fn identifiers_only(statement: &str) -> bool {
 /// The SQL text a call runs, as written: its first argument, or the assignment of the
 /// variable passed (`create = "CREATE TABLE {t} …".format(…)` then `execute(create)`).
 fn sql_text(f: &PyRef<'_>, function: Option<usize>, line: u32, callee: &str) -> String {
+    sql_source(f, function, line, callee, 8)
+        .split(".format(")
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// [`sql_text`] with what formats it (`.format(unique=…)`), an assigned statement
+/// read to at most `reach` lines.
+fn sql_source(
+    f: &PyRef<'_>,
+    function: Option<usize>,
+    line: u32,
+    callee: &str,
+    reach: usize,
+) -> String {
     let statement = sites::statement(f, line);
     let name = callee.rsplit('.').next().unwrap_or(callee);
     let Some(first) =
@@ -133,6 +149,21 @@ fn sql_text(f: &PyRef<'_>, function: Option<usize>, line: u32, callee: &str) -> 
     else {
         return statement;
     };
+    // `execute(sa.text(sql))`: the statement the wrapper is given.
+    let first = ["sa.text", "sqlalchemy.text", "text"]
+        .iter()
+        .find_map(|w| {
+            first
+                .strip_prefix(w)
+                .and_then(|r| r.strip_prefix('('))
+                .and_then(|r| r.strip_suffix(')'))
+                .map(str::trim)
+                .filter(|inner| {
+                    !inner.is_empty() && inner.chars().all(|c| c.is_alphanumeric() || c == '_')
+                })
+                .map(str::to_string)
+        })
+        .unwrap_or(first);
     if !first.chars().all(|c| c.is_alphanumeric() || c == '_') || first.is_empty() {
         return first;
     }
@@ -147,16 +178,87 @@ fn sql_text(f: &PyRef<'_>, function: Option<usize>, line: u32, callee: &str) -> 
         Some(at) => lines
             .iter()
             .skip(at)
-            .take(8)
+            .take(reach)
             .copied()
             .collect::<Vec<_>>()
-            .join("\n")
-            .split(".format(")
-            .next()
-            .unwrap_or("")
-            .to_string(),
+            .join("\n"),
         None => first,
     }
+}
+
+/// Whether an expression is a call of a function that escapes its argument for SQL
+/// (`literal_string(id)`, `identifier(name)`, `quote_literal(v)`, `escape_string(v)`).
+fn escaping_call(expr: &str) -> bool {
+    let e = expr.trim();
+    let Some(open) = e.find('(') else {
+        return false;
+    };
+    let callee = e.get(..open).unwrap_or("");
+    let name = callee
+        .rsplit('.')
+        .next()
+        .unwrap_or(callee)
+        .to_ascii_lowercase();
+    e.ends_with(')')
+        && callee
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        && ["literal", "identifier", "quote", "escape"]
+            .iter()
+            .any(|w| name.contains(w))
+}
+
+/// Whether an expression is a string literal or a choice between two
+/// (`'true' if unique else 'false'`).
+fn literal_choice(expr: &str) -> bool {
+    let e = expr.trim();
+    is_literal(e)
+        || e.split_once(" if ")
+            .and_then(|(a, rest)| rest.rsplit_once(" else ").map(|(_, b)| (a, b)))
+            .is_some_and(|(a, b)| is_literal(a) && is_literal(b))
+}
+
+/// Whether every placeholder of the SQL text is escaped for SQL or a literal: an
+/// f-string's `{literal_string(id)}`, or a `.format()` keyword argument
+/// (`unique='true' if unique else 'false'`, `res_id=identifier(name)`). At least one
+/// placeholder.
+fn escaped_only(source: &str) -> bool {
+    let (sql, format) = match source.split_once(".format(") {
+        Some((sql, _)) => (sql, sites::arguments(source, "format").unwrap_or_default()),
+        None => (source, Vec::new()),
+    };
+    let keyword = |name: &str| {
+        format.iter().find_map(|a| {
+            a.split_once('=')
+                .filter(|(k, _)| k.trim() == name)
+                .map(|(_, v)| v)
+        })
+    };
+    let mut any = false;
+    let mut rest = sql;
+    while let Some(open) = rest.find('{') {
+        let after = rest.get(open + 1..).unwrap_or("");
+        if let Some(r) = after.strip_prefix('{') {
+            rest = r;
+            continue;
+        }
+        let Some(close) = after.find('}') else {
+            break;
+        };
+        let inner = after.get(..close).unwrap_or("");
+        let inner = inner.split(['!', ':']).next().unwrap_or(inner).trim();
+        let expr = if format.is_empty() {
+            Some(inner)
+        } else {
+            keyword(inner)
+        };
+        if !expr.is_some_and(|e| escaping_call(e) || literal_choice(e)) {
+            return false;
+        }
+        any = true;
+        rest = after.get(close + 1..).unwrap_or("");
+    }
+    any
 }
 
 /// Whether an argument's text is a number: an integer literal, `len(…)`, `int(…)`,
@@ -296,6 +398,8 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             // Table and column names cannot be placeholders: formatting only those is
             // safe when they come from code, which the call site cannot show.
             let names_only = identifiers_only(&sql_text(f, c.function, c.line, callee));
+            // Every value goes through an escaping function or is a literal.
+            let escaped = escaped_only(&sql_source(f, c.function, c.line, callee, 30));
             // Every caller passes a number (`len(rows)`): no quote can reach the SQL.
             let constant = c
                 .function
@@ -303,7 +407,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 .and_then(|function| constant_at_every_call(&files, function, param));
             let numbers = constant.is_some();
             // A migration formats the table and column names it was written for.
-            let severity = if python::is_migration(f.path()) || numbers {
+            let severity = if python::is_migration(f.path()) || numbers || escaped {
                 Severity::P3
             } else if names_only {
                 Severity::P2
@@ -317,6 +421,10 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 };
                 format!(
                     "`{callee}` receives SQL text built by {how} from the parameter `{param}`, and every call of the function in the repository passes {what}: safe as written, but a placeholder (or an allow-list, for names) keeps it safe when a caller changes."
+                )
+            } else if escaped {
+                format!(
+                    "`{callee}` receives SQL text built by {how} from the parameter `{param}`, and every value formatted in passes through an escaping function or is a literal: safe while those functions escape everything, but placeholders leave nothing to get wrong."
                 )
             } else if names_only {
                 format!(
