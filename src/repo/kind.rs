@@ -503,6 +503,26 @@ mod tests {
             FileKind::Fixture
         );
         assert_eq!(r.classify("cmd/x/main_test.go", prog), FileKind::Test);
+        assert_eq!(
+            r.classify("unittests/dojo_test_case.py", prog),
+            FileKind::Test
+        );
+        // `manage.py test_celery` is a command the project ships.
+        assert_eq!(
+            r.classify("dojo/management/commands/test_celery.py", prog),
+            FileKind::Source
+        );
+        assert_eq!(
+            r.classify("dojo/commands/test_celery.py", prog),
+            FileKind::Test
+        );
+        assert_eq!(
+            r.classify(
+                "unittests/scans/kubelinter/many.yaml",
+                Some(LanguageType::Data)
+            ),
+            FileKind::Test
+        );
         // Storybook stories are demos; the component they render ships.
         assert_eq!(
             r.classify("web/src/Button/Button.stories.tsx", prog),

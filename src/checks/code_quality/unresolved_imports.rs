@@ -29,6 +29,14 @@ pub const CHECK: Check = Check {
 /// Fixture files inside a test tree are test data (often broken on purpose): two
 /// levels below production code.
 fn weigh(f: &python::PyRef<'_>, severity: Severity) -> Severity {
+    // A Django management command is loaded when someone runs it (`manage.py
+    // name`), never when the application starts.
+    let command = f.path().contains("/management/commands/");
+    let severity = if command {
+        severity.max(Severity::P2)
+    } else {
+        severity
+    };
     let in_tests = f
         .path()
         .split('/')

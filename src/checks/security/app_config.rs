@@ -103,6 +103,9 @@ const DEV_WORDS: &[&str] = &[
     "test",
     "testing",
     "tests",
+    "unittest",
+    "unittests",
+    "e2e",
 ];
 
 /// The lower-case words of a name: split at non-alphanumerics and at lower-to-upper
