@@ -321,7 +321,30 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                         })
                 });
             let exposes = instructions.iter().any(|(op, _)| op == "EXPOSE");
-            if manifests_only && start.is_none() && exposes {
+            // On a language's own runtime image, whose default command is its REPL:
+            // an application image extends a server image that brings the command.
+            let base = instructions
+                .iter()
+                .rev()
+                .find(|(op, _)| op == "FROM")
+                .and_then(|(_, rest)| rest.split_whitespace().find(|w| !w.starts_with("--")))
+                .map(|w| w.to_ascii_lowercase())
+                .unwrap_or_default();
+            let base = base.split(['@', ':']).next().unwrap_or("");
+            let base = base.strip_prefix("docker.io/").unwrap_or(base);
+            let base = base.strip_prefix("library/").unwrap_or(base);
+            let runtime_base = [
+                "node",
+                "python",
+                "ruby",
+                "golang",
+                "rust",
+                "php",
+                "oven/bun",
+                "denoland/deno",
+            ]
+            .contains(&base);
+            if manifests_only && start.is_none() && exposes && runtime_base {
                 return Some(DEV_IMAGE.into());
             }
             // The final stage runs a test tool's image (`FROM apiaryio/dredd`,
@@ -743,8 +766,14 @@ fn pushed_by_ci(inventory: &Inventory, path: &str) -> bool {
 fn pushing_line(line: &str) -> bool {
     line.contains("--push")
         || line.contains("type=registry")
-        || line.starts_with("push: true")
-        || line.contains("docker push")
+        || line.contains("push=true")
+        // `push: true`, `push: ${{ github.event_name != 'pull_request' }}`.
+        || line
+            .strip_prefix("push:")
+            .is_some_and(|v| !v.trim().is_empty() && v.trim() != "false")
+        || ["docker push", "podman push", "buildah push"]
+            .iter()
+            .any(|c| line.contains(c))
 }
 
 /// Whether a CI file pushes any image anywhere.

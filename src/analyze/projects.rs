@@ -222,13 +222,13 @@ fn role_of(path: &str) -> Role {
         path.split('/')
             .any(|part| names.contains(&part.to_ascii_lowercase().as_str()))
     };
-    // `api-documentation`, `user-docs`: documentation as the last word of the name
-    // (`crates_io_docs_rs` is the product's client of docs.rs).
+    // `api-documentation`: documentation as the last word of the name
+    // (`source-google-docs` connects to a product named Docs).
     let doc_word = path.split('/').any(|part| {
         part.to_ascii_lowercase()
             .rsplit(['-', '_', '.'])
             .next()
-            .is_some_and(|w| matches!(w, "docs" | "documentation"))
+            .is_some_and(|w| w == "documentation")
     });
     if doc_word
         || any(&[
@@ -534,13 +534,18 @@ pub fn discover(inventory: &Inventory, manifests: &[Manifest], policy: &Policy) 
             .filter(|m| m.format == "package.json")
             .filter_map(|m| m.name.as_deref())
             .collect();
-        let mut kinds = manifests
+        // Listed by the workspace root only: an app that bundles a package lists it
+        // as a development dependency too, and ships it.
+        let mut listings = manifests
             .iter()
-            .flat_map(|m| m.dependencies.iter())
-            .filter(|d| names.contains(&d.name.as_str()))
-            .map(|d| d.kind)
+            .flat_map(|m| m.dependencies.iter().map(move |d| (m, d)))
+            .filter(|(_, d)| names.contains(&d.name.as_str()))
             .peekable();
-        if kinds.peek().is_some() && kinds.all(|k| k == crate::analyze::manifest::DepKind::Dev) {
+        if listings.peek().is_some()
+            && listings.all(|(m, d)| {
+                m.path == "package.json" && d.kind == crate::analyze::manifest::DepKind::Dev
+            })
+        {
             p.role = Role::Tooling;
         }
     }
@@ -782,7 +787,7 @@ fn shared_configuration(inventory: &Inventory, p: &Project) -> bool {
         .filter(|f| p.contains(&f.path))
         .filter(|f| matches!(f.kind, FileKind::Source | FileKind::Build) && is_program(f))
         .peekable();
-    code.peek().is_some() && code.all(|f| f.kind == FileKind::Build || is_tool_config(f))
+    code.peek().is_some() && code.all(is_tool_config)
 }
 
 /// A tool's configuration file written as code (`tailwind.config.js`, `.eslintrc.js`).
@@ -2288,6 +2293,7 @@ mod tests {
         assert_eq!(role_of("packages/api-documentation"), Role::Docs);
         assert_eq!(role_of("packages/docsearch"), Role::Product);
         assert_eq!(role_of("crates/crates_io_docs_rs"), Role::Product);
+        assert_eq!(role_of("connectors/source-google-docs"), Role::Product);
         assert_eq!(role_of("examples/chat"), Role::Example);
         assert_eq!(role_of("demo_api"), Role::Example);
         assert_eq!(role_of("apps/example-app"), Role::Example);

@@ -304,14 +304,27 @@ pub fn context_of(path: &str) -> HitContext {
 /// Helm chart's `ci/*-values.yaml` that chart-testing installs into a throwaway
 /// cluster). A generic value there configures a test run.
 pub fn ci_material(path: &str) -> bool {
-    let dirs: Vec<&str> = path.split('/').collect();
-    let dirs = dirs.split_last().map_or(&[][..], |(_, d)| d);
-    dirs.first().is_some_and(|d| {
-        matches!(
-            *d,
-            ".github" | ".gitlab" | ".circleci" | ".buildkite" | ".woodpecker"
-        )
-    }) || dirs.iter().any(|d| d.eq_ignore_ascii_case("ci"))
+    let parts: Vec<&str> = path.split('/').collect();
+    let Some((name, dirs)) = parts.split_last() else {
+        return false;
+    };
+    // Configuration only: code kept there (a CI product's `ci/runner.rb`, a release
+    // script) is judged as code.
+    let data = [".yml", ".yaml", ".json", ".env", ".toml", ".ini", ".cfg"]
+        .iter()
+        .any(|e| name.ends_with(e));
+    // Credentials for a pipeline's own deployments (`ci/credentials.yml`) are not a
+    // test run's.
+    let credentials = ["credential", "secret", "vault"]
+        .iter()
+        .any(|w| name.to_ascii_lowercase().contains(w));
+    data && !credentials
+        && (dirs.first().is_some_and(|d| {
+            matches!(
+                *d,
+                ".github" | ".gitlab" | ".circleci" | ".buildkite" | ".woodpecker"
+            )
+        }) || dirs.iter().any(|d| d.eq_ignore_ascii_case("ci")))
 }
 
 /// The byte ranges of a Rust file compiled for tests only (`#[cfg(test)]`, or a
@@ -323,8 +336,11 @@ pub fn rust_test_ranges(text: &str) -> Vec<(usize, usize)> {
     text.match_indices("#[cfg(")
         .filter_map(|(i, m)| {
             let open = i + m.len();
-            let close = text.get(open..)?.find(")]")?;
-            if !test_only_cfg(text.get(open..open + close)?) {
+            // The attribute closes on its own line: a bounded look, whatever follows.
+            let line = text.get(open..)?.split('\n').next()?;
+            let close = line.get(..line.len().min(ATTRIBUTE_BYTES))?.find(")]")?;
+            let predicate = text.get(open..open + close)?;
+            if !test_only_cfg(predicate) {
                 return None;
             }
             let after = open + close + 2;
@@ -334,12 +350,11 @@ pub fn rust_test_ranges(text: &str) -> Vec<(usize, usize)> {
                 .or_else(|| rest.strip_prefix("pub "))
                 .unwrap_or(rest);
             if rest.starts_with("mod ") {
-                // `mod tests;` keeps the module in a file of its own.
-                let body = rest.find('{');
-                if rest
-                    .find(';')
-                    .is_some_and(|semi| body.is_none_or(|b| semi < b))
-                {
+                // `mod tests;` keeps the module in a file of its own. Only the test
+                // module runs to the end of the file; a module behind a feature may
+                // sit anywhere, and is not followed.
+                let head = rest.split('\n').next().unwrap_or(rest);
+                if predicate.trim() != "test" || !head.contains('{') {
                     return None;
                 }
                 return Some((i, text.len()));
@@ -360,6 +375,9 @@ pub fn rust_test_ranges(text: &str) -> Vec<(usize, usize)> {
         })
         .collect()
 }
+
+/// Longest `#[cfg(…)]` attribute read.
+const ATTRIBUTE_BYTES: usize = 200;
 
 /// Whether a `cfg` predicate holds only in test builds: `test`, a feature named for
 /// tests (`feature = "test_mode"`, `"test-utils"`), any of those (`any(test, feature =
@@ -530,15 +548,27 @@ fn comment_text(line: &str) -> Option<&str> {
 pub fn disowned_above(text: &str, line_start: usize) -> bool {
     /// Lines of the statement itself looked through before its comment.
     const STATEMENT_LINES: usize = 8;
+    /// Lines of the comment read.
+    const COMMENT_LINES: usize = 6;
     let mut comment = String::new();
     let mut code = 0usize;
+    let mut comment_lines = 0usize;
     for line in block_above(text, line_start) {
         match comment_text(line) {
-            Some(t) => {
+            Some(t) if comment_lines < COMMENT_LINES => {
+                comment_lines += 1;
                 comment.push(' ');
                 comment.push_str(&t.to_ascii_lowercase());
             }
-            None if comment.is_empty() && code < STATEMENT_LINES => code += 1,
+            Some(_) => break,
+            // Lines of the same literal: an opening bracket or an item of it
+            // (`X = {`, `"ok": True,`), not a statement of its own.
+            None if comment.is_empty()
+                && code < STATEMENT_LINES
+                && line.ends_with(['{', '[', '(', ',']) =>
+            {
+                code += 1
+            }
             None => break,
         }
     }
@@ -547,18 +577,32 @@ pub fn disowned_above(text: &str, line_start: usize) -> bool {
         "not actually a secret",
         "isn't a secret",
         "no actual token",
+        "no actual tokens",
         "no actual secret",
+        "no actual secrets",
         "no actual credential",
+        "no actual credentials",
         "no real token",
+        "no real tokens",
         "no real secret",
+        "no real secrets",
         "no real credential",
+        "no real credentials",
         "not a real token",
         "not a real key",
         "not real tokens",
         "not real credentials",
     ]
     .iter()
-    .any(|p| comment.contains(p))
+    .any(|p| {
+        // The whole phrase: "not a secrets manager" says something else.
+        comment.match_indices(p).any(|(at, _)| {
+            comment
+                .get(at + p.len()..)
+                .and_then(|r| r.chars().next())
+                .is_none_or(|c| !c.is_ascii_alphabetic())
+        })
+    })
 }
 
 /// Whether prose in the block over a value introduces it as a sample: a line that
@@ -569,16 +613,20 @@ pub fn introduced_as_sample(text: &str, line_start: usize) -> bool {
     const LINES: usize = 12;
     block_above(text, line_start).take(LINES).any(|line| {
         let t = comment_text(line).unwrap_or(line);
-        if t.contains(['=', '"', '\'', '{', '}', '[', '(']) {
+        let t = t.trim_end_matches([':', '.']);
+        // Prose: no code, and no `key:` of a configuration file (`sampler: on`).
+        if t.contains(['=', '"', '\'', '{', '}', '[', '(', ':']) {
             return false;
         }
-        let t = t.trim_end_matches([':', '.']).to_ascii_lowercase();
-        ["sample", "example", "an example", "a sample"]
-            .iter()
-            .any(|w| t.starts_with(w))
-            || t.ends_with(" example")
-            || t.ends_with(" sample")
-            || t.ends_with("for example")
+        let lower = t.to_ascii_lowercase();
+        let words: Vec<&str> = lower.split_whitespace().collect();
+        let sample = |w: &&str| matches!(*w, "sample" | "example" | "samples" | "examples");
+        match words.as_slice() {
+            [first, ..] if sample(first) => true,
+            ["a" | "an", second, ..] if sample(second) => true,
+            [.., last] => sample(last),
+            [] => false,
+        }
     })
 }
 
@@ -997,7 +1045,16 @@ pub fn is_placeholder(value: &str) -> bool {
         return true;
     }
     // `sk-my-openai-1st-key`: words that say whose value it is stand in for one.
-    if words.len() >= 3 && words.contains(&"my") {
+    if words.len() >= 3
+        && words.contains(&"my")
+        && words.iter().all(|w| {
+            w.chars().all(|c| c.is_ascii_lowercase())
+                || ["st", "nd", "rd", "th"].iter().any(|o| {
+                    w.strip_suffix(o)
+                        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+                })
+        })
+    {
         return true;
     }
     if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
@@ -1219,7 +1276,6 @@ pub fn non_secret_name(name: &str) -> bool {
         // What a credential is replaced with when shown (`REDACTED_CREDENTIAL_VALUE`).
         "redacted",
         "masked",
-        "sentinel",
     ];
     if parts.iter().any(|p| fake.contains(&p.as_str())) {
         return true;
@@ -1376,6 +1432,33 @@ mod tests {
         assert!(non_secret_name("AuthKeyDeriveInfo"));
         assert!(!non_secret_name("API_KEY_PROD"));
         assert!(!non_secret_name("SECRET_KEY_BASE"));
+    }
+
+    #[test]
+    fn disclaimers_and_sample_prose_are_read_as_phrases() {
+        let text = "# not a secrets manager, move to Vault\nKEY = \"k\"\n";
+        assert!(!disowned_above(text, text.find("KEY").unwrap_or(0)));
+        let text =
+            "# It contains no actual tokens\nSAMPLE = {\n    \"ok\": True,\n    \"t\": \"k\",\n}\n";
+        assert!(disowned_above(text, text.find("    \"t\"").unwrap_or(0)));
+        let text = "# It contains no actual tokens\nSAMPLE = {}\nSIGNING_SECRET = \"k\"\n";
+        assert!(!disowned_above(text, text.find("SIGNING").unwrap_or(0)));
+        let text = "tracing:\n  sampler: always_on\n  api_key: k\n";
+        assert!(!introduced_as_sample(
+            text,
+            text.find("  api_key").unwrap_or(0)
+        ));
+        let text = "    Sample response\n    {\n        \"access_token\":\"k\",\n";
+        assert!(introduced_as_sample(
+            text,
+            text.find("        \"access").unwrap_or(0)
+        ));
+        assert!(is_placeholder("sk-my-openai-1st-key"));
+        assert!(!is_placeholder("my-Pr0d-db-2024!"));
+        assert!(!non_secret_name("REDIS_SENTINEL_PASSWORD"));
+        assert!(!ci_material("ci/credentials.yml"));
+        assert!(!ci_material("lib/gitlab/ci/runner.rb"));
+        assert!(ci_material(".github/ci/e2econfig/config.yaml"));
     }
 
     #[test]

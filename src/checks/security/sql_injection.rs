@@ -199,13 +199,36 @@ fn escaping_call(expr: &str) -> bool {
         .next()
         .unwrap_or(callee)
         .to_ascii_lowercase();
-    e.ends_with(')')
+    // The first bracket closes at the end: one call, not `quote_ident(a) + b`.
+    let mut depth = 0i32;
+    let whole = e
+        .char_indices()
+        .skip_while(|(at, _)| *at < open)
+        .all(|(at, c)| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth > 0 || at + 1 == e.len()
+        });
+    whole
+        && e.ends_with(')')
         && callee
             .chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-        && ["literal", "identifier", "quote", "escape"]
-            .iter()
-            .any(|w| name.contains(w))
+        && matches!(
+            name.as_str(),
+            "literal_string"
+                | "quote_literal"
+                | "quote_ident"
+                | "quote_identifier"
+                | "quote_name"
+                | "identifier"
+                | "literal"
+                | "escape_literal"
+                | "escape_identifier"
+        )
 }
 
 /// Whether an expression is a string literal or a choice between two
@@ -213,9 +236,10 @@ fn escaping_call(expr: &str) -> bool {
 fn literal_choice(expr: &str) -> bool {
     let e = expr.trim();
     is_literal(e)
-        || e.split_once(" if ")
-            .and_then(|(a, rest)| rest.rsplit_once(" else ").map(|(_, b)| (a, b)))
-            .is_some_and(|(a, b)| is_literal(a) && is_literal(b))
+        || (e.matches(" if ").count() == 1
+            && e.split_once(" if ")
+                .and_then(|(a, rest)| rest.rsplit_once(" else ").map(|(_, b)| (a, b)))
+                .is_some_and(|(a, b)| is_literal(a) && is_literal(b)))
 }
 
 /// Whether every placeholder of the SQL text is escaped for SQL or a literal: an
@@ -227,6 +251,10 @@ fn escaped_only(source: &str) -> bool {
         Some((sql, _)) => (sql, sites::arguments(source, "format").unwrap_or_default()),
         None => (source, Vec::new()),
     };
+    // Concatenated or %-formatted pieces are not placeholders this reads.
+    if sql.contains(" + ") || sql.contains("\" +") || sql.contains("%s") || sql.contains("%(") {
+        return false;
+    }
     let keyword = |name: &str| {
         format.iter().find_map(|a| {
             a.split_once('=')
