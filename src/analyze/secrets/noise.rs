@@ -313,11 +313,18 @@ pub fn ci_material(path: &str) -> bool {
     let data = [".yml", ".yaml", ".json", ".env", ".toml", ".ini", ".cfg"]
         .iter()
         .any(|e| name.ends_with(e));
-    // Credentials for a pipeline's own deployments (`ci/credentials.yml`) are not a
-    // test run's.
-    let credentials = ["credential", "secret", "vault"]
-        .iter()
-        .any(|w| name.to_ascii_lowercase().contains(w));
+    // Credentials for a pipeline's own deployments (`ci/credentials.yml`,
+    // `ci/deploy-secrets.env`) are not a test run's; a word of the name, so a chart
+    // test's `ct-sharedsecret-values.yaml` stays test material.
+    let credentials = name
+        .split(['.', '-', '_'])
+        .map(str::to_ascii_lowercase)
+        .any(|w| {
+            matches!(
+                w.as_str(),
+                "credential" | "credentials" | "secret" | "secrets" | "vault"
+            )
+        });
     data && !credentials
         && (dirs.first().is_some_and(|d| {
             matches!(
@@ -1457,6 +1464,8 @@ mod tests {
         assert!(!is_placeholder("my-Pr0d-db-2024!"));
         assert!(!non_secret_name("REDIS_SENTINEL_PASSWORD"));
         assert!(!ci_material("ci/credentials.yml"));
+        assert!(!ci_material("ci/deploy-secrets.env"));
+        assert!(ci_material("helm/app/ci/ct-sharedsecret-values.yaml"));
         assert!(!ci_material("lib/gitlab/ci/runner.rb"));
         assert!(ci_material(".github/ci/e2econfig/config.yaml"));
     }
