@@ -383,14 +383,16 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                 )
             };
             // By its name (`Dockerfile.base`) or its directory (`docker/base/Dockerfile`,
-            // `dependencies/Dockerfile`).
+            // `base-images/Dockerfile`, `dependencies/Dockerfile`).
             let dir = file.dir().rsplit('/').next().unwrap_or("");
             // Words split at case changes too (`BuildHealthCheck.Dockerfile`).
             let build_named = crate::analyze::secrets::noise::name_parts(file.name())
                 .iter()
                 .filter(|w| *w != "dockerfile")
                 .any(|w| build_word(w))
-                || build_word(dir)
+                || crate::analyze::secrets::noise::name_parts(dir)
+                    .iter()
+                    .any(|w| build_word(w))
                 || matches!(dir, "dependencies" | "deps");
             // A shell, or a build script (`ENTRYPOINT ["/usr/local/bin/build.sh"]`, `make`):
             // the image is a place to build in.
@@ -1624,11 +1626,55 @@ fn set_aside_intermediate_images(facts: &mut ContainerFacts) {
 
 /// Marks the Dockerfile variants that nothing names ([`Dockerfile::unbuilt_variant`]).
 /// A plain `Dockerfile` is built without being named (`docker build .`), so only
-/// variants are judged, and only when some other Dockerfile is named somewhere.
+/// variants are judged, and only when some other Dockerfile is named somewhere; a
+/// plain one counts as a variant only in a directory of its own that holds no
+/// project (`distribution/docker/ubuntu/Dockerfile`), when CI names another
+/// Dockerfile and builds none through an expression (`apps/${{ matrix.app }}`).
 fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) {
     let name_of = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
     let names: Vec<String> = dockerfiles.iter().map(|d| name_of(&d.path)).collect();
-    if names.iter().all(|n| n == "Dockerfile") {
+    let templated = || {
+        inventory
+            .files
+            .iter()
+            .filter(|f| f.kind == FileKind::Ci)
+            .filter_map(|f| f.text())
+            .any(|t| {
+                t.lines().any(|l| {
+                    (l.contains("Dockerfile") || l.contains("context:"))
+                        && (l.contains("${{") || l.contains("${") || l.contains("$("))
+                })
+            })
+    };
+    let aside: Vec<bool> = if names.iter().any(|n| n == "Dockerfile") && !templated() {
+        dockerfiles
+            .iter()
+            .map(|d| {
+                d.path.rsplit_once('/').is_some_and(|(dir, name)| {
+                    name == "Dockerfile"
+                        && !inventory.files.iter().any(|f| {
+                            f.dir() == dir
+                                && matches!(
+                                    f.name(),
+                                    "package.json"
+                                        | "go.mod"
+                                        | "Cargo.toml"
+                                        | "pyproject.toml"
+                                        | "setup.py"
+                                        | "requirements.txt"
+                                        | "pom.xml"
+                                        | "build.gradle"
+                                        | "Gemfile"
+                                        | "composer.json"
+                                )
+                        })
+                })
+            })
+            .collect()
+    } else {
+        vec![false; dockerfiles.len()]
+    };
+    if names.iter().all(|n| n == "Dockerfile") && !aside.contains(&true) {
         return;
     }
     // Per Dockerfile, the first place another file names it.
@@ -1657,7 +1703,12 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
     }) {
         let Some(text) = file.text() else { continue };
         for (i, (d, name)) in dockerfiles.iter().zip(&names).enumerate() {
-            let Some(slot) = named.get_mut(i).filter(|s| s.is_none()) else {
+            // The first place, or a CI file's in place of another's.
+            let ci = file.kind == FileKind::Ci;
+            let Some(slot) = named
+                .get_mut(i)
+                .filter(|s| s.as_ref().is_none_or(|(_, by_ci)| ci && !by_ci))
+            else {
                 continue;
             };
             if file.path == d.path || !text.contains(name.as_str()) {
@@ -1675,15 +1726,13 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
                         || l.contains(dir))
             });
             if let Some((n, _)) = place {
-                *slot = Some((
-                    format!("{}:{}", file.path, n + 1),
-                    file.kind == FileKind::Ci,
-                ));
+                *slot = Some((format!("{}:{}", file.path, n + 1), ci));
             }
         }
     }
     for i in 0..dockerfiles.len() {
-        let variant = names.get(i).is_some_and(|n| n != "Dockerfile");
+        let plain = aside.get(i).copied().unwrap_or(false);
+        let variant = names.get(i).is_some_and(|n| n != "Dockerfile") || plain;
         if !variant || named.get(i).is_some_and(Option::is_some) {
             continue;
         }
@@ -1695,7 +1744,7 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
         };
         let instead = candidates()
             .find(|c| c.2)
-            .or_else(|| candidates().next())
+            .or_else(|| candidates().find(|_| !plain))
             .map(|(path, at, _)| (path, at));
         if let (Some(instead), Some(d)) = (instead, dockerfiles.get_mut(i)) {
             d.unbuilt_variant = Some(instead);

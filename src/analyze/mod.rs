@@ -105,6 +105,18 @@ fn env_host<'a>(name: &str, value: &'a str) -> Option<&'a str> {
     host.filter(|h| !h.is_empty())
 }
 
+/// A credential value that is a well-known default rather than a secret: a word of
+/// its own name (`SECRET_KEY=key`, `POSTGRES_PASSWORD=postgres`) or a stock default
+/// (`changeme`, `admin`).
+fn default_credential(name: &str, value: &str) -> bool {
+    let value = value.to_ascii_lowercase();
+    name.to_ascii_lowercase().split('_').any(|w| w == value)
+        || matches!(
+            value.as_str(),
+            "admin" | "changeme" | "password" | "postgres" | "root" | "secret" | "mysql" | "guest"
+        )
+}
+
 /// A variable name that says its value is a credential.
 fn credential_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
@@ -408,6 +420,7 @@ fn env_files(inventory: &Inventory) -> Vec<EnvFile> {
                 && (!connection_name(k) || connection_holds_credentials(v))
                 && !secrets::noise::is_placeholder(v)
                 && !secrets::noise::is_reference(v)
+                && !default_credential(k, v)
             {
                 credentials.push((k.to_string(), line));
             }

@@ -489,6 +489,17 @@ mod tests {
         assert_eq!(r.classify("pkg/test_app.py", prog), FileKind::Test);
         assert_eq!(r.classify("tests/fixtures/x.py", prog), FileKind::Fixture);
         assert_eq!(r.classify("examples/demo.rs", prog), FileKind::Fixture);
+        // Contributed extras at the top level are tooling; a package's own
+        // `contrib` module is the product.
+        let table = [
+            ("contrib/memory_leak.py", FileKind::Build),
+            ("django/contrib/auth/models.py", FileKind::Source),
+            ("bdd/python/tests/steps.py", FileKind::Test),
+            ("core/bdd/go/main_test.go", FileKind::Test),
+        ];
+        for (path, kind) in table {
+            assert_eq!(r.classify(path, prog), kind, "{path}");
+        }
         // A sample plugin beside the real ones (`ckanext/example_iauthfunctions/`).
         assert_eq!(
             r.classify("ckanext/example_idatastorebackend/plugin.py", prog),

@@ -133,6 +133,11 @@ pub struct DependencyUse {
     pub locked: bool,
     /// The declared distribution known to install it.
     pub via: Option<String>,
+    /// The repository has a lock file (`uv.lock`, `poetry.lock`, a pip-compile
+    /// output …) recording every installed distribution, so one missing from it is
+    /// known not to be installed. Without one, a declared distribution whose own
+    /// requirements are not known here may install it.
+    pub install_recorded: bool,
 }
 
 const KEPT: usize = 5;
@@ -385,6 +390,7 @@ pub(super) fn build(
                 lazy: true,
                 locked,
                 via,
+                install_recorded: !lock.is_empty(),
             }
         });
         if own.contains(&eco.normalize(top)) {
@@ -576,18 +582,23 @@ fn task_text(inventory: &Inventory) -> String {
     out
 }
 
-/// Lower-cased text of Python lock files.
+/// Lower-cased text of Python lock files, pip-compile's requirements files among
+/// them (each pin annotated with the requirement it comes `# via`).
 fn lock_text(inventory: &Inventory) -> String {
     let mut out = String::new();
     for f in &inventory.files {
-        if matches!(
-            f.name(),
+        let name = f.name();
+        let lock = matches!(
+            name,
             "uv.lock" | "poetry.lock" | "Pipfile.lock" | "pdm.lock" | "pylock.toml"
-        ) {
-            if let Some(t) = f.text() {
-                out.push_str(&t.to_ascii_lowercase());
-                out.push('\n');
-            }
+        );
+        let compiled = name.starts_with("requirements") && name.ends_with(".txt");
+        if !lock && !compiled {
+            continue;
+        }
+        if let Some(t) = f.text().filter(|t| lock || t.contains("# via")) {
+            out.push_str(&t.to_ascii_lowercase());
+            out.push('\n');
         }
     }
     out

@@ -34,8 +34,9 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules {
     env: rule(
         r#"\bprocess\.env\.([A-Za-z_][A-Za-z0-9_]*)|\bprocess\.env\[\s*["'`]([A-Za-z_][A-Za-z0-9_]*)["'`]\s*\]|\bimport\.meta\.env\.([A-Za-z_][A-Za-z0-9_]*)|\bDeno\.env\.get\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']"#,
     ),
+    // `it`, `test`, and the fixtures `test.extend` names (`containerTest("…", …)`).
     test: rule(
-        r#"(?m)^[ \t]*(?:it|test|Deno\.test)(?:\.(?:only|skip|concurrent|todo|failing|each\s*\([^)\n]*\)|each`[^`\n]*`))?\s*\(\s*["'`]([^"'`\n]*)["'`]"#,
+        r#"(?m)^[ \t]*(?:it|test|Deno\.test|[a-z][A-Za-z0-9]*Test)(?:\.(?:only|skip|concurrent|todo|failing|each\s*\([^)\n]*\)|each`[^`\n]*`))?\s*\(\s*["'`]([^"'`\n]*)["'`]"#,
     ),
     bench: rule(r#"(?m)^[ \t]*(?:bench|suite\.add)\(\s*["'`]([^"'`\n]*)["'`]"#),
     route: rule(
@@ -241,6 +242,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.tests.len(), 2);
+        let fixtures = "describe('db', () => {\n  containerTest('boots', async ({ prisma }) => {});\n  runTest();\n  Test('x');\n});\n";
+        let f = scan(0, &file("src/db.test.ts", fixtures)).unwrap();
+        assert_eq!(f.tests.len(), 1);
         let r = scan(
             0,
             &file("pages/api/health.ts", "export default function h() {}\n"),

@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         id: "code-quality.undeclared-dependencies",
         category: Category::CodeQuality,
         title: "Imported packages are declared",
-        summary: "Every third-party package production code imports is declared in a manifest (pyproject.toml, requirements*.txt, setup.cfg/setup.py, Pipfile); optional imports guarded by `try/except ImportError` are exempt; imports made only by plugins that carry their own manifest (`manifest.yml` or `plugin.yml` with a name and a version), which their host installs, are P2; imports made only by packages that `setup.py` excludes from the distribution (`find_packages(exclude=[…])`) are P3, and so are imports of a tool made only by its plugins kept in a directory named for it with no `__init__.py` (`gitlint/`).",
+        summary: "Every third-party package production code imports is declared in a manifest (pyproject.toml, requirements*.txt, setup.cfg/setup.py, Pipfile). A missing one is P1 when a lock file (uv.lock, poetry.lock, Pipfile.lock, pdm.lock, pylock.toml, or a pip-compile requirements file) records the whole install and does not hold it, and P2 when no lock file does, since a declared package may install it; optional imports guarded by `try/except ImportError` are exempt; imports made only by plugins that carry their own manifest (`manifest.yml` or `plugin.yml` with a name and a version), which their host installs, are P2; imports made only by packages that `setup.py` excludes from the distribution (`find_packages(exclude=[…])`) are P3, and so are imports of a tool made only by its plugins kept in a directory named for it with no `__init__.py` (`gitlint/`).",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: None,
@@ -314,6 +314,16 @@ fn siblings(cx: &Context<'_>, mut outcome: Outcome) -> Outcome {
     outcome
 }
 
+/// Python that is a small part of a project in another language (helper, generator
+/// and tutorial scripts of a Rust or Go service): not what ships.
+fn helper_scripts(cx: &Context<'_>) -> bool {
+    let python_lines: usize = python::files(cx)
+        .filter(|f| f.role == Role::Production)
+        .map(|f| f.file.lines.code)
+        .sum();
+    python_lines * 5 < cx.production_lines()
+}
+
 fn third_party(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     if !python::any(cx) {
@@ -345,14 +355,11 @@ fn third_party(cx: &Context<'_>) -> Outcome {
         for d in required.iter().take(5) {
             evidence.extend(uses_evidence(cx, &d.production).into_iter().take(1));
         }
-        // Python that is a small part of a project in another language (helper and
-        // generator scripts of a Rust or Go service) is not what ships.
-        let python_lines: usize = python::files(cx)
-            .filter(|f| f.role == Role::Production)
-            .map(|f| f.file.lines.code)
-            .sum();
-        let helpers = python_lines * 5 < cx.production_lines();
-        let severity = if helpers { Severity::P3 } else { def.severity };
+        let severity = if helper_scripts(cx) {
+            Severity::P3
+        } else {
+            def.severity
+        };
         return Outcome::fail(format!(
             "no Python manifest declares dependencies; production code imports {}",
             plural(required.len(), "third-party package", "third-party packages")
@@ -412,10 +419,12 @@ fn third_party(cx: &Context<'_>) -> Outcome {
         ));
     }
     let exclusions = packaging_exclusions(cx);
+    let helpers = helper_scripts(cx);
     let hard = missing
         .iter()
         .filter(|d| {
-            !d.locked
+            !helpers
+                && !d.locked
                 && !d.lazy
                 && !optional_module(cx, d)
                 && !in_unpackaged(cx, d, &exclusions)
@@ -545,12 +554,35 @@ fn third_party(cx: &Context<'_>) -> Outcome {
                     names(d)
                 ),
             )
+        } else if helpers {
+            (
+                Severity::P3,
+                format!(
+                    "`{}` is imported but not declared (helper scripts)",
+                    d.import
+                ),
+                format!(
+                    "`{}` is imported ({places}) by Python that is a small part of a project written in another language (helper, generator or tutorial scripts), and no manifest declares {}: whoever runs the scripts installs it by hand. Declare it in a requirements file beside them.",
+                    d.import,
+                    names(d)
+                ),
+            )
+        } else if !d.install_recorded {
+            (
+                Severity::P2,
+                format!("`{}` is imported but not declared", d.import),
+                format!(
+                    "Production code imports `{}` at module level ({places}), but no manifest declares {}, and no lock file records what a clean install holds: it may arrive only as the requirement of a declared package, which an upgrade of that package can remove, or not at all, and then the import fails with ModuleNotFoundError. Declare it.",
+                    d.import,
+                    names(d)
+                ),
+            )
         } else {
             (
                 def.severity,
                 format!("`{}` is imported but not declared", d.import),
                 format!(
-                    "Production code imports `{}` at module level ({places}), but no manifest declares {}: unless another dependency happens to pull it in, a clean install fails with ModuleNotFoundError.",
+                    "Production code imports `{}` at module level ({places}), but no manifest declares {} and the lock file does not record it: a clean install fails with ModuleNotFoundError.",
                     d.import,
                     names(d)
                 ),

@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "security.env-files",
         category: Category::Security,
         title: "No committed .env files",
-        summary: "No `.env`-style file with values is committed (examples such as .env.example are fine; a file whose opening comments call it a template to copy, with no real-looking secret, is a P3 note, and so is one whose only credential-named values are connection strings carrying no user or password, such as `DATABASE_URL=file:../data/app.db`). Values are never printed.",
+        summary: "No `.env`-style file with values is committed (examples such as .env.example are fine; a file whose opening comments call it a template to copy, with no real-looking secret, is a P3 note, and so is one whose only credential-named values are connection strings carrying no user or password, such as `DATABASE_URL=file:../data/app.db`, or whose credentials are stock defaults or a word of their own name, such as `SECRET_KEY=key` or `POSTGRES_PASSWORD=postgres`). Values are never printed.",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: None,

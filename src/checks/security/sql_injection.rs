@@ -314,6 +314,22 @@ fn is_literal(arg: &str) -> bool {
     })
 }
 
+/// A constant named in code (`TYPE_PRODUCT`, `price_constants.TYPE_PRODUCT`): a
+/// name in capitals, alone or as the last part of a dotted path.
+fn is_constant_name(arg: &str) -> bool {
+    let last = arg.trim().rsplit('.').next().unwrap_or("");
+    let mut chars = last.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && last.len() >= 2
+        && last
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && arg
+            .trim()
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+}
+
 /// What every caller passes for a parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Constant {
@@ -329,9 +345,16 @@ enum Constant {
 /// `def `); the argument is taken by keyword or by position, `self`/`cls` not counted.
 fn constant_at_every_call(
     files: &[PyRef<'_>],
+    own: usize,
     function: &Function,
     param: &str,
 ) -> Option<Constant> {
+    // A method called on `self` in another file is another class's method of the
+    // same name.
+    let method = function
+        .params
+        .first()
+        .is_some_and(|p| p.name == "self" || p.name == "cls");
     let position = function
         .params
         .iter()
@@ -352,6 +375,9 @@ fn constant_at_every_call(
                 continue;
             }
             if head.trim_end().ends_with("def") {
+                continue;
+            }
+            if method && f.index != own && (head.ends_with("self.") || head.ends_with("cls.")) {
                 continue;
             }
             // Passed on rather than called (`purge.delay(x)`, `target=purge`,
@@ -385,7 +411,7 @@ fn constant_at_every_call(
             let production = usize::from(f.role != Role::Test);
             match arg {
                 Some(a) if is_numeric(a) => calls += production,
-                Some(a) if is_literal(a) => {
+                Some(a) if is_literal(a) || is_constant_name(a) => {
                     calls += production;
                     literals += production;
                 }
@@ -432,7 +458,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             let constant = c
                 .function
                 .and_then(|i| f.py.functions.get(i))
-                .and_then(|function| constant_at_every_call(&files, function, param));
+                .and_then(|function| constant_at_every_call(&files, f.index, function, param));
             let numbers = constant.is_some();
             // A migration formats the table and column names it was written for.
             let severity = if python::is_migration(f.path()) || numbers || escaped {
@@ -445,7 +471,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             let message = if let Some(constant) = constant {
                 let what = match constant {
                     Constant::Number => "a number",
-                    Constant::Literal => "a number or a string written in the code",
+                    Constant::Literal => {
+                        "a number, a string or a named constant written in the code"
+                    }
                 };
                 format!(
                     "`{callee}` receives SQL text built by {how} from the parameter `{param}`, and every call of the function in the repository passes {what}: safe as written, but a placeholder (or an allow-list, for names) keeps it safe when a caller changes."

@@ -15,7 +15,7 @@ pub const CHECK: Check = Check {
         id: "security.workflow-injection",
         category: Category::Security,
         title: "No script injection in workflows",
-        summary: "No GitHub Actions `run:` (or `actions/github-script`) script expands an outsider-controlled expression such as `${{ github.event.issue.title }}` or `${{ github.head_ref }}`, and no script prints a secret to the log.",
+        summary: "No GitHub Actions `run:` (or `actions/github-script`) script expands an outsider-controlled expression such as `${{ github.event.issue.title }}` or `${{ github.head_ref }}`, and no script prints a secret to the log. An expansion is P1 where an outsider's run gets the base repository's token and secrets (`pull_request_target`, comments, issues, `workflow_run`, and local actions that such a workflow uses, or that no workflow of the repository uses), and P3 where every trigger (or every workflow using the action) gives a fork's run a read-only token and no secrets.",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: None,
@@ -262,26 +262,73 @@ fn delivered(context: &str, w: &Workflow) -> bool {
     w.triggers.iter().any(|(t, _)| events.contains(&t.as_str()))
 }
 
-/// Whether workflow `w` runs on a privileged event, itself or through the workflows
-/// that call it (`uses: ./.github/workflows/w.yml`).
-fn privileged(w: &Workflow, all: &[Workflow]) -> bool {
-    let own = w
+/// The events workflow or local action `w` can run on: its own triggers, and for a
+/// reusable workflow (`workflow_call`) or an action (`.github/actions/x/action.yml`)
+/// those of the workflows that call or use it (`uses: ./.github/workflows/w.yml`,
+/// `uses: ./.github/actions/x`). `None` when that is not known: no workflow of the
+/// repository uses the action (it serves other repositories), or the chain is too
+/// deep.
+fn events_of(w: &Workflow, all: &[Workflow], depth: usize) -> Option<Vec<String>> {
+    if depth > 4 {
+        return None;
+    }
+    let mut events: Vec<String> = w
         .triggers
         .iter()
-        .any(|(t, _)| PRIVILEGED.contains(&t.as_str()));
-    own || (w.trigger("workflow_call").is_some()
-        && all.iter().any(|caller| {
-            !std::ptr::eq(caller, w)
-                && caller.jobs.iter().any(|j| {
-                    j.uses
-                        .as_ref()
-                        .is_some_and(|u| u.raw.trim_start_matches("./") == w.path)
-                })
-                && caller
-                    .triggers
-                    .iter()
-                    .any(|(t, _)| PRIVILEGED.contains(&t.as_str()) || t == "workflow_call")
-        }))
+        .map(|(t, _)| t.clone())
+        .filter(|t| t != "workflow_call")
+        .collect();
+    let called = w.is_action || w.trigger("workflow_call").is_some();
+    if !called {
+        return Some(events);
+    }
+    let dir = w.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let calls = |u: &crate::analyze::workflows::Uses| {
+        let target = u.raw.trim_start_matches("./").trim_end_matches('/');
+        if w.is_action {
+            target == dir
+        } else {
+            target == w.path
+        }
+    };
+    let callers: Vec<&Workflow> = all
+        .iter()
+        .filter(|c| !std::ptr::eq(*c, w))
+        .filter(|c| {
+            c.jobs.iter().any(|j| {
+                j.uses.as_ref().is_some_and(calls)
+                    || j.steps.iter().any(|s| s.uses.as_ref().is_some_and(calls))
+            })
+        })
+        .collect();
+    // A reusable workflow nothing here calls runs on its own other triggers (a
+    // manual run); an action nothing here uses serves other repositories.
+    if callers.is_empty() {
+        return (!w.is_action).then_some(events);
+    }
+    for c in callers {
+        events.extend(events_of(c, all, depth + 1)?);
+    }
+    Some(events)
+}
+
+/// Whether an outsider's text in `context` can reach a run of `w` that holds the base
+/// repository's token and secrets: some event `w` runs on is privileged and delivers
+/// that payload (a `push` run carries no pull request, so
+/// `github.event.pull_request.head.ref` is empty there).
+fn open(context: &str, w: &Workflow, all: &[Workflow]) -> bool {
+    let Some(events) = events_of(w, all, 0) else {
+        return true;
+    };
+    let payload = PAYLOADS.iter().find(|(prefix, _)| {
+        context
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    });
+    events.iter().any(|e| {
+        PRIVILEGED.contains(&e.as_str())
+            && payload.is_none_or(|(_, delivering)| delivering.contains(&e.as_str()))
+    })
 }
 
 fn evaluate(cx: &Context<'_>) -> Outcome {
@@ -324,13 +371,17 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     // the base repository's token and secrets; on `pull_request` a fork's run has a
     // read-only token and no secrets, and manual runs need write access.
     for (w, _, h) in &mut found {
-        if h.severity == Severity::P1 && !w.is_action && !privileged(w, all) {
+        if h.severity == Severity::P1 && !open(&h.key, w, all) {
             h.severity = Severity::P3;
             h.confidence = Confidence::Medium;
-            h.message.push_str(&format!(
-                " Its triggers ({}) give an outsider's run no secrets and a read-only token, so this is hygiene, not an open door.",
-                w.triggers.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")
-            ));
+            h.message.push_str(&if w.is_action {
+                " Every workflow that uses this action runs on events that give an outsider's run no secrets and a read-only token, or that carry no such value, so this is hygiene, not an open door.".to_string()
+            } else {
+                format!(
+                    " Its triggers ({}) give an outsider's run no secrets and a read-only token, so this is hygiene, not an open door.",
+                    w.triggers.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            });
         }
     }
     let files = all.len();
