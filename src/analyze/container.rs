@@ -390,9 +390,15 @@ fn dev_label(file: &RepoFile) -> Option<String> {
                 .iter()
                 .filter(|w| *w != "dockerfile")
                 .any(|w| build_word(w))
-                || crate::analyze::secrets::noise::name_parts(dir)
-                    .iter()
-                    .any(|w| build_word(w))
+                || {
+                    // Every word of it (`base-images`, `dev-tools`), not one (`tools-portal`).
+                    let words = crate::analyze::secrets::noise::name_parts(dir);
+                    words.iter().any(|w| build_word(w))
+                        && words.iter().all(|w| {
+                            build_word(w)
+                                || matches!(w.as_str(), "image" | "images" | "docker" | "dev")
+                        })
+                }
                 || matches!(dir, "dependencies" | "deps");
             // A shell, or a build script (`ENTRYPOINT ["/usr/local/bin/build.sh"]`, `make`):
             // the image is a place to build in.
@@ -1654,7 +1660,7 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
                     name == "Dockerfile"
                         && !inventory.files.iter().any(|f| {
                             f.dir() == dir
-                                && matches!(
+                                && (matches!(
                                     f.name(),
                                     "package.json"
                                         | "go.mod"
@@ -1664,9 +1670,12 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
                                         | "requirements.txt"
                                         | "pom.xml"
                                         | "build.gradle"
+                                        | "build.gradle.kts"
                                         | "Gemfile"
                                         | "composer.json"
-                                )
+                                        | "mix.exs"
+                                        | "Package.swift"
+                                ) || f.name().ends_with(".csproj"))
                         })
                 })
             })
@@ -1711,19 +1720,26 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
             else {
                 continue;
             };
-            if file.path == d.path || !text.contains(name.as_str()) {
+            // A plain `Dockerfile` counts only where its directory or path is given
+            // (`-f ./docker/Dockerfile`, `file: docker/Dockerfile`), not as the word;
+            // one judged as a variant also where its directory alone is, as a build
+            // context (`context: cmd/api`, `build: ./cmd/api`).
+            let dir = d.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            let by_dir = aside.get(i).copied().unwrap_or(false);
+            if file.path == d.path
+                || !(text.contains(name.as_str())
+                    || (by_dir && !dir.is_empty() && text.contains(dir)))
+            {
                 continue;
             }
-            // A plain `Dockerfile` counts only where its directory or path is given
-            // (`-f ./docker/Dockerfile`, `file: docker/Dockerfile`), not as the word.
-            let dir = d.path.rsplit_once('/').map_or("", |(dir, _)| dir);
             // A cache key (`hashFiles('…/Dockerfile.x')`) builds nothing.
             let place = text.lines().enumerate().find(|(_, l)| {
-                l.contains(name.as_str())
-                    && !l.contains("hashFiles(")
-                    && ((name != "Dockerfile" && !shared(name))
-                        || dir.is_empty()
-                        || l.contains(dir))
+                !l.contains("hashFiles(")
+                    && ((l.contains(name.as_str())
+                        && ((name != "Dockerfile" && !shared(name))
+                            || dir.is_empty()
+                            || l.contains(dir)))
+                        || (by_dir && names_context(l, dir)))
             });
             if let Some((n, _)) = place {
                 *slot = Some((format!("{}:{}", file.path, n + 1), ci));
@@ -1752,9 +1768,55 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
     }
 }
 
+/// Whether a line gives `dir` as a build context (`context: cmd/api`,
+/// `build: ./cmd/api`, `context = "optional/dumper/"`): a build word, and the
+/// directory as a whole path, not a part of a word (`setup` in `setup-qemu-action`).
+fn names_context(line: &str, dir: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    if dir.is_empty() || !(lower.contains("context") || lower.contains("build")) {
+        return false;
+    }
+    let part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '$' | '{');
+    line.match_indices(dir).any(|(at, _)| {
+        let before = line.get(..at).and_then(|b| b.chars().next_back());
+        let after = line.get(at + dir.len()..).and_then(|a| a.chars().next());
+        // `./cmd/api` is the same directory; `apps/cmd/api` another.
+        let starts = match before {
+            None => true,
+            Some('/') => line.get(..at).is_some_and(|b| {
+                b.ends_with("./")
+                    && !b.ends_with("../")
+                    && b.strip_suffix("./")
+                        .and_then(|b| b.chars().next_back())
+                        .is_none_or(|c| !part(c) && c != '/')
+            }),
+            Some(c) => !part(c),
+        };
+        starts && after.is_none_or(|c| !part(c))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_context_names_its_directory_as_a_whole_path() {
+        assert!(names_context("      context: cmd/api", "cmd/api"));
+        assert!(names_context("    build: ./cmd/api", "cmd/api"));
+        assert!(names_context(
+            "  context = \"optional/dumper/\"",
+            "optional/dumper"
+        ));
+        assert!(!names_context(
+            "        uses: docker/setup-qemu-action@v3",
+            "setup"
+        ));
+        assert!(!names_context("    context: apps/cmd/api", "cmd/api"));
+        assert!(!names_context("    context: cmd/api-v2", "cmd/api"));
+        assert!(!names_context("  run: ./cmd/api/test.sh", "cmd/api"));
+        assert!(!names_context("    context: ../cmd/api", "cmd/api"));
+    }
 
     #[test]
     fn application_servers_that_serve_as_another_user() {

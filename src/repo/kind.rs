@@ -495,7 +495,8 @@ mod tests {
             ("contrib/memory_leak.py", FileKind::Build),
             ("django/contrib/auth/models.py", FileKind::Source),
             ("bdd/python/tests/steps.py", FileKind::Test),
-            ("core/bdd/go/main_test.go", FileKind::Test),
+            ("src/bdd/cudd/cudd.c", FileKind::Source),
+            ("contrib/hstore/hstore_io.c", FileKind::Source),
         ];
         for (path, kind) in table {
             assert_eq!(r.classify(path, prog), kind, "{path}");

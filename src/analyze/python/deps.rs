@@ -133,10 +133,11 @@ pub struct DependencyUse {
     pub locked: bool,
     /// The declared distribution known to install it.
     pub via: Option<String>,
-    /// The repository has a lock file (`uv.lock`, `poetry.lock`, a pip-compile
-    /// output …) recording every installed distribution, so one missing from it is
-    /// known not to be installed. Without one, a declared distribution whose own
-    /// requirements are not known here may install it.
+    /// What a clean install holds is known: the repository has a lock file
+    /// (`uv.lock`, `poetry.lock`, a pip-compile output …) recording every installed
+    /// distribution, or every declared distribution's own requirements are known here.
+    /// Otherwise a declared distribution whose requirements are not known may install
+    /// it.
     pub install_recorded: bool,
 }
 
@@ -390,7 +391,8 @@ pub(super) fn build(
                 lazy: true,
                 locked,
                 via,
-                install_recorded: !lock.is_empty(),
+                install_recorded: !lock.is_empty()
+                    || declared.iter().all(|(n, _, _)| BRINGS.contains_key(n)),
             }
         });
         if own.contains(&eco.normalize(top)) {
@@ -592,7 +594,9 @@ fn lock_text(inventory: &Inventory) -> String {
             name,
             "uv.lock" | "poetry.lock" | "Pipfile.lock" | "pdm.lock" | "pylock.toml"
         );
-        let compiled = name.starts_with("requirements") && name.ends_with(".txt");
+        let compiled = name.ends_with(".txt")
+            && (name.starts_with("requirements")
+                || f.dir().rsplit('/').next() == Some("requirements"));
         if !lock && !compiled {
             continue;
         }

@@ -324,6 +324,27 @@ fn helper_scripts(cx: &Context<'_>) -> bool {
     python_lines * 5 < cx.production_lines()
 }
 
+/// Whether every production file importing `d` lies outside the directory of every
+/// Python manifest (a tutorial script beside a Rust workspace whose only Python
+/// manifests belong to its test suites).
+fn unowned(cx: &Context<'_>, d: &DependencyUse) -> bool {
+    let dirs: Vec<&str> = cx
+        .facts
+        .manifests
+        .iter()
+        .filter(|m| m.ecosystem == crate::analyze::catalog::Ecosystem::Python)
+        .map(|m| m.path.rsplit_once('/').map_or("", |(dir, _)| dir))
+        .collect();
+    !d.production.is_empty()
+        && d.production.iter().all(|(file, _)| {
+            cx.inventory.files.get(*file).is_some_and(|f| {
+                !dirs
+                    .iter()
+                    .any(|dir| dir.is_empty() || f.path.starts_with(&format!("{dir}/")))
+            })
+        })
+}
+
 fn third_party(cx: &Context<'_>) -> Outcome {
     let def = &CHECK.def;
     if !python::any(cx) {
@@ -423,12 +444,13 @@ fn third_party(cx: &Context<'_>) -> Outcome {
     let hard = missing
         .iter()
         .filter(|d| {
-            !helpers
-                && !d.locked
-                && !d.lazy
-                && !optional_module(cx, d)
-                && !in_unpackaged(cx, d, &exclusions)
-                && !tool_plugins(cx, d)
+            let soft = (helpers && unowned(cx, d))
+                || d.locked
+                || d.lazy
+                || optional_module(cx, d)
+                || in_unpackaged(cx, d, &exclusions)
+                || tool_plugins(cx, d);
+            !soft
         })
         .count();
     let score = if hard == 0 {
@@ -554,7 +576,7 @@ fn third_party(cx: &Context<'_>) -> Outcome {
                     names(d)
                 ),
             )
-        } else if helpers {
+        } else if helpers && unowned(cx, d) {
             (
                 Severity::P3,
                 format!(
@@ -562,7 +584,7 @@ fn third_party(cx: &Context<'_>) -> Outcome {
                     d.import
                 ),
                 format!(
-                    "`{}` is imported ({places}) by Python that is a small part of a project written in another language (helper, generator or tutorial scripts), and no manifest declares {}: whoever runs the scripts installs it by hand. Declare it in a requirements file beside them.",
+                    "`{}` is imported ({places}) by Python that is a small part of a project written in another language (helper, generator or tutorial scripts), outside the directory of every Python manifest, and no manifest declares {}: whoever runs the scripts installs it by hand. Declare it in a requirements file beside them.",
                     d.import,
                     names(d)
                 ),

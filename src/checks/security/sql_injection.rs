@@ -315,19 +315,37 @@ fn is_literal(arg: &str) -> bool {
 }
 
 /// A constant named in code (`TYPE_PRODUCT`, `price_constants.TYPE_PRODUCT`): a
-/// name in capitals, alone or as the last part of a dotted path.
-fn is_constant_name(arg: &str) -> bool {
-    let last = arg.trim().rsplit('.').next().unwrap_or("");
-    let mut chars = last.chars();
-    chars.next().is_some_and(|c| c.is_ascii_uppercase())
-        && last.len() >= 2
+/// name in capitals, alone or as the last part of a dotted path that is not a
+/// request's (`request.GET`), assigned at module level somewhere in the repository's
+/// Python from nothing a caller or the environment supplies.
+fn is_constant_name(files: &[PyRef<'_>], arg: &str) -> bool {
+    let arg = arg.trim();
+    let parts: Vec<&str> = arg.split('.').collect();
+    let last = parts.last().copied().unwrap_or("");
+    let shaped = last.len() >= 2
+        && last.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         && last
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-        && arg
-            .trim()
-            .split('.')
+        && parts
+            .iter()
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        && !parts
+            .first()
+            .is_some_and(|p| matches!(*p, "request" | "req" | "self" | "cls" | "args" | "kwargs"));
+    shaped
+        && files.iter().filter_map(|f| f.file.text()).any(|t| {
+            t.lines().any(|l| {
+                l.strip_prefix(last)
+                    .and_then(|rest| rest.trim_start().strip_prefix('='))
+                    .is_some_and(|rhs| {
+                        !rhs.starts_with('=')
+                            && !["request", "environ", "getenv", "input(", "argv"]
+                                .iter()
+                                .any(|w| rhs.contains(w))
+                    })
+            })
+        })
 }
 
 /// What every caller passes for a parameter.
@@ -377,7 +395,21 @@ fn constant_at_every_call(
             if head.trim_end().ends_with("def") {
                 continue;
             }
-            if method && f.index != own && (head.ends_with("self.") || head.ends_with("cls.")) {
+            // (Only where that file defines its own method of the name: a subclass
+            // calling the inherited one is a caller.)
+            let on_self = ["self.", "cls."].iter().any(|p| {
+                head.strip_suffix(p).is_some_and(|before| {
+                    !before
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
+            });
+            if method
+                && f.index != own
+                && on_self
+                && f.py.functions.iter().any(|g| g.name == function.name)
+            {
                 continue;
             }
             // Passed on rather than called (`purge.delay(x)`, `target=purge`,
@@ -411,7 +443,7 @@ fn constant_at_every_call(
             let production = usize::from(f.role != Role::Test);
             match arg {
                 Some(a) if is_numeric(a) => calls += production,
-                Some(a) if is_literal(a) || is_constant_name(a) => {
+                Some(a) if is_literal(a) || is_constant_name(files, a) => {
                     calls += production;
                     literals += production;
                 }

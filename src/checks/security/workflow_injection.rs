@@ -15,7 +15,7 @@ pub const CHECK: Check = Check {
         id: "security.workflow-injection",
         category: Category::Security,
         title: "No script injection in workflows",
-        summary: "No GitHub Actions `run:` (or `actions/github-script`) script expands an outsider-controlled expression such as `${{ github.event.issue.title }}` or `${{ github.head_ref }}`, and no script prints a secret to the log. An expansion is P1 where an outsider's run gets the base repository's token and secrets (`pull_request_target`, comments, issues, `workflow_run`, and local actions that such a workflow uses, or that no workflow of the repository uses), and P3 where every trigger (or every workflow using the action) gives a fork's run a read-only token and no secrets.",
+        summary: "No GitHub Actions `run:` (or `actions/github-script`) script expands an outsider-controlled expression such as `${{ github.event.issue.title }}` or `${{ github.head_ref }}`, and no script prints a secret to the log. An expansion is P1 where an outsider's run gets the base repository's token and secrets (`pull_request_target`, comments, issues, `workflow_run`, and local actions that such a workflow uses, that no workflow of the repository uses, or that are published outside `.github/`), and P3 where every trigger (or every workflow using the action) gives a fork's run a read-only token and no secrets.",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: None,
@@ -281,6 +281,11 @@ fn events_of(w: &Workflow, all: &[Workflow], depth: usize) -> Option<Vec<String>
     let called = w.is_action || w.trigger("workflow_call").is_some();
     if !called {
         return Some(events);
+    }
+    // An action outside `.github/` (`action.yml` at the root, `setup-x/action.yml`)
+    // is published for other repositories, whatever events its own tests use.
+    if w.is_action && !w.path.starts_with(".github/") {
+        return None;
     }
     let dir = w.path.rsplit_once('/').map_or("", |(dir, _)| dir);
     let calls = |u: &crate::analyze::workflows::Uses| {
