@@ -1351,8 +1351,31 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
                 .map(|(id, from, to)| (id, from, from + 1, to))
                 .collect()
         };
+        // CircleCI: a step that names a reusable command (`- run-tests:`) runs the
+        // command's steps.
+        let commands = if system == CiSystem::CircleCI {
+            entries_under(text, &["commands"])
+        } else {
+            Vec::new()
+        };
         for (id, line, from, to) in ranges {
+            let mut called: Vec<(u32, u32)> = Vec::new();
+            for n in from..=to {
+                let Some(step) = file.line(n).trim().strip_prefix("- ") else {
+                    continue;
+                };
+                let name = step.trim_end().trim_end_matches(':');
+                if let Some((_, at, end)) = commands.iter().find(|(c, _, _)| c == name) {
+                    let block = (at + 1, *end);
+                    if !called.contains(&block) {
+                        called.push(block);
+                    }
+                }
+            }
             let mut steps = classify_lines(file, from, to);
+            for (at, end) in &called {
+                steps.extend(classify_lines(file, *at, *end));
+            }
             // Tools a CI line runs through a task runner or a script in the repository
             // count as run by CI (each class at most MAX_STEPS_PER_CLASS times a job).
             let mut seen: std::collections::HashSet<(String, u32)> =
@@ -1372,7 +1395,8 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> CiFacts {
                     });
                 }
             };
-            for n in from..=to {
+            let commands_lines = called.iter().flat_map(|(at, end)| *at..=*end);
+            for n in (from..=to).chain(commands_lines) {
                 let text = file.line(n);
                 // Scripts it runs and the local action or reusable workflow it calls:
                 // their steps are the job's.

@@ -2369,9 +2369,12 @@ fn newer_syntax(text: &str, line: u32) -> bool {
     matches(&NEWER, l)
 }
 
-/// `a . b` → `a.b`.
+/// `a . b` → `a.b`: a dotted name without the spaces and line continuations inside
+/// it (`from a.\\` and `    b import c` on the next line).
 fn compact(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\\')
+        .collect()
 }
 
 fn splat_name(node: Option<Node<'_>>, v: &Visitor<'_>) -> String {
@@ -2525,6 +2528,14 @@ def run(cmd, query, db):
     print(f"{query:.4f if query else 'n/a'}")
     print(f"{query:>{10}}")
 "#;
+
+    #[test]
+    fn a_dotted_name_continued_on_the_next_line_is_one_name() {
+        let src = "from app.pages.\\\n    contribute_page import Page\nimport app.\\\n    views\n";
+        let py = parse(src, false).unwrap();
+        let modules: Vec<&str> = py.imports.iter().map(|i| i.module.as_str()).collect();
+        assert_eq!(modules, ["app.pages.contribute_page", "app.views"]);
+    }
 
     #[test]
     fn imports_under_suppress_import_error_are_optional() {

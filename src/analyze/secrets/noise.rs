@@ -375,7 +375,10 @@ pub fn rust_test_ranges(text: &str) -> Vec<(usize, usize)> {
                 };
                 return Some((i, after + end));
             }
-            if rest.starts_with("fn ") {
+            // An item in braces closes at the first brace in the first column: a
+            // function, or the methods of an `impl` only tests build (`test_default`).
+            let braced = ["fn ", "async fn ", "impl ", "impl<"];
+            if braced.iter().any(|b| rest.starts_with(b)) {
                 return Some((i, after + tail.find("\n}").map_or(tail.len(), |e| e + 2)));
             }
             None
@@ -1067,6 +1070,9 @@ pub fn is_placeholder(value: &str) -> bool {
     if PLACEHOLDER_MARKERS.iter().any(|m| lower.contains(m)) {
         return true;
     }
+    if self_described(value) {
+        return true;
+    }
     if lower
         .split(|c: char| !c.is_ascii_alphanumeric())
         .any(|w| w.starts_with("test"))
@@ -1096,6 +1102,30 @@ pub fn is_placeholder(value: &str) -> bool {
         }
     }
     false
+}
+
+/// `preview-token-123`, `vue3-typescript-admin-access-token`, `s2-skip-access-tokens`:
+/// lower-case words joined by hyphens that name the kind of credential they stand for
+/// (a storage key's name, a preview's stand-in). A secret does not spell out its own
+/// kind in words; random parts (longer runs of letters and digits) keep the value.
+fn self_described(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    let word = |p: &str| p.len() >= 3 && p.len() <= 15 && p.chars().all(|c| c.is_ascii_lowercase());
+    let short = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 4
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    };
+    parts.len() >= 3
+        && parts.iter().all(|p| word(p) || short(p))
+        && parts.iter().filter(|p| word(p)).count() >= 2
+        && parts.iter().any(|p| {
+            matches!(
+                *p,
+                "token" | "tokens" | "key" | "keys" | "secret" | "secrets" | "password" | "apikey"
+            )
+        })
 }
 
 static DOTTED: LazyLock<Option<Regex>> =
@@ -1194,6 +1224,10 @@ pub fn is_reference(value: &str) -> bool {
         || value.ends_with([',', ';'])
         || hash_formats.iter().any(|h| lower.starts_with(h))
         || value.starts_with(['$', '@', '%', '&', '*', '!', '#', '/', '~', '.'])
+        // A CSS custom property or a flag (`--color-chart-series-2`).
+        || value.starts_with("--")
+        // A template's lookup (`{env:DEEPSEEK_API_KEY}`, `{{ .Values.token }}`).
+        || (value.starts_with('{') && value.ends_with('}'))
         // A URN (`urn:ietf:params:oauth:token-type:saml2`) names a standard thing.
         || lower.starts_with("urn:")
         || value.contains("://")
@@ -1492,17 +1526,20 @@ mod tests {
         }
         let text = "#[cfg(test)]\nmod tests;\n\nconst KEY: &str = \"k\";\n";
         assert!(rust_test_ranges(text).is_empty());
+        // The test-only item holds `"k"`, and `fn b` after it is outside every range.
+        let covers_k_only = |text: &str| {
+            let ranges = rust_test_ranges(text);
+            let at = text.find("\"k\"").unwrap_or(0);
+            let b = text.find("fn b").unwrap_or(0);
+            ranges.iter().any(|&(from, to)| from < at && at < to)
+                && ranges.iter().all(|&(_, to)| to < b)
+        };
         let text =
             "fn a() {}\n#[cfg(feature = \"test_mode\")]\nconst KEY: &str = \"k\";\nfn b() {}\n";
-        let ranges = rust_test_ranges(text);
-        assert_eq!(ranges.len(), 1);
-        let at = text.find("\"k\"").unwrap_or(0);
-        assert!(ranges.iter().any(|&(from, to)| from < at && at < to));
-        assert!(
-            ranges
-                .iter()
-                .all(|&(_, to)| to < text.find("fn b").unwrap_or(0))
-        );
+        assert_eq!(rust_test_ranges(text).len(), 1);
+        assert!(covers_k_only(text));
+        let text = "struct S;\n#[cfg(test)]\nimpl S {\n    pub(crate) async fn fake() -> Self {\n        let k = \"k\";\n        S\n    }\n}\n\nfn b() {}\n";
+        assert!(covers_k_only(text));
     }
 
     #[test]
@@ -1528,6 +1565,9 @@ mod tests {
             "sk_live_testkey9Z",
             "postgres",
             "guest",
+            "preview-token-123",
+            "vue3-typescript-admin-access-token",
+            "s2-skip-access-tokens",
         ] {
             assert!(is_placeholder(v), "{v} should be a placeholder");
         }
@@ -1540,6 +1580,8 @@ mod tests {
             "hunter2xyz9",
             "k8Fq2LzX0pRt7Vb3Nw",
             "ghp_T9kq2LmX8vB4nR7cW1zY5pD3hJ6fA0sQeUiO",
+            "access-token-k8Fq2LzX0pRt7Vb3",
+            "correct-horse-battery-staple",
         ] {
             assert!(!is_placeholder(v), "{v} is not a placeholder");
         }
@@ -1561,10 +1603,13 @@ mod tests {
             "0f8fad5b-d9cb-469f-a165-70867728950e",
             "Self::TOKEN2",
             "ory/keysetpagination_v2/page_token",
+            "--color-chart-series-2",
+            "{env:DEEPSEEK_API_KEY_E2E}",
         ] {
             assert!(is_reference(v), "{v} should be a reference");
         }
         assert!(!is_reference("Qz7xR2mK9pW4M2"));
+        assert!(!is_reference("-Qz7xR2mK9pW4M2"));
         // Base64 with slashes mixes cases: still a value.
         assert!(!is_reference("aB3x/Yq9Zk2P/wR7tLm4"));
         for v in [

@@ -18,7 +18,7 @@ pub const CHECK: Check = Check {
         id: "security.app-config",
         category: Category::Security,
         title: "Web application configuration is safe for production",
-        summary: "Production code of a web application does not switch debug mode on with a literal (`app.run(debug=True)`, `DEBUG = True` in a settings module, `gin.SetMode(gin.DebugMode)`), does not open CORS to any origin with credentials, does not accept any Host header, and does not listen on every interface when no authentication is found anywhere in the application. Debug flags read from the environment, development settings (labelled, P3), test and example code, and CORS `*` without credentials (a public API's normal setting) are not concerns.",
+        summary: "Production code of a web application does not switch debug mode on with a literal (`app.run(debug=True)`, `DEBUG = True` in a settings module, `gin.SetMode(gin.DebugMode)`), does not open CORS to any origin with credentials, does not accept any Host header, and does not listen on every interface when no authentication is found anywhere in the application. Debug flags read from the environment, development settings (labelled, P3), test and example code, and CORS `*` without credentials (a public API's normal setting) are not concerns; credentialed CORS whose configuration sends its cookie `SameSite` Lax or Strict is P2 (browsers leave the cookie off cross-site requests).",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: Some(KindSeverity {
@@ -736,6 +736,22 @@ fn configured_later(text: &str, line: u32) -> Option<u32> {
         })
 }
 
+/// The line of a configuration that sends its cookie with `SameSite` Lax or Strict
+/// (`sameSite: 'lax'`, `SESSION_COOKIE_SAMESITE = "Strict"`, `http.SameSiteLaxMode`).
+fn same_site_cookie(text: &str) -> Option<u32> {
+    text.lines().enumerate().find_map(|(i, l)| {
+        let lower = l.to_ascii_lowercase();
+        lower
+            .match_indices("samesite")
+            .any(|(at, m)| {
+                let rest = lower.get(at + m.len()..).unwrap_or("");
+                let value = rest.trim_start_matches(|c: char| !c.is_ascii_alphabetic());
+                value.starts_with("lax") || value.starts_with("strict")
+            })
+            .then(|| u32::try_from(i + 1).unwrap_or(u32::MAX))
+    })
+}
+
 fn cors_findings(
     cx: &Context<'_>,
     files: &[SettingsFile<'_>],
@@ -789,7 +805,19 @@ fn cors_findings(
                     .file(f.path())
                     .and_then(|file| file.text())
                     .is_some_and(|text| in_development_branch(text, s.line));
-            let (sev, how) = if reflects {
+            let text = cx.inventory.file(f.path()).and_then(|file| file.text());
+            let same_site = if reflects {
+                text.and_then(same_site_cookie)
+            } else {
+                None
+            };
+            let (sev, how) = if let Some(at) = same_site {
+                evidence.push(cx.at(f.path(), at));
+                (
+                    Severity::P2,
+                    "the library answers each request with the requesting site's own origin and allows credentials, but the same configuration sends its cookie with `SameSite` Lax or Strict, so browsers leave it off cross-site requests and only sibling subdomains of the site could act as a logged-in user",
+                )
+            } else if reflects {
                 (
                     severity,
                     "the library answers each request with the requesting site's own origin and allows credentials, so any web site a logged-in user visits can call this API with the user's cookies and read the responses — acting as that user",
@@ -941,6 +969,25 @@ fn bind_finding(cx: &Context<'_>, files: &[SettingsFile<'_>]) -> Option<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cookies_sent_same_site_only() {
+        for (text, line) in [
+            (
+                "origin: true,\ncookieOptions: { sameSite: 'lax' },\n",
+                Some(2),
+            ),
+            ("SESSION_COOKIE_SAMESITE = \"Strict\"\n", Some(1)),
+            (
+                "c := http.Cookie{SameSite: http.SameSiteLaxMode}\n",
+                Some(1),
+            ),
+            ("cookie: { sameSite: 'none', secure: true }\n", None),
+            ("sameSite: process.env.SAME_SITE\n", None),
+        ] {
+            assert_eq!(same_site_cookie(text), line, "{text}");
+        }
+    }
 
     #[test]
     fn development_configuration_is_told_by_path_or_class() {
