@@ -301,6 +301,24 @@ const ABOUT_OTHERS: &[&str] = &[
     "external service",
 ];
 
+/// Release channels a project publishes beside its releases: a warning about them
+/// (`edge/dev/nightly releases … are not recommended for production use`) is about
+/// those builds, not about the releases.
+const PRE_RELEASE_CHANNELS: &[&str] = &[
+    "nightly",
+    "nightlies",
+    "edge releases",
+    "edge builds",
+    "canary",
+    "pre-release",
+    "pre-releases",
+    "prerelease",
+    "prereleases",
+    "snapshot builds",
+    "dev builds",
+    "development builds",
+];
+
 /// The warning a line makes about the project, if any: (strength, cleaned text).
 pub fn project_warning(line: &str, project_names: &[String]) -> Option<(WarningStrength, String)> {
     project_warning_after(line, "", project_names)
@@ -341,7 +359,10 @@ pub fn project_warning_after(
         }
         let offset = whole.len().saturating_sub(lower.len()) + m.start();
         let whole_sentence = sentence_of(&whole, offset);
-        if ABOUT_OTHERS.iter().any(|w| whole_sentence.contains(w)) {
+        if ABOUT_OTHERS.iter().any(|w| whole_sentence.contains(w))
+            // The line, not the sentence: `(e.g. 0.7.0-edge.1)` would end one.
+            || PRE_RELEASE_CHANNELS.iter().any(|w| has_words(&whole, w))
+        {
             continue;
         }
         // "Do not use it in production": the pronoun points at the sentence before,
@@ -605,6 +626,13 @@ mod tests {
             None
         );
         assert_eq!(hit("runserver should never be used in production"), None);
+        // A warning about pre-release channels is not about the releases.
+        assert_eq!(
+            hit(
+                "We do also publish edge/dev/nightly releases (e.g. 0.7.0-edge.1), which are not guaranteed to be stable, and are not recommended for production use."
+            ),
+            None
+        );
         // A pronoun points at the line before.
         let names = vec!["healthchecks".to_string()];
         assert_eq!(
