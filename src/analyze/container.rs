@@ -73,6 +73,11 @@ pub struct Dockerfile {
     /// repository names, while another Dockerfile is named by its CI, compose files,
     /// scripts or docs: (the file named instead, where): an alternative nobody builds.
     pub unbuilt_variant: Option<(String, String)>,
+    /// Another build of the same program is the image the repository publishes (its
+    /// CI, a release script or GoReleaser pushes it) and no release pushes this one
+    /// (nothing, or only to a development repository such as `acme/app-dev`):
+    /// (the published file, where it is pushed).
+    pub published_instead: Option<(String, String)>,
 }
 
 impl Dockerfile {
@@ -99,6 +104,75 @@ impl Dockerfile {
         }
     }
 }
+
+impl Dockerfile {
+    /// The program the final stage starts, to tell builds of one image apart from
+    /// other images: the first word of its `ENTRYPOINT` and `CMD` after an init
+    /// wrapper (tini, dumb-init), by file name (`/iggy-server` and `iggy-server` are
+    /// one program); an interpreter or runner (`node`, `python`, `sh`, `npm`) with
+    /// everything it is given. `None` when the stage starts nothing of its own.
+    pub fn program(&self) -> Option<String> {
+        let stage = self.stages.len().checked_sub(1)?;
+        let last = |op: &str| {
+            self.instructions
+                .iter()
+                .rfind(|i| i.stage == stage && i.op == op)
+                .map(|i| i.args.as_str())
+        };
+        let words: Vec<&str> = last("ENTRYPOINT")
+            .into_iter()
+            .chain(last("CMD"))
+            .flat_map(|args| {
+                args.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']'))
+                    .filter(|w| !w.is_empty())
+            })
+            .map(|w| w.rsplit('/').next().unwrap_or(w))
+            .skip_while(|w| matches!(*w, "tini" | "dumb-init" | "--" | "-g" | "-s" | "exec"))
+            .collect();
+        // An entrypoint script handed the program (`docker-entrypoint.sh stash`)
+        // prepares its start.
+        let words = match words.as_slice() {
+            [script, rest @ ..] if script.ends_with(".sh") && !rest.is_empty() => rest,
+            all => all,
+        };
+        let first = *words.first()?;
+        if !RUNNERS.contains(&first) {
+            return Some(first.to_string());
+        }
+        // What a runner starts is the code copied in: the same command over other
+        // files (`pnpm start` in `/prod/api` and in `/prod/schedules`) is another
+        // program.
+        let copied: Vec<&str> = self
+            .instructions
+            .iter()
+            .filter(|i| i.stage == stage && (i.op == "COPY" || i.op == "ADD"))
+            .filter_map(|i| i.args.split_whitespace().find(|w| !w.starts_with("--")))
+            .collect();
+        Some(format!("{} < {}", words.join(" "), copied.join(" ")))
+    }
+}
+
+/// Interpreters and runners: the program is what they are given.
+const RUNNERS: &[&str] = &[
+    "sh",
+    "bash",
+    "node",
+    "bun",
+    "deno",
+    "python",
+    "python3",
+    "java",
+    "npm",
+    "yarn",
+    "pnpm",
+    "npx",
+    "uvicorn",
+    "gunicorn",
+    "dotnet",
+    "ruby",
+    "php",
+    "supervisord",
+];
 
 /// A Docker Hardened Image (`dhi.io/node`): its runtime variants run as a non-root
 /// user, its build variants (`-dev` tags) as root.
@@ -1493,6 +1567,7 @@ pub fn analyze(inventory: &Inventory, problems: &mut Vec<Problem>) -> ContainerF
         d
     }));
     mark_unbuilt_variants(inventory, &mut facts.dockerfiles);
+    mark_unpublished(inventory, &mut facts.dockerfiles);
     set_aside_intermediate_images(&mut facts);
     inherit_own_user(inventory, &mut facts.dockerfiles);
     facts
@@ -1768,6 +1843,222 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
     }
 }
 
+/// Lines around a push that belong to the same build (`file:` before `push: true`;
+/// `docker build -f …` then `docker push`).
+const PUSH_WINDOW: usize = 15;
+
+/// Where each Dockerfile is pushed to a registry, by path: a build naming it (`-f
+/// docker/ci/Dockerfile`, `file: …`, its directory as the context of a plain
+/// `Dockerfile`, `.` for the root one) within [`PUSH_WINDOW`] lines of a push, in CI
+/// files, scripts and Makefiles; and GoReleaser's `dockers:` (pushed on release).
+/// `None` when a push builds a file given by a variable (`-f $DOCKERFILE`,
+/// `file: ${{ matrix.dockerfile }}`): what is published cannot be known.
+fn published(
+    inventory: &Inventory,
+    dockerfiles: &[Dockerfile],
+) -> Option<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    let texts = inventory.files.iter().filter(|f| {
+        !matches!(
+            f.kind,
+            FileKind::Fixture
+                | FileKind::Vendored
+                | FileKind::Generated
+                | FileKind::Test
+                | FileKind::Docs
+        ) && (f.kind == FileKind::Ci
+            || f.name().ends_with(".sh")
+            || f.name().ends_with(".yml")
+            || f.name().ends_with(".yaml")
+            || matches!(f.name(), "Makefile" | "makefile" | "justfile" | "Justfile")
+            || f.name().ends_with(".mk"))
+    });
+    for file in texts {
+        let Some(text) = file.text() else { continue };
+        // Comments (`# - docker push …`) build nothing.
+        let lines: Vec<&str> = text
+            .lines()
+            .map(|l| {
+                if l.trim_start().starts_with('#') {
+                    ""
+                } else {
+                    l
+                }
+            })
+            .collect();
+        let pushes: Vec<usize> = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| pushing_line(l.trim()))
+            .map(|(i, _)| i)
+            .collect();
+        for at in pushes {
+            let from = at.saturating_sub(PUSH_WINDOW);
+            let window = lines.get(from..(at + PUSH_WINDOW + 1).min(lines.len()))?;
+            // A file given by a variable: any Dockerfile may be the one pushed.
+            if window
+                .iter()
+                .filter_map(|l| file_argument(l))
+                .any(|f| f.contains('$'))
+            {
+                return None;
+            }
+            // Images pushed only to development repositories (`acme/app-dev`,
+            // `app-nightly`) are not the published ones.
+            if development_push(window) {
+                continue;
+            }
+            let explicit = window.iter().any(|l| file_argument(l).is_some());
+            for d in dockerfiles {
+                let (dir, name) = d.path.rsplit_once('/').unwrap_or(("", d.path.as_str()));
+                let hit = window.iter().position(|l| {
+                    line_words(l).any(|w| w.trim_start_matches("./") == d.path)
+                        || (name == "Dockerfile"
+                            && !explicit
+                            && if dir.is_empty() {
+                                builds_root_context(l)
+                            } else {
+                                names_context(l, dir)
+                            })
+                });
+                if let Some(n) = hit {
+                    out.entry(d.path.clone())
+                        .or_insert_with(|| format!("{}:{}", file.path, from + n + 1));
+                }
+            }
+        }
+    }
+    // GoReleaser builds and pushes its `dockers:` on release (`dockerfile:` defaults to
+    // `Dockerfile`).
+    for file in inventory.files.iter().filter(|f| {
+        f.name().starts_with(".goreleaser")
+            && (f.name().ends_with(".yml") || f.name().ends_with(".yaml"))
+    }) {
+        let Some(text) = file.text() else { continue };
+        let Some(start) = text.lines().position(|l| l.starts_with("dockers:")) else {
+            continue;
+        };
+        let section = text
+            .lines()
+            .enumerate()
+            .skip(start + 1)
+            .take_while(|(_, l)| l.is_empty() || l.starts_with([' ', '-', '#']));
+        let mut named = false;
+        for (n, l) in section {
+            if let Some(v) = l
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("dockerfile:")
+            {
+                named = true;
+                let v = v.trim().trim_matches(['"', '\'']).trim_start_matches("./");
+                out.entry(v.to_string())
+                    .or_insert_with(|| format!("{}:{}", file.path, n + 1));
+            }
+        }
+        if !named {
+            out.entry("Dockerfile".to_string())
+                .or_insert_with(|| format!("{}:{}", file.path, start + 1));
+        }
+    }
+    Some(out)
+}
+
+/// The Dockerfile a build line names (`-f docker/Dockerfile`, `--file=…`, `file: …`,
+/// `dockerfile: …`), as written.
+fn file_argument(line: &str) -> Option<&str> {
+    let t = line.trim_start().trim_start_matches("- ");
+    if let Some(v) = t
+        .strip_prefix("file:")
+        .or_else(|| t.strip_prefix("dockerfile:"))
+    {
+        return Some(v.trim());
+    }
+    let mut words = line.split_whitespace();
+    while let Some(w) = words.next() {
+        if w == "-f" || w == "--file" {
+            return words.next();
+        }
+        if let Some(v) = w.strip_prefix("--file=") {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Whether every image a push window tags or pushes is in a development repository
+/// (its name ending `-dev`, `-nightly`, `-pr`, `-preview`, `-snapshot`, `-test`,
+/// `-staging`, `-canary`); false when it names none.
+fn development_push(window: &[&str]) -> bool {
+    // Images pulled or used as a build cache are not the ones published.
+    let mut names = window
+        .iter()
+        .filter(|l| !l.contains("pull") && !l.contains("cache"))
+        .flat_map(|l| l.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '=')))
+        .filter(|w| w.contains('/') && w.contains(':') && !w.contains("://") && !w.starts_with('-'))
+        .filter_map(|w| {
+            let repo = w.split([':', '@']).next()?;
+            let last = repo.rsplit('/').next()?;
+            (!last.is_empty() && !last.contains('$')).then_some(last)
+        })
+        .peekable();
+    names.peek().is_some()
+        && names.all(|n| {
+            [
+                "-dev",
+                "-nightly",
+                "-pr",
+                "-preview",
+                "-snapshot",
+                "-test",
+                "-staging",
+                "-canary",
+            ]
+            .iter()
+            .any(|s| n.ends_with(s))
+        })
+}
+
+/// A build of the root directory with no file named (`docker build -t app .`,
+/// `context: .`).
+fn builds_root_context(line: &str) -> bool {
+    let t = line.trim();
+    matches!(t, "context: ." | "context: ./" | "- context: .")
+        || ((t.contains("docker build")
+            || t.contains("buildx build")
+            || t.contains("podman build"))
+            && line_words(t).any(|w| w == "." || w == "./"))
+}
+
+/// Marks the Dockerfiles that build a program the repository publishes from another
+/// Dockerfile, when nothing pushes them ([`Dockerfile::published_instead`]).
+fn mark_unpublished(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) {
+    let Some(pushed) = published(inventory, dockerfiles) else {
+        return;
+    };
+    if pushed.is_empty() {
+        return;
+    }
+    let programs: Vec<(String, Option<String>)> = dockerfiles
+        .iter()
+        .map(|d| (d.path.clone(), d.program()))
+        .collect();
+    for d in dockerfiles.iter_mut() {
+        if pushed.contains_key(&d.path) {
+            continue;
+        }
+        let Some(own) = d.program() else { continue };
+        let instead = programs.iter().find(|(path, program)| {
+            path != &d.path && program.as_deref() == Some(own.as_str()) && pushed.contains_key(path)
+        });
+        if let Some((path, _)) = instead
+            && let Some(at) = pushed.get(path)
+        {
+            d.published_instead = Some((path.clone(), at.clone()));
+        }
+    }
+}
+
 /// Whether a line gives `dir` as a build context (`context: cmd/api`,
 /// `build: ./cmd/api`, `context = "optional/dumper/"`): a build word, and the
 /// directory as a whole path, not a part of a word (`setup` in `setup-qemu-action`).
@@ -1799,6 +2090,90 @@ fn names_context(line: &str, dir: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_program_an_image_starts() {
+        let program = |text: &str| parse_dockerfile("Dockerfile", text).program();
+        assert_eq!(
+            program(
+                "FROM debian:12\nENTRYPOINT [\"/usr/bin/tini\", \"--\"]\nCMD [\"/app/iggy-server\"]\n"
+            ),
+            Some("iggy-server".into())
+        );
+        assert_eq!(
+            program("FROM alpine:3.20\nENTRYPOINT [\"docker-entrypoint.sh\", \"stash\"]\n"),
+            Some("stash".into())
+        );
+        assert_eq!(
+            program(
+                "FROM node:20\nCOPY --from=build /prod/api/dist ./dist\nCMD [\"pnpm\", \"start\"]\n"
+            ),
+            Some("pnpm start < /prod/api/dist".into())
+        );
+        assert_eq!(
+            program(
+                "FROM node:20\nCOPY --from=build /prod/schedules/dist ./dist\nCMD [\"pnpm\", \"start\"]\n"
+            ),
+            Some("pnpm start < /prod/schedules/dist".into())
+        );
+        assert_eq!(program("FROM node:20\nRUN npm ci\n"), None);
+        assert_eq!(
+            program("FROM debian:12\nCMD [\"/start\"]\nFROM debian:12\nCOPY x /x\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn the_dockerfile_a_build_line_names() {
+        assert_eq!(
+            file_argument("docker buildx build --push -t a/b:1 -f docker/ci/Dockerfile dist/"),
+            Some("docker/ci/Dockerfile")
+        );
+        assert_eq!(
+            file_argument("          file: deploy/Dockerfile.pr"),
+            Some("deploy/Dockerfile.pr")
+        );
+        assert_eq!(
+            file_argument("  - dockerfile: Dockerfile.goreleaser"),
+            Some("Dockerfile.goreleaser")
+        );
+        assert_eq!(
+            file_argument("docker build --file=x/Dockerfile ."),
+            Some("x/Dockerfile")
+        );
+        assert_eq!(file_argument("docker build -t app ."), None);
+        assert_eq!(
+            file_argument("docker build -f $DOCKERFILE ."),
+            Some("$DOCKERFILE")
+        );
+    }
+
+    #[test]
+    fn pushes_to_development_repositories() {
+        assert!(development_push(&[
+            "- docker build -t app:latest -f deploy/Dockerfile.amd64 .",
+            "- docker tag app:latest public.ecr.aws/acme/app-dev:latest-amd64",
+            "- docker push public.ecr.aws/acme/app-dev:latest-amd64",
+        ]));
+        assert!(development_push(&[
+            "- docker pull public.ecr.aws/acme/rust:trixie-sccache",
+            "- docker push ghcr.io/acme/app-nightly:$TAG",
+        ]));
+        assert!(!development_push(&[
+            "- docker tag app:latest public.ecr.aws/acme/app:$TAG",
+            "- docker push public.ecr.aws/acme/app-dev:latest",
+        ]));
+        // No image named: unknown, not a development push.
+        assert!(!development_push(&["docker push \"$IMAGE\""]));
+    }
+
+    #[test]
+    fn a_build_of_the_root_directory() {
+        assert!(builds_root_context("          context: ."));
+        assert!(builds_root_context("docker build -t acme/app:1 ."));
+        assert!(!builds_root_context("docker build -t acme/app:1 ./api"));
+        assert!(!builds_root_context("context: ./api"));
+    }
 
     #[test]
     fn a_build_context_names_its_directory_as_a_whole_path() {

@@ -496,6 +496,14 @@ mod tests {
             ("django/contrib/auth/models.py", FileKind::Source),
             ("bdd/python/tests/steps.py", FileKind::Test),
             ("src/bdd/cudd/cudd.c", FileKind::Source),
+            // .NET test projects, by the platform's naming convention.
+            (
+                "csharp/Acme.Tests.Integration/Acme.Tests.Integration.csproj",
+                FileKind::Test,
+            ),
+            ("csharp/Acme.UnitTests/ClientTests.cs", FileKind::Test),
+            ("csharp/Acme.Testing/Fakes.cs", FileKind::Source),
+            ("csharp/Acme/Client.cs", FileKind::Source),
             ("contrib/hstore/hstore_io.c", FileKind::Source),
         ];
         for (path, kind) in table {

@@ -342,6 +342,7 @@ pub fn parse(path: &str, text: &str) -> Dockerfile {
         dev: None,
         drops_privileges: None,
         unbuilt_variant: None,
+        published_instead: None,
     };
     // The USER and HEALTHCHECK each named stage ends with: a stage built `FROM` it
     // inherits them, as from any base image.

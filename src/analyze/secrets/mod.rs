@@ -804,6 +804,27 @@ pub fn scan(inventory: &Inventory, budget: Duration) -> SecretFacts {
         let hits = std::mem::take(&mut found.hits);
         found.hits = hits.into_iter().map(|h| h.in_context(context)).collect();
     }
+    // A configuration file holding a secret, that only tests name (directly, or
+    // through a constant named for tests): a test fixture, like a key only tests use.
+    for found in &mut facts.files {
+        if !CONFIG_DATA.iter().any(|e| found.path.ends_with(e))
+            || !found.hits.iter().any(|h| h.context == HitContext::None)
+            || !tests_only(&found.path)
+        {
+            continue;
+        }
+        let hits = std::mem::take(&mut found.hits);
+        found.hits = hits
+            .into_iter()
+            .map(|h| {
+                if h.context == HitContext::None {
+                    h.in_context(HitContext::TestFixture)
+                } else {
+                    h
+                }
+            })
+            .collect();
+    }
     facts.key_files = inventory
         .files
         .iter()
@@ -1050,6 +1071,9 @@ fn localhost_key(path: &str) -> bool {
 /// Most key files whose users are looked up across the repository.
 const MAX_KEYS_TRACED: usize = 64;
 
+/// Configuration files a program or its tests load by name.
+const CONFIG_DATA: &[&str] = &[".cfg", ".ini", ".conf", ".properties"];
+
 fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
     let kept_for_tests = path.to_ascii_lowercase().contains("test")
         || inventory.file(path).is_some_and(|k| k.kind == FileKind::Ci);
@@ -1078,9 +1102,13 @@ fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
             f.kind == FileKind::Test || noise::context_of(&f.path) == HitContext::TestFixture;
         let tests_from = rust_test_module(text);
         let mut offset = 0usize;
+        // The lines before this one, for a statement continued over lines.
+        let mut previous: [&str; 3] = [""; 3];
         for l in text.split_inclusive('\n') {
             let at = offset;
             offset += l.len();
+            let before = previous;
+            previous = [before[1], before[2], l];
             let t = l.trim_start();
             if ["#", "//", ";", "--", "<!--"]
                 .iter()
@@ -1098,7 +1126,9 @@ fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
             if !full && !resolved {
                 continue;
             }
-            let test = test_file || tests_from.is_some_and(|from| from < at);
+            let test = test_file
+                || tests_from.is_some_and(|from| from < at)
+                || test_constant(inventory, &f.path, l, &before);
             if !test {
                 return false;
             }
@@ -1131,9 +1161,56 @@ fn quoted_paths(line: &str) -> Vec<&str> {
     out
 }
 
+/// Whether the line naming a file (`line`, after the `before` lines) assigns it to a
+/// constant named for tests (`TEST_AUTH_CONFIG = resource("data/test_auth.cfg")`,
+/// the assignment on the line or opening a statement continued onto it) that no
+/// production source file other than `path` mentions.
+fn test_constant(inventory: &Inventory, path: &str, line: &str, before: &[&str; 3]) -> bool {
+    let target = |l: &str| -> Option<String> {
+        let (left, _) = l.split_once('=')?;
+        let name = left
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .rfind(|w| !w.is_empty())?;
+        Some(name.to_string())
+    };
+    // On the line itself, before the path; else the statement's first line, which
+    // leaves a bracket open.
+    let name = target(line).or_else(|| {
+        before
+            .iter()
+            .rev()
+            .take_while(|l| !l.trim().is_empty())
+            .find(|l| l.trim_end().ends_with(['(', '[', '{', ',']))
+            .and_then(|l| target(l))
+    });
+    let Some(name) = name else { return false };
+    let named_for_tests = name
+        .split('_')
+        .any(|w| w.eq_ignore_ascii_case("test") || w.eq_ignore_ascii_case("tests"));
+    if !named_for_tests {
+        return false;
+    }
+    // Used by production code, whatever its name says.
+    !inventory.files.iter().any(|f| {
+        f.kind == FileKind::Source
+            && f.path != path
+            && f.text().is_some_and(|t| {
+                t.match_indices(name.as_str()).any(|(at, _)| {
+                    let after = t.get(at + name.len()..).and_then(|r| r.chars().next());
+                    let prior = t.get(..at).and_then(|b| b.chars().next_back());
+                    let word =
+                        |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+                    !word(after) && !word(prior)
+                })
+            })
+    })
+}
+
 /// Whether `literal`, a path written in the file at `from`, names `target` when read
 /// from that file's directory or any directory above it.
 fn resolves_to(from: &str, literal: &str, target: &str) -> bool {
+    // A Windows-style path (`..\..\certs\app.pfx` in a `.csproj`) is the same path.
+    let literal = literal.replace('\\', "/");
     let literal = literal.trim_start_matches("./");
     if literal.is_empty() || !target.ends_with(literal.rsplit('/').next().unwrap_or(literal)) {
         return false;

@@ -9,7 +9,7 @@ pub const CHECK: Check = Check {
         id: "deployment.dockerfile",
         category: Category::Deployment,
         title: "Dockerfile quality",
-        summary: "Each Dockerfile runs as a non-root USER (set in the final stage or in the earlier stage it is built `FROM`, a base that runs unprivileged — a `nonroot` tag, a Docker Hardened Image's runtime variant — or an entrypoint that starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, an `alpine`/`busybox` (or distroless `:debug`) base holding one copied program with no runtime packages beyond certificates, time zones or a shell, a backing service's image extended with a job (a backup cron), a toolbox, an nginx/httpd server, a variant nothing builds, or when the project builds a non-root image of the same program beside it (`Dockerfile.rootless`); P3 when the program drives the Docker daemon through the host's socket (its code drives Docker, and a Compose service or workload of its image mounts the socket, or the image installs the Docker client and the code dials the socket by path or runs the `docker` program), which is root on the host whatever the container's user; development, example and test images, and base and build images (a toolchain image that starts nothing, a build script or the compiler itself), are not judged.",
+        summary: "Each Dockerfile runs as a non-root USER (set in the final stage or in the earlier stage it is built `FROM`, a base that runs unprivileged — a `nonroot` tag, a Docker Hardened Image's runtime variant — or an entrypoint that starts the program through gosu, su-exec, s6-setuidgid or setpriv), pins its base images (tag or digest, not `latest`), has a HEALTHCHECK (services) and uses a multi-stage build. Root is P1 for a service's image, P2 when the final image is `scratch` or distroless, an `alpine`/`busybox` (or distroless `:debug`) base holding one copied program with no runtime packages beyond certificates, time zones or a shell, a backing service's image extended with a job (a backup cron), a toolbox, an nginx/httpd server, a variant nothing builds, a build of a program the repository publishes from another Dockerfile that no release pushes (nothing, or only a development repository such as `app-dev`; pushes read in CI files, scripts, Makefiles and GoReleaser's `dockers:`), or when the project builds a non-root image of the same program beside it (`Dockerfile.rootless`); P3 when the program drives the Docker daemon through the host's socket (its code drives Docker, and a Compose service or workload of its image mounts the socket, or the image installs the Docker client and the code dials the socket by path or runs the `docker` program), which is root on the host whatever the container's user; development, example and test images, and base and build images (a toolchain image that starts nothing, a build script or the compiler itself), are not judged. Builds of one image (Dockerfiles in one directory starting the same program, judged alike) are one finding citing each.",
         weight: 1.0,
         severity: Severity::P2,
         by_kind: None,
@@ -31,7 +31,9 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     let service = cx.kind.is_service();
     let mut good = 0usize;
     let mut total = 0usize;
-    let mut concerns: Vec<(Severity, String, String, Evidence, &str)> = Vec::new();
+    let mut concerns: Vec<Concern> = Vec::new();
+    // Root findings, gathered to fold the builds of one image into one finding.
+    let mut roots: Vec<Root<'_>> = Vec::new();
     for df in files {
         let Some(last) = df.stages.last() else {
             continue;
@@ -158,8 +160,15 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     " No CI job, compose file, script or document names this file, while `{instead}` is built ({at}): it is an alternative, not the shipped image."
                 ));
             }
-            concerns.push((
-                if socket.is_some() {
+            // Another build of the same program is the published image.
+            if let Some((instead, at)) = &df.published_instead {
+                message.push_str(&format!(
+                    " No release pushes this build (a development repository at most), while the image the repository publishes runs the same program from `{instead}` (pushed at {at}): it is an alternative build, and the published one is judged on its own."
+                ));
+            }
+            roots.push(Root {
+                df,
+                severity: if socket.is_some() {
                     Severity::P3
                 } else if service
                     && !web_server
@@ -170,28 +179,25 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     && !backing
                     && rootless_sibling.is_none()
                     && df.unbuilt_variant.is_none()
+                    && df.published_instead.is_none()
                 {
                     Severity::P1
                 } else {
                     Severity::P2
                 },
-                format!(
-                    "{} {}",
-                    df.path,
-                    if handed_over {
-                        "may run as root"
-                    } else {
-                        "runs as root"
-                    }
-                ),
+                verb: if handed_over {
+                    "may run as root"
+                } else {
+                    "runs as root"
+                },
                 message,
-                Evidence::at(df.path.clone(), line, &snippet),
-                if handed_over {
+                evidence: Evidence::at(df.path.clone(), line, &snippet),
+                action: if handed_over {
                     "Set `USER` explicitly in the final stage to the unprivileged user the files belong to"
                 } else {
                     "Run the image as a non-root user: create one in the final stage and switch to it with `USER`"
                 },
-            ));
+            });
         } else {
             good += 1;
         }
@@ -201,7 +207,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 Severity::P2,
                 format!("{} uses an unpinned base image", df.path),
                 format!("`{}` has no version tag or digest (or uses `latest`), so builds are not reproducible.", s.image),
-                cx.at(&df.path, s.line),
+                vec![cx.at(&df.path, s.line)],
                 "Pin base images to a version tag or digest",
             )),
             None => good += 1,
@@ -214,7 +220,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                     Severity::P2,
                     format!("{} has no HEALTHCHECK", df.path),
                     "The image declares no HEALTHCHECK, so a hung process is not detected by the runtime.".into(),
-                    Evidence::absent("HEALTHCHECK in the final stage", df.path.clone()),
+                    vec![Evidence::absent("HEALTHCHECK in the final stage", df.path.clone())],
                     "Add a `HEALTHCHECK` that probes the service to the final stage",
                 )),
             }
@@ -227,7 +233,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
                 Severity::P3,
                 format!("{} is a single-stage build", df.path),
                 "Build tools and caches end up in the final image.".into(),
-                cx.at(&df.path, last.line),
+                vec![cx.at(&df.path, last.line)],
                 "Build in one stage and copy only the program into a slim final stage",
             ));
         }
@@ -235,6 +241,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     if total == 0 {
         return Outcome::not_applicable("no FROM instruction in any Dockerfile");
     }
+    concerns.extend(fold_builds(roots));
     let score = good as f64 / total as f64;
     let mut outcome = Outcome::scored(
         score,
@@ -250,10 +257,95 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
     }
     for (sev, title, message, ev, action) in concerns {
         outcome = outcome
-            .concern_at(def, sev, title, message, vec![ev])
+            .concern_at(def, sev, title, message, ev)
             .action(action);
     }
     outcome
+}
+
+/// A concern as raised: severity, title, message, evidence, action.
+type Concern = (Severity, String, String, Vec<Evidence>, &'static str);
+
+/// A Dockerfile whose final stage runs as root, as judged.
+struct Root<'a> {
+    df: &'a crate::analyze::container::Dockerfile,
+    severity: Severity,
+    verb: &'static str,
+    message: String,
+    evidence: Evidence,
+    action: &'static str,
+}
+
+/// One finding per image: Dockerfiles in one directory that start the same program
+/// (`Dockerfile`, `Dockerfile.aarch64`, `Dockerfile.profiling`; `Dockerfile.alpine` and
+/// `Dockerfile.debian`) are builds of one image, and root in them is one defect with one
+/// fix. The finding is led by a plain `Dockerfile` where there is one, and cites every
+/// build; builds judged differently (another severity, another reason) stay apart.
+fn fold_builds(roots: Vec<Root<'_>>) -> Vec<Concern> {
+    let mut groups: Vec<Vec<Root<'_>>> = Vec::new();
+    for root in roots {
+        let key = image_key(root.df);
+        let same = groups.iter_mut().find(|g| {
+            g.first().is_some_and(|first| {
+                key.is_some()
+                    && image_key(first.df) == key
+                    && first.severity == root.severity
+                    && first.message == root.message
+            })
+        });
+        match same {
+            Some(group) => group.push(root),
+            None => groups.push(vec![root]),
+        }
+    }
+    let mut out = Vec::new();
+    for mut group in groups {
+        // The lead: a plain `Dockerfile`, else the shortest name.
+        group.sort_by_key(|r| {
+            let name = r.df.path.rsplit('/').next().unwrap_or(&r.df.path);
+            (name != "Dockerfile", name.len(), r.df.path.clone())
+        });
+        let mut members = group.into_iter();
+        let Some(lead) = members.next() else {
+            continue;
+        };
+        let others: Vec<Root<'_>> = members.collect();
+        if others.is_empty() {
+            out.push((
+                lead.severity,
+                format!("{} {}", lead.df.path, lead.verb),
+                lead.message,
+                vec![lead.evidence],
+                lead.action,
+            ));
+            continue;
+        }
+        let names: Vec<String> = others.iter().map(|r| format!("`{}`", r.df.path)).collect();
+        let title = format!(
+            "{} {} (and {} of the same image)",
+            lead.df.path,
+            lead.verb,
+            crate::model::plural(others.len(), "other build", "other builds")
+        );
+        let message = format!(
+            "{} The same program is built in the same directory by {}, which {} as root too: one image in several builds, one fix.",
+            lead.message,
+            crate::checks::python::first_few(names.iter().cloned(), names.len()),
+            if others.len() == 1 { "runs" } else { "run" }
+        );
+        // Every build is cited.
+        let evidence = std::iter::once(lead.evidence)
+            .chain(others.into_iter().map(|r| r.evidence))
+            .collect();
+        out.push((lead.severity, title, message, evidence, lead.action));
+    }
+    out
+}
+
+/// What identifies the image a Dockerfile builds: its directory and the program its
+/// final stage starts ([`Dockerfile::program`]).
+fn image_key(df: &crate::analyze::container::Dockerfile) -> Option<(String, String)> {
+    Some((dir_of(&df.path).to_string(), df.program()?))
 }
 
 /// Why the program built by `df` is handed the host's container runtime socket, when

@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         id: "security.dangerous-triggers",
         category: Category::Security,
         title: "Privileged workflows do not run pull request code",
-        summary: "No workflow triggered by `pull_request_target`, `workflow_run` or `issue_comment` checks out the pull request's head (`ref: ${{ github.event.pull_request.head.sha }}`, `refs/pull/…`, `gh pr checkout`) and then runs its code (P0). A checkout followed only by steps that may read the workspace is P1; one followed only by git and file commands, downloads and actions that comment or store artifacts runs none of it (P2).",
+        summary: "No workflow triggered by `pull_request_target`, `workflow_run` or `issue_comment` checks out the pull request's head (`ref: ${{ github.event.pull_request.head.sha }}`, `refs/pull/…`, `gh pr checkout`) and then runs its code (P0). A checkout followed only by steps that may read the workspace is P1; one followed only by git and file commands, downloads and actions that comment or store artifacts runs none of it (P2). A job people without write access cannot reach is not counted: its `if:` requires an owner, member or collaborator (`author_association`), an earlier step fails unless the API grants the actor permission, or it runs only on a positive output of an earlier job that asks the API for the author's repository permission or organisation membership.",
         weight: 2.0,
         severity: Severity::P0,
         by_kind: None,
@@ -503,6 +503,39 @@ fn permission_checked(job: &WorkflowJob, checkout: usize) -> bool {
         })
 }
 
+/// Whether the job runs only when an earlier job it needs says so (`if:
+/// needs.eligibility.outputs.should_review == 'true'`), and that job asks the API for
+/// the actor's repository permission or organisation membership (`gh api
+/// …/collaborators/$AUTHOR/permission`, `/orgs/acme/memberships/$AUTHOR`): people
+/// without write access never reach the checkout.
+fn gated_by_permission_job(workflow: &Workflow, job: &WorkflowJob) -> bool {
+    let Some(condition) = job.condition.as_deref() else {
+        return false;
+    };
+    // A positive test of the gate's output only: a negated one, or an alternative,
+    // lets others through.
+    if condition.contains("||") || condition.contains("!=") || condition.contains('!') {
+        return false;
+    }
+    condition
+        .split("needs.")
+        .skip(1)
+        .filter_map(|rest| rest.split_once(".outputs."))
+        .map(|(id, _)| id)
+        .any(|id| {
+            workflow.jobs.iter().any(|gate| {
+                gate.id == id
+                    && gate.steps.iter().any(|s| {
+                        s.run.as_ref().is_some_and(|r| {
+                            r.value.contains("gh api")
+                                && (r.value.contains("/permission")
+                                    || r.value.contains("/memberships/"))
+                        })
+                    })
+            })
+        })
+}
+
 /// The first step after `from` that runs code from the checkout: a script or a local
 /// action in the workspace, or, when the pull request went to a directory of its own,
 /// a step that runs something from that directory.
@@ -609,7 +642,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         for job in w.jobs.iter().filter(|j| !outsiders_excluded(j)) {
             for (i, step) in job.steps.iter().enumerate() {
                 if let Some(checkout) = head_checkout(step) {
-                    if permission_checked(job, i) {
+                    if permission_checked(job, i) || gated_by_permission_job(w, job) {
                         break;
                     }
                     let runs = runs_code(job, i, checkout.path.as_deref());
