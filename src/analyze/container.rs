@@ -136,12 +136,12 @@ impl Dockerfile {
             all => all,
         };
         let first = *words.first()?;
-        if !RUNNERS.contains(&first) {
+        if !RUNNERS.contains(&first) && !first.ends_with(".sh") {
             return Some(first.to_string());
         }
-        // What a runner starts is the code copied in: the same command over other
-        // files (`pnpm start` in `/prod/api` and in `/prod/schedules`) is another
-        // program.
+        // What a runner or a script starts is the code copied in: the same command
+        // over other files (`pnpm start` in `/prod/api` and in `/prod/schedules`) is
+        // another program.
         let copied: Vec<&str> = self
             .instructions
             .iter()
@@ -151,6 +151,36 @@ impl Dockerfile {
         Some(format!("{} < {}", words.join(" "), copied.join(" ")))
     }
 }
+
+/// Whether a program name ([`Dockerfile::program`]) names one program wherever it is
+/// started: a binary's own name, not a runner's command, a script, a flag or a word any
+/// service may use.
+fn distinctive(program: &str) -> bool {
+    !program.contains(' ')
+        && !program.starts_with('-')
+        && program.len() >= 4
+        && !GENERIC_PROGRAMS.contains(&program)
+}
+
+/// Program names many unrelated images use.
+const GENERIC_PROGRAMS: &[&str] = &[
+    "main",
+    "start",
+    "serve",
+    "server",
+    "service",
+    "worker",
+    "entrypoint",
+    "init",
+    "run",
+    "web",
+    "api",
+    "app",
+    "application",
+    "backend",
+    "frontend",
+    "cmd",
+];
 
 /// Interpreters and runners: the program is what they are given.
 const RUNNERS: &[&str] = &[
@@ -1847,6 +1877,9 @@ fn mark_unbuilt_variants(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) 
 /// `docker build -f …` then `docker push`).
 const PUSH_WINDOW: usize = 15;
 
+/// Most pushes read per file.
+const MAX_PUSHES: usize = 64;
+
 /// Where each Dockerfile is pushed to a registry, by path: a build naming it (`-f
 /// docker/ci/Dockerfile`, `file: …`, its directory as the context of a plain
 /// `Dockerfile`, `.` for the root one) within [`PUSH_WINDOW`] lines of a push, in CI
@@ -1879,7 +1912,7 @@ fn published(
         let lines: Vec<&str> = text
             .lines()
             .map(|l| {
-                if l.trim_start().starts_with('#') {
+                if l.trim_start().starts_with('#') || l.trim_start().starts_with("//") {
                     ""
                 } else {
                     l
@@ -1892,7 +1925,8 @@ fn published(
             .filter(|(_, l)| pushing_line(l.trim()))
             .map(|(i, _)| i)
             .collect();
-        for at in pushes {
+        // A bounded number of pushes per file: each is a window to read.
+        for at in pushes.into_iter().take(MAX_PUSHES) {
             let from = at.saturating_sub(PUSH_WINDOW);
             let window = lines.get(from..(at + PUSH_WINDOW + 1).min(lines.len()))?;
             // A file given by a variable: any Dockerfile may be the one pushed.
@@ -1908,13 +1942,15 @@ fn published(
             if development_push(window) {
                 continue;
             }
-            let explicit = window.iter().any(|l| file_argument(l).is_some());
             for d in dockerfiles {
                 let (dir, name) = d.path.rsplit_once('/').unwrap_or(("", d.path.as_str()));
                 let hit = window.iter().position(|l| {
                     line_words(l).any(|w| w.trim_start_matches("./") == d.path)
+                        // A plain `Dockerfile` built by its context: counted as pushed
+                        // even when another step nearby names another file, since one
+                        // window may hold several builds.
                         || (name == "Dockerfile"
-                            && !explicit
+                            && file_argument(l).is_none()
                             && if dir.is_empty() {
                                 builds_root_context(l)
                             } else {
@@ -1931,7 +1967,10 @@ fn published(
     // GoReleaser builds and pushes its `dockers:` on release (`dockerfile:` defaults to
     // `Dockerfile`).
     for file in inventory.files.iter().filter(|f| {
-        f.name().starts_with(".goreleaser")
+        !matches!(
+            f.kind,
+            FileKind::Fixture | FileKind::Vendored | FileKind::Generated | FileKind::Test
+        ) && f.name().starts_with(".goreleaser")
             && (f.name().ends_with(".yml") || f.name().ends_with(".yaml"))
     }) {
         let Some(text) = file.text() else { continue };
@@ -1991,9 +2030,36 @@ fn file_argument(line: &str) -> Option<&str> {
 /// `-staging`, `-canary`); false when it names none.
 fn development_push(window: &[&str]) -> bool {
     // Images pulled or used as a build cache are not the ones published.
-    let mut names = window
-        .iter()
-        .filter(|l| !l.contains("pull") && !l.contains("cache"))
+    let lines = || {
+        window
+            .iter()
+            .filter(|l| !l.contains("pull") && !l.contains("cache"))
+    };
+    // An image given by a variable (`docker push $IMAGE`, `tags: ${{ … }}`) may be
+    // any repository: not known to be a development one.
+    let variable = lines().any(|l| {
+        let t = l.trim_start().trim_start_matches("- ");
+        if let Some(v) = t.strip_prefix("tags:") {
+            return v.trim_start().starts_with('$');
+        }
+        // The image word: after `-t`/`--tag`/`push`, the second after `tag`.
+        let words: Vec<&str> = t
+            .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\''))
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.iter().enumerate().any(|(i, w)| {
+            let image = match *w {
+                "-t" | "--tag" | "push" => words.get(i + 1).copied(),
+                "tag" => words.get(i + 2).copied(),
+                _ => w.strip_prefix("--tag="),
+            };
+            image.is_some_and(|x| x.starts_with('$'))
+        })
+    });
+    if variable {
+        return false;
+    }
+    let mut names = lines()
         .flat_map(|l| l.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '=')))
         .filter(|w| w.contains('/') && w.contains(':') && !w.contains("://") && !w.starts_with('-'))
         .filter_map(|w| {
@@ -2023,6 +2089,10 @@ fn development_push(window: &[&str]) -> bool {
 /// `context: .`).
 fn builds_root_context(line: &str) -> bool {
     let t = line.trim();
+    // `docker build -f other/Dockerfile .`: `.` is the context of another file.
+    if file_argument(line).is_some() {
+        return false;
+    }
     matches!(t, "context: ." | "context: ./" | "- context: .")
         || ((t.contains("docker build")
             || t.contains("buildx build")
@@ -2047,7 +2117,11 @@ fn mark_unpublished(inventory: &Inventory, dockerfiles: &mut [Dockerfile]) {
         if pushed.contains_key(&d.path) {
             continue;
         }
-        let Some(own) = d.program() else { continue };
+        // Across directories only a program's own name identifies it: not a runner's
+        // command, a script, a flag or a generic name (`server`, `app`).
+        let Some(own) = d.program().filter(|p| distinctive(p)) else {
+            continue;
+        };
         let instead = programs.iter().find(|(path, program)| {
             path != &d.path && program.as_deref() == Some(own.as_str()) && pushed.contains_key(path)
         });

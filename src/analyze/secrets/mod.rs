@@ -1080,6 +1080,8 @@ fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let key_dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     let mut by_tests = false;
+    // Per constant named for tests: whether production code uses it.
+    let mut constants: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
     for f in &inventory.files {
         // A sample configuration beside the key (`assets/config.toml` naming
         // `./assets/key.pem`) goes with it; code beside it does not.
@@ -1128,7 +1130,7 @@ fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
             }
             let test = test_file
                 || tests_from.is_some_and(|from| from < at)
-                || test_constant(inventory, &f.path, l, &before);
+                || test_constant(inventory, &f.path, l, &before, &mut constants);
             if !test {
                 return false;
             }
@@ -1165,7 +1167,13 @@ fn quoted_paths(line: &str) -> Vec<&str> {
 /// constant named for tests (`TEST_AUTH_CONFIG = resource("data/test_auth.cfg")`,
 /// the assignment on the line or opening a statement continued onto it) that no
 /// production source file other than `path` mentions.
-fn test_constant(inventory: &Inventory, path: &str, line: &str, before: &[&str; 3]) -> bool {
+fn test_constant(
+    inventory: &Inventory,
+    path: &str,
+    line: &str,
+    before: &[&str; 3],
+    known: &mut std::collections::HashMap<String, bool>,
+) -> bool {
     let target = |l: &str| -> Option<String> {
         let (left, _) = l.split_once('=')?;
         let name = left
@@ -1190,8 +1198,15 @@ fn test_constant(inventory: &Inventory, path: &str, line: &str, before: &[&str; 
     if !named_for_tests {
         return false;
     }
+    if let Some(&answer) = known.get(&name) {
+        return answer;
+    }
+    // Each new name reads the sources once; past a few, a name is not trusted.
+    if known.len() >= MAX_TEST_CONSTANTS {
+        return false;
+    }
     // Used by production code, whatever its name says.
-    !inventory.files.iter().any(|f| {
+    let answer = !inventory.files.iter().any(|f| {
         f.kind == FileKind::Source
             && f.path != path
             && f.text().is_some_and(|t| {
@@ -1203,8 +1218,13 @@ fn test_constant(inventory: &Inventory, path: &str, line: &str, before: &[&str; 
                     !word(after) && !word(prior)
                 })
             })
-    })
+    });
+    known.insert(name, answer);
+    answer
 }
+
+/// Constants named for tests whose use is looked up, per key.
+const MAX_TEST_CONSTANTS: usize = 8;
 
 /// Whether `literal`, a path written in the file at `from`, names `target` when read
 /// from that file's directory or any directory above it.

@@ -517,10 +517,34 @@ fn gated_by_permission_job(workflow: &Workflow, job: &WorkflowJob) -> bool {
     if condition.contains("||") || condition.contains("!=") || condition.contains('!') {
         return false;
     }
+    // The gate's output compared with `'true'`, under a name that is not about the
+    // outsiders themselves (`is_external`, `from_fork`).
     condition
         .split("needs.")
         .skip(1)
         .filter_map(|rest| rest.split_once(".outputs."))
+        .filter(|(_, rest)| {
+            let output: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+                .collect::<String>()
+                .to_ascii_lowercase();
+            let compared = rest.get(output.len()..).unwrap_or("").trim_start();
+            let positive = compared.starts_with("== 'true'")
+                || compared.starts_with("== true")
+                || compared.starts_with("== \"true\"");
+            positive
+                && ![
+                    "external",
+                    "fork",
+                    "outside",
+                    "untrusted",
+                    "first_time",
+                    "first-time",
+                ]
+                .iter()
+                .any(|w| output.contains(w))
+        })
         .map(|(id, _)| id)
         .any(|id| {
             workflow.jobs.iter().any(|gate| {
