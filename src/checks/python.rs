@@ -174,9 +174,17 @@ pub fn inside_parens(body: &str) -> Option<&str> {
 /// The top-level arguments of an argument text, trimmed (`a, f(b, c), k=d` → `a`,
 /// `f(b, c)`, `k=d`).
 pub fn split_args(args: &str) -> Vec<&str> {
+    let mut out = split_top(args, ",");
+    out.retain(|a| !a.is_empty());
+    out
+}
+
+/// `text` split at `separator` where it stands outside brackets and strings, each part
+/// trimmed (`split_top("a + f(b + c)", " + ")` is `["a", "f(b + c)"]`).
+pub fn split_top<'t>(text: &'t str, separator: &str) -> Vec<&'t str> {
     let mut out = Vec::new();
     let (mut depth, mut quote, mut escaped, mut start) = (0u32, None, false, 0);
-    for (i, c) in args.char_indices() {
+    for (i, c) in text.char_indices() {
         if let Some(q) = quote {
             if escaped {
                 escaped = false;
@@ -191,15 +199,17 @@ pub fn split_args(args: &str) -> Vec<&str> {
             '"' | '\'' => quote = Some(c),
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                out.extend(args.get(start..i).map(str::trim));
-                start = i + 1;
+            _ if depth == 0
+                && i >= start
+                && text.get(i..).is_some_and(|r| r.starts_with(separator)) =>
+            {
+                out.extend(text.get(start..i).map(str::trim));
+                start = i + separator.len();
             }
             _ => {}
         }
     }
-    out.extend(args.get(start..).map(str::trim));
-    out.retain(|a| !a.is_empty());
+    out.extend(text.get(start..).map(str::trim));
     out
 }
 
@@ -218,6 +228,16 @@ pub fn splats_keywords(args: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn splits_at_a_separator_outside_brackets_and_strings() {
+        assert_eq!(split_top("a + f(b + c)", " + "), vec!["a", "f(b + c)"]);
+        assert_eq!(split_top("'x + y' + z", " + "), vec!["'x + y'", "z"]);
+        assert_eq!(split_top("v if c else w", " if "), vec!["v", "c else w"]);
+        assert_eq!(split_top("abc", " + "), vec!["abc"]);
+        assert_eq!(split_args("a, , b"), vec!["a", "b"]);
+    }
+
     use super::*;
 
     #[test]
