@@ -16,7 +16,7 @@ pub const CHECK: Check = Check {
         id: "security.sql-injection",
         category: Category::Security,
         title: "SQL is parameterised",
-        summary: "No SQL text built with an f-string, `%`, `.format()` or concatenation reaches `execute`/`executemany`/`executescript`/`raw` or `sqlalchemy.text`; placeholders with a separate parameter tuple are fine, and so are identifiers quoted with the driver's quoting (`quote_name`, `sql.Identifier`) where values go as parameters. Only SQL formatted from a parameter of the function is judged. It is P2 when every formatted piece stands where a table or column name goes (the column list after `SELECT`, or after `FROM`, `INTO`, `TABLE`, `VIEW`…, bare or inside SQL's double quotes), and P3 in a migration, when every caller passes a number or a constant, or when every piece is an escaping call (`identifier()`, `quote_literal()`), a literal or a named bind marker (`:val_1`), followed through the variables the function assigns (joins, comprehensions, concatenations, conditionals, nested `.format()`).",
+        summary: "No SQL text built with an f-string, `%`, `.format()` or concatenation reaches `execute`/`executemany`/`executescript`/`raw` or `sqlalchemy.text`; placeholders with a separate parameter tuple are fine, and so are identifiers quoted with the driver's quoting (`quote_name`, `sql.Identifier`) where values go as parameters. Only SQL formatted from a parameter of the function is judged. It is P2 when every formatted piece stands where a table or column name goes (after `FROM`, `INTO`, `TABLE`, `VIEW`…, bare or inside SQL's double quotes, or a bare column list between `SELECT` and `FROM`), and P3 in a migration, when every caller passes a number or a constant, or when every piece formatted in is written as an escaping call (`identifier()`, `quote_literal()`) or a literal.",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: None,
@@ -130,7 +130,16 @@ fn identifiers_only(statement: &str) -> bool {
             .to_ascii_lowercase();
         let after_placeholder = previous_end == Some(trimmed.len());
         let markers = inner.contains("placeholder") || inner.contains("place_holder");
-        if !(glued || markers || after_placeholder || NAME_BEFORE.contains(&word.as_str())) {
+        // `SELECT {columns} FROM`: a column list, bare and followed by `FROM`; a
+        // quoted or lone `SELECT "{x}"` is a value (a string in MySQL and SQLite).
+        let column_list = word == "select"
+            && !quoted
+            && statement
+                .get(close + 1..)
+                .map(|r| r.trim_start().to_ascii_lowercase())
+                .is_some_and(|r| r.starts_with("from ") || r.starts_with("from\n"));
+        let name_word = word != "select" && NAME_BEFORE.contains(&word.as_str());
+        if !(glued || markers || after_placeholder || name_word || column_list) {
             return false;
         }
         any = true;
@@ -261,10 +270,9 @@ fn literal_choice(expr: &str) -> bool {
 
 /// Whether every placeholder of the SQL text is escaped for SQL or a literal: an
 /// f-string's `{literal_string(id)}`, or a `.format()` keyword argument
-/// (`unique='true' if unique else 'false'`, `res_id=identifier(name)`), each judged
-/// by [`safe_fragment`] with the function's text before the call (`before`). At least
-/// one placeholder.
-fn escaped_only(source: &str, before: &str, depth: u8) -> bool {
+/// (`unique='true' if unique else 'false'`, `res_id=identifier(name)`). At least one
+/// placeholder.
+fn escaped_only(source: &str) -> bool {
     let (sql, format) = match source.split_once(".format(") {
         Some((sql, _)) => (sql, sites::arguments(source, "format").unwrap_or_default()),
         None => (source, Vec::new()),
@@ -298,172 +306,13 @@ fn escaped_only(source: &str, before: &str, depth: u8) -> bool {
         } else {
             keyword(inner)
         };
-        if !expr.is_some_and(|e| safe_fragment(e, before, depth)) {
+        if !expr.is_some_and(|e| escaping_call(e) || literal_choice(e)) {
             return false;
         }
         any = true;
         rest = after.get(close + 1..).unwrap_or("");
     }
     any
-}
-
-/// How many assignments deep [`safe_fragment`] follows a value.
-const FRAGMENT_DEPTH: u8 = 4;
-
-/// Whether an expression formatted into SQL can only produce escaped names, literals
-/// and bind markers: an escaping call ([`escaping_call`]), a literal or a choice of two,
-/// a named bind marker (`":" + p`, `f":val_{i}"`), a join of such elements
-/// (`", ".join(identifier(n) for n in names)`), a comprehension of them, a
-/// concatenation of such parts, a template formatted only with them
-/// (`'RETURNING {c}'.format(c=columns)`), or a variable every assignment of which, in
-/// the function before the call (`before`), is such a value.
-fn safe_fragment(expr: &str, before: &str, depth: u8) -> bool {
-    let e = unwrap_parens(expr.trim());
-    let e = e
-        .strip_prefix(['u', 'U'])
-        .filter(|rest| rest.starts_with(['"', '\'']))
-        .unwrap_or(e);
-    if escaping_call(e) || literal_choice(e) || bind_marker(e) {
-        return true;
-    }
-    // The parts of an expression are shorter than it; only a variable's value, read
-    // elsewhere, counts against `depth`.
-    let safe = |part: &str| part.len() < e.len() && safe_fragment(part, before, depth);
-    // `a if condition else b`
-    if let [value, rest] = python::split_top(e, " if ").as_slice()
-        && let Some(at) = rest.rfind(" else ")
-    {
-        return safe(value) && rest.get(at + 6..).is_some_and(safe);
-    }
-    let parts = python::split_top(e, " + ");
-    if parts.len() > 1 {
-        return parts.iter().all(|p| safe(p));
-    }
-    // `", ".join(elements)`
-    if let Some((separator, inner)) = e.split_once(".join(")
-        && is_literal(separator.trim_start_matches(['u', 'U']))
-        && let Some(inner) = inner.strip_suffix(')')
-    {
-        return safe(inner) || comprehension_element(inner).is_some_and(safe);
-    }
-    // `[element for x in xs]`, `(element for x in xs)`
-    if let Some(inner) = e
-        .strip_prefix('[')
-        .and_then(|r| r.strip_suffix(']'))
-        .or_else(|| e.strip_prefix('(').and_then(|r| r.strip_suffix(')')))
-        && let Some(element) = comprehension_element(inner)
-    {
-        return safe(element);
-    }
-    // `'RETURNING {columns}'.format(columns=return_columns)`
-    if e.starts_with(['"', '\'']) && e.contains(".format(") && e.ends_with(')') {
-        return escaped_only(e, before, depth);
-    }
-    // A variable: every assignment the function makes before the call.
-    if !e.is_empty()
-        && e.chars().all(|c| c.is_alphanumeric() || c == '_')
-        && let Some(depth) = depth.checked_sub(1)
-    {
-        let values = assignments(before, e);
-        return !values.is_empty() && values.iter().all(|v| safe_fragment(v, before, depth));
-    }
-    false
-}
-
-/// The element of a comprehension (`identifier(n)` of `identifier(n) for n in names`).
-fn comprehension_element(inner: &str) -> Option<&str> {
-    match python::split_top(inner, " for ").as_slice() {
-        [element, _, ..] => Some(element.trim()),
-        _ => None,
-    }
-}
-
-/// A named bind marker whose name is formatted: `":" + p`, `f":val_{idx}"`. Only the
-/// marker's name is formatted in, never a value.
-fn bind_marker(e: &str) -> bool {
-    let name = |n: &str| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if let Some((marker, var)) = e.split_once(" + ") {
-        return matches!(marker.trim(), "\":\"" | "':'") && name(var.trim());
-    }
-    let Some(body) = e
-        .strip_prefix("f\":")
-        .and_then(|r| r.strip_suffix('"'))
-        .or_else(|| e.strip_prefix("f':").and_then(|r| r.strip_suffix('\'')))
-    else {
-        return false;
-    };
-    body.split(['{', '}']).all(name) || body.split(['{', '}']).all(|p| p.is_empty() || name(p))
-}
-
-/// The values assigned to `name` in `text` (`name = value`, read to where its
-/// brackets balance; `name += value` too). A line inside brackets is a keyword
-/// argument (`f(name=value)`), not an assignment.
-fn assignments(text: &str, name: &str) -> Vec<String> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out = Vec::new();
-    let mut open = 0i64;
-    for (at, line) in lines.iter().enumerate() {
-        let outside = open <= 0;
-        open += bracket_depth(line);
-        if !outside {
-            continue;
-        }
-        let Some(rest) = line.trim_start().strip_prefix(name) else {
-            continue;
-        };
-        let rest = rest.trim_start();
-        let Some(value) = rest
-            .strip_prefix("+=")
-            .or_else(|| rest.strip_prefix('=').filter(|r| !r.starts_with('=')))
-        else {
-            continue;
-        };
-        let mut statement = value.trim().to_string();
-        let mut depth = bracket_depth(value);
-        for more in lines.iter().skip(at + 1).take(STATEMENT_REACH) {
-            if depth <= 0 {
-                break;
-            }
-            depth += bracket_depth(more);
-            statement.push(' ');
-            statement.push_str(more.trim());
-        }
-        out.push(statement);
-    }
-    out
-}
-
-/// Lines an assignment is read to.
-const STATEMENT_REACH: usize = 12;
-
-/// Opening minus closing brackets in `text`.
-fn bracket_depth(text: &str) -> i64 {
-    text.chars()
-        .map(|c| match c {
-            '(' | '[' | '{' => 1,
-            ')' | ']' | '}' => -1,
-            _ => 0,
-        })
-        .sum()
-}
-
-/// `text` without brackets around all of it: `(a + b)` is `a + b`, `(a)(b)` stays.
-fn unwrap_parens(text: &str) -> &str {
-    let Some(inner) = text.strip_prefix('(').and_then(|r| r.strip_suffix(')')) else {
-        return text;
-    };
-    let mut depth = 0i64;
-    for c in inner.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            _ => {}
-        }
-        if depth < 0 {
-            return text;
-        }
-    }
-    if depth == 0 { inner.trim() } else { text }
 }
 
 /// Whether an argument's text is a number: an integer literal, `len(…)`, `int(…)`,
@@ -662,12 +511,7 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
             // safe when they come from code, which the call site cannot show.
             let names_only = identifiers_only(&sql_text(f, c.function, c.line, callee));
             // Every value goes through an escaping function or is a literal.
-            let before = sites::function_before(f, c.function, c.line);
-            let escaped = escaped_only(
-                &sql_source(f, c.function, c.line, callee, 30),
-                &before,
-                FRAGMENT_DEPTH,
-            );
+            let escaped = escaped_only(&sql_source(f, c.function, c.line, callee, 30));
             // Every caller passes a number (`len(rows)`): no quote can reach the SQL.
             let constant = c
                 .function
