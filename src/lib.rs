@@ -156,11 +156,22 @@ fn project_reviews(
             // What the repository-wide inputs (advisories, CI) point at in another
             // project is that project's concern, not this one's.
             for r in &mut results {
+                // A strength found here may cite other projects' files (the logger
+                // of a workspace package it depends on): it stands, citing the
+                // places in this project when it has some.
+                for f in r.outcome.findings.iter_mut().filter(|f| !f.is_concern()) {
+                    let here =
+                        |e: &model::Evidence| e.location().is_none_or(|l| cx.in_scope(&l.path));
+                    if f.evidence.iter().any(|e| e.location().is_some() && here(e)) {
+                        f.evidence.retain(here);
+                    }
+                }
                 r.outcome.findings.retain(|f| {
-                    f.evidence
-                        .iter()
-                        .filter_map(|e| e.location())
-                        .all(|l| cx.in_scope(&l.path))
+                    !f.is_concern()
+                        || f.evidence
+                            .iter()
+                            .filter_map(|e| e.location())
+                            .all(|l| cx.in_scope(&l.path))
                 });
             }
             review::invariant::enforce(&mut results, view, inventory);

@@ -669,12 +669,13 @@ fn dev_label(file: &RepoFile) -> Option<String> {
     if is_compose(&name) && dev_word {
         return Some("development compose file".into());
     }
-    // `dev/k8s/manifests/…`, `apps/dashboard/dev/docker-compose.yaml`: what a developer
-    // applies to a local cluster or starts beside the code.
+    // `dev/k8s/manifests/…`, `apps/dashboard/dev/docker-compose.yaml`,
+    // `docker/local/docker-compose.yml`: what a developer applies to a local cluster
+    // or starts beside the code.
     let dev_dir = file
         .dir()
         .split('/')
-        .any(|d| matches!(d, "dev" | "development" | ".dev"));
+        .any(|d| matches!(d, "dev" | "development" | ".dev" | "local"));
     dev_dir.then(|| DEV_DIR_MANIFEST.into())
 }
 
@@ -937,6 +938,10 @@ const BACKING_IMAGES: &[&str] = &[
     "otel-collector",
     "opentelemetry-collector",
     "opentelemetry-collector-contrib",
+    "pyroscope",
+    "tempo",
+    "loki",
+    "zipkin",
 ];
 
 /// Whether every service of a compose file runs a third-party backing service

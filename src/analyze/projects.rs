@@ -243,12 +243,15 @@ fn role_of(path: &str) -> Role {
         Role::Docs
     } else if path.split('/').any(|part| {
         // `demo_api`, `example-app`: a word of the directory's name.
-        // `sample` and `samples` only as the whole name (`sample-tracker` is a product).
+        // `sample`, `samples` and `playground` (an app to try the libraries in) only as
+        // the whole name (`sample-tracker` is a product).
         let part = part.to_ascii_lowercase();
-        matches!(part.as_str(), "samples" | "sample")
-            || part
-                .split(['-', '_', '.'])
-                .any(|w| matches!(w, "examples" | "example" | "demo" | "demos"))
+        matches!(
+            part.as_str(),
+            "samples" | "sample" | "playground" | "playgrounds"
+        ) || part
+            .split(['-', '_', '.'])
+            .any(|w| matches!(w, "examples" | "example" | "demo" | "demos"))
     }) {
         Role::Example
     } else if matches!(
@@ -2298,6 +2301,8 @@ mod tests {
         assert_eq!(role_of("demo_api"), Role::Example);
         assert_eq!(role_of("apps/example-app"), Role::Example);
         assert_eq!(role_of("apps/demonstrator"), Role::Product);
+        assert_eq!(role_of("playground/nextjs"), Role::Example);
+        assert_eq!(role_of("apps/playground-api"), Role::Product);
         assert_eq!(role_of("e2e"), Role::Tests);
         assert_eq!(role_of("playwright"), Role::Tests);
         assert_eq!(role_of("api"), Role::Product);

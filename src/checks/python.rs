@@ -228,6 +228,7 @@ pub fn splats_keywords(args: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn splits_at_a_separator_outside_brackets_and_strings() {
@@ -237,8 +238,6 @@ mod tests {
         assert_eq!(split_top("abc", " + "), vec!["abc"]);
         assert_eq!(split_args("a, , b"), vec!["a", "b"]);
     }
-
-    use super::*;
 
     #[test]
     fn splits_arguments_at_top_level_commas_only() {

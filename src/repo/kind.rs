@@ -213,6 +213,10 @@ pub fn looks_template(path: &str, text: &str) -> bool {
 /// Phrases by which a file's opening comments reserve it for development or tests.
 const NOT_FOR_PRODUCTION: &[&str] = &[
     "development purposes only",
+    // "This Dockerfile is designed to run a development environment for Argus".
+    "run a development environment",
+    "for a development environment",
+    "provides a development environment",
     "demonstration only",
     "do not use in prod",
     "do not use in production",

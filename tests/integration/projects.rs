@@ -1026,6 +1026,10 @@ fn a_nested_workspace_image_belongs_to_the_member_its_command_runs() {
 /// Two Go services, the worker with 600 lines of its own; `api_tested` decides
 /// whether the api has a test.
 fn untested_worker(api_tested: bool) -> Review {
+    untested_project("worker", api_tested)
+}
+
+fn untested_project(dir: &str, api_tested: bool) -> Review {
     let main = "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.HandleFunc(\"/health\", func(w http.ResponseWriter, r *http.Request) {})\n\t_ = http.ListenAndServe(\":80\", nil)\n}\n";
     let big: String = (0..200)
         .map(|i| format!("func f{i}() int {{\n\treturn {i}\n}}\n\n"))
@@ -1034,10 +1038,16 @@ fn untested_worker(api_tested: bool) -> Review {
     let mut files = vec![
         ("api/go.mod", "module example.com/api\n\ngo 1.22\n"),
         ("api/main.go", main),
-        ("worker/go.mod", "module example.com/worker\n\ngo 1.22\n"),
-        ("worker/main.go", main),
-        ("worker/jobs.go", jobs.as_str()),
     ];
+    let (module, main_go, jobs_go) = (
+        format!("{dir}/go.mod"),
+        format!("{dir}/main.go"),
+        format!("{dir}/jobs.go"),
+    );
+    let go_mod = format!("module example.com/{dir}\n\ngo 1.22\n");
+    files.push((module.as_str(), go_mod.as_str()));
+    files.push((main_go.as_str(), main));
+    files.push((jobs_go.as_str(), jobs.as_str()));
     if api_tested {
         files.push((
             "api/main_test.go",
@@ -1064,6 +1074,15 @@ fn an_untested_service_beside_a_tested_one_is_p1_not_the_releases_p0() {
     );
     // Nothing tested anywhere: the untested service blocks the release.
     assert_eq!(worst(&untested_worker(false)), Some(Severity::P0));
+}
+
+#[test]
+fn an_untested_playground_app_is_an_example_not_an_untested_product() {
+    let r = untested_project("playground", true);
+    let untested: Vec<&Finding> = concerns(&r, "tests.suite")
+        .filter(|f| f.title.contains("No automated tests"))
+        .collect();
+    assert!(untested.is_empty(), "{untested:#?}");
 }
 
 #[test]
@@ -2048,4 +2067,65 @@ fn a_workspace_package_only_listed_as_a_development_dependency_is_tooling() {
     // The same package listed as a runtime dependency is product code.
     let r = files("dependencies");
     assert_eq!(project(&r, "packages/dev-env").role, Role::Product);
+}
+
+/// A workspace whose root image builds every member, and a server that logs through
+/// the logger of a workspace package it depends on (`logged` false: nothing logs).
+fn server_logging_through_a_workspace_package(logged: bool) -> Review {
+    let logger = if logged {
+        "import winston from 'winston';\n\nexport const logger = winston.createLogger({});\n"
+    } else {
+        "export const logger = { info: (m: string) => m };\n"
+    };
+    let utils_manifest = if logged {
+        r#"{ "name": "@ws/utils", "version": "1.0.0", "main": "lib/logger.ts", "dependencies": {"winston": "3.0.0"} }"#
+    } else {
+        r#"{ "name": "@ws/utils", "version": "1.0.0", "main": "lib/logger.ts" }"#
+    };
+    let files = [
+        (
+            "package.json",
+            r#"{ "name": "ws", "private": true, "workspaces": ["packages/*"], "scripts": {"build": "tsc -b"} }"#,
+        ),
+        (
+            "Dockerfile",
+            "FROM node:22 AS web\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nEXPOSE 8080\nUSER node\n",
+        ),
+        (
+            "scripts.ts",
+            "export function helper(a: number): number {\n  return a + 1;\n}\n",
+        ),
+        ("packages/utils/package.json", utils_manifest),
+        ("packages/utils/lib/logger.ts", logger),
+        (
+            "packages/server/package.json",
+            r#"{ "name": "@ws/server", "version": "1.0.0", "main": "lib/server.ts", "dependencies": {"@ws/utils": "1.0.0", "express": "4.0.0"} }"#,
+        ),
+        (
+            "packages/server/lib/server.ts",
+            "import express from 'express';\nimport { logger } from '@ws/utils';\n\nconst app = express();\napp.get('/health', (_req, res) => res.send('ok'));\napp.listen(3000, () => logger.info('started'));\n",
+        ),
+    ];
+    audit(crate::support::materialize(&crate::support::files(&files)).path())
+}
+
+#[test]
+fn a_server_that_logs_through_a_workspace_package_has_logging_and_the_roots_absence_is_p2() {
+    let worst = |r: &Review| {
+        concerns(r, "observability.logging")
+            .filter_map(|f| f.severity)
+            .min()
+    };
+    let r = server_logging_through_a_workspace_package(true);
+    assert_eq!(worst(&r), Some(Severity::P2));
+    assert!(
+        concerns(&r, "observability.logging").any(|f| f.message.contains("`packages/server`")),
+        "{:#?}",
+        concerns(&r, "observability.logging").collect::<Vec<_>>()
+    );
+    // Nothing logs anywhere: the absence stands.
+    assert_eq!(
+        worst(&server_logging_through_a_workspace_package(false)),
+        Some(Severity::P1)
+    );
 }

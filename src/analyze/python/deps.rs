@@ -133,6 +133,10 @@ pub struct DependencyUse {
     pub locked: bool,
     /// The declared distribution known to install it.
     pub via: Option<String>,
+    /// Named by a build recipe (a Dockerfile or Makefile of the repository, such as
+    /// `Makefile-flashinfer` or `Dockerfile_intel`): installed or built there, outside
+    /// the manifests.
+    pub recipe: bool,
     /// What a clean install holds is known: the repository has a lock file
     /// (`uv.lock`, `poetry.lock`, a pip-compile output …) recording every installed
     /// distribution, or every declared distribution's own requirements are known here.
@@ -211,6 +215,8 @@ pub(super) fn build(
     let mut declared_by: HashMap<Option<usize>, Declared> = HashMap::new();
     // Each text is split into its words once; every import is then a set lookup.
     let (task, lock) = (task_text(inventory), lock_text(inventory));
+    let recipe_text = recipe_text(inventory);
+    let recipes = words(&recipe_text);
     let mentions = words(&task);
     let locks = words(&lock);
     let parsed: HashMap<usize, &PyFile> = python.iter().map(|(i, p)| (*i, *p)).collect();
@@ -368,6 +374,9 @@ pub(super) fn build(
             let mentioned =
                 dists.iter().any(|d| mentions_word(&mentions, d)) || mentions_word(&mentions, top);
             let via = brought_by(top, declared).map(str::to_string);
+            let recipe = dists.iter().any(|d| mentions_word(&recipes, d))
+                || mentions_word(&recipes, top)
+                || mentions_word(&recipes, &top.replace('_', "-"));
             let locked = via.is_some()
                 || dists
                     .iter()
@@ -391,6 +400,7 @@ pub(super) fn build(
                 lazy: true,
                 locked,
                 via,
+                recipe,
                 install_recorded: !lock.is_empty()
                     || declared.iter().all(|(n, _, _)| BRINGS.contains_key(n)),
             }
@@ -494,9 +504,11 @@ fn fork_named(name: &str, top_squashed: &str) -> bool {
 }
 
 /// Words a vendor's SDK adds to the import name in its distribution's name
-/// (`hubspot-api-client` installs `hubspot`, `openfeature-sdk` installs `openfeature`).
+/// (`hubspot-api-client` installs `hubspot`, `openfeature-sdk` installs `openfeature`),
+/// and the mark of a build published as its own distribution (`pyqrcode-binary`
+/// installs `pyqrcode`).
 const SDK_WORDS: &[&str] = &[
-    "sdk", "api", "client", "python", "py", "lib", "core", "official", "bindings",
+    "sdk", "api", "client", "python", "py", "lib", "core", "official", "bindings", "binary",
 ];
 
 /// Whether the distribution `name` is the import `top` followed only by SDK words.
@@ -577,6 +589,48 @@ fn task_text(inventory: &Inventory) -> String {
         if relevant {
             if let Some(t) = f.text() {
                 out.push_str(&t.to_ascii_lowercase());
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Lower-cased install lines of the repository's build recipes: Dockerfiles
+/// (`Dockerfile_intel`, `api.Dockerfile`, `Containerfile`) and Makefiles
+/// (`Makefile-awq`, `kernels.mk`), which install what a manifest cannot (kernels built
+/// from source, a vendor's wheels). Only lines that install, build or fetch a package
+/// count: a `CMD ["uvicorn", …]` or a `FROM redis:7` installs nothing.
+fn recipe_text(inventory: &Inventory) -> String {
+    const INSTALLS: &[&str] = &[
+        "pip install",
+        "pip3 install",
+        "pip uninstall",
+        "pip wheel",
+        "uv pip",
+        "uv add",
+        "conda install",
+        "mamba install",
+        "micromamba install",
+        "poetry add",
+        "setup.py install",
+        "git clone",
+    ];
+    let mut out = String::new();
+    for f in &inventory.files {
+        let name = f.name();
+        let recipe = name.contains("Dockerfile")
+            || name.contains("Containerfile")
+            || name.starts_with("Makefile")
+            || name == "GNUmakefile"
+            || name.ends_with(".mk");
+        if !recipe || matches!(f.kind, FileKind::Fixture | FileKind::Vendored) {
+            continue;
+        }
+        for line in f.text().into_iter().flat_map(str::lines) {
+            let lower = line.to_ascii_lowercase();
+            if INSTALLS.iter().any(|i| lower.contains(i)) {
+                out.push_str(&lower);
                 out.push('\n');
             }
         }

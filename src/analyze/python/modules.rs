@@ -185,8 +185,14 @@ struct Layout<'a> {
     script_dirs: HashSet<String>,
     /// Import names of the packages a compiled-extension backend builds.
     compiled: HashSet<String>,
+    /// Stems of the repository's `.proto` files when a build recipe runs `protoc`
+    /// (empty otherwise): `<stem>_pb2` modules are generated at build time.
+    proto_stems: HashSet<String>,
     /// Import names of the declared third-party dependencies (lower case).
     declared: HashSet<String>,
+    /// The same, per project (index into the projects; `None` outside every one):
+    /// what each project's own manifests declare.
+    declared_in: HashMap<Option<usize>, HashSet<String>>,
     /// Every module imported by absolute name anywhere in the tree.
     imported: HashSet<String>,
     /// Directories the walk did not enter (`vendor/`, `third_party/`) as module-name
@@ -224,6 +230,86 @@ const COMPILED_BACKENDS: &[&str] = &[
     "build-backend = \"mesonpy\"",
     "build-backend = 'maturin'",
 ];
+
+/// The top-level extension modules a setup.py declares: the first string of each
+/// `Extension(…)` call (`CUDAExtension(name="kernels", …)`, `Pybind11Extension`)
+/// when it names no package (`pkg._speedups` is inside a Python package).
+fn extension_modules(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("Extension(").take(MAX_EXTENSIONS) {
+        let Some(args) = text.get(at + "Extension(".len()..) else {
+            continue;
+        };
+        let args = args.trim_start();
+        let args = args
+            .strip_prefix("name")
+            .map(|r| r.trim_start().trim_start_matches('=').trim_start())
+            .unwrap_or(args);
+        let Some(quote) = args.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+            continue;
+        };
+        let name = args
+            .get(1..)
+            .and_then(|r| r.split(quote).next())
+            .unwrap_or("");
+        // A top-level extension module only: `pkg._speedups` lives in a package
+        // the tree holds as Python.
+        if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            out.push(name.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// The stems of the repository's `.proto` files (`generate` for
+/// `proto/v3/generate.proto`) when a build recipe (a Makefile, a shell script, a
+/// Dockerfile, CI, a task runner or a package manifest) runs `protoc` (`python -m
+/// grpc_tools.protoc`, `buf generate`) or a `buf.gen.yaml` configures it; empty
+/// otherwise.
+fn protoc_stems(inventory: &Inventory) -> HashSet<String> {
+    let recipe = |f: &&crate::repo::RepoFile| {
+        let name = f.name();
+        f.kind == FileKind::Ci
+            || name.starts_with("Makefile")
+            || name.starts_with("makefile")
+            || name == "GNUmakefile"
+            || name.ends_with(".mk")
+            || name.ends_with(".sh")
+            || name.contains("Dockerfile")
+            || matches!(
+                name,
+                "justfile"
+                    | "Taskfile.yml"
+                    | "tox.ini"
+                    | "noxfile.py"
+                    | "setup.py"
+                    | "pyproject.toml"
+                    | "package.json"
+            )
+    };
+    let runs = inventory.files.iter().any(|f| {
+        matches!(f.name(), "buf.gen.yaml" | "buf.gen.yml")
+            || (recipe(&f)
+                && f.text().is_some_and(|t| {
+                    t.contains("grpc_tools.protoc")
+                        || t.contains("protoc -")
+                        || t.contains("protoc --")
+                        || t.contains("buf generate")
+                }))
+    });
+    if !runs {
+        return HashSet::new();
+    }
+    inventory
+        .files
+        .iter()
+        .filter_map(|f| f.name().strip_suffix(".proto"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Most `Extension(…)` calls read from one setup.py.
+const MAX_EXTENSIONS: usize = 64;
 
 /// Whether a namespace key is a project's shared one (not a local import root).
 fn is_global_key(key: &str) -> bool {
@@ -298,7 +384,9 @@ impl<'a> Layout<'a> {
             names: HashSet::new(),
             script_dirs: HashSet::new(),
             compiled: HashSet::new(),
+            proto_stems: protoc_stems(inventory),
             declared: HashSet::new(),
+            declared_in: HashMap::new(),
             imported: HashSet::new(),
             opaque: HashSet::new(),
             unentered_dirs: HashSet::new(),
@@ -696,6 +784,11 @@ impl<'a> Layout<'a> {
                 top: top.to_string(),
             };
         }
+        // Built from another language's sources (maturin, scikit-build, a setup.py
+        // `Extension`): a directory of that name holding the sources is not it.
+        if self.compiled.contains(&top.to_ascii_lowercase()) && self.file(top, from).is_none() {
+            return ImportClass::Internal { file: usize::MAX };
+        }
         if !self.exists(top, from) {
             // A declared distribution is what `import jwt` means, even when another
             // project has a module of that name.
@@ -712,11 +805,13 @@ impl<'a> Layout<'a> {
                     .unwrap_or(usize::MAX);
                 return ImportClass::Sibling { project, file };
             }
-            if self.compiled.contains(&top.to_ascii_lowercase()) {
-                // Built from another language's sources (maturin, scikit-build).
-                return ImportClass::Internal { file: usize::MAX };
-            }
-            if self.own.contains(&top.to_ascii_lowercase()) {
+            // A project whose own manifest declares a sibling's distribution installs it.
+            let project = self.project_of.get(from).copied().flatten();
+            let declared_here = self
+                .declared_in
+                .get(&project)
+                .is_some_and(|d| d.contains(&top.to_ascii_lowercase()));
+            if self.own.contains(&top.to_ascii_lowercase()) && !declared_here {
                 // The project's own name, nowhere in the tree.
                 return self.unresolved(from, &import.module, top, generated);
             }
@@ -803,7 +898,8 @@ impl<'a> Layout<'a> {
             let g = g.trim_end_matches(".py");
             g.ends_with(&path)
         });
-        if built || is_generated || self.extended_ancestor(module, from) {
+        if built || is_generated || self.protoc_output(leaf) || self.extended_ancestor(module, from)
+        {
             return ImportClass::Internal { file: usize::MAX };
         }
         // The module is in the project's tree under an import root the layout did
@@ -844,6 +940,15 @@ impl<'a> Layout<'a> {
             missing: shown.to_string(),
             looked_for: format!("{path}.py or {path}/__init__.py"),
         }
+    }
+
+    /// Whether a module of this name is what `protoc` writes from the repository's
+    /// `.proto` files (`generate_pb2`, `generate_pb2_grpc`) when a build recipe of
+    /// the repository runs it.
+    fn protoc_output(&self, leaf: &str) -> bool {
+        leaf.strip_suffix("_pb2_grpc")
+            .or_else(|| leaf.strip_suffix("_pb2"))
+            .is_some_and(|stem| self.proto_stems.contains(stem))
     }
 
     /// Whether the repository's ignore rules exclude the module at `path` (`pkg/mod`):
@@ -925,7 +1030,12 @@ impl<'a> Layout<'a> {
         let is_generated = generated
             .iter()
             .any(|g| g.trim_end_matches(".py").ends_with(&base));
-        if self.stems.contains(&base) || is_generated || self.ignored_module(&base) {
+        // `from .pb.generate_pb2 import Batch`, `from .pb import generate_pb2`: the
+        // package `protoc` writes into at build time.
+        let leaf = base.rsplit('/').next().unwrap_or(&base);
+        let protoc = self.protoc_output(leaf)
+            || (!import.names.is_empty() && import.names.iter().all(|n| self.protoc_output(n)));
+        if self.stems.contains(&base) || is_generated || protoc || self.ignored_module(&base) {
             return ImportClass::Internal { file: usize::MAX };
         }
         ImportClass::Unresolved {
@@ -1047,6 +1157,18 @@ pub fn build(
         .filter_map(|m| m.name.as_deref())
         .map(|n| n.replace('-', "_").to_ascii_lowercase())
         .collect();
+    // Extension modules a setup.py builds from C, C++ or CUDA sources
+    // (`CUDAExtension(name="exllama_kernels", …)`).
+    layout.compiled.extend(
+        inventory
+            .files
+            .iter()
+            .filter(|f| {
+                f.name() == "setup.py" && matches!(f.kind, FileKind::Source | FileKind::Build)
+            })
+            .filter_map(|f| f.text())
+            .flat_map(extension_modules),
+    );
     // Declared distributions, under the import names they are known by.
     layout.declared = manifests
         .iter()
@@ -1054,6 +1176,20 @@ pub fn build(
         .flat_map(|m| m.dependencies.iter())
         .map(|d| d.normalized.replace('-', "_"))
         .collect();
+    for m in manifests
+        .iter()
+        .filter(|m| m.ecosystem == crate::analyze::catalog::Ecosystem::Python)
+    {
+        let project = layout
+            .by_path
+            .get(m.path.as_str())
+            .and_then(|&i| layout.project_of.get(i).copied().flatten());
+        layout.declared_in.entry(project).or_default().extend(
+            m.dependencies
+                .iter()
+                .map(|d| d.normalized.replace('-', "_")),
+        );
+    }
     layout.script_dirs = python
         .iter()
         .filter(|(_, py)| py.main_guard.is_some())

@@ -152,7 +152,10 @@ fn accepted(rule: &Rule, secret: &str, name: Option<&str>) -> bool {
         if noise::is_public_key(secret) {
             return false;
         }
-        if !noise::looks_random(secret) || noise::is_reference(secret) {
+        if !noise::looks_random(secret)
+            || noise::is_reference(secret)
+            || noise::encoded_words(secret)
+        {
             return false;
         }
         if name.is_some_and(noise::non_secret_name) {
@@ -428,7 +431,9 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
             let line_text = text.get(line_start..line_end).unwrap_or("").trim_start();
             let context = if path_context != HitContext::None {
                 path_context
-            } else if noise::is_placeholder_attribute(line_text, secret) {
+            } else if noise::is_placeholder_attribute(line_text, secret)
+                || noise::example_field(line_text)
+            {
                 // `<Input placeholder="6660491268:AAF…" />`: text shown in an empty
                 // field, an example of the format.
                 HitContext::Example
@@ -444,7 +449,7 @@ pub fn scan_text_until(path: &str, text: &str, deadline: Option<Instant>) -> Tex
                 HitContext::Example
             } else if local {
                 HitContext::LocalService
-            } else if noise::read_only_by_design(line_text, secret)
+            } else if noise::read_only_by_design(path, line_text, secret)
                 || (rule.generic && {
                     let above = line_starts
                         .get(line_index.saturating_sub(3))
@@ -1072,7 +1077,7 @@ fn localhost_key(path: &str) -> bool {
 const MAX_KEYS_TRACED: usize = 64;
 
 /// Configuration files a program or its tests load by name.
-const CONFIG_DATA: &[&str] = &[".cfg", ".ini", ".conf", ".properties"];
+const CONFIG_DATA: &[&str] = &[".cfg", ".ini", ".conf", ".properties", ".creds"];
 
 fn used_only_by_tests(inventory: &Inventory, path: &str) -> bool {
     let kept_for_tests = path.to_ascii_lowercase().contains("test")

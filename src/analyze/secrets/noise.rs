@@ -62,11 +62,13 @@ impl HitContext {
     }
 }
 
-/// Whether `secret`, set on `line`, is a token its provider issues read-only for
-/// committing: Nx Cloud's `nxCloudAccessToken`, whose base64 payload is `<id>|read`
-/// (a read-write token ends in `|read-write`).
-pub fn read_only_by_design(line: &str, secret: &str) -> bool {
-    if !line.contains("nxCloudAccessToken") {
+/// Whether `secret`, set on `line` of the file at `path`, is a token its provider
+/// issues read-only for committing: Nx Cloud's `nxCloudAccessToken` (or the
+/// `accessToken` of the Nx Cloud runner's options in an `nx.json`), whose base64
+/// payload is `<id>|read` (a read-write token ends in `|read-write`).
+pub fn read_only_by_design(path: &str, line: &str, secret: &str) -> bool {
+    let nx_json = path == "nx.json" || path.ends_with("/nx.json");
+    if !(line.contains("nxCloudAccessToken") || (nx_json && line.contains("\"accessToken\""))) {
         return false;
     }
     decodes_to_read_only(secret)
@@ -184,11 +186,16 @@ pub fn context_of(path: &str) -> HitContext {
     // `settings/test.py`, `config/testing.rb`: the configuration a test run selects.
     // `mock.ts`, `fixtures.py`, `dummy-gcp-credentials.json`: data made up for tests.
     // (`billing_stub.py` may be a production gRPC client.)
+    // `benchmark-server-key.pem`: key material for a benchmark run (a benchmark's
+    // script may hold a live key all the same).
+    let key_material = [".pem", ".key", ".crt", ".p12", ".pfx", ".jks", ".creds"]
+        .iter()
+        .any(|e| name.ends_with(e));
     let made_up = stem_words.iter().any(|w| {
         matches!(
             *w,
             "mock" | "mocks" | "mocked" | "fixture" | "fixtures" | "dummy" | "fake"
-        )
+        ) || (key_material && matches!(*w, "benchmark" | "benchmarks"))
     });
     let test_name = matches!(stem, "test" | "tests" | "testing")
         || made_up
@@ -211,7 +218,10 @@ pub fn context_of(path: &str) -> HitContext {
                 .iter()
                 .skip(1)
                 .any(|w| matches!(*w, "test" | "testing" | "e2e")));
-    if dirs.iter().any(test_dir) || test_name {
+    // A top-level `integration/` holds the integration suite and the services it
+    // starts (`integration/tls/client.key`); `integrations/` may be product code.
+    let integration_suite = dirs.first() == Some(&"integration");
+    if dirs.iter().any(test_dir) || test_name || integration_suite {
         return HitContext::TestFixture;
     }
     // Seed data for a development database, files named for development
@@ -223,6 +233,11 @@ pub fn context_of(path: &str) -> HitContext {
         || dirs
             .windows(2)
             .any(|w| matches!(w, ["scripts", "dev" | "development"]))
+        // A top-level development directory (`dev/rstuf/keys/root1`): the set-up of
+        // a developer's environment.
+        || dirs
+            .first()
+            .is_some_and(|d| matches!(*d, "dev" | "development" | ".dev"))
         || name
             .split('.')
             .any(|part| matches!(part, "dev" | "development"))
@@ -351,7 +366,14 @@ pub fn rust_test_ranges(text: &str) -> Vec<(usize, usize)> {
                 return None;
             }
             let after = open + close + 2;
-            let rest = text.get(after..)?.trim_start();
+            let mut rest = text.get(after..)?.trim_start();
+            // Attributes and comments between (`#[allow(clippy::unwrap_used)]`).
+            for _ in 0..MAX_BETWEEN {
+                if !(rest.starts_with("#[") || rest.starts_with("//")) {
+                    break;
+                }
+                rest = rest.split_once('\n').map_or("", |(_, r)| r).trim_start();
+            }
             let rest = rest
                 .strip_prefix("pub(crate) ")
                 .or_else(|| rest.strip_prefix("pub "))
@@ -385,6 +407,9 @@ pub fn rust_test_ranges(text: &str) -> Vec<(usize, usize)> {
         })
         .collect()
 }
+
+/// Most attribute or comment lines skipped between a `#[cfg(test)]` and its item.
+const MAX_BETWEEN: usize = 8;
 
 /// Longest `#[cfg(…)]` attribute read.
 const ATTRIBUTE_BYTES: usize = 200;
@@ -521,6 +546,22 @@ where
             m.verify_slice(signature).is_ok()
         },
     )
+}
+
+/// Whether a line sets the `example` field of a schema or catalogue (`example: eyJ…`,
+/// `"example": "sk_live_…"`): the value shows the format a user will paste.
+pub fn example_field(line: &str) -> bool {
+    let t = line.trim_start().trim_start_matches("- ");
+    let key = t
+        .split([':', '='])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches(['"', '\''])
+        .to_ascii_lowercase();
+    matches!(key.as_str(), "example" | "examples" | "example_value")
+        && t.get(key.len()..).is_some()
+        && (t.contains(':') || t.contains('='))
 }
 
 /// Whether the text before a value on its line introduces it as an example in prose or
@@ -1032,6 +1073,29 @@ pub fn is_documentation_host(host: &str) -> bool {
         || ["example", "test", "invalid"].contains(&h.as_str())
 }
 
+/// Whether a value is base64 for a few words of text (`UGFzc3dvcmQA` is `Password`
+/// and a NUL, the challenge an SMTP server sends): a label encoded, not a random key.
+/// Digits or symbols in the text (an encoded `Qwerty123`) keep it a candidate.
+pub fn encoded_words(value: &str) -> bool {
+    use base64::Engine as _;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(value.trim()) else {
+        return false;
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return false;
+    };
+    let text = text.trim_end_matches(['\0', '\n']);
+    // A label is short; a longer run of letters may be a passphrase.
+    (4..=MAX_LABEL).contains(&text.len())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || matches!(c, ' ' | '.'))
+        && !looks_random(text)
+}
+
+/// Longest text read as an encoded label (`User Name`).
+const MAX_LABEL: usize = 12;
+
 /// A value that stands in for a secret: placeholder words, template syntax, environment
 /// lookups, a run of one character, an ascending sequence (`123456`, `abcdef`), a
 /// `test` word.
@@ -1540,6 +1604,14 @@ mod tests {
         assert!(covers_k_only(text));
         let text = "struct S;\n#[cfg(test)]\nimpl S {\n    pub(crate) async fn fake() -> Self {\n        let k = \"k\";\n        S\n    }\n}\n\nfn b() {}\n";
         assert!(covers_k_only(text));
+        // Another attribute between the `cfg` and the test module.
+        let text = "fn a() {}\n#[cfg(test)]\n#[allow(clippy::unwrap_used)]\nmod tests {\n    const K: &str = \"k\";\n}\n";
+        let at = text.find("\"k\"").unwrap_or(0);
+        assert!(
+            rust_test_ranges(text)
+                .iter()
+                .any(|&(from, to)| from < at && at < to)
+        );
     }
 
     #[test]
@@ -1627,6 +1699,17 @@ mod tests {
         assert!(!looks_random("asdfoiw37850234lkjsdfsdf"));
         assert!(!looks_random("2kjshdfp92i34asdasd"));
         assert!(!looks_random("Password"));
+        assert!(example_field("            example: cy.s.api1.eyJraWQ"));
+        assert!(example_field("  \"example\": \"eyJhbGci\","));
+        assert!(!example_field("  api_key: eyJhbGci"));
+        assert!(!example_field("example_key = \"eyJhbGci\""));
+        assert!(encoded_words("UGFzc3dvcmQA"));
+        assert!(encoded_words("VXNlciBOYW1lAA=="));
+        assert!(!encoded_words("UXdlcnR5MTIz"));
+        // CorrectHorseBatteryStaple, admin:SuperSecretPass: passphrases.
+        assert!(!encoded_words("Q29ycmVjdEhvcnNlQmF0dGVyeVN0YXBsZQ=="));
+        assert!(!encoded_words("YWRtaW46U3VwZXJTZWNyZXRQYXNz"));
+        assert!(!encoded_words("k8Fq2LzX0pRt7Vb3Nw"));
         assert!(looks_random("k8Fq2LzX0pRt7Vb3Nw"));
     }
 
@@ -1707,6 +1790,25 @@ mod tests {
             HitContext::None
         );
         assert_eq!(context_of("tools/speed-test/keys.py"), HitContext::None);
+        assert_eq!(
+            context_of("integration/tls/client.key"),
+            HitContext::TestFixture
+        );
+        assert_eq!(
+            context_of("src/integration/slack/keys.py"),
+            HitContext::None
+        );
+        assert_eq!(context_of("integrations/slack.py"), HitContext::None);
+        assert_eq!(
+            context_of("dev/rstuf/keys/root/root1"),
+            HitContext::Development
+        );
+        assert_eq!(context_of("app/dev/keys.py"), HitContext::None);
+        assert_eq!(
+            context_of("server/configs/certs/tls/benchmark-server-key-rsa-2048.pem"),
+            HitContext::TestFixture
+        );
+        assert_eq!(context_of("scripts/benchmark.py"), HitContext::None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         id: "code-quality.undeclared-dependencies",
         category: Category::CodeQuality,
         title: "Imported packages are declared",
-        summary: "Every third-party package production code imports is declared in a manifest (pyproject.toml, requirements*.txt, setup.cfg/setup.py, Pipfile). A missing one is P1 when a lock file (uv.lock, poetry.lock, Pipfile.lock, pdm.lock, pylock.toml, or a pip-compile requirements file) records the whole install and does not hold it, and P2 when no lock file does, since a declared package may install it; optional imports guarded by `try/except ImportError` are exempt; imports made only by plugins that carry their own manifest (`manifest.yml` or `plugin.yml` with a name and a version), which their host installs, are P2; imports made only by packages that `setup.py` excludes from the distribution (`find_packages(exclude=[…])`) are P3, and so are imports of a tool made only by its plugins kept in a directory named for it with no `__init__.py` (`gitlint/`).",
+        summary: "Every third-party package production code imports is declared in a manifest (pyproject.toml, requirements*.txt, setup.cfg/setup.py, Pipfile). A missing one is P1 when a lock file (uv.lock, poetry.lock, Pipfile.lock, pdm.lock, pylock.toml, or a pip-compile requirements file) records the whole install and does not hold it, and P2 when no lock file does, since a declared package may install it; optional imports guarded by `try/except ImportError` are exempt; imports made only by plugins that carry their own manifest (`manifest.yml` or `plugin.yml` with a name and a version), which their host installs, are P2; imports made only by packages that `setup.py` excludes from the distribution (`find_packages(exclude=[…])`) are P3, and so are imports of a tool made only by its plugins kept in a directory named for it with no `__init__.py` (`gitlint/`), and packages a Dockerfile or Makefile of the repository names (`Makefile-flashinfer`, `Dockerfile_intel`: a kernel built from source, a vendor's wheel), which the image or build that recipe makes installs. A distribution named for the import with a build's mark (`pyqrcode-binary`) declares it.",
         weight: 1.5,
         severity: Severity::P1,
         by_kind: None,
@@ -447,6 +447,7 @@ fn third_party(cx: &Context<'_>) -> Outcome {
             let soft = (helpers && unowned(cx, d))
                 || d.locked
                 || d.lazy
+                || d.recipe
                 || optional_module(cx, d)
                 || in_unpackaged(cx, d, &exclusions)
                 || tool_plugins(cx, d);
@@ -497,6 +498,19 @@ fn third_party(cx: &Context<'_>) -> Outcome {
                 format!("`{}` is imported lazily but not declared", d.import),
                 format!(
                     "Production code imports `{}` only where it runs on demand — inside functions, under `if __name__ == \"__main__\":`, or in modules every importer loads in a try block ({places}) — and no manifest declares {}: the code path that needs it fails with ModuleNotFoundError on a clean install. Declare it, as an extra if it is optional.",
+                    d.import,
+                    names(d)
+                ),
+            )
+        } else if d.recipe {
+            (
+                Severity::P3,
+                format!(
+                    "`{}` is installed by a build recipe but not declared",
+                    d.import
+                ),
+                format!(
+                    "Production code imports `{}` ({places}); no manifest declares {}, but a Dockerfile or Makefile of the repository names it, so the image or build that recipe makes installs it (often a kernel built from source or a vendor's wheel). An install from the manifests alone lacks it: declare it as an extra, or say in the README which recipe provides it.",
                     d.import,
                     names(d)
                 ),

@@ -13,7 +13,7 @@ pub const CHECK: Check = Check {
         id: "code-quality.unresolved-imports",
         category: Category::CodeQuality,
         title: "Internal imports resolve",
-        summary: "Every import of the project's own modules (absolute or relative) reaches a file in the repository; imports guarded by `try/except ImportError` or `TYPE_CHECKING` are exempt.",
+        summary: "Every import of the project's own modules (absolute or relative) reaches a file in the repository; imports guarded by `try/except ImportError` or `TYPE_CHECKING` are exempt. Modules the build makes are not missing: a compiled extension (maturin, scikit-build, meson, or a setup.py `Extension(\"name\", …)` beside its C, C++ or CUDA sources), `protoc` output (`*_pb2`, `*_pb2_grpc`) that the ignore rules exclude or that a build recipe of the repository (a Makefile, a script, a Dockerfile, CI, `buf.gen.yaml`) generates from its `.proto` files, and a sibling project's distribution that the importing project's own manifest declares.",
         weight: 2.0,
         severity: Severity::P0,
         by_kind: None,

@@ -14,7 +14,7 @@ pub const CHECK: Check = Check {
         id: "security.container-runtime",
         category: Category::Security,
         title: "Container runtime security",
-        summary: "Compose services and Kubernetes workloads run unprivileged (no `privileged`, privilege escalation, dangerous capabilities, host network/PID/IPC, runtime socket or root user), with resource limits and liveness/readiness probes. Development and test files count at P3; the runtime socket mounted into an image whose job is the Docker API (a reverse proxy that discovers containers, a container manager whose own code drives Docker) at P2.",
+        summary: "Compose services and Kubernetes workloads run unprivileged (no `privileged`, privilege escalation, dangerous capabilities, host network/PID/IPC, runtime socket or root user), with resource limits and liveness/readiness probes. Development and test files count at P3 (by name, in a `dev/`, `local/` or test directory, or one of third-party backing services only: databases, emulators, profilers); the runtime socket mounted into an image whose job is the Docker API (a reverse proxy that discovers containers, a container manager whose own code drives Docker) at P2.",
         weight: 1.0,
         severity: Severity::P2,
         by_kind: None,

@@ -11,7 +11,7 @@ pub const CHECK: Check = Check {
         id: "security.dangerous-triggers",
         category: Category::Security,
         title: "Privileged workflows do not run pull request code",
-        summary: "No workflow triggered by `pull_request_target`, `workflow_run` or `issue_comment` checks out the pull request's head (`ref: ${{ github.event.pull_request.head.sha }}`, `refs/pull/…`, `gh pr checkout`) and then runs its code (P0). A checkout followed only by steps that may read the workspace is P1; one followed only by git and file commands, downloads and actions that comment or store artifacts runs none of it (P2). A job people without write access cannot reach is not counted: its `if:` requires an owner, member or collaborator (`author_association`), an earlier step fails unless the API grants the actor permission, or it runs only on a positive output of an earlier job that asks the API for the author's repository permission or organisation membership.",
+        summary: "No workflow triggered by `pull_request_target`, `workflow_run` or `issue_comment` checks out the pull request's head (`ref: ${{ github.event.pull_request.head.sha }}`, `refs/pull/…`, `gh pr checkout`) and then runs its code (P0); a `git fetch` of the head into a ref of its own puts nothing in the workspace until a later `git checkout`, `switch`, `reset`, `merge` or `worktree add` does (reading its commits with `git log` or `git diff` runs none of it). A checkout followed only by steps that may read the workspace is P1; one followed only by git and file commands, downloads and actions that comment or store artifacts runs none of it (P2). A job people without write access cannot reach is not counted: its `if:` requires an owner, member or collaborator (`author_association`), an earlier step fails unless the API grants the actor permission, or it runs only on a positive output of an earlier job that asks the API for the author's repository permission or organisation membership.",
         weight: 2.0,
         severity: Severity::P0,
         by_kind: None,
@@ -91,15 +91,10 @@ fn head_checkout(step: &WorkflowStep) -> Option<HeadCheckout> {
                 path: None,
             });
         }
-        let git = [
-            "git fetch",
-            "git checkout",
-            "git switch",
-            "git pull",
-            "git merge",
-        ]
-        .iter()
-        .any(|g| t.contains(g));
+        // A fetch alone puts nothing in the workspace (see [`head_fetch`]).
+        let git = ["git checkout", "git switch", "git pull", "git merge "]
+            .iter()
+            .any(|g| t.contains(g));
         let head = names_head(t)
             || t.contains("pull/")
             || head_vars
@@ -111,6 +106,91 @@ fn head_checkout(step: &WorkflowStep) -> Option<HeadCheckout> {
             path: None,
         })
     })
+}
+
+/// Whether a step fetches the pull request's head into the repository
+/// (`git fetch origin "pull/${PR_NUMBER}/head:pr-head"`): its commits become readable
+/// (`git log`, `git diff`), and no file of the workspace changes until a later command
+/// puts them there (see [`tree_change`]).
+fn head_fetch(step: &WorkflowStep) -> Option<u32> {
+    let run = step.run.as_ref()?;
+    let head_vars: Vec<&str> = step
+        .env
+        .iter()
+        .filter(|t| names_head(&t.value))
+        .map(|t| t.key.as_str())
+        .collect();
+    run.lines.iter().find_map(|(n, l)| {
+        let t = l.trim();
+        let fetch = git_verbs(t).any(|v| v == "fetch");
+        (!t.starts_with('#')
+            && fetch
+            && (names_head(t)
+                || t.contains("pull/")
+                || head_vars
+                    .iter()
+                    .any(|v| t.contains(&format!("${v}")) || t.contains(&format!("${{{v}}}")))))
+        .then_some(*n)
+    })
+}
+
+/// The verbs of a shell line's git commands, past git's global options (`git -c
+/// advice.detachedHead=false checkout`, `git -C repo fetch`).
+fn git_verbs(line: &str) -> impl Iterator<Item = &str> {
+    line.split(['&', ';', '|']).filter_map(|segment| {
+        let mut words = segment.split_whitespace();
+        words.by_ref().find(|w| *w == "git")?;
+        let mut verb = None;
+        while let Some(w) = words.next() {
+            if matches!(w, "-c" | "-C") {
+                words.next();
+            } else if !w.starts_with('-') {
+                verb = Some(w);
+                break;
+            }
+        }
+        verb
+    })
+}
+
+/// The line of a step's first git command after line `after` that changes the
+/// workspace's files (`git checkout pr-head`, `git switch`, `git reset --hard`, `git
+/// merge`, `git worktree add`, `git archive`, `git show … |`, `gh pr checkout`): after
+/// a fetch of the head, where its code lands. `git merge-base`, `git diff` and `git
+/// log` only read.
+fn tree_change(step: &WorkflowStep, after: u32) -> Option<u32> {
+    const CHANGING: &[&str] = &[
+        "checkout",
+        "switch",
+        "reset",
+        "merge",
+        "rebase",
+        "pull",
+        "worktree",
+        "cherry-pick",
+        "am",
+        "apply",
+        "restore",
+        "archive",
+        "read-tree",
+        "checkout-index",
+    ];
+    let run = step.run.as_ref()?;
+    run.lines
+        .iter()
+        .filter(|(n, _)| *n > after)
+        .find_map(|(n, l)| {
+            let t = l.trim();
+            if t.starts_with('#') {
+                return None;
+            }
+            // `git show pr:build.sh | bash`: a file of the head, run.
+            let shown = git_verbs(t).any(|v| v == "show") && t.contains('|');
+            let changes = shown
+                || t.contains("gh pr checkout")
+                || git_verbs(t).any(|v| CHANGING.contains(&v));
+            changes.then_some(*n)
+        })
 }
 
 fn normal_dir(dir: &str) -> String {
@@ -664,8 +744,20 @@ fn evaluate(cx: &Context<'_>) -> Outcome {
         };
         let before = hits.len();
         for job in w.jobs.iter().filter(|j| !outsiders_excluded(j)) {
+            // The line of the fetch of the head, once a step has fetched it.
+            let mut fetched: Option<u32> = None;
             for (i, step) in job.steps.iter().enumerate() {
-                if let Some(checkout) = head_checkout(step) {
+                fetched = fetched.or_else(|| head_fetch(step));
+                let landed = || {
+                    fetched
+                        .and_then(|at| tree_change(step, at))
+                        .map(|line| HeadCheckout {
+                            line,
+                            confidence: Confidence::Medium,
+                            path: None,
+                        })
+                };
+                if let Some(checkout) = head_checkout(step).or_else(landed) {
                     if permission_checked(job, i) || gated_by_permission_job(w, job) {
                         break;
                     }

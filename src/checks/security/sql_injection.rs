@@ -77,8 +77,6 @@ fn quoted_identifiers(f: &PyRef<'_>, function: Option<usize>, line: u32) -> bool
 fn identifiers_only(statement: &str) -> bool {
     const NAME_BEFORE: &[&str] = &[
         "table", "from", "into", "join", "update", "exists", "on", "index", "truncate",
-        // `SELECT {columns} FROM …`: the column list.
-        "select",
         // `ALTER TABLE {t} ADD {column} {type}`, `DROP COLUMN {c}`, `RENAME COLUMN {c}`.
         "add", "column", "drop", "rename",
         // `CREATE VIEW {v}`, `CREATE SCHEMA {s}`, `CREATE SEQUENCE {s}`.
@@ -138,7 +136,7 @@ fn identifiers_only(statement: &str) -> bool {
                 .get(close + 1..)
                 .map(|r| r.trim_start().to_ascii_lowercase())
                 .is_some_and(|r| r.starts_with("from ") || r.starts_with("from\n"));
-        let name_word = word != "select" && NAME_BEFORE.contains(&word.as_str());
+        let name_word = NAME_BEFORE.contains(&word.as_str());
         if !(glued || markers || after_placeholder || name_word || column_list) {
             return false;
         }
